@@ -1,0 +1,78 @@
+using Herald.Domain;
+using Herald.Storage;
+
+namespace Herald.Analytics;
+
+/// <summary>
+/// Every distinct dimension tuple, interned as a small integer id so rollup rows stay narrow and a filter
+/// becomes a set of ids. Loaded whole at start (tuples are few: thousands, not millions); the writer adds
+/// new ones, readers see a consistent copy per team.
+/// </summary>
+public sealed class DimensionRegistry
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<DimensionTuple, int> _ids = new();
+    private readonly Dictionary<int, DimensionTuple> _tuples = new();
+    private readonly Dictionary<int, int[]> _teamSets = new();
+    private readonly HashSet<(int, string)> _accounts = new();
+    private int _maxId;
+
+    public int MaxId => Volatile.Read(ref _maxId);
+
+    public void Load(IEngineStore store)
+    {
+        lock (_lock)
+        {
+            _ids.Clear();
+            _tuples.Clear();
+            _teamSets.Clear();
+            _accounts.Clear();
+            _maxId = 0;
+            var byTeam = new Dictionary<int, List<int>>();
+            foreach (var (id, tuple) in store.LoadDimensionSets())
+            {
+                AddLocked(id, tuple);
+                (byTeam.TryGetValue(tuple.TeamId, out var l) ? l : byTeam[tuple.TeamId] = []).Add(id);
+            }
+            foreach (var (team, ids) in byTeam) _teamSets[team] = ids.ToArray();
+        }
+    }
+
+    /// <summary>The id of a tuple, creating it in the writer's transaction when new. Writer only.</summary>
+    public int Intern(DimensionTuple tuple, IWriteSession session)
+    {
+        lock (_lock)
+        {
+            if (_ids.TryGetValue(tuple, out int id)) return id;
+        }
+        int created = session.InsertDimensionSet(tuple);
+        if (tuple.Account is { } account && !_accounts.Contains((tuple.TeamId, account)))
+            session.EnsureAccount(tuple.TeamId, account);
+        lock (_lock)
+        {
+            AddLocked(created, tuple);
+            var old = _teamSets.TryGetValue(tuple.TeamId, out var a) ? a : [];
+            _teamSets[tuple.TeamId] = [.. old, created];
+        }
+        return created;
+    }
+
+    public DimensionTuple Get(int id)
+    {
+        lock (_lock) return _tuples[id];
+    }
+
+    /// <summary>A snapshot of the team's dimension set ids.</summary>
+    public int[] SetsOf(int teamId)
+    {
+        lock (_lock) return _teamSets.TryGetValue(teamId, out var ids) ? ids : [];
+    }
+
+    private void AddLocked(int id, DimensionTuple tuple)
+    {
+        _ids[tuple] = id;
+        _tuples[id] = tuple;
+        if (tuple.Account is { } account) _accounts.Add((tuple.TeamId, account));
+        if (id > _maxId) Volatile.Write(ref _maxId, id);
+    }
+}

@@ -1,0 +1,30 @@
+using Herald.Domain;
+
+namespace Herald.Analytics;
+
+/// <summary>Which values each dimension may take (a missing dimension matches everything).</summary>
+public sealed class MetricFilter
+{
+    private readonly Dictionary<Dimension, HashSet<string>> _allowed = new();
+
+    public static readonly MetricFilter None = new();
+
+    public bool IsEmpty => _allowed.Count == 0;
+
+    public MetricFilter Allow(Dimension d, IEnumerable<string> values)
+    {
+        _allowed[d] = new HashSet<string>(values, StringComparer.Ordinal);
+        return this;
+    }
+
+    public bool Matches(DimensionTuple t)
+    {
+        foreach (var (d, values) in _allowed)
+        {
+            if (d == Dimension.Team) continue;
+            var value = t.Text(d);
+            if (value is null || !values.Contains(value)) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,150 @@
+using Herald.Domain;
+using Herald.Storage;
+
+namespace Herald.Analytics;
+
+/// <summary>
+/// Answers summary, timeseries and breakdown questions from rollup cells only: the window is decomposed
+/// into the coarsest aligned cells, the filter becomes the set of matching dimension set ids, and the
+/// cells' blobs are merged without materializing them.
+/// </summary>
+public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registry)
+{
+    public MetricTotals Summary(IReadOnlyList<int> teams, MetricFilter filter, UtcMinute from, UtcMinute to)
+    {
+        var total = new CellStats();
+        var groups = GroupsOf(teams, filter, _ => 0, out _);
+        foreach (var range in WindowDecomposer.Decompose(from, to))
+            Read(teams, range, groups, (_, _) => total);
+        return new MetricTotals(total);
+    }
+
+    public IReadOnlyList<(UtcMinute Bucket, MetricTotals Totals)> Timeseries(
+        IReadOnlyList<int> teams, MetricFilter filter, UtcMinute from, UtcMinute to, Granularity g)
+    {
+        var starts = new List<UtcMinute>();
+        var points = new List<CellStats>();
+        // Each stored granularity: the pieces of every point, sorted by start, to route a cell to its point.
+        var pieces = new Dictionary<Granularity, List<(UtcMinute Start, UtcMinute End, int Point)>>();
+        for (var b = from.Floor(g); b < to; b = b.Next(g))
+        {
+            var start = b < from ? from : b;
+            var next = b.Next(g);
+            var end = next > to ? to : next;
+            int point = points.Count;
+            starts.Add(b);
+            points.Add(new CellStats());
+            foreach (var r in WindowDecomposer.Decompose(start, end))
+                (pieces.TryGetValue(r.Granularity, out var l) ? l : pieces[r.Granularity] = []).Add((r.Start, r.End, point));
+        }
+
+        var groups = GroupsOf(teams, filter, _ => 0, out _);
+        foreach (var (gran, list) in pieces)
+        {
+            foreach (var run in ContiguousRuns(list))
+            {
+                Read(teams, new CellRange(gran, run.Start, run.End), groups, (bucket, _) =>
+                {
+                    int i = FindPiece(list, bucket);
+                    return i < 0 ? null : points[list[i].Point];
+                });
+            }
+        }
+
+        var result = new List<(UtcMinute, MetricTotals)>(points.Count);
+        for (int i = 0; i < points.Count; i++) result.Add((starts[i], new MetricTotals(points[i])));
+        return result;
+    }
+
+    public IReadOnlyList<(string? Key, MetricTotals Totals)> Breakdown(
+        IReadOnlyList<int> teams, MetricFilter filter, Dimension by, UtcMinute from, UtcMinute to, Func<int, string> teamName)
+    {
+        var keys = new List<string?>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        int nullIndex = -1;
+        int KeyIndex(string? key)
+        {
+            if (key is null) return nullIndex >= 0 ? nullIndex : nullIndex = Add(null);
+            return index.TryGetValue(key, out int i) ? i : index[key] = Add(key);
+        }
+        int Add(string? key)
+        {
+            keys.Add(key);
+            return keys.Count - 1;
+        }
+
+        var groups = GroupsOf(teams, filter, t => KeyIndex(by == Dimension.Team ? teamName(t.TeamId) : t.Text(by)), out _);
+        var cells = new List<CellStats>();
+        for (int i = 0; i < keys.Count; i++) cells.Add(new CellStats());
+        foreach (var range in WindowDecomposer.Decompose(from, to))
+            Read(teams, range, groups, (_, group) => cells[group]);
+
+        var rows = new List<(string?, MetricTotals)>();
+        for (int i = 0; i < keys.Count; i++)
+        {
+            var totals = new MetricTotals(cells[i]);
+            if (totals.Total != 0 || totals.Events != 0) rows.Add((keys[i], totals));
+        }
+        rows.Sort((a, b) => b.Item2.Total != a.Item2.Total ? b.Item2.Total.CompareTo(a.Item2.Total) : string.CompareOrdinal(a.Item1, b.Item1));
+        return rows;
+    }
+
+    /// <summary>For every dimension set id: the group its cells merge into, or -1 when the filter excludes it.</summary>
+    private int[] GroupsOf(IReadOnlyList<int> teams, MetricFilter filter, Func<DimensionTuple, int> groupOf, out int count)
+    {
+        var groups = new int[registry.MaxId + 1];
+        Array.Fill(groups, -1);
+        count = 0;
+        foreach (int team in teams)
+        {
+            foreach (int id in registry.SetsOf(team))
+            {
+                if (id >= groups.Length) continue;
+                var tuple = registry.Get(id);
+                if (filter.Matches(tuple)) groups[id] = groupOf(tuple);
+            }
+        }
+        return groups;
+    }
+
+    private void Read(IReadOnlyList<int> teams, CellRange range, int[] groups, Func<UtcMinute, int, CellStats?> target)
+    {
+        foreach (int team in teams)
+        {
+            reader.ReadCells(team, range.Granularity, range.Start, range.End, (bucket, dims, data) =>
+            {
+                if ((uint)dims >= (uint)groups.Length) return;
+                int group = groups[dims];
+                if (group < 0) return;
+                target(bucket, group)?.AddEncoded(data);
+            });
+        }
+    }
+
+    private static IEnumerable<(UtcMinute Start, UtcMinute End)> ContiguousRuns(List<(UtcMinute Start, UtcMinute End, int Point)> pieces)
+    {
+        pieces.Sort((a, b) => a.Start.CompareTo(b.Start));
+        int i = 0;
+        while (i < pieces.Count)
+        {
+            var start = pieces[i].Start;
+            var end = pieces[i].End;
+            while (i + 1 < pieces.Count && pieces[i + 1].Start == end) end = pieces[++i].End;
+            yield return (start, end);
+            i++;
+        }
+    }
+
+    private static int FindPiece(List<(UtcMinute Start, UtcMinute End, int Point)> sorted, UtcMinute bucket)
+    {
+        int lo = 0, hi = sorted.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (bucket < sorted[mid].Start) hi = mid - 1;
+            else if (bucket >= sorted[mid].End) lo = mid + 1;
+            else return mid;
+        }
+        return -1;
+    }
+}

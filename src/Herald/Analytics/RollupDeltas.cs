@@ -1,0 +1,64 @@
+using Herald.Domain;
+
+namespace Herald.Analytics;
+
+/// <summary>
+/// The signed changes one write batch makes to rollup cells. An item whose contribution changes adds
+/// -1 where it counted and +1 where it counts now, at every stored granularity; each cell is then
+/// written once per batch.
+/// </summary>
+public sealed class RollupDeltas
+{
+    private readonly Dictionary<CellKey, CellStats> _cells = new();
+    private readonly Stack<CellStats> _pool = new();
+
+    public IReadOnlyDictionary<CellKey, CellStats> Cells => _cells;
+
+    public void Move(int teamId, Contribution? before, Contribution after)
+    {
+        if (before is { } b)
+        {
+            if (b == after) return;
+            AddContribution(teamId, b, -1);
+        }
+        AddContribution(teamId, after, +1);
+    }
+
+    public void AddContribution(int teamId, Contribution c, int sign)
+    {
+        int latencyBucket = c.LatencyMs is { } ms ? LatencyScale.BucketOf(ms) : -1;
+        foreach (var g in Granularities.Stored)
+        {
+            var cell = CellFor(new CellKey(teamId, g, c.Cohort.Floor(g), c.DimensionSetId));
+            cell.ItemsByStatus[(int)c.Status] += sign;
+            cell.Cost += sign * c.Cost;
+            if (latencyBucket >= 0) cell.AddLatency(latencyBucket, sign, sign * (double)c.LatencyMs!.Value);
+        }
+    }
+
+    public void AddEvents(int teamId, int dimensionSetId, UtcMinute minute, long count)
+    {
+        foreach (var g in Granularities.Stored)
+            CellFor(new CellKey(teamId, g, minute.Floor(g), dimensionSetId)).Events += count;
+    }
+
+    public void Clear()
+    {
+        foreach (var cell in _cells.Values)
+        {
+            cell.Reset();
+            _pool.Push(cell);
+        }
+        _cells.Clear();
+    }
+
+    private CellStats CellFor(CellKey key)
+    {
+        if (!_cells.TryGetValue(key, out var cell))
+        {
+            cell = _pool.Count > 0 ? _pool.Pop() : new CellStats();
+            _cells.Add(key, cell);
+        }
+        return cell;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Herald.Api.Auth;
+
+public static class Scopes
+{
+    public const string EventsWrite = "events:write";
+    public const string MetricsRead = "metrics:read";
+    public const string ReportsWrite = "reports:write";
+    public const string Admin = "admin";
+
+    public static readonly string[] All = [EventsWrite, MetricsRead, ReportsWrite, Admin];
+}

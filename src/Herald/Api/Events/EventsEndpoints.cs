@@ -1,0 +1,96 @@
+using System.Buffers;
+using Herald.Api.Auth;
+using Herald.Ingestion;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Events;
+
+public sealed record RejectedEventDto(int Index, string Error);
+
+public sealed record IngestResultDto(int Accepted, int Duplicates, IReadOnlyList<RejectedEventDto> Rejected);
+
+/// <summary><c>POST /api/v1/events</c>: parse, validate each event alone, queue for the single writer, answer once durable.</summary>
+public static class EventsEndpoints
+{
+    public static IEndpointRouteBuilder MapEventsEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/events", Ingest)
+            .RequireScope(Scopes.EventsWrite)
+            .WithTags("Events")
+            .WithSummary("Report events (a JSON array or one object); 202 once what is accepted is durable")
+            .Accepts<object>("application/json");
+        return app;
+    }
+
+    private static async Task<Results<Accepted<SuccessEnvelope<IngestResultDto>>, JsonHttpResult<ErrorEnvelope>>> Ingest(
+        HttpContext http, IngestQueue queue, IngestOptions options, TimeProvider time)
+    {
+        int teamId = TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+        var (buffer, length) = await ReadBodyAsync(http.Request);
+        EventParser.Result parsed;
+        try
+        {
+            parsed = EventParser.Parse(buffer.AsSpan(0, length), time.GetUtcNow(), options.MaxEventsPerRequest);
+        }
+        catch (TooManyEventsException e)
+        {
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "too_many_events", e.Message);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        if (parsed.Count == 0) return ApiResults.BadRequest("body", "the array holds no events");
+
+        var rejected = new List<RejectedEventDto>(parsed.Rejected.Count);
+        foreach (var (i, error) in parsed.Rejected) rejected.Add(new RejectedEventDto(i, error));
+        int accepted = 0, duplicates = 0;
+        if (parsed.Valid.Count > 0)
+        {
+            var events = new Domain.IncomingEvent[parsed.Valid.Count];
+            for (int i = 0; i < events.Length; i++) events[i] = parsed.Valid[i].Event;
+            var batch = new IngestBatch(teamId, events);
+            var done = queue.TryEnqueue(batch);
+            if (done is null)
+            {
+                http.Response.Headers.RetryAfter = "1";
+                return ApiResults.Error(StatusCodes.Status429TooManyRequests, "queue_full",
+                    "the ingest queue is full; nothing of this request was accepted, retry after 1 s");
+            }
+            await done;
+            for (int i = 0; i < events.Length; i++)
+            {
+                var outcome = batch.Outcomes[i];
+                switch (outcome.Kind)
+                {
+                    case EventOutcomeKind.Accepted: accepted++; break;
+                    case EventOutcomeKind.Duplicate: duplicates++; break;
+                    default: rejected.Add(new RejectedEventDto(parsed.Valid[i].Index, outcome.Error!)); break;
+                }
+            }
+            rejected.Sort((a, b) => a.Index.CompareTo(b.Index));
+        }
+        return TypedResults.Accepted((string?)null, new SuccessEnvelope<IngestResultDto>(new IngestResultDto(accepted, duplicates, rejected)));
+    }
+
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request)
+    {
+        int capacity = request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength.Value : 64 * 1024;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1024));
+        int length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan(0, length).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+            }
+            int read = await request.Body.ReadAsync(buffer.AsMemory(length));
+            if (read == 0) break;
+            length += read;
+        }
+        return (buffer, length);
+    }
+}

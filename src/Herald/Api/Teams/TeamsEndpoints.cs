@@ -1,0 +1,117 @@
+using Herald.Api.Auth;
+using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Teams;
+
+public sealed record CreateTeamRequest(string? Name);
+public sealed record TeamDto(string Id, string Name, string WebhookToken, string CreatedAt);
+public sealed record CreateKeyRequest(string? TeamId, string? Name, string[]? Scopes, RateLimitDto? RateLimit, DateTimeOffset? ExpiresAt);
+public sealed record RateLimitDto(int Requests, long Period);
+public sealed record KeyDto(
+    string Id, string? TeamId, string Name, string Prefix, string[] Scopes, RateLimitDto? RateLimit, string? ExpiresAt, string? RevokedAt,
+    string? LastUsedAt, long UsageCount, string CreatedAt, string? Key);
+public sealed record UpsertAccountRequest(string? Name, double? TpsLimit, double? CreditBalance);
+public sealed record AccountDto(string Name, double? TpsLimit, double? CreditBalance, string CreatedAt);
+
+/// <summary>Teams and API keys (admin), and a team's sending accounts.</summary>
+public static class TeamsEndpoints
+{
+    public static IEndpointRouteBuilder MapTeamsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/v1").RequireScope(Scopes.Admin).WithTags("Teams and keys");
+        admin.MapPost("/teams", CreateTeam).WithSummary("Create a team; answers its id and webhook token");
+        admin.MapGet("/teams", ListTeams).WithSummary("List teams");
+        admin.MapPost("/keys", CreateKey).WithSummary("Create an API key; the key is shown once");
+        admin.MapGet("/keys", ListKeys).WithSummary("List API keys (never the keys themselves)");
+        admin.MapDelete("/keys/{id}", RevokeKey).WithSummary("Revoke an API key");
+
+        var accounts = app.MapGroup("/api/v1/accounts").WithTags("Accounts");
+        accounts.MapGet("", ListAccounts).RequireScope(Scopes.MetricsRead).WithSummary("A team's sending accounts");
+        accounts.MapPut("/{name}", UpsertAccount).RequireScope(Scopes.Admin).WithSummary("Create or update an account's TPS limit and credit balance");
+        return app;
+    }
+
+    private static Results<Created<SuccessEnvelope<TeamDto>>, JsonHttpResult<ErrorEnvelope>> CreateTeam(CreateTeamRequest body, TeamDirectory teams)
+    {
+        var name = body.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 64) return ApiResults.BadRequest("name", "is required, 1 to 64 characters");
+        try
+        {
+            var team = teams.Create(name);
+            return TypedResults.Created($"/api/v1/teams/{team.PublicId}", new SuccessEnvelope<TeamDto>(ToDto(team)));
+        }
+        catch (DuplicateNameException e)
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, "conflict", e.Message, new ErrorDetail("name", "already taken"));
+        }
+    }
+
+    private static Ok<SuccessEnvelope<IReadOnlyList<TeamDto>>> ListTeams(TeamDirectory teams) =>
+        ApiResults.Ok<IReadOnlyList<TeamDto>>(teams.All.Select(ToDto).ToList());
+
+    private static Results<Created<SuccessEnvelope<KeyDto>>, JsonHttpResult<ErrorEnvelope>> CreateKey(
+        CreateKeyRequest body, TeamDirectory teams, ApiKeyService keys, TimeProvider time)
+    {
+        var name = body.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 128) return ApiResults.BadRequest("name", "is required, 1 to 128 characters");
+        var scopes = body.Scopes ?? [];
+        if (scopes.Length == 0) return ApiResults.BadRequest("scopes", "name at least one of " + string.Join(", ", Scopes.All));
+        foreach (var s in scopes)
+            if (Array.IndexOf(Scopes.All, s) < 0) return ApiResults.BadRequest("scopes", $"unknown scope '{s}'; one of {string.Join(", ", Scopes.All)}");
+        int? teamId = null;
+        if (body.TeamId is not null)
+        {
+            var team = teams.ByPublicIdOrName(body.TeamId);
+            if (team is null) return ApiResults.BadRequest("team_id", $"no team '{body.TeamId}'");
+            teamId = team.Id;
+        }
+        else if (!scopes.Contains(Scopes.Admin))
+        {
+            return ApiResults.BadRequest("team_id", "is required unless the key has the admin scope");
+        }
+        if (body.RateLimit is { } rl && (rl.Requests < 1 || rl.Period < 1000))
+            return ApiResults.BadRequest("rate_limit", "requests must be >= 1 and period (ms) >= 1000");
+        if (body.ExpiresAt is { } exp && exp <= time.GetUtcNow())
+            return ApiResults.BadRequest("expires_at", "must be in the future");
+        var created = keys.Create(teamId, name, scopes, body.RateLimit?.Requests, body.RateLimit?.Period, body.ExpiresAt);
+        return TypedResults.Created($"/api/v1/keys/{created.Record.PublicId}", new SuccessEnvelope<KeyDto>(ToDto(created.Record, teams, created.Key)));
+    }
+
+    private static Ok<SuccessEnvelope<IReadOnlyList<KeyDto>>> ListKeys(string? team, IDirectoryStore store, TeamDirectory teams)
+    {
+        int? teamId = team is null ? null : teams.ByPublicIdOrName(team)?.Id ?? throw new BadParameterException("team", $"no team '{team}'");
+        return ApiResults.Ok<IReadOnlyList<KeyDto>>(store.ListKeys(teamId).Select(k => ToDto(k, teams, null)).ToList());
+    }
+
+    private static Results<Ok<SuccessEnvelope<object>>, JsonHttpResult<ErrorEnvelope>> RevokeKey(string id, ApiKeyService keys) =>
+        keys.Revoke(id) ? ApiResults.Ok<object>(new { id, revoked = true }) : ApiResults.NotFound($"no active key '{id}'");
+
+    private static Ok<SuccessEnvelope<IReadOnlyList<AccountDto>>> ListAccounts(string? team, HttpContext http, IDirectoryStore store)
+    {
+        var list = new List<AccountDto>();
+        foreach (int t in TeamScope.Resolve(http, team))
+            foreach (var a in store.ListAccounts(t)) list.Add(ToDto(a));
+        return ApiResults.Ok<IReadOnlyList<AccountDto>>(list);
+    }
+
+    private static Results<Ok<SuccessEnvelope<AccountDto>>, JsonHttpResult<ErrorEnvelope>> UpsertAccount(
+        string name, string? team, UpsertAccountRequest body, HttpContext http, IDirectoryStore store, TimeProvider time)
+    {
+        int teamId = TeamScope.ResolveOne(http, team);
+        if (body.TpsLimit is < 0) return ApiResults.BadRequest("tps_limit", "must be >= 0");
+        return ApiResults.Ok(ToDto(store.UpsertAccount(teamId, name, body.TpsLimit, body.CreditBalance, time.GetUtcNow().ToUnixTimeMilliseconds())));
+    }
+
+    private static TeamDto ToDto(TeamRecord t) => new(t.PublicId, t.Name, t.WebhookToken, Ingestion.EventParser.FormatTimestamp(t.CreatedAtMs));
+
+    private static AccountDto ToDto(AccountRecord a) => new(a.Name, a.TpsLimit, a.CreditBalance, Ingestion.EventParser.FormatTimestamp(a.CreatedAtMs));
+
+    private static KeyDto ToDto(ApiKeyRecord k, TeamDirectory teams, string? key)
+    {
+        static string? Ts(long? ms) => ms is { } v ? Ingestion.EventParser.FormatTimestamp(v) : null;
+        return new KeyDto(k.PublicId, k.TeamId is { } t ? teams.PublicIdOf(t) : null, k.Name, k.Prefix, k.Scopes,
+            k.RateLimitRequests is { } r ? new RateLimitDto(r, k.RateLimitPeriodMs ?? 0) : null, Ts(k.ExpiresAtMs), Ts(k.RevokedAtMs),
+            Ts(k.LastUsedAtMs), k.UsageCount, Ts(k.CreatedAtMs)!, key);
+    }
+}

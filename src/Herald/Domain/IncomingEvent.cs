@@ -1,0 +1,30 @@
+namespace Herald.Domain;
+
+/// <summary>One validated event, ready for the writer. Times are Unix milliseconds (UTC).</summary>
+public sealed class IncomingEvent
+{
+    public string? EventId { get; init; }
+    public required string ItemId { get; init; }
+    /// <summary>Null when the event did not say; the item's kind (or message for a new item) applies.</summary>
+    public ItemKind? Kind { get; init; }
+    public required Status Status { get; init; }
+    public required long OccurredAtMs { get; init; }
+    public string? Account { get; init; }
+    public string? Channel { get; init; }
+    public string? Provider { get; init; }
+    public string? Route { get; init; }
+    public string? Campaign { get; init; }
+    public string? Recipient { get; init; }
+    public string? Country { get; init; }
+    public string? Direction { get; init; }
+    public string? ErrorCode { get; init; }
+    public string? ErrorMessage { get; init; }
+    public double? Cost { get; init; }
+    public int? Attempt { get; init; }
+    public string? Text { get; init; }
+    public string? MetadataJson { get; init; }
+
+    public bool HasAnyDimension =>
+        Account is not null || Channel is not null || Provider is not null || Route is not null
+        || Campaign is not null || Country is not null || Direction is not null;
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Herald.Analytics;
+using Herald.Api;
+using Herald.Api.Auth;
+using Herald.Api.Events;
+using Herald.Api.Items;
+using Herald.Api.Metrics;
+using Herald.Api.Teams;
+using Herald.Ingestion;
+using Herald.Storage;
+using Herald.Storage.Sqlite;
+
+namespace Herald.Hosting;
+
+/// <summary>Builds the Herald web application: the store, the engine, the API, and their lifetimes.</summary>
+public static class HeraldHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        // PRODUCT.md's documented variables, mapped onto the Herald section.
+        var overrides = new Dictionary<string, string?>();
+        if (Environment.GetEnvironmentVariable("HERALD_DATA_DIR") is { Length: > 0 } dir) overrides["Herald:DataDir"] = dir;
+        if (Environment.GetEnvironmentVariable("HERALD_ADMIN_KEY") is { Length: > 0 } key) overrides["Herald:AdminKey"] = key;
+        builder.Configuration.AddInMemoryCollection(overrides);
+        configure?.Invoke(builder);
+
+        var options = builder.Configuration.GetSection("Herald").Get<HeraldOptions>() ?? new HeraldOptions();
+        var ingestOptions = builder.Configuration.GetSection("Herald:Ingest").Get<IngestOptions>() ?? new IngestOptions();
+        ConfigureLogging(builder, options);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(ingestOptions);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new SqliteStore(options.DatabasePath, ingestOptions.FullSync));
+        services.AddSingleton<IEngineStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IItemReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IDirectoryStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(sp =>
+        {
+            var registry = new DimensionRegistry();
+            registry.Load(sp.GetRequiredService<IEngineStore>());
+            return registry;
+        });
+        services.AddSingleton(sp => new BatchWriter(sp.GetRequiredService<IEngineStore>(), sp.GetRequiredService<DimensionRegistry>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IngestQueue>();
+        services.AddSingleton<MetricsQuery>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<TeamDirectory>();
+        services.AddHostedService<IngestQueueLifetime>();
+        services.AddHostedService<KeyUsageFlusher>();
+        if (options.Demo) services.AddHostedService<DemoTraffic>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        });
+        services.AddOpenApi();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var app = builder.Build();
+        Initialize(app, options);
+
+        app.UseMiddleware<ApiErrorMiddleware>();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "Herald API v1");
+            o.RoutePrefix = "docs";
+            o.DocumentTitle = "Herald API";
+        });
+        app.MapHealthEndpoints();
+        app.MapEventsEndpoints();
+        app.MapMetricsEndpoints();
+        app.MapItemsEndpoints();
+        app.MapTeamsEndpoints();
+        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>Migrates the store, loads the engine's state, and makes the bootstrap admin key.</summary>
+    private static void Initialize(WebApplication app, HeraldOptions options)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald");
+        var store = app.Services.GetRequiredService<SqliteStore>();
+        foreach (var m in store.MigrateUp()) logger.LogInformation("applied migration {Version}: {Name}", m.Version, m.Name);
+        _ = app.Services.GetRequiredService<DimensionRegistry>();
+        _ = app.Services.GetRequiredService<IngestQueue>();
+        Bootstrap.EnsureAdminKey(store, app.Services.GetRequiredService<ApiKeyService>(), options, logger);
+        logger.LogInformation("Herald store: {Path}", store.Path);
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder, HeraldOptions options)
+    {
+        if (!string.Equals(options.LogFormat, "json", StringComparison.OrdinalIgnoreCase)) return;
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = false;
+            o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            o.UseUtcTimestamp = true;
+            o.JsonWriterOptions = new JsonWriterOptions { Indented = false };
+        });
+    }
+}

@@ -1,0 +1,4 @@
+using Herald.Hosting;
+
+var app = HeraldHost.Build(args);
+app.Run();

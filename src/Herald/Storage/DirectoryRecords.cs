@@ -1,0 +1,35 @@
+namespace Herald.Storage;
+
+public sealed record TeamRecord(int Id, string PublicId, string Name, string WebhookToken, long CreatedAtMs);
+
+public sealed record AccountRecord(int Id, int TeamId, string Name, double? TpsLimit, double? CreditBalance, long CreatedAtMs);
+
+public sealed record ApiKeyRecord(
+    int Id,
+    string PublicId,
+    int? TeamId,
+    string Name,
+    string Prefix,
+    string[] Scopes,
+    int? RateLimitRequests,
+    long? RateLimitPeriodMs,
+    long? ExpiresAtMs,
+    long? RevokedAtMs,
+    long? LastUsedAtMs,
+    long UsageCount,
+    long CreatedAtMs);
+
+/// <summary>Teams, accounts and API keys.</summary>
+public interface IDirectoryStore
+{
+    IReadOnlyList<TeamRecord> ListTeams();
+    TeamRecord CreateTeam(string name, string publicId, string webhookToken, long nowMs);
+    IReadOnlyList<AccountRecord> ListAccounts(int teamId);
+    AccountRecord UpsertAccount(int teamId, string name, double? tpsLimit, double? creditBalance, long nowMs);
+    ApiKeyRecord CreateKey(ApiKeyRecord key, byte[] keyHash);
+    ApiKeyRecord? FindKeyByHash(byte[] keyHash);
+    IReadOnlyList<ApiKeyRecord> ListKeys(int? teamId);
+    bool RevokeKey(string publicId, long nowMs);
+    bool AnyAdminKey();
+    void RecordKeyUsage(IReadOnlyList<(int KeyId, long Uses, long LastUsedAtMs)> usage);
+}

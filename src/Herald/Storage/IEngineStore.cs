@@ -1,0 +1,38 @@
+using Herald.Analytics;
+using Herald.Domain;
+
+namespace Herald.Storage;
+
+/// <summary>The storage the ingestion pipeline writes through: one transaction per batch.</summary>
+public interface IEngineStore
+{
+    IWriteSession BeginWrite();
+    IReadOnlyList<(int Id, DimensionTuple Tuple)> LoadDimensionSets();
+}
+
+/// <summary>One write transaction. Nothing is visible to readers until <see cref="Commit"/>.</summary>
+public interface IWriteSession : IDisposable
+{
+    long AllocateItemId();
+    ItemState? LoadItem(int teamId, string itemId);
+
+    /// <summary>Appends a raw event; false when its dedupe key is already stored (a duplicate).</summary>
+    bool AppendEvent(int teamId, long itemRef, string dedupeKey, int eventDimensionSetId, long receivedAtMs, IncomingEvent e);
+
+    void SaveItem(ItemState item);
+    byte[]? LoadCell(CellKey key);
+    void SaveCell(CellKey key, byte[] data);
+    void DeleteCell(CellKey key);
+    int InsertDimensionSet(DimensionTuple tuple);
+    void EnsureAccount(int teamId, string account);
+    void Commit();
+}
+
+/// <summary>Reads rollup cells for the analytics engine.</summary>
+public interface IRollupReader
+{
+    /// <summary>Calls <paramref name="visit"/> for every cell of the team at <paramref name="g"/> with bucket in [from, to).</summary>
+    void ReadCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, CellVisitor visit);
+}
+
+public delegate void CellVisitor(UtcMinute bucket, int dimensionSetId, ReadOnlySpan<byte> data);

@@ -1,0 +1,41 @@
+namespace Herald.Storage;
+
+/// <summary>An item as stored, for the item and recipient history endpoints.</summary>
+public sealed record ItemRecord(
+    long Id,
+    int TeamId,
+    string ItemId,
+    int Kind,
+    int Status,
+    long StatusAtMs,
+    long EarliestAtMs,
+    long? FirstSentAtMs,
+    long? FirstSuccessAtMs,
+    int DimensionSetId,
+    string? Recipient,
+    double Cost,
+    int EventCount);
+
+/// <summary>A raw event as stored.</summary>
+public sealed record EventRecord(
+    long Id,
+    string? EventId,
+    int Status,
+    long OccurredAtMs,
+    long ReceivedAtMs,
+    int DimensionSetId,
+    string? Recipient,
+    string? ErrorCode,
+    string? ErrorMessage,
+    double? Cost,
+    int? Attempt,
+    string? Text,
+    string? MetadataJson);
+
+public interface IItemReader
+{
+    /// <summary>Items with this id in the given teams (one per team at most).</summary>
+    IReadOnlyList<ItemRecord> FindItems(IReadOnlyList<int> teamIds, string itemId);
+    IReadOnlyList<EventRecord> EventsOf(long itemRef);
+    IReadOnlyList<ItemRecord> RecipientHistory(int teamId, string recipient, int limit);
+}

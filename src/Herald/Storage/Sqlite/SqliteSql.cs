@@ -1,0 +1,224 @@
+namespace Herald.Storage.Sqlite;
+
+/// <summary>Every SQL statement of the SQLite store, in one place: the PostgreSQL store has its own twin.</summary>
+internal static class SqliteSql
+{
+    public const string ConnectionPragmas = """
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = {0};
+        PRAGMA busy_timeout = 10000;
+        PRAGMA cache_size = -32768;
+        PRAGMA temp_store = MEMORY;
+        PRAGMA foreign_keys = ON;
+        """;
+
+    public static readonly Migration[] Migrations =
+    [
+        new(1, "directory: teams, accounts, api keys",
+            """
+            CREATE TABLE teams (
+                id INTEGER PRIMARY KEY,
+                public_id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL UNIQUE,
+                webhook_token TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL);
+            CREATE TABLE accounts (
+                id INTEGER PRIMARY KEY,
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                name TEXT NOT NULL,
+                tps_limit REAL,
+                credit_balance REAL,
+                created_at INTEGER NOT NULL,
+                UNIQUE (team_id, name));
+            CREATE TABLE api_keys (
+                id INTEGER PRIMARY KEY,
+                public_id TEXT NOT NULL UNIQUE,
+                team_id INTEGER REFERENCES teams(id),
+                name TEXT NOT NULL,
+                key_hash BLOB NOT NULL UNIQUE,
+                prefix TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                rate_limit_requests INTEGER,
+                rate_limit_period_ms INTEGER,
+                expires_at INTEGER,
+                revoked_at INTEGER,
+                last_used_at INTEGER,
+                usage_count INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL);
+            CREATE INDEX ix_api_keys_team ON api_keys(team_id);
+            """,
+            """
+            DROP TABLE api_keys;
+            DROP TABLE accounts;
+            DROP TABLE teams;
+            """),
+        new(2, "engine: dimension sets, items, raw events, rollup cells",
+            """
+            CREATE TABLE dimension_sets (
+                id INTEGER PRIMARY KEY,
+                team_id INTEGER NOT NULL,
+                kind INTEGER NOT NULL,
+                account TEXT, channel TEXT, provider TEXT, route TEXT, campaign TEXT, country TEXT, direction TEXT);
+            CREATE UNIQUE INDEX ux_dimension_sets ON dimension_sets(team_id, kind,
+                IFNULL(account, ''), IFNULL(channel, ''), IFNULL(provider, ''), IFNULL(route, ''),
+                IFNULL(campaign, ''), IFNULL(country, ''), IFNULL(direction, ''));
+            CREATE TABLE items (
+                id INTEGER PRIMARY KEY,
+                team_id INTEGER NOT NULL,
+                item_id TEXT NOT NULL,
+                kind INTEGER NOT NULL,
+                status INTEGER NOT NULL,
+                status_at INTEGER NOT NULL,
+                earliest_at INTEGER NOT NULL,
+                first_sent_at INTEGER,
+                first_success_at INTEGER,
+                dimension_set_id INTEGER NOT NULL,
+                recipient TEXT,
+                cost REAL NOT NULL,
+                event_count INTEGER NOT NULL,
+                event_minutes BLOB NOT NULL,
+                last_event_received_at INTEGER NOT NULL);
+            CREATE UNIQUE INDEX ux_items_team_item ON items(team_id, item_id);
+            CREATE INDEX ix_items_recipient ON items(team_id, recipient, earliest_at) WHERE recipient IS NOT NULL;
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                team_id INTEGER NOT NULL,
+                item_ref INTEGER NOT NULL,
+                dedupe_key TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                occurred_at INTEGER NOT NULL,
+                received_at INTEGER NOT NULL,
+                dimension_set_id INTEGER NOT NULL,
+                recipient TEXT,
+                error_code TEXT,
+                error_message TEXT,
+                cost REAL,
+                attempt INTEGER,
+                text TEXT,
+                metadata TEXT);
+            CREATE UNIQUE INDEX ux_events_dedupe ON events(team_id, dedupe_key);
+            CREATE INDEX ix_events_item ON events(item_ref);
+            CREATE TABLE rollups (
+                team_id INTEGER NOT NULL,
+                granularity INTEGER NOT NULL,
+                bucket INTEGER NOT NULL,
+                dimension_set_id INTEGER NOT NULL,
+                data BLOB NOT NULL,
+                PRIMARY KEY (team_id, granularity, bucket, dimension_set_id)) WITHOUT ROWID;
+            """,
+            """
+            DROP TABLE rollups;
+            DROP TABLE events;
+            DROP TABLE items;
+            DROP TABLE dimension_sets;
+            """),
+    ];
+
+    public const string CreateMigrationsTable =
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+    public const string SelectAppliedMigrations = "SELECT version, applied_at FROM schema_migrations ORDER BY version";
+    public const string InsertMigration = "INSERT INTO schema_migrations(version, name, applied_at) VALUES ($v, $n, $t)";
+    public const string DeleteMigration = "DELETE FROM schema_migrations WHERE version = $v";
+
+    // Engine, write side.
+    public const string MaxItemId = "SELECT IFNULL(MAX(id), 0) FROM items";
+    public const string SelectItem = """
+        SELECT id, kind, status, status_at, earliest_at, first_sent_at, first_success_at, dimension_set_id,
+               recipient, cost, event_count, event_minutes, last_event_received_at
+        FROM items WHERE team_id = $team AND item_id = $item
+        """;
+    public const string InsertEvent = """
+        INSERT INTO events (team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id,
+                            recipient, error_code, error_message, cost, attempt, text, metadata)
+        VALUES ($team, $item, $key, $status, $occurred, $received, $dims, $recipient, $error_code, $error_message,
+                $cost, $attempt, $text, $metadata)
+        ON CONFLICT (team_id, dedupe_key) DO NOTHING
+        """;
+    public const string InsertItem = """
+        INSERT INTO items (id, team_id, item_id, kind, status, status_at, earliest_at, first_sent_at, first_success_at,
+                           dimension_set_id, recipient, cost, event_count, event_minutes, last_event_received_at)
+        VALUES ($id, $team, $item, $kind, $status, $status_at, $earliest, $first_sent, $first_success,
+                $dims, $recipient, $cost, $event_count, $minutes, $received)
+        """;
+    public const string UpdateItem = """
+        UPDATE items SET kind = $kind, status = $status, status_at = $status_at, earliest_at = $earliest,
+            first_sent_at = $first_sent, first_success_at = $first_success, dimension_set_id = $dims,
+            recipient = $recipient, cost = $cost, event_count = $event_count, event_minutes = $minutes,
+            last_event_received_at = $received
+        WHERE id = $id
+        """;
+    public const string SelectCell = """
+        SELECT data FROM rollups WHERE team_id = $team AND granularity = $g AND bucket = $bucket AND dimension_set_id = $dims
+        """;
+    public const string UpsertCell = """
+        INSERT INTO rollups (team_id, granularity, bucket, dimension_set_id, data) VALUES ($team, $g, $bucket, $dims, $data)
+        ON CONFLICT (team_id, granularity, bucket, dimension_set_id) DO UPDATE SET data = excluded.data
+        """;
+    public const string DeleteCell = """
+        DELETE FROM rollups WHERE team_id = $team AND granularity = $g AND bucket = $bucket AND dimension_set_id = $dims
+        """;
+    public const string InsertDimensionSet = """
+        INSERT INTO dimension_sets (team_id, kind, account, channel, provider, route, campaign, country, direction)
+        VALUES ($team, $kind, $account, $channel, $provider, $route, $campaign, $country, $direction)
+        RETURNING id
+        """;
+    public const string SelectDimensionSets = """
+        SELECT id, team_id, kind, account, channel, provider, route, campaign, country, direction FROM dimension_sets ORDER BY id
+        """;
+    public const string EnsureAccount = """
+        INSERT INTO accounts (team_id, name, created_at) VALUES ($team, $name, $now) ON CONFLICT (team_id, name) DO NOTHING
+        """;
+
+    // Engine, read side.
+    public const string SelectCells = """
+        SELECT bucket, dimension_set_id, data FROM rollups
+        WHERE team_id = $team AND granularity = $g AND bucket >= $from AND bucket < $to
+        """;
+    public const string ItemColumns = """
+        id, team_id, item_id, kind, status, status_at, earliest_at, first_sent_at, first_success_at,
+        dimension_set_id, recipient, cost, event_count
+        """;
+    public const string SelectItemById = "SELECT " + ItemColumns + " FROM items WHERE team_id = $team AND item_id = $item";
+    public const string SelectEventsOfItem = """
+        SELECT id, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient, error_code, error_message,
+               cost, attempt, text, metadata
+        FROM events WHERE item_ref = $item ORDER BY occurred_at, id
+        """;
+    public const string SelectRecipientHistory = "SELECT " + ItemColumns + """
+         FROM items WHERE team_id = $team AND recipient = $recipient ORDER BY earliest_at DESC LIMIT $limit
+        """;
+
+    // Directory.
+    public const string SelectTeams = "SELECT id, public_id, name, webhook_token, created_at FROM teams ORDER BY id";
+    public const string InsertTeam = """
+        INSERT INTO teams (public_id, name, webhook_token, created_at) VALUES ($public_id, $name, $token, $now) RETURNING id
+        """;
+    public const string SelectAccounts = """
+        SELECT id, team_id, name, tps_limit, credit_balance, created_at FROM accounts WHERE team_id = $team ORDER BY name
+        """;
+    public const string UpsertAccount = """
+        INSERT INTO accounts (team_id, name, tps_limit, credit_balance, created_at) VALUES ($team, $name, $tps, $credit, $now)
+        ON CONFLICT (team_id, name) DO UPDATE SET tps_limit = excluded.tps_limit, credit_balance = excluded.credit_balance
+        RETURNING id, team_id, name, tps_limit, credit_balance, created_at
+        """;
+    public const string KeyColumns = """
+        id, public_id, team_id, name, prefix, scopes, rate_limit_requests, rate_limit_period_ms, expires_at, revoked_at,
+        last_used_at, usage_count, created_at
+        """;
+    public const string InsertKey = """
+        INSERT INTO api_keys (public_id, team_id, name, key_hash, prefix, scopes, rate_limit_requests, rate_limit_period_ms,
+                              expires_at, created_at)
+        VALUES ($public_id, $team, $name, $hash, $prefix, $scopes, $rl_requests, $rl_period, $expires, $now)
+        RETURNING 
+        """ + " " + KeyColumns;
+    public const string SelectKeyByHash = "SELECT " + KeyColumns + " FROM api_keys WHERE key_hash = $hash";
+    public const string SelectKeys = "SELECT " + KeyColumns + " FROM api_keys WHERE ($team IS NULL OR team_id = $team) ORDER BY id";
+    public const string RevokeKey = "UPDATE api_keys SET revoked_at = $now WHERE public_id = $public_id AND revoked_at IS NULL";
+    public const string AnyAdminKey = "SELECT EXISTS (SELECT 1 FROM api_keys WHERE team_id IS NULL AND revoked_at IS NULL AND scopes LIKE '%admin%')";
+    public const string RecordKeyUsage = """
+        UPDATE api_keys SET usage_count = usage_count + $uses, last_used_at = MAX(IFNULL(last_used_at, 0), $last) WHERE id = $id
+        """;
+
+    // Operations.
+    public const string Ping = "SELECT 1";
+}

@@ -1,0 +1,92 @@
+using System.Buffers;
+using Herald.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    public void ReadCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, CellVisitor visit)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectCells;
+        cmd.Parameters.AddWithValue("$team", teamId);
+        cmd.Parameters.AddWithValue("$g", (int)g);
+        cmd.Parameters.AddWithValue("$from", from.Value);
+        cmd.Parameters.AddWithValue("$to", to.Value);
+        using var r = cmd.ExecuteReader();
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (r.Read())
+            {
+                int length = (int)r.GetBytes(2, 0, null, 0, 0);
+                if (length > buffer.Length)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(length);
+                }
+                r.GetBytes(2, 0, buffer, 0, length);
+                visit(new UtcMinute(r.GetInt64(0)), r.GetInt32(1), buffer.AsSpan(0, length));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public IReadOnlyList<ItemRecord> FindItems(IReadOnlyList<int> teamIds, string itemId)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectItemById;
+        var team = cmd.Parameters.Add(new SqliteParameter("$team", 0));
+        cmd.Parameters.AddWithValue("$item", itemId);
+        var found = new List<ItemRecord>();
+        foreach (var id in teamIds)
+        {
+            team.Value = id;
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) found.Add(ReadItem(r));
+        }
+        return found;
+    }
+
+    public IReadOnlyList<EventRecord> EventsOf(long itemRef)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectEventsOfItem;
+        cmd.Parameters.AddWithValue("$item", itemRef);
+        using var r = cmd.ExecuteReader();
+        var events = new List<EventRecord>();
+        while (r.Read())
+        {
+            string key = r.GetString(1);
+            events.Add(new EventRecord(
+                r.GetInt64(0), key.StartsWith(EventKeys.SyntheticPrefix) ? null : key, r.GetInt32(2), r.GetInt64(3), r.GetInt64(4),
+                r.GetInt32(5), Text(r, 6), Text(r, 7), Text(r, 8), Double(r, 9), Int(r, 10), Text(r, 11), Text(r, 12)));
+        }
+        return events;
+    }
+
+    public IReadOnlyList<ItemRecord> RecipientHistory(int teamId, string recipient, int limit)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectRecipientHistory;
+        cmd.Parameters.AddWithValue("$team", teamId);
+        cmd.Parameters.AddWithValue("$recipient", recipient);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var r = cmd.ExecuteReader();
+        var items = new List<ItemRecord>();
+        while (r.Read()) items.Add(ReadItem(r));
+        return items;
+    }
+
+    private static ItemRecord ReadItem(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
+        Long(r, 7), Long(r, 8), r.GetInt32(9), Text(r, 10), r.GetDouble(11), r.GetInt32(12));
+}

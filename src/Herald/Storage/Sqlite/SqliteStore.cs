@@ -1,0 +1,163 @@
+using Herald.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. The single writer holds its own connection
+/// (<see cref="SqliteWriteSession"/>); readers take pooled connections, which WAL lets run beside it.
+/// </summary>
+public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemReader, IDirectoryStore, IDisposable
+{
+    private readonly string _connectionString;
+    private readonly string _synchronous;
+    private SqliteConnection? _writerConnection;
+    private long _nextItemId = -1;
+
+    public SqliteStore(string path, bool fullSync = false)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            Cache = SqliteCacheMode.Private,
+        }.ToString();
+        _synchronous = fullSync ? "FULL" : "NORMAL";
+    }
+
+    public string Path { get; }
+
+    internal SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragmas = connection.CreateCommand();
+        pragmas.CommandText = string.Format(SqliteSql.ConnectionPragmas, _synchronous);
+        pragmas.ExecuteNonQuery();
+        return connection;
+    }
+
+    public bool Ping()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.Ping;
+        return Convert.ToInt64(cmd.ExecuteScalar()) == 1;
+    }
+
+    // ---- Migrations ----
+
+    public IReadOnlyList<Migration> Migrations => SqliteSql.Migrations;
+
+    public IReadOnlyList<MigrationStatus> MigrationStatus()
+    {
+        using var c = Open();
+        var applied = AppliedMigrations(c);
+        return SqliteSql.Migrations
+            .Select(m => new MigrationStatus(m.Version, m.Name, applied.ContainsKey(m.Version), applied.TryGetValue(m.Version, out var t) ? t : null))
+            .ToList();
+    }
+
+    /// <summary>Applies every migration up to <paramref name="target"/> (all when null); returns those applied.</summary>
+    public IReadOnlyList<Migration> MigrateUp(int? target = null)
+    {
+        using var c = Open();
+        var applied = AppliedMigrations(c);
+        var done = new List<Migration>();
+        foreach (var m in SqliteSql.Migrations)
+        {
+            if (applied.ContainsKey(m.Version) || (target is { } t && m.Version > t)) continue;
+            using var tx = c.BeginTransaction();
+            Execute(c, tx, m.Up);
+            Execute(c, tx, SqliteSql.InsertMigration, ("$v", m.Version), ("$n", m.Name), ("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            tx.Commit();
+            done.Add(m);
+        }
+        return done;
+    }
+
+    /// <summary>Reverts applied migrations above <paramref name="target"/> (default: the newest one only).</summary>
+    public IReadOnlyList<Migration> MigrateDown(int? target = null)
+    {
+        using var c = Open();
+        var applied = AppliedMigrations(c);
+        int floor = target ?? (applied.Count == 0 ? 0 : applied.Keys.Max() - 1);
+        var done = new List<Migration>();
+        foreach (var m in SqliteSql.Migrations.Reverse())
+        {
+            if (!applied.ContainsKey(m.Version) || m.Version <= floor) continue;
+            using var tx = c.BeginTransaction();
+            Execute(c, tx, m.Down);
+            Execute(c, tx, SqliteSql.DeleteMigration, ("$v", m.Version));
+            tx.Commit();
+            done.Add(m);
+        }
+        return done;
+    }
+
+    private static Dictionary<int, long> AppliedMigrations(SqliteConnection c)
+    {
+        Execute(c, null, SqliteSql.CreateMigrationsTable);
+        var applied = new Dictionary<int, long>();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectAppliedMigrations;
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) applied[r.GetInt32(0)] = r.GetInt64(1);
+        return applied;
+    }
+
+    internal static void Execute(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        cmd.ExecuteNonQuery();
+    }
+
+    // ---- Engine, write side ----
+
+    public IWriteSession BeginWrite()
+    {
+        _writerConnection ??= Open();
+        if (_nextItemId < 0)
+        {
+            using var cmd = _writerConnection.CreateCommand();
+            cmd.CommandText = SqliteSql.MaxItemId;
+            _nextItemId = Convert.ToInt64(cmd.ExecuteScalar()) + 1;
+        }
+        return new SqliteWriteSession(this, _writerConnection);
+    }
+
+    internal long AllocateItemId() => _nextItemId++;
+
+    public IReadOnlyList<(int Id, DimensionTuple Tuple)> LoadDimensionSets()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectDimensionSets;
+        using var r = cmd.ExecuteReader();
+        var list = new List<(int, DimensionTuple)>();
+        while (r.Read())
+        {
+            list.Add((r.GetInt32(0), new DimensionTuple(
+                r.GetInt32(1), (ItemKind)r.GetInt32(2), Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), Text(r, 9))));
+        }
+        return list;
+    }
+
+    internal static string? Text(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    internal static long? Long(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+    internal static int? Int(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
+    internal static double? Double(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDouble(i);
+
+    public void Dispose()
+    {
+        _writerConnection?.Dispose();
+        _writerConnection = null;
+        SqliteConnection.ClearAllPools();
+    }
+}
