@@ -1,4 +1,1 @@
-using Herald.Hosting;
-
-var app = HeraldHost.Build(args);
-app.Run();
+return await Herald.Cli.HeraldCli.RunAsync(args);

@@ -31,7 +31,7 @@ public sealed class CellStats
         get
         {
             // Cost is a float sum: an item moving out of a cell may leave a residue of rounding.
-            if (Events != 0 || LatencyCount != 0 || _latencyLength != 0 || Math.Abs(Cost) > 1e-9) return false;
+            if (Events != 0 || LatencyCount != 0 || _latencyLength != 0 || Math.Abs(Cost) > 1e-9 || Math.Abs(LatencySumMs) > 1e-6) return false;
             foreach (var c in ItemsByStatus) if (c != 0) return false;
             return true;
         }

@@ -19,10 +19,7 @@ public static class HeraldHost
     {
         var builder = WebApplication.CreateBuilder(args);
         // PRODUCT.md's documented variables, mapped onto the Herald section.
-        var overrides = new Dictionary<string, string?>();
-        if (Environment.GetEnvironmentVariable("HERALD_DATA_DIR") is { Length: > 0 } dir) overrides["Herald:DataDir"] = dir;
-        if (Environment.GetEnvironmentVariable("HERALD_ADMIN_KEY") is { Length: > 0 } key) overrides["Herald:AdminKey"] = key;
-        builder.Configuration.AddInMemoryCollection(overrides);
+        builder.Configuration.AddInMemoryCollection(HeraldConfiguration.EnvironmentOverrides());
         configure?.Invoke(builder);
 
         var options = builder.Configuration.GetSection("Herald").Get<HeraldOptions>() ?? new HeraldOptions();

@@ -44,8 +44,11 @@ public sealed record SimulationProfile
     /// <summary>Share of events without an event_id (Herald then dedupes by item + status + time).</summary>
     public double MissingEventIdRate { get; init; } = 0.20;
 
-    /// <summary>Share of items whose events state <c>country</c>; on the others Herald derives it from the number.</summary>
-    public double ExplicitCountryRate { get; init; } = 0.50;
+    /// <summary>
+    /// Share of items whose events (except dimension-less callbacks) state <c>country</c>, about half of all
+    /// events at the default; on the others Herald derives it from the E.164 recipient.
+    /// </summary>
+    public double ExplicitCountryRate { get; init; } = 0.62;
 
     /// <summary>Share of message items that are inbound (a person writing in, with a text such as STOP or HELP).</summary>
     public double InboundRate { get; init; } = 0.05;
@@ -74,6 +77,13 @@ public sealed record SimulationProfile
     /// start when the caller asks for an event and no pending event is due. The caller paces the rate.
     /// </summary>
     public bool RealTime { get; init; }
+
+    /// <summary>
+    /// Inserted in item and event ids ("msg_acme_&lt;tag&gt;_1", "evt_&lt;tag&gt;_1") so that two runs into the same
+    /// server do not collide. Null: no tag in simulated mode (the same seed re-sends the same ids, which
+    /// Herald treats as duplicates), the start time in base 36 in <see cref="RealTime"/> mode.
+    /// </summary>
+    public string? RunTag { get; init; }
 
     /// <summary>"acme", "globex", "initech", then "team-4", "team-5"... (index is zero-based).</summary>
     public static string TeamName(int index) => index switch

@@ -26,7 +26,7 @@ public sealed record SummaryDto(
 
     public static LatencyDto? Latency(LatencySummary? l) => l is null
         ? null
-        : new LatencyDto(Math.Round(l.Avg, 3), Math.Round(l.P50, 3), Math.Round(l.P75, 3), Math.Round(l.P90, 3), Math.Round(l.P95, 3), Math.Round(l.P99, 3));
+        : new LatencyDto(Math.Round(l.Avg, 6), Math.Round(l.P50, 6), Math.Round(l.P75, 6), Math.Round(l.P90, 6), Math.Round(l.P95, 6), Math.Round(l.P99, 6));
 }
 
 public sealed record TimeseriesPointDto(

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Globalization;
+using Herald.Api.Auth;
+using Herald.Api.Teams;
+using Spectre.Console;
+
+namespace Herald.Cli;
+
+/// <summary><c>herald keys create|list|revoke</c>, straight on the store.</summary>
+public static class KeysCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("keys", "Create, list and revoke API keys");
+
+        var team = new Option<string?>("--team") { Description = "Team id or name (omit for an admin key)" };
+        var name = new Option<string>("--name") { Description = "What the key is for", DefaultValueFactory = _ => "cli key" };
+        var scopes = new Option<string>("--scopes") { Description = "Comma-separated: events:write, metrics:read, reports:write, admin", DefaultValueFactory = _ => "events:write,metrics:read" };
+        var rateLimit = new Option<string?>("--rate-limit") { Description = "Requests per period, e.g. 100/60s or 1000/15m (default: 1000/15m, none for events:write keys)" };
+        var expires = new Option<DateTimeOffset?>("--expires") { Description = "Expiry, RFC 3339" };
+        var create = new Command("create", "Create a key; it is printed once") { team, name, scopes, rateLimit, expires };
+        create.SetAction(parse =>
+        {
+            using var store = MigrateCommand.OpenStore();
+            store.MigrateUp();
+            var teams = new TeamDirectory(store, TimeProvider.System);
+            int? teamId = null;
+            if (parse.GetValue(team) is { } t)
+            {
+                var found = teams.ByPublicIdOrName(t);
+                if (found is null)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]no team '{t}'[/]");
+                    return 2;
+                }
+                teamId = found.Id;
+            }
+            var scopeList = parse.GetValue(scopes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var s in scopeList)
+            {
+                if (Array.IndexOf(Scopes.All, s) < 0)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]unknown scope '{s}'[/]; one of {string.Join(", ", Scopes.All)}");
+                    return 2;
+                }
+            }
+            int? requests = null;
+            long? period = null;
+            if (parse.GetValue(rateLimit) is { } rl && !TryParseRateLimit(rl, out requests, out period))
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--rate-limit must look like 100/60s or 1000/15m[/]");
+                return 2;
+            }
+            var created = new ApiKeyService(store, TimeProvider.System).Create(teamId, parse.GetValue(name)!, scopeList, requests, period, parse.GetValue(expires));
+            AnsiConsole.MarkupLineInterpolated($"created key [bold]{created.Record.PublicId}[/] (shown once):");
+            Console.WriteLine(created.Key);
+            return 0;
+        });
+
+        var listTeam = new Option<string?>("--team") { Description = "Only this team's keys" };
+        var list = new Command("list", "List keys (never the keys themselves)") { listTeam };
+        list.SetAction(parse =>
+        {
+            using var store = MigrateCommand.OpenStore();
+            store.MigrateUp();
+            var teams = new TeamDirectory(store, TimeProvider.System);
+            int? teamId = parse.GetValue(listTeam) is { } t ? teams.ByPublicIdOrName(t)?.Id ?? -1 : null;
+            var table = new Table().AddColumns("id", "team", "name", "prefix", "scopes", "rate limit", "uses", "state");
+            foreach (var k in store.ListKeys(teamId))
+            {
+                string state = k.RevokedAtMs is not null ? "[red]revoked[/]" : k.ExpiresAtMs is { } e && e < DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() ? "[yellow]expired[/]" : "[green]active[/]";
+                table.AddRow(k.PublicId, k.TeamId is { } id ? teams.PublicIdOf(id) : "(admin)", Markup.Escape(k.Name), k.Prefix + "…",
+                    string.Join(' ', k.Scopes), k.RateLimitRequests is { } r ? $"{r}/{k.RateLimitPeriodMs / 1000}s" : "none",
+                    k.UsageCount.ToString(CultureInfo.InvariantCulture), state);
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+
+        var id = new Argument<string>("id") { Description = "The key's id (key_...)" };
+        var revoke = new Command("revoke", "Revoke a key") { id };
+        revoke.SetAction(parse =>
+        {
+            using var store = MigrateCommand.OpenStore();
+            bool ok = store.RevokeKey(parse.GetValue(id)!, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            AnsiConsole.MarkupLine(ok ? "[green]revoked[/]" : "[red]no active key with that id[/]");
+            return ok ? 0 : 1;
+        });
+
+        command.Subcommands.Add(create);
+        command.Subcommands.Add(list);
+        command.Subcommands.Add(revoke);
+        return command;
+    }
+
+    /// <summary>Parses "100/60s", "1000/15m", "5000/1h" into requests and a period in ms.</summary>
+    public static bool TryParseRateLimit(string text, out int? requests, out long? periodMs)
+    {
+        requests = null;
+        periodMs = null;
+        var parts = text.Split('/');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1) return false;
+        var p = parts[1];
+        if (p.Length < 2 || !long.TryParse(p[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long v) || v < 1) return false;
+        long unit = p[^1] switch { 's' => 1000, 'm' => 60_000, 'h' => 3_600_000, _ => 0 };
+        if (unit == 0) return false;
+        requests = n;
+        periodMs = v * unit;
+        return true;
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Herald.Hosting;
+
+namespace Herald.Cli;
+
+/// <summary><c>herald serve [--urls URL] [--demo]</c>: runs the server; other options go to ASP.NET Core as usual.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, e.g. http://0.0.0.0:8080 (or ASPNETCORE_URLS)" };
+        var demo = new Option<bool>("--demo") { Description = "Feed the server with simulated live traffic so the metrics move" };
+        var demoRate = new Option<int?>("--demo-rate") { Description = "Events per second the demo feeds (default 200)" };
+        var command = new Command("serve", "Run the Herald server (the default command)") { urls, demo, demoRate };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, ct) =>
+        {
+            var args = new List<string>(parse.UnmatchedTokens);
+            if (parse.GetValue(urls) is { } u) args.AddRange(["--urls", u]);
+            var app = HeraldHost.Build(args.ToArray(), builder =>
+            {
+                if (parse.GetValue(demo)) builder.Configuration["Herald:Demo"] = "true";
+                if (parse.GetValue(demoRate) is { } r) builder.Configuration["Herald:DemoRate"] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            });
+            await app.RunAsync();
+            return 0;
+        });
+        return command;
+    }
+}
