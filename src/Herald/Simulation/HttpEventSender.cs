@@ -157,28 +157,17 @@ public sealed class HttpEventSender : IAsyncDisposable
     private async Task StartAsync(string apiKey, IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        EventJsonWriter writer;
-        ReadOnlyMemory<byte> payload;
-        try
-        {
-            writer = RentWriter();
-            payload = writer.Write(events);
-        }
-        catch
-        {
-            _slots.Release();
-            throw;
-        }
-
-        _ = RunAsync(apiKey, writer, payload, events.Count, cancellationToken);
+        _ = RunAsync(apiKey, events, cancellationToken);
     }
 
-    private async Task RunAsync(string apiKey, EventJsonWriter writer, ReadOnlyMemory<byte> payload, int count, CancellationToken cancellationToken)
+    private async Task RunAsync(string apiKey, IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
     {
-        await Task.Yield(); // let the caller go on generating while this request is in flight
+        await Task.Yield(); // serialize and post on the pool while the caller goes on generating
+        var writer = RentWriter();
         try
         {
-            await PostWithRetriesAsync(apiKey, payload, count, cancellationToken).ConfigureAwait(false);
+            var payload = writer.Write(events);
+            await PostWithRetriesAsync(apiKey, payload, events.Count, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

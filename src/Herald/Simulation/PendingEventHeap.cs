@@ -48,55 +48,86 @@ internal sealed class SimItem
     public string? Direction;
 }
 
-/// <summary>Binary min-heap of pending events ordered by (EmitAt, Seq); holds only in-flight work.</summary>
+/// <summary>
+/// Min-heap of pending events ordered by (EmitAt, Seq); holds only in-flight work. The heap itself moves
+/// small keys; the (larger) events stay put in a slab whose free slots are reused.
+/// </summary>
 internal sealed class PendingEventHeap
 {
-    private PendingEvent[] _items = new PendingEvent[1024];
+    private struct Key
+    {
+        public long EmitAt;
+        public long Seq;
+        public int Slot;
+    }
+
+    private Key[] _keys = new Key[1024];
+    private PendingEvent[] _slab = new PendingEvent[1024];
+    private int[] _free = new int[1024];
+    private int _freeCount;
+    private int _slabUsed;
     private int _count;
 
     public int Count => _count;
 
-    public long PeekEmitAt => _items[0].EmitAt;
+    public long PeekEmitAt => _keys[0].EmitAt;
 
     public void Push(in PendingEvent value)
     {
-        if (_count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+        int slot;
+        if (_freeCount > 0)
+        {
+            slot = _free[--_freeCount];
+        }
+        else
+        {
+            if (_slabUsed == _slab.Length) Array.Resize(ref _slab, _slab.Length * 2);
+            slot = _slabUsed++;
+        }
+        _slab[slot] = value;
+
+        if (_count == _keys.Length) Array.Resize(ref _keys, _keys.Length * 2);
+        var key = new Key { EmitAt = value.EmitAt, Seq = value.Seq, Slot = slot };
+        var keys = _keys;
         int i = _count++;
-        var items = _items;
         while (i > 0)
         {
             int parent = (i - 1) >> 1;
-            if (!Less(in value, in items[parent])) break;
-            items[i] = items[parent];
+            if (!Less(in key, in keys[parent])) break;
+            keys[i] = keys[parent];
             i = parent;
         }
-        items[i] = value;
+        keys[i] = key;
     }
 
     public PendingEvent Pop()
     {
-        var items = _items;
-        var top = items[0];
+        var keys = _keys;
+        int slot = keys[0].Slot;
         int last = --_count;
         if (last > 0)
         {
-            var moving = items[last];
+            var moving = keys[last];
             int i = 0;
             while (true)
             {
                 int child = (i << 1) + 1;
                 if (child >= last) break;
-                if (child + 1 < last && Less(in items[child + 1], in items[child])) child++;
-                if (!Less(in items[child], in moving)) break;
-                items[i] = items[child];
+                if (child + 1 < last && Less(in keys[child + 1], in keys[child])) child++;
+                if (!Less(in keys[child], in moving)) break;
+                keys[i] = keys[child];
                 i = child;
             }
-            items[i] = moving;
+            keys[i] = moving;
         }
-        items[last] = default;
+
+        var top = _slab[slot];
+        _slab[slot] = default; // release references for the GC
+        if (_freeCount == _free.Length) Array.Resize(ref _free, _free.Length * 2);
+        _free[_freeCount++] = slot;
         return top;
     }
 
-    private static bool Less(in PendingEvent a, in PendingEvent b) =>
+    private static bool Less(in Key a, in Key b) =>
         a.EmitAt < b.EmitAt || (a.EmitAt == b.EmitAt && a.Seq < b.Seq);
 }

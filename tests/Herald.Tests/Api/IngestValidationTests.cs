@@ -322,4 +322,17 @@ public sealed class IngestValidationTests(SharedServer shared) : IClassFixture<S
         Assert.Equal("delivered", (await Kit.Item(client, "ooo-1"))!["status"]!.GetValue<string>());
         Assert.Equal(0, Kit.Long(await Kit.Summary(client), "failed"));
     }
+
+    [Fact(Skip = "BUG: latency percentiles are clamped at ~63 days: LatencyScale's 760 buckets end at 1.03^759 ms ≈ 5.5e9 ms, so an item "
+                 + "delivered 100 days after it was sent reports p50..p99 = 5,458,017.7 s (63.2 days) instead of 8,640,000 s while avg and "
+                 + "the item's latency_seconds are exact (see LatencyScaleTests).")]
+    public async Task Latency_percentiles_of_a_100_day_delivery_are_within_2_percent()
+    {
+        var (_, client) = await shared.NewTeamAsync();
+        await Kit.Ingest(client, new[] { Kit.Event("slow", "sent", Kit.Format(Kit.Day.AddDays(-100))), Kit.Event("slow", "delivered", Kit.At(0)) });
+        var summary = await Kit.GetData(client, $"/api/v1/metrics/summary?from={Kit.Format(Kit.Day.AddDays(-101))}&to={Kit.Format(Kit.Day.AddDays(1))}");
+        Assert.Equal(8_640_000.0, (await Kit.Item(client, "slow"))!["latency_seconds"]!.GetValue<double>(), 3);
+        foreach (var p in new[] { "p50", "p75", "p90", "p95", "p99" })
+            Assert.InRange(summary["latency_seconds"]![p]!.GetValue<double>(), 8_640_000 * 0.98, 8_640_000 * 1.02);
+    }
 }

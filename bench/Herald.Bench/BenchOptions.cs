@@ -1,0 +1,47 @@
+namespace Herald.Bench;
+
+public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string command = args.Length > 0 ? args[0] : "all";
+        long events = 10_000_000, httpEvents = 1_000_000;
+        int batch = 5000;
+        string dir = Path.Combine(Path.GetTempPath(), "herald-bench");
+        for (int i = 1; i + 1 < args.Length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--events": events = long.Parse(args[i + 1]); break;
+                case "--http-events": httpEvents = long.Parse(args[i + 1]); break;
+                case "--dir": dir = args[i + 1]; break;
+                case "--batch": batch = int.Parse(args[i + 1]); break;
+            }
+        }
+        Directory.CreateDirectory(dir);
+        return new BenchOptions(command, events, httpEvents, dir, batch);
+    }
+
+    public string EngineDb => Path.Combine(Dir, "engine", "herald.db");
+    public string BaselineDb => Path.Combine(Dir, "baseline", "baseline.db");
+}
+
+/// <summary>Collects result rows and prints them as a Markdown table for docs/PERFORMANCE.md.</summary>
+public sealed class Report
+{
+    private readonly List<(string What, string Value, string Note)> _rows = new();
+
+    public void Add(string what, string value, string note = "")
+    {
+        _rows.Add((what, value, note));
+        Console.WriteLine($"  {what}: {value} {note}");
+    }
+
+    public void Print()
+    {
+        Console.WriteLine();
+        Console.WriteLine($"| measurement | value | note |");
+        Console.WriteLine($"|---|---|---|");
+        foreach (var (what, value, note) in _rows) Console.WriteLine($"| {what} | {value} | {note} |");
+    }
+}

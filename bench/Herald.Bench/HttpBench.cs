@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Herald.Simulation;
+
+namespace Herald.Bench;
+
+/// <summary>
+/// HTTP ingest on loopback: a real `herald serve` child process, batches of 500 events posted by 4
+/// concurrent clients; the server's resident memory is sampled from /proc while it ingests.
+/// </summary>
+public static class HttpBench
+{
+    private const int Batch = 500;
+    private const int Concurrency = 4;
+    private const string AdminKey = "hk_bench_admin";
+
+    public static async Task RunAsync(BenchOptions o, Report report)
+    {
+        string dataDir = Path.Combine(o.Dir, "http");
+        if (Directory.Exists(dataDir)) Directory.Delete(dataDir, true);
+        int port = FreePort();
+        var heraldDll = typeof(Herald.Hosting.HeraldHost).Assembly.Location;
+        var psi = new ProcessStartInfo("dotnet", [heraldDll, "serve", "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["HERALD_DATA_DIR"] = dataDir;
+        psi.Environment["HERALD_ADMIN_KEY"] = AdminKey;
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        using var server = Process.Start(psi)!;
+        server.OutputDataReceived += (_, _) => { };
+        server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
+            await WaitHealthy(http);
+            http.DefaultRequestHeaders.Add("X-API-Key", AdminKey);
+
+            var generator = new TrafficGenerator(IngestBench.Profile(o.HttpEvents) with { Seed = 99 });
+            var keys = new Dictionary<string, string>();
+            foreach (var team in generator.TeamNames)
+            {
+                var t = await http.PostAsJsonAsync("/api/v1/teams", new { name = team });
+                string id = JsonNode.Parse(await t.Content.ReadAsStringAsync())!["data"]!["id"]!.GetValue<string>();
+                var k = await http.PostAsJsonAsync("/api/v1/keys", new { team_id = id, name = "bench", scopes = new[] { "events:write" } });
+                keys[team] = JsonNode.Parse(await k.Content.ReadAsStringAsync())!["data"]!["key"]!.GetValue<string>();
+            }
+
+            Console.WriteLine($"http: preparing {o.HttpEvents:N0} events as JSON bodies of {Batch}");
+            var bodies = new List<(string Key, byte[] Body, int Count)>();
+            var writer = new EventJsonWriter();
+            var pending = new Dictionary<string, List<Herald.Domain.IncomingEvent>>();
+            foreach (var e in generator.Generate(o.HttpEvents))
+            {
+                var list = pending.TryGetValue(e.TeamName, out var l) ? l : pending[e.TeamName] = new();
+                list.Add(e.Event);
+                if (list.Count == Batch)
+                {
+                    bodies.Add((keys[e.TeamName], writer.Write(list).ToArray(), list.Count));
+                    list.Clear();
+                }
+            }
+            foreach (var (team, list) in pending)
+                if (list.Count > 0) bodies.Add((keys[team], writer.Write(list).ToArray(), list.Count));
+
+            long peakRss = 0;
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    peakRss = Math.Max(peakRss, RssBytes(server.Id));
+                    await Task.Delay(100);
+                }
+            });
+
+            int next = -1;
+            long accepted = 0, throttled = 0;
+            var sw = Stopwatch.StartNew();
+            var workers = Enumerable.Range(0, Concurrency).Select(async _ =>
+            {
+                using var client = new HttpClient { BaseAddress = http.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+                while (true)
+                {
+                    int i = Interlocked.Increment(ref next);
+                    if (i >= bodies.Count) return;
+                    while (true)
+                    {
+                        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events")
+                        {
+                            Content = new ByteArrayContent(bodies[i].Body) { Headers = { ContentType = new("application/json") } },
+                        };
+                        request.Headers.Add("X-API-Key", bodies[i].Key);
+                        using var response = await client.SendAsync(request);
+                        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                        {
+                            Interlocked.Increment(ref throttled);
+                            await Task.Delay(200);
+                            continue;
+                        }
+                        response.EnsureSuccessStatusCode();
+                        var data = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!;
+                        Interlocked.Add(ref accepted, data["accepted"]!.GetValue<long>() + data["duplicates"]!.GetValue<long>());
+                        break;
+                    }
+                }
+            }).ToArray();
+            await Task.WhenAll(workers);
+            sw.Stop();
+            sampling.Cancel();
+            await sampler;
+            long total = bodies.Sum(b => (long)b.Count);
+            report.Add($"HTTP ingest, batches of {Batch}, {Concurrency} clients", $"{total / sw.Elapsed.TotalSeconds:N0} events/s",
+                $"{total:N0} events in {sw.Elapsed.TotalSeconds:F1} s; {throttled} answers 429");
+            report.Add("server peak RSS while ingesting", $"{peakRss / 1_000_000} MB", "sampled from /proc every 100 ms");
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+    }
+
+    private static async Task WaitHealthy(HttpClient http)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("the server did not become healthy");
+    }
+
+    private static long RssBytes(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmRSS:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+        catch (IOException)
+        {
+        }
+        return 0;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using Herald.Analytics;
+using Herald.Api.Teams;
+using Herald.Domain;
+using Herald.Ingestion;
+using Herald.Simulation;
+using Herald.Storage;
+using Herald.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Bench;
+
+/// <summary>
+/// Engine ingest (raw events + item state + rollups, one transaction per batch) against a bare SQLite append
+/// of the same event rows with the same indexes, side by side on the same generated stream.
+/// Only time inside the writes is counted, so the generator's cost is excluded from both.
+/// </summary>
+public static class IngestBench
+{
+    public static SimulationProfile Profile(long events) => new()
+    {
+        Seed = 7,
+        Teams = 3,
+        // About 3.5 simulated days for 10 million events, so daily, hourly and minute cells are all realistic.
+        ItemsPerSecond = Math.Max(1, events / 1_000_000.0),
+    };
+
+    public static void Run(BenchOptions o, Report report)
+    {
+        Console.WriteLine($"ingest: {o.Events:N0} events, batches of {o.BatchSize}");
+        double baseline = Baseline(o);
+        report.Add("bare SQLite append (same rows, same indexes)", $"{baseline:N0} events/s");
+        var (engine, rss) = Engine(o);
+        report.Add("engine ingest with rollups", $"{engine:N0} events/s", $"ratio to bare append {engine / baseline:F2}; bench process peak RSS {rss} MB");
+    }
+
+    private static (double EventsPerSecond, long PeakRssMb) Engine(BenchOptions o)
+    {
+        Fresh(o.EngineDb);
+        using var store = new SqliteStore(o.EngineDb);
+        store.MigrateUp();
+        var registry = new DimensionRegistry();
+        registry.Load(store);
+        var teams = new TeamDirectory(store, TimeProvider.System);
+        var writer = new BatchWriter(store, registry, TimeProvider.System);
+        var generator = new TrafficGenerator(Profile(o.Events));
+        var teamIds = generator.TeamNames.ToDictionary(n => n, n => teams.GetOrCreate(n).Id);
+
+        var inWrite = new Stopwatch();
+        long done = 0, nextReport = 1_000_000;
+        foreach (var chunk in generator.GenerateBatches(o.Events, o.BatchSize))
+        {
+            var batches = Split(chunk, teamIds);
+            inWrite.Start();
+            writer.Write(batches);
+            inWrite.Stop();
+            done += chunk.Count;
+            if (done >= nextReport)
+            {
+                Console.WriteLine($"  engine {done:N0} events, {done / inWrite.Elapsed.TotalSeconds:N0} events/s");
+                nextReport += 1_000_000;
+            }
+        }
+        return (done / inWrite.Elapsed.TotalSeconds, Environment.WorkingSet / 1_000_000);
+    }
+
+    private static List<IngestBatch> Split(IReadOnlyList<SimulatedEvent> chunk, Dictionary<string, int> teamIds)
+    {
+        var byTeam = new Dictionary<string, List<IncomingEvent>>();
+        foreach (var e in chunk)
+            (byTeam.TryGetValue(e.TeamName, out var l) ? l : byTeam[e.TeamName] = new List<IncomingEvent>()).Add(e.Event);
+        return byTeam.Select(kv => new IngestBatch(teamIds[kv.Key], kv.Value.ToArray())).ToList();
+    }
+
+    /// <summary>The same event rows into the same table and indexes, with nothing else: the floor to compare with.</summary>
+    private static double Baseline(BenchOptions o)
+    {
+        Fresh(o.BaselineDb);
+        var cs = new SqliteConnectionStringBuilder { DataSource = o.BaselineDb, Pooling = false }.ToString();
+        using var c = new SqliteConnection(cs);
+        c.Open();
+        Exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        Exec(c, """
+            CREATE TABLE events (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL, item_ref INTEGER NOT NULL, dedupe_key TEXT NOT NULL,
+                status INTEGER NOT NULL, occurred_at INTEGER NOT NULL, received_at INTEGER NOT NULL, dimension_set_id INTEGER NOT NULL,
+                recipient TEXT, error_code TEXT, error_message TEXT, cost REAL, attempt INTEGER, text TEXT, metadata TEXT);
+            CREATE UNIQUE INDEX ux_events_dedupe ON events(team_id, dedupe_key);
+            CREATE INDEX ix_events_item ON events(item_ref);
+            """);
+        var insert = c.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO events (team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient,
+                error_code, error_message, cost, attempt, text, metadata)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT (team_id, dedupe_key) DO NOTHING
+            """;
+        var p = Enumerable.Range(1, 14).Select(i => insert.Parameters.Add(new SqliteParameter("$" + i, null))).ToArray();
+        var itemIds = new Dictionary<(string, string), long>();
+        var teamIds = new Dictionary<string, int>();
+        var generator = new TrafficGenerator(Profile(o.Events));
+        var inWrite = new Stopwatch();
+        long done = 0;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var chunk in generator.GenerateBatches(o.Events, o.BatchSize))
+        {
+            // Item refs are resolved outside the timed part: the baseline pays only for the append.
+            var refs = new long[chunk.Count];
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                var key = (chunk[i].TeamName, chunk[i].Event.ItemId);
+                if (!itemIds.TryGetValue(key, out long r)) itemIds[key] = r = itemIds.Count + 1;
+                refs[i] = r;
+                if (!teamIds.ContainsKey(chunk[i].TeamName)) teamIds[chunk[i].TeamName] = teamIds.Count + 1;
+            }
+            inWrite.Start();
+            using (var tx = c.BeginTransaction())
+            {
+                insert.Transaction = tx;
+                for (int i = 0; i < chunk.Count; i++)
+                {
+                    var e = chunk[i].Event;
+                    p[0].Value = teamIds[chunk[i].TeamName];
+                    p[1].Value = refs[i];
+                    p[2].Value = e.EventId ?? EventKeys.Synthetic(refs[i], (int)e.Status, e.OccurredAtMs);
+                    p[3].Value = (int)e.Status;
+                    p[4].Value = e.OccurredAtMs;
+                    p[5].Value = now;
+                    p[6].Value = 0;
+                    p[7].Value = (object?)e.Recipient ?? DBNull.Value;
+                    p[8].Value = (object?)e.ErrorCode ?? DBNull.Value;
+                    p[9].Value = (object?)e.ErrorMessage ?? DBNull.Value;
+                    p[10].Value = e.Cost is { } cost ? cost : DBNull.Value;
+                    p[11].Value = e.Attempt is { } a ? a : DBNull.Value;
+                    p[12].Value = (object?)e.Text ?? DBNull.Value;
+                    p[13].Value = (object?)e.MetadataJson ?? DBNull.Value;
+                    insert.ExecuteNonQuery();
+                }
+                tx.Commit();
+            }
+            inWrite.Stop();
+            done += chunk.Count;
+        }
+        return done / inWrite.Elapsed.TotalSeconds;
+    }
+
+    private static void Exec(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static void Fresh(string path)
+    {
+        SqliteConnection.ClearAllPools();
+        var dir = Path.GetDirectoryName(path)!;
+        if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        Directory.CreateDirectory(dir);
+    }
+}
