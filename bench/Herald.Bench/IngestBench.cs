@@ -79,7 +79,7 @@ public static class IngestBench
         var cs = new SqliteConnectionStringBuilder { DataSource = o.BaselineDb, Pooling = false }.ToString();
         using var c = new SqliteConnection(cs);
         c.Open();
-        Exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        Exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;");
         Exec(c, """
             CREATE TABLE events (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL, item_ref INTEGER NOT NULL, dedupe_key TEXT NOT NULL,
                 status INTEGER NOT NULL, occurred_at INTEGER NOT NULL, received_at INTEGER NOT NULL, dimension_set_id INTEGER NOT NULL,

@@ -127,6 +127,14 @@ public sealed class CellStats
         }
     }
 
+    /// <summary>The sum of two encoded cells, encoded: how the store folds a batch's delta into a stored cell.</summary>
+    public static byte[] Merge(byte[] stored, byte[] delta)
+    {
+        var cell = Decode(stored);
+        cell.AddEncoded(delta);
+        return cell.Encode();
+    }
+
     public static CellStats Decode(ReadOnlySpan<byte> blob)
     {
         var cell = new CellStats();

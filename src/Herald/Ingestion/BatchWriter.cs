@@ -25,17 +25,17 @@ public sealed class BatchWriter
     private readonly DimensionRegistry _registry;
     private readonly TimeProvider _time;
     private readonly GenerationalCache<(int, string), ItemState> _items;
-    private readonly GenerationalCache<CellKey, CellStats> _cells;
+    private readonly ItemPresenceFilter _known = new();
+    private bool _knownLoaded;
     private readonly RollupDeltas _deltas = new();
     private readonly List<ItemState> _touched = new();
 
-    public BatchWriter(IEngineStore store, DimensionRegistry registry, TimeProvider time, int itemCacheCapacity = 200_000, int cellCacheCapacity = 50_000)
+    public BatchWriter(IEngineStore store, DimensionRegistry registry, TimeProvider time, int itemCacheCapacity = 200_000)
     {
         _store = store;
         _registry = registry;
         _time = time;
         _items = new(itemCacheCapacity);
-        _cells = new(cellCacheCapacity);
     }
 
     public long EventsWritten { get; private set; }
@@ -44,7 +44,7 @@ public sealed class BatchWriter
     public void Write(IReadOnlyList<IngestBatch> batches)
     {
         _items.NextGeneration();
-        _cells.NextGeneration();
+        if (!_knownLoaded || _known.IsFull) LoadKnownItems();
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         long accepted = 0;
         try
@@ -68,7 +68,7 @@ public sealed class BatchWriter
         {
             // The transaction rolled back: the caches may hold state that never reached the store.
             _items.Clear();
-            _cells.Clear();
+            _knownLoaded = false;
             _registry.Load(_store);
             throw;
         }
@@ -98,7 +98,11 @@ public sealed class BatchWriter
         RecordEventCounts(teamId, item, dimsBefore, isNew, UtcMinute.FromUnixMillis(e.OccurredAtMs));
         _deltas.Move(teamId, before, item.Contribution());
 
-        if (isNew) _items.Set((teamId, e.ItemId), item);
+        if (isNew)
+        {
+            _items.Set((teamId, e.ItemId), item);
+            _known.Add(teamId, e.ItemId);
+        }
         if (item.LastTouchedBatch != BatchesWritten + 1)
         {
             item.LastTouchedBatch = BatchesWritten + 1;
@@ -114,7 +118,7 @@ public sealed class BatchWriter
             isNew = false;
             return cached;
         }
-        var loaded = session.LoadItem(teamId, e.ItemId);
+        var loaded = _known.MayContain(teamId, e.ItemId) ? session.LoadItem(teamId, e.ItemId) : null;
         if (loaded is not null)
         {
             _items.Set((teamId, e.ItemId), loaded);
@@ -174,27 +178,19 @@ public sealed class BatchWriter
         }
     }
 
+    /// <summary>Each touched cell gets its batch delta once; the store folds it into what it holds.</summary>
     private void MergeCells(IWriteSession session)
     {
         foreach (var (key, delta) in _deltas.Cells)
-        {
-            if (delta.IsEmpty) continue;
-            if (!_cells.TryGet(key, out var cell))
-            {
-                var blob = session.LoadCell(key);
-                cell = blob is null ? new CellStats() : CellStats.Decode(blob);
-            }
-            cell.Add(delta);
-            if (cell.IsEmpty)
-            {
-                session.DeleteCell(key);
-                _cells.Remove(key);
-            }
-            else
-            {
-                session.SaveCell(key, cell.Encode());
-                _cells.Set(key, cell);
-            }
-        }
+            if (!delta.IsEmpty) session.MergeCell(key, delta.Encode());
+    }
+
+    private void LoadKnownItems()
+    {
+        long count = 0;
+        _store.ForEachItemKey((_, _) => count++);
+        _known.Reset(count + _items.Count);
+        _store.ForEachItemKey(_known.Add);
+        _knownLoaded = true;
     }
 }

@@ -104,8 +104,10 @@ public sealed class HttpEventSender : IAsyncDisposable
         var teams = new List<string>(4);
         for (int i = 0; i < batch.Count; i++)
             if (!teams.Contains(batch[i].TeamName)) teams.Add(batch[i].TeamName);
-        foreach (var team in teams)
-            await StartAsync(KeyOf(team), Slice(batch, team), cancellationToken).ConfigureAwait(false);
+        var keys = new string[teams.Count];
+        for (int t = 0; t < keys.Length; t++) keys[t] = KeyOf(teams[t]); // all or nothing: fail before sending any
+        for (int t = 0; t < keys.Length; t++)
+            await StartAsync(keys[t], Slice(batch, teams[t]), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Posts one batch with the given key and waits for its answer (counts towards <see cref="Totals"/>).</summary>

@@ -28,7 +28,7 @@ public sealed class SimulationRunner
     /// <param name="batchSize">Events per batch. With a target rate, batches are cut to at most a twentieth of a
     /// second of traffic so that a slow rate still flows smoothly.</param>
     /// <param name="eventsPerSecond">Target rate; 0 = as fast as the sink takes them.</param>
-    /// <param name="progress">Reported every <see cref="ProgressInterval"/> and once at the end.</param>
+    /// <param name="progress">Reported every <see cref="ProgressInterval"/> and at the end (the last report has the final count).</param>
     public SimulationRunner(
         TrafficGenerator generator,
         Func<IReadOnlyList<SimulatedEvent>, CancellationToken, Task> sink,
@@ -117,7 +117,7 @@ public sealed class SimulationRunner
         }
 
         var final = Snapshot(sent, clock.Elapsed, lastReportSent, lastReport);
-        _progress?.Report(final);
+        if (sent != lastReportSent || sent == 0) _progress?.Report(final);
         return final;
     }
 

@@ -6,6 +6,9 @@ namespace Herald.Storage;
 /// <summary>The storage the ingestion pipeline writes through: one transaction per batch.</summary>
 public interface IEngineStore
 {
+    /// <summary>Every stored item key, to seed the writer's presence filter at start.</summary>
+    void ForEachItemKey(Action<int, string> visit);
+
     IWriteSession BeginWrite();
     IReadOnlyList<(int Id, DimensionTuple Tuple)> LoadDimensionSets();
 }
@@ -20,9 +23,8 @@ public interface IWriteSession : IDisposable
     bool AppendEvent(int teamId, long itemRef, string dedupeKey, int eventDimensionSetId, long receivedAtMs, IncomingEvent e);
 
     void SaveItem(ItemState item);
-    byte[]? LoadCell(CellKey key);
-    void SaveCell(CellKey key, byte[] data);
-    void DeleteCell(CellKey key);
+    /// <summary>Adds an encoded delta to a cell (creating it), merged by the store itself.</summary>
+    void MergeCell(CellKey key, byte[] delta);
     int InsertDimensionSet(DimensionTuple tuple);
     void EnsureAccount(int teamId, string account);
     void Commit();

@@ -263,4 +263,43 @@ public sealed class AuthAndIsolationTests(SharedServer shared) : IClassFixture<S
         Assert.Equal(teamId, listed["team_id"]!.GetValue<string>());
         Assert.Equal(["metrics:read"], listed["scopes"]!.AsArray().Select(s => s!.GetValue<string>()).ToArray());
     }
+
+    [Fact]
+    public async Task A_team_bound_admin_key_cannot_reach_other_teams()
+    {
+        var (teamA, _) = await shared.NewTeamAsync();
+        var (teamB, b) = await shared.NewTeamAsync();
+        await Kit.Ingest(b, Kit.Event("b-secret", "sent", Kit.At(1)));
+        var created = await Server.Admin.PostAsJsonAsync("/api/v1/keys", new { team_id = teamA, name = "team admin", scopes = new[] { "admin" } });
+        if (created.StatusCode != HttpStatusCode.Created)
+        {
+            // Refusing team-bound admin keys altogether is a valid fix.
+            await Kit.AssertError(created, HttpStatusCode.BadRequest, field: "scopes");
+            return;
+        }
+        using var teamAdmin = Server.Client((await HeraldServer.ReadData(created))["key"]!.GetValue<string>());
+
+        var forB = await teamAdmin.PostAsJsonAsync("/api/v1/keys", new { team_id = teamB, name = "steal", scopes = new[] { "metrics:read" } });
+        Assert.Equal(HttpStatusCode.Forbidden, forB.StatusCode);
+        var global = await teamAdmin.PostAsJsonAsync("/api/v1/keys", new { name = "root", scopes = new[] { "admin" } });
+        Assert.Equal(HttpStatusCode.Forbidden, global.StatusCode);
+        var keys = await teamAdmin.GetAsync("/api/v1/keys");
+        if (keys.StatusCode == HttpStatusCode.OK)
+            Assert.All((await HeraldServer.ReadData(keys)).AsArray(), k => Assert.Equal(teamA, k!["team_id"]?.GetValue<string>()));
+        else
+            Assert.Equal(HttpStatusCode.Forbidden, keys.StatusCode);
+        Assert.Null(await Kit.Item(teamAdmin, "b-secret"));
+    }
+
+    [Fact]
+    public async Task Malformed_admin_bodies_answer_the_error_envelope()
+    {
+        var (teamId, _) = await shared.NewTeamAsync();
+        await Kit.AssertError(await Server.Admin.PostAsync("/api/v1/teams", HeraldServer.Json("not json")), HttpStatusCode.BadRequest);
+        await Kit.AssertError(await Server.Admin.PostAsync("/api/v1/keys", HeraldServer.Json($$"""{"team_id":"{{teamId}}","name":"x","scopes":"admin"}""")),
+            HttpStatusCode.BadRequest);
+        await Kit.AssertError(await Server.Admin.PostAsync("/api/v1/keys",
+            HeraldServer.Json($$"""{"team_id":"{{teamId}}","name":"x","scopes":["metrics:read"],"expires_at":"soon"}""")), HttpStatusCode.BadRequest);
+        await Kit.AssertError(await Server.Admin.PostAsync("/api/v1/teams", new StringContent("""{"name":"plain"}""")), HttpStatusCode.UnsupportedMediaType);
+    }
 }

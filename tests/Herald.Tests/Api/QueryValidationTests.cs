@@ -125,4 +125,13 @@ public sealed class QueryValidationTests(SharedServer shared) : IClassFixture<Sh
         var response = await shared.Server.Admin.GetAsync($"/api/v1/metrics/summary?{Kit.DayWindow}&team=no-such-team");
         await Kit.AssertError(response, HttpStatusCode.BadRequest, field: "team");
     }
+
+    [Theory]
+    [InlineData("/api/v1/recipients/%2B447700900123/history?limit=abc", "limit")]
+    [InlineData("/api/v1/recipients/%2B447700900123/history?limit=99999999999", "limit")]
+    public async Task A_parameter_that_is_not_a_number_is_400_naming_it(string pathAndQuery, string field)
+    {
+        var client = await TeamWithDataAsync();
+        await Kit.AssertError(await client.GetAsync(pathAndQuery), HttpStatusCode.BadRequest, field: field);
+    }
 }

@@ -147,16 +147,13 @@ internal static class SqliteSql
             last_event_received_at = $received
         WHERE id = $id
         """;
-    public const string SelectCell = """
-        SELECT data FROM rollups WHERE team_id = $team AND granularity = $g AND bucket = $bucket AND dimension_set_id = $dims
-        """;
-    public const string UpsertCell = """
+    /// <summary>Folds a delta into a cell inside SQLite (herald_merge_cell is registered on the writer's connection): no read round trip.</summary>
+    public const string MergeCell = """
         INSERT INTO rollups (team_id, granularity, bucket, dimension_set_id, data) VALUES ($team, $g, $bucket, $dims, $data)
-        ON CONFLICT (team_id, granularity, bucket, dimension_set_id) DO UPDATE SET data = excluded.data
+        ON CONFLICT (team_id, granularity, bucket, dimension_set_id) DO UPDATE SET data = herald_merge_cell(data, excluded.data)
         """;
-    public const string DeleteCell = """
-        DELETE FROM rollups WHERE team_id = $team AND granularity = $g AND bucket = $bucket AND dimension_set_id = $dims
-        """;
+    public const string MergeCellFunction = "herald_merge_cell";
+    public const string SelectItemKeys = "SELECT team_id, item_id FROM items";
     public const string InsertDimensionSet = """
         INSERT INTO dimension_sets (team_id, kind, account, channel, provider, route, campaign, country, direction)
         VALUES ($team, $kind, $account, $channel, $provider, $route, $campaign, $country, $direction)

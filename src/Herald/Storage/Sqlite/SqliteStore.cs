@@ -134,6 +134,15 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     internal long AllocateItemId() => _nextItemId++;
 
+    public void ForEachItemKey(Action<int, string> visit)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectItemKeys;
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) visit(r.GetInt32(0), r.GetString(1));
+    }
+
     public IReadOnlyList<(int Id, DimensionTuple Tuple)> LoadDimensionSets()
     {
         using var c = Open();

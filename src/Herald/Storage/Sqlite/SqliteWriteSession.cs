@@ -97,23 +97,11 @@ internal sealed class SqliteWriteSession : IWriteSession
         cmd.ExecuteNonQuery();
     }
 
-    public byte[]? LoadCell(CellKey key)
+    public void MergeCell(CellKey key, byte[] delta)
     {
-        BindCell(_s.SelectCell, key);
-        return _s.SelectCell.ExecuteScalar() as byte[];
-    }
-
-    public void SaveCell(CellKey key, byte[] data)
-    {
-        BindCell(_s.UpsertCell, key);
-        _s.UpsertCell.Parameters[4].Value = data;
-        _s.UpsertCell.ExecuteNonQuery();
-    }
-
-    public void DeleteCell(CellKey key)
-    {
-        BindCell(_s.DeleteCell, key);
-        _s.DeleteCell.ExecuteNonQuery();
+        BindCell(_s.MergeCell, key);
+        _s.MergeCell.Parameters[4].Value = delta;
+        _s.MergeCell.ExecuteNonQuery();
     }
 
     private static void BindCell(SqliteCommand cmd, CellKey key)
@@ -158,11 +146,17 @@ internal sealed class SqliteWriteSession : IWriteSession
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
 
-        public required SqliteCommand SelectItem, InsertEvent, InsertItem, UpdateItem, SelectCell, UpsertCell, DeleteCell;
+        public required SqliteCommand SelectItem, InsertEvent, InsertItem, UpdateItem, MergeCell;
 
         public static Statements For(SqliteConnection c) => Cache.GetValue(c, Create);
 
-        private static Statements Create(SqliteConnection c) => new()
+        private static Statements Create(SqliteConnection c)
+        {
+            c.CreateFunction<byte[], byte[], byte[]>(SqliteSql.MergeCellFunction, CellStats.Merge, isDeterministic: true);
+            return Prepare(c);
+        }
+
+        private static Statements Prepare(SqliteConnection c) => new()
         {
             SelectItem = Command(c, SqliteSql.SelectItem, "$team", "$item"),
             InsertEvent = Command(c, SqliteSql.InsertEvent, "$team", "$item", "$key", "$status", "$occurred", "$received", "$dims",
@@ -171,14 +165,12 @@ internal sealed class SqliteWriteSession : IWriteSession
                 "$first_sent", "$first_success", "$dims", "$recipient", "$cost", "$event_count", "$minutes", "$received"),
             UpdateItem = Command(c, SqliteSql.UpdateItem, "$id", "$kind", "$status", "$status_at", "$earliest", "$first_sent",
                 "$first_success", "$dims", "$recipient", "$cost", "$event_count", "$minutes", "$received"),
-            SelectCell = Command(c, SqliteSql.SelectCell, "$team", "$g", "$bucket", "$dims"),
-            UpsertCell = Command(c, SqliteSql.UpsertCell, "$team", "$g", "$bucket", "$dims", "$data"),
-            DeleteCell = Command(c, SqliteSql.DeleteCell, "$team", "$g", "$bucket", "$dims"),
+            MergeCell = Command(c, SqliteSql.MergeCell, "$team", "$g", "$bucket", "$dims", "$data"),
         };
 
         public void Bind(SqliteTransaction? tx)
         {
-            foreach (var cmd in new[] { SelectItem, InsertEvent, InsertItem, UpdateItem, SelectCell, UpsertCell, DeleteCell })
+            foreach (var cmd in new[] { SelectItem, InsertEvent, InsertItem, UpdateItem, MergeCell })
                 cmd.Transaction = tx;
         }
 
