@@ -11,6 +11,10 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         try
         {
             await next(http);
+            // Minimal APIs answer a body of the wrong content type with a bare 415.
+            if (http.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType && !http.Response.HasStarted)
+                await Write(http, ApiResults.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                    "the body must be JSON with Content-Type: application/json", new ErrorDetail("content-type", "must be application/json")));
         }
         catch (BadParameterException e)
         {
@@ -28,12 +32,23 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         }
         catch (BadHttpRequestException e)
         {
-            await Write(http, ApiResults.Error(e.StatusCode, "bad_request", e.Message));
+            string field = FieldOf(e.Message);
+            await Write(http, ApiResults.Error(e.StatusCode, e.StatusCode == 415 ? "unsupported_media_type" : "invalid_parameter",
+                e.Message, new ErrorDetail(field, e.InnerException?.Message ?? e.Message)));
         }
         catch (JsonException e)
         {
             await Write(http, ApiResults.Error(StatusCodes.Status400BadRequest, "invalid_json", e.Message));
         }
+    }
+
+    /// <summary>The parameter a binding failure names ('Failed to bind parameter "int? limit" from "abc"' names limit).</summary>
+    private static string FieldOf(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, "parameter \"[^\"]*?(\\w+)\"");
+        if (!m.Success) return "body";
+        string name = m.Groups[1].Value;
+        return name is "body" ? "body" : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
     }
 
     private static Task Write(HttpContext http, IResult result) => http.Response.HasStarted ? Task.CompletedTask : result.ExecuteAsync(http);

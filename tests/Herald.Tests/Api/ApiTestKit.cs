@@ -85,6 +85,7 @@ internal static class Kit
     {
         string text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        Assert.False(string.IsNullOrWhiteSpace(text), $"{(int)response.StatusCode} with an empty body instead of the error envelope");
         var body = JsonNode.Parse(text)!;
         Assert.Equal("error", body["status"]!.GetValue<string>());
         var error = body["error"]!;

@@ -5,5 +5,6 @@ public sealed record Caller(int KeyId, int? TeamId, IReadOnlySet<string> Scopes)
 {
     public bool IsAdmin => TeamId is null && Scopes.Contains(Auth.Scopes.Admin);
 
-    public bool Has(string scope) => Scopes.Contains(scope) || Scopes.Contains(Auth.Scopes.Admin);
+    /// <summary>A scope is granted by the key itself, or by being an admin key (admin only counts without a team).</summary>
+    public bool Has(string scope) => scope == Auth.Scopes.Admin ? IsAdmin : Scopes.Contains(scope) || IsAdmin;
 }

@@ -66,7 +66,9 @@ public static class TeamsEndpoints
             if (team is null) return ApiResults.BadRequest("team_id", $"no team '{body.TeamId}'");
             teamId = team.Id;
         }
-        else if (!scopes.Contains(Scopes.Admin))
+        if (teamId is not null && scopes.Contains(Scopes.Admin))
+            return ApiResults.BadRequest("scopes", "the admin scope is for keys without a team (admin keys see every team)");
+        if (teamId is null && !scopes.Contains(Scopes.Admin))
         {
             return ApiResults.BadRequest("team_id", "is required unless the key has the admin scope");
         }
