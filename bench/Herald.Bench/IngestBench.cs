@@ -42,7 +42,7 @@ public static class IngestBench
         var registry = new DimensionRegistry();
         registry.Load(store);
         var teams = new TeamDirectory(store, TimeProvider.System);
-        var writer = new BatchWriter(store, registry, TimeProvider.System);
+        var writer = new BatchWriter(store, registry, new PendingRollups(), TimeProvider.System);
         var generator = new TrafficGenerator(Profile(o.Events));
         var teamIds = generator.TeamNames.ToDictionary(n => n, n => teams.GetOrCreate(n).Id);
 
@@ -55,12 +55,16 @@ public static class IngestBench
             writer.Write(batches);
             inWrite.Stop();
             done += chunk.Count;
-            if (done >= nextReport)
+            if (done >= nextReport && !inWrite.IsRunning)
             {
                 Console.WriteLine($"  engine {done:N0} events, {done / inWrite.Elapsed.TotalSeconds:N0} events/s");
                 nextReport += 1_000_000;
             }
         }
+        inWrite.Start();
+        writer.Flush();
+        inWrite.Stop();
+        Console.WriteLine($"  per event: {writer.ItemRowsWritten / (double)done:F2} item rows, {writer.CellRowsWritten / (double)done:F2} cell merges, {writer.ItemLookups / (double)done:F3} item lookups");
         return (done / inWrite.Elapsed.TotalSeconds, Environment.WorkingSet / 1_000_000);
     }
 

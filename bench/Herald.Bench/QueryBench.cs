@@ -20,7 +20,7 @@ public static class QueryBench
         using var store = new SqliteStore(o.EngineDb);
         var registry = new DimensionRegistry();
         registry.Load(store);
-        var query = new MetricsQuery(store, registry);
+        var query = new MetricsQuery(store, registry, new PendingRollups());
 
         using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = o.EngineDb, Mode = SqliteOpenMode.ReadOnly }.ToString());
         c.Open();

@@ -2,10 +2,11 @@ namespace Herald.Analytics;
 
 /// <summary>
 /// A bounded cache for the single writer: entries remember the batch that last used them, and when the
-/// cache outgrows its capacity by a quarter, the least recently used entries are dropped in one pass.
+/// cache outgrows its capacity by a quarter, the least recently used entries are dropped in one pass
+/// (never a pinned one: an item with unflushed changes).
 /// Not thread-safe: only the writer touches it.
 /// </summary>
-public sealed class GenerationalCache<TKey, TValue>(int capacity) where TKey : notnull
+public sealed class GenerationalCache<TKey, TValue>(int capacity, Func<TValue, bool>? pinned = null) where TKey : notnull
 {
     private readonly Dictionary<TKey, Entry> _entries = new();
     private long _generation;
@@ -50,8 +51,11 @@ public sealed class GenerationalCache<TKey, TValue>(int capacity) where TKey : n
         Array.Sort(generations);
         long cutoff = generations[_entries.Count - capacity];
         foreach (var (key, e) in _entries)
+        {
+            if (pinned is not null && pinned(e.Value)) continue;
             if (e.Generation < cutoff || (e.Generation == cutoff && _entries.Count > capacity && e.Generation != _generation))
                 _entries.Remove(key);
+        }
     }
 
     private sealed class Entry

@@ -31,6 +31,8 @@ public sealed class ItemState
 
     /// <summary>Whether the store already has a row for this item (insert or update on save).</summary>
     public bool IsPersisted { get; set; }
+    /// <summary>Changed since the last flush: the cache must not drop it, the flush must write it.</summary>
+    public bool IsDirty { get; set; }
     /// <summary>The write batch that last touched the item; used by the cache to evict the coldest.</summary>
     public long LastTouchedBatch { get; set; }
 
@@ -46,6 +48,11 @@ public sealed class ItemState
             return Math.Max(0, FirstSuccessAtMs - start);
         }
     }
+
+    public Storage.ItemRecord ToRecord() => new(
+        Id, TeamId, ItemId, (int)Kind, (int)Status, StatusAtMs, EarliestAtMs,
+        FirstSentAtMs == None ? null : FirstSentAtMs, FirstSuccessAtMs == None ? null : FirstSuccessAtMs,
+        DimensionSetId, Recipient, Cost, EventCount);
 
     public Contribution Contribution() => new(DimensionSetId, UtcMinute.FromUnixMillis(EarliestAtMs), Status, Cost, LatencyMs);
 }

@@ -6,12 +6,14 @@ namespace Herald.Analytics;
 /// <summary>
 /// Answers summary, timeseries and breakdown questions from rollup cells only: the window is decomposed
 /// into the coarsest aligned cells, the filter becomes the set of matching dimension set ids, and the
-/// cells' blobs are merged without materializing them.
+/// cells' blobs are merged without materializing them; the writer's pending deltas are added on top,
+/// under the same read lock as the stored cells, so an answer always includes what was accepted.
 /// </summary>
-public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registry)
+public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registry, PendingRollups pending)
 {
     public MetricTotals Summary(IReadOnlyList<int> teams, MetricFilter filter, UtcMinute from, UtcMinute to)
     {
+        using var readLock = pending.Read();
         var total = new CellStats();
         var groups = GroupsOf(teams, filter, _ => 0, out _);
         foreach (var range in WindowDecomposer.Decompose(from, to))
@@ -22,6 +24,7 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
     public IReadOnlyList<(UtcMinute Bucket, MetricTotals Totals)> Timeseries(
         IReadOnlyList<int> teams, MetricFilter filter, UtcMinute from, UtcMinute to, Granularity g)
     {
+        using var readLock = pending.Read();
         var starts = new List<UtcMinute>();
         var points = new List<CellStats>();
         // Each stored granularity: the pieces of every point, sorted by start, to route a cell to its point.
@@ -59,6 +62,7 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
     public IReadOnlyList<(string? Key, MetricTotals Totals)> Breakdown(
         IReadOnlyList<int> teams, MetricFilter filter, Dimension by, UtcMinute from, UtcMinute to, Func<int, string> teamName)
     {
+        using var readLock = pending.Read();
         var keys = new List<string?>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         int nullIndex = -1;
@@ -117,6 +121,12 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
                 int group = groups[dims];
                 if (group < 0) return;
                 target(bucket, group)?.AddEncoded(data);
+            });
+            pending.Visit(team, range.Granularity, range.Start, range.End, (bucket, dims, cell) =>
+            {
+                if ((uint)dims >= (uint)groups.Length) return;
+                int group = groups[dims];
+                if (group >= 0) target(bucket, group)?.Add(cell);
             });
         }
     }

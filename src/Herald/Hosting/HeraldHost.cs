@@ -41,7 +41,9 @@ public static class HeraldHost
             registry.Load(sp.GetRequiredService<IEngineStore>());
             return registry;
         });
-        services.AddSingleton(sp => new BatchWriter(sp.GetRequiredService<IEngineStore>(), sp.GetRequiredService<DimensionRegistry>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<PendingRollups>();
+        services.AddSingleton(builder.Configuration.GetSection("Herald:Writer").Get<WriterOptions>() ?? new WriterOptions());
+        services.AddSingleton<BatchWriter>();
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<ApiKeyService>();
@@ -86,6 +88,9 @@ public static class HeraldHost
         var store = app.Services.GetRequiredService<SqliteStore>();
         foreach (var m in store.MigrateUp()) logger.LogInformation("applied migration {Version}: {Name}", m.Version, m.Name);
         _ = app.Services.GetRequiredService<DimensionRegistry>();
+        var writer = app.Services.GetRequiredService<BatchWriter>();
+        writer.Recover();
+        if (writer.EventsReplayed > 0) logger.LogWarning("recovered {Events} events accepted but not yet folded into rollups at the last stop", writer.EventsReplayed);
         _ = app.Services.GetRequiredService<IngestQueue>();
         Bootstrap.EnsureAdminKey(store, app.Services.GetRequiredService<ApiKeyService>(), options, logger);
         logger.LogInformation("Herald store: {Path}", store.Path);

@@ -13,33 +13,48 @@ public sealed class IngestBatch(int teamId, IncomingEvent[] events)
 }
 
 /// <summary>
-/// Writes batches of events in one transaction each: raw events, item state and rollup cells together.
-/// The ordered steps for every event: resolve its item, check its status against the item's kind, append
-/// it (a stored dedupe key means a duplicate and stops here), apply it to the item, and record how the
-/// item's rollup contribution moved. Then per batch: save touched items, merge cell deltas, commit.
-/// Single-threaded by design: exactly one writer owns the caches.
+/// The single writer. Each batch is one transaction of raw events: the ordered steps for every event are
+/// resolve its item, check its status against the item's kind, append it (a stored dedupe key means a
+/// duplicate and stops here), apply it to the item, and record how the item's rollup contribution moved.
+/// Once the batch commits, its cell deltas and item states join <see cref="PendingRollups"/>, which
+/// queries read at once. Every <see cref="WriterOptions.FlushInterval"/> the pending state is folded into
+/// the stored items and rollups in one transaction that also moves the checkpoint; after a crash,
+/// <see cref="Recover"/> replays the raw events past the checkpoint. The raw events are the log: an
+/// accepted event is durable when its batch commits, and metrics never double count it.
 /// </summary>
 public sealed class BatchWriter
 {
     private readonly IEngineStore _store;
     private readonly DimensionRegistry _registry;
+    private readonly PendingRollups _pending;
     private readonly TimeProvider _time;
+    private readonly WriterOptions _options;
     private readonly GenerationalCache<(int, string), ItemState> _items;
     private readonly ItemPresenceFilter _known = new();
-    private bool _knownLoaded;
     private readonly RollupDeltas _deltas = new();
     private readonly List<ItemState> _touched = new();
+    private readonly List<ItemState> _dirty = new();
+    private bool _knownLoaded;
+    private long _lastFlushMs;
 
-    public BatchWriter(IEngineStore store, DimensionRegistry registry, TimeProvider time, int itemCacheCapacity = 200_000)
+    public BatchWriter(IEngineStore store, DimensionRegistry registry, PendingRollups pending, TimeProvider time, WriterOptions? options = null)
     {
         _store = store;
         _registry = registry;
+        _pending = pending;
         _time = time;
-        _items = new(itemCacheCapacity);
+        _options = options ?? new WriterOptions();
+        _items = new(_options.ItemCacheCapacity, item => item.IsDirty);
+        _lastFlushMs = time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
     public long EventsWritten { get; private set; }
     public long BatchesWritten { get; private set; }
+    public long Flushes { get; private set; }
+    public long ItemRowsWritten { get; private set; }
+    public long CellRowsWritten { get; private set; }
+    public long ItemLookups { get; private set; }
+    public long EventsReplayed { get; private set; }
 
     public void Write(IReadOnlyList<IngestBatch> batches)
     {
@@ -49,34 +64,105 @@ public sealed class BatchWriter
         long accepted = 0;
         try
         {
-            using var session = _store.BeginWrite();
-            foreach (var batch in batches)
+            using (var session = _store.BeginWrite())
             {
-                for (int i = 0; i < batch.Events.Length; i++)
+                foreach (var batch in batches)
                 {
-                    batch.Outcomes[i] = Apply(session, batch.TeamId, batch.Events[i], now);
-                    if (batch.Outcomes[i].Kind == EventOutcomeKind.Accepted) accepted++;
+                    for (int i = 0; i < batch.Events.Length; i++)
+                    {
+                        batch.Outcomes[i] = Apply(session, batch.TeamId, batch.Events[i], now);
+                        if (batch.Outcomes[i].Kind == EventOutcomeKind.Accepted) accepted++;
+                    }
                 }
+                session.Commit();
             }
-            SaveTouchedItems(session);
-            MergeCells(session);
-            session.Commit();
+            Publish();
             EventsWritten += accepted;
             BatchesWritten++;
         }
         catch
         {
-            // The transaction rolled back: the caches may hold state that never reached the store.
-            _items.Clear();
-            _knownLoaded = false;
-            _registry.Load(_store);
-            throw;
-        }
-        finally
-        {
+            // The transaction rolled back, but items in memory took its events: rebuild from what is stored.
             _deltas.Clear();
             _touched.Clear();
+            Recover();
+            throw;
         }
+        if (FlushDue(now)) Flush();
+    }
+
+    /// <summary>Folds pending item states and cell deltas into the store when the interval or the size limits say so.</summary>
+    public void FlushIfDue()
+    {
+        if (FlushDue(_time.GetUtcNow().ToUnixTimeMilliseconds())) Flush();
+    }
+
+    private bool FlushDue(long now) =>
+        _dirty.Count > 0 && (now - _lastFlushMs >= _options.FlushInterval.TotalMilliseconds
+                             || _pending.CellCount >= _options.MaxPendingCells || _dirty.Count >= _options.MaxPendingItems);
+
+    /// <summary>Writes every changed item and pending cell, and the checkpoint, in one transaction.</summary>
+    public void Flush()
+    {
+        _lastFlushMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_dirty.Count == 0 && _pending.CellCount == 0) return;
+        using var exclusive = _pending.Write();
+        using (var session = _store.BeginWrite())
+        {
+            foreach (var item in _dirty)
+            {
+                session.SaveItem(item);
+                ItemRowsWritten++;
+            }
+            foreach (var (key, cell) in _pending.AllCells())
+            {
+                if (cell.IsEmpty) continue;
+                session.MergeCell(key, cell.Encode());
+                CellRowsWritten++;
+            }
+            session.SetCheckpoint(session.MaxEventId());
+            session.Commit();
+        }
+        foreach (var item in _dirty)
+        {
+            item.IsPersisted = true;
+            item.IsDirty = false;
+        }
+        _dirty.Clear();
+        _pending.Clear();
+        Flushes++;
+    }
+
+    /// <summary>
+    /// Rebuilds the in-memory state from the store: drops caches and pending state, then applies again
+    /// every raw event past the checkpoint (what a crash or a failed batch left unflushed), and flushes.
+    /// </summary>
+    public void Recover()
+    {
+        using (_pending.Write())
+        {
+            _pending.Clear();
+        }
+        _items.Clear();
+        _dirty.Clear();
+        _knownLoaded = false;
+        _registry.Load(_store);
+        LoadKnownItems();
+        long checkpoint = _store.ReadCheckpoint();
+        long replayed = 0;
+        using (var session = _store.BeginWrite())
+        {
+            _store.ForEachEventAfter(checkpoint, stored =>
+            {
+                Replay(session, stored);
+                replayed++;
+                if (_deltas.Cells.Count > 50_000) PublishDeltas();
+            });
+            session.Commit();
+        }
+        Publish();
+        EventsReplayed += replayed;
+        Flush();
     }
 
     private EventOutcome Apply(IWriteSession session, int teamId, IncomingEvent e, long now)
@@ -89,26 +175,81 @@ public sealed class BatchWriter
         var carried = new DimensionTuple(teamId, e.Kind ?? item.Kind, e.Account, e.Channel, e.Provider, e.Route, e.Campaign, e.Country, e.Direction);
         int carriedId = _registry.Intern(carried, session);
         string key = e.EventId ?? EventKeys.Synthetic(item.Id, (int)e.Status, e.OccurredAtMs);
-        if (!session.AppendEvent(teamId, item.Id, key, carriedId, now, e))
+        if (!session.AppendEvent(teamId, item.Id, key, carriedId, now, e, isNew ? e.ItemId : null))
             return EventOutcome.Duplicate;
 
+        ApplyAccepted(session, item, e, carried, isNew, now);
+        return EventOutcome.Accepted;
+    }
+
+    /// <summary>Applies a stored event again during recovery: no checks, no append, the item id it was given.</summary>
+    private void Replay(IWriteSession session, StoredEvent s)
+    {
+        var tuple = _registry.Get(s.DimensionSetId);
+        var e = new IncomingEvent
+        {
+            EventId = null,
+            ItemId = s.NewItemId ?? "",
+            Kind = tuple.Kind,
+            Status = (Status)s.Status,
+            OccurredAtMs = s.OccurredAtMs,
+            Account = tuple.Account,
+            Channel = tuple.Channel,
+            Provider = tuple.Provider,
+            Route = tuple.Route,
+            Campaign = tuple.Campaign,
+            Country = tuple.Country,
+            Direction = tuple.Direction,
+            Recipient = s.Recipient,
+            Cost = s.Cost,
+        };
+        ItemState? item;
+        bool isNew = s.NewItemId is not null;
+        if (isNew)
+        {
+            item = new ItemState { Id = s.ItemRef, TeamId = s.TeamId, ItemId = s.NewItemId!, Kind = tuple.Kind };
+        }
+        else if (!_items.TryGet(ItemKeyOf(s.ItemRef, s.TeamId), out item!))
+        {
+            item = session.LoadItem(s.ItemRef) ?? throw new InvalidOperationException($"event {s.Id} names item {s.ItemRef}, which is neither stored nor created by an earlier event");
+            item.Dimensions = _registry.Get(item.DimensionSetId);
+            _items.Set((item.TeamId, item.ItemId), item);
+            _refs[s.ItemRef] = item.ItemId;
+        }
+        if (isNew) _refs[s.ItemRef] = item.ItemId;
+        ApplyAccepted(session, item, e, tuple, isNew, s.ReceivedAtMs);
+        if (!item.IsDirty)
+        {
+            // Pinned in the cache from now on: a replayed item must not be dropped and read back stale.
+            item.IsDirty = true;
+            _dirty.Add(item);
+        }
+    }
+
+    // Item ref -> item id for items met during a replay, whose events name them only by ref.
+    private readonly Dictionary<long, string> _refs = new();
+
+    private (int, string) ItemKeyOf(long itemRef, int teamId) => (teamId, _refs.TryGetValue(itemRef, out var id) ? id : "\0" + itemRef);
+
+    private void ApplyAccepted(IWriteSession session, ItemState item, IncomingEvent e, DimensionTuple carried, bool isNew, long receivedAt)
+    {
+        int teamId = item.TeamId;
         Contribution? before = isNew ? null : item.Contribution();
         int dimsBefore = item.DimensionSetId;
-        ApplyToItem(session, item, e, carried, isNew, now);
+        ApplyToItem(session, item, e, carried, isNew, receivedAt);
         RecordEventCounts(teamId, item, dimsBefore, isNew, UtcMinute.FromUnixMillis(e.OccurredAtMs));
         _deltas.Move(teamId, before, item.Contribution());
 
         if (isNew)
         {
-            _items.Set((teamId, e.ItemId), item);
-            _known.Add(teamId, e.ItemId);
+            _items.Set((teamId, item.ItemId), item);
+            _known.Add(teamId, item.ItemId);
         }
         if (item.LastTouchedBatch != BatchesWritten + 1)
         {
             item.LastTouchedBatch = BatchesWritten + 1;
             _touched.Add(item);
         }
-        return EventOutcome.Accepted;
     }
 
     private ItemState ResolveItem(IWriteSession session, int teamId, IncomingEvent e, out bool isNew)
@@ -118,9 +259,15 @@ public sealed class BatchWriter
             isNew = false;
             return cached;
         }
-        var loaded = _known.MayContain(teamId, e.ItemId) ? session.LoadItem(teamId, e.ItemId) : null;
+        ItemState? loaded = null;
+        if (_known.MayContain(teamId, e.ItemId))
+        {
+            ItemLookups++;
+            loaded = session.LoadItem(teamId, e.ItemId);
+        }
         if (loaded is not null)
         {
+            loaded.Dimensions = _registry.Get(loaded.DimensionSetId);
             _items.Set((teamId, e.ItemId), loaded);
             isNew = false;
             return loaded;
@@ -130,7 +277,7 @@ public sealed class BatchWriter
         return new ItemState { Id = session.AllocateItemId(), TeamId = teamId, ItemId = e.ItemId, Kind = e.Kind ?? ItemKind.Message };
     }
 
-    private void ApplyToItem(IWriteSession session, ItemState item, IncomingEvent e, DimensionTuple carried, bool isNew, long now)
+    private void ApplyToItem(IWriteSession session, ItemState item, IncomingEvent e, DimensionTuple carried, bool isNew, long receivedAt)
     {
         long at = e.OccurredAtMs;
         if (isNew || StatusLattice.Supersedes(item.Kind, e.Status, at, item.Status, item.StatusAtMs))
@@ -151,7 +298,7 @@ public sealed class BatchWriter
         item.Recipient ??= e.Recipient;
         item.Cost += e.Cost ?? 0;
         item.EventCount++;
-        item.LastEventReceivedAtMs = now;
+        item.LastEventReceivedAtMs = receivedAt;
     }
 
     /// <summary>Counts the event in its own minute; when the item moved to another dimension set, its earlier events move with it.</summary>
@@ -169,20 +316,31 @@ public sealed class BatchWriter
         item.Minutes.Add(minute);
     }
 
-    private void SaveTouchedItems(IWriteSession session)
+    /// <summary>After a commit: the batch's deltas and item states become visible to queries.</summary>
+    private void Publish()
     {
-        foreach (var item in _touched)
+        using (_pending.Write())
         {
-            session.SaveItem(item);
-            item.IsPersisted = true;
+            _pending.Add(_deltas.Cells);
+            foreach (var item in _touched)
+            {
+                _pending.Publish(item.ToRecord());
+                if (!item.IsDirty)
+                {
+                    item.IsDirty = true;
+                    _dirty.Add(item);
+                }
+            }
         }
+        _deltas.Clear();
+        _touched.Clear();
+        _refs.Clear();
     }
 
-    /// <summary>Each touched cell gets its batch delta once; the store folds it into what it holds.</summary>
-    private void MergeCells(IWriteSession session)
+    private void PublishDeltas()
     {
-        foreach (var (key, delta) in _deltas.Cells)
-            if (!delta.IsEmpty) session.MergeCell(key, delta.Encode());
+        using (_pending.Write()) _pending.Add(_deltas.Cells);
+        _deltas.Clear();
     }
 
     private void LoadKnownItems()
@@ -191,6 +349,16 @@ public sealed class BatchWriter
         _store.ForEachItemKey((_, _) => count++);
         _known.Reset(count + _items.Count);
         _store.ForEachItemKey(_known.Add);
+        foreach (var item in _dirty) _known.Add(item.TeamId, item.ItemId);
         _knownLoaded = true;
     }
+}
+
+public sealed class WriterOptions
+{
+    /// <summary>How often pending item states and rollup deltas are folded into the store.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public int MaxPendingCells { get; set; } = 200_000;
+    public int MaxPendingItems { get; set; } = 100_000;
+    public int ItemCacheCapacity { get; set; } = 200_000;
 }

@@ -53,8 +53,16 @@ public sealed class IngestQueue : IAsyncDisposable
         var reader = _channel.Reader;
         var group = new List<Pending>();
         var batches = new List<IngestBatch>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
+            var waiting = reader.WaitToReadAsync().AsTask();
+            // While idle, pending rollups still reach the store on time.
+            while (!waiting.IsCompleted)
+            {
+                await Task.WhenAny(waiting, Task.Delay(_options.IdleFlushCheck)).ConfigureAwait(false);
+                if (!waiting.IsCompleted) TryFlush();
+            }
+            if (!await waiting.ConfigureAwait(false)) break;
             int events = 0;
             while (events < _options.MaxBatchEvents && reader.TryRead(out var p))
             {
@@ -78,6 +86,26 @@ public sealed class IngestQueue : IAsyncDisposable
                 group.Clear();
                 batches.Clear();
             }
+        }
+        try
+        {
+            _writer.Flush();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "final flush failed; the events are stored and will be replayed at the next start");
+        }
+    }
+
+    private void TryFlush()
+    {
+        try
+        {
+            _writer.FlushIfDue();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "flush of pending rollups failed; retrying");
         }
     }
 
@@ -105,6 +133,8 @@ public sealed class IngestOptions
     public long MaxQueuedEvents { get; set; } = 200_000;
     /// <summary>Events one request may carry.</summary>
     public int MaxEventsPerRequest { get; set; } = 10_000;
+    /// <summary>How often an idle writer checks whether pending rollups are due for the store.</summary>
+    public TimeSpan IdleFlushCheck { get; set; } = TimeSpan.FromMilliseconds(250);
     /// <summary>SQLite synchronous=FULL: survives power loss, not just a killed process, at a cost in speed.</summary>
     public bool FullSync { get; set; }
 }

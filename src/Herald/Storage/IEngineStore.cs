@@ -11,16 +11,36 @@ public interface IEngineStore
 
     IWriteSession BeginWrite();
     IReadOnlyList<(int Id, DimensionTuple Tuple)> LoadDimensionSets();
+
+    /// <summary>The last event whose effects the stored items and rollups include.</summary>
+    long ReadCheckpoint();
+
+    /// <summary>Raw events after the checkpoint, in the order they were accepted: what recovery replays.</summary>
+    void ForEachEventAfter(long eventId, Action<StoredEvent> visit);
 }
+
+/// <summary>A raw event as the writer stored it, enough to apply it again.</summary>
+public sealed record StoredEvent(
+    long Id, int TeamId, long ItemRef, string DedupeKey, int Status, long OccurredAtMs, long ReceivedAtMs, int DimensionSetId,
+    string? Recipient, string? ErrorCode, string? ErrorMessage, double? Cost, int? Attempt, string? Text, string? MetadataJson,
+    string? NewItemId);
 
 /// <summary>One write transaction. Nothing is visible to readers until <see cref="Commit"/>.</summary>
 public interface IWriteSession : IDisposable
 {
     long AllocateItemId();
     ItemState? LoadItem(int teamId, string itemId);
+    ItemState? LoadItem(long id);
 
-    /// <summary>Appends a raw event; false when its dedupe key is already stored (a duplicate).</summary>
-    bool AppendEvent(int teamId, long itemRef, string dedupeKey, int eventDimensionSetId, long receivedAtMs, IncomingEvent e);
+    /// <summary>
+    /// Appends a raw event; false when its dedupe key is already stored (a duplicate). The event that creates
+    /// an item carries the item's id (<paramref name="newItemId"/>), so recovery can rebuild items not yet flushed.
+    /// </summary>
+    bool AppendEvent(int teamId, long itemRef, string dedupeKey, int eventDimensionSetId, long receivedAtMs, IncomingEvent e, string? newItemId);
+
+    /// <summary>Records that stored items and rollups include every event up to <paramref name="eventId"/>.</summary>
+    void SetCheckpoint(long eventId);
+    long MaxEventId();
 
     void SaveItem(ItemState item);
     /// <summary>Adds an encoded delta to a cell (creating it), merged by the store itself.</summary>

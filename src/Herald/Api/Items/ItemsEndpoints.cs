@@ -30,10 +30,20 @@ public static class ItemsEndpoints
     }
 
     private static Results<Ok<SuccessEnvelope<ItemDto>>, JsonHttpResult<ErrorEnvelope>> GetItem(
-        string itemId, string? team, HttpContext http, IItemReader items, DimensionRegistry registry, TeamDirectory directory)
+        string itemId, string? team, HttpContext http, IItemReader items, PendingRollups pending, DimensionRegistry registry, TeamDirectory directory)
     {
         var teams = TeamScope.Resolve(http, team);
-        var found = items.FindItems(teams, itemId);
+        var found = new List<ItemRecord>();
+        using (pending.Read())
+        {
+            var stored = items.FindItems(teams, itemId);
+            foreach (int t in teams)
+            {
+                // The writer's latest state wins over the stored row until the next flush.
+                var latest = pending.Item(t, itemId) ?? stored.FirstOrDefault(i => i.TeamId == t);
+                if (latest is not null) found.Add(latest);
+            }
+        }
         if (found.Count == 0) return ApiResults.NotFound($"no item '{itemId}'");
         if (found.Count > 1) return ApiResults.BadRequest("team", $"item '{itemId}' exists in {found.Count} teams; name one with ?team=");
         var item = found[0];
@@ -42,15 +52,22 @@ public static class ItemsEndpoints
     }
 
     private static Ok<SuccessEnvelope<IReadOnlyList<ItemDto>>> RecipientHistory(
-        string recipient, string? team, int? limit, HttpContext http, IItemReader items, DimensionRegistry registry, TeamDirectory directory)
+        string recipient, string? team, int? limit, HttpContext http, IItemReader items, PendingRollups pending, DimensionRegistry registry, TeamDirectory directory)
     {
         int n = limit ?? 20;
         if (n is < 1 or > 100) throw new BadParameterException("limit", "must be from 1 to 100");
         var teams = TeamScope.Resolve(http, team);
         var list = new List<ItemDto>();
-        foreach (int t in teams)
-            foreach (var item in items.RecipientHistory(t, recipient, n))
-                list.Add(ToDto(item, registry, directory, null));
+        using (pending.Read())
+        {
+            foreach (int t in teams)
+            {
+                var latest = new Dictionary<string, ItemRecord>();
+                foreach (var item in items.RecipientHistory(t, recipient, n)) latest[item.ItemId] = item;
+                foreach (var item in pending.ItemsOfRecipient(t, recipient)) latest[item.ItemId] = item;
+                foreach (var item in latest.Values) list.Add(ToDto(item, registry, directory, null));
+            }
+        }
         IReadOnlyList<ItemDto> result = list.OrderByDescending(i => i.EarliestAt, StringComparer.Ordinal).Take(n).ToList();
         return ApiResults.Ok(result);
     }

@@ -112,6 +112,18 @@ internal static class SqliteSql
             DROP TABLE items;
             DROP TABLE dimension_sets;
             """),
+        new(3, "write-behind: event that creates an item names it; engine checkpoint",
+            """
+            ALTER TABLE events ADD COLUMN new_item_id TEXT;
+            CREATE TABLE engine_checkpoint (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                applied_event_id INTEGER NOT NULL);
+            INSERT INTO engine_checkpoint (id, applied_event_id) SELECT 1, IFNULL(MAX(id), 0) FROM events;
+            """,
+            """
+            DROP TABLE engine_checkpoint;
+            ALTER TABLE events DROP COLUMN new_item_id;
+            """),
     ];
 
     public const string CreateMigrationsTable =
@@ -121,17 +133,30 @@ internal static class SqliteSql
     public const string DeleteMigration = "DELETE FROM schema_migrations WHERE version = $v";
 
     // Engine, write side.
-    public const string MaxItemId = "SELECT IFNULL(MAX(id), 0) FROM items";
+    public const string MaxItemId = "SELECT MAX(IFNULL((SELECT MAX(id) FROM items), 0), IFNULL((SELECT MAX(item_ref) FROM events), 0))";
+    public const string MaxEventId = "SELECT IFNULL(MAX(id), 0) FROM events";
+    public const string ReadCheckpoint = "SELECT applied_event_id FROM engine_checkpoint WHERE id = 1";
+    public const string SetCheckpoint = "UPDATE engine_checkpoint SET applied_event_id = $id WHERE id = 1";
+    public const string SelectEventsAfter = """
+        SELECT id, team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient, error_code,
+               error_message, cost, attempt, text, metadata, new_item_id
+        FROM events WHERE id > $id ORDER BY id
+        """;
     public const string SelectItem = """
         SELECT id, kind, status, status_at, earliest_at, first_sent_at, first_success_at, dimension_set_id,
                recipient, cost, event_count, event_minutes, last_event_received_at
         FROM items WHERE team_id = $team AND item_id = $item
         """;
+    public const string SelectItemByRef = """
+        SELECT id, kind, status, status_at, earliest_at, first_sent_at, first_success_at, dimension_set_id,
+               recipient, cost, event_count, event_minutes, last_event_received_at, team_id, item_id
+        FROM items WHERE id = $id
+        """;
     public const string InsertEvent = """
         INSERT INTO events (team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id,
-                            recipient, error_code, error_message, cost, attempt, text, metadata)
+                            recipient, error_code, error_message, cost, attempt, text, metadata, new_item_id)
         VALUES ($team, $item, $key, $status, $occurred, $received, $dims, $recipient, $error_code, $error_message,
-                $cost, $attempt, $text, $metadata)
+                $cost, $attempt, $text, $metadata, $new_item)
         ON CONFLICT (team_id, dedupe_key) DO NOTHING
         """;
     public const string InsertItem = """

@@ -134,6 +134,28 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     internal long AllocateItemId() => _nextItemId++;
 
+    public long ReadCheckpoint()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.ReadCheckpoint;
+        return Convert.ToInt64(cmd.ExecuteScalar());
+    }
+
+    public void ForEachEventAfter(long eventId, Action<StoredEvent> visit)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectEventsAfter;
+        cmd.Parameters.AddWithValue("$id", eventId);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            visit(new StoredEvent(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetString(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
+                r.GetInt32(7), Text(r, 8), Text(r, 9), Text(r, 10), Double(r, 11), Int(r, 12), Text(r, 13), Text(r, 14), Text(r, 15)));
+        }
+    }
+
     public void ForEachItemKey(Action<int, string> visit)
     {
         using var c = Open();

@@ -29,7 +29,19 @@ internal sealed class SqliteWriteSession : IWriteSession
         cmd.Parameters[0].Value = teamId;
         cmd.Parameters[1].Value = itemId;
         using var r = cmd.ExecuteReader();
-        if (!r.Read()) return null;
+        return r.Read() ? ReadItem(r, teamId, itemId) : null;
+    }
+
+    public ItemState? LoadItem(long id)
+    {
+        var cmd = _s.SelectItemByRef;
+        cmd.Parameters[0].Value = id;
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadItem(r, r.GetInt32(13), r.GetString(14)) : null;
+    }
+
+    private static ItemState ReadItem(SqliteDataReader r, int teamId, string itemId)
+    {
         var item = new ItemState
         {
             Id = r.GetInt64(0),
@@ -52,7 +64,7 @@ internal sealed class SqliteWriteSession : IWriteSession
         return item;
     }
 
-    public bool AppendEvent(int teamId, long itemRef, string dedupeKey, int eventDimensionSetId, long receivedAtMs, IncomingEvent e)
+    public bool AppendEvent(int teamId, long itemRef, string dedupeKey, int eventDimensionSetId, long receivedAtMs, IncomingEvent e, string? newItemId)
     {
         var p = _s.InsertEvent.Parameters;
         p[0].Value = teamId;
@@ -69,7 +81,19 @@ internal sealed class SqliteWriteSession : IWriteSession
         p[11].Value = e.Attempt is { } attempt ? attempt : DBNull.Value;
         p[12].Value = (object?)e.Text ?? DBNull.Value;
         p[13].Value = (object?)e.MetadataJson ?? DBNull.Value;
+        p[14].Value = (object?)newItemId ?? DBNull.Value;
         return _s.InsertEvent.ExecuteNonQuery() == 1;
+    }
+
+    public void SetCheckpoint(long eventId) =>
+        SqliteStore.Execute(_connection, _transaction, SqliteSql.SetCheckpoint, ("$id", eventId));
+
+    public long MaxEventId()
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.Transaction = _transaction;
+        cmd.CommandText = SqliteSql.MaxEventId;
+        return Convert.ToInt64(cmd.ExecuteScalar());
     }
 
     public void SaveItem(ItemState item)
@@ -146,7 +170,7 @@ internal sealed class SqliteWriteSession : IWriteSession
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
 
-        public required SqliteCommand SelectItem, InsertEvent, InsertItem, UpdateItem, MergeCell;
+        public required SqliteCommand SelectItem, SelectItemByRef, InsertEvent, InsertItem, UpdateItem, MergeCell;
 
         public static Statements For(SqliteConnection c) => Cache.GetValue(c, Create);
 
@@ -159,8 +183,9 @@ internal sealed class SqliteWriteSession : IWriteSession
         private static Statements Prepare(SqliteConnection c) => new()
         {
             SelectItem = Command(c, SqliteSql.SelectItem, "$team", "$item"),
+            SelectItemByRef = Command(c, SqliteSql.SelectItemByRef, "$id"),
             InsertEvent = Command(c, SqliteSql.InsertEvent, "$team", "$item", "$key", "$status", "$occurred", "$received", "$dims",
-                "$recipient", "$error_code", "$error_message", "$cost", "$attempt", "$text", "$metadata"),
+                "$recipient", "$error_code", "$error_message", "$cost", "$attempt", "$text", "$metadata", "$new_item"),
             InsertItem = Command(c, SqliteSql.InsertItem, "$id", "$team", "$item", "$kind", "$status", "$status_at", "$earliest",
                 "$first_sent", "$first_success", "$dims", "$recipient", "$cost", "$event_count", "$minutes", "$received"),
             UpdateItem = Command(c, SqliteSql.UpdateItem, "$id", "$kind", "$status", "$status_at", "$earliest", "$first_sent",
@@ -170,7 +195,7 @@ internal sealed class SqliteWriteSession : IWriteSession
 
         public void Bind(SqliteTransaction? tx)
         {
-            foreach (var cmd in new[] { SelectItem, InsertEvent, InsertItem, UpdateItem, MergeCell })
+            foreach (var cmd in new[] { SelectItem, SelectItemByRef, InsertEvent, InsertItem, UpdateItem, MergeCell })
                 cmd.Transaction = tx;
         }
 

@@ -1,0 +1,95 @@
+using Herald.Domain;
+using Herald.Storage;
+
+namespace Herald.Analytics;
+
+/// <summary>
+/// What the writer has committed as raw events but not yet folded into the stored rollups and item rows:
+/// cell deltas and item states since the last flush. Queries read the store and this overlay under one
+/// read lock, and a flush swaps overlay into store under the write lock, so no answer counts a delta
+/// twice or misses it.
+/// </summary>
+public sealed class PendingRollups
+{
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.SupportsRecursion);
+    private readonly Dictionary<(int Team, Granularity G), Dictionary<(UtcMinute Bucket, int Dims), CellStats>> _cells = new();
+    private readonly Dictionary<(int Team, string Item), ItemRecord> _items = new();
+    private int _cellCount;
+
+    public int CellCount => _cellCount;
+    public int ItemCount => _items.Count;
+
+    public ReadScope Read() => new(_lock, write: false);
+    public ReadScope Write() => new(_lock, write: true);
+
+    /// <summary>Adds a committed batch's cell deltas. Caller holds the write lock.</summary>
+    public void Add(IReadOnlyDictionary<CellKey, CellStats> deltas)
+    {
+        foreach (var (key, delta) in deltas)
+        {
+            if (delta.IsEmpty) continue;
+            var byGran = _cells.TryGetValue((key.TeamId, key.Granularity), out var d) ? d : _cells[(key.TeamId, key.Granularity)] = new();
+            if (!byGran.TryGetValue((key.Bucket, key.DimensionSetId), out var cell))
+            {
+                cell = new CellStats();
+                byGran[(key.Bucket, key.DimensionSetId)] = cell;
+                _cellCount++;
+            }
+            cell.Add(delta);
+        }
+    }
+
+    /// <summary>Publishes an item's latest state. Caller holds the write lock.</summary>
+    public void Publish(ItemRecord item) => _items[(item.TeamId, item.ItemId)] = item;
+
+    public IEnumerable<(CellKey Key, CellStats Cell)> AllCells()
+    {
+        foreach (var ((team, g), cells) in _cells)
+            foreach (var ((bucket, dims), cell) in cells)
+                yield return (new CellKey(team, g, bucket, dims), cell);
+    }
+
+    /// <summary>Forgets everything (after a flush, or before a recovery). Caller holds the write lock.</summary>
+    public void Clear()
+    {
+        _cells.Clear();
+        _items.Clear();
+        _cellCount = 0;
+    }
+
+    /// <summary>Pending cells of a team at one granularity with bucket in [from, to). Caller holds the read lock.</summary>
+    public void Visit(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<UtcMinute, int, CellStats> visit)
+    {
+        if (!_cells.TryGetValue((teamId, g), out var cells)) return;
+        foreach (var ((bucket, dims), cell) in cells)
+            if (bucket >= from && bucket < to) visit(bucket, dims, cell);
+    }
+
+    public ItemRecord? Item(int teamId, string itemId) => _items.GetValueOrDefault((teamId, itemId));
+
+    public IEnumerable<ItemRecord> ItemsOfRecipient(int teamId, string recipient)
+    {
+        foreach (var item in _items.Values)
+            if (item.TeamId == teamId && item.Recipient == recipient) yield return item;
+    }
+
+    public readonly struct ReadScope : IDisposable
+    {
+        private readonly ReaderWriterLockSlim _lock;
+        private readonly bool _write;
+
+        public ReadScope(ReaderWriterLockSlim l, bool write)
+        {
+            _lock = l;
+            _write = write;
+            if (write) l.EnterWriteLock();
+            else l.EnterReadLock();
+        }
+
+        public void Dispose()
+        {
+            if (_write) _lock.ExitWriteLock();
+            else _lock.ExitReadLock();
+        }
+    }
+}
