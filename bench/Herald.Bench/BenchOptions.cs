@@ -1,12 +1,13 @@
 namespace Herald.Bench;
 
-public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize)
+public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval)
 {
     public static BenchOptions Parse(string[] args)
     {
         string command = args.Length > 0 ? args[0] : "all";
         long events = 10_000_000, httpEvents = 1_000_000;
         int batch = 5000;
+        var flush = TimeSpan.FromSeconds(1);
         string dir = Path.Combine(Path.GetTempPath(), "herald-bench");
         for (int i = 1; i + 1 < args.Length; i += 2)
         {
@@ -16,10 +17,11 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
                 case "--http-events": httpEvents = long.Parse(args[i + 1]); break;
                 case "--dir": dir = args[i + 1]; break;
                 case "--batch": batch = int.Parse(args[i + 1]); break;
+                case "--flush-ms": flush = TimeSpan.FromMilliseconds(int.Parse(args[i + 1])); break;
             }
         }
         Directory.CreateDirectory(dir);
-        return new BenchOptions(command, events, httpEvents, dir, batch);
+        return new BenchOptions(command, events, httpEvents, dir, batch, flush);
     }
 
     public string EngineDb => Path.Combine(Dir, "engine", "herald.db");

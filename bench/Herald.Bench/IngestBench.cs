@@ -42,7 +42,7 @@ public static class IngestBench
         var registry = new DimensionRegistry();
         registry.Load(store);
         var teams = new TeamDirectory(store, TimeProvider.System);
-        var writer = new BatchWriter(store, registry, new PendingRollups(), TimeProvider.System);
+        var writer = new BatchWriter(store, registry, new PendingRollups(), TimeProvider.System, new WriterOptions { FlushInterval = o.FlushInterval });
         var generator = new TrafficGenerator(Profile(o.Events));
         var teamIds = generator.TeamNames.ToDictionary(n => n, n => teams.GetOrCreate(n).Id);
 
@@ -87,17 +87,17 @@ public static class IngestBench
         Exec(c, """
             CREATE TABLE events (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL, item_ref INTEGER NOT NULL, dedupe_key TEXT NOT NULL,
                 status INTEGER NOT NULL, occurred_at INTEGER NOT NULL, received_at INTEGER NOT NULL, dimension_set_id INTEGER NOT NULL,
-                recipient TEXT, error_code TEXT, error_message TEXT, cost REAL, attempt INTEGER, text TEXT, metadata TEXT);
+                recipient TEXT, error_code TEXT, error_message TEXT, cost REAL, attempt INTEGER, text TEXT, metadata TEXT, new_item_id TEXT);
             CREATE UNIQUE INDEX ux_events_dedupe ON events(team_id, dedupe_key);
             CREATE INDEX ix_events_item ON events(item_ref);
             """);
         var insert = c.CreateCommand();
         insert.CommandText = """
             INSERT INTO events (team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient,
-                error_code, error_message, cost, attempt, text, metadata)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT (team_id, dedupe_key) DO NOTHING
+                error_code, error_message, cost, attempt, text, metadata, new_item_id)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (team_id, dedupe_key) DO NOTHING
             """;
-        var p = Enumerable.Range(1, 14).Select(i => insert.Parameters.Add(new SqliteParameter("$" + i, null))).ToArray();
+        var p = Enumerable.Range(1, 15).Select(i => insert.Parameters.Add(new SqliteParameter("$" + i, null))).ToArray();
         var itemIds = new Dictionary<(string, string), long>();
         var teamIds = new Dictionary<string, int>();
         var generator = new TrafficGenerator(Profile(o.Events));
@@ -108,10 +108,15 @@ public static class IngestBench
         {
             // Item refs are resolved outside the timed part: the baseline pays only for the append.
             var refs = new long[chunk.Count];
+            var firsts = new bool[chunk.Count];
             for (int i = 0; i < chunk.Count; i++)
             {
                 var key = (chunk[i].TeamName, chunk[i].Event.ItemId);
-                if (!itemIds.TryGetValue(key, out long r)) itemIds[key] = r = itemIds.Count + 1;
+                if (!itemIds.TryGetValue(key, out long r))
+                {
+                    itemIds[key] = r = itemIds.Count + 1;
+                    firsts[i] = true;
+                }
                 refs[i] = r;
                 if (!teamIds.ContainsKey(chunk[i].TeamName)) teamIds[chunk[i].TeamName] = teamIds.Count + 1;
             }
@@ -136,6 +141,7 @@ public static class IngestBench
                     p[11].Value = e.Attempt is { } a ? a : DBNull.Value;
                     p[12].Value = (object?)e.Text ?? DBNull.Value;
                     p[13].Value = (object?)e.MetadataJson ?? DBNull.Value;
+                    p[14].Value = firsts[i] ? e.ItemId : DBNull.Value;
                     insert.ExecuteNonQuery();
                 }
                 tx.Commit();

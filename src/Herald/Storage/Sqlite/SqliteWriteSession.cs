@@ -98,26 +98,24 @@ internal sealed class SqliteWriteSession : IWriteSession
 
     public void SaveItem(ItemState item)
     {
+        // Insert and update take the same parameters in the same order (ItemParameters), bound by position.
         var cmd = item.IsPersisted ? _s.UpdateItem : _s.InsertItem;
         var p = cmd.Parameters;
-        p["$id"].Value = item.Id;
-        if (!item.IsPersisted)
-        {
-            p["$team"].Value = item.TeamId;
-            p["$item"].Value = item.ItemId;
-        }
-        p["$kind"].Value = (int)item.Kind;
-        p["$status"].Value = (int)item.Status;
-        p["$status_at"].Value = item.StatusAtMs;
-        p["$earliest"].Value = item.EarliestAtMs;
-        p["$first_sent"].Value = item.FirstSentAtMs == ItemState.None ? DBNull.Value : item.FirstSentAtMs;
-        p["$first_success"].Value = item.FirstSuccessAtMs == ItemState.None ? DBNull.Value : item.FirstSuccessAtMs;
-        p["$dims"].Value = item.DimensionSetId;
-        p["$recipient"].Value = (object?)item.Recipient ?? DBNull.Value;
-        p["$cost"].Value = item.Cost;
-        p["$event_count"].Value = item.EventCount;
-        p["$minutes"].Value = item.Minutes.Encode();
-        p["$received"].Value = item.LastEventReceivedAtMs;
+        p[0].Value = item.Id;
+        p[1].Value = item.TeamId;
+        p[2].Value = item.ItemId;
+        p[3].Value = (int)item.Kind;
+        p[4].Value = (int)item.Status;
+        p[5].Value = item.StatusAtMs;
+        p[6].Value = item.EarliestAtMs;
+        p[7].Value = item.FirstSentAtMs == ItemState.None ? DBNull.Value : item.FirstSentAtMs;
+        p[8].Value = item.FirstSuccessAtMs == ItemState.None ? DBNull.Value : item.FirstSuccessAtMs;
+        p[9].Value = item.DimensionSetId;
+        p[10].Value = (object?)item.Recipient ?? DBNull.Value;
+        p[11].Value = item.Cost;
+        p[12].Value = item.EventCount;
+        p[13].Value = item.Minutes.Encode();
+        p[14].Value = item.LastEventReceivedAtMs;
         cmd.ExecuteNonQuery();
     }
 
@@ -172,6 +170,12 @@ internal sealed class SqliteWriteSession : IWriteSession
 
         public required SqliteCommand SelectItem, SelectItemByRef, InsertEvent, InsertItem, UpdateItem, MergeCell;
 
+        private static readonly string[] ItemParameters =
+        [
+            "$id", "$team", "$item", "$kind", "$status", "$status_at", "$earliest", "$first_sent", "$first_success", "$dims",
+            "$recipient", "$cost", "$event_count", "$minutes", "$received",
+        ];
+
         public static Statements For(SqliteConnection c) => Cache.GetValue(c, Create);
 
         private static Statements Create(SqliteConnection c)
@@ -186,10 +190,8 @@ internal sealed class SqliteWriteSession : IWriteSession
             SelectItemByRef = Command(c, SqliteSql.SelectItemByRef, "$id"),
             InsertEvent = Command(c, SqliteSql.InsertEvent, "$team", "$item", "$key", "$status", "$occurred", "$received", "$dims",
                 "$recipient", "$error_code", "$error_message", "$cost", "$attempt", "$text", "$metadata", "$new_item"),
-            InsertItem = Command(c, SqliteSql.InsertItem, "$id", "$team", "$item", "$kind", "$status", "$status_at", "$earliest",
-                "$first_sent", "$first_success", "$dims", "$recipient", "$cost", "$event_count", "$minutes", "$received"),
-            UpdateItem = Command(c, SqliteSql.UpdateItem, "$id", "$kind", "$status", "$status_at", "$earliest", "$first_sent",
-                "$first_success", "$dims", "$recipient", "$cost", "$event_count", "$minutes", "$received"),
+            InsertItem = Command(c, SqliteSql.InsertItem, ItemParameters),
+            UpdateItem = Command(c, SqliteSql.UpdateItem, ItemParameters),
             MergeCell = Command(c, SqliteSql.MergeCell, "$team", "$g", "$bucket", "$dims", "$data"),
         };
 
