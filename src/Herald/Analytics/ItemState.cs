@@ -33,8 +33,8 @@ public sealed class ItemState
     public bool IsPersisted { get; set; }
     /// <summary>Changed since the last flush: the cache must not drop it, the flush must write it.</summary>
     public bool IsDirty { get; set; }
-    /// <summary>The write batch that last touched the item; used by the cache to evict the coldest.</summary>
-    public long LastTouchedBatch { get; set; }
+    /// <summary>The writer pass (batch or recovery) that last touched the item.</summary>
+    public long LastTouchedPass { get; set; }
 
     public Outcome Outcome => StatusLattice.OutcomeOf(Kind, Status);
 

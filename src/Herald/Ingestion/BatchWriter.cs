@@ -36,6 +36,8 @@ public sealed class BatchWriter
     private readonly List<ItemState> _dirty = new();
     private bool _knownLoaded;
     private long _lastFlushMs;
+    // Numbers every pass that touches items (a batch or a recovery), so an item joins the touched list once per pass.
+    private long _pass;
 
     public BatchWriter(IEngineStore store, DimensionRegistry registry, PendingRollups pending, TimeProvider time, WriterOptions? options = null)
     {
@@ -59,6 +61,7 @@ public sealed class BatchWriter
     public void Write(IReadOnlyList<IngestBatch> batches)
     {
         _items.NextGeneration();
+        _pass++;
         if (!_knownLoaded || _known.IsFull) LoadKnownItems();
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         long accepted = 0;
@@ -150,6 +153,7 @@ public sealed class BatchWriter
         LoadKnownItems();
         long checkpoint = _store.ReadCheckpoint();
         long replayed = 0;
+        _pass++;
         using (var session = _store.BeginWrite())
         {
             _store.ForEachEventAfter(checkpoint, stored =>
@@ -245,9 +249,9 @@ public sealed class BatchWriter
             _items.Set((teamId, item.ItemId), item);
             _known.Add(teamId, item.ItemId);
         }
-        if (item.LastTouchedBatch != BatchesWritten + 1)
+        if (item.LastTouchedPass != _pass)
         {
-            item.LastTouchedBatch = BatchesWritten + 1;
+            item.LastTouchedPass = _pass;
             _touched.Add(item);
         }
     }

@@ -13,12 +13,18 @@ public sealed class OracleTests
     private static readonly string[] TeamNames = ["oracle-a", "oracle-b", "oracle-c"];
     private static readonly string[] FilterDimensions = ["account", "channel", "provider", "route", "campaign", "country", "kind", "direction"];
 
+    /// <param name="flushMs">How often pending rollups fold into the store: never (all answers from the overlay), or very often.</param>
+    /// <param name="restartMidway">Restart the server half way through the stream: state must survive.</param>
     [Theory]
-    [InlineData(11)]
-    [InlineData(12)]
-    public async Task Metrics_equal_a_recomputation_from_raw_events(int seed)
+    [InlineData(11, 3_600_000, false)]
+    [InlineData(12, 20, true)]
+    [InlineData(13, 1_000, true)]
+    public async Task Metrics_equal_a_recomputation_from_raw_events(int seed, int flushMs, bool restartMidway)
     {
-        await using var server = await HeraldServer.StartAsync();
+        await using var server = await HeraldServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(flushMs).ToString(),
+        });
         var keys = new Dictionary<string, string>();
         var teamIds = new Dictionary<string, string>();
         foreach (var name in TeamNames)
@@ -38,8 +44,14 @@ public sealed class OracleTests
         // Send in arrival order, in requests of random size; each request carries one team's events.
         int accepted = 0, duplicates = 0, rejected = 0, expectedAccepted = 0, expectedDuplicates = 0, expectedRejected = 0;
         int i = 0;
+        bool restarted = false;
         while (i < stream.Count)
         {
+            if (restartMidway && !restarted && i > stream.Count / 2)
+            {
+                await server.RestartAsync();
+                restarted = true;
+            }
             string team = stream[i].Team;
             var chunk = new List<TestEvent>();
             int size = 1 + rnd.Next(150);

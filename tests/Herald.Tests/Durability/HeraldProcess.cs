@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Herald.Tests.Durability;
+
+/// <summary>Herald as a real child process (`dotnet Herald.dll serve`), so a test can kill it without warning.</summary>
+public sealed class HeraldProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    private HeraldProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public static async Task<HeraldProcess> StartAsync(string dataDir, string adminKey, IDictionary<string, string>? settings = null)
+    {
+        int port = FreePort();
+        var dll = typeof(Herald.Hosting.HeraldHost).Assembly.Location;
+        var psi = new ProcessStartInfo("dotnet", [dll, "serve", "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["HERALD_DATA_DIR"] = dataDir;
+        psi.Environment["HERALD_ADMIN_KEY"] = adminKey;
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        var process = Process.Start(psi)!;
+        var herald = new HeraldProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => herald.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => herald.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient { BaseAddress = herald.BaseAddress };
+        for (int i = 0; i < 150; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) return herald;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (process.HasExited) break;
+            await Task.Delay(200);
+        }
+        herald.Dispose();
+        throw new InvalidOperationException("herald did not start: " + herald.Output);
+    }
+
+    /// <summary>SIGKILL: no shutdown hook, no drain, no flush.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) Kill();
+        _process.Dispose();
+    }
+}
