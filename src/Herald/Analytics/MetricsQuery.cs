@@ -15,9 +15,9 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
     {
         using var readLock = pending.Read();
         var total = new CellStats();
-        var groups = GroupsOf(teams, filter, _ => 0, out _);
+        var (scopes, groups) = Scopes(teams, filter);
         foreach (var range in WindowDecomposer.Decompose(from, to))
-            Read(teams, range, groups, (_, _) => total);
+            Read(scopes, range, groups, (_, _) => total);
         return new MetricTotals(total);
     }
 
@@ -41,12 +41,12 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
                 (pieces.TryGetValue(r.Granularity, out var l) ? l : pieces[r.Granularity] = []).Add((r.Start, r.End, point));
         }
 
-        var groups = GroupsOf(teams, filter, _ => 0, out _);
+        var (scopes, groups) = Scopes(teams, filter);
         foreach (var (gran, list) in pieces)
         {
             foreach (var run in ContiguousRuns(list))
             {
-                Read(teams, new CellRange(gran, run.Start, run.End), groups, (bucket, _) =>
+                Read(scopes, new CellRange(gran, run.Start, run.End), groups, (bucket, _) =>
                 {
                     int i = FindPiece(list, bucket);
                     return i < 0 ? null : points[list[i].Point];
@@ -93,6 +93,15 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         return rows;
     }
 
+    /// <summary>Where an unsplit question reads: the teams' totals when nothing is filtered, else their dimension sets.</summary>
+    private (IReadOnlyList<int> Scopes, int[] Groups) Scopes(IReadOnlyList<int> teams, MetricFilter filter)
+    {
+        if (!filter.IsEmpty) return (teams, GroupsOf(teams, filter, _ => 0, out _));
+        var scopes = new int[teams.Count];
+        for (int i = 0; i < scopes.Length; i++) scopes[i] = TeamTotals.ScopeOf(teams[i]);
+        return (scopes, [0]);
+    }
+
     /// <summary>For every dimension set id: the group its cells merge into, or -1 when the filter excludes it.</summary>
     private int[] GroupsOf(IReadOnlyList<int> teams, MetricFilter filter, Func<DimensionTuple, int> groupOf, out int count)
     {
@@ -111,9 +120,9 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         return groups;
     }
 
-    private void Read(IReadOnlyList<int> teams, CellRange range, int[] groups, Func<UtcMinute, int, CellStats?> target)
+    private void Read(IReadOnlyList<int> scopes, CellRange range, int[] groups, Func<UtcMinute, int, CellStats?> target)
     {
-        foreach (int team in teams)
+        foreach (int team in scopes)
         {
             reader.ReadCells(team, range.Granularity, range.Start, range.End, (bucket, dims, data) =>
             {

@@ -29,17 +29,28 @@ public sealed class RollupDeltas
         int latencyBucket = c.LatencyMs is { } ms ? LatencyScale.BucketOf(ms) : -1;
         foreach (var g in Granularities.Stored)
         {
-            var cell = CellFor(new CellKey(teamId, g, c.Cohort.Floor(g), c.DimensionSetId));
-            cell.ItemsByStatus[(int)c.Status] += sign;
-            cell.Cost += sign * c.Cost;
-            if (latencyBucket >= 0) cell.AddLatency(latencyBucket, sign, sign * (double)c.LatencyMs!.Value);
+            var bucket = c.Cohort.Floor(g);
+            AddContribution(CellFor(new CellKey(teamId, g, bucket, c.DimensionSetId)), c, sign, latencyBucket);
+            AddContribution(CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)), c, sign, latencyBucket);
         }
     }
 
-    public void AddEvents(int teamId, int dimensionSetId, UtcMinute minute, long count)
+    private static void AddContribution(CellStats cell, Contribution c, int sign, int latencyBucket)
+    {
+        cell.ItemsByStatus[(int)c.Status] += sign;
+        cell.Cost += sign * c.Cost;
+        if (latencyBucket >= 0) cell.AddLatency(latencyBucket, sign, sign * (double)c.LatencyMs!.Value);
+    }
+
+    /// <summary>Counts events in their minute. Events moving between a team's dimension sets leave its totals alone.</summary>
+    public void AddEvents(int teamId, int dimensionSetId, UtcMinute minute, long count, bool countInTotals = true)
     {
         foreach (var g in Granularities.Stored)
-            CellFor(new CellKey(teamId, g, minute.Floor(g), dimensionSetId)).Events += count;
+        {
+            var bucket = minute.Floor(g);
+            CellFor(new CellKey(teamId, g, bucket, dimensionSetId)).Events += count;
+            if (countInTotals) CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)).Events += count;
+        }
     }
 
     public void Clear()

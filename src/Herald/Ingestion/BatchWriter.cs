@@ -312,8 +312,8 @@ public sealed class BatchWriter
         {
             for (int i = 0; i < item.Minutes.Length; i++)
             {
-                _deltas.AddEvents(teamId, dimsBefore, item.Minutes.MinuteAt(i), -item.Minutes.CountAt(i));
-                _deltas.AddEvents(teamId, item.DimensionSetId, item.Minutes.MinuteAt(i), item.Minutes.CountAt(i));
+                _deltas.AddEvents(teamId, dimsBefore, item.Minutes.MinuteAt(i), -item.Minutes.CountAt(i), countInTotals: false);
+                _deltas.AddEvents(teamId, item.DimensionSetId, item.Minutes.MinuteAt(i), item.Minutes.CountAt(i), countInTotals: false);
             }
         }
         _deltas.AddEvents(teamId, item.DimensionSetId, minute, 1);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Herald.Domain;
 using Microsoft.Data.Sqlite;
 
@@ -16,25 +15,9 @@ public sealed partial class SqliteStore
         cmd.Parameters.AddWithValue("$from", from.Value);
         cmd.Parameters.AddWithValue("$to", to.Value);
         using var r = cmd.ExecuteReader();
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
-        {
-            while (r.Read())
-            {
-                int length = (int)r.GetBytes(2, 0, null, 0, 0);
-                if (length > buffer.Length)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(length);
-                }
-                r.GetBytes(2, 0, buffer, 0, length);
-                visit(new UtcMinute(r.GetInt64(0)), r.GetInt32(1), buffer.AsSpan(0, length));
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        // GetBytes would stream the blob through incremental I/O (slow, and pointless for a WITHOUT ROWID
+        // table of ~30-byte cells); reading the value whole is one copy.
+        while (r.Read()) visit(new UtcMinute(r.GetInt64(0)), r.GetInt32(1), r.GetFieldValue<byte[]>(2));
     }
 
     public IReadOnlyList<ItemRecord> FindItems(IReadOnlyList<int> teamIds, string itemId)
