@@ -13,7 +13,17 @@ public static class HealthEndpoints
             try
             {
                 store.Ping();
-                return Results.Ok(new { status = "ok", store = "sqlite", queue_depth = queue.Depth, events_written = queue.EventsWritten });
+                var gc = GC.GetGCMemoryInfo();
+                return Results.Ok(new
+                {
+                    status = "ok",
+                    store = "sqlite",
+                    queue_depth = queue.Depth,
+                    events_written = queue.EventsWritten,
+                    working_set_bytes = Environment.WorkingSet,
+                    gc_heap_bytes = gc.HeapSizeBytes,
+                    gc_committed_bytes = gc.TotalCommittedBytes,
+                });
             }
             catch (Exception e)
             {

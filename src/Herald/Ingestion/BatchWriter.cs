@@ -364,5 +364,6 @@ public sealed class WriterOptions
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
     public int MaxPendingCells { get; set; } = 200_000;
     public int MaxPendingItems { get; set; } = 100_000;
-    public int ItemCacheCapacity { get; set; } = 200_000;
+    /// <summary>Items kept in memory for their next event; a miss costs one indexed read.</summary>
+    public int ItemCacheCapacity { get; set; } = 50_000;
 }

@@ -130,7 +130,7 @@ public sealed class IngestOptions
     /// <summary>Events one transaction takes at most (a single larger request still goes whole).</summary>
     public int MaxBatchEvents { get; set; } = 8192;
     /// <summary>Events allowed to wait for the writer before requests are answered 429.</summary>
-    public long MaxQueuedEvents { get; set; } = 200_000;
+    public long MaxQueuedEvents { get; set; } = 50_000;
     /// <summary>Events one request may carry.</summary>
     public int MaxEventsPerRequest { get; set; } = 10_000;
     /// <summary>How often an idle writer checks whether pending rollups are due for the store.</summary>

@@ -7,7 +7,7 @@ internal static class SqliteSql
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = {0};
         PRAGMA busy_timeout = 10000;
-        PRAGMA cache_size = -32768;
+        PRAGMA cache_size = -{1};
         PRAGMA temp_store = MEMORY;
         PRAGMA foreign_keys = ON;
         """;

@@ -30,12 +30,16 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     public string Path { get; }
 
-    internal SqliteConnection Open()
+    // Page cache in KiB: the writer's indexes are hot and large; a reader's work is a few range scans.
+    private const int WriterCacheKib = 32 * 1024;
+    private const int ReaderCacheKib = 4 * 1024;
+
+    internal SqliteConnection Open(bool writer = false)
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = string.Format(SqliteSql.ConnectionPragmas, _synchronous);
+        pragmas.CommandText = string.Format(SqliteSql.ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib);
         pragmas.ExecuteNonQuery();
         return connection;
     }
@@ -122,7 +126,7 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     public IWriteSession BeginWrite()
     {
-        _writerConnection ??= Open();
+        _writerConnection ??= Open(writer: true);
         if (_nextItemId < 0)
         {
             using var cmd = _writerConnection.CreateCommand();
