@@ -5,7 +5,7 @@ public sealed class IncomingEvent
 {
     public string? EventId { get; init; }
     public required string ItemId { get; init; }
-    /// <summary>Null when the event did not say; the item's kind (or message for a new item) applies.</summary>
+    /// <summary>Null when the event did not say: the item's kind applies, or for a new item the kind its status implies.</summary>
     public ItemKind? Kind { get; init; }
     public required Status Status { get; init; }
     public required long OccurredAtMs { get; init; }

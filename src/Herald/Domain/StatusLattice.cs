@@ -44,6 +44,17 @@ public static class StatusLattice
         return candidate > current;
     }
 
+    /// <summary>
+    /// The kind of a new item whose first event does not say: the one kind that has the status (a provider's
+    /// "ringing" callback can only be a call's), else the first of message, otp, call, parcel that has it.
+    /// </summary>
+    public static ItemKind InferKind(Status status)
+    {
+        foreach (var kind in ItemKinds.All)
+            if (Allows(kind, status)) return kind;
+        return ItemKind.Message;
+    }
+
     public static IEnumerable<Status> StatusesOf(ItemKind kind)
     {
         for (int s = 1; s < Statuses.CodeLimit; s++)

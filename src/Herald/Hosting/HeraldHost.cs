@@ -103,7 +103,7 @@ public static class HeraldHost
         builder.Logging.AddJsonConsole(o =>
         {
             o.IncludeScopes = false;
-            o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
             o.UseUtcTimestamp = true;
             o.JsonWriterOptions = new JsonWriterOptions { Indented = false };
         });

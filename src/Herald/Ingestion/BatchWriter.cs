@@ -278,7 +278,7 @@ public sealed class BatchWriter
         }
         isNew = true;
         // Not cached until an event of it is accepted: a rejected or duplicate event leaves no item behind.
-        return new ItemState { Id = session.AllocateItemId(), TeamId = teamId, ItemId = e.ItemId, Kind = e.Kind ?? ItemKind.Message };
+        return new ItemState { Id = session.AllocateItemId(), TeamId = teamId, ItemId = e.ItemId, Kind = e.Kind ?? StatusLattice.InferKind(e.Status) };
     }
 
     private void ApplyToItem(IWriteSession session, ItemState item, IncomingEvent e, DimensionTuple carried, bool isNew, long receivedAt)

@@ -79,20 +79,24 @@ public sealed class IngestSemanticsTests(SharedServer shared) : IClassFixture<Sh
             Kit.Event("parcel-1", "assigned", Kit.At(1), kind: "parcel"),
             Kit.Event("parcel-1", "delivered", Kit.At(2)),
             Kit.Event("parcel-1", "completed", Kit.At(3)),
+            // No kind on a new item: in_transit exists only for parcels, so the item is a parcel...
             Kit.Event("no-kind", "in_transit", Kit.At(4)),
+            // ...and a message-only status for it is refused.
+            Kit.Event("no-kind", "read", Kit.At(5)),
         });
-        Assert.Equal(2, Kit.Int(data, "accepted"));
+        Assert.Equal(3, Kit.Int(data, "accepted"));
         var rejected = data["rejected"]!.AsArray();
-        Assert.Equal([1, 3], rejected.Select(r => Kit.Int(r!, "index")).ToArray());
+        Assert.Equal([1, 4], rejected.Select(r => Kit.Int(r!, "index")).ToArray());
         Assert.Contains("kind 'parcel'", rejected[0]!["error"]!.GetValue<string>());
-        Assert.Contains("kind 'message'", rejected[1]!["error"]!.GetValue<string>());
+        Assert.Contains("kind 'parcel'", rejected[1]!["error"]!.GetValue<string>());
         var item = (await Kit.Item(client, "parcel-1"))!;
         Assert.Equal("completed", item["status"]!.GetValue<string>());
         Assert.Equal(2, Kit.Int(item, "event_count"));
-        Assert.Null(await Kit.Item(client, "no-kind"));
+        var inferred = (await Kit.Item(client, "no-kind"))!;
+        Assert.Equal("parcel", inferred["kind"]!.GetValue<string>());
         var summary = await Kit.Summary(client);
-        Assert.Equal(1, Kit.Long(summary, "total"));
-        Assert.Equal(2, Kit.Long(summary, "events"));
+        Assert.Equal(2, Kit.Long(summary, "total"));
+        Assert.Equal(3, Kit.Long(summary, "events"));
         Assert.Equal(1, Kit.Long(await Kit.Summary(client, "&kind=parcel"), "delivered"));
     }
 

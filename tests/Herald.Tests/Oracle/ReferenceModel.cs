@@ -62,7 +62,8 @@ public sealed class ReferenceModel
     public string Apply(TestEvent e)
     {
         Items.TryGetValue((e.Team, e.ItemId), out var item);
-        string kind = item?.Kind ?? e.Kind ?? "message";
+        // A new item without a stated kind: the first of message, otp, call, parcel whose lattice has the status.
+        string kind = item?.Kind ?? e.Kind ?? new[] { "message", "otp", "call", "parcel" }.FirstOrDefault(k => Ranks[k].ContainsKey(e.Status)) ?? "message";
         if (e.Kind is not null && !Ranks[e.Kind].ContainsKey(e.Status)) return "rejected";
         if (!Ranks[kind].ContainsKey(e.Status)) return "rejected";
         string key = e.EventId ?? $"{e.ItemId}|{e.Status}|{e.OccurredMs}";

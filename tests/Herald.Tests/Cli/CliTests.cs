@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Herald.Tests.Durability;
+
+namespace Herald.Tests.Cli;
+
+/// <summary>The `herald` command line, run as a real process on its own data folder.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "herald-cli", Guid.NewGuid().ToString("n"));
+
+    [Fact]
+    public async Task Migrate_teams_and_keys_work_on_the_store_and_the_server_honours_them()
+    {
+        var (code, output) = await Herald("migrate", "up");
+        Assert.Equal(0, code);
+        Assert.Contains("applied", output);
+        (code, output) = await Herald("migrate", "status");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("pending", output);
+
+        // Down one step and up again: the newest migration reverts and re-applies cleanly.
+        (code, output) = await Herald("migrate", "down");
+        Assert.Equal(0, code);
+        Assert.Contains("reverted", output);
+        (code, output) = await Herald("migrate", "status");
+        Assert.Contains("pending", output);
+        (code, _) = await Herald("migrate", "up");
+        Assert.Equal(0, code);
+
+        (code, output) = await Herald("teams", "create", "cli-team");
+        Assert.Equal(0, code);
+        Assert.Contains("cli-team", output);
+        (code, output) = await Herald("keys", "create", "--team", "cli-team", "--scopes", "metrics:read", "--rate-limit", "2/60s");
+        Assert.Equal(0, code);
+        string key = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
+        Assert.StartsWith("hk_", key);
+        string keyId = System.Text.RegularExpressions.Regex.Match(output, "key_[0-9a-f]+").Value;
+
+        (code, output) = await Herald("keys", "create", "--team", "cli-team", "--scopes", "nonsense");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown scope", output);
+
+        // The server accepts the key the CLI made, with its limit, and refuses it once revoked.
+        using (var server = await HeraldProcess.StartAsync(_dir, "hk_cli_admin"))
+        {
+            using var http = new HttpClient { BaseAddress = server.BaseAddress };
+            http.DefaultRequestHeaders.Add("X-API-Key", key);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/api/v1/metrics/summary")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/api/v1/metrics/summary")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, (await http.GetAsync("/api/v1/metrics/summary")).StatusCode);
+        }
+        (code, output) = await Herald("keys", "revoke", keyId);
+        Assert.Equal(0, code);
+        (code, output) = await Herald("keys", "list");
+        Assert.Contains("revoked", output);
+        using (var server = await HeraldProcess.StartAsync(_dir, "hk_cli_admin"))
+        {
+            using var http = new HttpClient { BaseAddress = server.BaseAddress };
+            http.DefaultRequestHeaders.Add("X-API-Key", key);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync("/api/v1/metrics/summary")).StatusCode);
+        }
+    }
+
+    private async Task<(int Code, string Output)> Herald(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet", [typeof(Herald.Hosting.HeraldHost).Assembly.Location, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["HERALD_DATA_DIR"] = _dir;
+        psi.Environment["NO_COLOR"] = "1";
+        psi.Environment["COLUMNS"] = "200";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
