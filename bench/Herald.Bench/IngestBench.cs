@@ -91,13 +91,12 @@ public static class IngestBench
             CREATE UNIQUE INDEX ux_events_dedupe ON events(team_id, dedupe_key);
             CREATE INDEX ix_events_item ON events(item_ref);
             """);
-        var insert = c.CreateCommand();
-        insert.CommandText = """
+        // The same raw prepared statement, bound by position, that the engine's writer uses for events.
+        using var insert = new RawInsert(c, """
             INSERT INTO events (team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient,
                 error_code, error_message, cost, attempt, text, metadata, new_item_id)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (team_id, dedupe_key) DO NOTHING
-            """;
-        var p = Enumerable.Range(1, 15).Select(i => insert.Parameters.Add(new SqliteParameter("$" + i, null))).ToArray();
+            VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) ON CONFLICT (team_id, dedupe_key) DO NOTHING
+            """);
         var itemIds = new Dictionary<(string, string), long>();
         var teamIds = new Dictionary<string, int>();
         var generator = new TrafficGenerator(Profile(o.Events));
@@ -123,26 +122,25 @@ public static class IngestBench
             inWrite.Start();
             using (var tx = c.BeginTransaction())
             {
-                insert.Transaction = tx;
                 for (int i = 0; i < chunk.Count; i++)
                 {
                     var e = chunk[i].Event;
-                    p[0].Value = teamIds[chunk[i].TeamName];
-                    p[1].Value = refs[i];
-                    p[2].Value = e.EventId ?? EventKeys.Synthetic(refs[i], (int)e.Status, e.OccurredAtMs);
-                    p[3].Value = (int)e.Status;
-                    p[4].Value = e.OccurredAtMs;
-                    p[5].Value = now;
-                    p[6].Value = 0;
-                    p[7].Value = (object?)e.Recipient ?? DBNull.Value;
-                    p[8].Value = (object?)e.ErrorCode ?? DBNull.Value;
-                    p[9].Value = (object?)e.ErrorMessage ?? DBNull.Value;
-                    p[10].Value = e.Cost is { } cost ? cost : DBNull.Value;
-                    p[11].Value = e.Attempt is { } a ? a : DBNull.Value;
-                    p[12].Value = (object?)e.Text ?? DBNull.Value;
-                    p[13].Value = (object?)e.MetadataJson ?? DBNull.Value;
-                    p[14].Value = firsts[i] ? e.ItemId : DBNull.Value;
-                    insert.ExecuteNonQuery();
+                    insert.Bind(1, teamIds[chunk[i].TeamName]);
+                    insert.Bind(2, refs[i]);
+                    insert.Bind(3, e.EventId ?? EventKeys.Synthetic(refs[i], (int)e.Status, e.OccurredAtMs));
+                    insert.Bind(4, (int)e.Status);
+                    insert.Bind(5, e.OccurredAtMs);
+                    insert.Bind(6, now);
+                    insert.Bind(7, 0);
+                    insert.Bind(8, e.Recipient);
+                    insert.Bind(9, e.ErrorCode);
+                    insert.Bind(10, e.ErrorMessage);
+                    insert.Bind(11, e.Cost);
+                    insert.Bind(12, (long?)e.Attempt);
+                    insert.Bind(13, e.Text);
+                    insert.Bind(14, e.MetadataJson);
+                    insert.Bind(15, firsts[i] ? e.ItemId : null);
+                    insert.Execute();
                 }
                 tx.Commit();
             }

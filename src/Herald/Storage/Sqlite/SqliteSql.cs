@@ -155,26 +155,24 @@ internal static class SqliteSql
     public const string InsertEvent = """
         INSERT INTO events (team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id,
                             recipient, error_code, error_message, cost, attempt, text, metadata, new_item_id)
-        VALUES ($team, $item, $key, $status, $occurred, $received, $dims, $recipient, $error_code, $error_message,
-                $cost, $attempt, $text, $metadata, $new_item)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         ON CONFLICT (team_id, dedupe_key) DO NOTHING
         """;
+    // Insert and update of an item share positions: ?1 id, ?2 team, ?3 item id, ?4.. the state.
     public const string InsertItem = """
         INSERT INTO items (id, team_id, item_id, kind, status, status_at, earliest_at, first_sent_at, first_success_at,
                            dimension_set_id, recipient, cost, event_count, event_minutes, last_event_received_at)
-        VALUES ($id, $team, $item, $kind, $status, $status_at, $earliest, $first_sent, $first_success,
-                $dims, $recipient, $cost, $event_count, $minutes, $received)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         """;
     public const string UpdateItem = """
-        UPDATE items SET kind = $kind, status = $status, status_at = $status_at, earliest_at = $earliest,
-            first_sent_at = $first_sent, first_success_at = $first_success, dimension_set_id = $dims,
-            recipient = $recipient, cost = $cost, event_count = $event_count, event_minutes = $minutes,
-            last_event_received_at = $received
-        WHERE id = $id
+        UPDATE items SET kind = ?4, status = ?5, status_at = ?6, earliest_at = ?7, first_sent_at = ?8, first_success_at = ?9,
+            dimension_set_id = ?10, recipient = ?11, cost = ?12, event_count = ?13, event_minutes = ?14,
+            last_event_received_at = ?15
+        WHERE id = ?1 AND team_id = ?2 AND item_id = ?3
         """;
     /// <summary>Folds a delta into a cell inside SQLite (herald_merge_cell is registered on the writer's connection): no read round trip.</summary>
     public const string MergeCell = """
-        INSERT INTO rollups (team_id, granularity, bucket, dimension_set_id, data) VALUES ($team, $g, $bucket, $dims, $data)
+        INSERT INTO rollups (team_id, granularity, bucket, dimension_set_id, data) VALUES (?1, ?2, ?3, ?4, ?5)
         ON CONFLICT (team_id, granularity, bucket, dimension_set_id) DO UPDATE SET data = herald_merge_cell(data, excluded.data)
         """;
     public const string MergeCellFunction = "herald_merge_cell";

@@ -191,6 +191,7 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     public void Dispose()
     {
+        if (_writerConnection is not null) SqliteWriteSession.ReleaseStatements(_writerConnection);
         _writerConnection?.Dispose();
         _writerConnection = null;
         SqliteConnection.ClearAllPools();

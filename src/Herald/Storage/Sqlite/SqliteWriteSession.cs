@@ -66,23 +66,23 @@ internal sealed class SqliteWriteSession : IWriteSession
 
     public bool AppendEvent(int teamId, long itemRef, string dedupeKey, int eventDimensionSetId, long receivedAtMs, IncomingEvent e, string? newItemId)
     {
-        var p = _s.InsertEvent.Parameters;
-        p[0].Value = teamId;
-        p[1].Value = itemRef;
-        p[2].Value = dedupeKey;
-        p[3].Value = (int)e.Status;
-        p[4].Value = e.OccurredAtMs;
-        p[5].Value = receivedAtMs;
-        p[6].Value = eventDimensionSetId;
-        p[7].Value = (object?)e.Recipient ?? DBNull.Value;
-        p[8].Value = (object?)e.ErrorCode ?? DBNull.Value;
-        p[9].Value = (object?)e.ErrorMessage ?? DBNull.Value;
-        p[10].Value = e.Cost is { } cost ? cost : DBNull.Value;
-        p[11].Value = e.Attempt is { } attempt ? attempt : DBNull.Value;
-        p[12].Value = (object?)e.Text ?? DBNull.Value;
-        p[13].Value = (object?)e.MetadataJson ?? DBNull.Value;
-        p[14].Value = (object?)newItemId ?? DBNull.Value;
-        return _s.InsertEvent.ExecuteNonQuery() == 1;
+        var insert = _s.InsertEvent;
+        insert.Bind(1, teamId);
+        insert.Bind(2, itemRef);
+        insert.Bind(3, dedupeKey);
+        insert.Bind(4, (int)e.Status);
+        insert.Bind(5, e.OccurredAtMs);
+        insert.Bind(6, receivedAtMs);
+        insert.Bind(7, eventDimensionSetId);
+        insert.Bind(8, e.Recipient);
+        insert.Bind(9, e.ErrorCode);
+        insert.Bind(10, e.ErrorMessage);
+        insert.Bind(11, e.Cost);
+        insert.Bind(12, (long?)e.Attempt);
+        insert.Bind(13, e.Text);
+        insert.Bind(14, e.MetadataJson);
+        insert.Bind(15, newItemId);
+        return insert.Execute() == 1;
     }
 
     public void SetCheckpoint(long eventId) =>
@@ -98,40 +98,34 @@ internal sealed class SqliteWriteSession : IWriteSession
 
     public void SaveItem(ItemState item)
     {
-        // Insert and update take the same parameters in the same order (ItemParameters), bound by position.
         var cmd = item.IsPersisted ? _s.UpdateItem : _s.InsertItem;
-        var p = cmd.Parameters;
-        p[0].Value = item.Id;
-        p[1].Value = item.TeamId;
-        p[2].Value = item.ItemId;
-        p[3].Value = (int)item.Kind;
-        p[4].Value = (int)item.Status;
-        p[5].Value = item.StatusAtMs;
-        p[6].Value = item.EarliestAtMs;
-        p[7].Value = item.FirstSentAtMs == ItemState.None ? DBNull.Value : item.FirstSentAtMs;
-        p[8].Value = item.FirstSuccessAtMs == ItemState.None ? DBNull.Value : item.FirstSuccessAtMs;
-        p[9].Value = item.DimensionSetId;
-        p[10].Value = (object?)item.Recipient ?? DBNull.Value;
-        p[11].Value = item.Cost;
-        p[12].Value = item.EventCount;
-        p[13].Value = item.Minutes.Encode();
-        p[14].Value = item.LastEventReceivedAtMs;
-        cmd.ExecuteNonQuery();
+        cmd.Bind(1, item.Id);
+        cmd.Bind(2, item.TeamId);
+        cmd.Bind(3, item.ItemId);
+        cmd.Bind(4, (int)item.Kind);
+        cmd.Bind(5, (int)item.Status);
+        cmd.Bind(6, item.StatusAtMs);
+        cmd.Bind(7, item.EarliestAtMs);
+        cmd.Bind(8, item.FirstSentAtMs == ItemState.None ? null : item.FirstSentAtMs);
+        cmd.Bind(9, item.FirstSuccessAtMs == ItemState.None ? null : item.FirstSuccessAtMs);
+        cmd.Bind(10, item.DimensionSetId);
+        cmd.Bind(11, item.Recipient);
+        cmd.Bind(12, item.Cost);
+        cmd.Bind(13, item.EventCount);
+        cmd.Bind(14, item.Minutes.Encode());
+        cmd.Bind(15, item.LastEventReceivedAtMs);
+        cmd.Execute();
     }
 
     public void MergeCell(CellKey key, byte[] delta)
     {
-        BindCell(_s.MergeCell, key);
-        _s.MergeCell.Parameters[4].Value = delta;
-        _s.MergeCell.ExecuteNonQuery();
-    }
-
-    private static void BindCell(SqliteCommand cmd, CellKey key)
-    {
-        cmd.Parameters[0].Value = key.TeamId;
-        cmd.Parameters[1].Value = (int)key.Granularity;
-        cmd.Parameters[2].Value = key.Bucket.Value;
-        cmd.Parameters[3].Value = key.DimensionSetId;
+        var cmd = _s.MergeCell;
+        cmd.Bind(1, key.TeamId);
+        cmd.Bind(2, (int)key.Granularity);
+        cmd.Bind(3, key.Bucket.Value);
+        cmd.Bind(4, key.DimensionSetId);
+        cmd.Bind(5, delta);
+        cmd.Execute();
     }
 
     public int InsertDimensionSet(DimensionTuple t)
@@ -157,6 +151,8 @@ internal sealed class SqliteWriteSession : IWriteSession
 
     public void Commit() => _transaction.Commit();
 
+    internal static void ReleaseStatements(SqliteConnection connection) => Statements.Release(connection);
+
     public void Dispose()
     {
         _s.Bind(null);
@@ -168,15 +164,23 @@ internal sealed class SqliteWriteSession : IWriteSession
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
 
-        public required SqliteCommand SelectItem, SelectItemByRef, InsertEvent, InsertItem, UpdateItem, MergeCell;
-
-        private static readonly string[] ItemParameters =
-        [
-            "$id", "$team", "$item", "$kind", "$status", "$status_at", "$earliest", "$first_sent", "$first_success", "$dims",
-            "$recipient", "$cost", "$event_count", "$minutes", "$received",
-        ];
+        public required SqliteCommand SelectItem, SelectItemByRef;
+        public required RawStatement InsertEvent, InsertItem, UpdateItem, MergeCell;
 
         public static Statements For(SqliteConnection c) => Cache.GetValue(c, Create);
+
+        /// <summary>Finalizes the raw statement before its connection closes.</summary>
+        public static void Release(SqliteConnection c)
+        {
+            if (Cache.TryGetValue(c, out var s))
+            {
+                s.InsertEvent.Dispose();
+                s.InsertItem.Dispose();
+                s.UpdateItem.Dispose();
+                s.MergeCell.Dispose();
+                Cache.Remove(c);
+            }
+        }
 
         private static Statements Create(SqliteConnection c)
         {
@@ -188,16 +192,15 @@ internal sealed class SqliteWriteSession : IWriteSession
         {
             SelectItem = Command(c, SqliteSql.SelectItem, "$team", "$item"),
             SelectItemByRef = Command(c, SqliteSql.SelectItemByRef, "$id"),
-            InsertEvent = Command(c, SqliteSql.InsertEvent, "$team", "$item", "$key", "$status", "$occurred", "$received", "$dims",
-                "$recipient", "$error_code", "$error_message", "$cost", "$attempt", "$text", "$metadata", "$new_item"),
-            InsertItem = Command(c, SqliteSql.InsertItem, ItemParameters),
-            UpdateItem = Command(c, SqliteSql.UpdateItem, ItemParameters),
-            MergeCell = Command(c, SqliteSql.MergeCell, "$team", "$g", "$bucket", "$dims", "$data"),
+            InsertEvent = new RawStatement(c, SqliteSql.InsertEvent),
+            InsertItem = new RawStatement(c, SqliteSql.InsertItem),
+            UpdateItem = new RawStatement(c, SqliteSql.UpdateItem),
+            MergeCell = new RawStatement(c, SqliteSql.MergeCell),
         };
 
         public void Bind(SqliteTransaction? tx)
         {
-            foreach (var cmd in new[] { SelectItem, SelectItemByRef, InsertEvent, InsertItem, UpdateItem, MergeCell })
+            foreach (var cmd in new[] { SelectItem, SelectItemByRef })
                 cmd.Transaction = tx;
         }
 

@@ -1,0 +1,46 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// A statement prepared once on the writer's connection and bound by position through SQLite's own API:
+/// for the one statement that runs per event, ADO.NET's per-execution parameter lookup by name costs as
+/// much as the insert. It runs inside whatever transaction the connection has open.
+/// </summary>
+internal sealed class RawStatement : IDisposable
+{
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _stmt;
+
+    public RawStatement(SqliteConnection connection, string sql)
+    {
+        _db = connection.Handle!;
+        int rc = raw.sqlite3_prepare_v2(_db, sql, out _stmt);
+        if (rc != raw.SQLITE_OK) throw new SqliteException(raw.sqlite3_errmsg(_db).utf8_to_string(), rc);
+    }
+
+    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
+    public void Bind(int index, double value) => Check(raw.sqlite3_bind_double(_stmt, index, value));
+    public void Bind(int index, string? value) => Check(value is null ? raw.sqlite3_bind_null(_stmt, index) : raw.sqlite3_bind_text(_stmt, index, value));
+    public void Bind(int index, long? value) => Check(value is { } v ? raw.sqlite3_bind_int64(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
+    public void Bind(int index, byte[] value) => Check(raw.sqlite3_bind_blob(_stmt, index, value));
+    public void Bind(int index, double? value) => Check(value is { } v ? raw.sqlite3_bind_double(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
+
+    /// <summary>Runs the statement to completion; answers the rows it changed.</summary>
+    public int Execute()
+    {
+        int rc = raw.sqlite3_step(_stmt);
+        raw.sqlite3_reset(_stmt);
+        if (rc != raw.SQLITE_DONE) throw new SqliteException(raw.sqlite3_errmsg(_db).utf8_to_string(), rc);
+        return raw.sqlite3_changes(_db);
+    }
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK) throw new SqliteException(raw.sqlite3_errmsg(_db).utf8_to_string(), rc);
+    }
+
+    public void Dispose() => _stmt.Dispose();
+}
