@@ -53,8 +53,11 @@ public interface IWriteSession : IDisposable
 /// <summary>Reads rollup cells for the analytics engine.</summary>
 public interface IRollupReader
 {
-    /// <summary>Calls <paramref name="visit"/> for every cell of the team at <paramref name="g"/> with bucket in [from, to).</summary>
-    void ReadCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, CellVisitor visit);
+    /// <summary>
+    /// Calls <paramref name="visit"/> for every cell of the team at <paramref name="g"/> with bucket in [from, to);
+    /// when <paramref name="onlySets"/> is given, only for those dimension sets (the store filters, not the caller).
+    /// </summary>
+    void ReadCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, CellVisitor visit, IReadOnlyCollection<int>? onlySets = null);
 }
 
 public delegate void CellVisitor(UtcMinute bucket, int dimensionSetId, ReadOnlySpan<byte> data);

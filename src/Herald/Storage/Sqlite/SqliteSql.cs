@@ -194,6 +194,11 @@ internal static class SqliteSql
         SELECT bucket, dimension_set_id, data FROM rollups
         WHERE team_id = $team AND granularity = $g AND bucket >= $from AND bucket < $to
         """;
+    public const string SelectCellsOfSets = """
+        SELECT bucket, dimension_set_id, data FROM rollups
+        WHERE team_id = $team AND granularity = $g AND bucket >= $from AND bucket < $to
+          AND dimension_set_id IN (SELECT value FROM json_each($sets))
+        """;
     public const string ItemColumns = """
         id, team_id, item_id, kind, status, status_at, earliest_at, first_sent_at, first_success_at,
         dimension_set_id, recipient, cost, event_count

@@ -5,11 +5,12 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    public void ReadCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, CellVisitor visit)
+    public void ReadCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, CellVisitor visit, IReadOnlyCollection<int>? onlySets = null)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = SqliteSql.SelectCells;
+        cmd.CommandText = onlySets is null ? SqliteSql.SelectCells : SqliteSql.SelectCellsOfSets;
+        if (onlySets is not null) cmd.Parameters.AddWithValue("$sets", "[" + string.Join(',', onlySets) + "]");
         cmd.Parameters.AddWithValue("$team", teamId);
         cmd.Parameters.AddWithValue("$g", (int)g);
         cmd.Parameters.AddWithValue("$from", from.Value);
