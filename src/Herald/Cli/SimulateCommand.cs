@@ -18,12 +18,22 @@ public static class SimulateCommand
         var batch = new Option<int>("--batch") { Description = "Events per request", DefaultValueFactory = _ => 500 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight", DefaultValueFactory = _ => 4 };
         var realTime = new Option<bool>("--real-time") { Description = "occurred_at follows the wall clock instead of a simulated clock from 2026-01-01" };
-        var command = new Command("simulate", "Send realistic delivery traffic to a running Herald server")
+        var direct = new Option<bool>("--direct") { Description = "Write straight into the store of HERALD_DATA_DIR instead of over HTTP (no server may run on it)" };
+        var command = new Command("simulate", "Send realistic delivery traffic to a running Herald server, or straight into a store")
         {
-            url, key, events, rate, teams, seed, batch, concurrency, realTime,
+            url, key, events, rate, teams, seed, batch, concurrency, realTime, direct,
         };
         command.SetAction(async (parse, ct) =>
         {
+            var profile = new SimulationProfile
+            {
+                Seed = parse.GetValue(seed),
+                Teams = parse.GetValue(teams),
+                RealTime = parse.GetValue(realTime),
+            };
+            if (parse.GetValue(direct))
+                return await DirectSimulation.RunAsync(new TrafficGenerator(profile), parse.GetValue(events), parse.GetValue(batch), parse.GetValue(rate), ct);
+
             string baseUrl = parse.GetValue(url)!.TrimEnd('/');
             string? adminKey = parse.GetValue(key) ?? Environment.GetEnvironmentVariable("HERALD_ADMIN_KEY");
             if (adminKey is null)
@@ -31,38 +41,39 @@ public static class SimulateCommand
                 AnsiConsole.MarkupLine("[red]--key (an admin key) is required, or set HERALD_ADMIN_KEY[/]");
                 return 2;
             }
-            var generator = new TrafficGenerator(new SimulationProfile
-            {
-                Seed = parse.GetValue(seed),
-                Teams = parse.GetValue(teams),
-                RealTime = parse.GetValue(realTime),
-            });
+            var generator = new TrafficGenerator(profile);
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
             var keys = await SimulationTeams.EnsureKeysAsync(http, baseUrl, adminKey, generator.TeamNames, ct);
             await using var sender = new HttpEventSender(http, baseUrl, keys, parse.GetValue(concurrency));
             long total = parse.GetValue(events);
             SimulationProgress last = default;
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async ctx =>
-                {
-                    var task = ctx.AddTask($"sending {total:N0} events", maxValue: total);
-                    var progress = new Progress<SimulationProgress>(p =>
-                    {
-                        task.Value = p.Sent;
-                        task.Description = $"{p.Sent:N0} events, {p.RecentEventsPerSecond:N0}/s";
-                    });
-                    var runner = new SimulationRunner(generator, sender.SendAsync, total, parse.GetValue(batch), parse.GetValue(rate), progress);
-                    last = await runner.RunAsync(ct);
-                    await sender.FlushAsync(ct);
-                    task.Value = total;
-                });
+            await WithProgressBar(total, async progress =>
+            {
+                var runner = new SimulationRunner(generator, sender.SendAsync, total, parse.GetValue(batch), parse.GetValue(rate), progress);
+                last = await runner.RunAsync(ct);
+                await sender.FlushAsync(ct);
+            });
             var totals = sender.Totals;
             AnsiConsole.MarkupLineInterpolated($"sent {last.Sent:N0} events in {last.Elapsed.TotalSeconds:F1} s ({last.EventsPerSecond:N0}/s): {totals}");
             return 0;
         });
         return command;
     }
+
+    /// <summary>A Spectre progress bar fed by the simulation runner's progress reports.</summary>
+    internal static Task WithProgressBar(long total, Func<IProgress<SimulationProgress>, Task> run) =>
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask($"sending {total:N0} events", maxValue: total);
+                await run(new Progress<SimulationProgress>(p =>
+                {
+                    task.Value = p.Sent;
+                    task.Description = $"{p.Sent:N0} events, {p.RecentEventsPerSecond:N0}/s";
+                }));
+                task.Value = total;
+            });
 }
 
 /// <summary>Makes sure the simulator's teams exist and each has an events:write key.</summary>

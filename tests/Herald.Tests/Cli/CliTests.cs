@@ -61,6 +61,23 @@ public sealed class CliTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Simulate_direct_fills_the_store_that_the_server_then_serves()
+    {
+        var (code, output) = await Herald("simulate", "--direct", "--events", "20000", "--seed", "9");
+        Assert.Equal(0, code);
+        Assert.Contains("0 rejected", output);
+        var accepted = long.Parse(System.Text.RegularExpressions.Regex.Match(output, @"([\d,]+) accepted").Groups[1].Value.Replace(",", ""));
+        Assert.True(accepted > 18_000, output);
+
+        using var server = await HeraldProcess.StartAsync(_dir, "hk_cli_admin");
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        http.DefaultRequestHeaders.Add("X-API-Key", "hk_cli_admin");
+        // The simulated clock starts on 2026-01-01; a wide window holds every event.
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/v1/metrics/summary?from=2025-12-01T00:00:00Z&to=2026-03-01T00:00:00Z"))!;
+        Assert.Equal(accepted, body["data"]!["events"]!.GetValue<long>());
+    }
+
     private async Task<(int Code, string Output)> Herald(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet", [typeof(Herald.Hosting.HeraldHost).Assembly.Location, .. args])
