@@ -31,6 +31,10 @@ public static class HttpBench
         psi.Environment["HERALD_DATA_DIR"] = dataDir;
         psi.Environment["HERALD_ADMIN_KEY"] = AdminKey;
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        // HERALD_BENCH_SERVER_X=V sets X=V for the server only (e.g. a GC setting), not for this client.
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+            if (e.Key is string k && k.StartsWith("HERALD_BENCH_SERVER_", StringComparison.Ordinal))
+                psi.Environment[k["HERALD_BENCH_SERVER_".Length..]] = (string?)e.Value;
         using var server = Process.Start(psi)!;
         server.OutputDataReceived += (_, _) => { };
         server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };
