@@ -91,8 +91,8 @@ public static class IngestBench
             CREATE UNIQUE INDEX ux_events_dedupe ON events(team_id, dedupe_key);
             CREATE INDEX ix_events_item ON events(item_ref);
             """);
-        // The same raw prepared statement, bound by position, that the engine's writer uses for events.
-        using var insert = new RawInsert(c, """
+        // A raw prepared statement bound by position, the technique the engine's writer uses for events.
+        using var insert = new RawStatement(c, """
             INSERT INTO events (team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient,
                 error_code, error_message, cost, attempt, text, metadata, new_item_id)
             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) ON CONFLICT (team_id, dedupe_key) DO NOTHING

@@ -131,42 +131,29 @@ internal sealed class GeneratorRun
     {
         bool dimensions = step.App || _rng.NextDouble() >= _lateDimensionRate;
         string? eventId = _rng.NextDouble() < _missingIdRate ? null : NextEventId();
-        IncomingEvent e = dimensions
-            ? new IncomingEvent
-            {
-                EventId = eventId,
-                ItemId = item.ItemId,
-                Kind = item.Kind,
-                Status = step.Status,
-                OccurredAtMs = step.At,
-                Account = item.Account,
-                Channel = item.Channel,
-                Provider = item.Provider,
-                Route = item.Route,
-                Campaign = step.App ? item.Campaign : null,
-                Recipient = item.Recipient,
-                Country = item.Country,
-                Direction = item.Direction,
-                ErrorCode = step.Error?.Code,
-                ErrorMessage = step.Error?.Message,
-                Cost = double.IsNaN(step.Cost) ? null : step.Cost,
-                Attempt = step.Attempt == 0 ? null : step.Attempt,
-                Text = step.Text,
-                MetadataJson = step.Metadata,
-            }
-            : new IncomingEvent
-            {
-                EventId = eventId,
-                ItemId = item.ItemId,
-                Status = step.Status,
-                OccurredAtMs = step.At,
-                ErrorCode = step.Error?.Code,
-                ErrorMessage = step.Error?.Message,
-                Cost = double.IsNaN(step.Cost) ? null : step.Cost,
-                Attempt = step.Attempt == 0 ? null : step.Attempt,
-                Text = step.Text,
-                MetadataJson = step.Metadata,
-            };
+        // A dimension-less callback names only the item; it keeps what is about the event itself.
+        var e = new IncomingEvent
+        {
+            EventId = eventId,
+            ItemId = item.ItemId,
+            Kind = dimensions ? item.Kind : null,
+            Status = step.Status,
+            OccurredAtMs = step.At,
+            Account = dimensions ? item.Account : null,
+            Channel = dimensions ? item.Channel : null,
+            Provider = dimensions ? item.Provider : null,
+            Route = dimensions ? item.Route : null,
+            Campaign = dimensions && step.App ? item.Campaign : null,
+            Recipient = dimensions ? item.Recipient : null,
+            Country = dimensions ? item.Country : null,
+            Direction = dimensions ? item.Direction : null,
+            ErrorCode = step.Error?.Code,
+            ErrorMessage = step.Error?.Message,
+            Cost = double.IsNaN(step.Cost) ? null : step.Cost,
+            Attempt = step.Attempt == 0 ? null : step.Attempt,
+            Text = step.Text,
+            MetadataJson = step.Metadata,
+        };
 
         if (_duplicateRate > 0 && _rng.NextDouble() < _duplicateRate)
         {

@@ -9,7 +9,7 @@ namespace Herald.Storage.Sqlite;
 /// for the one statement that runs per event, ADO.NET's per-execution parameter lookup by name costs as
 /// much as the insert. It runs inside whatever transaction the connection has open.
 /// </summary>
-internal sealed class RawStatement : IDisposable
+public sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _stmt;
