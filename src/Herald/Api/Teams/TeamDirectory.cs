@@ -3,22 +3,25 @@ using Herald.Storage;
 
 namespace Herald.Api.Teams;
 
-/// <summary>The teams, held in memory (they are few) and refreshed when one is created.</summary>
+/// <summary>
+/// The teams, held in memory (they are few), refreshed when one is created here and on a miss (a team the
+/// CLI created while the server runs).
+/// </summary>
 public sealed class TeamDirectory(IDirectoryStore store, TimeProvider time)
 {
     private volatile IReadOnlyList<TeamRecord> _teams = store.ListTeams();
 
     public IReadOnlyList<TeamRecord> All => _teams;
 
-    public TeamRecord? ById(int id)
-    {
-        foreach (var t in _teams) if (t.Id == id) return t;
-        return null;
-    }
+    public TeamRecord? ById(int id) => Find(t => t.Id == id);
 
-    public TeamRecord? ByPublicIdOrName(string value)
+    public TeamRecord? ByPublicIdOrName(string value) => Find(t => t.PublicId == value || t.Name == value);
+
+    private TeamRecord? Find(Func<TeamRecord, bool> match)
     {
-        foreach (var t in _teams) if (t.PublicId == value || t.Name == value) return t;
+        foreach (var t in _teams) if (match(t)) return t;
+        _teams = store.ListTeams();
+        foreach (var t in _teams) if (match(t)) return t;
         return null;
     }
 
