@@ -91,6 +91,18 @@ public sealed class CellStats
             AddLatencyBucketOnly(other._latencyBuckets[i], other._latencyCounts[i]);
     }
 
+    /// <summary>Takes <paramref name="other"/> away, field by field (every field is a sum).</summary>
+    public void Subtract(CellStats other)
+    {
+        for (int s = 0; s < ItemsByStatus.Length; s++) ItemsByStatus[s] -= other.ItemsByStatus[s];
+        Events -= other.Events;
+        Cost -= other.Cost;
+        LatencyCount -= other.LatencyCount;
+        LatencySumMs -= other.LatencySumMs;
+        for (int i = 0; i < other._latencyLength; i++)
+            AddLatencyBucketOnly(other._latencyBuckets[i], -other._latencyCounts[i]);
+    }
+
     private void AddLatencyBucketOnly(int bucket, long count)
     {
         long before = LatencyCount;

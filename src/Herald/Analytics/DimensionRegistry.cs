@@ -15,6 +15,7 @@ public sealed class DimensionRegistry
     private readonly Dictionary<int, DimensionTuple> _tuples = new();
     private readonly Dictionary<int, int[]> _teamSets = new();
     private readonly HashSet<(int, string)> _accounts = new();
+    private readonly Dictionary<int, int[]> _projectionIds = new();
     private int _maxId;
 
     public int MaxId => Volatile.Read(ref _maxId);
@@ -27,6 +28,7 @@ public sealed class DimensionRegistry
             _tuples.Clear();
             _teamSets.Clear();
             _accounts.Clear();
+            _projectionIds.Clear();
             _maxId = 0;
             var byTeam = new Dictionary<int, List<int>>();
             foreach (var (id, tuple) in store.LoadDimensionSets())
@@ -55,6 +57,29 @@ public sealed class DimensionRegistry
             _teamSets[tuple.TeamId] = [.. old, created];
         }
         return created;
+    }
+
+    /// <summary>For a dimension set: the id of each of its values as a projection (0 where it has none). Writer only.</summary>
+    public int[] ProjectionIdsOf(int dimensionSetId, IWriteSession session)
+    {
+        lock (_lock)
+        {
+            if (_projectionIds.TryGetValue(dimensionSetId, out var cached)) return cached;
+        }
+        var tuple = Get(dimensionSetId);
+        var ids = new int[Projections.Projected.Length];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            var d = Projections.Projected[i];
+            if (tuple.Text(d) is { } value) ids[i] = Intern(Projections.ValueTuple(tuple.TeamId, d, value), session);
+        }
+        lock (_lock) _projectionIds[dimensionSetId] = ids;
+        return ids;
+    }
+
+    public bool TryGetId(DimensionTuple tuple, out int id)
+    {
+        lock (_lock) return _ids.TryGetValue(tuple, out id);
     }
 
     public DimensionTuple Get(int id)

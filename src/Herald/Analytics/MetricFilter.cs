@@ -11,6 +11,10 @@ public sealed class MetricFilter
 
     public bool IsEmpty => _allowed.Count == 0;
 
+    /// <summary>The one dimension this filter restricts, with its values; null when it restricts none or several.</summary>
+    public (Dimension Dimension, IReadOnlyCollection<string> Values)? Single =>
+        _allowed.Count == 1 ? (_allowed.First().Key, _allowed.First().Value) : null;
+
     public MetricFilter Allow(Dimension d, IEnumerable<string> values)
     {
         _allowed[d] = new HashSet<string>(values, StringComparer.Ordinal);

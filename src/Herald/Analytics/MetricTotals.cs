@@ -32,7 +32,7 @@ public sealed class MetricTotals
     public long Failed { get; }
     public long Pending => Total - Delivered - Failed;
     public long Events => Cells.Events;
-    public double Cost => Math.Round(Cells.Cost, 6);
+    public double Cost => Math.Round(Cells.Cost, 6) is var c && c != 0 ? c : 0;
     public double DeliveryRatePercent => Percent(Delivered, Total);
     public double FailureRatePercent => Percent(Failed, Total);
 

@@ -77,11 +77,39 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
             return keys.Count - 1;
         }
 
-        var groups = GroupsOf(teams, filter, t => KeyIndex(by == Dimension.Team ? teamName(t.TeamId) : t.Text(by)), out _);
         var cells = new List<CellStats>();
-        for (int i = 0; i < keys.Count; i++) cells.Add(new CellStats());
-        foreach (var range in WindowDecomposer.Decompose(from, to))
-            Read(teams, range, groups, (_, group) => cells[group]);
+        CellStats CellOf(int group)
+        {
+            while (cells.Count <= group) cells.Add(new CellStats());
+            return cells[group];
+        }
+        if (filter.IsEmpty && by != Dimension.Team)
+        {
+            // Unfiltered: each value's projection cells, and the items lacking the dimension are the team
+            // totals less every value (all the fields are sums, so they subtract exactly).
+            var groups = new int[registry.MaxId + 1];
+            Array.Fill(groups, -1);
+            foreach (int team in teams)
+                foreach (int id in registry.SetsOf(team))
+                    if (id < groups.Length && IsValueTuple(registry.Get(id), by) is { } value) groups[id] = KeyIndex(value);
+            var totals = new CellStats();
+            var projected = new CellStats();
+            foreach (var range in WindowDecomposer.Decompose(from, to))
+            {
+                Read(teams.Select(t => Projections.ScopeOf(t, by)).ToArray(), range, groups, (_, group) => CellOf(group));
+                Read(teams.Select(TeamTotals.ScopeOf).ToArray(), range, [0], (_, _) => totals);
+            }
+            foreach (var c in cells) projected.Add(c);
+            totals.Subtract(projected);
+            CellOf(KeyIndex(null)).Add(totals);
+        }
+        else
+        {
+            var groups = GroupsOf(teams, filter, t => KeyIndex(by == Dimension.Team ? teamName(t.TeamId) : t.Text(by)), out _);
+            foreach (var range in WindowDecomposer.Decompose(from, to))
+                Read(teams, range, groups, (_, group) => CellOf(group));
+        }
+        while (cells.Count < keys.Count) cells.Add(new CellStats());
 
         var rows = new List<(string?, MetricTotals)>();
         for (int i = 0; i < keys.Count; i++)
@@ -96,10 +124,28 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
     /// <summary>Where an unsplit question reads: the teams' totals when nothing is filtered, else their dimension sets.</summary>
     private (IReadOnlyList<int> Scopes, int[] Groups) Scopes(IReadOnlyList<int> teams, MetricFilter filter)
     {
+        if (filter.Single is { } single)
+        {
+            // One dimension: its value projections, one row per value and bucket.
+            var groups = new int[registry.MaxId + 1];
+            Array.Fill(groups, -1);
+            foreach (int team in teams)
+                foreach (var value in single.Values)
+                    if (registry.TryGetId(Projections.ValueTuple(team, single.Dimension, value), out int id) && id < groups.Length) groups[id] = 0;
+            return (teams.Select(t => Projections.ScopeOf(t, single.Dimension)).ToArray(), groups);
+        }
         if (!filter.IsEmpty) return (teams, GroupsOf(teams, filter, _ => 0, out _));
         var scopes = new int[teams.Count];
         for (int i = 0; i < scopes.Length; i++) scopes[i] = TeamTotals.ScopeOf(teams[i]);
         return (scopes, [0]);
+    }
+
+    /// <summary>The value a projection tuple of <paramref name="d"/> stands for, or null for any other tuple.</summary>
+    private static string? IsValueTuple(DimensionTuple t, Dimension d)
+    {
+        var value = t.Text(d);
+        if (value is null) return null;
+        return Projections.ValueTuple(t.TeamId, d, value) == t ? value : null;
     }
 
     /// <summary>For every dimension set id: the group its cells merge into, or -1 when the filter excludes it.</summary>

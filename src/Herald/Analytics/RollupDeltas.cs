@@ -7,7 +7,7 @@ namespace Herald.Analytics;
 /// -1 where it counted and +1 where it counts now, at every stored granularity; each cell is then
 /// written once per batch.
 /// </summary>
-public sealed class RollupDeltas
+public sealed class RollupDeltas(Func<int, int[]> projectionIdsOf)
 {
     private readonly Dictionary<CellKey, CellStats> _cells = new();
     private readonly Stack<CellStats> _pool = new();
@@ -27,11 +27,18 @@ public sealed class RollupDeltas
     public void AddContribution(int teamId, Contribution c, int sign)
     {
         int latencyBucket = c.LatencyMs is { } ms ? LatencyScale.BucketOf(ms) : -1;
+        var projections = projectionIdsOf(c.DimensionSetId);
         foreach (var g in Granularities.Stored)
         {
             var bucket = c.Cohort.Floor(g);
             AddContribution(CellFor(new CellKey(teamId, g, bucket, c.DimensionSetId)), c, sign, latencyBucket);
             AddContribution(CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)), c, sign, latencyBucket);
+            for (int i = 0; i < projections.Length; i++)
+            {
+                if (projections[i] == 0) continue;
+                var key = new CellKey(Projections.ScopeOf(teamId, Projections.Projected[i]), g, bucket, projections[i]);
+                AddContribution(CellFor(key), c, sign, latencyBucket);
+            }
         }
     }
 
@@ -42,14 +49,21 @@ public sealed class RollupDeltas
         if (latencyBucket >= 0) cell.AddLatency(latencyBucket, sign, sign * (double)c.LatencyMs!.Value);
     }
 
-    /// <summary>Counts events in their minute. Events moving between a team's dimension sets leave its totals alone.</summary>
+    /// <summary>
+    /// Counts events in their minute. Events moving between a team's dimension sets leave its totals alone;
+    /// their value projections move with them (where a value did not change, the two moves cancel).
+    /// </summary>
     public void AddEvents(int teamId, int dimensionSetId, UtcMinute minute, long count, bool countInTotals = true)
     {
+        var projections = projectionIdsOf(dimensionSetId);
         foreach (var g in Granularities.Stored)
         {
             var bucket = minute.Floor(g);
             CellFor(new CellKey(teamId, g, bucket, dimensionSetId)).Events += count;
             if (countInTotals) CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)).Events += count;
+            for (int i = 0; i < projections.Length; i++)
+                if (projections[i] != 0)
+                    CellFor(new CellKey(Projections.ScopeOf(teamId, Projections.Projected[i]), g, bucket, projections[i])).Events += count;
         }
     }
 

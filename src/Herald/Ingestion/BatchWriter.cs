@@ -31,7 +31,9 @@ public sealed class BatchWriter
     private readonly WriterOptions _options;
     private readonly GenerationalCache<(int, string), ItemState> _items;
     private readonly ItemPresenceFilter _known = new();
-    private readonly RollupDeltas _deltas = new();
+    private readonly RollupDeltas _deltas;
+    // The open write transaction, where interning a new projection value must happen.
+    private IWriteSession? _session;
     private readonly List<ItemState> _touched = new();
     private readonly List<ItemState> _dirty = new();
     private bool _knownLoaded;
@@ -47,6 +49,7 @@ public sealed class BatchWriter
         _time = time;
         _options = options ?? new WriterOptions();
         _items = new(_options.ItemCacheCapacity, item => item.IsDirty);
+        _deltas = new RollupDeltas(id => _registry.ProjectionIdsOf(id, _session ?? throw new InvalidOperationException("no open write session")));
         _lastFlushMs = time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
@@ -69,6 +72,7 @@ public sealed class BatchWriter
         {
             using (var session = _store.BeginWrite())
             {
+                _session = session;
                 foreach (var batch in batches)
                 {
                     for (int i = 0; i < batch.Events.Length; i++)
@@ -156,6 +160,7 @@ public sealed class BatchWriter
         _pass++;
         using (var session = _store.BeginWrite())
         {
+            _session = session;
             _store.ForEachEventAfter(checkpoint, stored =>
             {
                 Replay(session, stored);
