@@ -21,6 +21,8 @@ public static class TeamTotals
 /// Per team and dimension, one cell per bucket and value (provider=twilio, country=DE...): a question
 /// filtered or grouped by one dimension reads one row per value instead of one per dimension set. The
 /// value is interned like a dimension set whose only value is that one; cells live under their own scope.
+/// Hours, days and months only: minute cells would cost a write per event, and the ragged minutes at a
+/// window's edges are few enough to read per dimension set.
 /// </summary>
 public static class Projections
 {

@@ -15,9 +15,11 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
     {
         using var readLock = pending.Read();
         var total = new CellStats();
-        var (scopes, groups) = Scopes(teams, filter);
         foreach (var range in WindowDecomposer.Decompose(from, to))
+        {
+            var (scopes, groups) = Scopes(teams, filter, range.Granularity);
             Read(scopes, range, groups, (_, _) => total);
+        }
         return new MetricTotals(total);
     }
 
@@ -41,9 +43,9 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
                 (pieces.TryGetValue(r.Granularity, out var l) ? l : pieces[r.Granularity] = []).Add((r.Start, r.End, point));
         }
 
-        var (scopes, groups) = Scopes(teams, filter);
         foreach (var (gran, list) in pieces)
         {
+            var (scopes, groups) = Scopes(teams, filter, gran);
             foreach (var run in ContiguousRuns(list))
             {
                 Read(scopes, new CellRange(gran, run.Start, run.End), groups, (bucket, _) =>
@@ -83,31 +85,45 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
             while (cells.Count <= group) cells.Add(new CellStats());
             return cells[group];
         }
+        int[]? byDimensionSet = null;
+        int[] BySet() => byDimensionSet ??= GroupsOf(teams, filter, t => KeyIndex(by == Dimension.Team ? teamName(t.TeamId) : t.Text(by)), out _);
         if (filter.IsEmpty && by != Dimension.Team)
         {
             // Unfiltered: each value's projection cells, and the items lacking the dimension are the team
-            // totals less every value (all the fields are sums, so they subtract exactly).
-            var groups = new int[registry.MaxId + 1];
-            Array.Fill(groups, -1);
+            // totals less every value (all the fields are sums, so they subtract exactly). Minute pieces,
+            // which have no projections, are read per dimension set.
+            var byValue = new int[registry.MaxId + 1];
+            Array.Fill(byValue, -1);
             foreach (int team in teams)
                 foreach (int id in registry.SetsOf(team))
-                    if (id < groups.Length && IsValueTuple(registry.Get(id), by) is { } value) groups[id] = KeyIndex(value);
+                    if (id < byValue.Length && IsValueTuple(registry.Get(id), by) is { } value) byValue[id] = KeyIndex(value);
             var totals = new CellStats();
-            var projected = new CellStats();
+            var projected = new List<CellStats>();
             foreach (var range in WindowDecomposer.Decompose(from, to))
             {
-                Read(teams.Select(t => Projections.ScopeOf(t, by)).ToArray(), range, groups, (_, group) => CellOf(group));
+                if (range.Granularity == Granularity.Minute)
+                {
+                    Read(teams, range, BySet(), (_, group) => CellOf(group));
+                    continue;
+                }
+                Read(teams.Select(t => Projections.ScopeOf(t, by)).ToArray(), range, byValue, (_, group) =>
+                {
+                    while (projected.Count <= group) projected.Add(new CellStats());
+                    return projected[group];
+                });
                 Read(teams.Select(TeamTotals.ScopeOf).ToArray(), range, [0], (_, _) => totals);
             }
-            foreach (var c in cells) projected.Add(c);
-            totals.Subtract(projected);
+            for (int i = 0; i < projected.Count; i++)
+            {
+                CellOf(i).Add(projected[i]);
+                totals.Subtract(projected[i]);
+            }
             CellOf(KeyIndex(null)).Add(totals);
         }
         else
         {
-            var groups = GroupsOf(teams, filter, t => KeyIndex(by == Dimension.Team ? teamName(t.TeamId) : t.Text(by)), out _);
             foreach (var range in WindowDecomposer.Decompose(from, to))
-                Read(teams, range, groups, (_, group) => CellOf(group));
+                Read(teams, range, BySet(), (_, group) => CellOf(group));
         }
         while (cells.Count < keys.Count) cells.Add(new CellStats());
 
@@ -122,9 +138,9 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
     }
 
     /// <summary>Where an unsplit question reads: the teams' totals when nothing is filtered, else their dimension sets.</summary>
-    private (IReadOnlyList<int> Scopes, int[] Groups) Scopes(IReadOnlyList<int> teams, MetricFilter filter)
+    private (IReadOnlyList<int> Scopes, int[] Groups) Scopes(IReadOnlyList<int> teams, MetricFilter filter, Granularity g)
     {
-        if (filter.Single is { } single)
+        if (filter.Single is { } single && g != Granularity.Minute)
         {
             // One dimension: its value projections, one row per value and bucket.
             var groups = new int[registry.MaxId + 1];

@@ -33,6 +33,7 @@ public sealed class RollupDeltas(Func<int, int[]> projectionIdsOf)
             var bucket = c.Cohort.Floor(g);
             AddContribution(CellFor(new CellKey(teamId, g, bucket, c.DimensionSetId)), c, sign, latencyBucket);
             AddContribution(CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)), c, sign, latencyBucket);
+            if (g == Granularity.Minute) continue;
             for (int i = 0; i < projections.Length; i++)
             {
                 if (projections[i] == 0) continue;
@@ -61,6 +62,7 @@ public sealed class RollupDeltas(Func<int, int[]> projectionIdsOf)
             var bucket = minute.Floor(g);
             CellFor(new CellKey(teamId, g, bucket, dimensionSetId)).Events += count;
             if (countInTotals) CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)).Events += count;
+            if (g == Granularity.Minute) continue;
             for (int i = 0; i < projections.Length; i++)
                 if (projections[i] != 0)
                     CellFor(new CellKey(Projections.ScopeOf(teamId, Projections.Projected[i]), g, bucket, projections[i])).Events += count;
