@@ -82,6 +82,7 @@ public sealed class BatchWriter
                     }
                 }
                 session.Commit();
+                _session = null;
             }
             Publish();
             EventsWritten += accepted;
@@ -90,6 +91,7 @@ public sealed class BatchWriter
         catch
         {
             // The transaction rolled back, but items in memory took its events: rebuild from what is stored.
+            _session = null;
             _deltas.Clear();
             _touched.Clear();
             Recover();
@@ -168,6 +170,7 @@ public sealed class BatchWriter
                 if (_deltas.Cells.Count > 50_000) PublishDeltas();
             });
             session.Commit();
+            _session = null;
         }
         Publish();
         EventsReplayed += replayed;
