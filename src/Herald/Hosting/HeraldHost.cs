@@ -3,10 +3,14 @@ using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Events;
+using Herald.Api.DeliveryMetrics;
 using Herald.Api.Items;
+using Herald.Api.Otp;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Ingestion;
+using Herald.Otp;
+using Herald.Senders;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 
@@ -48,6 +52,8 @@ public static class HeraldHost
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();
+        services.AddSingleton<ItemHistory>();
+        AddOtp(services, builder.Configuration, options);
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo) services.AddHostedService<DemoTraffic>();
@@ -77,8 +83,30 @@ public static class HeraldHost
         app.MapMetricsEndpoints();
         app.MapItemsEndpoints();
         app.MapTeamsEndpoints();
+        app.MapOtpEndpoints();
+        app.MapDeliveryMetricsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
+    }
+
+    private static void AddOtp(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
+    {
+        var otpOptions = configuration.GetSection("Herald:Otp").Get<OtpOptions>() ?? new OtpOptions();
+        if (options.Demo) otpOptions.EnableConsoleSender = true;
+        services.AddSingleton(otpOptions);
+        services.AddHeraldSenders();
+        services.AddSingleton<IOtpStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(_ => OtpCodes.FromKeyFile(Path.Combine(options.DataDir, "otp.key")));
+        services.AddSingleton<OtpServices>();
+        services.AddSingleton<ServiceCircuits>();
+        services.AddSingleton<OtpAttemptStats>();
+        services.AddSingleton<ServiceHealth>();
+        services.AddSingleton<DeliveryAlerts>();
+        services.AddSingleton<AttemptRecorder>();
+        services.AddSingleton<OtpDispatcher>();
+        services.AddSingleton<OtpManager>();
+        services.AddSingleton<DeliveryMetricsService>();
+        services.AddHostedService<OtpMaintenance>();
     }
 
     /// <summary>Migrates the store, loads the engine's state, and makes the bootstrap admin key.</summary>

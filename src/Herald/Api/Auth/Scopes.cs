@@ -5,7 +5,8 @@ public static class Scopes
     public const string EventsWrite = "events:write";
     public const string MetricsRead = "metrics:read";
     public const string ReportsWrite = "reports:write";
+    public const string OtpSend = "otp:send";
     public const string Admin = "admin";
 
-    public static readonly string[] All = [EventsWrite, MetricsRead, ReportsWrite, Admin];
+    public static readonly string[] All = [EventsWrite, MetricsRead, ReportsWrite, OtpSend, Admin];
 }

@@ -113,13 +113,19 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         return applied;
     }
 
-    internal static void Execute(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    internal static int Execute(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
     {
-        using var cmd = c.CreateCommand();
+        using var cmd = Command(c, sql, parameters);
         cmd.Transaction = tx;
+        return cmd.ExecuteNonQuery();
+    }
+
+    internal static SqliteCommand Command(SqliteConnection c, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        cmd.ExecuteNonQuery();
+        return cmd;
     }
 
     // ---- Engine, write side ----

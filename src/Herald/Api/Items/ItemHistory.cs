@@ -1,0 +1,56 @@
+using Herald.Analytics;
+using Herald.Api.Teams;
+using Herald.Domain;
+using Herald.Ingestion;
+using Herald.Storage;
+
+namespace Herald.Api.Items;
+
+/// <summary>Reads items as they are now: the writer's unflushed state wins over the stored row until the next flush.</summary>
+public sealed class ItemHistory(IItemReader items, PendingRollups pending, DimensionRegistry registry, TeamDirectory directory)
+{
+    /// <summary>The item of that id in each of the given teams that has one.</summary>
+    public IReadOnlyList<ItemRecord> Latest(IReadOnlyList<int> teams, string itemId)
+    {
+        var found = new List<ItemRecord>();
+        using (pending.Read())
+        {
+            var stored = items.FindItems(teams, itemId);
+            foreach (int t in teams)
+            {
+                var latest = pending.Item(t, itemId) ?? stored.FirstOrDefault(i => i.TeamId == t);
+                if (latest is not null) found.Add(latest);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>One team's item with its events, or null.</summary>
+    public ItemDto? Find(int teamId, string itemId) =>
+        Latest([teamId], itemId) is [var item] ? ToDto(item, withEvents: true) : null;
+
+    public ItemDto ToDto(ItemRecord i, bool withEvents)
+    {
+        var d = registry.Get(i.DimensionSetId);
+        var kind = (ItemKind)i.Kind;
+        var status = (Status)i.Status;
+        double? latency = null;
+        if (i.FirstSuccessAtMs is { } success)
+            latency = Math.Max(0, success - (i.FirstSentAtMs ?? i.EarliestAtMs)) / 1000.0;
+        var events = withEvents ? items.EventsOf(i.Id).Select(ToDto).ToList() : null;
+        return new ItemDto(i.ItemId, directory.PublicIdOf(i.TeamId), ItemKinds.Name(kind), Statuses.Name(status),
+            StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), EventParser.FormatTimestamp(i.StatusAtMs),
+            EventParser.FormatTimestamp(i.EarliestAtMs), i.FirstSentAtMs is { } s ? EventParser.FormatTimestamp(s) : null,
+            i.FirstSuccessAtMs is { } ok ? EventParser.FormatTimestamp(ok) : null, latency, d.Account, d.Channel, d.Provider, d.Route,
+            d.Campaign, d.Country, d.Direction, i.Recipient, Math.Round(i.Cost, 6), i.EventCount, events);
+    }
+
+    private ItemEventDto ToDto(EventRecord e)
+    {
+        var d = registry.Get(e.DimensionSetId);
+        System.Text.Json.JsonElement? metadata = e.MetadataJson is null ? null : System.Text.Json.JsonDocument.Parse(e.MetadataJson).RootElement;
+        return new ItemEventDto(e.EventId, Statuses.Name(e.Status), EventParser.FormatTimestamp(e.OccurredAtMs),
+            EventParser.FormatTimestamp(e.ReceivedAtMs), ItemKinds.Name(d.Kind), d.Account, d.Channel, d.Provider, d.Route, d.Campaign,
+            d.Country, d.Direction, e.Recipient, e.ErrorCode, e.ErrorMessage, e.Cost, e.Attempt, e.Text, metadata);
+    }
+}

@@ -1,0 +1,159 @@
+using Herald.Analytics;
+using Herald.Storage;
+using static Herald.Ingestion.EventParser;
+
+namespace Herald.Otp;
+
+public sealed record OtpCounts(
+    long Total, long Pending, long Sent, long Delivered, long Failed, long Expired, double DeliveryRatePercent, double FailureRatePercent,
+    double? AverageTimeToVerifySeconds);
+
+public sealed record OtpDeliveryMetrics(
+    int TimeRangeHours, string From, string To, OtpCounts Otps, IReadOnlyDictionary<string, OtpCounts> ByMethod,
+    IReadOnlyDictionary<string, OtpCounts> ByService, AttemptSummary Attempts);
+
+public sealed record AttemptSummary(
+    long Total, long Succeeded, long Failed, double SuccessRatePercent, double FailureRatePercent, double? AverageAttemptsPerOtp,
+    LatencySummary? TimeToVerifySeconds);
+
+public sealed record HealthSummary(string Status, int Total, int Enabled, int Healthy, int Degraded, int Critical, int Down);
+
+public sealed record ServiceHealthDto(
+    string Name, string Sender, IReadOnlyList<string> Channels, bool Enabled, int Priority, string Status, string Reason,
+    bool CircuitOpen, string? LastValidatedAt, bool? ValidationOk, AttemptSummary LastHour);
+
+public sealed record SystemHealth(string Status, string CheckedAt, HealthSummary Summary, IReadOnlyList<ServiceHealthDto> Services, int ActiveAlerts);
+
+public sealed record ServicePerformance(
+    string Name, string Sender, bool Enabled, int Priority, string Health, long Attempts, long Succeeded, long Failed,
+    double SuccessRatePercent, double FailureRatePercent, double? AverageResponseMs, double? P95ResponseMs, long Delivered);
+
+public sealed record TrendPoint(string Date, long Attempts, long Succeeded, long Failed, long Delivered, double SuccessRatePercent, double FailureRatePercent);
+
+public sealed record DeliveryTrends(int Days, IReadOnlyList<TrendPoint> Points, string FailureRateDirection);
+
+public sealed record LightStats(string Timestamp, AttemptSummary LastHour, AttemptSummary Last15Minutes, long LiveOtps, string Health, int ActiveAlerts);
+
+/// <summary>
+/// Seed 000's delivery metrics service. Code-level figures (how many codes were delivered, expired...) come from the
+/// OTP records; attempt-level figures (per service, trends, health, alerts) come from the engine's rollups of the
+/// <c>otp</c> items every attempt is recorded as.
+/// </summary>
+public sealed class DeliveryMetricsService(
+    IOtpStore store, OtpAttemptStats stats, ServiceHealth health, DeliveryAlerts alerts, TimeProvider time)
+{
+    public OtpDeliveryMetrics Metrics(int teamId, int hours)
+    {
+        var now = time.GetUtcNow();
+        long nowMs = now.ToUnixTimeMilliseconds(), sinceMs = (now - TimeSpan.FromHours(hours)).ToUnixTimeMilliseconds();
+        var counts = store.CountOtps(teamId, sinceMs, nowMs);
+        var window = stats.LastMinutes(hours * 60);
+        var attempts = stats.All(teamId, window.From, window.To);
+        var all = Fold(counts);
+        return new OtpDeliveryMetrics(hours, FormatTimestamp(sinceMs), FormatTimestamp(nowMs), all,
+            counts.GroupBy(c => c.Method).ToDictionary(g => g.Key, g => Fold(g)),
+            counts.Where(c => c.Service is not null).GroupBy(c => c.Service!).ToDictionary(g => g.Key, g => Fold(g)),
+            Summarize(attempts, all.Total));
+    }
+
+    public SystemHealth Health(int teamId)
+    {
+        var reports = health.Assess(teamId);
+        var active = alerts.Evaluate(teamId, reports);
+        var enabled = reports.Where(r => r.Service.Enabled).ToList();
+        // Delivery works while one enabled service is not down; the overall level is the best route a code has.
+        var overall = enabled.Count == 0 ? HealthLevel.Down : enabled.Min(r => r.Level);
+        var summary = new HealthSummary(ServiceHealth.Name(overall), reports.Count, enabled.Count,
+            enabled.Count(r => r.Level == HealthLevel.Healthy), enabled.Count(r => r.Level == HealthLevel.Degraded),
+            enabled.Count(r => r.Level == HealthLevel.Critical), enabled.Count(r => r.Level == HealthLevel.Down));
+        return new SystemHealth(summary.Status, FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), summary,
+            reports.Select(ToDto).ToList(), active.Count);
+    }
+
+    public IReadOnlyList<DeliveryAlert> Alerts(int teamId) => alerts.Active(teamId);
+
+    public IReadOnlyList<ServicePerformance> Services(int teamId, int hours)
+    {
+        var window = stats.LastMinutes(hours * 60);
+        var byService = stats.ByService(teamId, window.From, window.To);
+        var responses = store.ListOtpAttemptsSince(teamId, window.From.ToUnixMillis())
+            .GroupBy(a => a.Service).ToDictionary(g => g.Key, g => g.Select(a => a.ResponseMs).Order().ToArray());
+        var list = new List<ServicePerformance>();
+        foreach (var r in health.Assess(teamId))
+        {
+            var s = byService.GetValueOrDefault(r.Service.Name, AttemptStats.Empty);
+            responses.TryGetValue(r.Service.Name, out var times);
+            list.Add(new ServicePerformance(r.Service.Name, r.Service.Sender, r.Service.Enabled, r.Service.Priority, ServiceHealth.Name(r.Level),
+                s.Attempts, s.Succeeded, s.Failed, s.SuccessRatePercent, s.FailureRatePercent,
+                times is { Length: > 0 } ? Math.Round(times.Average(), 3) : null,
+                times is { Length: > 0 } ? Math.Round(times[(int)Math.Ceiling(times.Length * 0.95) - 1], 3) : null, s.Delivered));
+        }
+        return list;
+    }
+
+    public DeliveryTrends Trends(int teamId, int days)
+    {
+        var today = Domain.UtcMinute.FromDateTimeOffset(time.GetUtcNow()).Floor(Domain.Granularity.Day);
+        var from = new Domain.UtcMinute(today.Value - (days - 1) * 24 * 60);
+        var to = today.Next(Domain.Granularity.Day);
+        var points = stats.Daily(teamId, from, to).Select(p => new TrendPoint(
+            p.Bucket.ToDateTimeOffset().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), p.Stats.Attempts,
+            p.Stats.Succeeded, p.Stats.Failed, p.Stats.Delivered, p.Stats.SuccessRatePercent, p.Stats.FailureRatePercent)).ToList();
+        return new DeliveryTrends(days, points, Direction(points));
+    }
+
+    public LightStats Stats(int teamId)
+    {
+        var hour = stats.LastMinutes(60);
+        var quarter = stats.LastMinutes(15);
+        var reports = health.Assess(teamId);
+        var enabled = reports.Where(r => r.Service.Enabled).ToList();
+        var overall = enabled.Count == 0 ? HealthLevel.Down : enabled.Min(r => r.Level);
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return new LightStats(FormatTimestamp(now), Summarize(stats.All(teamId, hour.From, hour.To), null),
+            Summarize(stats.All(teamId, quarter.From, quarter.To), null), store.CountLiveOtps(teamId, now), ServiceHealth.Name(overall),
+            alerts.Evaluate(teamId, reports).Count);
+    }
+
+    /// <summary>
+    /// Failure rate direction over the days with attempts: the mean of the later half against the earlier half,
+    /// <c>stable</c> within 5 percentage points.
+    /// </summary>
+    public static string Direction(IReadOnlyList<TrendPoint> points)
+    {
+        var active = points.Where(p => p.Attempts > 0).ToList();
+        if (active.Count < 2) return "stable";
+        int half = active.Count / 2;
+        double early = active.Take(half).Average(p => p.FailureRatePercent);
+        double late = active.Skip(active.Count - half).Average(p => p.FailureRatePercent);
+        return late - early > 5 ? "up" : early - late > 5 ? "down" : "stable";
+    }
+
+    private static ServiceHealthDto ToDto(ServiceHealthReport r) => new(r.Service.Name, r.Service.Sender, r.Service.Channels, r.Service.Enabled,
+        r.Service.Priority, ServiceHealth.Name(r.Level), r.Reason, r.CircuitOpen,
+        r.Service.LastValidatedAtMs is { } v ? FormatTimestamp(v) : null, r.Service.ValidationOk, Summarize(r.LastHour, null));
+
+    public static AttemptSummary Summarize(AttemptStats s, long? otps) => new(s.Attempts, s.Succeeded, s.Failed, s.SuccessRatePercent,
+        s.FailureRatePercent, otps is > 0 ? Math.Round((double)s.Attempts / otps.Value, 4) : null, s.VerifyLatency);
+
+    private static OtpCounts Fold(IEnumerable<OtpStatusCount> rows)
+    {
+        long total = 0, pending = 0, sent = 0, delivered = 0, failed = 0, expired = 0, verifyMs = 0, verified = 0;
+        foreach (var r in rows)
+        {
+            total += r.Count;
+            verifyMs += r.VerifyMsSum;
+            verified += r.Verified;
+            switch (r.Status)
+            {
+                case DeliveryStatus.Pending: pending += r.Count; break;
+                case DeliveryStatus.Sent: sent += r.Count; break;
+                case DeliveryStatus.Delivered: delivered += r.Count; break;
+                case DeliveryStatus.Failed: failed += r.Count; break;
+                case DeliveryStatus.Expired: expired += r.Count; break;
+            }
+        }
+        return new OtpCounts(total, pending, sent, delivered, failed, expired, MetricTotals.Percent(delivered, total),
+            MetricTotals.Percent(failed, total), verified > 0 ? Math.Round(verifyMs / 1000.0 / verified, 3) : null);
+    }
+}
