@@ -7,6 +7,7 @@ using Herald.Api.Items;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Ingestion;
+using Herald.Senders;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 
@@ -48,6 +49,7 @@ public static class HeraldHost
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();
+        services.AddHeraldSenders();
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo) services.AddHostedService<DemoTraffic>();
