@@ -11,7 +11,7 @@ namespace Herald.Senders.Smtp;
 internal static class MailComposer
 {
     private const int MaxQuotedPrintableLine = 76;
-    private const int MaxEncodedWordBytes = 45; // 45 bytes -> 60 base64 chars -> a 72-char encoded word (limit 75)
+    private const int MaxEncodedWordBytes = 39; // 39 bytes -> 52 base64 chars -> a 64-char encoded word: "Subject: " + one fits 78
 
     public static (string Data, string MessageId) Compose(MailAddress from, string to, string subject, string body, DateTimeOffset now)
     {
@@ -72,7 +72,7 @@ internal static class MailComposer
     internal static string EncodeHeaderText(string text) =>
         IsPrintableAscii(text) && text.Length <= 900 && !text.Contains("=?", StringComparison.Ordinal) ? text : EncodeWords(text);
 
-    /// <summary>RFC 2047 B-encoded words of at most 45 UTF-8 bytes each, never splitting a character, folded with CRLF SP.</summary>
+    /// <summary>RFC 2047 B-encoded words of at most 39 UTF-8 bytes each, never splitting a character, folded with CRLF SP.</summary>
     private static string EncodeWords(string text)
     {
         var words = new List<string>();
