@@ -110,7 +110,11 @@ public sealed class TwilioSender(IHttpClientFactory httpClientFactory) : IMessag
             JsonElement? json = null;
             try
             {
-                if (!string.IsNullOrWhiteSpace(body)) json = JsonDocument.Parse(body).RootElement.Clone();
+                if (!string.IsNullOrWhiteSpace(body))
+                {
+                    using var document = JsonDocument.Parse(body);
+                    json = document.RootElement.Clone();
+                }
             }
             catch (JsonException)
             {
