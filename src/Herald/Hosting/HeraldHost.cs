@@ -86,6 +86,9 @@ public static class HeraldHost
         app.MapOtpEndpoints();
         app.MapDeliveryMetricsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        app.MapFallback("/api/{**path}", (HttpContext http) =>
+            ApiResults.Error(StatusCodes.Status404NotFound, "not_found", $"no endpoint {http.Request.Method} {http.Request.Path}; see /docs"))
+            .ExcludeFromDescription();
         return app;
     }
 
