@@ -9,6 +9,7 @@ using Herald.Api.Teams;
 using Herald.Ingestion;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
+using Herald.Webhooks;
 
 namespace Herald.Hosting;
 
@@ -48,6 +49,7 @@ public static class HeraldHost
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();
+        services.AddHeraldWebhooks();
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo) services.AddHostedService<DemoTraffic>();
@@ -77,6 +79,7 @@ public static class HeraldHost
         app.MapMetricsEndpoints();
         app.MapItemsEndpoints();
         app.MapTeamsEndpoints();
+        app.MapWebhookEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
