@@ -408,6 +408,11 @@ public sealed class WebhookEndpointTests(SharedServer shared) : IClassFixture<Sh
         Assert.Equal(HttpStatusCode.OK, (await team.Client.DeleteAsync($"/api/v1/teams/{team.Id}/webhooks/twilio")).StatusCode);
         await Kit.AssertError(await team.Client.DeleteAsync($"/api/v1/teams/{team.Id}/webhooks/twilio"), HttpStatusCode.NotFound);
 
+        // The routes are described in the OpenAPI document.
+        string openApi = await (await Server.Admin.GetAsync("/openapi/v1.json")).Content.ReadAsStringAsync();
+        Assert.Contains("/webhooks/{provider}/{token}", openApi);
+        Assert.Contains("/api/v1/teams/{id}/webhook-token/rotate", openApi);
+
         // Processing time and errors are counted per provider.
         var stats = Server.Services.GetService(typeof(WebhookStats)) as WebhookStats;
         Assert.NotNull(stats);
