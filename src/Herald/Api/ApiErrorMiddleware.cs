@@ -15,6 +15,10 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
             if (http.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType && !http.Response.HasStarted)
                 await Write(http, ApiResults.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
                     "the body must be JSON with Content-Type: application/json", new ErrorDetail("content-type", "must be application/json")));
+            // An API path no endpoint serves: still the envelope, not an empty 404.
+            else if (http.Response.StatusCode == StatusCodes.Status404NotFound && !http.Response.HasStarted && http.GetEndpoint() is null
+                     && http.Request.Path.StartsWithSegments("/api"))
+                await Write(http, ApiResults.Error(StatusCodes.Status404NotFound, "not_found", $"no endpoint {http.Request.Method} {http.Request.Path}; see /docs"));
         }
         catch (BadParameterException e)
         {

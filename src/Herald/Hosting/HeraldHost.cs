@@ -13,6 +13,7 @@ using Herald.Otp;
 using Herald.Senders;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
+using Herald.Webhooks;
 
 namespace Herald.Hosting;
 
@@ -54,6 +55,7 @@ public static class HeraldHost
         services.AddSingleton<TeamDirectory>();
         services.AddSingleton<ItemHistory>();
         AddOtp(services, builder.Configuration, options);
+        services.AddHeraldWebhooks();
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo) services.AddHostedService<DemoTraffic>();
@@ -85,10 +87,8 @@ public static class HeraldHost
         app.MapTeamsEndpoints();
         app.MapOtpEndpoints();
         app.MapDeliveryMetricsEndpoints();
+        app.MapWebhookEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
-        app.MapFallback("/api/{**path}", (HttpContext http) =>
-            ApiResults.Error(StatusCodes.Status404NotFound, "not_found", $"no endpoint {http.Request.Method} {http.Request.Path}; see /docs"))
-            .ExcludeFromDescription();
         return app;
     }
 

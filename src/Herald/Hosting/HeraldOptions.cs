@@ -14,5 +14,11 @@ public sealed class HeraldOptions
     /// <summary>Events per second the demo feeds.</summary>
     public int DemoRate { get; set; } = 200;
 
+    /// <summary>
+    /// The scheme, host and optional path prefix providers use to reach Herald (<c>https://hooks.example.com</c>) when a
+    /// proxy sits in front: Twilio signs the URL it called, so the signature check rebuilds it from this. Unset: the request's own URL.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
     public string DatabasePath => Path.Combine(DataDir, "herald.db");
 }

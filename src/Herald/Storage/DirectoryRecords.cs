@@ -4,6 +4,9 @@ public sealed record TeamRecord(int Id, string PublicId, string Name, string Web
 
 public sealed record AccountRecord(int Id, int TeamId, string Name, double? TpsLimit, double? CreditBalance, long CreatedAtMs);
 
+/// <summary>A team's secret for one webhook provider (Twilio auth token, Meta app secret, shared HMAC secret) and, for WhatsApp, the verify token.</summary>
+public sealed record WebhookSecretRecord(int TeamId, string Provider, string? Secret, string? VerifyToken, long UpdatedAtMs);
+
 public sealed record ApiKeyRecord(
     int Id,
     string PublicId,
@@ -19,7 +22,7 @@ public sealed record ApiKeyRecord(
     long UsageCount,
     long CreatedAtMs);
 
-/// <summary>Teams, accounts and API keys.</summary>
+/// <summary>Teams, accounts, API keys and webhook secrets.</summary>
 public interface IDirectoryStore
 {
     IReadOnlyList<TeamRecord> ListTeams();
@@ -32,4 +35,10 @@ public interface IDirectoryStore
     bool RevokeKey(string publicId, long nowMs);
     bool AnyAdminKey();
     void RecordKeyUsage(IReadOnlyList<(int KeyId, long Uses, long LastUsedAtMs)> usage);
+    /// <summary>Replaces the team's webhook token; false when there is no such team.</summary>
+    bool RotateWebhookToken(int teamId, string webhookToken);
+    IReadOnlyList<WebhookSecretRecord> ListWebhookSecrets(int teamId);
+    WebhookSecretRecord? FindWebhookSecret(int teamId, string provider);
+    void UpsertWebhookSecret(WebhookSecretRecord secret);
+    bool DeleteWebhookSecret(int teamId, string provider);
 }

@@ -302,4 +302,11 @@ public sealed class AuthAndIsolationTests(SharedServer shared) : IClassFixture<S
             HeraldServer.Json($$"""{"team_id":"{{teamId}}","name":"x","scopes":["metrics:read"],"expires_at":"soon"}""")), HttpStatusCode.BadRequest);
         await Kit.AssertError(await Server.Admin.PostAsync("/api/v1/teams", new StringContent("""{"name":"plain"}""")), HttpStatusCode.UnsupportedMediaType);
     }
+
+    [Fact]
+    public async Task An_api_path_no_endpoint_serves_is_a_404_in_the_envelope()
+    {
+        await Kit.AssertError(await Server.Admin.GetAsync("/api/v1/nothing-here"), HttpStatusCode.NotFound, code: "not_found");
+        await Kit.AssertError(await Server.Admin.GetAsync("/api/delivery-metrics/nope"), HttpStatusCode.NotFound, code: "not_found");
+    }
 }

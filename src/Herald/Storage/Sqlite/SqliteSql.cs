@@ -124,6 +124,19 @@ internal static class SqliteSql
             DROP TABLE engine_checkpoint;
             ALTER TABLE events DROP COLUMN new_item_id;
             """),
+        new(4, "webhooks: per-team provider secrets and verify tokens",
+            """
+            CREATE TABLE webhook_secrets (
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                provider TEXT NOT NULL,
+                secret TEXT,
+                verify_token TEXT,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (team_id, provider)) WITHOUT ROWID;
+            """,
+            """
+            DROP TABLE webhook_secrets;
+            """),
         new(6, "otp delivery: service configurations, one-time codes, delivery attempts",
             """
             CREATE TABLE otp_services (
@@ -399,6 +412,19 @@ internal static class SqliteSql
         """;
     public const string DeleteExpiredOtps = "DELETE FROM otps WHERE expires_at < $before";
     public const string DeleteOldOtpAttempts = "DELETE FROM otp_attempts WHERE started_at < $before";
+    // Webhooks: the team's token and its per-provider secrets.
+    public const string RotateWebhookToken = "UPDATE teams SET webhook_token = $token WHERE id = $id";
+    public const string SelectWebhookSecrets = """
+        SELECT team_id, provider, secret, verify_token, updated_at FROM webhook_secrets WHERE team_id = $team ORDER BY provider
+        """;
+    public const string SelectWebhookSecret = """
+        SELECT team_id, provider, secret, verify_token, updated_at FROM webhook_secrets WHERE team_id = $team AND provider = $provider
+        """;
+    public const string UpsertWebhookSecret = """
+        INSERT INTO webhook_secrets (team_id, provider, secret, verify_token, updated_at) VALUES ($team, $provider, $secret, $verify, $now)
+        ON CONFLICT (team_id, provider) DO UPDATE SET secret = excluded.secret, verify_token = excluded.verify_token, updated_at = excluded.updated_at
+        """;
+    public const string DeleteWebhookSecret = "DELETE FROM webhook_secrets WHERE team_id = $team AND provider = $provider";
 
     // Operations.
     public const string Ping = "SELECT 1";
