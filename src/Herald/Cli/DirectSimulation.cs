@@ -4,6 +4,7 @@ using Herald.Domain;
 using Herald.Hosting;
 using Herald.Ingestion;
 using Herald.Simulation;
+using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Spectre.Console;
 
@@ -18,6 +19,7 @@ public static class DirectSimulation
     public static async Task<int> RunAsync(TrafficGenerator generator, long total, int batchSize, double rate, CancellationToken ct)
     {
         var options = HeraldConfiguration.Options(HeraldConfiguration.Load());
+        using var dataLock = DataDirectoryLock.Acquire(options.DataDir);
         using var store = new SqliteStore(options.DatabasePath);
         store.MigrateUp();
         var registry = new DimensionRegistry();

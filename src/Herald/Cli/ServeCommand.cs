@@ -17,11 +17,20 @@ public static class ServeCommand
         {
             var args = new List<string>(parse.UnmatchedTokens);
             if (parse.GetValue(urls) is { } u) args.AddRange(["--urls", u]);
-            var app = HeraldHost.Build(args.ToArray(), builder =>
+            WebApplication app;
+            try
             {
-                if (parse.GetValue(demo)) builder.Configuration["Herald:Demo"] = "true";
-                if (parse.GetValue(demoRate) is { } r) builder.Configuration["Herald:DemoRate"] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            });
+                app = HeraldHost.Build(args.ToArray(), builder =>
+                {
+                    if (parse.GetValue(demo)) builder.Configuration["Herald:Demo"] = "true";
+                    if (parse.GetValue(demoRate) is { } r) builder.Configuration["Herald:DemoRate"] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                });
+            }
+            catch (Storage.DataDirectoryInUseException e)
+            {
+                await Console.Error.WriteLineAsync("herald: " + e.Message);
+                return 2;
+            }
             await app.RunAsync();
             return 0;
         });

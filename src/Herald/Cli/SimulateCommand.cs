@@ -32,7 +32,17 @@ public static class SimulateCommand
                 RealTime = parse.GetValue(realTime),
             };
             if (parse.GetValue(direct))
-                return await DirectSimulation.RunAsync(new TrafficGenerator(profile), parse.GetValue(events), parse.GetValue(batch), parse.GetValue(rate), ct);
+            {
+                try
+                {
+                    return await DirectSimulation.RunAsync(new TrafficGenerator(profile), parse.GetValue(events), parse.GetValue(batch), parse.GetValue(rate), ct);
+                }
+                catch (Storage.DataDirectoryInUseException e)
+                {
+                    await Console.Error.WriteLineAsync("herald: " + e.Message);
+                    return 2;
+                }
+            }
 
             string baseUrl = parse.GetValue(url)!.TrimEnd('/');
             string? adminKey = parse.GetValue(key) ?? Environment.GetEnvironmentVariable("HERALD_ADMIN_KEY");

@@ -35,7 +35,12 @@ public static class HeraldHost
         services.AddSingleton(options);
         services.AddSingleton(ingestOptions);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => new SqliteStore(options.DatabasePath, ingestOptions.FullSync));
+        services.AddSingleton(_ => DataDirectoryLock.Acquire(options.DataDir));
+        services.AddSingleton(sp =>
+        {
+            _ = sp.GetRequiredService<DataDirectoryLock>(); // the store opens only under the data directory's lock
+            return new SqliteStore(options.DatabasePath, ingestOptions.FullSync);
+        });
         services.AddSingleton<IEngineStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IItemReader>(sp => sp.GetRequiredService<SqliteStore>());
@@ -58,7 +63,13 @@ public static class HeraldHost
         services.AddHeraldWebhooks();
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
-        if (options.Demo) services.AddHostedService<DemoTraffic>();
+        if (options.Demo)
+        {
+            services.AddHostedService<DemoTraffic>();
+            services.AddSingleton<DemoInbox>();
+            services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<DemoInbox>());
+            services.AddHostedService<DemoOtp>();
+        }
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -9,6 +9,26 @@ public sealed class CliTests : IDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "herald-cli", Guid.NewGuid().ToString("n"));
 
     [Fact]
+    public async Task A_second_engine_writer_on_a_data_directory_is_refused_while_the_first_runs()
+    {
+        using (var server = await HeraldProcess.StartAsync(_dir, "hk_cli_admin"))
+        {
+            var (code, output) = await Herald("serve", "--urls", "http://127.0.0.1:0");
+            Assert.Equal(2, code);
+            Assert.Contains("in use by process", output);
+            (code, output) = await Herald("simulate", "--direct", "--events", "10");
+            Assert.NotEqual(0, code);
+            Assert.Contains("in use by process", output);
+            // Commands that only touch the directory still work beside the server.
+            (code, _) = await Herald("teams", "list");
+            Assert.Equal(0, code);
+        }
+        // Once the server stopped, the lock is free again.
+        var (after, _) = await Herald("simulate", "--direct", "--events", "10");
+        Assert.Equal(0, after);
+    }
+
+    [Fact]
     public async Task Migrate_teams_and_keys_work_on_the_store_and_the_server_honours_them()
     {
         var (code, output) = await Herald("migrate", "up");
