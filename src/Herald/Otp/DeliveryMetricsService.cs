@@ -37,7 +37,8 @@ public sealed record LightStats(string Timestamp, AttemptSummary LastHour, Attem
 /// <summary>
 /// Seed 000's delivery metrics service. Code-level figures (how many codes were delivered, expired...) come from the
 /// OTP records; attempt-level figures (per service, trends, health, alerts) come from the engine's rollups of the
-/// <c>otp</c> items every attempt is recorded as.
+/// team's <c>otp</c> items: every attempt of Herald's OTP manager, and every OTP an app or provider reported to Herald,
+/// grouped by provider (a service's name is its provider).
 /// </summary>
 public sealed class DeliveryMetricsService(
     IOtpStore store, OtpAttemptStats stats, ServiceHealth health, DeliveryAlerts alerts, TimeProvider time)
@@ -50,10 +51,12 @@ public sealed class DeliveryMetricsService(
         var window = stats.LastMinutes(hours * 60);
         var attempts = stats.All(teamId, window.From, window.To);
         var all = Fold(counts);
+        // Attempts per code counts Herald's own codes only: the engine's otp items also hold what apps reported.
+        long ownAttempts = store.ListOtpAttemptsSince(teamId, sinceMs).Count;
         return new OtpDeliveryMetrics(hours, FormatTimestamp(sinceMs), FormatTimestamp(nowMs), all,
             counts.GroupBy(c => c.Method).ToDictionary(g => g.Key, g => Fold(g)),
             counts.Where(c => c.Service is not null).GroupBy(c => c.Service!).ToDictionary(g => g.Key, g => Fold(g)),
-            Summarize(attempts, all.Total));
+            Summarize(attempts, null) with { AverageAttemptsPerOtp = all.Total > 0 ? Math.Round((double)ownAttempts / all.Total, 4) : null });
     }
 
     public SystemHealth Health(int teamId)
