@@ -3,6 +3,7 @@ using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Events;
+using Herald.Api.Failures;
 using Herald.Api.Items;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
@@ -46,6 +47,7 @@ public static class HeraldHost
         services.AddSingleton<BatchWriter>();
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<MetricsQuery>();
+        services.AddFailureAnalysis();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();
         services.AddHostedService<IngestQueueLifetime>();
@@ -75,6 +77,7 @@ public static class HeraldHost
         app.MapHealthEndpoints();
         app.MapEventsEndpoints();
         app.MapMetricsEndpoints();
+        app.MapFailuresEndpoints();
         app.MapItemsEndpoints();
         app.MapTeamsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();

@@ -124,6 +124,17 @@ internal static class SqliteSql
             DROP TABLE engine_checkpoint;
             ALTER TABLE events DROP COLUMN new_item_id;
             """),
+        // Version 5 (4 and 6 belong to other features). Only failing events enter the index, so ingest of the rest
+        // pays nothing; it covers the failure analysis scan (no read of the wide event rows). The statuses are every
+        // kind's failure statuses: failed, undelivered, expired, busy, no-answer, canceled, cancelled.
+        new(5, "failure analysis: partial covering index of failing events",
+            """
+            CREATE INDEX ix_events_failures ON events(team_id, occurred_at, status, item_ref, dimension_set_id, error_code)
+                WHERE error_code IS NOT NULL OR status IN (3, 4, 5, 11, 12, 13, 19);
+            """,
+            """
+            DROP INDEX ix_events_failures;
+            """),
     ];
 
     public const string CreateMigrationsTable =
@@ -211,6 +222,26 @@ internal static class SqliteSql
         """;
     public const string SelectRecipientHistory = "SELECT " + ItemColumns + """
          FROM items WHERE team_id = $team AND recipient = $recipient ORDER BY earliest_at DESC LIMIT $limit
+        """;
+
+    // Failure analysis. The failing-event term must stay word for word the WHERE of ix_events_failures (migration 5):
+    // SQLite uses a partial index only when the query's WHERE contains its condition.
+    public const string FailingEventTerm = "(e.error_code IS NOT NULL OR e.status IN (3, 4, 5, 11, 12, 13, 19))";
+    /// <summary>
+    /// Failing events of a team in [$from, $to), counted per item dimension set, status, code and window half
+    /// (occurred_at &gt;= $mid). Events of items with pending state ($pending, a JSON array of item ids) or without an
+    /// item row yet keep their item_ref, so the caller can attribute them to the writer's latest state.
+    /// </summary>
+    public const string SelectFailureCounts = """
+        SELECT CASE WHEN i.id IS NULL OR e.item_ref IN (SELECT value FROM json_each($pending)) THEN e.item_ref ELSE 0 END AS ref,
+               IFNULL(i.dimension_set_id, e.dimension_set_id) AS dims, e.status, e.error_code, e.occurred_at >= $mid AS current,
+               COUNT(*)
+        FROM events e INDEXED BY ix_events_failures LEFT JOIN items i ON i.id = e.item_ref
+        WHERE e.team_id = $team AND e.occurred_at >= $from AND e.occurred_at < $to
+          AND 
+        """ + FailingEventTerm + """
+
+        GROUP BY ref, dims, e.status, e.error_code, current
         """;
 
     // Directory.

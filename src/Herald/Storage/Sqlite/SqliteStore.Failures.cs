@@ -1,0 +1,33 @@
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore : IFailureReader
+{
+    public void ReadFailureCounts(int teamId, long fromMs, long midMs, long toMs, IReadOnlyCollection<long> pendingItemRefs, Action<FailureCountRow> visit)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectFailureCounts;
+        cmd.Parameters.AddWithValue("$team", teamId);
+        cmd.Parameters.AddWithValue("$from", fromMs);
+        cmd.Parameters.AddWithValue("$mid", midMs);
+        cmd.Parameters.AddWithValue("$to", toMs);
+        cmd.Parameters.AddWithValue("$pending", "[" + string.Join(',', pendingItemRefs) + "]");
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            visit(new FailureCountRow(r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetInt64(4) != 0, r.GetInt64(5)));
+    }
+
+    /// <summary>SQLite's plan of the failure scan, one line per step (for tests and the benchmark).</summary>
+    public IReadOnlyList<string> ExplainFailureCounts()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteSql.SelectFailureCounts;
+        foreach (var p in new[] { "$team", "$from", "$mid", "$to" }) cmd.Parameters.AddWithValue(p, 0);
+        cmd.Parameters.AddWithValue("$pending", "[]");
+        using var r = cmd.ExecuteReader();
+        var lines = new List<string>();
+        while (r.Read()) lines.Add(r.GetString(3));
+        return lines;
+    }
+}
