@@ -101,6 +101,62 @@ public sealed class FailureAnalysisOracleTests
         await Check(server.Admin, oracle, Teams, T0 + Hour, T0 + Hour + 30 * 60_000, new() { ["channel"] = "sms" }, "");
     }
 
+    /// <summary>
+    /// Queries racing ingest and flushes: every answer attributes every failure to its item's dimensions (the callbacks
+    /// carry none), and totals only grow until they reach the whole stream.
+    /// </summary>
+    [Fact]
+    public async Task Failures_stay_attributed_while_the_writer_flushes()
+    {
+        await using var server = await HeraldServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(3).ToString(),
+        });
+        var (_, key) = await server.CreateTeamAsync("fail-race");
+        long from = T0, to = T0 + 4 * Hour;
+        string url = $"/api/v1/failures?from={Ts(from)}&to={Ts(to)}&limit=100";
+        const int Requests = 60, ItemsPerRequest = 40;
+        var ingest = Task.Run(async () =>
+        {
+            using var client = server.Client(key);
+            var rnd = new Random(7);
+            for (int r = 0; r < Requests; r++)
+            {
+                var chunk = new List<Sent>();
+                for (int k = 0; k < ItemsPerRequest; k++)
+                {
+                    int n = r * ItemsPerRequest + k;
+                    long at = T0 + rnd.Next((int)(3 * Hour));
+                    // The app's report in this request; the provider's failure callback here or in the next request.
+                    chunk.Add(new Sent(new TestEvent("fail-race", $"race-{n}", "sent", at, Kind: "message", Provider: "twilio", Campaign: "spring", Country: "US"), null));
+                    if (r > 0) chunk.Add(new Sent(new TestEvent("fail-race", $"race-{n - ItemsPerRequest}", "failed", at + 1000), "30003"));
+                }
+                var response = await client.PostAsync("/api/v1/events", HeraldServer.Json(ToJson(chunk)));
+                Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            }
+        });
+        using var reader = server.Client(key);
+        long last = 0;
+        int queries = 0;
+        while (!ingest.IsCompleted || queries == 0)
+        {
+            var data = await HeraldServer.ReadData(await reader.GetAsync(url));
+            long total = data["total_failures"]!.GetValue<long>();
+            Assert.True(total >= last, $"total went from {last} to {total}");
+            last = total;
+            foreach (var name in new[] { "by_campaign", "by_country", "by_provider" })
+            {
+                var rows = data[name]!.AsArray();
+                Assert.True(total == 0 || rows.Count == 1 && rows[0]!["count"]!.GetValue<long>() == total, $"{name}: {rows.ToJsonString()} of {total}");
+            }
+            queries++;
+        }
+        await ingest;
+        var final = await HeraldServer.ReadData(await reader.GetAsync(url));
+        Assert.Equal((Requests - 1) * ItemsPerRequest, final["total_failures"]!.GetValue<long>());
+        Assert.True(queries > 3, $"only {queries} queries raced the ingest");
+    }
+
     private static async Task Check(HttpClient client, Oracle oracle, string[] teams, long from, long to, Dictionary<string, string> filter, string extra)
     {
         string url = $"/api/v1/failures?from={Ts(from)}&to={Ts(to)}&limit=100" +

@@ -70,7 +70,8 @@ public sealed record FailureReport(
 /// carries an <c>error_code</c> (whatever its status). Failures count <b>events</b>, not items: an item that failed twice
 /// counts twice. Each failure is attributed to its <b>item's current dimensions</b> (provider, country, campaign, channel,
 /// account, route, kind, direction): the item row, or the writer's pending state when the item has changes not yet flushed
-/// (so a provider callback that only names the item counts under the campaign and country the app reported). The filter
+/// (so a provider callback that only names the item counts under the campaign and country the app reported); events of a
+/// batch committed but not yet published by the writer (whose requests have not had their 202 yet) count once it is. The filter
 /// applies to those dimensions. Codes are classified by <see cref="FailureCatalog.Classify"/> with the item's provider; an
 /// event without code counts under code <c>unknown</c>. The previous window is the one of equal length ending at
 /// <c>from</c>; every count comes with its previous-window count.
@@ -94,16 +95,35 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
 
         var acc = new Accumulator();
         var classes = new Dictionary<(string? Provider, string? Code), FailureClass>();
+        // Store snapshot and overlay copy are taken together under the read lock (a flush swaps both under the write
+        // lock), then the scan runs without the lock, so a long scan never holds up the writer.
+        var pendingByTeam = new Dictionary<int, Dictionary<long, ItemRecord>>();
+        IFailureSnapshot snapshot;
         using (pending.Read())
+        {
+            snapshot = reader.OpenFailureSnapshot();
+            foreach (int team in teams)
+            {
+                var items = new Dictionary<long, ItemRecord>();
+                foreach (var item in pending.ItemsOfTeam(team)) items[item.Id] = item;
+                pendingByTeam[team] = items;
+            }
+        }
+        using (snapshot)
         {
             foreach (int team in teams)
             {
-                var pendingItems = new Dictionary<long, ItemRecord>();
-                foreach (var item in pending.ItemsOfTeam(team)) pendingItems[item.Id] = item;
-                reader.ReadFailureCounts(team, previousFromMs, fromMs, toMs, pendingItems.Keys, row =>
+                var pendingItems = pendingByTeam[team];
+                snapshot.ReadFailureCounts(team, previousFromMs, fromMs, toMs, pendingItems.Keys, row =>
                 {
                     int dims = row.DimensionSetId;
-                    if (row.ItemRef != 0 && pendingItems.TryGetValue(row.ItemRef, out var latest)) dims = latest.DimensionSetId;
+                    if (row.ItemRef != 0)
+                    {
+                        // Neither stored nor pending: a batch the writer has committed but not yet published (its
+                        // requests are still waiting for their 202); it counts once published, like metrics.
+                        if (!pendingItems.TryGetValue(row.ItemRef, out var latest)) return;
+                        dims = latest.DimensionSetId;
+                    }
                     var tuple = registry.Get(dims);
                     if (!filter.Matches(tuple)) return;
                     var status = (Status)row.Status;

@@ -232,6 +232,8 @@ internal static class SqliteSql
     /// (occurred_at &gt;= $mid). Events of items with pending state ($pending, a JSON array of item ids) or without an
     /// item row yet keep their item_ref, so the caller can attribute them to the writer's latest state.
     /// </summary>
+    /// <summary>A read of the events table's root page: the first read of a transaction fixes its WAL snapshot.</summary>
+    public const string PinReadSnapshot = "SELECT 1 FROM events LIMIT 1";
     public const string SelectFailureCounts = """
         SELECT CASE WHEN i.id IS NULL OR e.item_ref IN (SELECT value FROM json_each($pending)) THEN e.item_ref ELSE 0 END AS ref,
                IFNULL(i.dimension_set_id, e.dimension_set_id) AS dims, e.status, e.error_code, e.occurred_at >= $mid AS current,

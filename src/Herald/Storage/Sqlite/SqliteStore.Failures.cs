@@ -1,20 +1,47 @@
+using Microsoft.Data.Sqlite;
+
 namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore : IFailureReader
 {
-    public void ReadFailureCounts(int teamId, long fromMs, long midMs, long toMs, IReadOnlyCollection<long> pendingItemRefs, Action<FailureCountRow> visit)
+    public IFailureSnapshot OpenFailureSnapshot() => new FailureSnapshot(Open());
+
+    /// <summary>A deferred read transaction whose WAL snapshot is pinned by a first read at creation.</summary>
+    private sealed class FailureSnapshot : IFailureSnapshot
     {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = SqliteSql.SelectFailureCounts;
-        cmd.Parameters.AddWithValue("$team", teamId);
-        cmd.Parameters.AddWithValue("$from", fromMs);
-        cmd.Parameters.AddWithValue("$mid", midMs);
-        cmd.Parameters.AddWithValue("$to", toMs);
-        cmd.Parameters.AddWithValue("$pending", "[" + string.Join(',', pendingItemRefs) + "]");
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-            visit(new FailureCountRow(r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetInt64(4) != 0, r.GetInt64(5)));
+        private readonly SqliteConnection _connection;
+        private readonly SqliteTransaction _transaction;
+
+        public FailureSnapshot(SqliteConnection connection)
+        {
+            _connection = connection;
+            _transaction = connection.BeginTransaction(deferred: true);
+            using var pin = connection.CreateCommand();
+            pin.Transaction = _transaction;
+            pin.CommandText = SqliteSql.PinReadSnapshot;
+            pin.ExecuteScalar();
+        }
+
+        public void ReadFailureCounts(int teamId, long fromMs, long midMs, long toMs, IReadOnlyCollection<long> pendingItemRefs, Action<FailureCountRow> visit)
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.Transaction = _transaction;
+            cmd.CommandText = SqliteSql.SelectFailureCounts;
+            cmd.Parameters.AddWithValue("$team", teamId);
+            cmd.Parameters.AddWithValue("$from", fromMs);
+            cmd.Parameters.AddWithValue("$mid", midMs);
+            cmd.Parameters.AddWithValue("$to", toMs);
+            cmd.Parameters.AddWithValue("$pending", "[" + string.Join(',', pendingItemRefs) + "]");
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+                visit(new FailureCountRow(r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetInt64(4) != 0, r.GetInt64(5)));
+        }
+
+        public void Dispose()
+        {
+            _transaction.Dispose(); // a read-only transaction: rolling back releases the snapshot
+            _connection.Dispose();
+        }
     }
 
     /// <summary>SQLite's plan of the failure scan, one line per step (for tests and the benchmark).</summary>
