@@ -1,12 +1,10 @@
 namespace Herald.Storage;
 
 /// <summary>
-/// Failing events of one team counted per (item dimension set, status, error code, window half). <paramref name="ItemRef"/> is
-/// 0 when the row aggregates events of stored items (their dimension set is the stored item's); else it is the id of the
-/// one item whose events it counts, because that item has pending state or no stored row yet (and
-/// <paramref name="DimensionSetId"/> is then the stored item's set or, without a row, the event's own).
+/// One failing event: its item, the item's stored dimension set (-1 when the item has no stored row yet), status, error
+/// code, and whether it falls in the current window half (occurred_at &gt;= mid).
 /// </summary>
-public readonly record struct FailureCountRow(long ItemRef, int DimensionSetId, int Status, string? ErrorCode, bool Current, long Count);
+public readonly record struct FailingEventRow(long ItemRef, int StoredDimensionSetId, int Status, string? ErrorCode, bool Current);
 
 /// <summary>Reads failing events for the failure analysis (see <c>Herald.Analytics.Failures.FailureAnalysis</c>).</summary>
 public interface IFailureReader
@@ -22,9 +20,8 @@ public interface IFailureReader
 public interface IFailureSnapshot : IDisposable
 {
     /// <summary>
-    /// Visits the counts of the team's events with occurred_at in [<paramref name="fromMs"/>, <paramref name="toMs"/>) that
-    /// carry an error code or have a failure status of some kind; <c>Current</c> tells occurred_at &gt;= <paramref name="midMs"/>.
-    /// Events of <paramref name="pendingItemRefs"/> (and of items without a stored row) come one row per item (ItemRef set).
+    /// Visits the team's events with occurred_at in [<paramref name="fromMs"/>, <paramref name="toMs"/>) that carry an error
+    /// code or have a failure status of some kind; <c>Current</c> tells occurred_at &gt;= <paramref name="midMs"/>.
     /// </summary>
-    void ReadFailureCounts(int teamId, long fromMs, long midMs, long toMs, IReadOnlyCollection<long> pendingItemRefs, Action<FailureCountRow> visit);
+    void ReadFailingEvents(int teamId, long fromMs, long midMs, long toMs, Action<FailingEventRow> visit);
 }

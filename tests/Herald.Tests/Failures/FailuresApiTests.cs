@@ -242,7 +242,7 @@ public sealed class FailuresApiTests(SharedServer shared) : IClassFixture<Shared
     public void The_failure_scan_reads_only_the_partial_covering_index()
     {
         var store = shared.Server.Services.GetRequiredService<SqliteStore>();
-        var plan = string.Join("\n", store.ExplainFailureCounts());
+        var plan = string.Join("\n", store.ExplainFailingEvents());
         Assert.Contains("USING COVERING INDEX ix_events_failures (team_id=? AND occurred_at>? AND occurred_at<?)", plan);
         Assert.DoesNotContain("SCAN e", plan);
     }

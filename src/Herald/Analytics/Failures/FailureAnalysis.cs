@@ -95,6 +95,7 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
 
         var acc = new Accumulator();
         var classes = new Dictionary<(string? Provider, string? Code), FailureClass>();
+        var tuples = new Dictionary<int, (DimensionTuple Tuple, bool Matches)>();
         // Store snapshot and overlay copy are taken together under the read lock (a flush swaps both under the write
         // lock), then the scan runs without the lock, so a long scan never holds up the writer.
         var pendingByTeam = new Dictionary<int, Dictionary<long, ItemRecord>>();
@@ -114,24 +115,26 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
             foreach (int team in teams)
             {
                 var pendingItems = pendingByTeam[team];
-                snapshot.ReadFailureCounts(team, previousFromMs, fromMs, toMs, pendingItems.Keys, row =>
+                snapshot.ReadFailingEvents(team, previousFromMs, fromMs, toMs, row =>
                 {
-                    int dims = row.DimensionSetId;
-                    if (row.ItemRef != 0)
+                    // The writer's latest state wins over the stored row until the next flush. Neither stored nor
+                    // pending: a batch the writer has committed but not yet published (its requests are still waiting
+                    // for their 202); it counts once published, like metrics.
+                    int dims = pendingItems.TryGetValue(row.ItemRef, out var latest) ? latest.DimensionSetId : row.StoredDimensionSetId;
+                    if (dims < 0) return;
+                    if (!tuples.TryGetValue(dims, out var seen))
                     {
-                        // Neither stored nor pending: a batch the writer has committed but not yet published (its
-                        // requests are still waiting for their 202); it counts once published, like metrics.
-                        if (!pendingItems.TryGetValue(row.ItemRef, out var latest)) return;
-                        dims = latest.DimensionSetId;
+                        var t = registry.Get(dims);
+                        tuples[dims] = seen = (t, filter.Matches(t));
                     }
-                    var tuple = registry.Get(dims);
-                    if (!filter.Matches(tuple)) return;
+                    if (!seen.Matches) return;
+                    var tuple = seen.Tuple;
                     var status = (Status)row.Status;
                     bool failing = row.ErrorCode is not null || StatusLattice.OutcomeOf(tuple.Kind, status) == Outcome.Failed;
                     if (!failing) return;
                     if (!classes.TryGetValue((tuple.Provider, row.ErrorCode), out var cls))
                         classes[(tuple.Provider, row.ErrorCode)] = cls = FailureCatalog.Classify(tuple.Provider, row.ErrorCode);
-                    acc.Add(cls, tuple, row.Current, row.Count);
+                    acc.Add(cls, tuple, row.Current, 1);
                 });
             }
         }

@@ -227,24 +227,19 @@ internal static class SqliteSql
     // Failure analysis. The failing-event term must stay word for word the WHERE of ix_events_failures (migration 5):
     // SQLite uses a partial index only when the query's WHERE contains its condition.
     public const string FailingEventTerm = "(e.error_code IS NOT NULL OR e.status IN (3, 4, 5, 11, 12, 13, 19))";
-    /// <summary>
-    /// Failing events of a team in [$from, $to), counted per item dimension set, status, code and window half
-    /// (occurred_at &gt;= $mid). Events of items with pending state ($pending, a JSON array of item ids) or without an
-    /// item row yet keep their item_ref, so the caller can attribute them to the writer's latest state.
-    /// </summary>
     /// <summary>A read of the events table's root page: the first read of a transaction fixes its WAL snapshot.</summary>
     public const string PinReadSnapshot = "SELECT 1 FROM events LIMIT 1";
-    public const string SelectFailureCounts = """
-        SELECT CASE WHEN i.id IS NULL OR e.item_ref IN (SELECT value FROM json_each($pending)) THEN e.item_ref ELSE 0 END AS ref,
-               IFNULL(i.dimension_set_id, e.dimension_set_id) AS dims, e.status, e.error_code, e.occurred_at >= $mid AS current,
-               COUNT(*)
+    /// <summary>
+    /// Failing events of a team in [$from, $to), one row each: the item, its stored dimension set (NULL without a stored
+    /// row), status, code, and whether occurred_at &gt;= $mid. Read from the covering partial index and the items' rowids
+    /// only; counted by the caller (a GROUP BY here costs more than it saves: a temp B-tree per query).
+    /// </summary>
+    public const string SelectFailingEvents = """
+        SELECT e.item_ref, i.dimension_set_id, e.status, e.error_code, e.occurred_at >= $mid
         FROM events e INDEXED BY ix_events_failures LEFT JOIN items i ON i.id = e.item_ref
         WHERE e.team_id = $team AND e.occurred_at >= $from AND e.occurred_at < $to
           AND 
-        """ + FailingEventTerm + """
-
-        GROUP BY ref, dims, e.status, e.error_code, current
-        """;
+        """ + FailingEventTerm;
 
     // Directory.
     public const string SelectTeams = "SELECT id, public_id, name, webhook_token, created_at FROM teams ORDER BY id";

@@ -22,19 +22,18 @@ public sealed partial class SqliteStore : IFailureReader
             pin.ExecuteScalar();
         }
 
-        public void ReadFailureCounts(int teamId, long fromMs, long midMs, long toMs, IReadOnlyCollection<long> pendingItemRefs, Action<FailureCountRow> visit)
+        public void ReadFailingEvents(int teamId, long fromMs, long midMs, long toMs, Action<FailingEventRow> visit)
         {
             using var cmd = _connection.CreateCommand();
             cmd.Transaction = _transaction;
-            cmd.CommandText = SqliteSql.SelectFailureCounts;
+            cmd.CommandText = SqliteSql.SelectFailingEvents;
             cmd.Parameters.AddWithValue("$team", teamId);
             cmd.Parameters.AddWithValue("$from", fromMs);
             cmd.Parameters.AddWithValue("$mid", midMs);
             cmd.Parameters.AddWithValue("$to", toMs);
-            cmd.Parameters.AddWithValue("$pending", "[" + string.Join(',', pendingItemRefs) + "]");
             using var r = cmd.ExecuteReader();
             while (r.Read())
-                visit(new FailureCountRow(r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetInt64(4) != 0, r.GetInt64(5)));
+                visit(new FailingEventRow(r.GetInt64(0), r.IsDBNull(1) ? -1 : r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetInt64(4) != 0));
         }
 
         public void Dispose()
@@ -45,13 +44,12 @@ public sealed partial class SqliteStore : IFailureReader
     }
 
     /// <summary>SQLite's plan of the failure scan, one line per step (for tests and the benchmark).</summary>
-    public IReadOnlyList<string> ExplainFailureCounts()
+    public IReadOnlyList<string> ExplainFailingEvents()
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteSql.SelectFailureCounts;
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteSql.SelectFailingEvents;
         foreach (var p in new[] { "$team", "$from", "$mid", "$to" }) cmd.Parameters.AddWithValue(p, 0);
-        cmd.Parameters.AddWithValue("$pending", "[]");
         using var r = cmd.ExecuteReader();
         var lines = new List<string>();
         while (r.Read()) lines.Add(r.GetString(3));
