@@ -57,6 +57,15 @@ public sealed class FailureCatalogTests
     [InlineData("sendgrid", "unsubscribed_address", "email", "blocked", "other")]
     [InlineData(null, "spam_reporting_address", "email", "blocked", "other")]
     [InlineData("amazon-ses", "MailboxFull", "email", "unreachable", "network")]
+    [InlineData("sendgrid", "dropped", "email", "blocked", "other")]
+    [InlineData("smpp-gw", "00B", "smpp", "invalid_number", "validation")]
+    [InlineData("smpp-gw", "0x00000058", "smpp", "rate_limit", "rate_limit")]
+    [InlineData("smpp-gw", "008", "smpp", "provider_error", "network")]
+    [InlineData("vonage", "9", "vonage", "invalid_number", "validation")]
+    [InlineData("nexmo", "2", "vonage", "unreachable", "network")]
+    [InlineData("vonage", "14", "vonage", "blocked", "other")]
+    [InlineData("twilio-voice", "486", "twilio", "unreachable", "network")]
+    [InlineData("twilio-voice", "404", "twilio", "invalid_number", "validation")]
     public void Every_family_classifies(string? provider, string code, string family, string category, string group)
     {
         var c = FailureCatalog.Classify(provider, code, null);
@@ -78,6 +87,12 @@ public sealed class FailureCatalogTests
         Assert.Equal("mailbox_full", FailureCatalog.Classify("ses", "MailboxFull").Code);
         Assert.Equal("suppress_bounce", FailureCatalog.Classify("mailgun", "suppress-bounce").Code);
         Assert.Equal("21211", FailureCatalog.Classify("twilio", " 21211 ").Code);
+        Assert.Equal("00B", FailureCatalog.Classify("smpp-gw", "00b").Code);
+        Assert.Contains("ESME_RINVDSTADR", FailureCatalog.Classify("smpp", "UNDELIV:00B").Description);
+        Assert.Equal("unreachable", FailureCatalog.Classify("smpp", "UNDELIV:00B").Category); // the stat word decides
+        // The same small number means different things per family.
+        Assert.Equal("provider_error", FailureCatalog.Classify("meta", "2").Category);
+        Assert.Equal("unreachable", FailureCatalog.Classify("vonage", "2").Category);
     }
 
     [Fact]
@@ -96,7 +111,9 @@ public sealed class FailureCatalogTests
     [InlineData(null, "98765", "twilio")]
     [InlineData(null, "999999", "whatsapp")]
     [InlineData("meta", "31337", "whatsapp")]
-    [InlineData("vonage", "X-42", "unknown")]
+    [InlineData("vonage", "X-42", "vonage")]
+    [InlineData("acme-sms", "X-42", "unknown")]
+    [InlineData("smpp-gw", "0AB", "smpp")]
     [InlineData(null, "weird code", "unknown")]
     [InlineData("sendgrid", "Some New Reason", "email")]
     public void Unknown_codes_are_kept_under_their_own_code(string? provider, string code, string family)
@@ -141,6 +158,7 @@ public sealed class FailureCatalogTests
         Assert.True(all.Count(e => e.Family == "whatsapp") >= 30, "at least 30 WhatsApp codes");
         Assert.True(all.Count(e => e.Family == "smpp") >= 5);
         Assert.True(all.Count(e => e.Family == "email") >= 20);
+        Assert.True(all.Count(e => e.Family == "vonage") >= 20);
         foreach (var e in all)
         {
             Assert.True(e.Known);

@@ -182,7 +182,7 @@ public sealed class FailuresApiTests(SharedServer shared) : IClassFixture<Shared
         { $"/api/v1/failures?{Window}&limit=ten", "limit" },
         { $"/api/v1/failures?{Window}&limit=-1", "limit" },
         { $"/api/v1/failures?{Window}&granularity=hour", "granularity" },
-        { "/api/v1/failures/catalog?family=vonage", "family" },
+        { "/api/v1/failures/catalog?family=nexmo", "family" },
         { "/api/v1/failures/catalog?provider=twilio", "provider" },
         { "/api/v1/failures/catalog/21211?family=twilio", "family" },
         { $"/api/v1/failures/catalog/{new string('9', 65)}", "code" },
@@ -217,7 +217,7 @@ public sealed class FailuresApiTests(SharedServer shared) : IClassFixture<Shared
     {
         var (_, client) = await shared.NewTeamAsync();
         var all = await Kit.GetData(client, "/api/v1/failures/catalog");
-        Assert.Equal(["twilio", "whatsapp", "smpp", "email"], all["families"]!.AsArray().Select(f => f!.GetValue<string>()));
+        Assert.Equal(["twilio", "whatsapp", "smpp", "email", "vonage"], all["families"]!.AsArray().Select(f => f!.GetValue<string>()));
         Assert.Equal(8, all["categories"]!.AsArray().Count);
         Assert.True(all["codes"]!.AsArray().Count > 120);
         var twilio = (await Kit.GetData(client, "/api/v1/failures/catalog?family=twilio"))["codes"]!.AsArray();

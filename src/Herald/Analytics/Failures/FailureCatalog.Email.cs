@@ -57,6 +57,11 @@ public static partial class FailureCatalog
         ["suppress_bounce"] = new(InvalidNumber, "Suppressed: the address bounced before", "Remove the address"),
         ["suppress_unsubscribe"] = new(Blocked, "Suppressed: the recipient unsubscribed", "Stop sending to this recipient"),
         ["suppress_complaint"] = new(Blocked, "Suppressed: the recipient complained", "Stop sending to this recipient"),
+        ["dropped"] = new(Blocked, "Dropped by the provider without sending (usually a suppressed address)", "Check the provider's suppression lists for the address"),
+        ["bounce"] = new(InvalidNumber, "Bounced: the receiving server rejected the message permanently", "Review the bounce reason; remove the address if invalid"),
+        ["deferred"] = new(ProviderError, "Deferred: the receiving server asked to retry later", "Nothing to do; the provider retries"),
+        ["blocked"] = new(Blocked, "Blocked by the receiving server", "Check sender reputation and blocklists"),
+        ["spamreport"] = new(Blocked, "The recipient marked the message as spam", "Stop sending to this recipient"),
         ["old"] = new(Expired, "Gave up: the message could not be delivered in time", "Retry later"),
     };
 

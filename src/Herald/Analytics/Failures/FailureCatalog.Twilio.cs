@@ -7,6 +7,15 @@ public static partial class FailureCatalog
     /// <summary>Twilio's error dictionary (messaging, voice, Verify, WhatsApp-through-Twilio): the codes seen most in delivery callbacks.</summary>
     private static readonly Dictionary<string, Entry> TwilioCodes = new(StringComparer.Ordinal)
     {
+        // SIP response codes Twilio reports for calls (SipResponseCode).
+        ["404"] = new(InvalidNumber, "SIP 404 Not Found: the number does not exist", "Check the number"),
+        ["408"] = new(Unreachable, "SIP 408 Request Timeout", "Retry the call later"),
+        ["480"] = new(Unreachable, "SIP 480 Temporarily Unavailable (no answer)", "Retry the call later"),
+        ["484"] = new(InvalidNumber, "SIP 484 Address Incomplete", "Dial the full number in E.164 format"),
+        ["486"] = new(Unreachable, "SIP 486 Busy Here", "Retry the call later"),
+        ["487"] = new(Other, "SIP 487 Request Terminated (caller hung up or the call was canceled)", "None needed unless unexpected"),
+        ["503"] = new(ProviderError, "SIP 503 Service Unavailable", "Retry later"),
+        ["603"] = new(Blocked, "SIP 603 Decline: the callee rejected the call", "Do not retry at once"),
         ["11200"] = new(ProviderError, "HTTP retrieval failure: Twilio could not reach your webhook", "Check that the callback URL is reachable and answers 2xx quickly"),
         ["13224"] = new(InvalidNumber, "Dial: the number is invalid or Twilio does not support calling it", "Dial in E.164 format and check the destination exists"),
         ["13225"] = new(Blocked, "Dial: forbidden phone number", "The destination is blocked from calling; check geo permissions and the number"),

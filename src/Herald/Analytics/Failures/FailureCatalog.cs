@@ -58,7 +58,9 @@ public static class FailureCategories
 /// <item><c>twilio</c>: numeric codes as strings (<c>21211</c>, <c>30003</c>, <c>63016</c>...).</item>
 /// <item><c>whatsapp</c> (Meta WhatsApp Cloud API): numeric codes (<c>131026</c>, <c>130429</c>, <c>368</c>, <c>100</c>...).</item>
 /// <item><c>smpp</c>: delivery receipt <c>STAT</c> or <c>STAT:err</c> (<c>UNDELIV:001</c>, <c>REJECTD:0B</c>); classified by the
-/// stat word, the err part kept in the code.</item>
+/// stat word, the err part kept in the code; an err value alone (<c>00B</c>, from a provider naming smpp) by the SMPP
+/// command_status table.</item>
+/// <item><c>vonage</c>: SMS delivery receipt err-codes (<c>9</c> illegal number); chosen only by the provider name.</item>
 /// <item><c>email</c>: enhanced status codes (<c>5.1.1</c>), plain SMTP replies (<c>550</c>) and drop/bounce reasons as
 /// lower_snake words (<c>bounced_address</c>, SES <c>MailboxFull</c> → <c>mailbox_full</c>).</item>
 /// </list>
@@ -73,12 +75,13 @@ public static partial class FailureCatalog
     public const string WhatsApp = "whatsapp";
     public const string Smpp = "smpp";
     public const string Email = "email";
+    public const string Vonage = "vonage";
     /// <summary>The family of a code neither the provider nor the code's shape places.</summary>
     public const string UnknownFamily = "unknown";
     /// <summary>The code of a failure that reported none.</summary>
     public const string NoCode = "unknown";
 
-    public static readonly string[] Families = [Twilio, WhatsApp, Smpp, Email];
+    public static readonly string[] Families = [Twilio, WhatsApp, Smpp, Email, Vonage];
 
     internal sealed record Entry(string Category, string Description, string Resolution);
 
@@ -88,6 +91,7 @@ public static partial class FailureCatalog
         Twilio => TwilioCodes,
         WhatsApp => WhatsAppCodes,
         Email => EmailCodes,
+        Vonage => VonageCodes,
         _ => throw new ArgumentOutOfRangeException(nameof(family)),
     };
 
@@ -129,6 +133,7 @@ public static partial class FailureCatalog
             if (f == Smpp)
             {
                 foreach (var (stat, e) in SmppStats) yield return Make(stat, Smpp, e);
+                foreach (var (value, e) in SmppErrors) yield return Make(value.ToString("X3", System.Globalization.CultureInfo.InvariantCulture), Smpp, e);
                 continue;
             }
             foreach (var (code, e) in TableOf(f).OrderBy(p => p.Key, CodeOrder.Instance)) yield return Make(code, f, e);
@@ -143,6 +148,7 @@ public static partial class FailureCatalog
         if (p.Contains("twilio")) return Twilio;
         if (p.Contains("whatsapp") || p.Contains("meta")) return WhatsApp;
         if (p.Contains("smpp")) return Smpp;
+        if (p.Contains("vonage") || p.Contains("nexmo")) return Vonage;
         if (p.Contains("sendgrid") || p.Contains("smtp") || p.Contains("mail")) return Email;
         foreach (var token in p.Split(['-', '_', ' ', '.', '/', ':'], StringSplitOptions.RemoveEmptyEntries))
             if (token is "ses" or "sns") return Email;
@@ -183,17 +189,33 @@ public static partial class FailureCatalog
             case Smpp:
             {
                 var m = SmppPattern().Match(code);
-                if (!m.Success) return false;
+                if (!m.Success)
+                {
+                    // A gateway reporting the err value alone (00B): the command_status table.
+                    if (SmppErrorValue(code) is var value and >= 0 && SmppErrors.TryGetValue(value, out var err))
+                    {
+                        found = Make(code.ToUpperInvariant(), Smpp, err);
+                        return true;
+                    }
+                    return false;
+                }
                 string stat = m.Groups[1].Value.ToUpperInvariant();
                 string normalized = code.ToUpperInvariant();
                 var e = SmppStats.First(s => s.Stat == stat).Entry;
-                string description = m.Groups[2].Success ? $"{e.Description} (SMSC error {m.Groups[2].Value.ToUpperInvariant()})" : e.Description;
+                string description = e.Description;
+                if (m.Groups[2].Success)
+                {
+                    string errText = m.Groups[2].Value.ToUpperInvariant();
+                    description += SmppErrors.TryGetValue(SmppErrorValue(errText), out var detail)
+                        ? $" (SMSC error {errText}: {detail.Description})"
+                        : $" (SMSC error {errText})";
+                }
                 found = new FailureClass(normalized, Smpp, e.Category, FailureCategories.GroupOf(e.Category), description, e.Resolution, true);
                 return true;
             }
             case Email:
                 return TryEmail(code, message, out found);
-            case Twilio or WhatsApp:
+            case Twilio or WhatsApp or Vonage:
                 if (TableOf(family).TryGetValue(code, out var entry))
                 {
                     found = Make(code, family, entry);
