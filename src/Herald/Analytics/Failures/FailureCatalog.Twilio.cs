@@ -61,6 +61,7 @@ public static partial class FailureCatalog
         ["30036"] = new(Expired, "Validity period expired before the message was sent", "Raise ValidityPeriod or lower the send rate so messages leave the queue in time"),
         ["30038"] = new(ContentRejected, "OTP message body filtered", "Use a registered OTP template and avoid links in one-time codes"),
         ["30410"] = new(ProviderError, "Provider timeout error", "Retry; the downstream provider did not answer in time"),
+        ["31005"] = new(ProviderError, "Voice connection error: the call's connection failed", "Retry the call; check network and SDK connectivity"),
         ["31600"] = new(Unreachable, "Busy everywhere: all destinations are busy", "Retry the call later"),
         ["32009"] = new(ProviderError, "SIP: your TwiML tried to dial a SIP endpoint that failed", "Check the SIP endpoint and its registration"),
         ["60200"] = new(ContentRejected, "Verify: invalid parameter", "Check the request parameters (number format, channel, locale)"),
