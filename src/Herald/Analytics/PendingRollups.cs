@@ -67,6 +67,13 @@ public sealed class PendingRollups
 
     public ItemRecord? Item(int teamId, string itemId) => _items.GetValueOrDefault((teamId, itemId));
 
+    /// <summary>The pending states of a team's items. Caller holds the read lock.</summary>
+    public IEnumerable<ItemRecord> ItemsOfTeam(int teamId)
+    {
+        foreach (var item in _items.Values)
+            if (item.TeamId == teamId) yield return item;
+    }
+
     public IEnumerable<ItemRecord> ItemsOfRecipient(int teamId, string recipient)
     {
         foreach (var item in _items.Values)

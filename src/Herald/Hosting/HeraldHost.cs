@@ -4,6 +4,7 @@ using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
+using Herald.Api.Failures;
 using Herald.Api.Items;
 using Herald.Api.Otp;
 using Herald.Api.Metrics;
@@ -56,6 +57,7 @@ public static class HeraldHost
         services.AddSingleton<BatchWriter>();
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<MetricsQuery>();
+        services.AddFailureAnalysis();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();
         services.AddSingleton<ItemHistory>();
@@ -94,6 +96,7 @@ public static class HeraldHost
         app.MapHealthEndpoints();
         app.MapEventsEndpoints();
         app.MapMetricsEndpoints();
+        app.MapFailuresEndpoints();
         app.MapItemsEndpoints();
         app.MapTeamsEndpoints();
         app.MapOtpEndpoints();

@@ -1,4 +1,6 @@
 using Herald.Analytics;
+using Herald.Analytics.Failures;
+using Herald.Domain;
 using Herald.Storage;
 using static Herald.Ingestion.EventParser;
 
@@ -32,6 +34,19 @@ public sealed record TrendPoint(string Date, long Attempts, long Succeeded, long
 
 public sealed record DeliveryTrends(int Days, IReadOnlyList<TrendPoint> Points, string FailureRateDirection);
 
+public sealed record OtpErrorCount(
+    string Code, string ProviderFamily, string Category, string Group, string Description, string Resolution, long Count, long PreviousCount, double Percentage);
+
+/// <summary>Seed 000's failure analysis: <c>categories</c> are its four (network, validation, rate_limit, other).</summary>
+public sealed record OtpFailureAnalysis(
+    int TimeRangeHours, string From, string To, long TotalFailures, long PreviousWindowFailures, string Trend, double? ChangePercent,
+    IReadOnlyDictionary<string, long> Categories, IReadOnlyList<FailureCount> ByCategory, IReadOnlyList<OtpErrorCount> TopErrors,
+    IReadOnlyList<FailureCount> ByService, IReadOnlyList<FailureCount> ByCountry, long UnrecognizedCodeFailures);
+
+public sealed record DeliveryReport(
+    string GeneratedAt, int TimeRangeHours, OtpDeliveryMetrics Metrics, SystemHealth Health, IReadOnlyList<DeliveryAlert> Alerts,
+    OtpFailureAnalysis Failures, IReadOnlyList<ServicePerformance> Services, IReadOnlyList<string> Recommendations);
+
 public sealed record LightStats(string Timestamp, AttemptSummary LastHour, AttemptSummary Last15Minutes, long LiveOtps, string Health, int ActiveAlerts);
 
 /// <summary>
@@ -41,8 +56,50 @@ public sealed record LightStats(string Timestamp, AttemptSummary LastHour, Attem
 /// grouped by provider (a service's name is its provider).
 /// </summary>
 public sealed class DeliveryMetricsService(
-    IOtpStore store, OtpAttemptStats stats, ServiceHealth health, DeliveryAlerts alerts, TimeProvider time)
+    IOtpStore store, OtpAttemptStats stats, ServiceHealth health, DeliveryAlerts alerts, FailureAnalysis failures, TimeProvider time)
 {
+    /// <summary>Failed attempts (events of the team's otp items) of the window against the previous one, by the failure catalog.</summary>
+    public OtpFailureAnalysis Failures(int teamId, int hours, int limit = 10)
+    {
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds(), from = now - hours * 3_600_000L;
+        var report = failures.Analyze(teamId, from, now, new MetricFilter().Allow(Dimension.Kind, ["otp"]), limit);
+        var groups = FailureCategories.Groups.ToDictionary(g => g, g => report.ByGroup.FirstOrDefault(c => c.Key == g)?.Count ?? 0);
+        var top = report.ByCode.Select(c => new OtpErrorCount(c.Class.Code, c.Class.Family, c.Class.Category, c.Class.Group,
+            c.Class.Description, c.Class.Resolution, c.Count, c.PreviousCount, MetricTotals.Percent(c.Count, report.Total))).ToList();
+        return new OtpFailureAnalysis(hours, FormatTimestamp(from), FormatTimestamp(now), report.Total, report.PreviousTotal,
+            report.Totals.Trend, report.Totals.ChangePercent, groups, report.ByCategory, top, report.ByProvider, report.ByCountry,
+            report.UnknownCodeFailures);
+    }
+
+    /// <summary>Everything at once, with what to do about it.</summary>
+    public DeliveryReport Report(int teamId, int hours)
+    {
+        var metrics = Metrics(teamId, hours);
+        var systemHealth = Health(teamId);
+        var active = alerts.Active(teamId);
+        var failureAnalysis = Failures(teamId, hours);
+        var services = Services(teamId, hours);
+        return new DeliveryReport(FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), hours, metrics, systemHealth, active,
+            failureAnalysis, services, Recommend(systemHealth, active, failureAnalysis, services));
+    }
+
+    public static IReadOnlyList<string> Recommend(
+        SystemHealth health, IReadOnlyList<DeliveryAlert> active, OtpFailureAnalysis failureAnalysis, IReadOnlyList<ServicePerformance> services)
+    {
+        var advice = new List<string>();
+        if (health.Summary.Enabled == 0) advice.Add("No delivery service is enabled: configure one with PUT /api/v1/otp/services/{name}.");
+        else if (health.Summary.Enabled == 1) advice.Add("Only one delivery service is enabled: add a second so a failure can fall back.");
+        foreach (var a in active.Where(a => a.Type is "service_down" or "service_degradation").GroupBy(a => a.Service))
+            advice.Add($"Check {a.Key}: {a.First().Message}.");
+        if (active.Any(a => a.Type == "stale_validation"))
+            advice.Add("Validate services that have not been checked for 30 minutes (POST /api/v1/otp/services/{name}/validate).");
+        foreach (var e in failureAnalysis.TopErrors.Take(3).Where(e => e.Count > 0))
+            advice.Add($"Error {e.Code} ({e.Description}, {e.Count} attempts): {e.Resolution}.");
+        var slow = services.Where(s => s.P95ResponseMs > 5_000).Select(s => s.Name).ToList();
+        if (slow.Count > 0) advice.Add($"Slow sends (p95 over 5 s) on {string.Join(", ", slow)}: consider lowering their priority.");
+        return advice;
+    }
+
     public OtpDeliveryMetrics Metrics(int teamId, int hours)
     {
         var now = time.GetUtcNow();

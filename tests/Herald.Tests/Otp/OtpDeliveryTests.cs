@@ -54,6 +54,22 @@ public sealed class OtpDeliveryTests(SharedServer shared) : IClassFixture<Shared
         Assert.Equal(1, Kit.Long(metrics["otps"]!, "sent"));
         Assert.Equal(2, Kit.Long(metrics["attempts"]!, "total"));
         Assert.Equal(2.0, metrics["attempts"]!["average_attempts_per_otp"]!.GetValue<double>());
+
+        // The failed attempt in seed 000's failure categories, explained by the catalog.
+        var failures = await Get(client, "/api/delivery-metrics/failures?timeRange=1");
+        Assert.Equal(1, Kit.Long(failures, "total_failures"));
+        Assert.Equal(1, Kit.Long(failures["categories"]!, "network"));
+        Assert.Equal(0, Kit.Long(failures["categories"]!, "validation"));
+        var top = failures["top_errors"]![0]!;
+        Assert.Equal("connect_failed", top["code"]!.GetValue<string>());
+        Assert.Equal("provider_error", top["category"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(top["resolution"]!.GetValue<string>()));
+        Assert.Equal("twilio", failures["by_service"]![0]!["key"]!.GetValue<string>());
+
+        var report = await Get(client, "/api/delivery-metrics/report?timeRange=1");
+        Assert.Equal(1, Kit.Long(report["failures"]!, "total_failures"));
+        Assert.Equal(2, report["services"]!.AsArray().Count(s => s!["enabled"]!.GetValue<bool>()));
+        Assert.Contains(report["recommendations"]!.AsArray(), r => r!.GetValue<string>().Contains("connect_failed"));
     }
 
     [Fact]

@@ -72,6 +72,13 @@ public sealed class OtpEndToEndTests(SharedServer shared) : IClassFixture<Shared
         Assert.False(attempts[0]!["success"]!.GetValue<bool>());
         Assert.StartsWith("5.1.1", attempts[0]!["error_code"]!.GetValue<string>());
         Assert.Equal("console", otp["delivery_service"]!.GetValue<string>());
+
+        var failures = await Get(client, "/api/delivery-metrics/failures");
+        var top = failures["top_errors"]![0]!;
+        Assert.StartsWith("5.1.1", top["code"]!.GetValue<string>());
+        Assert.Equal("email", top["provider_family"]!.GetValue<string>());
+        Assert.Equal("invalid_number", top["category"]!.GetValue<string>());
+        Assert.Equal(1, Kit.Long(failures["categories"]!, "validation"));
     }
 
     [Fact]

@@ -25,6 +25,8 @@ public static class DeliveryMetricsEndpoints
         g.MapGet("/health", Health).WithSummary("Real-time health of every delivery service and overall");
         g.MapGet("/alerts", Alerts).WithSummary("Active alerts (seed 000's six conditions)");
         g.MapGet("/trends", Trends).WithSummary("Daily attempt outcomes over the last days (1-30)");
+        g.MapGet("/failures", Failures).WithSummary("Failed attempts by seed category, catalog category, code, service and country, against the previous window");
+        g.MapGet("/report", Report).WithSummary("A full report: metrics, health, alerts, failures, services, recommendations");
         g.MapGet("/services", Services).WithSummary("Per-service performance over the last timeRange hours (1-168)");
         g.MapGet("/user/{userId}", User).WithSummary("One user's codes and attempts (limit 1-100)");
         g.MapGet("/delivery/{deliveryId}", Delivery).WithSummary("Every attempt of one delivery with its events");
@@ -57,6 +59,18 @@ public static class DeliveryMetricsEndpoints
     {
         Only(http.Request.Query, "days");
         return ApiResults.Ok(service.Trends(Team(http), Days(http.Request.Query)));
+    }
+
+    private static Ok<SuccessEnvelope<OtpFailureAnalysis>> Failures(HttpContext http, DeliveryMetricsService service)
+    {
+        Only(http.Request.Query, "timeRange");
+        return ApiResults.Ok(service.Failures(Team(http), TimeRange(http.Request.Query)));
+    }
+
+    private static Ok<SuccessEnvelope<DeliveryReport>> Report(HttpContext http, DeliveryMetricsService service)
+    {
+        Only(http.Request.Query, "timeRange");
+        return ApiResults.Ok(service.Report(Team(http), TimeRange(http.Request.Query)));
     }
 
     private static Ok<SuccessEnvelope<ServicesDto>> Services(HttpContext http, DeliveryMetricsService service)

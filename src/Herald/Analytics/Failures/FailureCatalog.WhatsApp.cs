@@ -1,0 +1,62 @@
+using static Herald.Analytics.Failures.FailureCategories;
+
+namespace Herald.Analytics.Failures;
+
+public static partial class FailureCatalog
+{
+    /// <summary>Meta's WhatsApp Cloud API error codes (Graph API codes, throttling, integrity, 13xxxx messaging and template errors).</summary>
+    private static readonly Dictionary<string, Entry> WhatsAppCodes = new(StringComparer.Ordinal)
+    {
+        ["0"] = new(Other, "AuthException: the app user could not be authenticated", "Obtain a new access token"),
+        ["1"] = new(ProviderError, "API unknown: invalid request or possible server error", "Check the request and Meta's platform status; retry later"),
+        ["2"] = new(ProviderError, "API service: temporary downtime or overload", "Retry later with backoff"),
+        ["3"] = new(Other, "API method: capability or permissions issue", "Check the app's permissions with the access token debugger"),
+        ["4"] = new(RateLimit, "API too many calls: the app hit its call rate limit", "Reduce the request rate and retry later"),
+        ["10"] = new(Other, "Permission denied: permission not granted or revoked", "Grant whatsapp_business_messaging to the app and regenerate the token"),
+        ["100"] = new(ContentRejected, "Invalid parameter: unsupported or misspelled parameter", "Check the request body against the Cloud API reference"),
+        ["190"] = new(Other, "Access token has expired", "Generate a new access token (use a system user token in production)"),
+        ["200"] = new(Other, "API permission: permission not granted or revoked", "Grant the required permissions and regenerate the token"),
+        ["368"] = new(Blocked, "Temporarily blocked for policy violations", "Review the WhatsApp Business policy violation notice and appeal if needed"),
+        ["470"] = new(Blocked, "Message failed: more than 24 hours since the customer last replied", "Send an approved template message to re-engage the customer"),
+        ["80007"] = new(RateLimit, "Rate limit issues: the WhatsApp Business Account hit its rate limit", "Reduce the request rate and retry later"),
+        ["130429"] = new(RateLimit, "Rate limit hit: Cloud API message throughput reached", "Reduce send rate or increase rate limits"),
+        ["130472"] = new(Blocked, "Recipient's number is part of an experiment", "Send this recipient a message through another channel"),
+        ["130497"] = new(Blocked, "Business account is restricted from messaging users in this country", "Check the messaging restrictions for the destination country"),
+        ["131000"] = new(ProviderError, "Something went wrong: unknown error", "Retry; if it persists, contact Meta support"),
+        ["131005"] = new(Other, "Access denied: permission not granted or revoked", "Check the token's permissions for this phone number"),
+        ["131008"] = new(ContentRejected, "Required parameter is missing", "Add the missing parameter to the request"),
+        ["131009"] = new(ContentRejected, "Parameter value is not valid", "Fix the parameter value (phone number ID, media, template parameters)"),
+        ["131016"] = new(ProviderError, "Service unavailable: a service is temporarily down", "Retry later; check Meta's platform status"),
+        ["131021"] = new(InvalidNumber, "Recipient cannot be the sender", "Send to a number other than the sending business number"),
+        ["131026"] = new(Unreachable, "Message undeliverable", "The recipient may not use WhatsApp, have an old app or not accept the terms; confirm and use another channel"),
+        ["131031"] = new(Blocked, "Business account has been locked", "Resolve the policy or verification issue in Business Manager"),
+        ["131037"] = new(Blocked, "Phone number needs display name approval before sending", "Get the display name approved"),
+        ["131042"] = new(Blocked, "Business eligibility: payment issue", "Fix the payment method in the WhatsApp Business Account"),
+        ["131045"] = new(Other, "Incorrect certificate: phone number not registered properly", "Register the phone number before sending"),
+        ["131047"] = new(Blocked, "Re-engagement message: more than 24 hours since the customer last replied", "Send an approved template message to re-engage the customer"),
+        ["131048"] = new(RateLimit, "Spam rate limit hit: too many messages were blocked or flagged as spam", "Lower the send rate and improve message quality and opt-in"),
+        ["131049"] = new(Blocked, "Meta chose not to deliver this message to keep the ecosystem healthy", "Do not retry at once; space out marketing messages to this user"),
+        ["131050"] = new(Blocked, "The user stopped marketing messages from the business", "Stop marketing messages to this user"),
+        ["131051"] = new(ContentRejected, "Unsupported message type", "Send a message type the Cloud API supports"),
+        ["131052"] = new(ContentRejected, "Media download error: the user's media could not be downloaded", "Ask the user to send the media again"),
+        ["131053"] = new(ContentRejected, "Media upload error: the media could not be uploaded", "Check media type and size limits and that the URL is public"),
+        ["131056"] = new(RateLimit, "Pair rate limit hit: too many messages from this business to this recipient", "Wait before sending to the same recipient again"),
+        ["131057"] = new(ProviderError, "Business account is in maintenance mode", "Retry after the maintenance (throughput upgrade) ends"),
+        ["132000"] = new(ContentRejected, "Template parameter count mismatch", "Send exactly the parameters the template defines"),
+        ["132001"] = new(ContentRejected, "Template does not exist in this language or is not approved", "Check the template name, language and approval status"),
+        ["132005"] = new(ContentRejected, "Template hydrated text too long", "Shorten the template parameters"),
+        ["132007"] = new(ContentRejected, "Template format character policy violated", "Remove disallowed characters or formatting from the parameters"),
+        ["132012"] = new(ContentRejected, "Template parameter format mismatch", "Send parameters in the format the template expects"),
+        ["132015"] = new(Blocked, "Template is paused for low quality", "Edit the template or wait for it to be unpaused"),
+        ["132016"] = new(Blocked, "Template is disabled for low quality", "Create a new template with different content"),
+        ["133000"] = new(Other, "Incomplete deregistration", "Deregister the number again before registering"),
+        ["133004"] = new(ProviderError, "Server temporarily unavailable", "Retry later"),
+        ["133005"] = new(Other, "Two-step verification PIN mismatch", "Use the correct two-step verification PIN"),
+        ["133006"] = new(Other, "Phone number needs to be verified before registering", "Verify the phone number"),
+        ["133008"] = new(RateLimit, "Too many two-step verification PIN guesses", "Wait before trying again"),
+        ["133009"] = new(RateLimit, "Two-step verification PIN guessed too fast", "Wait before trying again"),
+        ["133010"] = new(Other, "Phone number not registered on the WhatsApp Business Platform", "Register the business phone number"),
+        ["133015"] = new(RateLimit, "Wait a few minutes before registering the number again", "Retry registration later"),
+        ["135000"] = new(Other, "Generic user error", "Check the request; contact Meta support if it persists"),
+    };
+}

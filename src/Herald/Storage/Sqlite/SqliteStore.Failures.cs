@@ -1,0 +1,58 @@
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore : IFailureReader
+{
+    public IFailureSnapshot OpenFailureSnapshot() => new FailureSnapshot(Open());
+
+    /// <summary>A deferred read transaction whose WAL snapshot is pinned by a first read at creation.</summary>
+    private sealed class FailureSnapshot : IFailureSnapshot
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteTransaction _transaction;
+
+        public FailureSnapshot(SqliteConnection connection)
+        {
+            _connection = connection;
+            _transaction = connection.BeginTransaction(deferred: true);
+            using var pin = connection.CreateCommand();
+            pin.Transaction = _transaction;
+            pin.CommandText = SqliteSql.PinReadSnapshot;
+            pin.ExecuteScalar();
+        }
+
+        public void ReadFailingEvents(int teamId, long fromMs, long midMs, long toMs, Action<FailingEventRow> visit)
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.Transaction = _transaction;
+            cmd.CommandText = SqliteSql.SelectFailingEvents;
+            cmd.Parameters.AddWithValue("$team", teamId);
+            cmd.Parameters.AddWithValue("$from", fromMs);
+            cmd.Parameters.AddWithValue("$mid", midMs);
+            cmd.Parameters.AddWithValue("$to", toMs);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+                visit(new FailingEventRow(r.GetInt64(0), r.IsDBNull(1) ? -1 : r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetInt64(4) != 0));
+        }
+
+        public void Dispose()
+        {
+            _transaction.Dispose(); // a read-only transaction: rolling back releases the snapshot
+            _connection.Dispose();
+        }
+    }
+
+    /// <summary>SQLite's plan of the failure scan, one line per step (for tests and the benchmark).</summary>
+    public IReadOnlyList<string> ExplainFailingEvents()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + SqliteSql.SelectFailingEvents;
+        foreach (var p in new[] { "$team", "$from", "$mid", "$to" }) cmd.Parameters.AddWithValue(p, 0);
+        using var r = cmd.ExecuteReader();
+        var lines = new List<string>();
+        while (r.Read()) lines.Add(r.GetString(3));
+        return lines;
+    }
+}
