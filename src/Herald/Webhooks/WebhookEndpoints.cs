@@ -133,26 +133,18 @@ public static class WebhookEndpoints
         if (parsed.Events.Count > 0)
         {
             var batch = new IngestBatch(team.Id, parsed.Events.ToArray());
-            var done = queue.TryEnqueue(batch);
-            if (done is null)
+            var tally = await queue.SubmitAsync(batch);
+            if (tally is null)
             {
                 http.Response.Headers.RetryAfter = "1";
                 return ApiResults.Error(StatusCodes.Status429TooManyRequests, "queue_full",
                     "the ingest queue is full; nothing of this callback was accepted, retry after 1 s");
             }
-            await done;
-            for (int i = 0; i < batch.Outcomes.Length; i++)
+            (accepted, duplicates) = (tally.Accepted, tally.Duplicates);
+            foreach (var (i, error) in tally.Rejected)
             {
-                var outcome = batch.Outcomes[i];
-                switch (outcome.Kind)
-                {
-                    case EventOutcomeKind.Accepted: accepted++; break;
-                    case EventOutcomeKind.Duplicate: duplicates++; break;
-                    default:
-                        rejected.Add(new RejectedEventDto(i, outcome.Error!));
-                        logger.LogInformation("webhook {Provider} of team {Team}: event of item {Item} rejected: {Error}", provider, team.PublicId, batch.Events[i].ItemId, outcome.Error);
-                        break;
-                }
+                rejected.Add(new RejectedEventDto(i, error));
+                logger.LogInformation("webhook {Provider} of team {Team}: event of item {Item} rejected: {Error}", provider, team.PublicId, batch.Events[i].ItemId, error);
             }
         }
         return provider switch

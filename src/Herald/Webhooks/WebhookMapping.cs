@@ -34,6 +34,23 @@ public sealed class WebhookParse
     public static WebhookParse Nothing { get; } = new([], null, null);
 
     public static WebhookParse Fail(string field, string issue) => new([], field, issue);
+
+    /// <summary>Parses a JSON body; on failure <paramref name="failure"/> names the body and why.</summary>
+    public static bool TryParseJson(ReadOnlySpan<byte> body, out System.Text.Json.JsonDocument document, out WebhookParse failure)
+    {
+        try
+        {
+            document = System.Text.Json.JsonDocument.Parse(body.ToArray(), new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
+            failure = Nothing;
+            return true;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            document = null!;
+            failure = Fail("body", "is not JSON: " + e.Message);
+            return false;
+        }
+    }
 }
 
 /// <summary>Small helpers the mappers share: the same limits and cleaning <see cref="EventParser"/> applies to API events.</summary>

@@ -19,15 +19,7 @@ public static class WhatsAppMapper
     /// </summary>
     public static WebhookParse Map(ReadOnlySpan<byte> body, long nowMs, WebhookOverrides overrides)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException e)
-        {
-            return WebhookParse.Fail("body", "is not JSON: " + e.Message);
-        }
+        if (!WebhookParse.TryParseJson(body, out var doc, out var failure)) return failure;
         using (doc)
         {
             var root = doc.RootElement;

@@ -49,25 +49,15 @@ public static class EventsEndpoints
         {
             var events = new Domain.IncomingEvent[parsed.Valid.Count];
             for (int i = 0; i < events.Length; i++) events[i] = parsed.Valid[i].Event;
-            var batch = new IngestBatch(teamId, events);
-            var done = queue.TryEnqueue(batch);
-            if (done is null)
+            var tally = await queue.SubmitAsync(new IngestBatch(teamId, events));
+            if (tally is null)
             {
                 http.Response.Headers.RetryAfter = "1";
                 return ApiResults.Error(StatusCodes.Status429TooManyRequests, "queue_full",
                     "the ingest queue is full; nothing of this request was accepted, retry after 1 s");
             }
-            await done;
-            for (int i = 0; i < events.Length; i++)
-            {
-                var outcome = batch.Outcomes[i];
-                switch (outcome.Kind)
-                {
-                    case EventOutcomeKind.Accepted: accepted++; break;
-                    case EventOutcomeKind.Duplicate: duplicates++; break;
-                    default: rejected.Add(new RejectedEventDto(parsed.Valid[i].Index, outcome.Error!)); break;
-                }
-            }
+            (accepted, duplicates) = (tally.Accepted, tally.Duplicates);
+            foreach (var (i, error) in tally.Rejected) rejected.Add(new RejectedEventDto(parsed.Valid[i].Index, error));
             rejected.Sort((a, b) => a.Index.CompareTo(b.Index));
         }
         return TypedResults.Accepted((string?)null, new SuccessEnvelope<IngestResultDto>(new IngestResultDto(accepted, duplicates, rejected)));
