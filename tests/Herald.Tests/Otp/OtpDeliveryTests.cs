@@ -66,6 +66,10 @@ public sealed class OtpDeliveryTests(SharedServer shared) : IClassFixture<Shared
         Assert.False(string.IsNullOrEmpty(top["resolution"]!.GetValue<string>()));
         Assert.Equal("twilio", failures["by_service"]![0]!["key"]!.GetValue<string>());
 
+        var today = (await Get(client, "/api/delivery-metrics/trends?days=1"))["points"]!.AsArray().Single()!;
+        Assert.Equal(DateTime.UtcNow.ToString("yyyy-MM-dd"), today["date"]!.GetValue<string>());
+        Assert.Equal((2, 1, 1), (Kit.Long(today, "attempts"), Kit.Long(today, "succeeded"), Kit.Long(today, "failed")));
+
         var report = await Get(client, "/api/delivery-metrics/report?timeRange=1");
         Assert.Equal(1, Kit.Long(report["failures"]!, "total_failures"));
         Assert.Equal(2, report["services"]!.AsArray().Count(s => s!["enabled"]!.GetValue<bool>()));
@@ -220,5 +224,31 @@ public sealed class OtpDeliveryTests(SharedServer shared) : IClassFixture<Shared
             HttpStatusCode.BadRequest, "channels");
         await Kit.AssertError(await client.PutAsync("/api/v1/otp/services/x", HeraldServer.Json(new { sender = "console", channels = new[] { "sms" } })),
             HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Otp_failures_apps_report_count_toward_a_services_alerts_too()
+    {
+        // Attempt figures are the team's otp items by provider: here an app reports its own Twilio OTP failures.
+        var (team, client) = await shared.NewTeamAsync([.. OtpScopes, "events:write"]);
+        await ConfigureAsync(Server, team, "twilio", new { enabled = true, settings = new Dictionary<string, string> { ["account_sid"] = "AC1", ["auth_token"] = "t", ["from"] = "+15005550006" } });
+        string now = Kit.Format(DateTimeOffset.UtcNow.AddSeconds(-5));
+        var events = Enumerable.Range(0, 12).Select(i => new Dictionary<string, object?>
+        {
+            ["item_id"] = $"app-otp-{i}", ["kind"] = "otp", ["status"] = "failed", ["occurred_at"] = now,
+            ["provider"] = "twilio", ["channel"] = "sms", ["error_code"] = "30003",
+        }).ToList();
+        await Kit.Ingest(client, events);
+
+        var alerts = (await Get(client, "/api/delivery-metrics/alerts"))["alerts"]!.AsArray();
+        var highErrors = alerts.Single(a => a!["type"]!.GetValue<string>() == "high_error_count")!;
+        Assert.Equal("twilio", highErrors["service"]!.GetValue<string>());
+        Assert.Equal(12, highErrors["value"]!.GetValue<double>());
+        Assert.Contains(alerts, a => a!["type"]!.GetValue<string>() == "service_degradation");
+        var twilio = (await Get(client, "/api/delivery-metrics/health"))["services"]!.AsArray().Single(s => s!["name"]!.GetValue<string>() == "twilio")!;
+        Assert.Equal("critical", twilio["status"]!.GetValue<string>());
+        var failures = await Get(client, "/api/delivery-metrics/failures");
+        Assert.Equal("30003", failures["top_errors"]![0]!["code"]!.GetValue<string>());
+        Assert.Equal(12, Kit.Long(failures["categories"]!, "network"));
     }
 }
