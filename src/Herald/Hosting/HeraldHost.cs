@@ -9,6 +9,7 @@ using Herald.Api.Items;
 using Herald.Api.Otp;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
+using Herald.Api.Trends;
 using Herald.Ingestion;
 using Herald.Otp;
 using Herald.Senders;
@@ -101,6 +102,7 @@ public static class HeraldHost
         app.MapTeamsEndpoints();
         app.MapOtpEndpoints();
         app.MapDeliveryMetricsEndpoints();
+        app.MapTrendEndpoints();
         app.MapWebhookEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;

@@ -1,0 +1,159 @@
+using System.Globalization;
+using Herald.Analytics;
+using Herald.Analytics.Trends;
+using Herald.Api.Auth;
+using Herald.Api.Metrics;
+using Herald.Domain;
+using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Trends;
+
+public sealed record RealtimeMetricsDto(
+    string Timestamp, int WindowSeconds, string WindowFrom, string WindowTo, long TotalMessages, long MessagesDelivered, long MessagesFailed,
+    long MessagesPending, double MessagesPerSecond, double DeliveryRatePercent, double? AvgDeliveryTimeSeconds, double? P95DeliveryTimeSeconds,
+    double? P99DeliveryTimeSeconds);
+
+public sealed record TrendPointDto(string Timestamp, double Value);
+public sealed record TrendDirectionDto(string Direction, double Percentage);
+public sealed record TrendStatisticsDto(double MinValue, double MaxValue, double AvgValue, double StdDev);
+public sealed record MessageTrendDto(
+    string MetricName, string Granularity, int Hours, IReadOnlyList<TrendPointDto> DataPoints, TrendStatisticsDto Statistics, TrendDirectionDto Trend);
+
+public sealed record AnomalyDto(bool IsAnomaly, double AnomalyScore, double ExpectedValue, double ActualValue, string Hour);
+public sealed record IntervalPointDto(string Timestamp, double Value, double Lower, double Upper);
+public sealed record CapacityDto(
+    double PeakForecastEventsPerSecond, string PeakAt, double? TpsLimitTotal, double? PeakUtilizationPercent, string Recommendation);
+public sealed record VolumePredictionDto(
+    string MetricName, double CurrentValue, double PredictedValue, string PredictionTimestamp, double ConfidencePercent,
+    [property: System.Text.Json.Serialization.JsonPropertyName("forecast_24h")] IReadOnlyList<double> Forecast24h,
+    [property: System.Text.Json.Serialization.JsonPropertyName("forecast_7d")] IReadOnlyList<double> Forecast7d, IReadOnlyList<IntervalPointDto> PredictionIntervals,
+    AnomalyDto AnomalyDetection, CapacityDto Capacity, string Model, int HistoryHours, double? BacktestWapePercent);
+
+/// <summary>Seed 004's real-time metrics, message trend and volume prediction, all from the rollups.</summary>
+public static class TrendEndpoints
+{
+    private const int HistoryDays = 28;
+
+    public static IEndpointRouteBuilder MapTrendEndpoints(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/api/v1/analytics").RequireScope(Scopes.MetricsRead).WithTags("Analytics");
+        g.MapGet("/metrics/messages/realtime", Realtime).WithSummary("Items and throughput of the last window_seconds (1-3600, whole minutes)");
+        g.MapGet("/trends/messages", Trend).WithSummary("A metric over the last hours (1-168) per minute, hour or day, with statistics and direction");
+        g.MapGet("/predictions/message-volume", Predict).WithSummary("Hourly volume forecast with seasonality, intervals, anomaly score and capacity");
+        return app;
+    }
+
+    private static Ok<SuccessEnvelope<RealtimeMetricsDto>> Realtime(HttpContext http, MetricsQuery query, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        var (filter, team) = Filters(http, now, "window_seconds");
+        int seconds = IntParameter(http.Request.Query, "window_seconds", 1, 3600, 60);
+        // Rollups are per minute: the window is the minutes that cover the last window_seconds, the current one included.
+        var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
+        var from = new UtcMinute(to.Value - (seconds + 59) / 60);
+        var t = query.Summary(TeamScope.Resolve(http, team), filter, from, to);
+        double elapsed = Math.Max(1, (now - from.ToDateTimeOffset()).TotalSeconds);
+        var latency = t.Latency;
+        return ApiResults.Ok(new RealtimeMetricsDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), seconds,
+            from.ToString(), to.ToString(), t.Total, t.Delivered, t.Failed, t.Pending, Math.Round(t.Events / elapsed, 4), t.DeliveryRatePercent,
+            latency?.Avg, latency?.P95, latency?.P99));
+    }
+
+    private static Ok<SuccessEnvelope<MessageTrendDto>> Trend(HttpContext http, MetricsQuery query, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        var (filter, team) = Filters(http, now, "granularity", "hours", "metric");
+        int hours = IntParameter(http.Request.Query, "hours", 1, 168, 24);
+        string gText = http.Request.Query["granularity"].ToString() is { Length: > 0 } gq ? gq : "hour";
+        if (gText is not ("minute" or "hour" or "day") || !Granularities.TryParse(gText, out var g))
+            throw new BadParameterException("granularity", "must be minute, hour or day");
+        string metric = http.Request.Query["metric"].ToString() is { Length: > 0 } mq ? mq : "message_volume";
+        Func<MetricTotals, double> value = metric switch
+        {
+            "message_volume" => t => t.Events,
+            "items" => t => t.Total,
+            "delivery_rate" => t => t.DeliveryRatePercent,
+            "failure_rate" => t => t.FailureRatePercent,
+            "latency_p95" => t => t.Latency?.P95 ?? 0,
+            "cost" => t => t.Cost,
+            _ => throw new BadParameterException("metric", "must be message_volume, items, delivery_rate, failure_rate, latency_p95 or cost"),
+        };
+        var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
+        var from = new UtcMinute(to.Value - hours * 60L).Floor(g);
+        var series = query.Timeseries(TeamScope.Resolve(http, team), filter, from, to, g);
+        var points = series.Select(p => new TrendPointDto(p.Bucket.ToString(), Math.Round(value(p.Totals), 4))).ToList();
+        var stats = TrendStatistics.Of(points.Select(p => p.Value).ToList());
+        return ApiResults.Ok(new MessageTrendDto(metric, gText, hours, points,
+            new TrendStatisticsDto(stats.MinValue, stats.MaxValue, stats.AvgValue, stats.StdDev), new TrendDirectionDto(stats.Direction, stats.Percentage)));
+    }
+
+    /// <summary>
+    /// Forecasts events per hour from the last 28 days of hourly rollups (<see cref="SeasonalForecaster"/>). Capacity
+    /// compares the forecast's peak rate with the sum of the team's account TPS limits, when any are set.
+    /// </summary>
+    private static Ok<SuccessEnvelope<VolumePredictionDto>> Predict(HttpContext http, MetricsQuery query, IDirectoryStore directory, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        var (filter, team) = Filters(http, now, "hours_ahead");
+        int ahead = IntParameter(http.Request.Query, "hours_ahead", 1, 168, 24);
+        var teams = TeamScope.Resolve(http, team);
+        var currentHour = UtcMinute.FromDateTimeOffset(now).Floor(Granularity.Hour);
+        var from = new UtcMinute(currentHour.Value - HistoryDays * 24 * 60L);
+        var hourly = query.Timeseries(teams, filter, from, currentHour, Granularity.Hour).Select(p => (double)p.Totals.Events).ToList();
+        // Leading hours before the team's first traffic are not history: they would read as a season of silence.
+        int first = hourly.FindIndex(v => v > 0);
+        var history = first < 0 ? [] : hourly.GetRange(first, hourly.Count - first);
+
+        int horizon = Math.Max(ahead, 7 * 24);
+        var forecast = SeasonalForecaster.Forecast(history, horizon);
+        var (expected, score, anomaly) = SeasonalForecaster.Anomaly(history);
+        var daily = new double[7];
+        for (int h = 0; h < 7 * 24; h++) daily[h / 24] += forecast.Values[h];
+        var intervals = new List<IntervalPointDto>(24);
+        for (int h = 0; h < Math.Min(ahead, 24); h++)
+            intervals.Add(new IntervalPointDto(currentHour.ToDateTimeOffset().AddHours(h).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                Math.Round(forecast.Values[h], 2), Math.Round(forecast.Lower[h], 2), Math.Round(forecast.Upper[h], 2)));
+
+        int peak = 0;
+        for (int h = 1; h < ahead; h++) if (forecast.Values[h] > forecast.Values[peak]) peak = h;
+        double peakRate = forecast.Values.Length > 0 ? forecast.Upper[peak] / 3600 : 0;
+        double? limit = null;
+        foreach (int t in teams)
+            foreach (var account in directory.ListAccounts(t))
+                if (account.TpsLimit is { } l) limit = (limit ?? 0) + l;
+        double? utilization = limit is > 0 ? Math.Round(peakRate / limit.Value * 100, 2) : null;
+        string advice = utilization switch
+        {
+            null => "no account has a TPS limit; set them (PUT /api/v1/accounts/{name}) to get capacity advice",
+            > 90 => $"the forecast peak (upper bound) needs {utilization:0.#} % of the accounts' TPS limits: raise limits or spread sends",
+            > 70 => $"the forecast peak uses {utilization:0.#} % of the accounts' TPS limits: headroom is getting thin",
+            _ => $"the forecast peak uses {utilization:0.#} % of the accounts' TPS limits: enough headroom",
+        };
+        string model = forecast.SeasonHours switch { 168 => "weekly seasonal", 24 => "daily seasonal", _ => "recent mean" };
+        return ApiResults.Ok(new VolumePredictionDto("message_volume", history.Count > 0 ? history[^1] : 0,
+            Math.Round(forecast.Values[ahead - 1], 2), currentHour.ToDateTimeOffset().AddHours(ahead).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            forecast.ConfidencePercent, forecast.Values.Take(24).Select(v => Math.Round(v, 2)).ToList(), daily.Select(v => Math.Round(v, 2)).ToList(),
+            intervals, new AnomalyDto(anomaly, score, Math.Round(expected, 2), history.Count > 0 ? history[^1] : 0,
+                currentHour.ToDateTimeOffset().AddHours(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+            new CapacityDto(Math.Round(peakRate, 4), currentHour.ToDateTimeOffset().AddHours(peak).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                limit, utilization, advice), model, history.Count, forecast.BacktestWapePercent));
+    }
+
+    /// <summary>The dimension filters and team of the metrics API; a window of its own is not accepted here.</summary>
+    private static (MetricFilter Filter, string? Team) Filters(HttpContext http, DateTimeOffset now, params string[] extra)
+    {
+        foreach (var name in (string[])["from", "to"])
+            if (http.Request.Query.ContainsKey(name)) throw new BadParameterException(name, "this endpoint sets its own window");
+        var r = MetricsRequest.Parse(http.Request.Query, now, [.. extra, "team"]);
+        return (r.Filter, r.Team);
+    }
+
+    private static int IntParameter(IQueryCollection query, string name, int min, int max, int fallback)
+    {
+        if (!query.TryGetValue(name, out var raw)) return fallback;
+        if (raw.Count != 1 || !int.TryParse(raw[0], NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
+            throw new BadParameterException(name, $"must be a whole number from {min} to {max}");
+        return v;
+    }
+}
