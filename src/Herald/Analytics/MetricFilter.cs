@@ -21,6 +21,15 @@ public sealed class MetricFilter
         return this;
     }
 
+    /// <summary>A copy that also restricts <paramref name="d"/> to the one value.</summary>
+    public MetricFilter With(Dimension d, string value)
+    {
+        var copy = new MetricFilter();
+        foreach (var (k, v) in _allowed) copy._allowed[k] = v;
+        copy._allowed[d] = new HashSet<string>([value], StringComparer.Ordinal);
+        return copy;
+    }
+
     public bool Matches(DimensionTuple t)
     {
         foreach (var (d, values) in _allowed)

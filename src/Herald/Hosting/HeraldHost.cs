@@ -58,6 +58,7 @@ public static class HeraldHost
         services.AddSingleton<BatchWriter>();
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<MetricsQuery>();
+        services.AddSingleton<CustomAggregation>();
         services.AddFailureAnalysis();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();
@@ -103,6 +104,7 @@ public static class HeraldHost
         app.MapOtpEndpoints();
         app.MapDeliveryMetricsEndpoints();
         app.MapTrendEndpoints();
+        app.MapAggregationEndpoints();
         app.MapWebhookEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;

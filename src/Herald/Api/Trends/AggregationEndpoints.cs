@@ -1,0 +1,78 @@
+using System.Globalization;
+using Herald.Analytics;
+using Herald.Api.Auth;
+using Herald.Api.Metrics;
+using Herald.Api.Teams;
+using Herald.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Trends;
+
+public sealed record AggregationDto(
+    string Metric, string Aggregation, double? Percentile, IReadOnlyList<string> GroupBy, string From, string To, IReadOnlyList<AggregationRow> Rows);
+
+/// <summary><c>GET /api/v1/analytics/aggregations</c>: seed 004's custom aggregation over the rollups.</summary>
+public static class AggregationEndpoints
+{
+    public static IEndpointRouteBuilder MapAggregationEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/analytics/aggregations", Aggregate).RequireScope(Scopes.MetricsRead).WithTags("Analytics")
+            .WithSummary("A metric aggregated per group of up to two dimensions and/or a time bucket (e.g. p95 delivery_time by route and hour)");
+        return app;
+    }
+
+    private static Ok<SuccessEnvelope<AggregationDto>> Aggregate(HttpContext http, CustomAggregation aggregation, TeamDirectory directory, TimeProvider time)
+    {
+        var query = http.Request.Query;
+        var r = MetricsRequest.Parse(query, time.GetUtcNow(), "team", "metric", "aggregation", "percentile", "group_by");
+        string metric = query["metric"].ToString();
+        if (metric.Length == 0) throw new BadParameterException("metric", "is required: one of " + string.Join(", ", CustomAggregation.Metrics));
+        string agg = query["aggregation"].ToString() is { Length: > 0 } a ? a : "sum";
+        if (CustomAggregation.Check(metric, agg) is { } problem)
+            throw new BadParameterException(Array.IndexOf(CustomAggregation.Metrics, metric) < 0 ? "metric" : "aggregation", problem);
+        double? percentile = null;
+        if (query.TryGetValue("percentile", out var pText))
+        {
+            if (agg != "percentile") throw new BadParameterException("percentile", "only with aggregation=percentile");
+            if (!double.TryParse(pText, NumberStyles.Float, CultureInfo.InvariantCulture, out double p) || p is <= 0 or > 100)
+                throw new BadParameterException("percentile", "must be a number above 0 and at most 100");
+            percentile = p;
+        }
+        else if (agg == "percentile") percentile = 95;
+
+        var dimensions = new List<Dimension>();
+        Granularity? bucket = null;
+        foreach (var part in query["group_by"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Granularities.TryParse(part, out var g))
+            {
+                if (bucket is not null) throw new BadParameterException("group_by", "name at most one time bucket");
+                bucket = g;
+            }
+            else if (Dimensions.TryParse(part, out var d) && d != Dimension.Team)
+            {
+                if (dimensions.Contains(d)) throw new BadParameterException("group_by", $"'{part}' is named twice");
+                dimensions.Add(d);
+            }
+            else throw new BadParameterException("group_by", $"'{part}' is neither a dimension (team excepted) nor minute, hour, day, week or month");
+        }
+        if (dimensions.Count > 2) throw new BadParameterException("group_by", "at most two dimensions (and one time bucket)");
+        if (bucket is { } b && b is not Granularity.Week and not Granularity.Month)
+        {
+            long points = (r.To.Value - r.From.Value) / (b == Granularity.Minute ? 1 : b == Granularity.Hour ? 60 : 1440);
+            if (points > MetricsEndpoints.MaxPoints) throw new BadParameterException("group_by", $"the window holds more than {MetricsEndpoints.MaxPoints} buckets of {Granularities.Name(b)}");
+        }
+
+        IReadOnlyList<AggregationRow> rows;
+        try
+        {
+            rows = aggregation.Run(TeamScope.Resolve(http, r.Team), r.Filter, r.From, r.To, metric, agg, percentile ?? 95, dimensions, bucket, directory.PublicIdOf);
+        }
+        catch (ArgumentException e)
+        {
+            throw new BadParameterException("group_by", e.Message);
+        }
+        var groupBy = dimensions.Select(Dimensions.Name).Concat(bucket is { } bb ? [Granularities.Name(bb)] : []).ToList();
+        return ApiResults.Ok(new AggregationDto(metric, agg, percentile, groupBy, r.From.ToString(), r.To.ToString(), rows));
+    }
+}
