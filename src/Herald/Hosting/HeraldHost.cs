@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Herald.Analytics;
 using Herald.Api;
+using Herald.Api.Accounts;
 using Herald.Api.Auth;
 using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
@@ -105,6 +106,7 @@ public static class HeraldHost
         app.MapDeliveryMetricsEndpoints();
         app.MapTrendEndpoints();
         app.MapAggregationEndpoints();
+        app.MapAccountMetricsEndpoints();
         app.MapWebhookEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;

@@ -2,7 +2,8 @@ namespace Herald.Storage;
 
 public sealed record TeamRecord(int Id, string PublicId, string Name, string WebhookToken, long CreatedAtMs);
 
-public sealed record AccountRecord(int Id, int TeamId, string Name, double? TpsLimit, double? CreditBalance, long CreatedAtMs);
+/// <summary>A sending account. <paramref name="BalanceSetAtMs"/>: when <paramref name="CreditBalance"/> was last stated; spending counts from then.</summary>
+public sealed record AccountRecord(int Id, int TeamId, string Name, double? TpsLimit, double? CreditBalance, long CreatedAtMs, long? BalanceSetAtMs);
 
 /// <summary>A team's secret for one webhook provider (Twilio auth token, Meta app secret, shared HMAC secret) and, for WhatsApp, the verify token.</summary>
 public sealed record WebhookSecretRecord(int TeamId, string Provider, string? Secret, string? VerifyToken, long UpdatedAtMs);

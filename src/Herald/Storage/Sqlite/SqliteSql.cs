@@ -210,6 +210,15 @@ internal static class SqliteSql
             DROP TABLE otps;
             DROP TABLE otp_services;
             """),
+        // Versions 7 and 8 belong to features landing beside this one; keep the array in version order.
+        new(9, "accounts: when the credit balance was last stated",
+            """
+            ALTER TABLE accounts ADD COLUMN balance_set_at INTEGER;
+            UPDATE accounts SET balance_set_at = created_at WHERE credit_balance IS NOT NULL;
+            """,
+            """
+            ALTER TABLE accounts DROP COLUMN balance_set_at;
+            """),
     ];
 
     public const string CreateMigrationsTable =
@@ -322,12 +331,14 @@ internal static class SqliteSql
         INSERT INTO teams (public_id, name, webhook_token, created_at) VALUES ($public_id, $name, $token, $now) RETURNING id
         """;
     public const string SelectAccounts = """
-        SELECT id, team_id, name, tps_limit, credit_balance, created_at FROM accounts WHERE team_id = $team ORDER BY name
+        SELECT id, team_id, name, tps_limit, credit_balance, created_at, balance_set_at FROM accounts WHERE team_id = $team ORDER BY name
         """;
     public const string UpsertAccount = """
-        INSERT INTO accounts (team_id, name, tps_limit, credit_balance, created_at) VALUES ($team, $name, $tps, $credit, $now)
-        ON CONFLICT (team_id, name) DO UPDATE SET tps_limit = excluded.tps_limit, credit_balance = excluded.credit_balance
-        RETURNING id, team_id, name, tps_limit, credit_balance, created_at
+        INSERT INTO accounts (team_id, name, tps_limit, credit_balance, created_at, balance_set_at)
+        VALUES ($team, $name, $tps, $credit, $now, CASE WHEN $credit IS NULL THEN NULL ELSE $now END)
+        ON CONFLICT (team_id, name) DO UPDATE SET tps_limit = excluded.tps_limit, credit_balance = excluded.credit_balance,
+            balance_set_at = excluded.balance_set_at
+        RETURNING id, team_id, name, tps_limit, credit_balance, created_at, balance_set_at
         """;
     public const string KeyColumns = """
         id, public_id, team_id, name, prefix, scopes, rate_limit_requests, rate_limit_period_ms, expires_at, revoked_at,

@@ -63,7 +63,7 @@ public sealed partial class SqliteStore
     }
 
     private static AccountRecord ReadAccount(SqliteDataReader r) =>
-        new(r.GetInt32(0), r.GetInt32(1), r.GetString(2), Double(r, 3), Double(r, 4), r.GetInt64(5));
+        new(r.GetInt32(0), r.GetInt32(1), r.GetString(2), Double(r, 3), Double(r, 4), r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt64(6));
 
     public ApiKeyRecord CreateKey(ApiKeyRecord key, byte[] keyHash)
     {
