@@ -3,6 +3,7 @@ using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Accounts;
 using Herald.Api.Auth;
+using Herald.Api.Campaigns;
 using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
 using Herald.Api.Failures;
@@ -60,6 +61,8 @@ public static class HeraldHost
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<CustomAggregation>();
+        services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Herald.Analytics.Campaigns.CampaignAnalytics>();
         services.AddFailureAnalysis();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();
@@ -107,6 +110,7 @@ public static class HeraldHost
         app.MapTrendEndpoints();
         app.MapAggregationEndpoints();
         app.MapAccountMetricsEndpoints();
+        app.MapCampaignsEndpoints();
         app.MapWebhookEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;

@@ -219,6 +219,22 @@ internal static class SqliteSql
             """
             ALTER TABLE accounts DROP COLUMN balance_set_at;
             """),
+        new(10, "campaigns declared with their recipients",
+            """
+            CREATE TABLE campaigns (
+                id INTEGER PRIMARY KEY,
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                campaign_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                total_recipients INTEGER NOT NULL,
+                account TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (team_id, campaign_id));
+            """,
+            """
+            DROP TABLE campaigns;
+            """),
     ];
 
     public const string CreateMigrationsTable =
@@ -464,6 +480,18 @@ internal static class SqliteSql
         ON CONFLICT (team_id, provider) DO UPDATE SET secret = excluded.secret, verify_token = excluded.verify_token, updated_at = excluded.updated_at
         """;
     public const string DeleteWebhookSecret = "DELETE FROM webhook_secrets WHERE team_id = $team AND provider = $provider";
+
+    // Campaigns.
+    public const string CampaignColumns = "campaign_id, name, total_recipients, account, created_at, updated_at";
+    public const string UpsertCampaign = """
+        INSERT INTO campaigns (team_id, campaign_id, name, total_recipients, account, created_at, updated_at)
+        VALUES ($team, $campaign, $name, $total, $account, $now, $now)
+        ON CONFLICT (team_id, campaign_id) DO UPDATE SET name = excluded.name, total_recipients = excluded.total_recipients,
+            account = excluded.account, updated_at = excluded.updated_at
+        RETURNING
+        """ + " " + CampaignColumns;
+    public const string SelectCampaigns = "SELECT " + CampaignColumns + " FROM campaigns WHERE team_id = $team ORDER BY created_at DESC, campaign_id";
+    public const string SelectCampaign = "SELECT " + CampaignColumns + " FROM campaigns WHERE team_id = $team AND campaign_id = $campaign";
 
     // Operations.
     public const string Ping = "SELECT 1";
