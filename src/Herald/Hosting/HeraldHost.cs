@@ -4,6 +4,7 @@ using Herald.Api;
 using Herald.Api.Accounts;
 using Herald.Api.Auth;
 using Herald.Api.Campaigns;
+using Herald.Api.Consent;
 using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
 using Herald.Api.Failures;
@@ -63,6 +64,8 @@ public static class HeraldHost
         services.AddSingleton<CustomAggregation>();
         services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Herald.Analytics.Campaigns.CampaignAnalytics>();
+        services.AddSingleton<IConsentReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Herald.Analytics.Consent.ConsentAnalysis>();
         services.AddFailureAnalysis();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();
@@ -111,6 +114,7 @@ public static class HeraldHost
         app.MapAggregationEndpoints();
         app.MapAccountMetricsEndpoints();
         app.MapCampaignsEndpoints();
+        app.MapConsentEndpoints();
         app.MapWebhookEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;

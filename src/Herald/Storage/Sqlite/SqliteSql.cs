@@ -235,6 +235,16 @@ internal static class SqliteSql
             """
             DROP TABLE campaigns;
             """),
+        // Only events with a text (inbound messages) enter these; the keyword index only short texts, as keywords are one word.
+        new(11, "consent and inbound: indexes of inbound texts",
+            """
+            CREATE INDEX ix_events_text ON events(team_id, occurred_at, recipient) WHERE text IS NOT NULL;
+            CREATE INDEX ix_events_keywords ON events(team_id, recipient, occurred_at, text) WHERE text IS NOT NULL AND length(text) <= 32;
+            """,
+            """
+            DROP INDEX ix_events_keywords;
+            DROP INDEX ix_events_text;
+            """),
     ];
 
     public const string CreateMigrationsTable =
@@ -492,6 +502,18 @@ internal static class SqliteSql
         """ + " " + CampaignColumns;
     public const string SelectCampaigns = "SELECT " + CampaignColumns + " FROM campaigns WHERE team_id = $team ORDER BY created_at DESC, campaign_id";
     public const string SelectCampaign = "SELECT " + CampaignColumns + " FROM campaigns WHERE team_id = $team AND campaign_id = $campaign";
+
+    // Consent and inbound. The WHERE terms must contain the partial indexes' conditions word for word (migration 11).
+    public const string SelectKeywordEvents = """
+        SELECT recipient, occurred_at, text FROM events INDEXED BY ix_events_keywords
+        WHERE team_id = $team AND text IS NOT NULL AND length(text) <= 32 AND recipient IS NOT NULL AND occurred_at < $until
+          AND ($recipient IS NULL OR recipient = $recipient)
+        ORDER BY occurred_at, id
+        """;
+    public const string SelectInboundTexts = """
+        SELECT recipient, occurred_at, text FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        """;
 
     // Operations.
     public const string Ping = "SELECT 1";

@@ -1,0 +1,58 @@
+using Herald.Analytics.Consent;
+using Herald.Api.Auth;
+using Herald.Api.Metrics;
+using Herald.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Consent;
+
+/// <summary>Consent driven by inbound keywords, inbound analytics, and the consent side of compliance (seed 003).</summary>
+public static class ConsentEndpoints
+{
+    public static IEndpointRouteBuilder MapConsentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/api/v1").RequireScope(Scopes.MetricsRead).WithTags("Consent and inbound");
+        g.MapGet("/contacts/{recipient}/consent", Contact).WithSummary("A contact's consent state and the keywords that set it");
+        g.MapGet("/analytics/consent", Summary).WithSummary("Contacts by consent state at the end of the window, opt-in rate, changes in the window");
+        g.MapGet("/analytics/inbound", Inbound).WithSummary("Inbound messages: volume, unique senders, peak hour, keyword classes");
+        g.MapGet("/analytics/compliance", Compliance).WithSummary("Messages sent to contacts that had stopped or opted out");
+        return app;
+    }
+
+    private static Ok<SuccessEnvelope<ContactConsent>> Contact(string recipient, HttpContext http, ConsentAnalysis consent, TimeProvider time)
+    {
+        foreach (var (name, _) in http.Request.Query)
+            if (name != "team") throw new BadParameterException(name, "unknown parameter; allowed: team");
+        int teamId = TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+        return ApiResults.Ok(consent.Contact(teamId, recipient, time.GetUtcNow().ToUnixTimeMilliseconds()));
+    }
+
+    private static Ok<SuccessEnvelope<ConsentSummary>> Summary(HttpContext http, ConsentAnalysis consent, TimeProvider time)
+    {
+        var (team, from, to) = Window(http, time);
+        return ApiResults.Ok(consent.Summary(team, from, to));
+    }
+
+    private static Ok<SuccessEnvelope<InboundSummary>> Inbound(HttpContext http, ConsentAnalysis consent, TimeProvider time)
+    {
+        var (team, from, to) = Window(http, time);
+        return ApiResults.Ok(consent.Inbound(team, from, to));
+    }
+
+    private static Ok<SuccessEnvelope<ComplianceSummary>> Compliance(HttpContext http, ConsentAnalysis consent, TimeProvider time)
+    {
+        var (team, from, to) = Window(http, time);
+        return ApiResults.Ok(consent.Compliance(team, from, to));
+    }
+
+    /// <summary>The metrics API's window (<c>from</c>/<c>to</c>, default the last 24 hours) for one team; no dimension filters.</summary>
+    private static (int Team, long FromMs, long ToMs) Window(HttpContext http, TimeProvider time)
+    {
+        var r = MetricsRequest.Parse(http.Request.Query, time.GetUtcNow(), "team");
+        if (!r.Filter.IsEmpty)
+            foreach (var d in Dimensions.All)
+                if (d != Dimension.Team && http.Request.Query.ContainsKey(Dimensions.Name(d)))
+                    throw new BadParameterException(Dimensions.Name(d), "this endpoint takes no dimension filters");
+        return (TeamScope.ResolveOne(http, r.Team), r.From.ToUnixMillis(), r.To.ToUnixMillis());
+    }
+}
