@@ -115,6 +115,7 @@ public static class HeraldHost
         app.MapAccountMetricsEndpoints();
         app.MapCampaignsEndpoints();
         app.MapConsentEndpoints();
+        app.MapRouteEndpoints();
         app.MapWebhookEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;

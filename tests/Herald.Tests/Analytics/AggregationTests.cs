@@ -100,4 +100,26 @@ public sealed class AggregationTests(SharedServer shared) : IClassFixture<Shared
         var (_, client) = await shared.NewTeamAsync();
         await Kit.AssertError(await client.GetAsync($"/api/v1/analytics/aggregations?{query}"), HttpStatusCode.BadRequest, field);
     }
+
+    [Fact]
+    public async Task Route_metrics_match_brute_force()
+    {
+        var (_, client) = await shared.NewTeamAsync();
+        var items = await PostAsync(client, 9);
+        var routes = (await Kit.GetData(client, $"/api/v1/analytics/metrics/routes?{Kit.DayWindow}"))["routes"]!.AsArray();
+        Assert.Equal(2, routes.Count);
+        foreach (var row in routes)
+        {
+            string r = row!["route"]!.GetValue<string>();
+            var mine = items.Where(i => i.Route == r).ToList();
+            Assert.Equal(mine.Count, Kit.Long(row, "items"));
+            Assert.Equal(mine.Count(i => i.Failed), Kit.Long(row, "failed"));
+            Assert.Equal(Math.Round(mine.Count * 100.0 / items.Count, 4), row["traffic_share_percent"]!.GetValue<double>(), 4);
+            double p99 = NearestRank(mine.Where(i => !i.Failed).Select(i => i.LatencySeconds), 99);
+            Assert.InRange(row["latency_p99_seconds"]!.GetValue<double>(), p99 * 0.98, p99 * 1.02);
+        }
+        var providers = (await Kit.GetData(client, $"/api/v1/analytics/metrics/routes?{Kit.DayWindow}&by=provider&route=r1"))["routes"]!.AsArray();
+        Assert.Equal(items.Count(i => i.Route == "r1"), providers.Sum(p => Kit.Long(p!, "items")));
+        await Kit.AssertError(await client.GetAsync("/api/v1/analytics/metrics/routes?by=country"), HttpStatusCode.BadRequest, "by");
+    }
 }

@@ -1,0 +1,48 @@
+using Herald.Analytics;
+using Herald.Api.Auth;
+using Herald.Api.Metrics;
+using Herald.Api.Teams;
+using Herald.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Trends;
+
+public sealed record RoutePerformanceDto(
+    string? Route, string? Provider, long Items, long Delivered, long Failed, long Pending, double SuccessRatePercent, double FailureRatePercent,
+    double? LatencyP50Seconds, double? LatencyP95Seconds, double? LatencyP99Seconds, double EventsPerSecond, double TrafficSharePercent);
+
+public sealed record RoutesDto(string From, string To, IReadOnlyList<RoutePerformanceDto> Routes);
+
+/// <summary>
+/// Seed 004's route metrics: per route (or per provider with <c>by=provider</c>) its success rate, latency and
+/// utilization, the latter as its share of the window's items and its average events per second.
+/// </summary>
+public static class RouteEndpoints
+{
+    public static IEndpointRouteBuilder MapRouteEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/analytics/metrics/routes", Get).RequireScope(Scopes.MetricsRead).WithTags("Analytics")
+            .WithSummary("Success rate, latency and utilization per route (or by=provider), with the metrics API's window and filters");
+        return app;
+    }
+
+    private static Ok<SuccessEnvelope<RoutesDto>> Get(HttpContext http, MetricsQuery metrics, TeamDirectory directory, TimeProvider time)
+    {
+        var r = MetricsRequest.Parse(http.Request.Query, time.GetUtcNow(), "team", "by");
+        string by = http.Request.Query["by"].ToString() is { Length: > 0 } b ? b : "route";
+        if (by is not ("route" or "provider")) throw new BadParameterException("by", "must be route or provider");
+        var dimension = by == "route" ? Dimension.Route : Dimension.Provider;
+        var teams = TeamScope.Resolve(http, r.Team);
+        var rows = metrics.Breakdown(teams, r.Filter, dimension, r.From, r.To, directory.PublicIdOf);
+        long all = rows.Sum(x => x.Totals.Total);
+        double seconds = (r.To.Value - r.From.Value) * 60.0;
+        var list = rows.Where(x => x.Totals.Total > 0 || x.Totals.Events > 0).Select(x =>
+        {
+            var t = x.Totals;
+            var l = t.Latency;
+            return new RoutePerformanceDto(by == "route" ? x.Key : null, by == "provider" ? x.Key : null, t.Total, t.Delivered, t.Failed, t.Pending,
+                t.DeliveryRatePercent, t.FailureRatePercent, l?.P50, l?.P95, l?.P99, Math.Round(t.Events / seconds, 4), MetricTotals.Percent(t.Total, all));
+        }).OrderByDescending(x => x.Items).ToList();
+        return ApiResults.Ok(new RoutesDto(r.From.ToString(), r.To.ToString(), list));
+    }
+}
