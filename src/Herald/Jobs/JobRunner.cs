@@ -4,7 +4,7 @@ namespace Herald.Jobs;
 
 /// <summary>What one run of a job did.</summary>
 public sealed record JobRunSummary(
-    string Job, string Trigger, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, double DurationMs, string Status,
+    string Job, string Trigger, string StartedAt, string FinishedAt, double DurationMs, string Status,
     string FirstPeriod, string LastPeriod, int Periods, int TeamsSucceeded, int TeamsFailed, int SnapshotsWritten, string? Error,
     IReadOnlyList<JobTeamFailure> Failures);
 
@@ -75,7 +75,7 @@ public sealed class JobRunner(SnapshotService snapshots, TimeProvider time, ILog
             }
             var finished = time.GetUtcNow();
             string status = error is not null || (failed > 0 && ok == 0) ? "error" : failed > 0 ? "partial" : "success";
-            var summary = new JobRunSummary(job.Name, trigger, started, finished, Math.Round((finished - started).TotalMilliseconds, 1), status,
+            var summary = new JobRunSummary(job.Name, trigger, Format(started), Format(finished), Math.Round((finished - started).TotalMilliseconds, 1), status,
                 periods[0].DateText, periods[^1].DateText, periods.Count, ok, failed, written, error, failures);
             lock (entry)
             {
@@ -99,6 +99,9 @@ public sealed class JobRunner(SnapshotService snapshots, TimeProvider time, ILog
             entry.Gate.Release();
         }
     }
+
+    private static string Format(DateTimeOffset t) =>
+        t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private sealed class Entry(JobDefinition job)
     {

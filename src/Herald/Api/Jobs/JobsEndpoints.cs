@@ -35,7 +35,7 @@ public static class JobsEndpoints
             var j = s.Job;
             list.Add(new JobDto(j.Name, j.Alias, SnapshotTypes.Name(j.Type).ToLowerInvariant(), j.Cron, j.Schedule, j.Description, scheduler.Running,
                 next is { } n ? Format(n) : null, s.Running, s.Runs, s.SucceededRuns, s.FailedRuns, s.TeamSuccesses, s.TeamErrors, s.SnapshotsWritten,
-                s.LastRun is { } r ? Format(r.StartedAt) : null, s.LastRun?.Status, s.LastRun));
+                s.LastRun?.StartedAt, s.LastRun?.Status, s.LastRun));
         }
         return ApiResults.Ok<IReadOnlyList<JobDto>>(list);
     }
