@@ -1,6 +1,6 @@
 namespace Herald.Bench;
 
-public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval)
+public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, int Teams = 1000, int ItemsPerTeam = 100)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -8,6 +8,7 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
         long events = 10_000_000, httpEvents = 1_000_000;
         int batch = 5000;
         var flush = TimeSpan.FromSeconds(1);
+        int teams = 1000, itemsPerTeam = 100;
         string dir = Path.Combine(Path.GetTempPath(), "herald-bench");
         for (int i = 1; i + 1 < args.Length; i += 2)
         {
@@ -18,10 +19,12 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
                 case "--dir": dir = args[i + 1]; break;
                 case "--batch": batch = int.Parse(args[i + 1]); break;
                 case "--flush-ms": flush = TimeSpan.FromMilliseconds(int.Parse(args[i + 1])); break;
+                case "--teams": teams = int.Parse(args[i + 1]); break;
+                case "--items-per-team": itemsPerTeam = int.Parse(args[i + 1]); break;
             }
         }
         Directory.CreateDirectory(dir);
-        return new BenchOptions(command, events, httpEvents, dir, batch, flush);
+        return new BenchOptions(command, events, httpEvents, dir, batch, flush, teams, itemsPerTeam);
     }
 
     public string EngineDb => Path.Combine(Dir, "engine", "herald.db");

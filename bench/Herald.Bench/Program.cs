@@ -1,6 +1,6 @@
 using Herald.Bench;
 
-// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|forecast|all> [--events N] [--dir PATH]
+// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|snapshots|forecast|all> [--events N] [--dir PATH] [--teams N --items-per-team N]
 var options = BenchOptions.Parse(args);
 var report = new Report();
 switch (options.Command)
@@ -10,6 +10,9 @@ switch (options.Command)
         break;
     case "query":
         QueryBench.Run(options, report);
+        break;
+    case "snapshots":
+        SnapshotBench.Run(options, report);
         break;
     case "http":
         await HttpBench.RunAsync(options, report);
@@ -23,7 +26,7 @@ switch (options.Command)
         await HttpBench.RunAsync(options, report);
         break;
     default:
-        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|forecast|all [--events N] [--http-events N] [--dir PATH]");
+        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|snapshots|forecast|all [--events N] [--http-events N] [--dir PATH] [--teams N] [--items-per-team N]");
         return 2;
 }
 report.Print();

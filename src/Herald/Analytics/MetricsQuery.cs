@@ -137,6 +137,29 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         return rows;
     }
 
+    /// <summary>
+    /// One team's cells over [from, to), merged per dimension set (stored cells plus the writer's pending deltas):
+    /// the raw material of questions that split by several dimensions at once (snapshots). Sets without cells are left out.
+    /// </summary>
+    public IReadOnlyList<(DimensionTuple Set, CellStats Cells)> BySet(int team, UtcMinute from, UtcMinute to)
+    {
+        using var readLock = pending.Read();
+        // Under the read lock: every set whose cells are visible (stored or pending) was interned before them.
+        var sets = registry.SetsOf(team);
+        var groups = new int[registry.MaxId + 1];
+        Array.Fill(groups, -1);
+        for (int i = 0; i < sets.Length; i++)
+            if (sets[i] < groups.Length) groups[sets[i]] = i;
+        var cells = new CellStats?[sets.Length];
+        int[] scope = [team];
+        foreach (var range in WindowDecomposer.Decompose(from, to))
+            Read(scope, range, groups, (_, group) => cells[group] ??= new CellStats());
+        var result = new List<(DimensionTuple, CellStats)>();
+        for (int i = 0; i < sets.Length; i++)
+            if (cells[i] is { } c) result.Add((registry.Get(sets[i]), c));
+        return result;
+    }
+
     /// <summary>Where an unsplit question reads: the teams' totals when nothing is filtered, else their dimension sets.</summary>
     private (IReadOnlyList<int> Scopes, int[] Groups) Scopes(IReadOnlyList<int> teams, MetricFilter filter, Granularity g)
     {

@@ -2,10 +2,10 @@ using System.CommandLine;
 
 namespace Herald.Cli;
 
-/// <summary>The <c>herald</c> command line: <c>serve</c> (the default), <c>migrate</c>, <c>teams</c>, <c>keys</c>, <c>simulate</c>.</summary>
+/// <summary>The <c>herald</c> command line: <c>serve</c> (the default), <c>migrate</c>, <c>teams</c>, <c>keys</c>, <c>simulate</c>, <c>jobs</c>.</summary>
 public static class HeraldCli
 {
-    private static readonly string[] Commands = ["serve", "migrate", "teams", "keys", "simulate", "-h", "--help", "-?", "--version"];
+    private static readonly string[] Commands = ["serve", "migrate", "teams", "keys", "simulate", "jobs", "-h", "--help", "-?", "--version"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -18,6 +18,7 @@ public static class HeraldCli
         root.Subcommands.Add(TeamsCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(JobsCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 }

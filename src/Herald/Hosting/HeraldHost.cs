@@ -9,16 +9,21 @@ using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
 using Herald.Api.Failures;
 using Herald.Api.Items;
+using Herald.Api.Jobs;
+using Herald.Api.Snapshots;
 using Herald.Api.Otp;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
 using Herald.Ingestion;
+using Herald.Jobs;
 using Herald.Otp;
 using Herald.Senders;
+using Herald.Snapshots;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Herald.Webhooks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Herald.Hosting;
 
@@ -72,6 +77,7 @@ public static class HeraldHost
         services.AddSingleton<ItemHistory>();
         AddOtp(services, builder.Configuration, options);
         services.AddHeraldWebhooks();
+        AddSnapshotJobs(services, builder.Configuration);
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo)
@@ -117,6 +123,8 @@ public static class HeraldHost
         app.MapConsentEndpoints();
         app.MapRouteEndpoints();
         app.MapWebhookEndpoints();
+        app.MapSnapshotsEndpoints();
+        app.MapJobsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
@@ -139,6 +147,23 @@ public static class HeraldHost
         services.AddSingleton<OtpManager>();
         services.AddSingleton<DeliveryMetricsService>();
         services.AddHostedService<OtpMaintenance>();
+    }
+
+    /// <summary>
+    /// Seed 002's snapshots and their jobs. The snapshot store is added only when none is registered yet, so a host
+    /// (a test) may put its own in front of the SQLite one. The scheduler runs as a hosted service unless
+    /// <c>Herald:Jobs:Enabled</c> is false; manual triggers work either way.
+    /// </summary>
+    private static void AddSnapshotJobs(IServiceCollection services, IConfiguration configuration)
+    {
+        var jobs = configuration.GetSection("Herald:Jobs").Get<JobsOptions>() ?? new JobsOptions();
+        services.AddSingleton(jobs);
+        services.TryAddSingleton<ISnapshotStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<SnapshotBuilder>();
+        services.AddSingleton<SnapshotService>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<JobScheduler>();
+        if (jobs.Enabled) services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
     }
 
     /// <summary>Migrates the store, loads the engine's state, and makes the bootstrap admin key.</summary>

@@ -235,7 +235,7 @@ public sealed class OracleTests
 
     private static string Ts(long ms) => Uri.EscapeDataString(DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
 
-    private static List<Dictionary<string, object>> ToJson(List<TestEvent> events) => events.Select(e =>
+    internal static List<Dictionary<string, object>> ToJson(List<TestEvent> events) => events.Select(e =>
     {
         var d = new Dictionary<string, object> { ["item_id"] = e.ItemId, ["status"] = e.Status, ["occurred_at"] = DateTimeOffset.FromUnixTimeMilliseconds(e.OccurredMs).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture) };
         void Put(string k, object? v)

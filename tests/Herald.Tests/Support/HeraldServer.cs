@@ -20,11 +20,13 @@ public sealed class HeraldServer : IAsyncDisposable
     public const string AdminKey = "hk_test_admin_key";
     private WebApplication? _app;
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<WebApplicationBuilder>? _configure;
 
-    private HeraldServer(string dataDir, Dictionary<string, string?> settings)
+    private HeraldServer(string dataDir, Dictionary<string, string?> settings, Action<WebApplicationBuilder>? configure)
     {
         DataDir = dataDir;
         _settings = settings;
+        _configure = configure;
     }
 
     public string DataDir { get; }
@@ -32,10 +34,12 @@ public sealed class HeraldServer : IAsyncDisposable
     public HttpClient Admin { get; private set; } = null!;
     public IServiceProvider Services => _app!.Services;
 
-    public static async Task<HeraldServer> StartAsync(Dictionary<string, string?>? settings = null, string? dataDir = null)
+    /// <param name="configure">Runs on the builder before Herald registers its services (a test may put its own in front).</param>
+    public static async Task<HeraldServer> StartAsync(
+        Dictionary<string, string?>? settings = null, string? dataDir = null, Action<WebApplicationBuilder>? configure = null)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "herald-tests", Guid.NewGuid().ToString("n"));
-        var server = new HeraldServer(dataDir, settings ?? new());
+        var server = new HeraldServer(dataDir, settings ?? new(), configure);
         await server.StartAppAsync();
         return server;
     }
@@ -48,7 +52,11 @@ public sealed class HeraldServer : IAsyncDisposable
             ["Herald:AdminKey"] = AdminKey,
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        _app = HeraldHost.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(settings));
+        _app = HeraldHost.Build(["--urls", "http://127.0.0.1:0"], b =>
+        {
+            b.Configuration.AddInMemoryCollection(settings);
+            _configure?.Invoke(b);
+        });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);

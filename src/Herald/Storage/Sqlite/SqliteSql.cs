@@ -210,7 +210,27 @@ internal static class SqliteSql
             DROP TABLE otps;
             DROP TABLE otp_services;
             """),
-        // Versions 7 and 8 belong to features landing beside this one; keep the array in version order.
+        // Version 7: seed 002's analytics snapshots. One row per team, account (NULL = the whole team), period start date
+        // and type; the unique index on IFNULL(account, '') makes a NULL account collide with itself, so upserts never duplicate.
+        new(7, "analytics snapshots: daily, weekly and monthly metrics per team and account",
+            """
+            CREATE TABLE analytics_snapshots (
+                id INTEGER PRIMARY KEY,
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                account TEXT,
+                date TEXT NOT NULL,
+                snapshot_type TEXT NOT NULL CHECK (snapshot_type IN ('Daily', 'Weekly', 'Monthly')),
+                period_start INTEGER NOT NULL,
+                period_end INTEGER NOT NULL,
+                metrics TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL);
+            CREATE UNIQUE INDEX ux_analytics_snapshots ON analytics_snapshots(team_id, snapshot_type, date, IFNULL(account, ''));
+            """,
+            """
+            DROP TABLE analytics_snapshots;
+            """),
+        // Version 8 belongs to a feature landing beside this one; keep the array in version order.
         new(9, "accounts: when the credit balance was last stated",
             """
             ALTER TABLE accounts ADD COLUMN balance_set_at INTEGER;
@@ -513,6 +533,32 @@ internal static class SqliteSql
     public const string SelectInboundTexts = """
         SELECT recipient, occurred_at, text FROM events INDEXED BY ix_events_text
         WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        """;
+
+    // Analytics snapshots (migration 7). The conflict target is the unique index's own expression list.
+    public const string UpsertSnapshot = """
+        INSERT INTO analytics_snapshots (team_id, account, date, snapshot_type, period_start, period_end, metrics, created_at, updated_at)
+        VALUES ($team, $account, $date, $type, $start, $end, $metrics, $now, $now)
+        ON CONFLICT (team_id, snapshot_type, date, IFNULL(account, '')) DO UPDATE SET
+            period_start = excluded.period_start, period_end = excluded.period_end, metrics = excluded.metrics, updated_at = excluded.updated_at
+        """;
+    /// <summary>$account_mode: 0 = team-wide rows only, 1 = the account $account only, 2 = every row.</summary>
+    public const string SelectSnapshots = """
+        SELECT team_id, account, date, snapshot_type, period_start, period_end, metrics, created_at, updated_at
+        FROM analytics_snapshots
+        WHERE team_id = $team AND snapshot_type = $type AND date >= $from AND date <= $to
+          AND (($account_mode = 0 AND account IS NULL) OR ($account_mode = 1 AND account = $account) OR $account_mode = 2)
+        ORDER BY date, IFNULL(account, '')
+        LIMIT $limit
+        """;
+    /// <summary>
+    /// A team's message items (kind 1) whose earliest event falls in [$from, $to) and that name a recipient: what the
+    /// contact and conversation figures of a snapshot need beyond the rollups. Reads the partial recipient index.
+    /// </summary>
+    public const string SelectRecipientItems = """
+        SELECT item_id, recipient, earliest_at, status, dimension_set_id
+        FROM items
+        WHERE team_id = $team AND recipient IS NOT NULL AND kind = 1 AND earliest_at >= $from AND earliest_at < $to
         """;
 
     // Operations.

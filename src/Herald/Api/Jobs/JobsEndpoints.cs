@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using Herald.Api.Auth;
+using Herald.Jobs;
+using Herald.Snapshots;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Jobs;
+
+public sealed record JobDto(
+    string Name, string Alias, string Type, string Cron, string Schedule, string Description, bool Scheduled, string? NextFireTime,
+    bool Running, long Runs, long SucceededRuns, long FailedRuns, long TeamSuccesses, long TeamErrors, long SnapshotsWritten,
+    string? LastRunAt, string? LastStatus, JobRunSummary? LastRun);
+
+public sealed record TriggerRequest(string? Date, string? From, string? To);
+
+/// <summary><c>/api/v1/jobs</c> (admin): the scheduled jobs' state and counters, and manual triggers with an optional date or range.</summary>
+public static class JobsEndpoints
+{
+    public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/jobs").RequireScope(Scopes.Admin).WithTags("Jobs");
+        group.MapGet("", List).WithSummary("The snapshot jobs: schedule, next fire time, last run and success/error counters");
+        group.MapPost("/{name}/trigger", Trigger)
+            .WithSummary("Run a job now: its last complete period, the period holding ?date=, or every period of ?from=..&to= (a backfill)");
+        return app;
+    }
+
+    private static async Task<Ok<SuccessEnvelope<IReadOnlyList<JobDto>>>> List(JobRunner runner, JobScheduler scheduler, CancellationToken ct)
+    {
+        var list = new List<JobDto>();
+        foreach (var s in runner.States())
+        {
+            var next = await scheduler.NextFireTimeAsync(s.Job, ct);
+            var j = s.Job;
+            list.Add(new JobDto(j.Name, j.Alias, SnapshotTypes.Name(j.Type).ToLowerInvariant(), j.Cron, j.Schedule, j.Description, scheduler.Running,
+                next is { } n ? Format(n) : null, s.Running, s.Runs, s.SucceededRuns, s.FailedRuns, s.TeamSuccesses, s.TeamErrors, s.SnapshotsWritten,
+                s.LastRun?.StartedAt, s.LastRun?.Status, s.LastRun));
+        }
+        return ApiResults.Ok<IReadOnlyList<JobDto>>(list);
+    }
+
+    private static async Task<Results<Ok<SuccessEnvelope<JobRunSummary>>, JsonHttpResult<ErrorEnvelope>>> Trigger(
+        string name, HttpContext http, JobRunner runner, JobsOptions options, TimeProvider time, CancellationToken ct)
+    {
+        var job = JobCatalog.Find(name);
+        if (job is null) return ApiResults.NotFound($"no job '{name}'; the jobs are {JobCatalog.Names}");
+        var request = await ReadRequest(http, ct);
+        var periods = ResolvePeriods(job, request.Date, request.From, request.To, time.GetUtcNow(), options.MaxPeriodsPerRun);
+        return ApiResults.Ok(await runner.RunAsync(job, periods, "manual", ct: ct));
+    }
+
+    /// <summary>Query parameters, else a JSON body: <c>{"date": "2026-11-21"}</c> or <c>{"from": "...", "to": "..."}</c>.</summary>
+    private static async Task<TriggerRequest> ReadRequest(HttpContext http, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        foreach (var (key, _) in query)
+            if (key is not ("date" or "from" or "to")) throw new BadParameterException(key, "unknown parameter; allowed: date, from, to");
+        string? Q(string key) => query.TryGetValue(key, out var v) ? v.ToString() : null;
+        if (query.Count > 0) return new TriggerRequest(Q("date"), Q("from"), Q("to"));
+        if (http.Request.ContentLength is null or 0 && !http.Request.Headers.TransferEncoding.Any()) return new TriggerRequest(null, null, null);
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync<TriggerRequest>(http.Request.Body,
+                new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }, ct);
+            return body ?? new TriggerRequest(null, null, null);
+        }
+        catch (JsonException)
+        {
+            throw new BadParameterException("body", "must be a JSON object with date, or from and to (yyyy-MM-dd)");
+        }
+    }
+
+    /// <summary>The periods a manual run or <c>herald jobs run</c> covers; throws <see cref="BadParameterException"/> naming the bad input.</summary>
+    public static IReadOnlyList<SnapshotPeriod> ResolvePeriods(JobDefinition job, string? date, string? from, string? to, DateTimeOffset now, int maxPeriods)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        if (date is not null)
+        {
+            if (from is not null || to is not null) throw new BadParameterException("date", "give either date, or from and to, not both");
+            return [SnapshotPeriod.Containing(job.Type, ParseDate("date", date, today))];
+        }
+        if (from is null && to is null) return [SnapshotPeriod.LastComplete(job.Type, now)];
+        if (from is null || to is null) throw new BadParameterException(from is null ? "from" : "to", "a range needs both from and to");
+        var f = ParseDate("from", from, today);
+        var t = ParseDate("to", to, today);
+        if (f > t) throw new BadParameterException("from", "must not be after to");
+        var periods = SnapshotPeriod.Covering(job.Type, f, t);
+        if (periods.Count > maxPeriods) throw new BadParameterException("from", $"the range covers {periods.Count} periods; at most {maxPeriods} per run");
+        return periods;
+    }
+
+    private static DateOnly ParseDate(string field, string value, DateOnly today)
+    {
+        if (!DateOnly.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+            throw new BadParameterException(field, "must be a date like 2026-11-21 (yyyy-MM-dd, UTC)");
+        if (d > today) throw new BadParameterException(field, "must not be in the future");
+        return d;
+    }
+
+    private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Herald.Storage;
+
+namespace Herald.Snapshots;
+
+/// <summary>What one generation run over every team did for one period.</summary>
+public sealed record SnapshotRunResult(SnapshotPeriod Period, int TeamsSucceeded, int TeamsFailed, int SnapshotsWritten, IReadOnlyList<TeamFailure> Failures);
+
+public sealed record TeamFailure(int TeamId, string TeamName, string Error);
+
+/// <summary>
+/// Generates and stores the snapshots of a period for every team. Each team is built and upserted on its own: one
+/// team's failure is logged and counted, and the others still get their snapshots (seed 002's per-team isolation).
+/// Upserts replace the row of the same team, account, type and date, so a run repeated or a backfill over stored
+/// periods never duplicates.
+/// </summary>
+public sealed class SnapshotService(SnapshotBuilder builder, ISnapshotStore store, IDirectoryStore directory, TimeProvider time, ILogger<SnapshotService> logger)
+{
+    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public SnapshotRunResult Generate(SnapshotPeriod period, CancellationToken ct = default)
+    {
+        int ok = 0, written = 0;
+        var failures = new List<TeamFailure>();
+        foreach (var team in directory.ListTeams())
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                written += GenerateForTeam(team.Id, period);
+                ok++;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add(new TeamFailure(team.Id, team.Name, e.Message));
+                logger.LogError(e, "{Period} snapshot of team {Team} failed; the other teams go on", period, team.Name);
+            }
+        }
+        return new SnapshotRunResult(period, ok, failures.Count, written, failures);
+    }
+
+    /// <summary>Builds and stores one team's snapshots of the period (team-wide and per account); answers how many.</summary>
+    public int GenerateForTeam(int teamId, SnapshotPeriod period)
+    {
+        var built = builder.Build(teamId, period);
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var records = built.Select(b => new SnapshotRecord(b.TeamId, b.Account, period.DateText, SnapshotTypes.Name(period.Type),
+            period.Start.ToUnixMillis(), period.End.ToUnixMillis(), JsonSerializer.Serialize(b.Metrics, Json), now, now)).ToList();
+        store.UpsertSnapshots(records);
+        return records.Count;
+    }
+}
