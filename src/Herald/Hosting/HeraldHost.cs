@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Herald.Alerts;
 using Herald.Analytics;
 using Herald.Api;
+using Herald.Api.Alerts;
 using Herald.Api.Auth;
 using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
@@ -10,6 +12,8 @@ using Herald.Api.Otp;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Ingestion;
+using Herald.Maintenance;
+using Herald.Monitoring;
 using Herald.Otp;
 using Herald.Senders;
 using Herald.Storage;
@@ -56,6 +60,7 @@ public static class HeraldHost
         services.AddSingleton(builder.Configuration.GetSection("Herald:Writer").Get<WriterOptions>() ?? new WriterOptions());
         services.AddSingleton<BatchWriter>();
         services.AddSingleton<IngestQueue>();
+        services.AddSingleton<RetentionHorizons>();
         services.AddSingleton<MetricsQuery>();
         services.AddFailureAnalysis();
         services.AddSingleton<ApiKeyService>();
@@ -63,6 +68,7 @@ public static class HeraldHost
         services.AddSingleton<ItemHistory>();
         AddOtp(services, builder.Configuration, options);
         services.AddHeraldWebhooks();
+        AddAlertsAndMonitoring(services, builder.Configuration);
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo)
@@ -85,6 +91,7 @@ public static class HeraldHost
         var app = builder.Build();
         Initialize(app, options);
 
+        app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
@@ -102,8 +109,28 @@ public static class HeraldHost
         app.MapOtpEndpoints();
         app.MapDeliveryMetricsEndpoints();
         app.MapWebhookEndpoints();
+        app.MapAlertsEndpoints();
+        app.MapMonitoringEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
+    }
+
+    private static void AddAlertsAndMonitoring(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(configuration.GetSection("Herald:Alerts").Get<AlertOptions>() ?? new AlertOptions());
+        services.AddSingleton(configuration.GetSection("Herald:Metrics").Get<MetricsOptions>() ?? new MetricsOptions());
+        services.AddSingleton(configuration.GetSection("Herald:Retention").Get<RetentionOptions>() ?? new RetentionOptions());
+        services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IMaintenanceStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<RequestMetrics>();
+        services.AddSingleton<SystemMetrics>();
+        services.AddSingleton<AlertRules>();
+        services.AddSingleton<AlertMetricReader>();
+        services.AddSingleton<AlertNotifier>();
+        services.AddSingleton<AlertEngine>();
+        services.AddSingleton<DatabaseMaintenance>();
+        services.AddHostedService<AlertEvaluationService>();
+        services.AddHostedService<MaintenanceService>();
     }
 
     private static void AddOtp(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
@@ -133,6 +160,7 @@ public static class HeraldHost
         var store = app.Services.GetRequiredService<SqliteStore>();
         foreach (var m in store.MigrateUp()) logger.LogInformation("applied migration {Version}: {Name}", m.Version, m.Name);
         _ = app.Services.GetRequiredService<DimensionRegistry>();
+        app.Services.GetRequiredService<DatabaseMaintenance>().LoadHorizons();
         var writer = app.Services.GetRequiredService<BatchWriter>();
         writer.Recover();
         if (writer.EventsReplayed > 0) logger.LogWarning("recovered {Events} events accepted but not yet folded into rollups at the last stop", writer.EventsReplayed);
