@@ -1,6 +1,5 @@
 using System.Globalization;
 using Herald.Api.Teams;
-using Herald.Monitoring;
 using Herald.Storage;
 
 namespace Herald.Alerts;
@@ -15,7 +14,7 @@ namespace Herald.Alerts;
 /// Rule changes, acknowledgements and manual resolves go through the same lock as evaluation.
 /// </summary>
 public sealed class AlertEngine(
-    IAlertStore store, AlertRules rules, AlertMetricReader reader, AlertNotifier notifier, SystemMetrics system, TeamDirectory teams,
+    IAlertStore store, AlertRules rules, AlertMetricReader reader, AlertNotifier notifier, TeamDirectory teams,
     AlertOptions options, TimeProvider time, ILogger<AlertEngine> logger)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -30,13 +29,12 @@ public sealed class AlertEngine(
         try
         {
             var now = time.GetUtcNow();
-            SystemSnapshot? snapshot = null;
-            SystemSnapshot Snapshot() => snapshot ??= system.Sample();
+            var cycle = reader.NewCycle();
             foreach (var team in teams.All)
             {
                 try
                 {
-                    EvaluateTeam(team.Id, team.Name, now, Snapshot, ct);
+                    EvaluateTeam(team.Id, team.Name, now, cycle, ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -51,7 +49,7 @@ public sealed class AlertEngine(
         }
     }
 
-    private void EvaluateTeam(int teamId, string teamName, DateTimeOffset now, Func<SystemSnapshot> snapshot, CancellationToken ct)
+    private void EvaluateTeam(int teamId, string teamName, DateTimeOffset now, EvaluationCycle cycle, CancellationToken ct)
     {
         long nowMs = now.ToUnixTimeMilliseconds();
         var open = store.ListOpenAlerts(teamId).ToDictionary(a => a.RuleId, StringComparer.Ordinal);
@@ -63,7 +61,7 @@ public sealed class AlertEngine(
                 if (alert is not null) Close(alert, teamName, nowMs, "rule_disabled", rule.NotificationChannels, ct);
                 continue;
             }
-            var reading = reader.Read(teamId, rule, now, snapshot);
+            var reading = reader.Read(teamId, rule, now, cycle);
             bool holds = AlertMetricReader.Holds(rule, reading);
             string message = Describe(rule, reading);
             if (!holds)

@@ -15,6 +15,22 @@ public sealed record MetricReading(double? Value, long? Sample, double? Bound, i
     public static MetricReading None(int window) => new(null, 0, null, window);
 }
 
+/// <summary>What one evaluation reads once for every team: the system sample and the request windows.</summary>
+public sealed class EvaluationCycle(SystemMetrics system, RequestMetrics requests)
+{
+    private SystemSnapshot? _snapshot;
+    private readonly Dictionary<(bool, int), RequestWindow> _windows = new();
+
+    public SystemSnapshot Snapshot => _snapshot ??= system.Sample();
+
+    public RequestWindow Requests(bool webhooks, int minutes)
+    {
+        if (!_windows.TryGetValue((webhooks, minutes), out var w))
+            _windows[(webhooks, minutes)] = w = webhooks ? requests.Webhooks(minutes) : requests.Api(minutes);
+        return w;
+    }
+}
+
 /// <summary>
 /// Reads what rules watch: delivery metrics from the engine's rollups (<see cref="MetricsQuery.Summary"/>, the same cells
 /// every other figure comes from) over the sliding window of the last max(duration, 5 min) whole minutes, the current
@@ -25,8 +41,9 @@ public sealed class AlertMetricReader(MetricsQuery metrics, SystemMetrics system
     public int WindowMinutes(AlertRuleRecord rule) =>
         (int)Math.Ceiling(Math.Max(rule.DurationSeconds, options.MinimumWindow.TotalSeconds) / 60.0);
 
-    /// <param name="snapshot">The cycle's one system sample (taken lazily).</param>
-    public MetricReading Read(int teamId, AlertRuleRecord rule, DateTimeOffset now, Func<SystemSnapshot> snapshot)
+    public EvaluationCycle NewCycle() => new(system, requests);
+
+    public MetricReading Read(int teamId, AlertRuleRecord rule, DateTimeOffset now, EvaluationCycle cycle)
     {
         int minutes = WindowMinutes(rule);
         switch (rule.MetricName)
@@ -49,18 +66,18 @@ public sealed class AlertMetricReader(MetricsQuery metrics, SystemMetrics system
                 var t = Totals(teamId, rule, now, minutes);
                 return new MetricReading(t.Total, t.Total, null, minutes);
             }
-            case AlertMetrics.QueueDepth: return new MetricReading(snapshot().QueueDepth, null, null, minutes);
-            case AlertMetrics.CpuPercent: return new MetricReading(snapshot().CpuPercent, null, null, minutes);
-            case AlertMetrics.MemoryPercent: return new MetricReading(snapshot().MemoryPercent, null, null, minutes);
-            case AlertMetrics.DiskPercent: return new MetricReading(snapshot().DiskPercent, null, null, minutes);
+            case AlertMetrics.QueueDepth: return new MetricReading(cycle.Snapshot.QueueDepth, null, null, minutes);
+            case AlertMetrics.CpuPercent: return new MetricReading(cycle.Snapshot.CpuPercent, null, null, minutes);
+            case AlertMetrics.MemoryPercent: return new MetricReading(cycle.Snapshot.MemoryPercent, null, null, minutes);
+            case AlertMetrics.DiskPercent: return new MetricReading(cycle.Snapshot.DiskPercent, null, null, minutes);
             case AlertMetrics.ApiResponseMsP95:
             {
-                var w = requests.Api(minutes);
+                var w = cycle.Requests(false, minutes);
                 return w.P95Ms is { } p95 ? new MetricReading(Math.Round(p95, 1), w.Requests, null, minutes) : MetricReading.None(minutes);
             }
             case AlertMetrics.WebhookDelaySeconds:
             {
-                var w = requests.Webhooks(minutes);
+                var w = cycle.Requests(true, minutes);
                 return w.MaxMs is { } max ? new MetricReading(Math.Round(max / 1000.0, 3), w.Requests, null, minutes) : MetricReading.None(minutes);
             }
             default: return MetricReading.None(minutes);

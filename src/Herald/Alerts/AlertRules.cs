@@ -35,7 +35,15 @@ public sealed partial class AlertRules(IAlertStore store, TimeProvider time)
     private static AlertRuleRecord Rule(string id, string name, string metric, string condition, double threshold, int duration, string severity, long minVolume) =>
         new(id, name, metric, condition, threshold, duration, severity, AllChannels, new Dictionary<string, string[]>(), minVolume, true, true, 0, 0);
 
-    public void EnsureDefaults(int teamId) => store.EnsureDefaultAlertRules(teamId, Defaults, time.GetUtcNow().ToUnixTimeMilliseconds());
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _ensured = new();
+
+    /// <summary>Once per team and process: the store's check is a write transaction.</summary>
+    public void EnsureDefaults(int teamId)
+    {
+        if (_ensured.ContainsKey(teamId)) return;
+        store.EnsureDefaultAlertRules(teamId, Defaults, time.GetUtcNow().ToUnixTimeMilliseconds());
+        _ensured[teamId] = true;
+    }
 
     public IReadOnlyList<AlertRuleRecord> List(int teamId)
     {
