@@ -7,15 +7,16 @@ namespace Herald.Analytics;
 /// Answers summary, timeseries and breakdown questions from rollup cells only: the window is decomposed
 /// into the coarsest aligned cells, the filter becomes the set of matching dimension set ids, and the
 /// cells' blobs are merged without materializing them; the writer's pending deltas are added on top,
-/// under the same read lock as the stored cells, so an answer always includes what was accepted.
+/// under the same read lock as the stored cells, so an answer always includes what was accepted. Pieces whose cells the
+/// retention job deleted are read from the enclosing coarser cell (<see cref="WindowDecomposer.Decompose(UtcMinute, UtcMinute, RetentionHorizons?)"/>).
 /// </summary>
-public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registry, PendingRollups pending)
+public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registry, PendingRollups pending, RetentionHorizons? horizons = null)
 {
     public MetricTotals Summary(IReadOnlyList<int> teams, MetricFilter filter, UtcMinute from, UtcMinute to)
     {
         using var readLock = pending.Read();
         var total = new CellStats();
-        foreach (var range in WindowDecomposer.Decompose(from, to))
+        foreach (var range in WindowDecomposer.Decompose(from, to, horizons))
         {
             var (scopes, groups) = Scopes(teams, filter, range.Granularity);
             Read(scopes, range, groups, (_, _) => total);
@@ -39,8 +40,19 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
             int point = points.Count;
             starts.Add(b);
             points.Add(new CellStats());
-            foreach (var r in WindowDecomposer.Decompose(start, end))
-                (pieces.TryGetValue(r.Granularity, out var l) ? l : pieces[r.Granularity] = []).Add((r.Start, r.End, point));
+            foreach (var piece in WindowDecomposer.Decompose(start, end, horizons))
+            {
+                var r = piece;
+                var l = pieces.TryGetValue(r.Granularity, out var found) ? found : pieces[r.Granularity] = [];
+                // A piece widened to a coarser cell (past retention) that an earlier point already reads: the cell's
+                // figures go to the first point it covers, once.
+                if (l.Count > 0 && l[^1].End > r.Start)
+                {
+                    if (r.End <= l[^1].End) continue;
+                    r = r with { Start = l[^1].End };
+                }
+                l.Add((r.Start, r.End, point));
+            }
         }
 
         foreach (var (gran, list) in pieces)
@@ -99,7 +111,7 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
                     if (id < byValue.Length && IsValueTuple(registry.Get(id), by) is { } value) byValue[id] = KeyIndex(value);
             var totals = new CellStats();
             var projected = new List<CellStats>();
-            foreach (var range in WindowDecomposer.Decompose(from, to))
+            foreach (var range in WindowDecomposer.Decompose(from, to, horizons))
             {
                 if (range.Granularity == Granularity.Minute)
                 {
@@ -122,7 +134,7 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         }
         else
         {
-            foreach (var range in WindowDecomposer.Decompose(from, to))
+            foreach (var range in WindowDecomposer.Decompose(from, to, horizons))
                 Read(teams, range, BySet(), (_, group) => CellOf(group));
         }
         while (cells.Count < keys.Count) cells.Add(new CellStats());

@@ -42,4 +42,48 @@ public static class WindowDecomposer
         }
         return ranges;
     }
+
+    /// <summary>
+    /// <see cref="Decompose(UtcMinute, UtcMinute)"/>, then every piece whose cells are gone (its start is before its
+    /// granularity's retention horizon) is replaced by the enclosing cell of the next coarser granularity, again until
+    /// one is kept; overlapping replacements merge. The answer then covers the whole enclosing hour (day, month) of a
+    /// window edge older than the finer cells' retention: exact for aligned windows, widened to whole cells otherwise.
+    /// </summary>
+    public static List<CellRange> Decompose(UtcMinute from, UtcMinute to, RetentionHorizons? horizons)
+    {
+        var ranges = Decompose(from, to);
+        if (horizons is null || !horizons.Any) return ranges;
+        var result = new List<CellRange>(ranges.Count);
+        foreach (var r in ranges) result.Add(Retained(r, horizons));
+        return Union(result);
+    }
+
+    /// <summary>The piece itself when its cells are kept, else its enclosing cell at the finest coarser granularity that is.</summary>
+    public static CellRange Retained(CellRange r, RetentionHorizons horizons)
+    {
+        while (r.Granularity != Granularity.Month && r.Start < horizons.Of(r.Granularity))
+        {
+            var coarser = r.Granularity == Granularity.Day ? Granularity.Month : r.Granularity + 1;
+            var end = r.End.IsAligned(coarser) ? r.End : r.End.Floor(coarser).Next(coarser);
+            r = new CellRange(coarser, r.Start.Floor(coarser), end);
+        }
+        return r;
+    }
+
+    /// <summary>Merges overlapping pieces of the same granularity (the two ends of a window can widen into one cell).</summary>
+    private static List<CellRange> Union(List<CellRange> ranges)
+    {
+        ranges.Sort((a, b) => a.Granularity != b.Granularity ? a.Granularity.CompareTo(b.Granularity) : a.Start.CompareTo(b.Start));
+        var merged = new List<CellRange>(ranges.Count);
+        foreach (var r in ranges)
+        {
+            if (merged.Count > 0 && merged[^1] is var last && last.Granularity == r.Granularity && r.Start < last.End)
+            {
+                if (r.End > last.End) merged[^1] = last with { End = r.End };
+                continue;
+            }
+            merged.Add(r);
+        }
+        return merged;
+    }
 }

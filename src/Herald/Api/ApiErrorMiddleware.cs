@@ -36,7 +36,10 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         }
         catch (BadHttpRequestException e)
         {
-            string field = FieldOf(e.Message);
+            // A JSON body with a value of the wrong type names its property ("$.threshold" → threshold).
+            string field = e.InnerException is JsonException { Path: { Length: > 2 } path } && path.StartsWith("$.", StringComparison.Ordinal)
+                ? path[2..]
+                : FieldOf(e.Message);
             await Write(http, ApiResults.Error(e.StatusCode, e.StatusCode == 415 ? "unsupported_media_type" : "invalid_parameter",
                 e.Message, new ErrorDetail(field, e.InnerException?.Message ?? e.Message)));
         }

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Herald.Alerts;
 using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Accounts;
+using Herald.Api.Alerts;
 using Herald.Api.Auth;
 using Herald.Api.Campaigns;
 using Herald.Api.Consent;
@@ -17,6 +19,8 @@ using Herald.Api.Teams;
 using Herald.Api.Trends;
 using Herald.Ingestion;
 using Herald.Jobs;
+using Herald.Maintenance;
+using Herald.Monitoring;
 using Herald.Otp;
 using Herald.Senders;
 using Herald.Snapshots;
@@ -65,6 +69,7 @@ public static class HeraldHost
         services.AddSingleton(builder.Configuration.GetSection("Herald:Writer").Get<WriterOptions>() ?? new WriterOptions());
         services.AddSingleton<BatchWriter>();
         services.AddSingleton<IngestQueue>();
+        services.AddSingleton<RetentionHorizons>();
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<CustomAggregation>();
         services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
@@ -78,6 +83,7 @@ public static class HeraldHost
         AddOtp(services, builder.Configuration, options);
         services.AddHeraldWebhooks();
         AddSnapshotJobs(services, builder.Configuration);
+        AddAlertsAndMonitoring(services, builder.Configuration);
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo)
@@ -100,6 +106,7 @@ public static class HeraldHost
         var app = builder.Build();
         Initialize(app, options);
 
+        app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
@@ -125,8 +132,28 @@ public static class HeraldHost
         app.MapWebhookEndpoints();
         app.MapSnapshotsEndpoints();
         app.MapJobsEndpoints();
+        app.MapAlertsEndpoints();
+        app.MapMonitoringEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
+    }
+
+    private static void AddAlertsAndMonitoring(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(configuration.GetSection("Herald:Alerts").Get<AlertOptions>() ?? new AlertOptions());
+        services.AddSingleton(configuration.GetSection("Herald:Metrics").Get<MetricsOptions>() ?? new MetricsOptions());
+        services.AddSingleton(configuration.GetSection("Herald:Retention").Get<RetentionOptions>() ?? new RetentionOptions());
+        services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IMaintenanceStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<RequestMetrics>();
+        services.AddSingleton<SystemMetrics>();
+        services.AddSingleton<AlertRules>();
+        services.AddSingleton<AlertMetricReader>();
+        services.AddSingleton<AlertNotifier>();
+        services.AddSingleton<AlertEngine>();
+        services.AddSingleton<DatabaseMaintenance>();
+        services.AddHostedService<AlertEvaluationService>();
+        services.AddHostedService<MaintenanceService>();
     }
 
     private static void AddOtp(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
@@ -173,6 +200,7 @@ public static class HeraldHost
         var store = app.Services.GetRequiredService<SqliteStore>();
         foreach (var m in store.MigrateUp()) logger.LogInformation("applied migration {Version}: {Name}", m.Version, m.Name);
         _ = app.Services.GetRequiredService<DimensionRegistry>();
+        app.Services.GetRequiredService<DatabaseMaintenance>().LoadHorizons();
         var writer = app.Services.GetRequiredService<BatchWriter>();
         writer.Recover();
         if (writer.EventsReplayed > 0) logger.LogWarning("recovered {Events} events accepted but not yet folded into rollups at the last stop", writer.EventsReplayed);

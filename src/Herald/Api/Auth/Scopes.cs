@@ -6,7 +6,8 @@ public static class Scopes
     public const string MetricsRead = "metrics:read";
     public const string ReportsWrite = "reports:write";
     public const string OtpSend = "otp:send";
+    public const string AlertsWrite = "alerts:write";
     public const string Admin = "admin";
 
-    public static readonly string[] All = [EventsWrite, MetricsRead, ReportsWrite, OtpSend, Admin];
+    public static readonly string[] All = [EventsWrite, MetricsRead, ReportsWrite, OtpSend, AlertsWrite, Admin];
 }

@@ -230,7 +230,94 @@ internal static class SqliteSql
             """
             DROP TABLE analytics_snapshots;
             """),
-        // Version 8 belongs to a feature landing beside this one; keep the array in version order.
+        // Version 8. Alert rules per team, alert instances (pending, firing, resolved: the
+        // history), notification channels, a log of notifications; and the retention horizons the maintenance job has
+        // reached, so queries know from which bucket on each granularity's cells are complete.
+        new(8, "alerts and retention: alert rules, alerts, notification channels, retention horizons, maintenance runs",
+            """
+            CREATE TABLE alert_rules (
+                id INTEGER PRIMARY KEY,
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                rule_id TEXT NOT NULL,
+                rule_name TEXT NOT NULL,
+                metric_name TEXT NOT NULL,
+                condition TEXT NOT NULL,
+                threshold REAL NOT NULL,
+                duration_seconds INTEGER NOT NULL,
+                severity TEXT NOT NULL,
+                notification_channels TEXT NOT NULL,
+                filters TEXT NOT NULL,
+                min_volume INTEGER NOT NULL,
+                enabled INTEGER NOT NULL,
+                is_default INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (team_id, rule_id));
+            CREATE TABLE alert_rule_defaults (
+                team_id INTEGER PRIMARY KEY REFERENCES teams(id),
+                created_at INTEGER NOT NULL);
+            CREATE TABLE alerts (
+                id INTEGER PRIMARY KEY,
+                public_id TEXT NOT NULL UNIQUE,
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                rule_id TEXT NOT NULL,
+                rule_name TEXT NOT NULL,
+                metric_name TEXT NOT NULL,
+                condition TEXT NOT NULL,
+                threshold REAL NOT NULL,
+                severity TEXT NOT NULL,
+                state TEXT NOT NULL,
+                current_value REAL,
+                sample_size INTEGER,
+                message TEXT NOT NULL,
+                pending_since INTEGER NOT NULL,
+                fired_at INTEGER,
+                resolved_at INTEGER,
+                resolution TEXT,
+                acknowledged_at INTEGER,
+                acknowledged_by TEXT,
+                last_notified_at INTEGER,
+                notifications_sent INTEGER NOT NULL DEFAULT 0,
+                last_evaluated_at INTEGER NOT NULL);
+            CREATE UNIQUE INDEX ux_alerts_open ON alerts(team_id, rule_id) WHERE state <> 'resolved';
+            CREATE INDEX ix_alerts_history ON alerts(team_id, fired_at) WHERE fired_at IS NOT NULL;
+            CREATE TABLE alert_channels (
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                channel TEXT NOT NULL,
+                config TEXT NOT NULL,
+                enabled INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (team_id, channel)) WITHOUT ROWID;
+            CREATE TABLE alert_notifications (
+                id INTEGER PRIMARY KEY,
+                alert_id INTEGER NOT NULL,
+                channel TEXT NOT NULL,
+                event TEXT NOT NULL,
+                sent_at INTEGER NOT NULL,
+                ok INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                error TEXT);
+            CREATE INDEX ix_alert_notifications_alert ON alert_notifications(alert_id);
+            CREATE TABLE retention_horizons (
+                granularity INTEGER PRIMARY KEY,
+                horizon INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL);
+            CREATE TABLE maintenance_runs (
+                id INTEGER PRIMARY KEY,
+                started_at INTEGER NOT NULL,
+                finished_at INTEGER NOT NULL,
+                deleted TEXT NOT NULL,
+                error TEXT);
+            """,
+            """
+            DROP TABLE maintenance_runs;
+            DROP TABLE retention_horizons;
+            DROP TABLE alert_notifications;
+            DROP TABLE alert_channels;
+            DROP TABLE alerts;
+            DROP TABLE alert_rule_defaults;
+            DROP TABLE alert_rules;
+            """),
         new(9, "accounts: when the credit balance was last stated",
             """
             ALTER TABLE accounts ADD COLUMN balance_set_at INTEGER;
@@ -560,6 +647,104 @@ internal static class SqliteSql
         FROM items
         WHERE team_id = $team AND recipient IS NOT NULL AND kind = 1 AND earliest_at >= $from AND earliest_at < $to
         """;
+    // Alerts: rules, instances (pending, firing, resolved), channels, the notification log.
+    public const string AlertRuleColumns = """
+        rule_id, rule_name, metric_name, condition, threshold, duration_seconds, severity, notification_channels, filters,
+        min_volume, enabled, is_default, created_at, updated_at
+        """;
+    public const string SelectAlertRules = "SELECT " + AlertRuleColumns + " FROM alert_rules WHERE team_id = $team ORDER BY id";
+    public const string SelectAlertRule = "SELECT " + AlertRuleColumns + " FROM alert_rules WHERE team_id = $team AND rule_id = $rule";
+    public const string AlertRuleDefaultsDone = "SELECT EXISTS (SELECT 1 FROM alert_rule_defaults WHERE team_id = $team)";
+    public const string MarkAlertRuleDefaultsDone = "INSERT INTO alert_rule_defaults (team_id, created_at) VALUES ($team, $now)";
+    public const string InsertAlertRule = """
+        INSERT INTO alert_rules (team_id, rule_id, rule_name, metric_name, condition, threshold, duration_seconds, severity,
+                                 notification_channels, filters, min_volume, enabled, is_default, created_at, updated_at)
+        VALUES ($team, $rule, $name, $metric, $condition, $threshold, $duration, $severity, $channels, $filters, $min_volume,
+                $enabled, $is_default, $now, $now)
+        ON CONFLICT (team_id, rule_id) DO NOTHING
+        """;
+    public const string UpdateAlertRule = """
+        UPDATE alert_rules SET rule_name = $name, metric_name = $metric, condition = $condition, threshold = $threshold,
+            duration_seconds = $duration, severity = $severity, notification_channels = $channels, filters = $filters,
+            min_volume = $min_volume, enabled = $enabled, updated_at = $now
+        WHERE team_id = $team AND rule_id = $rule
+        """;
+    public const string DeleteAlertRule = "DELETE FROM alert_rules WHERE team_id = $team AND rule_id = $rule";
+    public const string AlertColumns = """
+        id, public_id, team_id, rule_id, rule_name, metric_name, condition, threshold, severity, state, current_value, sample_size,
+        message, pending_since, fired_at, resolved_at, resolution, acknowledged_at, acknowledged_by, last_notified_at,
+        notifications_sent, last_evaluated_at
+        """;
+    public const string SelectOpenAlerts = "SELECT " + AlertColumns + " FROM alerts WHERE team_id = $team AND state <> 'resolved' ORDER BY id";
+    public const string SelectAlert = "SELECT " + AlertColumns + " FROM alerts WHERE team_id = $team AND public_id = $id";
+    /// <summary>Alerts that fired (firing or resolved), newest first; <c>$before</c> pages by fired_at.</summary>
+    public const string SelectAlertHistory = "SELECT " + AlertColumns + """
+         FROM alerts WHERE team_id = $team AND fired_at IS NOT NULL AND fired_at < $before AND fired_at >= $since
+         ORDER BY fired_at DESC, id DESC LIMIT $limit
+        """;
+    public const string InsertAlert = """
+        INSERT INTO alerts (public_id, team_id, rule_id, rule_name, metric_name, condition, threshold, severity, state,
+                            current_value, sample_size, message, pending_since, fired_at, resolved_at, resolution,
+                            acknowledged_at, acknowledged_by, last_notified_at, notifications_sent, last_evaluated_at)
+        VALUES ($public_id, $team, $rule, $name, $metric, $condition, $threshold, $severity, $state, $value, $sample, $message,
+                $pending_since, $fired_at, $resolved_at, $resolution, $ack_at, $ack_by, $notified_at, $notifications, $evaluated_at)
+        RETURNING id
+        """;
+    public const string UpdateAlert = """
+        UPDATE alerts SET state = $state, current_value = $value, sample_size = $sample, message = $message, severity = $severity,
+            threshold = $threshold, fired_at = $fired_at, resolved_at = $resolved_at, resolution = $resolution,
+            acknowledged_at = $ack_at, acknowledged_by = $ack_by, last_notified_at = $notified_at,
+            notifications_sent = $notifications, last_evaluated_at = $evaluated_at
+        WHERE id = $id
+        """;
+    public const string DeleteAlert = "DELETE FROM alerts WHERE id = $id";
+    public const string CountFiringAlerts = """
+        SELECT team_id, severity, COUNT(*) FROM alerts WHERE state = 'firing' GROUP BY team_id, severity
+        """;
+    public const string SelectAlertChannels = "SELECT team_id, channel, config, enabled, updated_at FROM alert_channels WHERE team_id = $team ORDER BY channel";
+    public const string UpsertAlertChannel = """
+        INSERT INTO alert_channels (team_id, channel, config, enabled, updated_at) VALUES ($team, $channel, $config, $enabled, $now)
+        ON CONFLICT (team_id, channel) DO UPDATE SET config = excluded.config, enabled = excluded.enabled, updated_at = excluded.updated_at
+        """;
+    public const string DeleteAlertChannel = "DELETE FROM alert_channels WHERE team_id = $team AND channel = $channel";
+    public const string InsertAlertNotification = """
+        INSERT INTO alert_notifications (alert_id, channel, event, sent_at, ok, attempts, error)
+        VALUES ($alert, $channel, $event, $at, $ok, $attempts, $error)
+        """;
+    public const string SelectAlertNotifications = """
+        SELECT channel, event, sent_at, ok, attempts, error FROM alert_notifications WHERE alert_id = $alert ORDER BY id
+        """;
+
+    // Retention. Rollups are WITHOUT ROWID: a batch is a range of the primary key of one scope and granularity.
+    public const string SelectRetentionHorizons = "SELECT granularity, horizon FROM retention_horizons";
+    public const string UpsertRetentionHorizon = """
+        INSERT INTO retention_horizons (granularity, horizon, updated_at) VALUES ($g, $horizon, $now)
+        ON CONFLICT (granularity) DO UPDATE SET horizon = MAX(retention_horizons.horizon, excluded.horizon), updated_at = excluded.updated_at
+        """;
+    /// <summary>The next rollup scope (team, team totals or projection) after <c>$after</c>, one primary-key seek.</summary>
+    public const string NextRollupScope = "SELECT team_id FROM rollups WHERE team_id > $after ORDER BY team_id LIMIT 1";
+    public const string DeleteRollupBatch = """
+        DELETE FROM rollups WHERE (team_id, granularity, bucket, dimension_set_id) IN (
+            SELECT team_id, granularity, bucket, dimension_set_id FROM rollups
+            WHERE team_id = $team AND granularity = $g AND bucket < $before LIMIT $limit)
+        """;
+    /// <summary>Raw events past retention, only at or below the engine checkpoint: events not yet folded stay for recovery.</summary>
+    public const string DeleteEventBatch = """
+        DELETE FROM events WHERE id IN (
+            SELECT id FROM events WHERE id <= $checkpoint AND occurred_at < $before ORDER BY id LIMIT $limit)
+        """;
+    public const string InsertMaintenanceRun = """
+        INSERT INTO maintenance_runs (started_at, finished_at, deleted, error) VALUES ($started, $finished, $deleted, $error)
+        """;
+    public const string SelectLastMaintenanceRun = """
+        SELECT started_at, finished_at, deleted, error FROM maintenance_runs ORDER BY id DESC LIMIT 1
+        """;
+    public const string DeleteOldMaintenanceRuns = "DELETE FROM maintenance_runs WHERE id <= (SELECT MAX(id) FROM maintenance_runs) - 1000";
+    /// <summary>Tables of the store (not SQLite's own), for the admin statistics.</summary>
+    public const string SelectTableNames = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+    /// <summary>Row count of one table; the name comes from <see cref="SelectTableNames"/>, never from a request.</summary>
+    public const string CountRowsOf = "SELECT COUNT(*) FROM \"{0}\"";
+    public const string PageStats = "SELECT (SELECT page_size FROM pragma_page_size()), (SELECT page_count FROM pragma_page_count()), (SELECT freelist_count FROM pragma_freelist_count())";
 
     // Operations.
     public const string Ping = "SELECT 1";

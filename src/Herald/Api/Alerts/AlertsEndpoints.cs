@@ -1,0 +1,198 @@
+using System.Net.Mail;
+using System.Text.Json;
+using Herald.Alerts;
+using Herald.Api.Auth;
+using Herald.Api.Teams;
+using Herald.Otp;
+using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Alerts;
+
+public sealed record AlertRuleDto(
+    string RuleId, string RuleName, string MetricName, string Condition, double Threshold, int Duration, string Severity,
+    IReadOnlyList<string> NotificationChannels, IReadOnlyDictionary<string, string[]> Filters, long MinVolume, bool Enabled, bool IsDefault,
+    string CreatedAt, string UpdatedAt)
+{
+    public static AlertRuleDto From(AlertRuleRecord r) => new(r.RuleId, r.RuleName, r.MetricName, r.Condition, r.Threshold, r.DurationSeconds,
+        r.Severity, r.NotificationChannels, r.Filters, r.MinVolume, r.Enabled, r.IsDefault, AlertNotifier.Iso(r.CreatedAtMs)!, AlertNotifier.Iso(r.UpdatedAtMs)!);
+}
+
+public sealed record AcknowledgeRequest(string? By);
+public sealed record WebhookChannelRequest(string? Url, string? Secret, bool? Enabled);
+public sealed record EmailChannelRequest(string[]? Recipients, Dictionary<string, string>? Settings, bool? Enabled);
+public sealed record AlertChannelDto(string Channel, bool Enabled, JsonElement Config, string UpdatedAt);
+public sealed record AlertDetailDto(AlertView Alert, IReadOnlyList<AlertNotificationDto> Notifications);
+public sealed record AlertNotificationDto(string Channel, string Event, string SentAt, bool Ok, int Attempts, string? Error);
+
+/// <summary>
+/// Alert rules (CRUD), active alerts and history, acknowledge and resolve, and the team's notification channels. Reading
+/// needs <c>metrics:read</c>; changing needs <c>alerts:write</c>. An admin key names the team with <c>?team=</c>.
+/// </summary>
+public static class AlertsEndpoints
+{
+    public static IEndpointRouteBuilder MapAlertsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var alerts = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
+        alerts.MapGet("/metrics", () => ApiResults.Ok(AlertMetrics.All.Select(m => new
+        {
+            name = m.Name, source = m.Source == MetricSource.Rollups ? "rollups" : "system", unit = m.Unit, is_rate = m.IsRate, description = m.Description,
+        }).ToList())).RequireScope(Scopes.MetricsRead).WithSummary("The metrics a rule can watch");
+        alerts.MapGet("/rules", ListRules).RequireScope(Scopes.MetricsRead).WithSummary("The team's alert rules (the built-in ones included)");
+        alerts.MapPost("/rules", CreateRule).RequireScope(Scopes.AlertsWrite).WithSummary("Add an alert rule");
+        alerts.MapGet("/rules/{ruleId}", GetRule).RequireScope(Scopes.MetricsRead).WithSummary("One alert rule");
+        alerts.MapPut("/rules/{ruleId}", UpdateRule).RequireScope(Scopes.AlertsWrite).WithSummary("Change an alert rule (omitted fields keep their value)");
+        alerts.MapDelete("/rules/{ruleId}", DeleteRule).RequireScope(Scopes.AlertsWrite).WithSummary("Delete an alert rule");
+        alerts.MapGet("/channels", ListChannels).RequireScope(Scopes.MetricsRead).WithSummary("The team's notification channels (secrets masked)");
+        alerts.MapPut("/channels/webhook", PutWebhook).RequireScope(Scopes.AlertsWrite).WithSummary("Set the webhook alerts are POSTed to, signed with the secret");
+        alerts.MapPut("/channels/email", PutEmail).RequireScope(Scopes.AlertsWrite).WithSummary("Set the SMTP settings and recipients of alert mail");
+        alerts.MapDelete("/channels/{channel}", DeleteChannel).RequireScope(Scopes.AlertsWrite).WithSummary("Remove a notification channel");
+        alerts.MapGet("", Active).RequireScope(Scopes.MetricsRead).WithSummary("Active alerts (pending and firing) with current value against threshold");
+        alerts.MapGet("/history", History).RequireScope(Scopes.MetricsRead).WithSummary("Alerts that fired, newest first");
+        alerts.MapGet("/{alertId}", GetAlert).RequireScope(Scopes.MetricsRead).WithSummary("One alert with its notifications");
+        alerts.MapPost("/{alertId}/acknowledge", Acknowledge).RequireScope(Scopes.AlertsWrite).WithSummary("Acknowledge an alert (stops reminders)");
+        alerts.MapPost("/{alertId}/resolve", Resolve).RequireScope(Scopes.AlertsWrite).WithSummary("Resolve an alert by hand (notifies the resolution)");
+        return app;
+    }
+
+    private static int Team(HttpContext http) => TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+
+    private static string TeamName(TeamDirectory teams, int id) => teams.ById(id)?.Name ?? id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static Ok<SuccessEnvelope<List<AlertRuleDto>>> ListRules(HttpContext http, AlertRules rules) =>
+        ApiResults.Ok(rules.List(Team(http)).Select(AlertRuleDto.From).ToList());
+
+    private static Results<Created<SuccessEnvelope<AlertRuleDto>>, JsonHttpResult<ErrorEnvelope>> CreateRule(AlertRuleRequest body, HttpContext http, AlertRules rules)
+    {
+        int teamId = Team(http);
+        var (rule, field, issue) = AlertRules.Build(body, null);
+        if (rule is null) return ApiResults.BadRequest(field!, issue!);
+        if (!rules.Create(teamId, rule))
+            return ApiResults.Error(StatusCodes.Status409Conflict, "conflict", $"rule_id: the team already has a rule '{rule.RuleId}'",
+                new ErrorDetail("rule_id", "already exists"));
+        var stored = rules.Find(teamId, rule.RuleId)!;
+        return TypedResults.Created($"/api/v1/alerts/rules/{stored.RuleId}", new SuccessEnvelope<AlertRuleDto>(AlertRuleDto.From(stored)));
+    }
+
+    private static Results<Ok<SuccessEnvelope<AlertRuleDto>>, JsonHttpResult<ErrorEnvelope>> GetRule(string ruleId, HttpContext http, AlertRules rules) =>
+        rules.Find(Team(http), ruleId) is { } rule ? ApiResults.Ok(AlertRuleDto.From(rule)) : ApiResults.NotFound($"no alert rule '{ruleId}'");
+
+    private static Results<Ok<SuccessEnvelope<AlertRuleDto>>, JsonHttpResult<ErrorEnvelope>> UpdateRule(string ruleId, AlertRuleRequest body, HttpContext http, AlertRules rules)
+    {
+        int teamId = Team(http);
+        var existing = rules.Find(teamId, ruleId);
+        if (existing is null) return ApiResults.NotFound($"no alert rule '{ruleId}'");
+        var (rule, field, issue) = AlertRules.Build(body, existing);
+        if (rule is null) return ApiResults.BadRequest(field!, issue!);
+        if (!rules.Update(teamId, rule)) return ApiResults.NotFound($"no alert rule '{ruleId}'");
+        return ApiResults.Ok(AlertRuleDto.From(rules.Find(teamId, ruleId)!));
+    }
+
+    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> DeleteRule(string ruleId, HttpContext http, AlertRules rules) =>
+        rules.Delete(Team(http), ruleId) ? TypedResults.NoContent() : ApiResults.NotFound($"no alert rule '{ruleId}'");
+
+    private static Ok<SuccessEnvelope<List<AlertView>>> Active(HttpContext http, IAlertStore store, TeamDirectory teams)
+    {
+        int teamId = Team(http);
+        return ApiResults.Ok(store.ListOpenAlerts(teamId).Select(a => AlertView.From(a, TeamName(teams, teamId))).ToList());
+    }
+
+    private static Results<Ok<SuccessEnvelope<List<AlertView>>>, JsonHttpResult<ErrorEnvelope>> History(
+        HttpContext http, IAlertStore store, TeamDirectory teams, DateTimeOffset? from, DateTimeOffset? to, int? limit)
+    {
+        int teamId = Team(http);
+        if (limit is < 1 or > 1000) return ApiResults.BadRequest("limit", "1-1000");
+        long since = from?.ToUnixTimeMilliseconds() ?? long.MinValue, before = to?.ToUnixTimeMilliseconds() ?? long.MaxValue;
+        if (since >= before) return ApiResults.BadRequest("from", "must be before to");
+        return ApiResults.Ok(store.ListAlertHistory(teamId, since, before, limit ?? 100).Select(a => AlertView.From(a, TeamName(teams, teamId))).ToList());
+    }
+
+    private static Results<Ok<SuccessEnvelope<AlertDetailDto>>, JsonHttpResult<ErrorEnvelope>> GetAlert(string alertId, HttpContext http, IAlertStore store, TeamDirectory teams)
+    {
+        int teamId = Team(http);
+        var alert = store.FindAlert(teamId, alertId);
+        if (alert is null) return ApiResults.NotFound($"no alert '{alertId}'");
+        var notifications = store.ListAlertNotifications(alert.Id)
+            .Select(n => new AlertNotificationDto(n.Channel, n.Event, AlertNotifier.Iso(n.SentAtMs)!, n.Ok, n.Attempts, n.Error)).ToList();
+        return ApiResults.Ok(new AlertDetailDto(AlertView.From(alert, TeamName(teams, teamId)), notifications));
+    }
+
+    private static async Task<Results<Ok<SuccessEnvelope<AlertView>>, JsonHttpResult<ErrorEnvelope>>> Acknowledge(
+        string alertId, HttpContext http, AlertEngine engine, TeamDirectory teams, CancellationToken ct)
+    {
+        int teamId = Team(http);
+        AcknowledgeRequest? body = null;
+        if (http.Request.ContentLength > 0) body = await http.Request.ReadFromJsonAsync<AcknowledgeRequest>(AlertNotifier.Json, ct);
+        string by = body?.By?.Trim() is { Length: > 0 and <= 200 } name ? name : $"key:{http.Caller().KeyId}";
+        var alert = await engine.AcknowledgeAsync(teamId, alertId, by, ct);
+        if (alert is null) return ApiResults.NotFound($"no alert '{alertId}'");
+        if (alert.State == "resolved") return ApiResults.Error(StatusCodes.Status409Conflict, "conflict", "the alert is already resolved");
+        return ApiResults.Ok(AlertView.From(alert, TeamName(teams, teamId)));
+    }
+
+    private static async Task<Results<Ok<SuccessEnvelope<AlertView>>, JsonHttpResult<ErrorEnvelope>>> Resolve(
+        string alertId, HttpContext http, AlertEngine engine, IAlertStore store, TeamDirectory teams, CancellationToken ct)
+    {
+        int teamId = Team(http);
+        var before = store.FindAlert(teamId, alertId);
+        if (before is null) return ApiResults.NotFound($"no alert '{alertId}'");
+        if (before.State == "resolved") return ApiResults.Error(StatusCodes.Status409Conflict, "conflict", "the alert is already resolved");
+        var alert = await engine.ResolveAsync(teamId, alertId, ct);
+        return ApiResults.Ok(AlertView.From(alert ?? before, TeamName(teams, teamId)));
+    }
+
+    private static Ok<SuccessEnvelope<List<AlertChannelDto>>> ListChannels(HttpContext http, IAlertStore store) =>
+        ApiResults.Ok(store.ListAlertChannels(Team(http)).Select(Dto).ToList());
+
+    private static AlertChannelDto Dto(AlertChannelRecord c)
+    {
+        object shown = c.Channel == AlertChannels.Webhook
+            ? JsonSerializer.Deserialize<WebhookChannelConfig>(c.ConfigJson, AlertNotifier.Json)! with { Secret = "********" }
+            : JsonSerializer.Deserialize<EmailChannelConfig>(c.ConfigJson, AlertNotifier.Json) is { } e
+                ? e with { Settings = OtpServices.Masked(e.Settings) }
+                : new { };
+        return new AlertChannelDto(c.Channel, c.Enabled, JsonSerializer.SerializeToElement(shown, AlertNotifier.Json), AlertNotifier.Iso(c.UpdatedAtMs)!);
+    }
+
+    private static Results<Ok<SuccessEnvelope<AlertChannelDto>>, JsonHttpResult<ErrorEnvelope>> PutWebhook(
+        WebhookChannelRequest body, HttpContext http, IAlertStore store, TimeProvider time)
+    {
+        int teamId = Team(http);
+        var existing = store.ListAlertChannels(teamId).FirstOrDefault(c => c.Channel == AlertChannels.Webhook);
+        var old = existing is null ? null : JsonSerializer.Deserialize<WebhookChannelConfig>(existing.ConfigJson, AlertNotifier.Json);
+        string? url = body.Url?.Trim() ?? old?.Url;
+        if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            return ApiResults.BadRequest("url", "an absolute http or https URL is required");
+        string? secret = body.Secret == "********" ? old?.Secret : body.Secret ?? old?.Secret;
+        if (string.IsNullOrEmpty(secret) || secret.Length < 8) return ApiResults.BadRequest("secret", "is required (at least 8 characters): notifications are signed with it");
+        var record = new AlertChannelRecord(teamId, AlertChannels.Webhook,
+            JsonSerializer.Serialize(new WebhookChannelConfig(url, secret), AlertNotifier.Json), body.Enabled ?? existing?.Enabled ?? true,
+            time.GetUtcNow().ToUnixTimeMilliseconds());
+        store.UpsertAlertChannel(record);
+        return ApiResults.Ok(Dto(record));
+    }
+
+    private static Results<Ok<SuccessEnvelope<AlertChannelDto>>, JsonHttpResult<ErrorEnvelope>> PutEmail(
+        EmailChannelRequest body, HttpContext http, IAlertStore store, TimeProvider time)
+    {
+        int teamId = Team(http);
+        var existing = store.ListAlertChannels(teamId).FirstOrDefault(c => c.Channel == AlertChannels.Email);
+        var old = existing is null ? null : JsonSerializer.Deserialize<EmailChannelConfig>(existing.ConfigJson, AlertNotifier.Json);
+        var recipients = body.Recipients?.Select(r => r?.Trim() ?? "").ToArray() ?? old?.Recipients.ToArray();
+        if (recipients is null || recipients.Length is 0 or > 50) return ApiResults.BadRequest("recipients", "1-50 e-mail addresses are required");
+        foreach (var r in recipients)
+            if (!MailAddress.TryCreate(r, out var parsed) || parsed.Address != r) return ApiResults.BadRequest("recipients", $"'{r}' is not an e-mail address");
+        var settings = body.Settings is null ? old?.Settings.ToDictionary(p => p.Key, p => p.Value) : OtpServices.MergeMasked(body.Settings, old?.Settings);
+        if (settings is null) return ApiResults.BadRequest("settings", "the SMTP settings are required (host, from, port, ...)");
+        foreach (var required in new[] { "host", "from" })
+            if (!settings.TryGetValue(required, out var v) || string.IsNullOrWhiteSpace(v)) return ApiResults.BadRequest("settings", $"'{required}' is required");
+        var record = new AlertChannelRecord(teamId, AlertChannels.Email,
+            JsonSerializer.Serialize(new EmailChannelConfig(recipients, settings), AlertNotifier.Json), body.Enabled ?? existing?.Enabled ?? true,
+            time.GetUtcNow().ToUnixTimeMilliseconds());
+        store.UpsertAlertChannel(record);
+        return ApiResults.Ok(Dto(record));
+    }
+
+    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> DeleteChannel(string channel, HttpContext http, IAlertStore store) =>
+        store.DeleteAlertChannel(Team(http), channel) ? TypedResults.NoContent() : ApiResults.NotFound($"no '{channel}' channel");
+}

@@ -1,0 +1,129 @@
+using Herald.Analytics;
+using Herald.Domain;
+using Herald.Storage;
+
+namespace Herald.Maintenance;
+
+/// <summary>
+/// Enforces retention. Per stored granularity, the cut-off is now less its retention, floored to the next coarser
+/// granularity (minute cells go by whole hours, hour cells by whole days, day and month cells by whole months), so
+/// nothing younger than its retention is ever deleted. The cut-off becomes the granularity's horizon first
+/// (<see cref="RetentionHorizons"/>, persisted): from then on queries read those buckets from coarser cells; then the
+/// cells before it are deleted in small batches, one short transaction each. Only stored rows are deleted: the writer's
+/// pending (not yet folded) cells and item states are never touched, and raw events are deleted only at or below the
+/// engine checkpoint, so recovery still finds every event it must replay. A late event for a bucket past retention
+/// still updates its minute cell (deleted again at the next run) and the coarser cells queries read there.
+/// </summary>
+public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizons horizons, RetentionOptions options, TimeProvider time, ILogger<DatabaseMaintenance> logger)
+{
+    public MaintenanceRunRecord RunOnce(CancellationToken ct = default)
+    {
+        var started = time.GetUtcNow();
+        var deleted = new Dictionary<string, long>(StringComparer.Ordinal);
+        string? error = null;
+        try
+        {
+            var scopes = store.ListRollupScopes();
+            foreach (var (g, retention, name) in Tiers())
+            {
+                var horizon = Cutoff(started, g, retention);
+                // Queries switch to coarser cells before any cell goes.
+                store.SetRetentionHorizon((int)g, horizon.Value, started.ToUnixTimeMilliseconds());
+                horizons.Advance(g, horizon);
+                long n = 0;
+                foreach (int scope in scopes)
+                {
+                    int batch;
+                    do
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        batch = store.DeleteRollupBatch(scope, (int)g, horizon.Value, options.BatchSize);
+                        n += batch;
+                    } while (batch == options.BatchSize);
+                }
+                deleted[name] = n;
+            }
+            if (options.RawEvents is { } raw)
+            {
+                long before = (started - raw).ToUnixTimeMilliseconds(), n = 0;
+                int batch;
+                do
+                {
+                    ct.ThrowIfCancellationRequested();
+                    batch = store.DeleteEventBatch(before, options.BatchSize);
+                    n += batch;
+                } while (batch == options.BatchSize);
+                deleted["raw_events"] = n;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            error = "stopped";
+        }
+        catch (Exception e)
+        {
+            error = e.Message;
+            logger.LogError(e, "retention maintenance failed");
+        }
+        var run = new MaintenanceRunRecord(started.ToUnixTimeMilliseconds(), time.GetUtcNow().ToUnixTimeMilliseconds(), deleted, error);
+        try
+        {
+            store.RecordMaintenanceRun(run);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "could not record the maintenance run");
+        }
+        if (deleted.Values.Any(v => v > 0))
+            logger.LogInformation("retention: deleted {Deleted}", string.Join(", ", deleted.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}")));
+        return run;
+    }
+
+    public IEnumerable<(Granularity G, TimeSpan Retention, string Name)> Tiers()
+    {
+        yield return (Granularity.Minute, options.MinuteRollups, "minute_rollups");
+        yield return (Granularity.Hour, options.HourlyRollups, "hour_rollups");
+        yield return (Granularity.Day, options.DailyRollups, "day_rollups");
+        yield return (Granularity.Month, options.MonthlyRollups, "month_rollups");
+    }
+
+    /// <summary>The first bucket kept: now less the retention, floored to the coarser granularity (months for month cells).</summary>
+    public static UtcMinute Cutoff(DateTimeOffset now, Granularity g, TimeSpan retention)
+    {
+        var t = UtcMinute.FromDateTimeOffset(now - retention);
+        var align = g switch
+        {
+            Granularity.Minute => Granularity.Hour,
+            Granularity.Hour => Granularity.Day,
+            _ => Granularity.Month,
+        };
+        return t.Floor(align);
+    }
+
+    /// <summary>Loads the persisted horizons into the query layer (at start).</summary>
+    public void LoadHorizons()
+    {
+        foreach (var (g, horizon) in store.LoadRetentionHorizons()) horizons.Advance((Granularity)g, new UtcMinute(horizon));
+    }
+}
+
+/// <summary>Runs <see cref="DatabaseMaintenance.RunOnce"/> after <see cref="RetentionOptions.InitialDelay"/>, then every <see cref="RetentionOptions.Interval"/>.</summary>
+public sealed class MaintenanceService(DatabaseMaintenance maintenance, RetentionOptions options, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Enabled) return;
+        try
+        {
+            await Task.Delay(options.InitialDelay, time, stoppingToken);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Run(() => maintenance.RunOnce(stoppingToken), stoppingToken);
+                await Task.Delay(options.Interval, time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,284 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>Alert rules, alerts and notification channels; retention deletes and database statistics.</summary>
+public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
+{
+    public IReadOnlyList<AlertRuleRecord> ListAlertRules(int teamId) => ReadRules(SqliteSql.SelectAlertRules, ("$team", teamId));
+
+    public AlertRuleRecord? FindAlertRule(int teamId, string ruleId) =>
+        ReadRules(SqliteSql.SelectAlertRule, ("$team", teamId), ("$rule", ruleId)).FirstOrDefault();
+
+    public void EnsureDefaultAlertRules(int teamId, IEnumerable<AlertRuleRecord> defaults, long nowMs)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        using (var done = Command(c, SqliteSql.AlertRuleDefaultsDone, ("$team", teamId)))
+        {
+            done.Transaction = tx;
+            if (Convert.ToInt64(done.ExecuteScalar()) != 0) return;
+        }
+        foreach (var rule in defaults) Execute(c, tx, SqliteSql.InsertAlertRule, RuleParameters(teamId, rule, nowMs));
+        Execute(c, tx, SqliteSql.MarkAlertRuleDefaultsDone, ("$team", teamId), ("$now", nowMs));
+        tx.Commit();
+    }
+
+    public bool InsertAlertRule(int teamId, AlertRuleRecord rule, long nowMs)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.InsertAlertRule, RuleParameters(teamId, rule, nowMs)) == 1;
+    }
+
+    public bool UpdateAlertRule(int teamId, AlertRuleRecord rule, long nowMs)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.UpdateAlertRule, RuleParameters(teamId, rule, nowMs)) == 1;
+    }
+
+    public bool DeleteAlertRule(int teamId, string ruleId)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.DeleteAlertRule, ("$team", teamId), ("$rule", ruleId)) == 1;
+    }
+
+    private static (string, object?)[] RuleParameters(int teamId, AlertRuleRecord r, long nowMs) =>
+    [
+        ("$team", teamId), ("$rule", r.RuleId), ("$name", r.RuleName), ("$metric", r.MetricName), ("$condition", r.Condition),
+        ("$threshold", r.Threshold), ("$duration", r.DurationSeconds), ("$severity", r.Severity),
+        ("$channels", string.Join(',', r.NotificationChannels)), ("$filters", JsonSerializer.Serialize(r.Filters)),
+        ("$min_volume", r.MinVolume), ("$enabled", r.Enabled ? 1 : 0), ("$is_default", r.IsDefault ? 1 : 0), ("$now", nowMs),
+    ];
+
+    private List<AlertRuleRecord> ReadRules(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var c = Open();
+        using var cmd = Command(c, sql, parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<AlertRuleRecord>();
+        while (r.Read())
+        {
+            list.Add(new AlertRuleRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetInt32(5),
+                r.GetString(6), r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                JsonSerializer.Deserialize<Dictionary<string, string[]>>(r.GetString(8)) ?? [], r.GetInt64(9), r.GetInt64(10) != 0,
+                r.GetInt64(11) != 0, r.GetInt64(12), r.GetInt64(13)));
+        }
+        return list;
+    }
+
+    public IReadOnlyList<AlertRecord> ListOpenAlerts(int teamId) => ReadAlerts(SqliteSql.SelectOpenAlerts, ("$team", teamId));
+
+    public AlertRecord? FindAlert(int teamId, string publicId) =>
+        ReadAlerts(SqliteSql.SelectAlert, ("$team", teamId), ("$id", publicId)).FirstOrDefault();
+
+    public IReadOnlyList<AlertRecord> ListAlertHistory(int teamId, long sinceMs, long beforeMs, int limit) =>
+        ReadAlerts(SqliteSql.SelectAlertHistory, ("$team", teamId), ("$since", sinceMs), ("$before", beforeMs), ("$limit", limit));
+
+    public AlertRecord InsertAlert(AlertRecord a)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.InsertAlert, ("$public_id", a.PublicId), ("$team", a.TeamId), ("$rule", a.RuleId),
+            ("$name", a.RuleName), ("$metric", a.MetricName), ("$condition", a.Condition), ("$threshold", a.Threshold),
+            ("$severity", a.Severity), ("$state", a.State), ("$value", a.CurrentValue), ("$sample", a.SampleSize), ("$message", a.Message),
+            ("$pending_since", a.PendingSinceMs), ("$fired_at", a.FiredAtMs), ("$resolved_at", a.ResolvedAtMs), ("$resolution", a.Resolution),
+            ("$ack_at", a.AcknowledgedAtMs), ("$ack_by", a.AcknowledgedBy), ("$notified_at", a.LastNotifiedAtMs),
+            ("$notifications", a.NotificationsSent), ("$evaluated_at", a.LastEvaluatedAtMs));
+        return a with { Id = Convert.ToInt64(cmd.ExecuteScalar()) };
+    }
+
+    public void UpdateAlert(AlertRecord a)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.UpdateAlert, ("$id", a.Id), ("$state", a.State), ("$value", a.CurrentValue), ("$sample", a.SampleSize),
+            ("$message", a.Message), ("$severity", a.Severity), ("$threshold", a.Threshold), ("$fired_at", a.FiredAtMs),
+            ("$resolved_at", a.ResolvedAtMs), ("$resolution", a.Resolution), ("$ack_at", a.AcknowledgedAtMs), ("$ack_by", a.AcknowledgedBy),
+            ("$notified_at", a.LastNotifiedAtMs), ("$notifications", a.NotificationsSent), ("$evaluated_at", a.LastEvaluatedAtMs));
+    }
+
+    public void DeleteAlert(long id)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.DeleteAlert, ("$id", id));
+    }
+
+    public IReadOnlyList<(int TeamId, string Severity, long Count)> CountFiringAlerts()
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.CountFiringAlerts);
+        using var r = cmd.ExecuteReader();
+        var list = new List<(int, string, long)>();
+        while (r.Read()) list.Add((r.GetInt32(0), r.GetString(1), r.GetInt64(2)));
+        return list;
+    }
+
+    private List<AlertRecord> ReadAlerts(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var c = Open();
+        using var cmd = Command(c, sql, parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<AlertRecord>();
+        while (r.Read())
+        {
+            list.Add(new AlertRecord(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5),
+                r.GetString(6), r.GetDouble(7), r.GetString(8), r.GetString(9), Double(r, 10), Long(r, 11), r.GetString(12),
+                r.GetInt64(13), Long(r, 14), Long(r, 15), Text(r, 16), Long(r, 17), Text(r, 18), Long(r, 19), r.GetInt32(20),
+                r.GetInt64(21)));
+        }
+        return list;
+    }
+
+    public IReadOnlyList<AlertChannelRecord> ListAlertChannels(int teamId)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectAlertChannels, ("$team", teamId));
+        using var r = cmd.ExecuteReader();
+        var list = new List<AlertChannelRecord>();
+        while (r.Read()) list.Add(new AlertChannelRecord(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, r.GetInt64(4)));
+        return list;
+    }
+
+    public void UpsertAlertChannel(AlertChannelRecord ch)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.UpsertAlertChannel, ("$team", ch.TeamId), ("$channel", ch.Channel), ("$config", ch.ConfigJson),
+            ("$enabled", ch.Enabled ? 1 : 0), ("$now", ch.UpdatedAtMs));
+    }
+
+    public bool DeleteAlertChannel(int teamId, string channel)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.DeleteAlertChannel, ("$team", teamId), ("$channel", channel)) == 1;
+    }
+
+    public void RecordAlertNotification(long alertId, AlertNotificationRecord n)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.InsertAlertNotification, ("$alert", alertId), ("$channel", n.Channel), ("$event", n.Event),
+            ("$at", n.SentAtMs), ("$ok", n.Ok ? 1 : 0), ("$attempts", n.Attempts), ("$error", n.Error));
+    }
+
+    public IReadOnlyList<AlertNotificationRecord> ListAlertNotifications(long alertId)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectAlertNotifications, ("$alert", alertId));
+        using var r = cmd.ExecuteReader();
+        var list = new List<AlertNotificationRecord>();
+        while (r.Read()) list.Add(new AlertNotificationRecord(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3) != 0, r.GetInt32(4), Text(r, 5)));
+        return list;
+    }
+
+    // ---- Retention and statistics ----
+
+    public IReadOnlyDictionary<int, long> LoadRetentionHorizons()
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectRetentionHorizons);
+        using var r = cmd.ExecuteReader();
+        var map = new Dictionary<int, long>();
+        while (r.Read()) map[r.GetInt32(0)] = r.GetInt64(1);
+        return map;
+    }
+
+    public void SetRetentionHorizon(int granularity, long horizon, long nowMs)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.UpsertRetentionHorizon, ("$g", granularity), ("$horizon", horizon), ("$now", nowMs));
+    }
+
+    public IReadOnlyList<int> ListRollupScopes()
+    {
+        using var c = Open();
+        var scopes = new List<int>();
+        long after = long.MinValue;
+        using var cmd = Command(c, SqliteSql.NextRollupScope, ("$after", after));
+        while (true)
+        {
+            cmd.Parameters["$after"].Value = after;
+            var next = cmd.ExecuteScalar();
+            if (next is null or DBNull) return scopes;
+            after = Convert.ToInt64(next);
+            scopes.Add((int)after);
+        }
+    }
+
+    public int DeleteRollupBatch(int scope, int granularity, long before, int limit)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.DeleteRollupBatch, ("$team", scope), ("$g", granularity), ("$before", before), ("$limit", limit));
+    }
+
+    public int DeleteEventBatch(long beforeMs, int limit)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        long checkpoint;
+        using (var cp = Command(c, SqliteSql.ReadCheckpoint))
+        {
+            cp.Transaction = tx;
+            checkpoint = Convert.ToInt64(cp.ExecuteScalar());
+        }
+        int n = Execute(c, tx, SqliteSql.DeleteEventBatch, ("$checkpoint", checkpoint), ("$before", beforeMs), ("$limit", limit));
+        tx.Commit();
+        return n;
+    }
+
+    public void RecordMaintenanceRun(MaintenanceRunRecord run)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        Execute(c, tx, SqliteSql.InsertMaintenanceRun, ("$started", run.StartedAtMs), ("$finished", run.FinishedAtMs),
+            ("$deleted", JsonSerializer.Serialize(run.Deleted)), ("$error", run.Error));
+        Execute(c, tx, SqliteSql.DeleteOldMaintenanceRuns);
+        tx.Commit();
+    }
+
+    public MaintenanceRunRecord? LastMaintenanceRun()
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectLastMaintenanceRun);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) return null;
+        return new MaintenanceRunRecord(r.GetInt64(0), r.GetInt64(1),
+            JsonSerializer.Deserialize<Dictionary<string, long>>(r.GetString(2)) ?? [], Text(r, 3));
+    }
+
+    public DatabaseStats DatabaseStats()
+    {
+        using var c = Open();
+        var names = new List<string>();
+        using (var cmd = Command(c, SqliteSql.SelectTableNames))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) names.Add(r.GetString(0));
+        var tables = new List<TableStats>();
+        foreach (var name in names)
+        {
+            using var count = Command(c, string.Format(System.Globalization.CultureInfo.InvariantCulture, SqliteSql.CountRowsOf, name.Replace("\"", "\"\"")));
+            tables.Add(new TableStats(name, Convert.ToInt64(count.ExecuteScalar())));
+        }
+        long pageSize, pageCount, free;
+        using (var cmd = Command(c, SqliteSql.PageStats))
+        using (var r = cmd.ExecuteReader())
+        {
+            r.Read();
+            (pageSize, pageCount, free) = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+        }
+        return new DatabaseStats(Path, FileSize(Path), FileSize(Path + "-wal"), FileSize(Path + "-shm"), pageSize, pageCount, free, tables);
+    }
+
+    /// <summary>Size of the database file and its WAL, for <c>/metrics</c> (no query).</summary>
+    public (long Database, long Wal) FileSizes() => (FileSize(Path), FileSize(Path + "-wal"));
+
+    private static long FileSize(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? info.Length : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
