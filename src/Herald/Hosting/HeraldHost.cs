@@ -14,6 +14,7 @@ using Herald.Api.Items;
 using Herald.Api.Jobs;
 using Herald.Api.Snapshots;
 using Herald.Api.Otp;
+using Herald.Api.Overview;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
@@ -76,6 +77,7 @@ public static class HeraldHost
         services.AddSingleton<Herald.Analytics.Campaigns.CampaignAnalytics>();
         services.AddSingleton<IConsentReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Herald.Analytics.Consent.ConsentAnalysis>();
+        services.AddSingleton<IContactReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddFailureAnalysis();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();
@@ -129,6 +131,7 @@ public static class HeraldHost
         app.MapCampaignsEndpoints();
         app.MapConsentEndpoints();
         app.MapRouteEndpoints();
+        app.MapOverviewEndpoints();
         app.MapWebhookEndpoints();
         app.MapSnapshotsEndpoints();
         app.MapJobsEndpoints();

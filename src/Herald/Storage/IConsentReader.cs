@@ -11,3 +11,10 @@ public interface IConsentReader
     /// <summary>Every text event of the window.</summary>
     IReadOnlyList<TextEvent> InboundTexts(int teamId, long fromMs, long toMs);
 }
+
+/// <summary>The contacts (distinct recipients) of a team's stored items.</summary>
+public interface IContactReader
+{
+    long CountRecipients(int teamId);
+    bool RecipientKnown(int teamId, string recipient);
+}

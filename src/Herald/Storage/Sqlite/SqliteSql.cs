@@ -746,6 +746,10 @@ internal static class SqliteSql
     public const string CountRowsOf = "SELECT COUNT(*) FROM \"{0}\"";
     public const string PageStats = "SELECT (SELECT page_size FROM pragma_page_size()), (SELECT page_count FROM pragma_page_count()), (SELECT freelist_count FROM pragma_freelist_count())";
 
+    // Contacts: the distinct recipients of a team's items (the partial recipient index of migration 2).
+    public const string CountRecipients = "SELECT COUNT(DISTINCT recipient) FROM items WHERE team_id = $team AND recipient IS NOT NULL";
+    public const string RecipientKnown = "SELECT EXISTS (SELECT 1 FROM items WHERE team_id = $team AND recipient = $recipient)";
+
     // Operations.
     public const string Ping = "SELECT 1";
 }

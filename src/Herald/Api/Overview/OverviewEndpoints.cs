@@ -1,0 +1,122 @@
+using Herald.Analytics;
+using Herald.Analytics.Consent;
+using Herald.Api.Auth;
+using Herald.Domain;
+using Herald.Monitoring;
+using Herald.Storage;
+using Herald.Webhooks;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Overview;
+
+public sealed record SystemHealthDto(
+    long ActiveCampaigns, long TotalUsers, long OptedInUsers, long OptedOutUsers, long StoppedUsers, double OptInRatePercent,
+    double SystemUptimeHours, int? DatabaseConnections);
+
+public sealed record PerformanceMetricsDto(
+    double? AverageResponseTimeMs, double? P95ResponseTimeMs, double RequestsPerMinute, double ErrorRatePercent, double? WebhookProcessingTimeMs);
+
+public sealed record MessagesKpiDto(
+    [property: System.Text.Json.Serialization.JsonPropertyName("volume_24h")] long Volume24h,
+    [property: System.Text.Json.Serialization.JsonPropertyName("delivered_24h")] long Delivered24h,
+    [property: System.Text.Json.Serialization.JsonPropertyName("failed_24h")] long Failed24h, double DeliveryRatePercent, double CurrentTps, double? LatencyP95Seconds);
+
+/// <summary>Seed 003's <c>/api/v1/monitoring/dashboard</c>.</summary>
+public sealed record MonitoringDashboardDto(string Timestamp, SystemHealthDto SystemHealth, PerformanceMetricsDto PerformanceMetrics, MessagesKpiDto Messages);
+
+public sealed record SummaryMessagesDto(long TotalToday, long LastHour, double CurrentTps, double DeliveryRate, double? AvgDeliveryTime);
+public sealed record SummaryCampaignsDto(long Active);
+public sealed record SummarySystemDto(double CpuUsage, double MemoryUsage, double DiskUsage, long ActiveConnections);
+
+/// <summary>Seed 004's <c>/api/v1/analytics/dashboard/summary</c>.</summary>
+public sealed record DashboardSummaryDto(string Timestamp, SummaryMessagesDto Messages, SummaryCampaignsDto Campaigns, SummarySystemDto System);
+
+/// <summary>
+/// The two seeds' dashboard summaries for one team: message KPIs from the rollups, campaigns with traffic in the last
+/// 24 hours, contacts (distinct recipients of the team's items), consent from inbound keywords, and the Herald process.
+/// </summary>
+public static class OverviewEndpoints
+{
+    public static IEndpointRouteBuilder MapOverviewEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/monitoring/dashboard", Monitoring).RequireScope(Scopes.MetricsRead).WithTags("Monitoring")
+            .WithSummary("Seed 003's monitoring dashboard: system health, performance, 24 h message KPIs");
+        app.MapGet("/api/v1/analytics/dashboard/summary", Summary).RequireScope(Scopes.MetricsRead).WithTags("Analytics")
+            .WithSummary("Seed 004's dashboard summary: today's messages, active campaigns, system usage");
+        return app;
+    }
+
+    private static int Team(HttpContext http)
+    {
+        foreach (var (name, _) in http.Request.Query)
+            if (name != "team") throw new BadParameterException(name, "unknown parameter; allowed: team");
+        return TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+    }
+
+    private static Ok<SuccessEnvelope<MonitoringDashboardDto>> Monitoring(
+        HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, IContactReader contacts, PendingRollups pending,
+        SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, TimeProvider time)
+    {
+        int teamId = Team(http);
+        var now = time.GetUtcNow();
+        var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
+        var day = metrics.Summary([teamId], MetricFilter.None, new UtcMinute(to.Value - 24 * 60), to);
+        var consentNow = consent.Summary(teamId, now.AddDays(-1).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds());
+        var sample = system.Sample();
+
+        var routes = requests.Routes();
+        long requestCount = routes.Sum(r => r.Requests);
+        double? avgMs = requestCount > 0 ? Math.Round(routes.Sum(r => r.Seconds) * 1000 / requestCount, 3) : null;
+        var lastFive = requests.Api(5);
+        var hooks = webhooks.Snapshot();
+        long hookCount = hooks.Sum(h => h.Requests);
+        double? hookMs = hookCount > 0 ? Math.Round(hooks.Sum(h => h.TotalMs) / hookCount, 3) : null;
+
+        return ApiResults.Ok(new MonitoringDashboardDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()),
+            new SystemHealthDto(ActiveCampaigns(metrics, teamId, to), CountContacts(teamId, contacts, pending), consentNow.OptedIn,
+                consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 3), null),
+            new PerformanceMetricsDto(avgMs, lastFive.P95Ms, Math.Round(lastFive.Requests / 5.0, 2), lastFive.ErrorRatePercent, hookMs),
+            new MessagesKpiDto(day.Total, day.Delivered, day.Failed, day.DeliveryRatePercent, CurrentTps(metrics, teamId, to), day.Latency?.P95)));
+    }
+
+    private static Ok<SuccessEnvelope<DashboardSummaryDto>> Summary(HttpContext http, MetricsQuery metrics, SystemMetrics system, TimeProvider time)
+    {
+        int teamId = Team(http);
+        var now = time.GetUtcNow();
+        var nowMinute = UtcMinute.FromDateTimeOffset(now);
+        var to = nowMinute.Next(Granularity.Minute);
+        var today = metrics.Summary([teamId], MetricFilter.None, nowMinute.Floor(Granularity.Day), to);
+        var hour = metrics.Summary([teamId], MetricFilter.None, new UtcMinute(to.Value - 60), to);
+        var sample = system.Sample();
+        return ApiResults.Ok(new DashboardSummaryDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()),
+            new SummaryMessagesDto(today.Total, hour.Total, CurrentTps(metrics, teamId, to), today.DeliveryRatePercent, today.Latency?.Avg),
+            new SummaryCampaignsDto(ActiveCampaigns(metrics, teamId, to)),
+            new SummarySystemDto(Math.Round(sample.CpuPercent, 2), Math.Round(sample.MemoryPercent, 2), Math.Round(sample.DiskPercent, 2), sample.ActiveRequests)));
+    }
+
+    /// <summary>Events per second over the last whole minute (the current one is still filling).</summary>
+    private static double CurrentTps(MetricsQuery metrics, int teamId, UtcMinute to) =>
+        Math.Round(metrics.Summary([teamId], MetricFilter.None, new UtcMinute(to.Value - 2), new UtcMinute(to.Value - 1)).Events / 60.0, 4);
+
+    /// <summary>Campaigns with items in the last 24 hours.</summary>
+    private static long ActiveCampaigns(MetricsQuery metrics, int teamId, UtcMinute to)
+    {
+        long n = 0;
+        foreach (var (key, totals) in metrics.Breakdown([teamId], MetricFilter.None, Dimension.Campaign, new UtcMinute(to.Value - 24 * 60), to, _ => ""))
+            if (key is not null && totals.Total > 0) n++;
+        return n;
+    }
+
+    /// <summary>Distinct recipients of the stored items, plus those only the writer's unflushed items know yet.</summary>
+    private static long CountContacts(int teamId, IContactReader contacts, PendingRollups pending)
+    {
+        using (pending.Read())
+        {
+            long stored = contacts.CountRecipients(teamId);
+            var fresh = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in pending.ItemsOfTeam(teamId))
+                if (item.Recipient is { } r && fresh.Add(r) && contacts.RecipientKnown(teamId, r)) fresh.Remove(r);
+            return stored + fresh.Count;
+        }
+    }
+}
