@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Herald.Simulation;
 
@@ -15,36 +14,14 @@ public static class HttpBench
 {
     private const int Batch = 500;
     private const int Concurrency = 4;
-    private const string AdminKey = "hk_bench_admin";
 
     public static async Task RunAsync(BenchOptions o, Report report)
     {
         string dataDir = Path.Combine(o.Dir, "http");
         if (Directory.Exists(dataDir)) Directory.Delete(dataDir, true);
-        int port = FreePort();
-        var heraldDll = typeof(Herald.Hosting.HeraldHost).Assembly.Location;
-        var psi = new ProcessStartInfo("dotnet", [heraldDll, "serve", "--urls", $"http://127.0.0.1:{port}"])
+        await using var server = await HeraldChild.StartAsync(dataDir);
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["HERALD_DATA_DIR"] = dataDir;
-        psi.Environment["HERALD_ADMIN_KEY"] = AdminKey;
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        // HERALD_BENCH_SERVER_X=V sets X=V for the server only (e.g. a GC setting), not for this client.
-        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
-            if (e.Key is string k && k.StartsWith("HERALD_BENCH_SERVER_", StringComparison.Ordinal))
-                psi.Environment[k["HERALD_BENCH_SERVER_".Length..]] = (string?)e.Value;
-        using var server = Process.Start(psi)!;
-        server.OutputDataReceived += (_, _) => { };
-        server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
-        try
-        {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
-            await WaitHealthy(http);
-            http.DefaultRequestHeaders.Add("X-API-Key", AdminKey);
+            using var http = server.Client();
 
             var generator = new TrafficGenerator(IngestBench.Profile(o.HttpEvents) with { Seed = 99 });
             var keys = new Dictionary<string, string>();
@@ -79,7 +56,7 @@ public static class HttpBench
             {
                 while (!sampling.IsCancellationRequested)
                 {
-                    peakRss = Math.Max(peakRss, RssBytes(server.Id));
+                    peakRss = Math.Max(peakRss, server.RssBytes());
                     await Task.Delay(100);
                 }
             });
@@ -124,46 +101,6 @@ public static class HttpBench
                 $"{total:N0} events in {sw.Elapsed.TotalSeconds:F1} s; {throttled} answers 429");
             report.Add("server peak RSS while ingesting", $"{peakRss / 1_000_000} MB", "sampled from /proc every 100 ms");
         }
-        finally
-        {
-            server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
-        }
     }
 
-    private static async Task WaitHealthy(HttpClient http)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("the server did not become healthy");
-    }
-
-    private static long RssBytes(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith("VmRSS:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        }
-        catch (IOException)
-        {
-        }
-        return 0;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

@@ -1,6 +1,6 @@
 using Herald.Bench;
 
-// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|snapshots|forecast|all> [--events N] [--dir PATH] [--teams N --items-per-team N]
+// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|snapshots|forecast|endpoints|all> [--events N] [--dir PATH] [--teams N --items-per-team N]
 var options = BenchOptions.Parse(args);
 var report = new Report();
 switch (options.Command)
@@ -17,6 +17,9 @@ switch (options.Command)
     case "http":
         await HttpBench.RunAsync(options, report);
         break;
+    case "endpoints":
+        await EndpointsBench.RunAsync(options, report);
+        break;
     case "forecast":
         ForecastBench.Run(options, report);
         break;
@@ -26,7 +29,7 @@ switch (options.Command)
         await HttpBench.RunAsync(options, report);
         break;
     default:
-        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|snapshots|forecast|all [--events N] [--http-events N] [--dir PATH] [--teams N] [--items-per-team N]");
+        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|snapshots|forecast|endpoints|all [--events N] [--http-events N] [--dir PATH] [--teams N] [--items-per-team N]");
         return 2;
 }
 report.Print();

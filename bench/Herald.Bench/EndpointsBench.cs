@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Herald.Analytics;
+using Herald.Api.Teams;
+using Herald.Ingestion;
+using Herald.Simulation;
+using Herald.Storage.Sqlite;
+
+namespace Herald.Bench;
+
+/// <summary>
+/// Latency of every seed route over real HTTP, on a store of <c>--events</c> simulated events that end now (so the
+/// "last 24 hours" windows hold real traffic): the store is filled through the engine, then a `herald serve` child
+/// answers each route <see cref="Runs"/> times for team acme; p50 and p99 per route. Baseline side by side: the same
+/// store's plain GROUP BY over the raw events of the last 24 hours.
+/// </summary>
+public static class EndpointsBench
+{
+    private const int Runs = 40;
+
+    public static async Task RunAsync(BenchOptions o, Report report)
+    {
+        string dataDir = Path.Combine(o.Dir, "endpoints");
+        var lastEvent = Fill(o, dataDir);
+        report.Add("endpoints store", $"{o.Events:N0} events", $"the last at {DateTimeOffset.FromUnixTimeMilliseconds(lastEvent):u}");
+        report.Add("baseline: GROUP BY status over the raw events of 24 h", Ms(GroupByBaseline(dataDir)), "sqlite, one team, one run");
+
+        await using var server = await HeraldChild.StartAsync(dataDir);
+        using var http = server.Client();
+        string[] routes =
+        [
+            "/api/v1/metrics/summary?team=acme",
+            "/api/v1/analytics/metrics/messages/realtime?window_seconds=60&team=acme",
+            "/api/v1/analytics/trends/messages?granularity=hour&hours=24&team=acme",
+            "/api/v1/analytics/trends/messages?granularity=minute&hours=24&team=acme",
+            "/api/v1/analytics/predictions/message-volume?hours_ahead=24&team=acme",
+            "/api/v1/analytics/metrics/campaigns/acme-spring-sale?team=acme",
+            "/api/v1/analytics/campaigns/ranking?team=acme",
+            "/api/v1/analytics/metrics/accounts/acme-marketing?team=acme",
+            "/api/v1/analytics/metrics/routes?team=acme",
+            "/api/v1/analytics/aggregations?metric=delivery_time&aggregation=percentile&group_by=provider&team=acme",
+            "/api/v1/analytics/dashboard/summary?team=acme",
+            "/api/v1/monitoring/dashboard?team=acme",
+            "/api/v1/analytics/metrics/system",
+            "/api/v1/failures?team=acme",
+            "/api/v1/analytics/consent?team=acme",
+            "/api/v1/analytics/inbound?team=acme",
+            "/api/v1/analytics/compliance?team=acme",
+            "/api/delivery-metrics/report?team=acme",
+        ];
+        foreach (var route in routes)
+        {
+            var times = new List<double>();
+            for (int i = 0; i < Runs + 3; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                using var response = await http.GetAsync(route);
+                await response.Content.ReadAsByteArrayAsync();
+                sw.Stop();
+                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{route}: {(int)response.StatusCode}");
+                if (i >= 3) times.Add(sw.Elapsed.TotalMilliseconds); // the first calls warm the JIT and caches
+            }
+            times.Sort();
+            report.Add("GET " + route.Split('?')[0], $"p50 {times[times.Count / 2]:0.0} ms, p99 {times[(int)Math.Ceiling(times.Count * 0.99) - 1]:0.0} ms",
+                $"{Runs} calls over HTTP");
+        }
+    }
+
+    /// <summary>Fills the store through the engine with traffic ending about now; answers the last event's time.</summary>
+    private static long Fill(BenchOptions o, string dataDir)
+    {
+        if (Directory.Exists(dataDir)) Directory.Delete(dataDir, true);
+        Directory.CreateDirectory(dataDir);
+        var profile = IngestBench.Profile(o.Events);
+        // The simulator makes about 2.7 events per item: start far enough back that the traffic reaches now.
+        long spanMs = (long)(o.Events / (profile.ItemsPerSecond * 2.7) * 1000);
+        profile = profile with { StartTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - spanMs };
+        using var store = new SqliteStore(Path.Combine(dataDir, "herald.db"));
+        store.MigrateUp();
+        var registry = new DimensionRegistry();
+        registry.Load(store);
+        var teams = new TeamDirectory(store, TimeProvider.System);
+        var writer = new BatchWriter(store, registry, new PendingRollups(), TimeProvider.System, new WriterOptions { FlushInterval = o.FlushInterval });
+        var generator = new TrafficGenerator(profile);
+        var teamIds = generator.TeamNames.ToDictionary(n => n, n => teams.GetOrCreate(n).Id);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), last = 0, done = 0;
+        foreach (var chunk in generator.GenerateBatches(o.Events, o.BatchSize))
+        {
+            var batches = new Dictionary<int, List<Herald.Domain.IncomingEvent>>();
+            foreach (var e in chunk)
+            {
+                if (e.Event.OccurredAtMs > now) continue; // a future event would not be accepted over the API
+                last = Math.Max(last, e.Event.OccurredAtMs);
+                (batches.TryGetValue(teamIds[e.TeamName], out var l) ? l : batches[teamIds[e.TeamName]] = []).Add(e.Event);
+            }
+            writer.Write(batches.Select(b => new IngestBatch(b.Key, b.Value.ToArray())).ToList());
+            done += chunk.Count;
+            if (done % 1_000_000 < chunk.Count) Console.WriteLine($"endpoints: {done:N0} events written");
+        }
+        writer.Flush();
+        return last;
+    }
+
+    private static double GroupByBaseline(string dataDir)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "herald.db")}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT status, COUNT(*) FROM events WHERE team_id = 1 AND occurred_at >= $from GROUP BY status";
+        cmd.Parameters.AddWithValue("$from", DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds());
+        var sw = Stopwatch.StartNew();
+        using (var r = cmd.ExecuteReader()) while (r.Read()) { }
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private static string Ms(double ms) => $"{ms:0.0} ms";
+}
