@@ -71,8 +71,8 @@ public static class EndpointsBench
         if (Directory.Exists(dataDir)) Directory.Delete(dataDir, true);
         Directory.CreateDirectory(dataDir);
         var profile = IngestBench.Profile(o.Events);
-        // The simulator makes about 2.7 events per item: start far enough back that the traffic reaches now.
-        long spanMs = (long)(o.Events / (profile.ItemsPerSecond * 2.7) * 1000);
+        // The simulator makes about 3.2 events per item: start far enough back that the traffic reaches now.
+        long spanMs = (long)(o.Events / (profile.ItemsPerSecond * 3.2) * 1000);
         profile = profile with { StartTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - spanMs };
         using var store = new SqliteStore(Path.Combine(dataDir, "herald.db"));
         store.MigrateUp();

@@ -78,6 +78,7 @@ public static class HeraldHost
         services.AddSingleton<IConsentReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Herald.Analytics.Consent.ConsentAnalysis>();
         services.AddSingleton<IContactReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ContactCounts>();
         services.AddFailureAnalysis();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<TeamDirectory>();

@@ -10,6 +10,11 @@ public sealed record CampaignTiming(
 
 public sealed record CampaignErrorCount(string Code, string Category, string Description, string Resolution, long Count);
 
+/// <summary>A campaign in a list: its progress and outcome over the last 30 days.</summary>
+public sealed record CampaignSummary(
+    string CampaignId, string CampaignName, bool Declared, long? TotalRecipients, long Processed, long? Remaining, double? ProgressPercentage,
+    long Delivered, long Failed, double DeliveryRatePercent, double FailureRatePercent);
+
 public sealed record CampaignReport(
     string CampaignId, string CampaignName, bool Declared, long? TotalRecipients, long Processed, long? Remaining, double? ProgressPercentage,
     long Delivered, long Failed, long Pending, double DeliveryRatePercent, double FailureRatePercent, long Events, double Cost,
@@ -62,26 +67,44 @@ public sealed class CampaignAnalytics(MetricsQuery metrics, ICampaignStore campa
         var timing = new CampaignTiming(latency?.Avg,
             latency is null ? null : Math.Round(totals.PercentileMs(0) / 1000, 4), latency is null ? null : Math.Round(totals.PercentileMs(100) / 1000, 4),
             latency?.P50, latency?.P75, latency?.P90, latency?.P95);
-        var report = failures.Analyze(teamId, from.ToUnixMillis(), to.ToUnixMillis(), filter, limit: 5);
-        var errors = report.ByCode.Where(c => c.Count > 0)
-            .Select(c => new CampaignErrorCount(c.Class.Code, c.Class.Category, c.Class.Description, c.Class.Resolution, c.Count)).ToList();
+        // Failures are read from raw events: only the span in which the campaign had traffic.
+        var errors = new List<CampaignErrorCount>();
+        if (first is { } spanStart && last is { } spanEnd)
+        {
+            var report = failures.Analyze(teamId, spanStart.ToUnixMillis(), spanEnd.Next(Granularity.Minute).ToUnixMillis(), filter, limit: 5);
+            foreach (var c in report.ByCode)
+                if (c.Count > 0) errors.Add(new CampaignErrorCount(c.Class.Code, c.Class.Category, c.Class.Description, c.Class.Resolution, c.Count));
+        }
         return new CampaignReport(campaignId, declared?.Name ?? campaignId, declared is not null, total, totals.Total, remaining, progress,
             totals.Delivered, totals.Failed, totals.Pending, totals.DeliveryRatePercent, totals.FailureRatePercent, totals.Events, totals.Cost,
             avgRate, currentRate, eta, first?.ToString(), last?.Next(Granularity.Minute).ToString(),
             first is { } a && last is { } b ? b.Value - a.Value + 1 : null, totals.StatusBreakdown, timing, errors);
     }
 
-    /// <summary>Every campaign declared or seen in the last 30 days, with at least <paramref name="minItems"/> items, ranked by delivery rate.</summary>
-    public IReadOnlyList<CampaignReport> All(int teamId, int minItems)
+    /// <summary>
+    /// Every campaign declared or seen in the last 30 days with at least <paramref name="minItems"/> items, best delivery
+    /// rate first: one breakdown by campaign over the 30 days (declared campaigns' older items are not counted here).
+    /// </summary>
+    public IReadOnlyList<CampaignSummary> All(int teamId, int minItems)
     {
-        var ids = new SortedSet<string>(campaigns.ListCampaigns(teamId).Select(c => c.CampaignId), StringComparer.Ordinal);
+        var declared = campaigns.ListCampaigns(teamId).ToDictionary(c => c.CampaignId, StringComparer.Ordinal);
         var now = time.GetUtcNow();
         var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
+        var seen = new Dictionary<string, MetricTotals>(StringComparer.Ordinal);
         foreach (var (key, totals) in metrics.Breakdown([teamId], MetricFilter.None, Dimension.Campaign, UtcMinute.FromDateTimeOffset(now - UndeclaredLookback), to, _ => ""))
-            if (key is not null && totals.Total > 0) ids.Add(key);
-        var list = new List<CampaignReport>();
-        foreach (var id in ids)
-            if (Report(teamId, id) is { } r && r.Processed >= minItems) list.Add(r);
+            if (key is not null && totals.Total > 0) seen[key] = totals;
+        var list = new List<CampaignSummary>();
+        foreach (var id in declared.Keys.Union(seen.Keys, StringComparer.Ordinal))
+        {
+            var t = seen.GetValueOrDefault(id);
+            long processed = t?.Total ?? 0;
+            if (processed < minItems) continue;
+            var d = declared.GetValueOrDefault(id);
+            long? remaining = d is null ? null : Math.Max(0, d.TotalRecipients - processed);
+            double? progress = d is { TotalRecipients: > 0 } ? Math.Round(Math.Min(100, processed * 100.0 / d.TotalRecipients), 2) : null;
+            list.Add(new CampaignSummary(id, d?.Name ?? id, d is not null, d?.TotalRecipients, processed, remaining, progress,
+                t?.Delivered ?? 0, t?.Failed ?? 0, t?.DeliveryRatePercent ?? 0, t?.FailureRatePercent ?? 0));
+        }
         list.Sort((x, y) => y.DeliveryRatePercent != x.DeliveryRatePercent ? y.DeliveryRatePercent.CompareTo(x.DeliveryRatePercent)
             : string.CompareOrdinal(x.CampaignId, y.CampaignId));
         return list;

@@ -8,7 +8,7 @@ namespace Herald.Api.Campaigns;
 
 public sealed record DeclareCampaignRequest(string? Name, long? TotalRecipients, string[]? Recipients, string? Account);
 public sealed record CampaignDto(string CampaignId, string Name, long TotalRecipients, string? Account, string CreatedAt, string UpdatedAt);
-public sealed record CampaignRankingDto(int MinItems, IReadOnlyList<CampaignReport> Best, IReadOnlyList<CampaignReport> Worst);
+public sealed record CampaignRankingDto(int MinItems, IReadOnlyList<CampaignSummary> Best, IReadOnlyList<CampaignSummary> Worst);
 
 /// <summary>Campaigns: declared with their recipients, then followed from the rollups (seed 004's campaign metrics).</summary>
 public static class CampaignsEndpoints
@@ -48,7 +48,7 @@ public static class CampaignsEndpoints
             Ingestion.EventParser.FormatTimestamp(c.CreatedAtMs), Ingestion.EventParser.FormatTimestamp(c.UpdatedAtMs)));
     }
 
-    private static Ok<SuccessEnvelope<IReadOnlyList<CampaignReport>>> List(HttpContext http, CampaignAnalytics analytics)
+    private static Ok<SuccessEnvelope<IReadOnlyList<CampaignSummary>>> List(HttpContext http, CampaignAnalytics analytics)
     {
         Only(http.Request.Query);
         return ApiResults.Ok(analytics.All(Team(http), minItems: 0));

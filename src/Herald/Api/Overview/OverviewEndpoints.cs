@@ -54,7 +54,7 @@ public static class OverviewEndpoints
     }
 
     private static Ok<SuccessEnvelope<MonitoringDashboardDto>> Monitoring(
-        HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, IContactReader contacts, PendingRollups pending,
+        HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, ContactCounts contacts,
         SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, TimeProvider time)
     {
         int teamId = Team(http);
@@ -73,7 +73,7 @@ public static class OverviewEndpoints
         double? hookMs = hookCount > 0 ? Math.Round(hooks.Sum(h => h.TotalMs) / hookCount, 3) : null;
 
         return ApiResults.Ok(new MonitoringDashboardDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()),
-            new SystemHealthDto(ActiveCampaigns(metrics, teamId, to), CountContacts(teamId, contacts, pending), consentNow.OptedIn,
+            new SystemHealthDto(ActiveCampaigns(metrics, teamId, to), contacts.Of(teamId), consentNow.OptedIn,
                 consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 3), null),
             new PerformanceMetricsDto(avgMs, lastFive.P95Ms, Math.Round(lastFive.Requests / 5.0, 2), lastFive.ErrorRatePercent, hookMs),
             new MessagesKpiDto(day.Total, day.Delivered, day.Failed, day.DeliveryRatePercent, CurrentTps(metrics, teamId, to), day.Latency?.P95)));
@@ -107,16 +107,31 @@ public static class OverviewEndpoints
         return n;
     }
 
-    /// <summary>Distinct recipients of the stored items, plus those only the writer's unflushed items know yet.</summary>
-    private static long CountContacts(int teamId, IContactReader contacts, PendingRollups pending)
+}
+
+/// <summary>
+/// The contacts (distinct recipients) of a team: the stored items' recipients plus those only the writer's unflushed
+/// items know yet. Counting them reads a whole index, so a count is kept for seed 002's dashboard tier (5 minutes).
+/// </summary>
+public sealed class ContactCounts(IContactReader contacts, PendingRollups pending, TimeProvider time)
+{
+    public static readonly TimeSpan DashboardTier = TimeSpan.FromMinutes(5);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (long Count, DateTimeOffset At)> _cache = new();
+
+    public long Of(int teamId)
     {
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(teamId, out var hit) && now - hit.At < DashboardTier) return hit.Count;
+        long count;
         using (pending.Read())
         {
-            long stored = contacts.CountRecipients(teamId);
+            count = contacts.CountRecipients(teamId);
             var fresh = new HashSet<string>(StringComparer.Ordinal);
             foreach (var item in pending.ItemsOfTeam(teamId))
                 if (item.Recipient is { } r && fresh.Add(r) && contacts.RecipientKnown(teamId, r)) fresh.Remove(r);
-            return stored + fresh.Count;
+            count += fresh.Count;
         }
+        _cache[teamId] = (count, now);
+        return count;
     }
 }
