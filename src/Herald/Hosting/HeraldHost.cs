@@ -9,6 +9,7 @@ using Herald.Api.Items;
 using Herald.Api.Otp;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
+using Herald.Dashboard;
 using Herald.Ingestion;
 using Herald.Otp;
 using Herald.Senders;
@@ -63,6 +64,7 @@ public static class HeraldHost
         services.AddSingleton<ItemHistory>();
         AddOtp(services, builder.Configuration, options);
         services.AddHeraldWebhooks();
+        services.AddHeraldDashboard(options);
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo)
@@ -102,6 +104,7 @@ public static class HeraldHost
         app.MapOtpEndpoints();
         app.MapDeliveryMetricsEndpoints();
         app.MapWebhookEndpoints();
+        app.MapDashboardEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
