@@ -1,11 +1,11 @@
 namespace Herald.Bench;
 
-public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval)
+public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, long DashboardEvents = 2_000_000)
 {
     public static BenchOptions Parse(string[] args)
     {
         string command = args.Length > 0 ? args[0] : "all";
-        long events = 10_000_000, httpEvents = 1_000_000;
+        long events = 10_000_000, httpEvents = 1_000_000, dashboardEvents = 2_000_000;
         int batch = 5000;
         var flush = TimeSpan.FromSeconds(1);
         string dir = Path.Combine(Path.GetTempPath(), "herald-bench");
@@ -15,13 +15,14 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
             {
                 case "--events": events = long.Parse(args[i + 1]); break;
                 case "--http-events": httpEvents = long.Parse(args[i + 1]); break;
+                case "--dashboard-events": dashboardEvents = long.Parse(args[i + 1]); break;
                 case "--dir": dir = args[i + 1]; break;
                 case "--batch": batch = int.Parse(args[i + 1]); break;
                 case "--flush-ms": flush = TimeSpan.FromMilliseconds(int.Parse(args[i + 1])); break;
             }
         }
         Directory.CreateDirectory(dir);
-        return new BenchOptions(command, events, httpEvents, dir, batch, flush);
+        return new BenchOptions(command, events, httpEvents, dir, batch, flush, dashboardEvents);
     }
 
     public string EngineDb => Path.Combine(Dir, "engine", "herald.db");

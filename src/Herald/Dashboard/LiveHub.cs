@@ -247,14 +247,35 @@ public sealed class LiveHub : BackgroundService
         var recent = _query.Summary(query.Teams, query.Filter, new UtcMinute(current.Value - 1), to);
         double seconds = 60 + (now.ToUnixTimeMilliseconds() - current.ToUnixMillis()) / 1000.0;
         var lastMinute = _query.Summary(query.Teams, query.Filter, new UtcMinute(current.Value - 1), current);
-        var dayFrom = new UtcMinute(to.Value - 24 * 60);
-        long campaigns = 0;
-        foreach (var (key, totals) in _query.Breakdown(query.Teams, query.Filter, Dimension.Campaign, dayFrom, to, t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            if (key is not null && (totals.Events > 0 || totals.Total > 0)) campaigns++;
+        long campaigns = ActiveCampaigns(query, to, now.ToUnixTimeMilliseconds());
         return new LiveTickDto(
             EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), query.WindowMinutes, from.ToString(), to.ToString(),
             Math.Round(recent.Events / seconds, 3), lastMinute.Events, SummaryDto.Of(summary, from, to), campaigns, UptimeSeconds, listeners);
     }
+
+    /// <summary>
+    /// Distinct campaigns with traffic in the 24 h before <paramref name="to"/>: a breakdown, the tick's dearest part, so
+    /// it is recomputed at most every <see cref="CampaignsRefresh"/> per query (a campaign count needs no per-second freshness).
+    /// </summary>
+    private long ActiveCampaigns(LiveQuery query, UtcMinute to, long nowMs)
+    {
+        string key = query.Key;
+        lock (_campaigns)
+            if (_campaigns.TryGetValue(key, out var cached) && nowMs - cached.AtMs < CampaignsRefresh.TotalMilliseconds) return cached.Count;
+        long count = 0;
+        foreach (var (value, totals) in _query.Breakdown(query.Teams, query.Filter, Dimension.Campaign, new UtcMinute(to.Value - 24 * 60), to,
+                     t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            if (value is not null && (totals.Events > 0 || totals.Total > 0)) count++;
+        lock (_campaigns)
+        {
+            if (_campaigns.Count > 1000) _campaigns.Clear();
+            _campaigns[key] = (nowMs, count);
+        }
+        return count;
+    }
+
+    public static readonly TimeSpan CampaignsRefresh = TimeSpan.FromSeconds(10);
+    private readonly Dictionary<string, (long AtMs, long Count)> _campaigns = new(StringComparer.Ordinal);
 
     private string? ActivityFrame(LiveQuery query, List<ActivityEntry> entries)
     {

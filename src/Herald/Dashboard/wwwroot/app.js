@@ -277,7 +277,9 @@
         class: `${r.key === null ? '' : 'clickable'} ${selected ? 'selected' : ''}`,
         dataset: { key: r.key ?? '' },
         title: r.key === null ? 'items without this dimension' : `Filter by ${dim} ${r.key}`,
+        tabindex: r.key === null ? null : 0,
         onclick: r.key === null ? null : () => addFilter(dim, r.key),
+        onkeydown: r.key === null ? null : (ev) => { if (ev.key === 'Enter') addFilter(dim, r.key); },
       },
         el('td', { class: 'key-cell' },
           el('span', { class: r.key === null ? 'key none' : 'key' }, r.key === null ? '(none)' : r.key),
@@ -303,7 +305,8 @@
     }
     const max = Math.max(...codes.map((c) => c.count), 1);
     for (const c of codes) {
-      tbody.append(el('tr', { class: `clickable ${state.errorCode === c.code ? 'selected' : ''}`, dataset: { code: c.code }, title: `Filter by error code ${c.code}`, onclick: () => setErrorCode(c.code) },
+      tbody.append(el('tr', { class: `clickable ${state.errorCode === c.code ? 'selected' : ''}`, dataset: { code: c.code }, title: `Filter by error code ${c.code}`, tabindex: 0,
+        onclick: () => setErrorCode(c.code), onkeydown: (ev) => { if (ev.key === 'Enter') setErrorCode(c.code); } },
         el('td', {}, el('span', { class: 'code-link' }, c.code), el('span', { class: 'desc' }, c.provider_family)),
         el('td', {}, el('span', { class: 'cat', dataset: { group: c.group } }, c.category.replace(/_/g, ' ')), el('span', { class: 'desc' }, c.description)),
         el('td', { class: 'num' }, fmtInt(c.count), el('div', { class: 'bar', style: `width:${Math.max((c.count / max) * 100, 4)}%;margin-left:auto` }, el('span', { class: 'b-bad', style: 'width:100%' })),
