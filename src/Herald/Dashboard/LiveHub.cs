@@ -162,20 +162,18 @@ public sealed class LiveHub : BackgroundService
                     await _wake.WaitAsync(stoppingToken).ConfigureAwait(false);
                     continue;
                 }
-                // A timer per busy spell: one left running while idle would hold a due tick and fire twice at once.
-                using var timer = new PeriodicTimer(Period, _time);
-                do
+                // Each tick starts at least a period after the previous one started (never two in a burst after a late one).
+                long started = _time.GetTimestamp();
+                try
                 {
-                    try
-                    {
-                        Tick();
-                    }
-                    catch (Exception e)
-                    {
-                        _logger.LogError(e, "live tick failed");
-                    }
+                    Tick();
                 }
-                while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false) && Listeners > 0);
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "live tick failed");
+                }
+                var wait = Period - _time.GetElapsedTime(started);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

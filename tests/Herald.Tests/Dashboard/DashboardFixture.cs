@@ -97,6 +97,8 @@ public sealed class DashboardFixture : IAsyncLifetime
             DeviceScaleFactor = 1,
             TimezoneId = "UTC",
             Locale = "en-US",
+            // No pulsing or flashing: less work for a browser that shares 2 cores with the rest of the suite.
+            ReducedMotion = ReducedMotion.Reduce,
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
