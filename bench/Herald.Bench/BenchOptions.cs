@@ -1,11 +1,11 @@
 namespace Herald.Bench;
 
-public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, int Teams = 1000, int ItemsPerTeam = 100)
+public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, int Teams = 1000, int ItemsPerTeam = 100, long DashboardEvents = 2_000_000)
 {
     public static BenchOptions Parse(string[] args)
     {
         string command = args.Length > 0 ? args[0] : "all";
-        long events = 10_000_000, httpEvents = 1_000_000;
+        long events = 10_000_000, httpEvents = 1_000_000, dashboardEvents = 2_000_000;
         int batch = 5000;
         var flush = TimeSpan.FromSeconds(1);
         int teams = 1000, itemsPerTeam = 100;
@@ -16,6 +16,7 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
             {
                 case "--events": events = long.Parse(args[i + 1]); break;
                 case "--http-events": httpEvents = long.Parse(args[i + 1]); break;
+                case "--dashboard-events": dashboardEvents = long.Parse(args[i + 1]); break;
                 case "--dir": dir = args[i + 1]; break;
                 case "--batch": batch = int.Parse(args[i + 1]); break;
                 case "--flush-ms": flush = TimeSpan.FromMilliseconds(int.Parse(args[i + 1])); break;
@@ -24,7 +25,7 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
             }
         }
         Directory.CreateDirectory(dir);
-        return new BenchOptions(command, events, httpEvents, dir, batch, flush, teams, itemsPerTeam);
+        return new BenchOptions(command, events, httpEvents, dir, batch, flush, teams, itemsPerTeam, dashboardEvents);
     }
 
     public string EngineDb => Path.Combine(Dir, "engine", "herald.db");

@@ -1,6 +1,6 @@
 using Herald.Bench;
 
-// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|snapshots|forecast|endpoints|all> [--events N] [--dir PATH] [--teams N --items-per-team N]
+// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|snapshots|forecast|endpoints|dashboard|all> [--events N] [--dashboard-events N] [--dir PATH] [--teams N --items-per-team N]
 var options = BenchOptions.Parse(args);
 var report = new Report();
 switch (options.Command)
@@ -23,13 +23,17 @@ switch (options.Command)
     case "forecast":
         ForecastBench.Run(options, report);
         break;
+    case "dashboard":
+        await DashboardBench.RunAsync(options, report);
+        break;
     case "all":
         IngestBench.Run(options, report);
         QueryBench.Run(options, report);
         await HttpBench.RunAsync(options, report);
+        await DashboardBench.RunAsync(options, report);
         break;
     default:
-        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|snapshots|forecast|endpoints|all [--events N] [--http-events N] [--dir PATH] [--teams N] [--items-per-team N]");
+        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|snapshots|forecast|endpoints|dashboard|all [--events N] [--http-events N] [--dashboard-events N] [--dir PATH] [--teams N] [--items-per-team N]");
         return 2;
 }
 report.Print();

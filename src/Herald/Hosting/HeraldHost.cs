@@ -18,6 +18,7 @@ using Herald.Api.Overview;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
+using Herald.Dashboard;
 using Herald.Ingestion;
 using Herald.Jobs;
 using Herald.Maintenance;
@@ -87,6 +88,7 @@ public static class HeraldHost
         services.AddHeraldWebhooks();
         AddSnapshotJobs(services, builder.Configuration);
         AddAlertsAndMonitoring(services, builder.Configuration);
+        services.AddHeraldDashboard(options);
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo)
@@ -138,6 +140,7 @@ public static class HeraldHost
         app.MapJobsEndpoints();
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
+        app.MapDashboardEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }

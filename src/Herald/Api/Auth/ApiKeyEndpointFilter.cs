@@ -1,6 +1,11 @@
 namespace Herald.Api.Auth;
 
-/// <summary>Authenticates <c>X-API-Key</c>, checks the scope an endpoint needs and the key's rate limit.</summary>
+/// <summary>
+/// Authenticates <c>X-API-Key</c>, checks the scope an endpoint needs and the key's rate limit. A request of a safe
+/// method (GET, HEAD) without the header may instead carry the dashboard's session cookie (HttpOnly, SameSite=Strict,
+/// holding the encrypted key): the same key checks apply. Unsafe methods never accept the cookie, so a page of another
+/// site can make a signed-in browser change nothing.
+/// </summary>
 public sealed class ApiKeyEndpointFilter(string scope) : IEndpointFilter
 {
     public const string HeaderName = "X-API-Key";
@@ -10,6 +15,8 @@ public sealed class ApiKeyEndpointFilter(string scope) : IEndpointFilter
         var http = context.HttpContext;
         var keys = http.RequestServices.GetRequiredService<ApiKeyService>();
         string? presented = http.Request.Headers[HeaderName];
+        if (string.IsNullOrEmpty(presented) && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
+            presented = http.RequestServices.GetService<Dashboard.DashboardSession>()?.KeyOf(http);
         if (string.IsNullOrEmpty(presented))
             return ApiResults.Error(StatusCodes.Status401Unauthorized, "unauthorized", $"the {HeaderName} header is required");
         var key = keys.Validate(presented);

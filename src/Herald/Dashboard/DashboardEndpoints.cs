@@ -1,0 +1,246 @@
+using System.Text.Encodings.Web;
+using Herald.Analytics;
+using Herald.Api;
+using Herald.Api.Auth;
+using Herald.Api.Metrics;
+using Herald.Api.Teams;
+using Herald.Domain;
+using Herald.Hosting;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Dashboard;
+
+public sealed record DashboardTeamDto(string Id, string Name);
+
+public sealed record DashboardSessionDto(
+    string KeyPrefix, bool IsAdmin, DashboardTeamDto? Team, IReadOnlyList<DashboardTeamDto> Teams, IReadOnlyList<string> Scopes,
+    long UptimeSeconds, string ServerTime);
+
+/// <summary>
+/// The web dashboard at <c>/monitoring</c> (sign-in, the page and its files, sign-out), its session endpoint and the live
+/// stream <c>GET /api/v1/stream</c> (Server-Sent Events).
+/// </summary>
+public static class DashboardEndpoints
+{
+    public static IServiceCollection AddHeraldDashboard(this IServiceCollection services, HeraldOptions options)
+    {
+        // The data directory already holds the store and the OTP key file in clear: its file permissions protect the
+        // session keys too, so Data Protection's "no XML encryptor" warning is only noise here.
+        services.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error));
+        services.AddDataProtection()
+            .SetApplicationName("Herald")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "dataprotection-keys")));
+        services.AddSingleton<DashboardSession>();
+        services.AddSingleton<DashboardAssets>();
+        services.AddSingleton<LiveActivity>();
+        services.AddSingleton<LiveHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder app)
+    {
+        var pages = app.MapGroup("/monitoring").ExcludeFromDescription();
+        pages.MapGet("", Overview);
+        pages.MapGet("/login", LoginPage);
+        pages.MapPost("/login", SignIn).DisableAntiforgery();
+        pages.MapPost("/logout", SignOut).DisableAntiforgery();
+        pages.MapGet("/assets/{*path}", Asset);
+
+        app.MapGet("/api/v1/dashboard/session", Session).RequireScope(Scopes.MetricsRead).WithTags("Dashboard")
+            .WithSummary("Who the caller is: the key's team (or every team, for an admin key) and the process uptime");
+        app.MapGet("/api/v1/stream", Stream).RequireScope(Scopes.MetricsRead).WithTags("Dashboard")
+            .WithSummary("Server-Sent Events: a 'tick' with current figures at most once a second and 'activity' with recent events of the caller's teams")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        return app;
+    }
+
+    private static async Task Overview(HttpContext http, DashboardSession session, DashboardAssets assets, ApiKeyService keys)
+    {
+        if (SignedInKey(http, session, keys) is null)
+        {
+            http.Response.Redirect("/monitoring/login");
+            return;
+        }
+        SecurityHeaders(http);
+        await assets.ServeAsync(http, assets.Find("index.html")!, revalidate: true);
+    }
+
+    private static async Task LoginPage(HttpContext http, DashboardSession session, DashboardAssets assets, ApiKeyService keys)
+    {
+        if (SignedInKey(http, session, keys) is not null)
+        {
+            http.Response.Redirect("/monitoring");
+            return;
+        }
+        await WriteLogin(http, assets, null, StatusCodes.Status200OK);
+    }
+
+    private static async Task SignIn(HttpContext http, DashboardSession session, DashboardAssets assets, ApiKeyService keys)
+    {
+        if (!SameOrigin(http))
+        {
+            await WriteLogin(http, assets, "This sign-in did not come from Herald's own page.", StatusCodes.Status403Forbidden);
+            return;
+        }
+        string key = "";
+        if (http.Request.HasFormContentType)
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            key = form["api_key"].ToString().Trim();
+        }
+        if (key.Length == 0)
+        {
+            await WriteLogin(http, assets, "Enter an API key.", StatusCodes.Status400BadRequest);
+            return;
+        }
+        var record = key.Length > 512 ? null : keys.Validate(key);
+        if (record is null)
+        {
+            await WriteLogin(http, assets, "That API key is unknown, revoked or expired.", StatusCodes.Status401Unauthorized);
+            return;
+        }
+        var caller = new Caller(record.Id, record.TeamId, new HashSet<string>(record.Scopes, StringComparer.Ordinal));
+        if (!caller.Has(Scopes.MetricsRead))
+        {
+            await WriteLogin(http, assets, "That key lacks the metrics:read scope the dashboard needs.", StatusCodes.Status403Forbidden);
+            return;
+        }
+        session.SignIn(http, key);
+        http.Response.StatusCode = StatusCodes.Status303SeeOther;
+        http.Response.Headers.Location = "/monitoring";
+    }
+
+    private static void SignOut(HttpContext http, DashboardSession session)
+    {
+        // A cross-site form cannot sign anyone out: the SameSite=Strict cookie is not even sent with it.
+        session.SignOut(http);
+        http.Response.StatusCode = StatusCodes.Status303SeeOther;
+        http.Response.Headers.Location = "/monitoring/login";
+    }
+
+    private static async Task Asset(string path, HttpContext http, DashboardAssets assets)
+    {
+        if (path.EndsWith(".html", StringComparison.Ordinal) || assets.Find(path) is not { } asset)
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        await assets.ServeAsync(http, asset, revalidate: !path.StartsWith("vendor/", StringComparison.Ordinal));
+    }
+
+    private static Ok<SuccessEnvelope<DashboardSessionDto>> Session(HttpContext http, TeamDirectory teams, ApiKeyService keys, LiveHub hub, TimeProvider time)
+    {
+        var caller = http.Caller();
+        var own = caller.TeamId is { } id ? teams.ById(id) : null;
+        var visible = caller.TeamId is null ? teams.All : own is null ? [] : [own];
+        string prefix = "";
+        foreach (var k in new[] { http.Request.Headers[ApiKeyEndpointFilter.HeaderName].ToString(), http.RequestServices.GetRequiredService<DashboardSession>().KeyOf(http) ?? "" })
+            if (k.Length > 0)
+            {
+                prefix = k[..Math.Min(8, k.Length)];
+                break;
+            }
+        return ApiResults.Ok(new DashboardSessionDto(
+            prefix, caller.IsAdmin,
+            own is null ? null : new DashboardTeamDto(own.PublicId, own.Name),
+            visible.Select(t => new DashboardTeamDto(t.PublicId, t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList(),
+            caller.Scopes.Order(StringComparer.Ordinal).ToList(), hub.UptimeSeconds,
+            Ingestion.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds())));
+    }
+
+    /// <summary>The windows a stream's summary may cover, in minutes (the dashboard's ranges).</summary>
+    public static int ParseWindow(string? text) => text switch
+    {
+        null or "" or "24h" or "1440" => 1440,
+        "1h" or "60" => 60,
+        "7d" or "10080" => 10080,
+        "30d" or "43200" => 43200,
+        _ => throw new BadParameterException("window", "must be one of 1h, 24h, 7d, 30d"),
+    };
+
+    private static async Task Stream(HttpContext http, LiveHub hub, TimeProvider time, IHostApplicationLifetime lifetime)
+    {
+        var query = http.Request.Query;
+        if (query.ContainsKey("from") || query.ContainsKey("to"))
+            throw new BadParameterException(query.ContainsKey("from") ? "from" : "to", "a stream always ends now; choose window=1h|24h|7d|30d");
+        var r = MetricsRequest.Parse(query, time.GetUtcNow(), "team", "window");
+        int window = ParseWindow(query["window"].FirstOrDefault());
+        var teams = TeamScope.Resolve(http, r.Team);
+        var parts = new List<(Dimension, string[])>();
+        foreach (var d in Dimensions.All)
+        {
+            if (d == Dimension.Team || !query.TryGetValue(Dimensions.Name(d), out var values)) continue;
+            var list = values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            parts.Add((d, (d == Dimension.Country ? list.Select(c => c.ToUpperInvariant()) : list).ToArray()));
+        }
+
+        var response = http.Response;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache, no-transform";
+        response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        using var subscription = hub.Subscribe(new LiveQuery(teams, r.Filter, parts, window));
+        try
+        {
+            // The browser reconnects 2 s after a dropped connection.
+            await response.WriteAsync(": herald live stream\nretry: 2000\n\n", stop.Token);
+            await response.Body.FlushAsync(stop.Token);
+            await foreach (var frame in subscription.Frames.Reader.ReadAllAsync(stop.Token))
+            {
+                await response.WriteAsync(frame, stop.Token);
+                await response.Body.FlushAsync(stop.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string? SignedInKey(HttpContext http, DashboardSession session, ApiKeyService keys)
+    {
+        var key = session.KeyOf(http);
+        if (key is null) return null;
+        var record = keys.Validate(key);
+        if (record is null) return null;
+        var caller = new Caller(record.Id, record.TeamId, new HashSet<string>(record.Scopes, StringComparer.Ordinal));
+        return caller.Has(Scopes.MetricsRead) ? key : null;
+    }
+
+    /// <summary>A browser's form post names its origin; one from another site is refused (no login CSRF).</summary>
+    private static bool SameOrigin(HttpContext http)
+    {
+        string origin = http.Request.Headers.Origin.ToString();
+        if (origin.Length == 0 || origin == "null") return origin.Length == 0;
+        return Uri.TryCreate(origin, UriKind.Absolute, out var o)
+               && string.Equals(o.Authority, http.Request.Host.Value, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task WriteLogin(HttpContext http, DashboardAssets assets, string? error, int status)
+    {
+        SecurityHeaders(http);
+        string html = assets.Text("login.html").Replace("{{error}}", error is null
+            ? ""
+            : $"<p class=\"login-error\" role=\"alert\" id=\"login-error\">{HtmlEncoder.Default.Encode(error)}</p>", StringComparison.Ordinal);
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "text/html; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-store";
+        await http.Response.WriteAsync(html, http.RequestAborted);
+    }
+
+    private static void SecurityHeaders(HttpContext http)
+    {
+        var h = http.Response.Headers;
+        h.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+        h.XFrameOptions = "DENY";
+        h.XContentTypeOptions = "nosniff";
+        h["Referrer-Policy"] = "same-origin"; // not no-referrer: chromium then sends "Origin: null" with the sign-in form
+    }
+}
