@@ -24,7 +24,7 @@ internal static class ReportValues
         {
             ColumnKind.Percent => x.ToString("0.00", CultureInfo.InvariantCulture),
             ColumnKind.Seconds => x.ToString("0.000", CultureInfo.InvariantCulture),
-            ColumnKind.Money => x.ToString("#,##0.####", CultureInfo.InvariantCulture),
+            ColumnKind.Money => x.ToString("#,##0.0000", CultureInfo.InvariantCulture),
             _ => x.ToString("#,##0.####", CultureInfo.InvariantCulture),
         },
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
