@@ -15,6 +15,7 @@ using Herald.Api.Jobs;
 using Herald.Api.Snapshots;
 using Herald.Api.Otp;
 using Herald.Api.Overview;
+using Herald.Api.Reports;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
@@ -24,6 +25,7 @@ using Herald.Jobs;
 using Herald.Maintenance;
 using Herald.Monitoring;
 using Herald.Otp;
+using Herald.Reports;
 using Herald.Senders;
 using Herald.Snapshots;
 using Herald.Storage;
@@ -89,6 +91,7 @@ public static class HeraldHost
         AddSnapshotJobs(services, builder.Configuration);
         AddAlertsAndMonitoring(services, builder.Configuration);
         services.AddHeraldDashboard(options);
+        AddReports(services, builder.Configuration);
         services.AddHostedService<IngestQueueLifetime>();
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo)
@@ -141,6 +144,7 @@ public static class HeraldHost
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
         app.MapDashboardEndpoints();
+        app.MapReportsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
@@ -200,6 +204,17 @@ public static class HeraldHost
         if (jobs.Enabled) services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
     }
 
+    /// <summary>Seed 004's generated reports and seed 003's daily and weekly reports (<c>Herald:Reports</c>).</summary>
+    private static void AddReports(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(configuration.GetSection("Herald:Reports").Get<ReportsOptions>() ?? new ReportsOptions());
+        services.AddSingleton<IReportStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ReportBuilder>();
+        services.AddSingleton<ReportService>();
+        services.AddSingleton<PerformanceReports>();
+        services.AddHostedService<ReportMaintenance>();
+    }
+
     /// <summary>Migrates the store, loads the engine's state, and makes the bootstrap admin key.</summary>
     private static void Initialize(WebApplication app, HeraldOptions options)
     {
@@ -212,6 +227,8 @@ public static class HeraldHost
         writer.Recover();
         if (writer.EventsReplayed > 0) logger.LogWarning("recovered {Events} events accepted but not yet folded into rollups at the last stop", writer.EventsReplayed);
         _ = app.Services.GetRequiredService<IngestQueue>();
+        int interrupted = app.Services.GetRequiredService<ReportService>().FailInterrupted();
+        if (interrupted > 0) logger.LogWarning("{Count} reports were interrupted by the last stop and are marked failed", interrupted);
         Bootstrap.EnsureAdminKey(store, app.Services.GetRequiredService<ApiKeyService>(), options, logger);
         logger.LogInformation("Herald store: {Path}", store.Path);
     }

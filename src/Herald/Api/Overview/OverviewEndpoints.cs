@@ -74,7 +74,7 @@ public static class OverviewEndpoints
 
         return ApiResults.Ok(new MonitoringDashboardDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()),
             new SystemHealthDto(ActiveCampaigns(metrics, teamId, to), contacts.Of(teamId), consentNow.OptedIn,
-                consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 3), null),
+                consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 6), null),
             new PerformanceMetricsDto(avgMs, lastFive.P95Ms, Math.Round(lastFive.Requests / 5.0, 2), lastFive.ErrorRatePercent, hookMs),
             new MessagesKpiDto(day.Total, day.Delivered, day.Failed, day.DeliveryRatePercent, CurrentTps(metrics, teamId, to), day.Latency?.P95)));
     }

@@ -352,6 +352,29 @@ internal static class SqliteSql
             DROP INDEX ix_events_keywords;
             DROP INDEX ix_events_text;
             """),
+        // Version 12: seed 004's generated reports. The file lives under reports/<team>/ of the data directory; the row
+        // keeps its parameters and summary (JSON text) and its state while it runs.
+        new(12, "reports: generated report files with their parameters, summary and status",
+            """
+            CREATE TABLE reports (
+                id TEXT PRIMARY KEY,
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                type TEXT NOT NULL,
+                format TEXT NOT NULL,
+                params TEXT NOT NULL,
+                file_name TEXT,
+                size INTEGER,
+                created_at INTEGER NOT NULL,
+                completed_at INTEGER,
+                status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+                error TEXT,
+                summary TEXT);
+            CREATE INDEX ix_reports_team_created ON reports(team_id, created_at DESC);
+            CREATE INDEX ix_reports_created ON reports(created_at);
+            """,
+            """
+            DROP TABLE reports;
+            """),
     ];
 
     public const string CreateMigrationsTable =
@@ -749,6 +772,26 @@ internal static class SqliteSql
     // Contacts: the distinct recipients of a team's items (the partial recipient index of migration 2).
     public const string CountRecipients = "SELECT COUNT(DISTINCT recipient) FROM items WHERE team_id = $team AND recipient IS NOT NULL";
     public const string RecipientKnown = "SELECT EXISTS (SELECT 1 FROM items WHERE team_id = $team AND recipient = $recipient)";
+
+    // Reports (migration 12).
+    public const string ReportColumns = "id, team_id, type, format, params, file_name, size, created_at, completed_at, status, error, summary";
+    public const string InsertReport = """
+        INSERT INTO reports (id, team_id, type, format, params, file_name, size, created_at, completed_at, status, error, summary)
+        VALUES ($id, $team, $type, $format, $params, $file, $size, $created, $completed, $status, $error, $summary)
+        """;
+    public const string CompleteReport = """
+        UPDATE reports SET status = 'completed', file_name = $file, size = $size, summary = $summary, completed_at = $completed, error = NULL
+        WHERE id = $id
+        """;
+    public const string FailReport = "UPDATE reports SET status = 'failed', error = $error, completed_at = $completed WHERE id = $id";
+    public const string SelectReport = "SELECT " + ReportColumns + " FROM reports WHERE id = $id";
+    /// <summary>$type NULL for every type.</summary>
+    public const string SelectTeamReports = "SELECT " + ReportColumns + """
+         FROM reports WHERE team_id = $team AND ($type IS NULL OR type = $type) ORDER BY created_at DESC, id DESC LIMIT $limit
+        """;
+    public const string SelectReportsCreatedBefore = "SELECT " + ReportColumns + " FROM reports WHERE created_at < $before ORDER BY created_at LIMIT $limit";
+    public const string DeleteReport = "DELETE FROM reports WHERE id = $id";
+    public const string FailRunningReports = "UPDATE reports SET status = 'failed', error = $error, completed_at = $now WHERE status = 'running'";
 
     // Operations.
     public const string Ping = "SELECT 1";

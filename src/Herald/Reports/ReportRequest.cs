@@ -1,0 +1,89 @@
+using System.Text.Json;
+
+namespace Herald.Reports;
+
+public static class ReportTypes
+{
+    public const string Messages = "messages";
+    public const string Campaign = "campaign";
+    public const string AccountUsage = "account_usage";
+
+    public static readonly string[] All = [Messages, Campaign, AccountUsage];
+
+    /// <summary>The prefix of a report id (seed 004: <c>MSG_20250115_103045</c>).</summary>
+    public static string IdPrefix(string type) => type switch
+    {
+        Messages => "MSG",
+        Campaign => "CMP",
+        _ => "ACC",
+    };
+
+    public static string FileStem(string type) => type switch
+    {
+        Messages => "message_report",
+        Campaign => "campaign_report",
+        _ => "account_usage_report",
+    };
+}
+
+public static class ReportFormats
+{
+    public const string Csv = "csv";
+    public const string Json = "json";
+    public const string Excel = "excel";
+    public const string Pdf = "pdf";
+
+    public static readonly string[] All = [Csv, Json, Excel, Pdf];
+
+    public static string Extension(string format) => format switch
+    {
+        Csv => "csv",
+        Json => "json",
+        Excel => "xlsx",
+        _ => "pdf",
+    };
+
+    public static string ContentType(string format) => format switch
+    {
+        Csv => "text/csv; charset=utf-8",
+        Json => "application/json; charset=utf-8",
+        Excel => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/pdf",
+    };
+
+    /// <summary>The format named by <paramref name="value"/>; <c>xlsx</c> is taken for excel.</summary>
+    public static string? Parse(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "csv" => Csv,
+        "json" => Json,
+        "excel" or "xlsx" => Excel,
+        "pdf" => Pdf,
+        _ => null,
+    };
+}
+
+/// <summary>What to report on: the type's subject (campaign, account), the UTC days and the filters. Stored as the row's params.</summary>
+public sealed record ReportRequest(
+    string Type, string Format, int TeamId, DateOnly? StartDate, DateOnly? EndDate, string? AccountId = null, string? CampaignId = null,
+    IReadOnlyList<string>? Statuses = null)
+{
+    public string ToJson()
+    {
+        var map = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        if (StartDate is { } s) map["start_date"] = s.ToString("yyyy-MM-dd");
+        if (EndDate is { } e) map["end_date"] = e.ToString("yyyy-MM-dd");
+        if (AccountId is not null) map["account_id"] = AccountId;
+        if (CampaignId is not null) map["campaign_id"] = CampaignId;
+        if (Statuses is { Count: > 0 }) map["status"] = string.Join(",", Statuses);
+        map["format"] = Format;
+        return JsonSerializer.Serialize(map);
+    }
+
+    public IReadOnlyDictionary<string, string> Describe()
+    {
+        var map = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        using var doc = JsonDocument.Parse(ToJson());
+        foreach (var p in doc.RootElement.EnumerateObject()) map[p.Name] = p.Value.GetString() ?? "";
+        return map;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text;
+using CsvHelper;
+
+namespace Herald.Reports.Writers;
+
+/// <summary>
+/// One CSV file (RFC 4180 quoting, UTF-8 without BOM, CRLF) with a section per table: a comment line <c># name</c>, the
+/// header row, the rows, then an empty line. The first section is <c>summary</c> (<c>metric,value</c>), then the tables in
+/// report order (<c>daily</c> first). Numbers are plain invariant numbers, days yyyy-MM-dd, an empty field is no value.
+/// </summary>
+public static class CsvReportWriter
+{
+    public static void Write(ReportDocument doc, Stream output)
+    {
+        using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\r\n" };
+        using var csv = CsvWriter.Create(writer, new CsvWriterOptions { CommentPrefix = '#', NewLine = "\r\n", ValidateFieldCount = false }, leaveOpen: true);
+        Section(csv, writer, "summary", ["metric", "value"], doc.Summary.Select(k => new[] { k.Name, ReportValues.Text(k.Value) }));
+        foreach (var table in doc.Tables)
+            Section(csv, writer, table.Name, table.Columns.Select(c => c.Name).ToArray(), table.Rows.Select(r => r.Select(ReportValues.Text).ToArray()));
+        csv.Flush();
+        writer.Flush();
+    }
+
+    private static void Section(CsvWriter csv, StreamWriter writer, string name, string[] header, IEnumerable<string[]> rows)
+    {
+        csv.WriteComment(" " + name);
+        csv.WriteRecord(header);
+        foreach (var row in rows) csv.WriteRecord(row);
+        csv.Flush();
+        writer.Write("\r\n"); // the empty line between sections (a CSV record cannot be empty)
+    }
+}

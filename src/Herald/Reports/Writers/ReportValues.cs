@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace Herald.Reports.Writers;
+
+/// <summary>How a cell value reads as text (CSV, PDF): invariant culture, dates as yyyy-MM-dd, null as empty.</summary>
+internal static class ReportValues
+{
+    public static string Text(object? value) => value switch
+    {
+        null => "",
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        double x => x.ToString("0.######", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    /// <summary>A value for people (PDF): thousands separators, 2 decimals for rates, 3 for seconds, 4 for money.</summary>
+    public static string Display(object? value, ColumnKind kind) => value switch
+    {
+        null => "–",
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        long or int when kind == ColumnKind.Integer => Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString("#,##0", CultureInfo.InvariantCulture),
+        double x => kind switch
+        {
+            ColumnKind.Percent => x.ToString("0.00", CultureInfo.InvariantCulture),
+            ColumnKind.Seconds => x.ToString("0.000", CultureInfo.InvariantCulture),
+            ColumnKind.Money => x.ToString("#,##0.0000", CultureInfo.InvariantCulture),
+            _ => x.ToString("#,##0.####", CultureInfo.InvariantCulture),
+        },
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    public static double? Number(object? value) => value switch
+    {
+        null => null,
+        long l => l,
+        int i => i,
+        double d => d,
+        _ => null,
+    };
+}
