@@ -94,7 +94,10 @@ public sealed class DashboardBrowserTests : IClassFixture<DashboardFixture>, IAs
         await AssertKpisMatchAsync(summary);
         // The visible text is the formatted figure.
         Assert.Equal(summary["total"]!.GetValue<long>().ToString("N0", CultureInfo.GetCultureInfo("en-US")), (await _page.TextContentAsync("[data-kpi='total']"))!.Trim());
-        Assert.Contains("not tracked yet", await _page.TextContentAsync("#kpi-optin"));
+        // Opt-in comes from the consent API: beta's contacts have sent no STOP/START reply.
+        var consent = await Kit.GetData(_f.Beta, "/api/v1/analytics/consent");
+        Assert.Equal(0, consent["contacts_with_consent"]!.GetValue<long>());
+        await _page.WaitForSelectorAsync("#kpi-optin-sub:has-text('no STOP/START replies yet')");
         Assert.Equal("beta", await _page.TextContentAsync("#team-name"));
         // Once live, the tick's figures are the same numbers, plus throughput, campaigns and uptime.
         await DashboardFixture.WaitLiveAsync(_page);

@@ -368,6 +368,19 @@
     const [health, alerts] = await Promise.all([api('/api/delivery-metrics/health', p), api('/api/delivery-metrics/alerts', p)]);
     if (generation === loadGeneration) showOtp(health, alerts);
   }
+  // Consent comes from inbound STOP/START keywords (/api/v1/analytics/consent), per team.
+  async function loadConsent(generation) {
+    const team = state.session.is_admin ? state.team : state.session.team?.id;
+    const sub = $('#kpi-optin-sub');
+    if (!team) { setKpi('opt_in_rate', null, '—'); sub.textContent = 'pick a team'; return; }
+    const p = new URLSearchParams();
+    if (state.session.is_admin) p.set('team', team);
+    const c = await api('/api/v1/analytics/consent', p);
+    if (generation !== loadGeneration) return;
+    if (c.contacts_with_consent === 0) { setKpi('opt_in_rate', null, '—'); sub.textContent = 'no STOP/START replies yet'; return; }
+    setKpi('opt_in_rate', c.opt_in_rate_percent, `${c.opt_in_rate_percent.toFixed(1)} %`);
+    sub.textContent = `${fmtInt(c.opted_in)} of ${fmtInt(c.contacts_with_consent)} contacts who replied`;
+  }
   async function loadAll() {
     const generation = ++loadGeneration;
     document.body.dataset.loading = 'true';
@@ -377,7 +390,7 @@
       const summary = await api('/api/v1/metrics/summary', scopeParams(windowParams()));
       if (generation !== loadGeneration) return;
       showSummary(summary);
-      await Promise.all([loadCharts(generation), loadOtp(generation)]);
+      await Promise.all([loadCharts(generation), loadOtp(generation), loadConsent(generation)]);
     } catch (e) {
       if (e.status !== 401) showBanner(`Could not load the dashboard: ${e.message}`);
     } finally {
