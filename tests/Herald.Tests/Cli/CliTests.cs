@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Herald.Tests.Durability;
 
 namespace Herald.Tests.Cli;
@@ -98,22 +97,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(accepted, body["data"]!["events"]!.GetValue<long>());
     }
 
-    private async Task<(int Code, string Output)> Herald(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet", [typeof(Herald.Hosting.HeraldHost).Assembly.Location, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["HERALD_DATA_DIR"] = _dir;
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment["COLUMNS"] = "200";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout + await stderr);
-    }
+    private Task<(int Code, string Output)> Herald(params string[] args) => Support.HeraldCli.RunAsync(_dir, args);
 
     public void Dispose()
     {

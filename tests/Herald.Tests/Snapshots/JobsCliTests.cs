@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Herald.Tests.Durability;
 
@@ -69,22 +68,7 @@ public sealed class JobsCliTests : IDisposable
         Assert.True(messages > 0);
     }
 
-    private async Task<(int Code, string Output)> Herald(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet", [typeof(Herald.Hosting.HeraldHost).Assembly.Location, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["HERALD_DATA_DIR"] = _dir;
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment["COLUMNS"] = "250";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout + await stderr);
-    }
+    private Task<(int Code, string Output)> Herald(params string[] args) => Support.HeraldCli.RunAsync(_dir, args);
 
     public void Dispose()
     {
