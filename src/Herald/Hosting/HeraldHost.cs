@@ -76,6 +76,7 @@ public static class HeraldHost
         services.AddSingleton<RetentionHorizons>();
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<CustomAggregation>();
+        services.AddSingleton<StalledItems>();
         services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Herald.Analytics.Campaigns.CampaignAnalytics>();
         services.AddSingleton<IConsentReader>(sp => sp.GetRequiredService<SqliteStore>());

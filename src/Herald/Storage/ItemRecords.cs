@@ -38,4 +38,6 @@ public interface IItemReader
     IReadOnlyList<ItemRecord> FindItems(IReadOnlyList<int> teamIds, string itemId);
     IReadOnlyList<EventRecord> EventsOf(long itemRef);
     IReadOnlyList<ItemRecord> RecipientHistory(int teamId, string recipient, int limit);
+    /// <summary>A team's stored items whose earliest event is at or after <paramref name="sinceMs"/> (items created in the last hours).</summary>
+    IReadOnlyList<ItemRecord> RecentItems(int teamId, long sinceMs);
 }

@@ -11,6 +11,8 @@ public sealed record RoutePerformanceDto(
     string? Route, string? Provider, long Items, long Delivered, long Failed, long Pending, double SuccessRatePercent, double FailureRatePercent,
     double? LatencyP50Seconds, double? LatencyP95Seconds, double? LatencyP99Seconds, double EventsPerSecond, double TrafficSharePercent);
 
+public sealed record StalledDto(double LookbackHours, double Factor, double MinSeconds, int Count, IReadOnlyList<StalledItem> Items);
+
 public sealed record RoutesDto(string From, string To, IReadOnlyList<RoutePerformanceDto> Routes);
 
 /// <summary>
@@ -21,9 +23,34 @@ public static class RouteEndpoints
 {
     public static IEndpointRouteBuilder MapRouteEndpoints(this IEndpointRouteBuilder app)
     {
+        app.MapGet("/api/v1/analytics/stalled", Stalled).RequireScope(Scopes.MetricsRead).WithTags("Analytics")
+            .WithSummary("Items still in flight well past their route's p99 latency (lookback_hours, factor, min_seconds, limit)");
         app.MapGet("/api/v1/analytics/metrics/routes", Get).RequireScope(Scopes.MetricsRead).WithTags("Analytics")
             .WithSummary("Success rate, latency and utilization per route (or by=provider), with the metrics API's window and filters");
         return app;
+    }
+
+    private static Ok<SuccessEnvelope<StalledDto>> Stalled(HttpContext http, StalledItems stalled)
+    {
+        var q = http.Request.Query;
+        foreach (var (name, _) in q)
+            if (name is not ("team" or "lookback_hours" or "factor" or "min_seconds" or "limit"))
+                throw new BadParameterException(name, "unknown parameter; allowed: lookback_hours, factor, min_seconds, limit, team");
+        int teamId = TeamScope.ResolveOne(http, q["team"].FirstOrDefault());
+        double lookback = Number(q, "lookback_hours", 1, 168, 24), factor = Number(q, "factor", 1, 100, 2);
+        double minSeconds = Number(q, "min_seconds", 0, 86_400, 60);
+        int limit = (int)Number(q, "limit", 1, 1000, 100);
+        var list = stalled.Find(teamId, TimeSpan.FromHours(lookback), factor, minSeconds, limit);
+        return ApiResults.Ok(new StalledDto(lookback, factor, minSeconds, list.Count, list));
+    }
+
+    private static double Number(IQueryCollection q, string name, double min, double max, double fallback)
+    {
+        if (!q.TryGetValue(name, out var raw)) return fallback;
+        if (!double.TryParse(raw.ToString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
+            || double.IsNaN(v) || v < min || v > max)
+            throw new BadParameterException(name, $"must be a number from {min} to {max}");
+        return v;
     }
 
     private static Ok<SuccessEnvelope<RoutesDto>> Get(HttpContext http, MetricsQuery metrics, TeamDirectory directory, TimeProvider time)
