@@ -57,15 +57,7 @@ public sealed class AttemptRecorder(IOtpStore store, IngestQueue queue)
     private async Task EnqueueAsync(IngestBatch batch, CancellationToken ct)
     {
         // A full queue is momentary back-pressure; an attempt's record must not be dropped for it.
-        for (int wait = 10; ; wait = Math.Min(wait * 2, 500))
-        {
-            var done = queue.TryEnqueue(batch);
-            if (done is not null)
-            {
-                await done;
-                return;
-            }
+        for (int wait = 10; await queue.SubmitAsync(batch) is null; wait = Math.Min(wait * 2, 500))
             await Task.Delay(wait, ct);
-        }
     }
 }

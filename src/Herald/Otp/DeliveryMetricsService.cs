@@ -109,7 +109,7 @@ public sealed class DeliveryMetricsService(
         var attempts = stats.All(teamId, window.From, window.To);
         var all = Fold(counts);
         // Attempts per code counts Herald's own codes only: the engine's otp items also hold what apps reported.
-        long ownAttempts = store.ListOtpAttemptsSince(teamId, sinceMs).Count;
+        long ownAttempts = store.CountOtpAttemptsSince(teamId, sinceMs);
         return new OtpDeliveryMetrics(hours, FormatTimestamp(sinceMs), FormatTimestamp(nowMs), all,
             counts.GroupBy(c => c.Method).ToDictionary(g => g.Key, g => Fold(g)),
             counts.Where(c => c.Service is not null).GroupBy(c => c.Service!).ToDictionary(g => g.Key, g => Fold(g)),

@@ -42,6 +42,7 @@ public interface IOtpStore
     IReadOnlyList<OtpAttemptRecord> ListOtpAttempts(int teamId, string deliveryId);
     IReadOnlyList<OtpAttemptRecord> ListUserOtpAttempts(int teamId, string userId, int limit);
     IReadOnlyList<OtpAttemptRecord> ListOtpAttemptsSince(int teamId, long sinceMs);
+    long CountOtpAttemptsSince(int teamId, long sinceMs);
     IReadOnlyList<OtpStatusCount> CountOtps(int teamId, long sinceMs, long nowMs);
     long CountLiveOtps(int teamId, long nowMs);
 

@@ -28,9 +28,7 @@ public static class AccountMetricsEndpoints
     private static Results<Ok<SuccessEnvelope<AccountMetricsDto>>, JsonHttpResult<ErrorEnvelope>> Get(
         string accountId, HttpContext http, IDirectoryStore directory, MetricsQuery metrics, TimeProvider time)
     {
-        foreach (var (name, _) in http.Request.Query)
-            if (name != "team") throw new BadParameterException(name, "unknown parameter; allowed: team");
-        int teamId = TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+        int teamId = QueryParameters.OneTeam(http);
         var account = directory.ListAccounts(teamId).FirstOrDefault(a => a.Name == accountId);
         var filter = new MetricFilter().Allow(Dimension.Account, [accountId]);
         var nowMinute = UtcMinute.FromDateTimeOffset(time.GetUtcNow());

@@ -55,7 +55,7 @@ public static class AlertsEndpoints
         return app;
     }
 
-    private static int Team(HttpContext http) => TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+    private static int Team(HttpContext http) => TeamScope.ResolveOne(http);
 
     private static string TeamName(TeamDirectory teams, int id) => teams.ById(id)?.Name ?? id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

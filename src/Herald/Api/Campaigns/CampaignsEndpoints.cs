@@ -1,4 +1,3 @@
-using System.Globalization;
 using Herald.Analytics.Campaigns;
 using Herald.Api.Auth;
 using Herald.Storage;
@@ -26,7 +25,7 @@ public static class CampaignsEndpoints
         return app;
     }
 
-    private static int Team(HttpContext http) => TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+    private static int Team(HttpContext http) => TeamScope.ResolveOne(http);
 
     private static Results<Ok<SuccessEnvelope<CampaignDto>>, JsonHttpResult<ErrorEnvelope>> Declare(
         string campaignId, DeclareCampaignRequest body, HttpContext http, ICampaignStore store, TimeProvider time)
@@ -50,38 +49,23 @@ public static class CampaignsEndpoints
 
     private static Ok<SuccessEnvelope<IReadOnlyList<CampaignSummary>>> List(HttpContext http, CampaignAnalytics analytics)
     {
-        Only(http.Request.Query);
+        QueryParameters.Only(http.Request.Query);
         return ApiResults.Ok(analytics.All(Team(http), minItems: 0));
     }
 
     private static Results<Ok<SuccessEnvelope<CampaignReport>>, JsonHttpResult<ErrorEnvelope>> Get(string campaignId, HttpContext http, CampaignAnalytics analytics)
     {
-        Only(http.Request.Query);
+        QueryParameters.Only(http.Request.Query);
         var report = analytics.Report(Team(http), campaignId);
         return report is null ? ApiResults.NotFound($"no campaign '{campaignId}' declared or seen in the last 30 days") : ApiResults.Ok(report);
     }
 
     private static Ok<SuccessEnvelope<CampaignRankingDto>> Ranking(HttpContext http, CampaignAnalytics analytics)
     {
-        Only(http.Request.Query, "min_items", "limit");
-        int minItems = Int(http.Request.Query, "min_items", 1, 1_000_000, 10);
-        int limit = Int(http.Request.Query, "limit", 1, 100, 5);
+        QueryParameters.Only(http.Request.Query, "min_items", "limit");
+        int minItems = QueryParameters.Int(http.Request.Query, "min_items", 1, 1_000_000, 10);
+        int limit = QueryParameters.Int(http.Request.Query, "limit", 1, 100, 5);
         var all = analytics.All(Team(http), minItems);
         return ApiResults.Ok(new CampaignRankingDto(minItems, all.Take(limit).ToList(), all.AsEnumerable().Reverse().Take(limit).ToList()));
-    }
-
-    private static void Only(IQueryCollection query, params string[] allowed)
-    {
-        foreach (var (name, _) in query)
-            if (name != "team" && Array.IndexOf(allowed, name) < 0)
-                throw new BadParameterException(name, $"unknown parameter; allowed: {string.Join(", ", [.. allowed, "team"])}");
-    }
-
-    private static int Int(IQueryCollection query, string name, int min, int max, int fallback)
-    {
-        if (!query.TryGetValue(name, out var raw)) return fallback;
-        if (!int.TryParse(raw.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
-            throw new BadParameterException(name, $"must be a whole number from {min} to {max}");
-        return v;
     }
 }

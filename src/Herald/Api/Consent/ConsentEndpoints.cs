@@ -21,9 +21,7 @@ public static class ConsentEndpoints
 
     private static Ok<SuccessEnvelope<ContactConsent>> Contact(string recipient, HttpContext http, ConsentAnalysis consent, TimeProvider time)
     {
-        foreach (var (name, _) in http.Request.Query)
-            if (name != "team") throw new BadParameterException(name, "unknown parameter; allowed: team");
-        int teamId = TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+        int teamId = QueryParameters.OneTeam(http);
         return ApiResults.Ok(consent.Contact(teamId, recipient, time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 

@@ -34,7 +34,7 @@ public static class DeliveryMetricsEndpoints
         return app;
     }
 
-    internal static int Team(HttpContext http) => TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+    internal static int Team(HttpContext http) => TeamScope.ResolveOne(http);
 
     private static Ok<SuccessEnvelope<OtpDeliveryMetrics>> Metrics(HttpContext http, DeliveryMetricsService service)
     {

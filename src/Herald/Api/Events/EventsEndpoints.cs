@@ -25,7 +25,7 @@ public static class EventsEndpoints
     private static async Task<Results<Accepted<SuccessEnvelope<IngestResultDto>>, JsonHttpResult<ErrorEnvelope>>> Ingest(
         HttpContext http, IngestQueue queue, IngestOptions options, TimeProvider time)
     {
-        int teamId = TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+        int teamId = TeamScope.ResolveOne(http);
         var (buffer, length) = await ReadBodyAsync(http.Request);
         EventParser.Result parsed;
         try

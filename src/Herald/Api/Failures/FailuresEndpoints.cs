@@ -120,14 +120,7 @@ public static class FailuresEndpoints
         return ApiResults.Ok(FailureClassDto.Of(FailureCatalog.Classify(provider, code, message)));
     }
 
-    private static int ParseLimit(IQueryCollection query)
-    {
-        if (!query.TryGetValue("limit", out var text)) return DefaultLimit;
-        if (!int.TryParse(text.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int limit)
-            || limit is < 1 or > MaxLimit)
-            throw new BadParameterException("limit", $"must be an integer from 1 to {MaxLimit}");
-        return limit;
-    }
+    private static int ParseLimit(IQueryCollection query) => QueryParameters.Int(query, "limit", 1, MaxLimit, DefaultLimit);
 
     public static FailuresDto ToDto(FailureReport report, int limit)
     {

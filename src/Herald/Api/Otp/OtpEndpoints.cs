@@ -26,7 +26,7 @@ public static class OtpEndpoints
         return app;
     }
 
-    private static int Team(HttpContext http) => TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
+    private static int Team(HttpContext http) => TeamScope.ResolveOne(http);
 
     private static async Task<Results<Created<SuccessEnvelope<OtpDto>>, JsonHttpResult<ErrorEnvelope>>> Issue(
         IssueOtpRequest body, HttpContext http, OtpManager manager, TimeProvider time, CancellationToken ct)

@@ -46,12 +46,7 @@ public static class OverviewEndpoints
         return app;
     }
 
-    private static int Team(HttpContext http)
-    {
-        foreach (var (name, _) in http.Request.Query)
-            if (name != "team") throw new BadParameterException(name, "unknown parameter; allowed: team");
-        return TeamScope.ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
-    }
+    private static int Team(HttpContext http) => QueryParameters.OneTeam(http);
 
     private static Ok<SuccessEnvelope<MonitoringDashboardDto>> Monitoring(
         HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, ContactCounts contacts,

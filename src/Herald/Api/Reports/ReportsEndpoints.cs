@@ -100,9 +100,7 @@ public static class ReportsEndpoints
         string? type = q("type") is { } t
             ? (ReportTypes.All.Contains(t) ? t : throw new BadParameterException("type", $"must be one of {string.Join(", ", ReportTypes.All)}"))
             : null;
-        int limit = 100;
-        if (q("limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxListed))
-            throw new BadParameterException("limit", $"must be a whole number from 1 to {MaxListed}");
+        int limit = QueryParameters.Int(http.Request.Query, "limit", 1, MaxListed, 100);
         var list = store.ListReports(TeamScope.Resolve(http, q("team")), type, limit).Select(r => Dto(r, reports, teams)).ToList();
         return ApiResults.Ok<IReadOnlyList<ReportDto>>(list);
     }

@@ -28,9 +28,7 @@ public static class SnapshotsEndpoints
     private static Ok<SuccessEnvelope<IReadOnlyList<SnapshotDto>>> List(HttpContext http, ISnapshotStore store, TeamDirectory teams, TimeProvider time)
     {
         var query = http.Request.Query;
-        foreach (var (key, _) in query)
-            if (key is not ("type" or "from" or "to" or "account" or "team"))
-                throw new BadParameterException(key, "unknown parameter; allowed: type, from, to, account, team");
+        QueryParameters.Only(query, "type", "from", "to", "account");
         string? Q(string key) => query.TryGetValue(key, out var v) ? v.ToString() : null;
 
         var type = SnapshotType.Daily;

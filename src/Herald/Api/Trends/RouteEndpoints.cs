@@ -32,25 +32,13 @@ public static class RouteEndpoints
 
     private static Ok<SuccessEnvelope<StalledDto>> Stalled(HttpContext http, StalledItems stalled)
     {
+        int teamId = QueryParameters.OneTeam(http, "lookback_hours", "factor", "min_seconds", "limit");
         var q = http.Request.Query;
-        foreach (var (name, _) in q)
-            if (name is not ("team" or "lookback_hours" or "factor" or "min_seconds" or "limit"))
-                throw new BadParameterException(name, "unknown parameter; allowed: lookback_hours, factor, min_seconds, limit, team");
-        int teamId = TeamScope.ResolveOne(http, q["team"].FirstOrDefault());
-        double lookback = Number(q, "lookback_hours", 1, 168, 24), factor = Number(q, "factor", 1, 100, 2);
-        double minSeconds = Number(q, "min_seconds", 0, 86_400, 60);
-        int limit = (int)Number(q, "limit", 1, 1000, 100);
+        double lookback = QueryParameters.Number(q, "lookback_hours", 1, 168, 24), factor = QueryParameters.Number(q, "factor", 1, 100, 2);
+        double minSeconds = QueryParameters.Number(q, "min_seconds", 0, 86_400, 60);
+        int limit = QueryParameters.Int(q, "limit", 1, 1000, 100);
         var list = stalled.Find(teamId, TimeSpan.FromHours(lookback), factor, minSeconds, limit);
         return ApiResults.Ok(new StalledDto(lookback, factor, minSeconds, list.Count, list));
-    }
-
-    private static double Number(IQueryCollection q, string name, double min, double max, double fallback)
-    {
-        if (!q.TryGetValue(name, out var raw)) return fallback;
-        if (!double.TryParse(raw.ToString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
-            || double.IsNaN(v) || v < min || v > max)
-            throw new BadParameterException(name, $"must be a number from {min} to {max}");
-        return v;
     }
 
     private static Ok<SuccessEnvelope<RoutesDto>> Get(HttpContext http, MetricsQuery metrics, TeamDirectory directory, TimeProvider time)

@@ -48,7 +48,7 @@ public static class TrendEndpoints
     {
         var now = time.GetUtcNow();
         var (filter, team) = Filters(http, now, "window_seconds");
-        int seconds = IntParameter(http.Request.Query, "window_seconds", 1, 3600, 60);
+        int seconds = QueryParameters.Int(http.Request.Query, "window_seconds", 1, 3600, 60);
         // Rollups are per minute: the window is the minutes that cover the last window_seconds, the current one included.
         var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
         var from = new UtcMinute(to.Value - (seconds + 59) / 60);
@@ -64,7 +64,7 @@ public static class TrendEndpoints
     {
         var now = time.GetUtcNow();
         var (filter, team) = Filters(http, now, "granularity", "hours", "metric");
-        int hours = IntParameter(http.Request.Query, "hours", 1, 168, 24);
+        int hours = QueryParameters.Int(http.Request.Query, "hours", 1, 168, 24);
         string gText = http.Request.Query["granularity"].ToString() is { Length: > 0 } gq ? gq : "hour";
         if (gText is not ("minute" or "hour" or "day") || !Granularities.TryParse(gText, out var g))
             throw new BadParameterException("granularity", "must be minute, hour or day");
@@ -96,7 +96,7 @@ public static class TrendEndpoints
     {
         var now = time.GetUtcNow();
         var (filter, team) = Filters(http, now, "hours_ahead");
-        int ahead = IntParameter(http.Request.Query, "hours_ahead", 1, 168, 24);
+        int ahead = QueryParameters.Int(http.Request.Query, "hours_ahead", 1, 168, 24);
         var teams = TeamScope.Resolve(http, team);
         var currentHour = UtcMinute.FromDateTimeOffset(now).Floor(Granularity.Hour);
         var from = new UtcMinute(currentHour.Value - HistoryDays * 24 * 60L);
@@ -147,13 +147,5 @@ public static class TrendEndpoints
             if (http.Request.Query.ContainsKey(name)) throw new BadParameterException(name, "this endpoint sets its own window");
         var r = MetricsRequest.Parse(http.Request.Query, now, [.. extra, "team"]);
         return (r.Filter, r.Team);
-    }
-
-    private static int IntParameter(IQueryCollection query, string name, int min, int max, int fallback)
-    {
-        if (!query.TryGetValue(name, out var raw)) return fallback;
-        if (raw.Count != 1 || !int.TryParse(raw[0], NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
-            throw new BadParameterException(name, $"must be a whole number from {min} to {max}");
-        return v;
     }
 }

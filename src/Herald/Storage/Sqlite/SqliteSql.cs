@@ -593,6 +593,7 @@ internal static class SqliteSql
         """;
     public const string SelectOtpAttempts = "SELECT " + OtpAttemptColumns + " FROM otp_attempts WHERE team_id = $team AND delivery_id = $delivery ORDER BY attempt";
     public const string SelectUserOtpAttempts = "SELECT " + OtpAttemptColumns + " FROM otp_attempts WHERE team_id = $team AND user_id = $user ORDER BY started_at DESC, attempt DESC LIMIT $limit";
+    public const string CountOtpAttemptsSince = "SELECT COUNT(*) FROM otp_attempts WHERE team_id = $team AND started_at >= $since";
     public const string SelectOtpAttemptsSince = "SELECT " + OtpAttemptColumns + " FROM otp_attempts WHERE team_id = $team AND started_at >= $since ORDER BY started_at";
     /// <summary>An OTP still pending or sent when its code expired counts as expired, whether or not the clean-up has marked it yet.</summary>
     public const string OtpStatusCounts = """

@@ -118,6 +118,13 @@ public sealed partial class SqliteStore : IOtpStore
     public IReadOnlyList<OtpAttemptRecord> ListOtpAttemptsSince(int teamId, long sinceMs) =>
         ReadAttempts(SqliteSql.SelectOtpAttemptsSince, ("$team", teamId), ("$since", sinceMs));
 
+    public long CountOtpAttemptsSince(int teamId, long sinceMs)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.CountOtpAttemptsSince, ("$team", teamId), ("$since", sinceMs));
+        return Convert.ToInt64(cmd.ExecuteScalar());
+    }
+
     public IReadOnlyList<OtpStatusCount> CountOtps(int teamId, long sinceMs, long nowMs)
     {
         using var c = Open();
