@@ -9,7 +9,7 @@ namespace Herald.Analytics;
 /// read lock, and a flush swaps overlay into store under the write lock, so no answer counts a delta
 /// twice or misses it.
 /// </summary>
-public sealed class PendingRollups
+public sealed class PendingRollups(Caching.DataChanges? changes = null)
 {
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.SupportsRecursion);
     private readonly Dictionary<(int Team, Granularity G), Dictionary<(UtcMinute Bucket, int Dims), CellStats>> _cells = new();
@@ -25,6 +25,7 @@ public sealed class PendingRollups
     /// <summary>Adds a committed batch's cell deltas. Caller holds the write lock.</summary>
     public void Add(IReadOnlyDictionary<CellKey, CellStats> deltas)
     {
+        changes?.RecordRollups(deltas);
         foreach (var (key, delta) in deltas)
         {
             if (delta.IsEmpty) continue;

@@ -69,6 +69,8 @@ public static class HeraldHost
             registry.Load(sp.GetRequiredService<IEngineStore>());
             return registry;
         });
+        services.AddSingleton<Herald.Analytics.Caching.DataChanges>();
+        services.AddSingleton<Herald.Analytics.Caching.AnswerCache>();
         services.AddSingleton<PendingRollups>();
         services.AddSingleton(builder.Configuration.GetSection("Herald:Writer").Get<WriterOptions>() ?? new WriterOptions());
         services.AddSingleton<BatchWriter>();

@@ -1,3 +1,4 @@
+using Herald.Analytics.Caching;
 using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Auth;
@@ -34,7 +35,7 @@ public static class MonitoringEndpoints
     }
 
     private static IResult Prometheus(HttpContext http, MetricsOptions options, SystemMetrics system, RequestMetrics requests, WebhookStats webhooks,
-        IAlertStore alerts, TeamDirectory teams, MetricsQuery metrics, ApiKeyService keys, TimeProvider time)
+        IAlertStore alerts, TeamDirectory teams, MetricsQuery metrics, ApiKeyService keys, AnswerCache cache, TimeProvider time)
     {
         if (options.RequireKey)
         {
@@ -111,6 +112,14 @@ public static class MonitoringEndpoints
         foreach (var (teamId, severity, count) in alerts.CountFiringAlerts())
             p.Sample(count, ("team", teams.ById(teamId)?.Name ?? teamId.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("severity", severity));
 
+        p.Family("herald_cache_requests_total", "counter", "Answers asked of the cache tiers, by tier and result (hit: kept and still exact; miss: computed).");
+        foreach (var tier in Enum.GetValues<CacheTier>())
+        {
+            string name = tier.ToString().ToLowerInvariant();
+            p.Sample(cache.Hits(tier), ("tier", name), ("result", "hit")).Sample(cache.Misses(tier), ("tier", name), ("result", "miss"));
+        }
+        p.Family("herald_cache_entries", "gauge", "Answers kept by the cache.").Sample(cache.Count);
+
         return Results.Text(p.ToString(), PrometheusText.ContentType);
     }
 
@@ -119,7 +128,9 @@ public static class MonitoringEndpoints
         int? DbConnectionPoolSize, int? DbActiveConnections, string Timestamp, double CpuSecondsTotal, int ProcessorCount,
         long MemoryRssBytes, long MemoryLimitBytes, long GcHeapBytes, long GcCommittedBytes, IReadOnlyList<long> GcCollections,
         long DiskTotalBytes, long DiskFreeBytes, long DatabaseBytes, long WalBytes, long QueueDepth, long EventsWritten,
-        double EventsPerSecond, double UptimeSeconds, RequestsDto Requests, IReadOnlyList<WebhookDto> Webhooks);
+        double EventsPerSecond, double UptimeSeconds, RequestsDto Requests, IReadOnlyList<WebhookDto> Webhooks, IReadOnlyList<CacheTierDto> Cache);
+
+    public sealed record CacheTierDto(string Tier, double TtlSeconds, long Hits, long Misses, double HitRatePercent);
 
     public sealed record RequestsDto(long LastFiveMinutes, double ErrorRatePercent, double? P95Ms, IReadOnlyList<RouteDto> ByEndpoint);
 
@@ -127,7 +138,7 @@ public static class MonitoringEndpoints
 
     public sealed record WebhookDto(string Provider, long Requests, long Errors, double AvgMs, double MaxMs);
 
-    private static IResult SystemMetricsOf(SystemMetrics system, RequestMetrics requests, WebhookStats webhooks)
+    private static IResult SystemMetricsOf(SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, AnswerCache cache)
     {
         var s = system.Sample();
         var window = requests.Api(5);
@@ -141,7 +152,9 @@ public static class MonitoringEndpoints
         return ApiResults.Ok(new SystemMetricsDto(s.CpuPercent, s.MemoryPercent, s.DiskPercent, null, s.ActiveRequests, null, null,
             Alerts.AlertNotifier.Iso(s.At), Math.Round(s.CpuSecondsTotal, 3), s.ProcessorCount, s.ResidentBytes, s.MemoryLimitBytes, s.GcHeapBytes,
             s.GcCommittedBytes, s.GcCollections, s.DiskTotalBytes, s.DiskFreeBytes, s.DatabaseBytes, s.WalBytes, s.QueueDepth, s.EventsWritten,
-            s.EventsPerSecond, Math.Round(s.UptimeSeconds, 3), new RequestsDto(window.Requests, window.ErrorRatePercent, window.P95Ms, routes), hooks));
+            s.EventsPerSecond, Math.Round(s.UptimeSeconds, 3), new RequestsDto(window.Requests, window.ErrorRatePercent, window.P95Ms, routes), hooks,
+            Enum.GetValues<CacheTier>().Select(t => new CacheTierDto(t.ToString().ToLowerInvariant(), AnswerCache.TimeToLive(t).TotalSeconds,
+                cache.Hits(t), cache.Misses(t), MetricTotals.Percent(cache.Hits(t), cache.Hits(t) + cache.Misses(t)))).ToList()));
     }
 
     public sealed record DatabaseDto(

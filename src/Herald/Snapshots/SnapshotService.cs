@@ -14,7 +14,8 @@ public sealed record TeamFailure(int TeamId, string TeamName, string Error);
 /// Upserts replace the row of the same team, account, type and date, so a run repeated or a backfill over stored
 /// periods never duplicates.
 /// </summary>
-public sealed class SnapshotService(SnapshotBuilder builder, ISnapshotStore store, IDirectoryStore directory, TimeProvider time, ILogger<SnapshotService> logger)
+public sealed class SnapshotService(SnapshotBuilder builder, ISnapshotStore store, IDirectoryStore directory, TimeProvider time, ILogger<SnapshotService> logger,
+    Herald.Analytics.Caching.DataChanges? changes = null)
 {
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -47,6 +48,7 @@ public sealed class SnapshotService(SnapshotBuilder builder, ISnapshotStore stor
         var records = built.Select(b => new SnapshotRecord(b.TeamId, b.Account, period.DateText, SnapshotTypes.Name(period.Type),
             period.Start.ToUnixMillis(), period.End.ToUnixMillis(), JsonSerializer.Serialize(b.Metrics, Json), now, now)).ToList();
         store.UpsertSnapshots(records);
+        changes?.RecordSnapshots(teamId);
         return records.Count;
     }
 }

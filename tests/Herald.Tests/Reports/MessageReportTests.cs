@@ -138,7 +138,7 @@ public sealed class MessageReportTests(SharedServer shared) : IClassFixture<Shar
         var errors = new OpenXmlValidator().Validate(package).Select(e => $"{e.Path?.XPath}: {e.Description}").ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         var workbook = package.WorkbookPart!;
-        var names = workbook.Workbook.Sheets!.Elements<Sheet>().Select(s => s.Name!.Value).ToArray();
+        var names = workbook.Workbook.Sheets!.Elements<Sheet>().Select(s => s.Name!.Value!).ToArray();
         Assert.Equal(["Summary", "Daily", "By channel", "By provider", "By country", "Top error codes"], names);
 
         var daily = Cells(workbook, "Daily");

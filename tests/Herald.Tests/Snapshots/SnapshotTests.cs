@@ -207,7 +207,7 @@ public sealed class SnapshotTests
         int team = server.Services.GetRequiredService<SqliteStore>().ListTeams().Single(t => t.PublicId == teamId).Id;
         var stored = store.ListSnapshots(team, "Daily", "2000-01-01", "2100-01-01", SnapshotAccountFilter.All, null, 100);
         Assert.Equal(2, stored.Count);
-        Assert.Equal([null, "wa-1"], stored.Select(s => s.Account).ToArray());
+        Assert.Equal<string?[]>([null, "wa-1"], stored.Select(s => s.Account).ToArray());
         var after = Assert.Single((await Kit.GetData(client, $"/api/v1/analytics/snapshots?from={day}&to={day}")).AsArray())!;
         Assert.Equal(3, after["metrics"]!["messages"]!["total"]!.GetValue<int>());
         Assert.Equal(before[0]!["created_at"]!.GetValue<string>(), after["created_at"]!.GetValue<string>());

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Herald.Analytics.Caching;
 using Herald.Api.Auth;
 using Herald.Api.Teams;
 using Herald.Snapshots;
@@ -47,18 +48,22 @@ public static class SnapshotsEndpoints
             var a => (SnapshotAccountFilter.Account, a.Trim()),
         };
 
-        var rows = new List<SnapshotDto>();
-        foreach (int team in TeamScope.Resolve(http, Q("team")))
+        var teamIds = TeamScope.Resolve(http, Q("team"));
+        return ApiResults.Ok(http.Cached<IReadOnlyList<SnapshotDto>>(CacheTier.Snapshot, CacheScope.Snapshots(teamIds), $"{Date(from)}..{Date(to)}", () =>
         {
-            foreach (var s in store.ListSnapshots(team, SnapshotTypes.Name(type), Date(from), Date(to), filter, account, MaxRows - rows.Count))
+            var rows = new List<SnapshotDto>();
+            foreach (int team in teamIds)
             {
-                using var metrics = JsonDocument.Parse(s.MetricsJson);
-                rows.Add(new SnapshotDto(teams.PublicIdOf(s.TeamId), s.Account, s.Date, s.Type.ToLowerInvariant(), s.Type, Instant(s.PeriodStartMs),
-                    Instant(s.PeriodEndMs), metrics.RootElement.Clone(), Instant(s.CreatedAtMs), Instant(s.UpdatedAtMs)));
+                foreach (var s in store.ListSnapshots(team, SnapshotTypes.Name(type), Date(from), Date(to), filter, account, MaxRows - rows.Count))
+                {
+                    using var metrics = JsonDocument.Parse(s.MetricsJson);
+                    rows.Add(new SnapshotDto(teams.PublicIdOf(s.TeamId), s.Account, s.Date, s.Type.ToLowerInvariant(), s.Type, Instant(s.PeriodStartMs),
+                        Instant(s.PeriodEndMs), metrics.RootElement.Clone(), Instant(s.CreatedAtMs), Instant(s.UpdatedAtMs)));
+                }
+                if (rows.Count >= MaxRows) break;
             }
-            if (rows.Count >= MaxRows) break;
-        }
-        return ApiResults.Ok<IReadOnlyList<SnapshotDto>>(rows);
+            return rows;
+        }));
     }
 
     private static DateOnly ParseDate(string field, string value) =>

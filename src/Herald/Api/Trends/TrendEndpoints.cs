@@ -1,5 +1,6 @@
 using System.Globalization;
 using Herald.Analytics;
+using Herald.Analytics.Caching;
 using Herald.Analytics.Trends;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
@@ -52,12 +53,16 @@ public static class TrendEndpoints
         // Rollups are per minute: the window is the minutes that cover the last window_seconds, the current one included.
         var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
         var from = new UtcMinute(to.Value - (seconds + 59) / 60);
-        var t = query.Summary(TeamScope.Resolve(http, team), filter, from, to);
-        double elapsed = Math.Max(1, (now - from.ToDateTimeOffset()).TotalSeconds);
-        var latency = t.Latency;
-        return ApiResults.Ok(new RealtimeMetricsDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), seconds,
-            from.ToString(), to.ToString(), t.Total, t.Delivered, t.Failed, t.Pending, Math.Round(t.Events / elapsed, 4), t.DeliveryRatePercent,
-            latency?.Avg, latency?.P95, latency?.P99));
+        var teams = TeamScope.Resolve(http, team);
+        return ApiResults.Ok(http.Cached(CacheTier.Realtime, new CacheScope(teams, DataSource.Rollups, from, to), $"{from.Value}-{to.Value}", () =>
+        {
+            var t = query.Summary(teams, filter, from, to);
+            double elapsed = Math.Max(1, (now - from.ToDateTimeOffset()).TotalSeconds);
+            var latency = t.Latency;
+            return new RealtimeMetricsDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), seconds,
+                from.ToString(), to.ToString(), t.Total, t.Delivered, t.Failed, t.Pending, Math.Round(t.Events / elapsed, 4), t.DeliveryRatePercent,
+                latency?.Avg, latency?.P95, latency?.P99);
+        }));
     }
 
     private static Ok<SuccessEnvelope<MessageTrendDto>> Trend(HttpContext http, MetricsQuery query, TimeProvider time)
@@ -81,11 +86,15 @@ public static class TrendEndpoints
         };
         var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
         var from = new UtcMinute(to.Value - hours * 60L).Floor(g);
-        var series = query.Timeseries(TeamScope.Resolve(http, team), filter, from, to, g);
-        var points = series.Select(p => new TrendPointDto(p.Bucket.ToString(), Math.Round(value(p.Totals), 4))).ToList();
-        var stats = TrendStatistics.Of(points.Select(p => p.Value).ToList());
-        return ApiResults.Ok(new MessageTrendDto(metric, gText, hours, points,
-            new TrendStatisticsDto(stats.MinValue, stats.MaxValue, stats.AvgValue, stats.StdDev), new TrendDirectionDto(stats.Direction, stats.Percentage)));
+        var teams = TeamScope.Resolve(http, team);
+        return ApiResults.Ok(http.Cached(CacheTier.Dashboard, new CacheScope(teams, DataSource.Rollups, from, to), $"{from.Value}-{to.Value}", () =>
+        {
+            var series = query.Timeseries(teams, filter, from, to, g);
+            var points = series.Select(p => new TrendPointDto(p.Bucket.ToString(), Math.Round(value(p.Totals), 4))).ToList();
+            var stats = TrendStatistics.Of(points.Select(p => p.Value).ToList());
+            return new MessageTrendDto(metric, gText, hours, points,
+                new TrendStatisticsDto(stats.MinValue, stats.MaxValue, stats.AvgValue, stats.StdDev), new TrendDirectionDto(stats.Direction, stats.Percentage));
+        }));
     }
 
     /// <summary>
@@ -100,14 +109,16 @@ public static class TrendEndpoints
         var teams = TeamScope.Resolve(http, team);
         var currentHour = UtcMinute.FromDateTimeOffset(now).Floor(Granularity.Hour);
         var from = new UtcMinute(currentHour.Value - HistoryDays * 24 * 60L);
-        var hourly = query.Timeseries(teams, filter, from, currentHour, Granularity.Hour).Select(p => (double)p.Totals.Events).ToList();
-        // Leading hours before the team's first traffic are not history: they would read as a season of silence.
-        int first = hourly.FindIndex(v => v > 0);
-        var history = first < 0 ? [] : hourly.GetRange(first, hourly.Count - first);
-
-        int horizon = Math.Max(ahead, 7 * 24);
-        var forecast = SeasonalForecaster.Forecast(history, horizon);
-        var (expected, score, anomaly) = SeasonalForecaster.Anomaly(history);
+        // The history ends at the current hour, so traffic arriving now leaves a kept forecast exact for the rest of the hour.
+        var (history, forecast, (expected, score, anomaly)) = http.Cached(CacheTier.Dashboard,
+            new CacheScope(teams, DataSource.Rollups, from, currentHour), $"{from.Value}-{currentHour.Value}", () =>
+            {
+                var hourly = query.Timeseries(teams, filter, from, currentHour, Granularity.Hour).Select(p => (double)p.Totals.Events).ToList();
+                // Leading hours before the team's first traffic are not history: they would read as a season of silence.
+                int first = hourly.FindIndex(v => v > 0);
+                var history = first < 0 ? [] : hourly.GetRange(first, hourly.Count - first);
+                return new ForecastOfHistory(history, SeasonalForecaster.Forecast(history, Math.Max(ahead, 7 * 24)), SeasonalForecaster.Anomaly(history));
+            });
         var daily = new double[7];
         for (int h = 0; h < 7 * 24; h++) daily[h / 24] += forecast.Values[h];
         var intervals = new List<IntervalPointDto>(24);
@@ -139,6 +150,8 @@ public static class TrendEndpoints
             new CapacityDto(Math.Round(peakRate, 4), currentHour.ToDateTimeOffset().AddHours(peak).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                 limit, utilization, advice), model, history.Count, forecast.BacktestWapePercent));
     }
+
+    private sealed record ForecastOfHistory(List<double> History, HourlyForecast Forecast, (double Expected, double Score, bool IsAnomaly) Anomaly);
 
     /// <summary>The dimension filters and team of the metrics API; a window of its own is not accepted here.</summary>
     private static (MetricFilter Filter, string? Team) Filters(HttpContext http, DateTimeOffset now, params string[] extra)
