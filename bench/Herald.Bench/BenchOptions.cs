@@ -1,6 +1,6 @@
 namespace Herald.Bench;
 
-public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, int Teams = 1000, int ItemsPerTeam = 100, long DashboardEvents = 2_000_000)
+public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, int Teams = 1000, int ItemsPerTeam = 100, long DashboardEvents = 2_000_000, bool ReuseStore = false)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -9,6 +9,7 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
         int batch = 5000;
         var flush = TimeSpan.FromSeconds(1);
         int teams = 1000, itemsPerTeam = 100;
+        bool reuse = false;
         string dir = Path.Combine(Path.GetTempPath(), "herald-bench");
         for (int i = 1; i + 1 < args.Length; i += 2)
         {
@@ -22,10 +23,11 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
                 case "--flush-ms": flush = TimeSpan.FromMilliseconds(int.Parse(args[i + 1])); break;
                 case "--teams": teams = int.Parse(args[i + 1]); break;
                 case "--items-per-team": itemsPerTeam = int.Parse(args[i + 1]); break;
+                case "--reuse-store": reuse = args[i + 1] is "1" or "true"; break;
             }
         }
         Directory.CreateDirectory(dir);
-        return new BenchOptions(command, events, httpEvents, dir, batch, flush, teams, itemsPerTeam, dashboardEvents);
+        return new BenchOptions(command, events, httpEvents, dir, batch, flush, teams, itemsPerTeam, dashboardEvents, reuse);
     }
 
     public string EngineDb => Path.Combine(Dir, "engine", "herald.db");

@@ -20,49 +20,70 @@ public static class EndpointsBench
     public static async Task RunAsync(BenchOptions o, Report report)
     {
         string dataDir = Path.Combine(o.Dir, "endpoints");
-        var lastEvent = Fill(o, dataDir);
-        report.Add("endpoints store", $"{o.Events:N0} events", $"the last at {DateTimeOffset.FromUnixTimeMilliseconds(lastEvent):u}");
+        // --reuse-store 1 times a store an earlier run filled (its traffic then ends when that run filled it).
+        bool reuse = o.ReuseStore && File.Exists(Path.Combine(dataDir, "herald.db"));
+        var lastEvent = reuse ? LastEvent(dataDir) : Fill(o, dataDir);
+        report.Add("endpoints store", reuse ? "reused" : $"{o.Events:N0} events", $"the last at {DateTimeOffset.FromUnixTimeMilliseconds(lastEvent):u}");
         report.Add("baseline: GROUP BY status over the raw events of 24 h", Ms(GroupByBaseline(dataDir)), "sqlite, one team, one run");
 
-        await using var server = await HeraldChild.StartAsync(dataDir);
-        using var http = server.Client();
-        string[] routes =
-        [
-            "/api/v1/metrics/summary?team=acme",
-            "/api/v1/analytics/metrics/messages/realtime?window_seconds=60&team=acme",
-            "/api/v1/analytics/trends/messages?granularity=hour&hours=24&team=acme",
-            "/api/v1/analytics/trends/messages?granularity=minute&hours=24&team=acme",
-            "/api/v1/analytics/predictions/message-volume?hours_ahead=24&team=acme",
-            "/api/v1/analytics/metrics/campaigns/acme-spring-sale?team=acme",
-            "/api/v1/analytics/campaigns/ranking?team=acme",
-            "/api/v1/analytics/metrics/accounts/acme-marketing?team=acme",
-            "/api/v1/analytics/metrics/routes?team=acme",
-            "/api/v1/analytics/aggregations?metric=delivery_time&aggregation=percentile&group_by=provider&team=acme",
-            "/api/v1/analytics/dashboard/summary?team=acme",
-            "/api/v1/monitoring/dashboard?team=acme",
-            "/api/v1/analytics/metrics/system",
-            "/api/v1/failures?team=acme",
-            "/api/v1/analytics/consent?team=acme",
-            "/api/v1/analytics/inbound?team=acme",
-            "/api/v1/analytics/compliance?team=acme",
-            "/api/delivery-metrics/report?team=acme",
-        ];
-        foreach (var route in routes)
+        // The computation itself: nothing kept between calls.
+        await using (var server = await HeraldChild.StartAsync(dataDir, new Dictionary<string, string> { ["Herald__Cache__Enabled"] = "false" }))
         {
-            var times = new List<double>();
-            for (int i = 0; i < Runs + 3; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                using var response = await http.GetAsync(route);
-                await response.Content.ReadAsByteArrayAsync();
-                sw.Stop();
-                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{route}: {(int)response.StatusCode}");
-                if (i >= 3) times.Add(sw.Elapsed.TotalMilliseconds); // the first calls warm the JIT and caches
-            }
-            times.Sort();
-            report.Add("GET " + route.Split('?')[0], $"p50 {times[times.Count / 2]:0.0} ms, p99 {times[(int)Math.Ceiling(times.Count * 0.99) - 1]:0.0} ms",
-                $"{Runs} calls over HTTP");
+            using var http = server.Client();
+            foreach (var route in Routes) report.Add("GET " + route.Split('?')[0], await TimeAsync(http, route), $"{Runs} calls over HTTP, cache off");
         }
+        // What the cache tiers give back when no new data lands in a window (a quiet store: every call after the first is a hit).
+        await using (var server = await HeraldChild.StartAsync(dataDir))
+        {
+            using var http = server.Client();
+            foreach (var route in CachedRoutes) report.Add("GET " + route.Split('?')[0] + " (kept)", await TimeAsync(http, route), $"{Runs} calls over HTTP, cache on");
+        }
+    }
+
+    private static readonly string[] CachedRoutes =
+    [
+        "/api/v1/analytics/metrics/messages/realtime?window_seconds=60&team=acme",
+        "/api/v1/analytics/trends/messages?granularity=minute&hours=24&team=acme",
+        "/api/v1/analytics/predictions/message-volume?hours_ahead=24&team=acme",
+        "/api/v1/analytics/dashboard/summary?team=acme",
+    ];
+
+    private static readonly string[] Routes =
+        [
+        "/api/v1/metrics/summary?team=acme",
+        "/api/v1/analytics/metrics/messages/realtime?window_seconds=60&team=acme",
+        "/api/v1/analytics/trends/messages?granularity=hour&hours=24&team=acme",
+        "/api/v1/analytics/trends/messages?granularity=minute&hours=24&team=acme",
+        "/api/v1/analytics/predictions/message-volume?hours_ahead=24&team=acme",
+        "/api/v1/analytics/metrics/campaigns/acme-spring-sale?team=acme",
+        "/api/v1/analytics/campaigns/ranking?team=acme",
+        "/api/v1/analytics/metrics/accounts/acme-marketing?team=acme",
+        "/api/v1/analytics/metrics/routes?team=acme",
+        "/api/v1/analytics/aggregations?metric=delivery_time&aggregation=percentile&group_by=provider&team=acme",
+        "/api/v1/analytics/dashboard/summary?team=acme",
+        "/api/v1/monitoring/dashboard?team=acme",
+        "/api/v1/analytics/metrics/system",
+        "/api/v1/failures?team=acme",
+        "/api/v1/analytics/consent?team=acme",
+        "/api/v1/analytics/inbound?team=acme",
+        "/api/v1/analytics/compliance?team=acme",
+        "/api/delivery-metrics/report?team=acme",
+    ];
+
+    private static async Task<string> TimeAsync(HttpClient http, string route)
+    {
+        var times = new List<double>();
+        for (int i = 0; i < Runs + 3; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            using var response = await http.GetAsync(route);
+            await response.Content.ReadAsByteArrayAsync();
+            sw.Stop();
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{route}: {(int)response.StatusCode}");
+            if (i >= 3) times.Add(sw.Elapsed.TotalMilliseconds); // the first calls warm the JIT and SQLite's page cache
+        }
+        times.Sort();
+        return $"p50 {times[times.Count / 2]:0.0} ms, p99 {times[(int)Math.Ceiling(times.Count * 0.99) - 1]:0.0} ms";
     }
 
     /// <summary>Fills the store through the engine with traffic ending about now; answers the last event's time.</summary>
@@ -98,6 +119,15 @@ public static class EndpointsBench
         }
         writer.Flush();
         return last;
+    }
+
+    private static long LastEvent(string dataDir)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "herald.db")}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT MAX(occurred_at) FROM events";
+        return (long)cmd.ExecuteScalar()!;
     }
 
     private static double GroupByBaseline(string dataDir)

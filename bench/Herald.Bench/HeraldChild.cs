@@ -19,7 +19,7 @@ public sealed class HeraldChild : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    public static async Task<HeraldChild> StartAsync(string dataDir)
+    public static async Task<HeraldChild> StartAsync(string dataDir, IReadOnlyDictionary<string, string>? environment = null)
     {
         int port = FreePort();
         var psi = new ProcessStartInfo("dotnet", [typeof(Herald.Hosting.HeraldHost).Assembly.Location, "serve", "--urls", $"http://127.0.0.1:{port}"])
@@ -34,6 +34,7 @@ public sealed class HeraldChild : IAsyncDisposable
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
             if (e.Key is string k && k.StartsWith("HERALD_BENCH_SERVER_", StringComparison.Ordinal))
                 psi.Environment[k["HERALD_BENCH_SERVER_".Length..]] = (string?)e.Value;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };

@@ -1,6 +1,6 @@
 using Herald.Bench;
 
-// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|snapshots|forecast|endpoints|dashboard|all> [--events N] [--dashboard-events N] [--dir PATH] [--teams N --items-per-team N]
+// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|snapshots|forecast|endpoints|dashboard|all> [--events N] [--dashboard-events N] [--dir PATH] [--teams N --items-per-team N] [--reuse-store 1]
 var options = BenchOptions.Parse(args);
 var report = new Report();
 switch (options.Command)

@@ -69,6 +69,7 @@ public static class HeraldHost
             registry.Load(sp.GetRequiredService<IEngineStore>());
             return registry;
         });
+        services.AddSingleton(builder.Configuration.GetSection("Herald:Cache").Get<Herald.Analytics.Caching.CacheOptions>() ?? new Herald.Analytics.Caching.CacheOptions());
         services.AddSingleton<Herald.Analytics.Caching.DataChanges>();
         services.AddSingleton<Herald.Analytics.Caching.AnswerCache>();
         services.AddSingleton<PendingRollups>();

@@ -20,6 +20,12 @@ public enum CacheOutcome
     Miss,
 }
 
+public sealed class CacheOptions
+{
+    /// <summary>Off: every answer is computed (the benchmark's way of timing the computation itself).</summary>
+    public bool Enabled { get; set; } = true;
+}
+
 /// <summary>The window and teams an answer was computed from: what must not have changed for it to be served again.</summary>
 public readonly record struct CacheScope(IReadOnlyList<int> Teams, DataSource Source, UtcMinute From, UtcMinute To)
 {
@@ -34,8 +40,10 @@ public readonly record struct CacheScope(IReadOnlyList<int> Teams, DataSource So
 /// windows nothing is written to: a forecast (its history ends at the current hour), yesterday's report, the dashboard of a
 /// quiet team, snapshots between two generation runs. Hits and misses are counted per tier for <c>/metrics</c>.
 /// </summary>
-public sealed class AnswerCache(DataChanges changes, TimeProvider time)
+public sealed class AnswerCache(DataChanges changes, TimeProvider time, CacheOptions? options = null)
 {
+    private readonly bool _enabled = options?.Enabled ?? true;
+
     public const int MaxEntries = 10_000;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -63,7 +71,7 @@ public sealed class AnswerCache(DataChanges changes, TimeProvider time)
     {
         var now = time.GetUtcNow();
         string fullKey = $"{(int)tier}\u001f{key}";
-        if (_entries.TryGetValue(fullKey, out var entry) && entry.Value is T kept)
+        if (_enabled && _entries.TryGetValue(fullKey, out var entry) && entry.Value is T kept)
         {
             if (now - entry.At < TimeToLive(tier) && !changes.ChangedSince(entry.Version, scope.Teams, scope.Source, scope.From, scope.To))
             {
@@ -78,6 +86,7 @@ public sealed class AnswerCache(DataChanges changes, TimeProvider time)
         outcome = CacheOutcome.Miss;
         long version = changes.Version; // before computing: whatever lands meanwhile makes this answer stale
         var value = compute();
+        if (!_enabled) return value;
         if (_entries.Count >= MaxEntries) Sweep(now);
         _entries[fullKey] = new Entry(value, version, now);
         return value;
