@@ -120,6 +120,7 @@ public static class HeraldHost
 
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {
@@ -136,6 +137,7 @@ public static class HeraldHost
         app.MapOtpEndpoints();
         app.MapDeliveryMetricsEndpoints();
         app.MapTrendEndpoints();
+        app.MapRealtimeSocketEndpoints();
         app.MapAggregationEndpoints();
         app.MapAccountMetricsEndpoints();
         app.MapCampaignsEndpoints();

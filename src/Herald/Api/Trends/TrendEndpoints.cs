@@ -50,19 +50,29 @@ public static class TrendEndpoints
         var now = time.GetUtcNow();
         var (filter, team) = Filters(http, now, "window_seconds");
         int seconds = QueryParameters.Int(http.Request.Query, "window_seconds", 1, 3600, 60);
-        // Rollups are per minute: the window is the minutes that cover the last window_seconds, the current one included.
-        var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
-        var from = new UtcMinute(to.Value - (seconds + 59) / 60);
         var teams = TeamScope.Resolve(http, team);
-        return ApiResults.Ok(http.Cached(CacheTier.Realtime, new CacheScope(teams, DataSource.Rollups, from, to), $"{from.Value}-{to.Value}", () =>
-        {
-            var t = query.Summary(teams, filter, from, to);
-            double elapsed = Math.Max(1, (now - from.ToDateTimeOffset()).TotalSeconds);
-            var latency = t.Latency;
-            return new RealtimeMetricsDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), seconds,
-                from.ToString(), to.ToString(), t.Total, t.Delivered, t.Failed, t.Pending, Math.Round(t.Events / elapsed, 4), t.DeliveryRatePercent,
-                latency?.Avg, latency?.P95, latency?.P99);
-        }));
+        var (from, to) = RealtimeWindow(now, seconds);
+        return ApiResults.Ok(http.Cached(CacheTier.Realtime, new CacheScope(teams, DataSource.Rollups, from, to), $"{from.Value}-{to.Value}",
+            () => RealtimeOf(query, teams, filter, seconds, now)));
+    }
+
+    /// <summary>Rollups are per minute: the window is the minutes that cover the last <paramref name="seconds"/>, the current one included.</summary>
+    public static (UtcMinute From, UtcMinute To) RealtimeWindow(DateTimeOffset now, int seconds)
+    {
+        var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
+        return (new UtcMinute(to.Value - (seconds + 59) / 60), to);
+    }
+
+    /// <summary>Seed 004's real-time message metrics of the last <paramref name="seconds"/> (also what the real-time socket sends).</summary>
+    public static RealtimeMetricsDto RealtimeOf(MetricsQuery query, IReadOnlyList<int> teams, MetricFilter filter, int seconds, DateTimeOffset now)
+    {
+        var (from, to) = RealtimeWindow(now, seconds);
+        var t = query.Summary(teams, filter, from, to);
+        double elapsed = Math.Max(1, (now - from.ToDateTimeOffset()).TotalSeconds);
+        var latency = t.Latency;
+        return new RealtimeMetricsDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), seconds,
+            from.ToString(), to.ToString(), t.Total, t.Delivered, t.Failed, t.Pending, Math.Round(t.Events / elapsed, 4), t.DeliveryRatePercent,
+            latency?.Avg, latency?.P95, latency?.P99);
     }
 
     private static Ok<SuccessEnvelope<MessageTrendDto>> Trend(HttpContext http, MetricsQuery query, TimeProvider time)
@@ -154,7 +164,7 @@ public static class TrendEndpoints
     private sealed record ForecastOfHistory(List<double> History, HourlyForecast Forecast, (double Expected, double Score, bool IsAnomaly) Anomaly);
 
     /// <summary>The dimension filters and team of the metrics API; a window of its own is not accepted here.</summary>
-    private static (MetricFilter Filter, string? Team) Filters(HttpContext http, DateTimeOffset now, params string[] extra)
+    internal static (MetricFilter Filter, string? Team) Filters(HttpContext http, DateTimeOffset now, params string[] extra)
     {
         foreach (var name in (string[])["from", "to"])
             if (http.Request.Query.ContainsKey(name)) throw new BadParameterException(name, "this endpoint sets its own window");
