@@ -375,6 +375,42 @@ internal static class SqliteSql
             """
             DROP TABLE reports;
             """),
+        // Version 13: failure cells, the failing events per team, bucket (hour, day, month), dimension set and error code
+        // ('' for none). The writer keeps them with the rollup cells; this backfills them from the raw events the stored
+        // items and rollups already include (up to the engine checkpoint: recovery replays the rest and counts it then),
+        // under each item's stored dimension set. A failure: an error code, or a failure status of the item's kind
+        // (message failed/undelivered/expired, otp failed/expired, call busy/no-answer/failed/canceled, parcel failed/cancelled).
+        new(13, "failure analysis: failure cells per hour, day and month, backfilled from the raw events",
+            """
+            CREATE TABLE failure_cells (
+                team_id INTEGER NOT NULL,
+                granularity INTEGER NOT NULL,
+                bucket INTEGER NOT NULL,
+                dimension_set_id INTEGER NOT NULL,
+                error_code TEXT NOT NULL,
+                failures INTEGER NOT NULL,
+                PRIMARY KEY (team_id, granularity, bucket, dimension_set_id, error_code)) WITHOUT ROWID;
+            INSERT INTO failure_cells (team_id, granularity, bucket, dimension_set_id, error_code, failures)
+            SELECT e.team_id, 2, e.occurred_at / 3600000 * 60, i.dimension_set_id, IFNULL(e.error_code, ''), COUNT(*)
+            FROM events e INDEXED BY ix_events_failures JOIN items i ON i.id = e.item_ref
+            WHERE (e.error_code IS NOT NULL OR e.status IN (3, 4, 5, 11, 12, 13, 19))
+              AND e.id <= (SELECT applied_event_id FROM engine_checkpoint WHERE id = 1)
+              AND (e.error_code IS NOT NULL
+                   OR (i.kind = 1 AND e.status IN (3, 4, 5)) OR (i.kind = 2 AND e.status IN (3, 5))
+                   OR (i.kind = 3 AND e.status IN (3, 11, 12, 13)) OR (i.kind = 4 AND e.status IN (3, 19)))
+            GROUP BY e.team_id, e.occurred_at / 3600000 * 60, i.dimension_set_id, IFNULL(e.error_code, '');
+            INSERT INTO failure_cells (team_id, granularity, bucket, dimension_set_id, error_code, failures)
+            SELECT team_id, 3, bucket / 1440 * 1440, dimension_set_id, error_code, SUM(failures)
+            FROM failure_cells WHERE granularity = 2
+            GROUP BY team_id, bucket / 1440 * 1440, dimension_set_id, error_code;
+            INSERT INTO failure_cells (team_id, granularity, bucket, dimension_set_id, error_code, failures)
+            SELECT team_id, 4, unixepoch(bucket * 60, 'unixepoch', 'start of month') / 60 AS month, dimension_set_id, error_code, SUM(failures)
+            FROM failure_cells WHERE granularity = 3
+            GROUP BY team_id, month, dimension_set_id, error_code;
+            """,
+            """
+            DROP TABLE failure_cells;
+            """),
     ];
 
     public const string CreateMigrationsTable =
@@ -427,6 +463,15 @@ internal static class SqliteSql
         ON CONFLICT (team_id, granularity, bucket, dimension_set_id) DO UPDATE SET data = herald_merge_cell(data, excluded.data)
         """;
     public const string MergeCellFunction = "herald_merge_cell";
+    public const string MergeFailureCell = """
+        INSERT INTO failure_cells (team_id, granularity, bucket, dimension_set_id, error_code, failures) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        ON CONFLICT (team_id, granularity, bucket, dimension_set_id, error_code) DO UPDATE SET failures = failure_cells.failures + excluded.failures
+        """;
+    /// <summary>An item's possibly failing events up to an event id, to move its failure cells when its dimensions change.</summary>
+    public const string SelectFailureCandidatesOfItem = """
+        SELECT e.occurred_at, e.status, e.error_code FROM events e INDEXED BY ix_events_item
+        WHERE e.item_ref = $item AND e.id <= $upTo AND 
+        """ + FailingEventTerm;
     public const string SelectItemKeys = "SELECT team_id, item_id FROM items";
     public const string InsertDimensionSet = """
         INSERT INTO dimension_sets (team_id, kind, account, channel, provider, route, campaign, country, direction)
@@ -484,6 +529,12 @@ internal static class SqliteSql
         WHERE e.team_id = $team AND e.occurred_at >= $from AND e.occurred_at < $to
           AND 
         """ + FailingEventTerm;
+
+    /// <summary>A team's failure cells of one granularity in [$from, $to): a range of the primary key. Zero sums (moved away) are left out.</summary>
+    public const string SelectFailureCells = """
+        SELECT dimension_set_id, error_code, failures FROM failure_cells
+        WHERE team_id = $team AND granularity = $g AND bucket >= $from AND bucket < $to AND failures <> 0
+        """;
 
     // Directory.
     public const string SelectTeams = "SELECT id, public_id, name, webhook_token, created_at FROM teams ORDER BY id";
@@ -754,6 +805,11 @@ internal static class SqliteSql
     public const string DeleteRollupBatch = """
         DELETE FROM rollups WHERE (team_id, granularity, bucket, dimension_set_id) IN (
             SELECT team_id, granularity, bucket, dimension_set_id FROM rollups
+            WHERE team_id = $team AND granularity = $g AND bucket < $before LIMIT $limit)
+        """;
+    public const string DeleteFailureCellBatch = """
+        DELETE FROM failure_cells WHERE (team_id, granularity, bucket, dimension_set_id, error_code) IN (
+            SELECT team_id, granularity, bucket, dimension_set_id, error_code FROM failure_cells
             WHERE team_id = $team AND granularity = $g AND bucket < $before LIMIT $limit)
         """;
     /// <summary>Raw events past retention, only at or below the engine checkpoint: events not yet folded stay for recovery.</summary>
