@@ -8,8 +8,8 @@ namespace Herald.Analytics.Consent;
 /// of every dimension set hold (value projections stop at hours). A team's view is built on its first question from
 /// the last <see cref="ViewDays"/> days of minute cells (stored and pending), then kept exact by the writer's published
 /// deltas (<see cref="IPendingObserver"/>): a question then costs a lookup per minute, not a read of every set's cells.
-/// A recovery (which publishes the replayed events' deltas again) drops the views; minutes before a view are read from
-/// the cells, one hour at a time.
+/// A recovery (which publishes the replayed events' deltas again) drops the views; a view is built again once it spans
+/// twice <see cref="ViewDays"/>; minutes before a view are read from the cells, one hour at a time.
 /// </summary>
 public sealed class AccountMinutes : IPendingObserver
 {
@@ -56,7 +56,9 @@ public sealed class AccountMinutes : IPendingObserver
         {
             lock (_gate)
             {
-                if (!_views.TryGetValue(teamId, out var view)) _views[teamId] = view = Load(teamId);
+                // A view older than twice its span is built again, so it never holds more than that many days.
+                long oldest = UtcMinute.FromDateTimeOffset(_time.GetUtcNow()).Value - 2 * ViewDays * 1440L;
+                if (!_views.TryGetValue(teamId, out var view) || view.StartMinute < oldest) _views[teamId] = view = Load(teamId);
                 if (hourStart.Value >= view.StartMinute) return FromView(view, hourStart.Value);
             }
             return Read(teamId, hourStart);
