@@ -91,6 +91,7 @@ public sealed class ComplianceAnalysis(
         long count = 0;
         var teamRanges = teamWindow is { } tw && from < to ? TimeZones.QuietRanges(teamZone, tw, from.Value, to.Value) : [];
         foreach (var (s, e) in teamRanges) count += Outbound(teamId, new UtcMinute(s), new UtcMinute(e));
+        long byTeamRule = count; // less the items of contacts with their own settings, below
 
         // Contacts with their own settings, grouped by the zone and window in force: their items in their own quiet ranges
         // are counted, and taken out of the team rule's count. The writer's unflushed states replace their stored rows.
@@ -115,9 +116,18 @@ public sealed class ComplianceAnalysis(
                     count++;
                     if (examples.Count < MaxExamples) examples.Add((r, item.Id, item.ItemId, item.EarliestAtMs, o.ZoneId, local, w, "contact"));
                 }
-                if (teamWindow is { } t && t.Contains(TimeZones.LocalMinuteOfDay(teamZone, item.EarliestAtMs))) count--;
+                if (teamWindow is { } t && t.Contains(TimeZones.LocalMinuteOfDay(teamZone, item.EarliestAtMs)))
+                {
+                    count--;
+                    byTeamRule--;
+                }
             }
-            if (teamRanges.Count > 0) count -= contacts.CountItemsInRanges(teamId, own.Keys, Ms(teamRanges), inbound, pendingRefs);
+            if (teamRanges.Count > 0)
+            {
+                long theirs = contacts.CountItemsInRanges(teamId, own.Keys, Ms(teamRanges), inbound, pendingRefs);
+                count -= theirs;
+                byTeamRule -= theirs;
+            }
             foreach (var group in own.Where(o => o.Value.Window is not null).GroupBy(o => (o.Value.ZoneId, o.Value.Window!.Value)))
             {
                 var (zoneId, window) = group.Key;
@@ -133,7 +143,7 @@ public sealed class ComplianceAnalysis(
         }
 
         // Examples under the team's setting: the first items of its ranges (stored rows) that no own setting covers.
-        if (teamWindow is { } tWindow)
+        if (teamWindow is { } tWindow && byTeamRule > 0)
         {
             foreach (var (s, e) in teamRanges)
             {
