@@ -21,63 +21,42 @@ public sealed record ComplianceSummary(
 
 /// <summary>
 /// Consent from inbound keywords (<see cref="ConsentKeywords"/>): a contact's state is the one its latest STOP/opt-out/START
-/// keyword left (contacts that never sent one have no recorded consent). Read from the raw events through partial indexes
-/// of short texts, so it always agrees with what was accepted. Compliance counts outbound items whose earliest event came
-/// while their recipient was stopped or opted out.
+/// keyword left (contacts that never sent one have no recorded consent). The writer records every keyword inbound in
+/// <c>consent_changes</c> in the transaction of its raw event, so these answers read that table, never the raw events;
+/// the state at a time is a replay of the keywords by time (at equal times the more restrictive state wins), whatever
+/// order they arrived in. Compliance counts outbound items whose earliest event came while their recipient was stopped or
+/// opted out.
 /// </summary>
-public sealed class ConsentAnalysis(IConsentReader reader, IItemReader items, PendingRollups pending, DimensionRegistry registry)
+public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pending, DimensionRegistry registry)
 {
     public const int MaxExamples = 20;
-    private const int ItemsPerContact = 1_000;
-
-    private sealed record Transition(long AtMs, string State, string Keyword);
-
-    /// <summary>Each contact's consent transitions before <paramref name="untilMs"/>, oldest first.</summary>
-    private Dictionary<string, List<Transition>> Timelines(int teamId, long untilMs, string? recipient = null)
-    {
-        var timelines = new Dictionary<string, List<Transition>>(StringComparer.Ordinal);
-        foreach (var e in reader.KeywordEvents(teamId, untilMs, recipient))
-        {
-            var c = ConsentKeywords.Classify(e.Text);
-            if (ConsentKeywords.StateAfter(c) is not { } state || e.Recipient is null) continue;
-            (timelines.TryGetValue(e.Recipient, out var list) ? list : timelines[e.Recipient] = []).Add(new Transition(e.OccurredAtMs, state, e.Text.Trim()));
-        }
-        return timelines;
-    }
 
     public ContactConsent Contact(int teamId, string recipient, long nowMs)
     {
-        var list = Timelines(teamId, nowMs + 86_400_000L, recipient).GetValueOrDefault(recipient) ?? [];
-        var history = list.Select(t => new ConsentChange(t.State, t.Keyword, FormatTimestamp(t.AtMs))).ToList();
-        return list.Count == 0
-            ? new ContactConsent(recipient, "unknown", null, history)
-            : new ContactConsent(recipient, list[^1].State, FormatTimestamp(list[^1].AtMs), history);
+        var history = new List<ConsentChange>();
+        ConsentRow? last = null;
+        foreach (var row in reader.ContactConsent(teamId, recipient, nowMs + 86_400_000L))
+        {
+            if (row.State == ConsentKeywords.HelpCode) continue;
+            history.Add(new ConsentChange(ConsentKeywords.StateName(row.State), row.Keyword, FormatTimestamp(row.OccurredAtMs)));
+            last = row;
+        }
+        return last is { } l
+            ? new ContactConsent(recipient, ConsentKeywords.StateName(l.State), FormatTimestamp(l.OccurredAtMs), history)
+            : new ContactConsent(recipient, "unknown", null, history);
     }
 
     public ConsentSummary Summary(int teamId, long fromMs, long toMs)
     {
-        long optedIn = 0, optedOut = 0, stopped = 0, ins = 0, outs = 0, stops = 0, help = 0;
-        foreach (var e in reader.KeywordEvents(teamId, toMs))
-            if (e.OccurredAtMs >= fromMs && ConsentKeywords.Classify(e.Text) == KeywordClass.Help) help++;
-        foreach (var (_, list) in Timelines(teamId, toMs))
-        {
-            switch (list[^1].State)
-            {
-                case "opt-in": optedIn++; break;
-                case "opt-out": optedOut++; break;
-                default: stopped++; break;
-            }
-            foreach (var t in list)
-            {
-                if (t.AtMs < fromMs) continue;
-                if (t.State == "opt-in") ins++;
-                else if (t.State == "opt-out") outs++;
-                else stops++;
-            }
-        }
+        var states = reader.ConsentStates(teamId, toMs);
+        var changes = reader.ConsentChanges(teamId, fromMs, toMs);
+        long optedIn = states.GetValueOrDefault(ConsentKeywords.OptInCode), optedOut = states.GetValueOrDefault(ConsentKeywords.OptOutCode),
+            stopped = states.GetValueOrDefault(ConsentKeywords.StoppedCode);
         long with = optedIn + optedOut + stopped;
         return new ConsentSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), with, optedIn, optedOut, stopped,
-            MetricTotals.Percent(optedIn, with), ins, outs, stops, help);
+            MetricTotals.Percent(optedIn, with), changes.GetValueOrDefault(ConsentKeywords.OptInCode),
+            changes.GetValueOrDefault(ConsentKeywords.OptOutCode), changes.GetValueOrDefault(ConsentKeywords.StoppedCode),
+            changes.GetValueOrDefault(ConsentKeywords.HelpCode));
     }
 
     public InboundSummary Inbound(int teamId, long fromMs, long toMs)
@@ -105,48 +84,75 @@ public sealed class ConsentAnalysis(IConsentReader reader, IItemReader items, Pe
 
     public ComplianceSummary Compliance(int teamId, long fromMs, long toMs)
     {
-        long count = 0, contacts = 0;
-        var examples = new List<ComplianceViolation>();
-        foreach (var (recipient, list) in Timelines(teamId, toMs))
-        {
-            if (!list.Exists(t => t.State != "opt-in")) continue;
-            bool affected = false;
-            foreach (var item in ItemsOf(teamId, recipient))
-            {
-                long at = item.EarliestAtMs;
-                if (at < fromMs || at >= toMs || registry.Get(item.DimensionSetId).Direction == "inbound") continue;
-                var state = StateAt(list, at);
-                if (state is null || state.State == "opt-in") continue;
-                count++;
-                affected = true;
-                if (examples.Count < MaxExamples)
-                    examples.Add(new ComplianceViolation(recipient, item.ItemId, FormatTimestamp(at), state.State, FormatTimestamp(state.AtMs)));
-            }
-            if (affected) contacts++;
-        }
-        return new ComplianceSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), count, contacts, examples);
+        var consent = ConsentCompliance(teamId, fromMs, toMs);
+        return new ComplianceSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), consent.Violations, consent.ContactsAffected, consent.Examples);
     }
 
-    private static Transition? StateAt(List<Transition> list, long atMs)
+    private sealed record ConsentFigures(long Violations, long ContactsAffected, IReadOnlyList<ComplianceViolation> Examples);
+
+    /// <summary>
+    /// Outbound items (every direction but inbound) whose earliest event is in the window and came while their recipient was
+    /// stopped or opted out: the stored items from one merge join in SQLite (opted-out spans × the covering recipient
+    /// index), the writer's unflushed item states on top (they replace their stored rows), under the pending read lock so
+    /// no flush moves items between the two halves.
+    /// </summary>
+    private ConsentFigures ConsentCompliance(int teamId, long fromMs, long toMs)
     {
-        Transition? current = null;
+        long count = 0;
+        var affected = new HashSet<string>(StringComparer.Ordinal);
+        var examples = new List<(string Recipient, long Ref, string? ItemId, long At, int State, long Since)>();
+        using (pending.Read())
+        {
+            var pendingRefs = new HashSet<long>();
+            var pendingItems = new List<ItemRecord>();
+            foreach (var item in pending.ItemsOfTeam(teamId))
+            {
+                pendingRefs.Add(item.Id);
+                if (item.Recipient is not null && item.EarliestAtMs >= fromMs && item.EarliestAtMs < toMs && !IsInbound(item.DimensionSetId))
+                    pendingItems.Add(item);
+            }
+            reader.ForEachOptedOutItem(teamId, fromMs, toMs, row =>
+            {
+                if (pendingRefs.Contains(row.ItemRef) || IsInbound(row.DimensionSetId)) return;
+                count++;
+                affected.Add(row.Recipient);
+                if (examples.Count < MaxExamples) examples.Add((row.Recipient, row.ItemRef, null, row.EarliestAtMs, row.State, row.StateSinceMs));
+            });
+            if (pendingItems.Count > 0)
+            {
+                var recipients = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var item in pendingItems) recipients.Add(item.Recipient!);
+                var timelines = reader.ConsentOf(teamId, recipients);
+                foreach (var item in pendingItems)
+                {
+                    if (!timelines.TryGetValue(item.Recipient!, out var timeline) || StateAt(timeline, item.EarliestAtMs) is not { State: >= ConsentKeywords.OptOutCode } state)
+                        continue;
+                    count++;
+                    affected.Add(item.Recipient!);
+                    if (examples.Count < MaxExamples) examples.Add((item.Recipient!, item.Id, item.ItemId, item.EarliestAtMs, state.State, state.OccurredAtMs));
+                }
+            }
+        }
+        var ids = reader.ItemIdsOf(examples.Where(e => e.ItemId is null).Select(e => e.Ref).ToList());
+        var list = examples
+            .OrderBy(e => e.At).ThenBy(e => e.Recipient, StringComparer.Ordinal)
+            .Select(e => new ComplianceViolation(e.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.Ref, ""), FormatTimestamp(e.At),
+                ConsentKeywords.StateName(e.State), FormatTimestamp(e.Since)))
+            .ToList();
+        return new ConsentFigures(count, affected.Count, list);
+    }
+
+    private bool IsInbound(int dimensionSetId) => registry.Get(dimensionSetId).Direction == "inbound";
+
+    /// <summary>The change in force at <paramref name="atMs"/> (the last at or before it, in replay order), or null.</summary>
+    private static ConsentRow? StateAt(List<ConsentRow> list, long atMs)
+    {
+        ConsentRow? current = null;
         foreach (var t in list)
         {
-            if (t.AtMs > atMs) break;
+            if (t.OccurredAtMs > atMs) break;
             current = t;
         }
         return current;
-    }
-
-    /// <summary>A recipient's items as they are now: the writer's unflushed state wins over the stored rows.</summary>
-    private List<ItemRecord> ItemsOf(int teamId, string recipient)
-    {
-        var latest = new Dictionary<string, ItemRecord>(StringComparer.Ordinal);
-        using (pending.Read())
-        {
-            foreach (var item in items.RecipientHistory(teamId, recipient, ItemsPerContact)) latest[item.ItemId] = item;
-            foreach (var item in pending.ItemsOfRecipient(teamId, recipient)) latest[item.ItemId] = item;
-        }
-        return latest.Values.ToList();
     }
 }

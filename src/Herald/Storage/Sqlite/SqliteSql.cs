@@ -411,6 +411,60 @@ internal static class SqliteSql
             """
             DROP TABLE failure_cells;
             """),
+        // Version 14: consent kept at write time. The writer records every keyword inbound (STOP, START, HELP, ...) in the
+        // transaction of its raw event; the backfill classifies the stored short texts with the same C# function
+        // (herald_consent_code, registered on the migrating connection), after which the raw keyword index has no reader.
+        // State codes: 0 help, 1 opt-in, 2 opt-out, 3 stopped (by restriction: at equal times the higher code wins).
+        new(14, "consent: keyword changes per contact, kept by the writer; backfilled from the raw events",
+            """
+            CREATE TABLE consent_changes (
+                team_id INTEGER NOT NULL,
+                recipient TEXT NOT NULL,
+                occurred_at INTEGER NOT NULL,
+                state INTEGER NOT NULL,
+                event_ref INTEGER NOT NULL,
+                keyword TEXT NOT NULL,
+                PRIMARY KEY (team_id, recipient, occurred_at, state, event_ref)) WITHOUT ROWID;
+            CREATE INDEX ix_consent_changes_time ON consent_changes(team_id, occurred_at, state);
+            INSERT INTO consent_changes (team_id, recipient, occurred_at, state, event_ref, keyword)
+                SELECT team_id, recipient, occurred_at, herald_consent_code(text), id, herald_consent_keyword(text)
+                FROM events INDEXED BY ix_events_keywords
+                WHERE text IS NOT NULL AND length(text) <= 32 AND recipient IS NOT NULL AND herald_consent_code(text) IS NOT NULL;
+            DROP INDEX ix_events_keywords;
+            """,
+            """
+            CREATE INDEX ix_events_keywords ON events(team_id, recipient, occurred_at, text) WHERE text IS NOT NULL AND length(text) <= 32;
+            DROP TABLE consent_changes;
+            """),
+        // Version 15: compliance settings. A contact's own time zone and quiet hours (local minutes of the day, start
+        // inclusive, end exclusive; NULL = the team's), the team's defaults; and the recipient index widened by the
+        // dimension set, so compliance reads an item's direction from the index alone (same count of indexes on items).
+        new(15, "compliance: contact and team time zones and quiet hours; recipient index covering the dimension set",
+            """
+            CREATE TABLE contacts (
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                recipient TEXT NOT NULL,
+                time_zone TEXT,
+                quiet_start INTEGER,
+                quiet_end INTEGER,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (team_id, recipient)) WITHOUT ROWID;
+            CREATE TABLE compliance_settings (
+                team_id INTEGER PRIMARY KEY REFERENCES teams(id),
+                time_zone TEXT,
+                quiet_start INTEGER,
+                quiet_end INTEGER,
+                updated_at INTEGER NOT NULL);
+            CREATE INDEX ix_items_recipient_dims ON items(team_id, recipient, earliest_at, dimension_set_id) WHERE recipient IS NOT NULL;
+            DROP INDEX ix_items_recipient;
+            """,
+            """
+            CREATE INDEX ix_items_recipient ON items(team_id, recipient, earliest_at) WHERE recipient IS NOT NULL;
+            DROP INDEX ix_items_recipient_dims;
+            DROP TABLE compliance_settings;
+            DROP TABLE contacts;
+            """),
     ];
 
     public const string CreateMigrationsTable =
@@ -689,13 +743,88 @@ internal static class SqliteSql
     public const string SelectCampaigns = "SELECT " + CampaignColumns + " FROM campaigns WHERE team_id = $team ORDER BY created_at DESC, campaign_id";
     public const string SelectCampaign = "SELECT " + CampaignColumns + " FROM campaigns WHERE team_id = $team AND campaign_id = $campaign";
 
-    // Consent and inbound. The WHERE terms must contain the partial indexes' conditions word for word (migration 11).
-    public const string SelectKeywordEvents = """
-        SELECT recipient, occurred_at, text FROM events INDEXED BY ix_events_keywords
-        WHERE team_id = $team AND text IS NOT NULL AND length(text) <= 32 AND recipient IS NOT NULL AND occurred_at < $until
-          AND ($recipient IS NULL OR recipient = $recipient)
-        ORDER BY occurred_at, id
+    // Consent and inbound (migration 14): the writer's consent_changes, and the raw inbound texts (partial index of migration 11,
+    // whose WHERE term must stay word for word in the query).
+    public const string ConsentCodeFunction = "herald_consent_code";
+    public const string ConsentKeywordFunction = "herald_consent_keyword";
+    /// <summary>Positional: ?1 team, ?2 recipient, ?3 occurred_at, ?4 state code, ?5 keyword; the event is the one just inserted.</summary>
+    public const string InsertConsentChange = """
+        INSERT INTO consent_changes (team_id, recipient, occurred_at, state, event_ref, keyword)
+        VALUES (?1, ?2, ?3, ?4, last_insert_rowid(), ?5) ON CONFLICT DO NOTHING
         """;
+    /// <summary>A contact's keywords (help included) in replay order: time, then restriction.</summary>
+    public const string SelectContactConsent = """
+        SELECT occurred_at, state, keyword FROM consent_changes
+        WHERE team_id = $team AND recipient = $recipient AND occurred_at < $until
+        ORDER BY occurred_at, state, event_ref
+        """;
+    /// <summary>
+    /// Contacts by their state at $to: per contact the last state change before $to (time, then restriction: the max of
+    /// occurred_at * 4 + state), counted per state. One pass over the team's part of the primary key.
+    /// </summary>
+    public const string SelectConsentStates = """
+        SELECT m % 4, COUNT(*) FROM (
+            SELECT MAX(occurred_at * 4 + state) AS m FROM consent_changes
+            WHERE team_id = $team AND state > 0 AND occurred_at < $to GROUP BY recipient)
+        GROUP BY 1
+        """;
+    /// <summary>Keywords per state code (0 = help) in [$from, $to).</summary>
+    public const string SelectConsentChangesInWindow = """
+        SELECT state, COUNT(*) FROM consent_changes INDEXED BY ix_consent_changes_time
+        WHERE team_id = $team AND occurred_at >= $from AND occurred_at < $to GROUP BY state
+        """;
+    /// <summary>Keyword rows of the named recipients ($recipients: a JSON array), in replay order.</summary>
+    public const string SelectConsentOfRecipients = """
+        SELECT recipient, occurred_at, state FROM consent_changes
+        WHERE team_id = $team AND state > 0 AND recipient IN (SELECT value FROM json_each($recipients))
+        ORDER BY recipient, occurred_at, state, event_ref
+        """;
+    /// <summary>
+    /// Consent compliance as a merge join in SQLite: each contact's opted-out spans (a stopped or opt-out change up to the
+    /// next change, LEAD in replay order) joined with the stored items of that recipient whose earliest event falls in the
+    /// span and the window, read from the covering recipient index (migration 15). One row per such item; the caller drops
+    /// inbound dimension sets and the items the writer has newer states of.
+    /// </summary>
+    public const string SelectItemsInOptedOutSpans = """
+        WITH spans AS (
+            SELECT recipient, occurred_at AS since, state,
+                   LEAD(occurred_at) OVER (PARTITION BY recipient ORDER BY occurred_at, state, event_ref) AS until
+            FROM consent_changes WHERE team_id = $team AND state > 0 AND occurred_at < $to)
+        SELECT s.recipient, i.id, i.earliest_at, i.dimension_set_id, s.state, s.since
+        FROM spans s JOIN items i INDEXED BY ix_items_recipient_dims
+          ON i.team_id = $team AND i.recipient = s.recipient
+         AND i.earliest_at >= MAX(s.since, $from) AND i.earliest_at < MIN(IFNULL(s.until, $to), $to)
+        WHERE s.state >= 2 AND IFNULL(s.until, $to) > $from
+        """;
+    // Compliance settings (migration 15).
+    public const string ContactColumns = "recipient, time_zone, quiet_start, quiet_end, created_at, updated_at";
+    public const string UpsertContact = """
+        INSERT INTO contacts (team_id, recipient, time_zone, quiet_start, quiet_end, created_at, updated_at)
+        VALUES ($team, $recipient, $tz, $start, $end, $now, $now)
+        ON CONFLICT (team_id, recipient) DO UPDATE SET time_zone = excluded.time_zone, quiet_start = excluded.quiet_start,
+            quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
+        RETURNING
+        """ + " " + ContactColumns;
+    public const string SelectContact = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team AND recipient = $recipient";
+    public const string SelectContacts = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team ORDER BY recipient";
+    public const string DeleteContact = "DELETE FROM contacts WHERE team_id = $team AND recipient = $recipient";
+    public const string SelectComplianceSettings = "SELECT time_zone, quiet_start, quiet_end, updated_at FROM compliance_settings WHERE team_id = $team";
+    public const string UpsertComplianceSettings = """
+        INSERT INTO compliance_settings (team_id, time_zone, quiet_start, quiet_end, updated_at) VALUES ($team, $tz, $start, $end, $now)
+        ON CONFLICT (team_id) DO UPDATE SET time_zone = excluded.time_zone, quiet_start = excluded.quiet_start,
+            quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
+        """;
+    /// <summary>
+    /// The stored items in [$from, $to) of every contact with its own settings: covering recipient index, no table reads.
+    /// </summary>
+    public const string SelectItemsOfContacts = """
+        SELECT c.recipient, i.id, i.earliest_at, i.dimension_set_id
+        FROM contacts c JOIN items i INDEXED BY ix_items_recipient_dims
+          ON i.team_id = c.team_id AND i.recipient = c.recipient AND i.earliest_at >= $from AND i.earliest_at < $to
+        WHERE c.team_id = $team
+        """;
+    /// <summary>Item ids of stored rows ($ids: a JSON array of row ids), for examples.</summary>
+    public const string SelectItemIdsByRef = "SELECT id, item_id FROM items WHERE id IN (SELECT value FROM json_each($ids))";
     public const string SelectInboundTexts = """
         SELECT recipient, occurred_at, text FROM events INDEXED BY ix_events_text
         WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
