@@ -825,9 +825,22 @@ internal static class SqliteSql
         """;
     /// <summary>Item ids of stored rows ($ids: a JSON array of row ids), for examples.</summary>
     public const string SelectItemIdsByRef = "SELECT id, item_id FROM items WHERE id IN (SELECT value FROM json_each($ids))";
-    public const string SelectInboundTexts = """
-        SELECT recipient, occurred_at, text FROM events INDEXED BY ix_events_text
+    // Inbound analytics read the partial text index (migration 11) alone: (team, time, sender) covers these counts, so
+    // no event row (nor its text) is read; keyword classes come from consent_changes.
+    public const string SelectInboundPerHour = """
+        SELECT occurred_at / 3600000, COUNT(*) FROM events INDEXED BY ix_events_text
         WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        GROUP BY occurred_at / 3600000
+        """;
+    public const string SelectInboundSenders = """
+        SELECT COUNT(DISTINCT recipient) FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        """;
+    /// <summary>Texts short enough to be a keyword that came without a sender (the writer records no consent for them).</summary>
+    public const string SelectShortTextsWithoutSender = """
+        SELECT text FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+          AND recipient IS NULL AND length(text) <= $max_length
         """;
 
     // Analytics snapshots (migration 7). The conflict target is the unique index's own expression list.
