@@ -93,13 +93,7 @@ public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pendin
             peak < 0 ? null : FormatTimestamp(peak * 3_600_000L), peakCount, classes, byHourOfDay);
     }
 
-    public ComplianceSummary Compliance(int teamId, long fromMs, long toMs)
-    {
-        var consent = ConsentCompliance(teamId, fromMs, toMs);
-        return new ComplianceSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), consent.Violations, consent.ContactsAffected, consent.Examples);
-    }
-
-    private sealed record ConsentFigures(long Violations, long ContactsAffected, IReadOnlyList<ComplianceViolation> Examples);
+    public ComplianceSummary Compliance(int teamId, long fromMs, long toMs) => ConsentCompliance(teamId, fromMs, toMs);
 
     /// <summary>
     /// Outbound items (every direction but inbound) whose earliest event is in the window and came while their recipient was
@@ -107,7 +101,7 @@ public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pendin
     /// index), the writer's unflushed item states on top (they replace their stored rows), under the pending read lock so
     /// no flush moves items between the two halves.
     /// </summary>
-    private ConsentFigures ConsentCompliance(int teamId, long fromMs, long toMs)
+    private ComplianceSummary ConsentCompliance(int teamId, long fromMs, long toMs)
     {
         long count = 0;
         var affected = new HashSet<string>(StringComparer.Ordinal);
@@ -150,7 +144,7 @@ public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pendin
             .Select(e => new ComplianceViolation(e.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.Ref, ""), FormatTimestamp(e.At),
                 ConsentKeywords.StateName(e.State), FormatTimestamp(e.Since)))
             .ToList();
-        return new ConsentFigures(count, affected.Count, list);
+        return new ComplianceSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), count, affected.Count, list);
     }
 
     private bool IsInbound(int dimensionSetId) => registry.Get(dimensionSetId).Direction == "inbound";

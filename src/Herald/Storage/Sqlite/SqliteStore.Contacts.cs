@@ -1,6 +1,8 @@
+using Microsoft.Data.Sqlite;
+
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore : IContactReader
+public sealed partial class SqliteStore : IContactReader, IContactSettingsStore
 {
     public long CountRecipients(int teamId)
     {
@@ -15,4 +17,97 @@ public sealed partial class SqliteStore : IContactReader
         using var cmd = Command(c, SqliteSql.RecipientKnown, ("$team", teamId), ("$recipient", recipient));
         return Convert.ToInt64(cmd.ExecuteScalar()) != 0;
     }
+
+    public ContactRecord UpsertContact(int teamId, string recipient, string? timeZone, int? quietStart, int? quietEnd, long nowMs)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.UpsertContact, ("$team", teamId), ("$recipient", recipient), ("$tz", timeZone),
+            ("$start", quietStart), ("$end", quietEnd), ("$now", nowMs));
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return ReadContact(r);
+    }
+
+    public ContactRecord? FindContact(int teamId, string recipient)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectContact, ("$team", teamId), ("$recipient", recipient));
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadContact(r) : null;
+    }
+
+    public IReadOnlyList<ContactRecord> ListContacts(int teamId)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectContacts, ("$team", teamId));
+        using var r = cmd.ExecuteReader();
+        var list = new List<ContactRecord>();
+        while (r.Read()) list.Add(ReadContact(r));
+        return list;
+    }
+
+    public bool DeleteContact(int teamId, string recipient)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.DeleteContact, ("$team", teamId), ("$recipient", recipient)) > 0;
+    }
+
+    public ComplianceSettingsRecord? ComplianceSettings(int teamId)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectComplianceSettings, ("$team", teamId));
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? new ComplianceSettingsRecord(Text(r, 0), Int(r, 1), Int(r, 2), r.GetInt64(3)) : null;
+    }
+
+    public void SetComplianceSettings(int teamId, string? timeZone, int? quietStart, int? quietEnd, long nowMs)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.UpsertComplianceSettings, ("$team", teamId), ("$tz", timeZone), ("$start", quietStart), ("$end", quietEnd), ("$now", nowMs));
+    }
+
+    public void ForEachItemOfContacts(int teamId, long fromMs, long toMs, Action<ContactItem> visit)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectItemsOfContacts, ("$team", teamId), ("$from", fromMs), ("$to", toMs));
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) visit(new ContactItem(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt32(3)));
+    }
+
+    /// <summary>
+    /// Item ids grow with creation: bisects for the first item created an hour before <paramref name="fromMs"/> and the
+    /// first created an hour after <paramref name="toMs"/>, then reads that rowid range only.
+    /// </summary>
+    public IReadOnlyList<ItemRecord> SampleItems(int teamId, long fromMs, long toMs, int limit)
+    {
+        using var c = Open();
+        long max;
+        using (var m = Command(c, SqliteSql.SelectMaxStoredItemId)) max = Convert.ToInt64(m.ExecuteScalar());
+        long lo = FirstItemFrom(c, fromMs - 3_600_000, max), hi = FirstItemFrom(c, toMs + 3_600_000, max);
+        using var cmd = Command(c, SqliteSql.SelectItemsInIdRange, ("$min", lo), ("$max", hi), ("$team", teamId), ("$from", fromMs),
+            ("$to", toMs), ("$limit", limit));
+        using var r = cmd.ExecuteReader();
+        var items = new List<ItemRecord>();
+        while (r.Read()) items.Add(ReadItem(r));
+        return items;
+    }
+
+    private static long FirstItemFrom(SqliteConnection c, long atMs, long max)
+    {
+        long lo = 1, hi = max + 1;
+        using var probe = Command(c, SqliteSql.SelectEarliestFromId, ("$id", 0L));
+        while (lo < hi)
+        {
+            long mid = lo + (hi - lo) / 2;
+            probe.Parameters["$id"].Value = mid;
+            var at = probe.ExecuteScalar();
+            if (at is null or DBNull || Convert.ToInt64(at) >= atMs) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
+    }
+
+    private static ContactRecord ReadContact(SqliteDataReader r) =>
+        new(r.GetString(0), Text(r, 1), Int(r, 2), Int(r, 3), r.GetInt64(4), r.GetInt64(5));
+
 }
