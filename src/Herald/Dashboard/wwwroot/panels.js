@@ -524,7 +524,7 @@
     put(body('forecast-card'), 
       facts([
         ['Events in the last complete hour', fmtNum(p.current_value)],
-        [`Forecast for ${fmt.hm.format(new Date(p.prediction_timestamp))} ${trend.horizon === '7d' ? fmt.day.format(new Date(p.prediction_timestamp)) : ''}`.trim(), fmtNum(p.predicted_value)],
+        [`Forecast, hour ending ${fmt.day.format(new Date(p.prediction_timestamp))}, ${fmt.hm.format(new Date(p.prediction_timestamp))}`, fmtNum(p.predicted_value)],
         ['Back-test error (WAPE)', p.backtest_wape_percent === null ? 'not enough history' : fmt.pct(p.backtest_wape_percent)],
       ]),
       p.history_hours === 0 ? empty('No traffic yet: the forecast is zero until there is history.', 'forecast-no-history') : null);
