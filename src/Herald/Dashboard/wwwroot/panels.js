@@ -13,6 +13,10 @@
   let visible = null;
 
   // ---------- shared pieces ----------
+  /** Replaces a node's children, leaving out the null, undefined and false ones (as el() does). */
+  function put(node, ...children) {
+    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
   const fmtNum = (n, digits = 2) => (n === null || n === undefined ? '–' : Number.isInteger(n) ? fmt.int(n) : n.toFixed(digits));
   function fmtBytes(b) {
     if (b === null || b === undefined) return '–';
@@ -76,7 +80,7 @@
     return true;
   }
   function needTeam(panel, what) {
-    panel.replaceChildren(el('section', { class: 'card' }, empty(`Pick a team (top right) to see its ${what}: they belong to one team.`, 'pick-team')));
+    put(panel, el('section', { class: 'card' }, empty(`Pick a team (top right) to see its ${what}: they belong to one team.`, 'pick-team')));
   }
 
   // ---------- alerts & health ----------
@@ -90,7 +94,7 @@
   const valueText = (v, metric) => (v === null || v === undefined ? '–' : `${fmtNum(v)}${unitOf(metric)}`);
 
   function buildAlerts(panel) {
-    panel.replaceChildren(
+    put(panel, 
       el('section', { class: 'grid' }, card('active-alerts', 'Active alerts')),
       el('section', { class: 'grid two' }, card('alert-history', 'Recent alert history'), card('alert-rules', 'Alert rules')),
       el('section', { class: 'grid two' }, card('system-health', 'Herald process health'), card('database-health', 'Database')));
@@ -105,7 +109,7 @@
     const team = D.team();
     const perTeam = team
       ? [loadCard('active-alerts', () => loadActiveAlerts()), loadCard('alert-history', () => loadHistory()), loadCard('alert-rules', () => loadRules())]
-      : ['active-alerts', 'alert-history', 'alert-rules'].map((id) => { body(id).replaceChildren(empty('Pick a team (top right) to see its alerts and rules.', 'pick-team')); cardError(id, null); note(id, ''); return null; });
+      : ['active-alerts', 'alert-history', 'alert-rules'].map((id) => { put(body(id), empty('Pick a team (top right) to see its alerts and rules.', 'pick-team')); cardError(id, null); note(id, ''); return null; });
     await Promise.all([...perTeam, loadCard('system-health', loadSystem), loadCard('database-health', loadDatabase)]);
   }
 
@@ -125,7 +129,7 @@
     if (!writable) parts.push(el('p', { class: 'note', id: 'alerts-readonly' }, writeRefusal()));
     if (alerts.length === 0) {
       parts.push(empty('No active alerts: every rule’s condition holds within its threshold.', 'no-active-alerts'));
-      target.replaceChildren(...parts);
+      put(target, ...parts);
       return;
     }
     alerts.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.pending_since < b.pending_since ? 1 : -1));
@@ -153,12 +157,12 @@
         el('td', { class: 'num' },
           el('span', { class: 'value', dataset: { value: a.current_value ?? '' } }, valueText(a.current_value, a.metric_name)),
           el('span', { class: 'desc' }, 'threshold ', el('span', { class: 'threshold', dataset: { threshold: a.threshold } }, `${CONDITION[a.condition] || a.condition} ${valueText(a.threshold, a.metric_name)}`)),
-          a.sample_size !== null && a.sample_size !== undefined ? el('span', { class: 'desc' }, `of ${fmt.int(a.sample_size)}`) : null),
+          a.sample_size !== null && a.sample_size !== undefined ? el('span', { class: 'desc' }, `sample of ${fmt.int(a.sample_size)} items`) : null),
         el('td', {}, timeEl(since), el('span', { class: 'desc' }, a.fired_at ? 'firing since' : 'pending since')),
         el('td', { class: 'actions' }, ack, resolve));
     });
     parts.push(table([['Rule'], ['Severity'], ['State'], ['Value vs threshold', 'num'], ['Since'], ['Actions']], rows, { id: 'active-alerts-table' }));
-    target.replaceChildren(...parts);
+    put(target, ...parts);
   }
 
   async function act(button, alert, action) {
@@ -183,20 +187,20 @@
   async function loadHistory() {
     const [history] = await Promise.all([api('/api/v1/alerts/history', D.teamParams({ limit: 20 })), loadUnits()]);
     note('alert-history', history.length ? `last ${history.length} that fired` : '');
-    if (history.length === 0) { body('alert-history').replaceChildren(empty('No alert has fired yet.', 'no-alert-history')); return; }
+    if (history.length === 0) { put(body('alert-history'), empty('No alert has fired yet.', 'no-alert-history')); return; }
     const rows = history.map((a) => el('tr', { dataset: { alertId: a.id, state: a.state } },
       el('td', {}, el('b', {}, a.rule_name), el('span', { class: 'desc' }, a.rule_id)),
       el('td', {}, el('span', { class: 'sev-badge', dataset: { severity: a.severity } }, a.severity)),
       el('td', {}, timeEl(a.fired_at, a.fired_at ? fmt.full.format(new Date(a.fired_at)) : null)),
       el('td', {}, a.resolved_at ? el('span', {}, timeEl(a.resolved_at), el('span', { class: 'desc' }, a.resolution || '')) : el('span', { class: 'state-badge', dataset: { state: a.state } }, a.state)),
       el('td', { class: 'num' }, valueText(a.current_value, a.metric_name))));
-    body('alert-history').replaceChildren(table([['Rule'], ['Severity'], ['Fired (UTC)'], ['Resolved'], ['Last value', 'num']], rows, { id: 'alert-history-table' }));
+    put(body('alert-history'), table([['Rule'], ['Severity'], ['Fired (UTC)'], ['Resolved'], ['Last value', 'num']], rows, { id: 'alert-history-table' }));
   }
 
   async function loadRules() {
     const [rules] = await Promise.all([api('/api/v1/alerts/rules', D.teamParams()), loadUnits()]);
     note('alert-rules', `${rules.filter((r) => r.enabled).length} of ${rules.length} enabled`);
-    if (rules.length === 0) { body('alert-rules').replaceChildren(empty('This team has no alert rules.', 'no-rules')); return; }
+    if (rules.length === 0) { put(body('alert-rules'), empty('This team has no alert rules.', 'no-rules')); return; }
     const rows = rules.map((r) => {
       const filters = Object.entries(r.filters || {}).map(([k, v]) => `${k}=${[].concat(v).join(',')}`).join(' ');
       return el('tr', { class: r.enabled ? '' : 'disabled-row', dataset: { rule: r.rule_id } },
@@ -204,10 +208,10 @@
         el('td', {}, el('code', {}, r.metric_name), filters ? el('span', { class: 'desc' }, filters) : null),
         el('td', { class: 'num' }, `${CONDITION[r.condition] || r.condition} ${valueText(r.threshold, r.metric_name)}`,
           r.min_volume ? el('span', { class: 'desc' }, `min volume ${fmt.int(r.min_volume)}`) : null),
-        el('td', { class: 'num' }, fmt.seconds(r.duration)),
+        el('td', { class: 'num' }, r.duration === 0 ? 'at once' : fmt.seconds(r.duration)),
         el('td', {}, el('span', { class: 'sev-badge', dataset: { severity: r.severity } }, r.severity)));
     });
-    body('alert-rules').replaceChildren(table([['Rule'], ['Metric'], ['Condition', 'num'], ['Holds for', 'num'], ['Severity']], rows, { id: 'alert-rules-table' }));
+    put(body('alert-rules'), table([['Rule'], ['Metric'], ['Condition', 'num'], ['Holds for', 'num'], ['Severity']], rows, { id: 'alert-rules-table' }));
   }
 
   /** /healthz answers without the envelope (and 503 when the store is unreachable). */
@@ -232,7 +236,7 @@
     const [health, s] = await Promise.all([healthz(), api('/api/v1/analytics/metrics/system')]);
     note('system-health', `sampled ${fmt.hm.format(new Date(s.timestamp))} UTC · up ${fmt.uptime(Math.round(s.uptime_seconds))}`);
     const req = s.requests;
-    body('system-health').replaceChildren(
+    put(body('system-health'), 
       el('p', { class: 'health-line' }, 'Health check ', el('code', {}, '/healthz'), ' ',
         el('span', { class: 'health-badge', id: 'healthz-status', dataset: { status: health.status === 'ok' ? 'healthy' : 'down' } }, health.status),
         health.error ? el('span', { class: 'desc' }, health.error) : null),
@@ -262,7 +266,7 @@
       parts.push(el('p', { class: 'hint small' }, 'Row counts, retention horizons and the last maintenance run need an admin key (',
         el('code', {}, 'GET /api/v1/admin/database'), ').'));
       note('database-health', 'SQLite');
-      body('database-health').replaceChildren(...parts);
+      put(body('database-health'), ...parts);
       return;
     }
     const db = await api('/api/v1/admin/database');
@@ -274,7 +278,7 @@
       el('p', { class: 'muted small' }, db.last_maintenance
         ? `Last maintenance ${fmtAgo(db.last_maintenance.finished_at)}${db.last_maintenance.error ? ` — failed: ${db.last_maintenance.error}` : ''}`
         : 'No maintenance run yet (the first runs 5 minutes after start).'));
-    body('database-health').replaceChildren(...parts);
+    put(body('database-health'), ...parts);
   }
 
   // ---------- campaigns ----------
@@ -282,10 +286,10 @@
   const reports = new Map();
 
   function buildCampaigns(panel) {
-    panel.replaceChildren(
+    put(panel, 
       el('section', { class: 'grid' }, card('campaign-list', 'Campaigns')),
       el('section', { class: 'grid campaign-row' }, card('campaign-detail', 'Campaign detail'), card('campaign-ranking', 'Best and worst by delivery rate')));
-    body('campaign-detail').replaceChildren(empty('Select a campaign to see its status breakdown, timing and top errors.', 'campaign-detail-empty'));
+    put(body('campaign-detail'), empty('Select a campaign to see its status breakdown, timing and top errors.', 'campaign-detail-empty'));
     $('#campaign-detail').setAttribute('aria-live', 'polite');
   }
 
@@ -297,7 +301,12 @@
     if (selectedCampaign) await loadCard('campaign-detail', () => showCampaign(selectedCampaign));
   }
 
-  function rateText(r) { return r === null || r === undefined ? '–' : `${fmt.rate(r)} /s`; }
+  /** Items per second, per minute or per hour, whichever reads as a number above 1. */
+  function rateText(r) {
+    if (r === null || r === undefined) return '–';
+    if (r === 0 || r >= 1) return `${fmt.rate(r)} /s`;
+    return r * 60 >= 1 ? `${fmt.rate(r * 60)} /min` : `${fmt.rate(r * 3600)} /h`;
+  }
   function etaText(report) {
     if (!report) return '…';
     if (report.remaining === 0) return 'done';
@@ -311,7 +320,7 @@
     const inProgress = list.filter((c) => c.remaining > 0).length;
     note('campaign-list', list.length ? `${list.length} declared or seen in 30 days · ${inProgress} in progress` : '');
     if (list.length === 0) {
-      target.replaceChildren(empty('No campaigns yet. Declare one with PUT /api/v1/campaigns/{id} (its total recipients), or send events with a campaign.', 'no-campaigns'));
+      put(target, empty('No campaigns yet. Declare one with PUT /api/v1/campaigns/{id} (its total recipients), or send events with a campaign.', 'no-campaigns'));
       return;
     }
     // In progress first, then the rest; most processed first within each.
@@ -334,7 +343,7 @@
       el('td', { class: 'num pct-good' }, fmt.pct(c.delivery_rate_percent)),
       el('td', { class: 'num pct-bad' }, fmt.pct(c.failure_rate_percent)));
     });
-    target.replaceChildren(table([['Campaign'], ['Progress'], ['Processed', 'num'], ['Remaining', 'num'], ['Send rate', 'num'], ['ETA (UTC)'], ['Delivered', 'num'], ['Failed', 'num']],
+    put(target, table([['Campaign'], ['Progress'], ['Processed', 'num'], ['Remaining', 'num'], ['Send rate', 'num'], ['ETA (UTC)'], ['Delivered', 'num'], ['Failed', 'num']],
       rows, { id: 'campaigns-table' }));
     // Send rate and ETA come from each campaign's own report: a few at a time, the first 30 rows.
     const queue = sorted.slice(0, 30).map((c) => c.campaign_id);
@@ -345,10 +354,11 @@
         try {
           const report = await campaignReport(id);
           if (!row.isConnected) return;
-          row.querySelector('.send-rate').replaceChildren(rateText(report.avg_send_rate_tps), el('span', { class: 'desc' }, `now ${rateText(report.current_send_rate_tps)}`));
-          row.querySelector('.eta').replaceChildren(etaText(report));
+          row.querySelector('.send-rate').dataset.rate = report.avg_send_rate_tps;
+          put(row.querySelector('.send-rate'), rateText(report.avg_send_rate_tps), el('span', { class: 'desc' }, `now ${rateText(report.current_send_rate_tps)}`));
+          put(row.querySelector('.eta'), etaText(report));
         } catch (e) {
-          if (row.isConnected) row.querySelector('.eta').replaceChildren(el('span', { class: 'pct-bad small', title: e.message }, 'error'));
+          if (row.isConnected) put(row.querySelector('.eta'), el('span', { class: 'pct-bad small', title: e.message }, 'error'));
         }
       }
     };
@@ -378,9 +388,9 @@
     const statuses = Object.entries(r.status_breakdown).sort((a, b) => b[1] - a[1]);
     const max = Math.max(1, ...statuses.map((s) => s[1]));
     const t = r.timing_analysis;
-    const timing = [['fastest', t.fastest_delivery_seconds], ['average', t.avg_delivery_time_seconds], ['p50', t.p50_delivery_time_seconds],
-      ['p75', t.p75_delivery_time_seconds], ['p90', t.p90_delivery_time_seconds], ['p95', t.p95_delivery_time_seconds], ['slowest', t.slowest_delivery_seconds]];
-    body('campaign-detail').replaceChildren(el('div', { id: 'campaign-report', dataset: { campaign: r.campaign_id } },
+    const timing = [['fastest', t.fastest_delivery_seconds], ['average', t.average_delivery_seconds], ['p50', t.p50],
+      ['p75', t.p75], ['p90', t.p90], ['p95', t.p95], ['slowest', t.slowest_delivery_seconds]];
+    put(body('campaign-detail'), el('div', { id: 'campaign-report', dataset: { campaign: r.campaign_id } },
       r.progress_percentage === null ? null : el('div', { class: 'detail-progress' }, bar(r.progress_percentage, r.remaining === 0 ? 'b-good' : 'b-accent', `Progress of ${r.campaign_name}`),
         el('span', {}, `${fmt.pct(r.progress_percentage)} · ${fmt.int(r.processed)} of ${fmt.int(r.total_recipients)} · ${fmt.int(r.remaining)} remaining`)),
       facts([
@@ -403,7 +413,7 @@
             el('td', { class: 'key-cell' }, el('span', { class: 'key' }, status), el('div', { class: 'bar', style: `width:${Math.max((n / max) * 100, 2)}%` }, el('span', { class: 'b-accent', style: 'width:100%' }))),
             el('td', { class: 'num' }, fmt.int(n)))), { id: 'campaign-statuses' })),
         el('div', {}, el('h3', { class: 'subhead' }, 'Delivery timing (send → delivered)'),
-          t.p50_delivery_time_seconds === null ? empty('Nothing delivered yet.') : table([['Measure'], ['Time', 'num']], timing.map(([k, v]) => el('tr', { dataset: { measure: k } }, el('td', {}, k), el('td', { class: 'num' }, fmt.seconds(v)))), { id: 'campaign-timing' }))),
+          t.p50 === null ? empty('Nothing delivered yet.') : table([['Measure'], ['Time', 'num']], timing.map(([k, v]) => el('tr', { dataset: { measure: k, value: v ?? '' } }, el('td', {}, k), el('td', { class: 'num' }, fmt.seconds(v)))), { id: 'campaign-timing' }))),
       el('h3', { class: 'subhead' }, 'Top errors'),
       r.error_breakdown.length === 0 ? empty('No failures with an error code.', 'campaign-no-errors') : table([['Code'], ['Category'], ['Count', 'num'], ['What to do']],
         r.error_breakdown.map((e) => el('tr', { dataset: { code: e.code } }, el('td', {}, el('span', { class: 'code-link' }, e.code)),
@@ -414,11 +424,11 @@
   async function loadRanking() {
     const r = await api('/api/v1/analytics/campaigns/ranking', D.teamParams({ min_items: 10, limit: 5 }));
     note('campaign-ranking', `campaigns with at least ${r.min_items} items`);
-    if (r.best.length === 0) { body('campaign-ranking').replaceChildren(empty(`No campaign has ${r.min_items} items yet.`, 'no-ranking')); return; }
+    if (r.best.length === 0) { put(body('campaign-ranking'), empty(`No campaign has ${r.min_items} items yet.`, 'no-ranking')); return; }
     const list = (items, cls, id) => el('ol', { class: 'ranking', id }, items.map((c) => el('li', { dataset: { campaign: c.campaign_id } },
       el('button', { type: 'button', class: 'link-button', onclick: () => selectCampaign(c.campaign_id) }, c.campaign_name),
       el('span', { class: `num ${cls}` }, fmt.pct(c.delivery_rate_percent)), el('span', { class: 'desc' }, `${fmt.int(c.processed)} items`))));
-    body('campaign-ranking').replaceChildren(el('h3', { class: 'subhead' }, 'Best'), list(r.best, 'pct-good', 'ranking-best'),
+    put(body('campaign-ranking'), el('h3', { class: 'subhead' }, 'Best'), list(r.best, 'pct-good', 'ranking-best'),
       el('h3', { class: 'subhead' }, 'Worst'), list(r.worst, 'pct-bad', 'ranking-worst'));
   }
 
@@ -433,7 +443,7 @@
   }
 
   function buildTrends(panel) {
-    panel.replaceChildren(
+    put(panel, 
       el('section', { class: 'grid' }, card('trend-card', 'Trend',
         el('div', { class: 'chart' }, el('canvas', { id: 'chart-trend', role: 'img', 'aria-label': 'The chosen metric over time' })))),
       el('section', { class: 'grid two' },
@@ -447,13 +457,13 @@
   function renderTrendControls() {
     const select = el('select', { id: 'trend-metric', 'aria-label': 'Metric', onchange: (ev) => { trend.metric = ev.target.value; loadTrendCard(); } },
       TREND_METRICS.map(([v, t]) => el('option', { value: v, selected: v === trend.metric }, t)));
-    $('#trend-controls').replaceChildren(
+    put($('#trend-controls'), 
       el('label', { class: 'control' }, el('span', { class: 'muted small' }, 'Metric'), select),
       segmented('hours', 'Window', TREND_WINDOWS, trend.hours, (v) => { trend.hours = Number(v); if (trend.hours > 24 && trend.granularity === 'minute') trend.granularity = 'hour'; renderTrendControls(); loadTrendCard(); }),
       segmented('granularity', 'Granularity', [['minute', 'per minute', trend.hours > 24], ['hour', 'per hour'], ['day', 'per day']], trend.granularity,
         (v) => { trend.granularity = v; renderTrendControls(); loadTrendCard(); }),
       D.state.filters.length ? el('span', { class: 'muted small' }, `filtered by ${D.state.filters.map((f) => `${f.dim}=${f.value}`).join(', ')} (overview’s filters)`) : null);
-    $('#forecast-controls').replaceChildren(segmented('horizon', 'Forecast horizon', [['24h', 'next 24 h'], ['7d', 'next 7 d']], trend.horizon,
+    put($('#forecast-controls'), segmented('horizon', 'Forecast horizon', [['24h', 'next 24 h'], ['7d', 'next 7 d']], trend.horizon,
       (v) => { trend.horizon = v; renderTrendControls(); loadCard('forecast-card', loadForecast); }));
   }
 
@@ -480,7 +490,7 @@
         el('div', { dataset: { stat: k, value: v } }, el('dt', {}, k), el('dd', {}, fmtNum(v)))),
       el('div', { dataset: { stat: 'direction' } }, el('dt', {}, 'direction'),
         el('dd', { class: `direction ${data.trend.direction}` }, `${arrow} ${data.trend.direction} (${data.trend.percentage > 0 ? '+' : ''}${fmtNum(data.trend.percentage, 1)} %)`)));
-    body('trend-card').replaceChildren(stats, data.data_points.length === 0 ? empty('No points in this window.') : null);
+    put(body('trend-card'), stats, data.data_points.length === 0 ? empty('No points in this window.') : null);
     if (!ensureChartDefaults()) return;
     const labels = data.data_points.map((p) => D.fmt.bucketLabel(p.timestamp, data.granularity));
     const values = data.data_points.map((p) => p.value);
@@ -511,10 +521,10 @@
       trend.horizon === '24h' ? api('/api/v1/analytics/trends/messages', D.scopeParams({ metric: 'message_volume', hours: 24, granularity: 'hour' })) : null,
     ]);
     note('forecast-card', `${p.model} · ${fmtNum(p.confidence_percent, 1)} % confidence · ${fmt.int(p.history_hours)} h of history`);
-    body('forecast-card').replaceChildren(
+    put(body('forecast-card'), 
       facts([
-        ['Events this hour so far', fmtNum(p.current_value)],
-        [`Forecast for ${fmt.hm.format(new Date(p.prediction_timestamp))} ${trend.horizon === '7d' ? fmt.day.format(new Date(p.prediction_timestamp)) : ''}`.trim(), fmtNum(p.predicted_value)],
+        ['Events in the last complete hour', fmtNum(p.current_value)],
+        [`Forecast, hour ending ${fmt.day.format(new Date(p.prediction_timestamp))}, ${fmt.hm.format(new Date(p.prediction_timestamp))}`, fmtNum(p.predicted_value)],
         ['Back-test error (WAPE)', p.backtest_wape_percent === null ? 'not enough history' : fmt.pct(p.backtest_wape_percent)],
       ]),
       p.history_hours === 0 ? empty('No traffic yet: the forecast is zero until there is history.', 'forecast-no-history') : null);
@@ -573,7 +583,7 @@
   function drawAnomaly(a) {
     const score = a.anomaly_score * 100;
     note('anomaly-card', `hour of ${fmt.hm.format(new Date(a.hour))} UTC`);
-    body('anomaly-card').replaceChildren(
+    put(body('anomaly-card'), 
       el('div', { class: 'anomaly', id: 'anomaly', dataset: { anomaly: String(a.is_anomaly), score: a.anomaly_score } },
         el('span', { class: 'health-badge', dataset: { status: a.is_anomaly ? 'critical' : 'healthy' } }, a.is_anomaly ? 'anomaly' : 'normal'),
         el('span', { class: 'anomaly-score' }, `score ${fmtNum(a.anomaly_score, 3)}`)),
@@ -584,7 +594,7 @@
 
   function drawCapacity(c) {
     note('capacity-card', c.peak_at ? `peak ${fmt.full.format(new Date(c.peak_at))} UTC` : '');
-    body('capacity-card').replaceChildren(
+    put(body('capacity-card'), 
       facts([
         ['Forecast peak (upper bound)', `${fmt.rate(c.peak_forecast_events_per_second)} events/s`],
         ['Accounts’ TPS limits', c.tps_limit_total === null ? 'none set' : `${fmtNum(c.tps_limit_total)} /s`],
