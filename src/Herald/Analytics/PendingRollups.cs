@@ -5,7 +5,7 @@ namespace Herald.Analytics;
 
 /// <summary>
 /// What the writer has committed as raw events but not yet folded into the stored rollups and item rows:
-/// cell deltas and item states since the last flush. Queries read the store and this overlay under one
+/// cell deltas, failure cell deltas and item states since the last flush. Queries read the store and this overlay under one
 /// read lock, and a flush swaps overlay into store under the write lock, so no answer counts a delta
 /// twice or misses it.
 /// </summary>

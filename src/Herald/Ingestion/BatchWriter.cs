@@ -16,7 +16,8 @@ public sealed class IngestBatch(int teamId, IncomingEvent[] events)
 /// <summary>
 /// The single writer. Each batch is one transaction of raw events: the ordered steps for every event are
 /// resolve its item, check its status against the item's kind, append it (a stored dedupe key means a
-/// duplicate and stops here), apply it to the item, and record how the item's rollup contribution moved.
+/// duplicate and stops here), apply it to the item, and record how the item's rollup contribution moved (and, for a
+/// failing event or an item whose dimensions changed, its failure cells).
 /// Once the batch commits, its cell deltas and item states join <see cref="PendingRollups"/>, which
 /// queries read at once. Every <see cref="WriterOptions.FlushInterval"/> the pending state is folded into
 /// the stored items and rollups in one transaction that also moves the checkpoint; after a crash,

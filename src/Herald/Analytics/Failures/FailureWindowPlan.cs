@@ -37,7 +37,11 @@ public sealed record FailureWindowPlan(IReadOnlyList<CellRange> Cells, IReadOnly
         return new(cells, raw);
     }
 
-    private static long FloorToHour(long ms) => Math.DivRem(ms, MillisPerHour) is var (q, r) && r < 0 ? (q - 1) * MillisPerHour : q * MillisPerHour;
+    private static long FloorToHour(long ms)
+    {
+        long hours = Math.DivRem(ms, MillisPerHour, out long rest);
+        return (rest < 0 ? hours - 1 : hours) * MillisPerHour;
+    }
 
     /// <summary>Adds a non-empty range, joined to the previous one when they touch (pieces come in time order).</summary>
     private static void Append(List<RawEventRange> raw, long fromMs, long toMs)
