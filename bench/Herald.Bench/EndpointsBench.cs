@@ -48,6 +48,7 @@ public static class EndpointsBench
         "/api/v1/analytics/trends/messages?granularity=minute&hours=24&team=acme",
         "/api/v1/analytics/predictions/message-volume?hours_ahead=24&team=acme",
         "/api/v1/analytics/dashboard/summary?team=acme",
+        "/api/v1/analytics/compliance?team=acme",
     ];
 
     private static readonly string[] Routes =
@@ -69,6 +70,7 @@ public static class EndpointsBench
         "/api/v1/analytics/consent?team=acme",
         "/api/v1/analytics/inbound?team=acme",
         "/api/v1/analytics/compliance?team=acme",
+        "/api/v1/contacts/%2B447700900001/consent?team=acme",
         "/api/delivery-metrics/report?team=acme",
     ];
 

@@ -159,6 +159,19 @@ public sealed class CellStats
         }
     }
 
+    /// <summary>The event count of an encoded cell, read without decoding the rest (rate questions read many cells).</summary>
+    public static long EventsOf(ReadOnlySpan<byte> blob)
+    {
+        int pos = 0;
+        int statusPairs = (int)ReadVarint(blob, ref pos);
+        for (int i = 0; i < statusPairs; i++)
+        {
+            ReadVarint(blob, ref pos);
+            ReadSigned(blob, ref pos);
+        }
+        return ReadSigned(blob, ref pos);
+    }
+
     /// <summary>The sum of two encoded cells, encoded: how the store folds a batch's delta into a stored cell.</summary>
     public static byte[] Merge(byte[] stored, byte[] delta)
     {

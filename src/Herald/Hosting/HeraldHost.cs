@@ -85,6 +85,7 @@ public static class HeraldHost
         services.AddSingleton<IConsentReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Herald.Analytics.Consent.ConsentAnalysis>();
         services.AddSingleton<IContactSettingsStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Herald.Analytics.Consent.AccountMinutes>();
         services.AddSingleton<Herald.Analytics.Consent.ComplianceAnalysis>();
         services.AddSingleton<IContactReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ContactCounts>();

@@ -30,8 +30,14 @@ public interface IConsentReader
     /// <summary>State changes (help left out) of the named recipients, in replay order per recipient.</summary>
     IReadOnlyDictionary<string, List<ConsentRow>> ConsentOf(int teamId, IReadOnlyCollection<string> recipients);
 
-    /// <summary>Stored items whose earliest event is in [from, to) and fell while their recipient was stopped or opted out.</summary>
-    void ForEachOptedOutItem(int teamId, long fromMs, long toMs, Action<OptedOutItem> visit);
+    /// <summary>
+    /// Per recipient, the stored items whose earliest event is in [from, to) and fell while it was stopped or opted out,
+    /// leaving out items of <paramref name="inboundSets"/> and the rows <paramref name="skip"/> names.
+    /// </summary>
+    IReadOnlyDictionary<string, long> CountOptedOutItems(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip);
+
+    /// <summary>Up to <paramref name="limit"/> of the items <see cref="CountOptedOutItems"/> counts, with the state they met.</summary>
+    IReadOnlyList<OptedOutItem> OptedOutItems(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip, int limit);
 
     /// <summary>The item ids of stored rows.</summary>
     IReadOnlyDictionary<long, string> ItemIdsOf(IReadOnlyCollection<long> itemRefs);

@@ -34,18 +34,17 @@ public sealed record ComplianceReport(
 /// <list type="bullet">
 /// <item>Consent: those sent while their recipient was stopped or opted out (<see cref="ConsentAnalysis"/>).</item>
 /// <item>Quiet hours: those whose earliest event came at a local time inside the recipient's quiet window, in the
-/// recipient's time zone (a contact's own settings, else the team's). Items of contacts without their own settings are
-/// counted from the rollup cells: the team window's UTC minute ranges in the window, outbound items = all less inbound;
-/// items of contacts with their own settings are read one by one from the covering recipient index, judged by their own
-/// settings and taken out of the team-default count if it held them.</item>
+/// recipient's time zone (a contact's own settings, else the team's). Every item is first counted by the team's rule from
+/// the rollup cells (the team window's UTC minute ranges in the window; outbound = all less inbound); contacts with their
+/// own settings are grouped by the zone and window in force, and their items are counted in SQLite from the covering
+/// recipient index: those in their own quiet ranges added, those in the team's ranges taken out.</item>
 /// <item>Rate limits: per account with a <c>tps_limit</c>, the minutes whose events per second (the account route's
-/// <c>current_tps</c>) exceeded it, from minute cells; an hour whose events stay within 60 × limit cannot hold such a
-/// minute, so only the other hours' minute cells are read.</item>
+/// <c>current_tps</c>) exceeded it, from minute cells read one hour at a time (<see cref="AccountMinutes"/>).</item>
 /// </list>
 /// </summary>
 public sealed class ComplianceAnalysis(
-    ConsentAnalysis consent, MetricsQuery metrics, IContactSettingsStore contacts, IConsentReader items, IDirectoryStore directory,
-    PendingRollups pending, DimensionRegistry registry)
+    ConsentAnalysis consent, MetricsQuery metrics, AccountMinutes minutes, IContactSettingsStore contacts, IConsentReader items,
+    IDirectoryStore directory, PendingRollups pending, DimensionRegistry registry)
 {
     public const int MaxExamples = 20;
     /// <summary>Violating minutes up to this share of the window's minutes rate "good"; none is "excellent"; more is "poor".</summary>
@@ -85,13 +84,16 @@ public sealed class ComplianceAnalysis(
         var teamZone = TimeZones.Find(teamZoneId) ?? TimeZoneInfo.Utc;
         var teamWindow = QuietWindow.Of(settings?.QuietStart, settings?.QuietEnd);
         long fromMs = from.ToUnixMillis(), toMs = to.ToUnixMillis();
+        static List<(long, long)> Ms(List<(long Start, long End)> minutes) =>
+            minutes.Select(r => (r.Start * UtcMinute.MillisPerMinute, r.End * UtcMinute.MillisPerMinute)).ToList();
 
-        // Items of contacts without their own settings: the team window's UTC ranges, from the cells.
+        // Every item by the team's rule, from the cells: outbound items in the team window's UTC ranges.
         long count = 0;
-        var ranges = teamWindow is { } tw && from < to ? TimeZones.QuietRanges(teamZone, tw, from.Value, to.Value) : [];
-        foreach (var (s, e) in ranges) count += Outbound(teamId, new UtcMinute(s), new UtcMinute(e));
+        var teamRanges = teamWindow is { } tw && from < to ? TimeZones.QuietRanges(teamZone, tw, from.Value, to.Value) : [];
+        foreach (var (s, e) in teamRanges) count += Outbound(teamId, new UtcMinute(s), new UtcMinute(e));
 
-        // Contacts with their own settings, item by item; the writer's unflushed states replace their stored rows.
+        // Contacts with their own settings, grouped by the zone and window in force: their items in their own quiet ranges
+        // are counted, and taken out of the team rule's count. The writer's unflushed states replace their stored rows.
         var own = new Dictionary<string, (TimeZoneInfo Zone, string ZoneId, QuietWindow? Window)>(StringComparer.Ordinal);
         foreach (var c in contacts.ListContacts(teamId))
         {
@@ -99,37 +101,41 @@ public sealed class ComplianceAnalysis(
             own[c.Recipient] = (TimeZones.Find(zoneId) ?? TimeZoneInfo.Utc, zoneId, QuietWindow.Of(c.QuietStart, c.QuietEnd) ?? teamWindow);
         }
         var examples = new List<(string? Recipient, long Ref, string? ItemId, long At, string ZoneId, int Local, QuietWindow Window, string Setting)>();
-        void Judge(string recipient, long itemRef, string? itemId, long at, int dims)
-        {
-            if (IsInbound(dims)) return;
-            var (zone, zoneId, window) = own[recipient];
-            if (window is { } w && TimeZones.LocalMinuteOfDay(zone, at) is var local && w.Contains(local))
-            {
-                count++;
-                if (examples.Count < MaxExamples) examples.Add((recipient, itemRef, itemId, at, zoneId, local, w, "contact"));
-            }
-            // The cells counted it by the team's rule: it is not the team's to judge.
-            if (teamWindow is { } t && t.Contains(TimeZones.LocalMinuteOfDay(teamZone, at))) count--;
-        }
         if (own.Count > 0)
         {
-            var pendingRefs = new HashSet<long>();
+            var inbound = consent.InboundSets(teamId);
+            var pendingRefs = new List<long>();
             foreach (var item in pending.ItemsOfTeam(teamId))
             {
                 pendingRefs.Add(item.Id);
-                if (item.Recipient is { } r && own.ContainsKey(r) && item.EarliestAtMs >= fromMs && item.EarliestAtMs < toMs)
-                    Judge(r, item.Id, item.ItemId, item.EarliestAtMs, item.DimensionSetId);
+                if (item.Recipient is not { } r || !own.TryGetValue(r, out var o) || item.EarliestAtMs < fromMs || item.EarliestAtMs >= toMs
+                    || IsInbound(item.DimensionSetId)) continue;
+                if (o.Window is { } w && TimeZones.LocalMinuteOfDay(o.Zone, item.EarliestAtMs) is var local && w.Contains(local))
+                {
+                    count++;
+                    if (examples.Count < MaxExamples) examples.Add((r, item.Id, item.ItemId, item.EarliestAtMs, o.ZoneId, local, w, "contact"));
+                }
+                if (teamWindow is { } t && t.Contains(TimeZones.LocalMinuteOfDay(teamZone, item.EarliestAtMs))) count--;
             }
-            contacts.ForEachItemOfContacts(teamId, fromMs, toMs, row =>
+            if (teamRanges.Count > 0) count -= contacts.CountItemsInRanges(teamId, own.Keys, Ms(teamRanges), inbound, pendingRefs);
+            foreach (var group in own.Where(o => o.Value.Window is not null).GroupBy(o => (o.Value.ZoneId, o.Value.Window!.Value)))
             {
-                if (!pendingRefs.Contains(row.ItemRef)) Judge(row.Recipient, row.ItemRef, null, row.EarliestAtMs, row.DimensionSetId);
-            });
+                var (zoneId, window) = group.Key;
+                var zone = group.First().Value.Zone;
+                var ranges = Ms(TimeZones.QuietRanges(zone, window, from.Value, to.Value));
+                var recipients = group.Select(o => o.Key).ToList();
+                long n = contacts.CountItemsInRanges(teamId, recipients, ranges, inbound, pendingRefs);
+                count += n;
+                if (n > 0 && examples.Count < MaxExamples)
+                    foreach (var row in contacts.ItemsInRanges(teamId, recipients, ranges, inbound, pendingRefs, MaxExamples - examples.Count))
+                        examples.Add((row.Recipient, row.ItemRef, null, row.EarliestAtMs, zoneId, TimeZones.LocalMinuteOfDay(zone, row.EarliestAtMs), window, "contact"));
+            }
         }
 
         // Examples under the team's setting: the first items of its ranges (stored rows) that no own setting covers.
         if (teamWindow is { } tWindow)
         {
-            foreach (var (s, e) in ranges)
+            foreach (var (s, e) in teamRanges)
             {
                 if (examples.Count >= MaxExamples) break;
                 foreach (var item in contacts.SampleItems(teamId, s * UtcMinute.MillisPerMinute, e * UtcMinute.MillisPerMinute, 200))
@@ -156,52 +162,49 @@ public sealed class ComplianceAnalysis(
     {
         long windowMinutes = Math.Max(0, to.Value - from.Value);
         double seconds = Math.Max(1, windowMinutes * 60.0);
-        var perMinute = metrics.EventsPerMinute(teamId, MetricFilter.None, from, to);
-        long teamEvents = 0, peak = 0;
-        foreach (long n in perMinute)
-        {
-            teamEvents += n;
-            if (n > peak) peak = n;
-        }
-
-        var accounts = new List<AccountRateLimit>();
-        var examples = new List<RateLimitViolation>();
-        long violations = 0;
-        string worst = "excellent";
+        var limited = new List<(string Name, double Limit, double Threshold)>();
         foreach (var account in directory.ListAccounts(teamId))
+            if (account.TpsLimit is > 0 and var limit) limited.Add((account.Name, limit, limit * 60)); // events in one minute above this exceed it
+        var events = new long[limited.Count];
+        var over = new long[limited.Count];
+        var peaks = new long[limited.Count];
+        var examples = new List<RateLimitViolation>();
+        long teamEvents = 0, peak = 0;
+        for (var hour = from.Floor(Granularity.Hour); hour < to; hour = hour.Next(Granularity.Hour))
         {
-            if (account.TpsLimit is not (> 0 and var limit)) continue;
-            var filter = new MetricFilter().Allow(Dimension.Account, [account.Name]);
-            double threshold = limit * 60; // events in one minute above this exceed the limit
-            long events = 0, over = 0, accountPeak = -1;
-            bool allRead = true;
-            foreach (var (hour, totals) in metrics.Timeseries([teamId], filter, from, to, Granularity.Hour))
+            var data = minutes.Of(teamId, hour);
+            int lo = (int)Math.Max(0, from.Value - hour.Value), hi = (int)Math.Min(60, to.Value - hour.Value);
+            for (int i = lo; i < hi; i++)
             {
-                events += totals.Events;
-                if (totals.Events <= threshold)
+                teamEvents += data.Team[i];
+                peak = Math.Max(peak, data.Team[i]);
+            }
+            for (int a = 0; a < limited.Count; a++)
+            {
+                if (!data.ByAccount.TryGetValue(limited[a].Name, out var perMinute)) continue;
+                for (int i = lo; i < hi; i++)
                 {
-                    if (totals.Events > 0) allRead = false;
-                    continue;
-                }
-                var start = hour < from ? from : hour;
-                var end = hour.Next(Granularity.Hour) > to ? to : hour.Next(Granularity.Hour);
-                var minutes = metrics.EventsPerMinute(teamId, filter, start, end);
-                for (int i = 0; i < minutes.Length; i++)
-                {
-                    accountPeak = Math.Max(accountPeak, minutes[i]);
-                    if (minutes[i] <= threshold) continue;
-                    over++;
+                    long n = perMinute[i];
+                    events[a] += n;
+                    peaks[a] = Math.Max(peaks[a], n);
+                    if (n <= limited[a].Threshold) continue;
+                    over[a]++;
                     if (examples.Count < MaxExamples)
-                        examples.Add(new RateLimitViolation(account.Name, FormatTimestamp((start.Value + i) * UtcMinute.MillisPerMinute),
-                            Math.Round(minutes[i] / 60.0, 4), limit));
+                        examples.Add(new RateLimitViolation(limited[a].Name, FormatTimestamp((hour.Value + i) * UtcMinute.MillisPerMinute),
+                            Math.Round(n / 60.0, 4), limited[a].Limit));
                 }
             }
-            string status = Status(over, windowMinutes);
+        }
+        var accounts = new List<AccountRateLimit>();
+        long violations = 0;
+        string worst = "excellent";
+        for (int a = 0; a < limited.Count; a++)
+        {
+            string status = Status(over[a], windowMinutes);
             if (Rank(status) > Rank(worst)) worst = status;
-            violations += over;
-            // The peak is known only when every hour with traffic was read minute by minute.
-            accounts.Add(new AccountRateLimit(account.Name, limit, over, Math.Round(events / seconds, 4),
-                allRead ? Math.Round(Math.Max(0, accountPeak) / 60.0, 4) : null, status));
+            violations += over[a];
+            accounts.Add(new AccountRateLimit(limited[a].Name, limited[a].Limit, over[a], Math.Round(events[a] / seconds, 4),
+                Math.Round(peaks[a] / 60.0, 4), status));
         }
         return new RateLimitAdherence(violations, Math.Round(teamEvents / seconds, 4), Math.Round(peak / 60.0, 4), worst, accounts.Count,
             accounts, examples);

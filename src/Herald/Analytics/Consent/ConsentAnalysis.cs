@@ -97,9 +97,9 @@ public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pendin
 
     /// <summary>
     /// Outbound items (every direction but inbound) whose earliest event is in the window and came while their recipient was
-    /// stopped or opted out: the stored items from one merge join in SQLite (opted-out spans × the covering recipient
-    /// index), the writer's unflushed item states on top (they replace their stored rows), under the pending read lock so
-    /// no flush moves items between the two halves.
+    /// stopped or opted out: the stored items counted by one merge join in SQLite (opted-out spans × the covering recipient
+    /// index), the writer's unflushed item states judged here instead of their stored rows, all under the pending read lock
+    /// so no flush moves items between the two halves.
     /// </summary>
     private ComplianceSummary ConsentCompliance(int teamId, long fromMs, long toMs)
     {
@@ -108,7 +108,8 @@ public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pendin
         var examples = new List<(string Recipient, long Ref, string? ItemId, long At, int State, long Since)>();
         using (pending.Read())
         {
-            var pendingRefs = new HashSet<long>();
+            var inbound = InboundSets(teamId);
+            var pendingRefs = new List<long>();
             var pendingItems = new List<ItemRecord>();
             foreach (var item in pending.ItemsOfTeam(teamId))
             {
@@ -116,13 +117,14 @@ public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pendin
                 if (item.Recipient is not null && item.EarliestAtMs >= fromMs && item.EarliestAtMs < toMs && !IsInbound(item.DimensionSetId))
                     pendingItems.Add(item);
             }
-            reader.ForEachOptedOutItem(teamId, fromMs, toMs, row =>
+            foreach (var (recipient, n) in reader.CountOptedOutItems(teamId, fromMs, toMs, inbound, pendingRefs))
             {
-                if (pendingRefs.Contains(row.ItemRef) || IsInbound(row.DimensionSetId)) return;
-                count++;
-                affected.Add(row.Recipient);
-                if (examples.Count < MaxExamples) examples.Add((row.Recipient, row.ItemRef, null, row.EarliestAtMs, row.State, row.StateSinceMs));
-            });
+                count += n;
+                affected.Add(recipient);
+            }
+            if (count > 0)
+                foreach (var row in reader.OptedOutItems(teamId, fromMs, toMs, inbound, pendingRefs, MaxExamples))
+                    examples.Add((row.Recipient, row.ItemRef, null, row.EarliestAtMs, row.State, row.StateSinceMs));
             if (pendingItems.Count > 0)
             {
                 var recipients = new HashSet<string>(StringComparer.Ordinal);
@@ -145,6 +147,15 @@ public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pendin
                 ConsentKeywords.StateName(e.State), FormatTimestamp(e.Since)))
             .ToList();
         return new ComplianceSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), count, affected.Count, list);
+    }
+
+    /// <summary>The team's dimension sets whose direction is inbound. Caller holds the pending read lock.</summary>
+    internal List<int> InboundSets(int teamId)
+    {
+        var sets = new List<int>();
+        foreach (int id in registry.SetsOf(teamId))
+            if (IsInbound(id)) sets.Add(id);
+        return sets;
     }
 
     private bool IsInbound(int dimensionSetId) => registry.Get(dimensionSetId).Direction == "inbound";

@@ -790,20 +790,26 @@ internal static class SqliteSql
     /// <summary>
     /// Consent compliance as a merge join in SQLite: each contact's opted-out spans (a stopped or opt-out change up to the
     /// next change, LEAD in replay order) joined with the stored items of that recipient whose earliest event falls in the
-    /// span and the window, read from the covering recipient index (migration 15). One row per such item; the caller drops
-    /// inbound dimension sets and the items the writer has newer states of.
+    /// span and the window, counted from the covering recipient index (migration 15) without reading the items table.
+    /// $inbound: the team's inbound dimension sets, $skip: items the writer holds newer states of (JSON arrays).
     /// </summary>
-    public const string SelectItemsInOptedOutSpans = """
+    private const string OptedOutSpansJoin = """
         WITH spans AS (
             SELECT recipient, occurred_at AS since, state,
                    LEAD(occurred_at) OVER (PARTITION BY recipient ORDER BY occurred_at, state, event_ref) AS until
             FROM consent_changes WHERE team_id = $team AND state > 0 AND occurred_at < $to)
-        SELECT s.recipient, i.id, i.earliest_at, i.dimension_set_id, s.state, s.since
-        FROM spans s JOIN items i INDEXED BY ix_items_recipient_dims
+        FROM spans s CROSS JOIN items i INDEXED BY ix_items_recipient_dims
           ON i.team_id = $team AND i.recipient = s.recipient
          AND i.earliest_at >= MAX(s.since, $from) AND i.earliest_at < MIN(IFNULL(s.until, $to), $to)
         WHERE s.state >= 2 AND IFNULL(s.until, $to) > $from
+          AND i.dimension_set_id NOT IN (SELECT value FROM json_each($inbound)) AND i.id NOT IN (SELECT value FROM json_each($skip))
         """;
+    public static readonly string CountItemsInOptedOutSpans = OptedOutSpansJoin.Replace("FROM spans s", "SELECT s.recipient, COUNT(*) FROM spans s") + " GROUP BY s.recipient";
+    public static readonly string SelectItemsInOptedOutSpans =
+        OptedOutSpansJoin.Replace("FROM spans s", "SELECT s.recipient, i.id, i.earliest_at, i.dimension_set_id, s.state, s.since FROM spans s") + " LIMIT $limit";
+    /// <summary>Item ids of stored rows ($ids: a JSON array of row ids), for examples.</summary>
+    public const string SelectItemIdsByRef = "SELECT id, item_id FROM items WHERE id IN (SELECT value FROM json_each($ids))";
+
     // Compliance settings (migration 15).
     public const string ContactColumns = "recipient, time_zone, quiet_start, quiet_end, created_at, updated_at";
     public const string UpsertContact = """
@@ -823,16 +829,20 @@ internal static class SqliteSql
             quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
         """;
     /// <summary>
-    /// The stored items in [$from, $to) of every contact with its own settings: covering recipient index, no table reads.
+    /// Items of the named recipients ($recipients) whose earliest event falls in one of the UTC ranges ($ranges: [[from,
+    /// to], ...] in ms) — a contact group's quiet hours — from the covering recipient index alone; inbound sets and the
+    /// items the writer holds newer states of ($inbound, $skip) left out. CROSS JOIN fixes the loop order: one index range
+    /// per recipient and range (the planner would otherwise scan the team's whole index).
     /// </summary>
-    public const string SelectItemsOfContacts = """
-        SELECT c.recipient, i.id, i.earliest_at, i.dimension_set_id
-        FROM contacts c JOIN items i INDEXED BY ix_items_recipient_dims
-          ON i.team_id = c.team_id AND i.recipient = c.recipient AND i.earliest_at >= $from AND i.earliest_at < $to
-        WHERE c.team_id = $team
+    private const string RecipientRangesJoin = """
+        FROM json_each($recipients) r CROSS JOIN json_each($ranges) q
+        CROSS JOIN items i INDEXED BY ix_items_recipient_dims
+          ON i.team_id = $team AND i.recipient = r.value
+         AND i.earliest_at >= json_extract(q.value, '$[0]') AND i.earliest_at < json_extract(q.value, '$[1]')
+        WHERE i.dimension_set_id NOT IN (SELECT value FROM json_each($inbound)) AND i.id NOT IN (SELECT value FROM json_each($skip))
         """;
-    /// <summary>Item ids of stored rows ($ids: a JSON array of row ids), for examples.</summary>
-    public const string SelectItemIdsByRef = "SELECT id, item_id FROM items WHERE id IN (SELECT value FROM json_each($ids))";
+    public const string CountItemsOfRecipientsInRanges = "SELECT COUNT(*) " + RecipientRangesJoin;
+    public const string SelectItemsOfRecipientsInRanges = "SELECT r.value, i.id, i.earliest_at, i.dimension_set_id " + RecipientRangesJoin + " LIMIT $limit";
     // Inbound analytics read the partial text index (migration 11) alone: (team, time, sender) covers these counts, so
     // no event row (nor its text) is read; keyword classes come from consent_changes.
     public const string SelectInboundPerHour = """

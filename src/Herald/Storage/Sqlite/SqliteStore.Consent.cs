@@ -46,14 +46,28 @@ public sealed partial class SqliteStore : IConsentReader
         return result;
     }
 
-    public void ForEachOptedOutItem(int teamId, long fromMs, long toMs, Action<OptedOutItem> visit)
+    public IReadOnlyDictionary<string, long> CountOptedOutItems(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip)
     {
         using var c = Open();
-        using var cmd = Command(c, SqliteSql.SelectItemsInOptedOutSpans, ("$team", teamId), ("$from", fromMs), ("$to", toMs));
+        using var cmd = Command(c, SqliteSql.CountItemsInOptedOutSpans, SpanParameters(teamId, fromMs, toMs, inboundSets, skip));
         using var r = cmd.ExecuteReader();
-        while (r.Read())
-            visit(new OptedOutItem(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5)));
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (r.Read()) counts[r.GetString(0)] = r.GetInt64(1);
+        return counts;
     }
+
+    public IReadOnlyList<OptedOutItem> OptedOutItems(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip, int limit)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectItemsInOptedOutSpans, [.. SpanParameters(teamId, fromMs, toMs, inboundSets, skip), ("$limit", limit)]);
+        using var r = cmd.ExecuteReader();
+        var list = new List<OptedOutItem>();
+        while (r.Read()) list.Add(new OptedOutItem(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5)));
+        return list;
+    }
+
+    private static (string, object?)[] SpanParameters(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip) =>
+        [("$team", teamId), ("$from", fromMs), ("$to", toMs), ("$inbound", JsonSerializer.Serialize(inboundSets)), ("$skip", JsonSerializer.Serialize(skip))];
 
     public IReadOnlyDictionary<long, string> ItemIdsOf(IReadOnlyCollection<long> itemRefs)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
@@ -66,12 +67,34 @@ public sealed partial class SqliteStore : IContactReader, IContactSettingsStore
         Execute(c, null, SqliteSql.UpsertComplianceSettings, ("$team", teamId), ("$tz", timeZone), ("$start", quietStart), ("$end", quietEnd), ("$now", nowMs));
     }
 
-    public void ForEachItemOfContacts(int teamId, long fromMs, long toMs, Action<ContactItem> visit)
+    public long CountItemsInRanges(int teamId, IReadOnlyCollection<string> recipients, IReadOnlyList<(long From, long To)> ranges,
+        IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip)
     {
+        if (recipients.Count == 0 || ranges.Count == 0) return 0;
         using var c = Open();
-        using var cmd = Command(c, SqliteSql.SelectItemsOfContacts, ("$team", teamId), ("$from", fromMs), ("$to", toMs));
+        using var cmd = Command(c, SqliteSql.CountItemsOfRecipientsInRanges, RangeParameters(teamId, recipients, ranges, inboundSets, skip));
+        return Convert.ToInt64(cmd.ExecuteScalar());
+    }
+
+    public IReadOnlyList<ContactItem> ItemsInRanges(int teamId, IReadOnlyCollection<string> recipients, IReadOnlyList<(long From, long To)> ranges,
+        IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip, int limit)
+    {
+        var list = new List<ContactItem>();
+        if (recipients.Count == 0 || ranges.Count == 0 || limit <= 0) return list;
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectItemsOfRecipientsInRanges, [.. RangeParameters(teamId, recipients, ranges, inboundSets, skip), ("$limit", limit)]);
         using var r = cmd.ExecuteReader();
-        while (r.Read()) visit(new ContactItem(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt32(3)));
+        while (r.Read()) list.Add(new ContactItem(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt32(3)));
+        return list;
+    }
+
+    private static (string, object?)[] RangeParameters(int teamId, IReadOnlyCollection<string> recipients, IReadOnlyList<(long From, long To)> ranges,
+        IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip)
+    {
+        var pairs = new long[ranges.Count][];
+        for (int i = 0; i < pairs.Length; i++) pairs[i] = [ranges[i].From, ranges[i].To];
+        return [("$team", teamId), ("$recipients", JsonSerializer.Serialize(recipients)), ("$ranges", JsonSerializer.Serialize(pairs)),
+            ("$inbound", JsonSerializer.Serialize(inboundSets)), ("$skip", JsonSerializer.Serialize(skip))];
     }
 
     /// <summary>
