@@ -8,7 +8,7 @@ namespace Herald.Bench;
 
 /// <summary>
 /// In-process split of <c>/api/v1/analytics/compliance</c>'s cost on the store an <c>endpoints</c> run left (with its
-/// compliance settings): the consent join, the whole report, and the minute reads of rate-limit adherence. Team acme,
+/// compliance settings): the consent join, the minutes-by-account view of rate-limit adherence, and the whole report. Team acme,
 /// the last 24 hours of its traffic.
 /// </summary>
 public static class ComplianceBench
@@ -22,7 +22,7 @@ public static class ComplianceBench
         var pending = new PendingRollups();
         var metrics = new MetricsQuery(store, registry, pending);
         var consent = new ConsentAnalysis(store, pending, registry);
-        var compliance = new ComplianceAnalysis(consent, metrics, new AccountMinutes(store, pending, registry), store, store, store, pending, registry);
+        
         long last;
         using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Mode=ReadOnly"))
         {
@@ -36,11 +36,19 @@ public static class ComplianceBench
         long fromMs = from.ToUnixMillis(), toMs = to.ToUnixMillis();
         report.Add("compliance: consent join", Time(() => consent.Compliance(1, fromMs, toMs)), "acme, 24 h, in process");
         report.Add("compliance: team minute series", Time(() => metrics.EventsPerMinute(1, MetricFilter.None, from, to)), "1,440 team-total cells");
+        var sw = Stopwatch.StartNew();
         var minutes = new AccountMinutes(store, pending, registry);
+        minutes.Of(1, from.Floor(Granularity.Hour));
+        report.Add("compliance: building acme's minutes-by-account view", $"{sw.Elapsed.TotalMilliseconds:0} ms", "once per process: 8 days of minute cells");
         report.Add("compliance: every account's minutes of 24 h", Time(() =>
         {
             for (var h = from.Floor(Granularity.Hour); h < to; h = h.Next(Granularity.Hour)) minutes.Of(1, h);
-        }), "one read of the team's minute cells per hour");
+        }), "from the view");
+        var compliance = new ComplianceAnalysis(consent, metrics, minutes, store, store, store, pending, registry);
+        var answer = compliance.Report(1, fromMs, toMs).ComplianceMetrics;
+        report.Add("compliance: the answer", $"{answer.ConsentVerification.TotalMessagesSent:N0} sent; {answer.ConsentVerification.MessagesToOptedOutContacts:N0} to opted-out contacts; "
+            + $"{answer.QuietHoursCompliance.MessagesDuringQuietHours:N0} in quiet hours; {answer.RateLimitAdherence.RateLimitViolations:N0} minutes over a TPS limit",
+            answer.RateLimitAdherence.ComplianceStatus);
         report.Add("compliance: whole report", Time(() => compliance.Report(1, fromMs, toMs)), "");
     }
 

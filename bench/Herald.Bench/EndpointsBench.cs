@@ -48,7 +48,6 @@ public static class EndpointsBench
         "/api/v1/analytics/trends/messages?granularity=minute&hours=24&team=acme",
         "/api/v1/analytics/predictions/message-volume?hours_ahead=24&team=acme",
         "/api/v1/analytics/dashboard/summary?team=acme",
-        "/api/v1/analytics/compliance?team=acme",
     ];
 
     private static readonly string[] Routes =

@@ -165,7 +165,7 @@ public sealed class BatchWriter
     {
         using (_pending.Write())
         {
-            _pending.Clear();
+            _pending.Discard();
         }
         _items.Clear();
         _dirty.Clear();

@@ -206,5 +206,16 @@ public sealed class ComplianceTests(SharedServer shared) : IClassFixture<SharedS
             Send($"late{i}", $"+1666{i:0000}", Kit.Day.AddMinutes(quietMinute).AddSeconds(i), "outbound", "acc-limited")).ToList());
         var again = (await Compliance(client, Kit.Day, Kit.Day.AddDays(1)))["rate_limit_adherence"]!;
         Assert.Equal(expected + 1, Kit.Long(again, "rate_limit_violations"));
+
+        // Items whose account only a later callback names: their earlier events move to the account's minutes.
+        int other = Enumerable.Range(quietMinute + 1, 200).First(m => !perMinute.ContainsKey(m));
+        await Kit.Ingest(client, Enumerable.Range(0, 2).Select(i => new Dictionary<string, object?> { ["event_id"] = $"mv{i}q", ["item_id"] = $"mv{i}",
+            ["kind"] = "message", ["status"] = "queued", ["occurred_at"] = Ts(Kit.Day.AddMinutes(other).AddSeconds(i)), ["recipient"] = "+17770000" }).ToList());
+        var before = (await Compliance(client, Kit.Day, Kit.Day.AddDays(1)))["rate_limit_adherence"]!;
+        Assert.Equal(expected + 1, Kit.Long(before, "rate_limit_violations"));
+        await Kit.Ingest(client, Enumerable.Range(0, 2).Select(i => new Dictionary<string, object?> { ["event_id"] = $"mv{i}s", ["item_id"] = $"mv{i}",
+            ["status"] = "sent", ["occurred_at"] = Ts(Kit.Day.AddMinutes(other).AddSeconds(10 + i)), ["account"] = "acc-limited" }).ToList());
+        var moved = (await Compliance(client, Kit.Day, Kit.Day.AddDays(1)))["rate_limit_adherence"]!;
+        Assert.Equal(expected + 2, Kit.Long(moved, "rate_limit_violations"));
     }
 }

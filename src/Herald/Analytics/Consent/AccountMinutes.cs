@@ -1,72 +1,143 @@
-using System.Collections.Concurrent;
-using Herald.Analytics.Caching;
 using Herald.Domain;
 using Herald.Storage;
 
 namespace Herald.Analytics.Consent;
 
 /// <summary>
-/// Events per minute of each account of a team, one hour at a time, from that hour's minute cells (one read of every
-/// dimension set's cells, events only; the writer's pending cells on top). Rate-limit adherence needs per-account minutes,
-/// which only the minute cells of the account's dimension sets hold. An hour's arrays are kept while no batch touches that
-/// hour of the team (<see cref="DataChanges"/>, the cache tiers' own rule, so a kept hour is what a fresh read would give);
-/// with the cache switched off (<c>Herald:Cache:Enabled</c>) every call reads its hours again.
+/// Events per minute of a team and of each of its accounts: what rate-limit adherence needs, which only the minute cells
+/// of every dimension set hold (value projections stop at hours). A team's view is built on its first question from
+/// the last <see cref="ViewDays"/> days of minute cells (stored and pending), then kept exact by the writer's published
+/// deltas (<see cref="IPendingObserver"/>): a question then costs a lookup per minute, not a read of every set's cells.
+/// A recovery (which publishes the replayed events' deltas again) drops the views; a view is built again once it spans
+/// twice <see cref="ViewDays"/>; minutes before a view are read from the cells, one hour at a time.
 /// </summary>
-public sealed class AccountMinutes(IRollupReader reader, PendingRollups pending, DimensionRegistry registry,
-    DataChanges? changes = null, CacheOptions? options = null)
+public sealed class AccountMinutes : IPendingObserver
 {
-    public const int MaxKeptHours = 20_000;
+    public const int ViewDays = 8;
 
-    /// <summary>One hour of a team: events per minute of the team and of each account (null key: items without one).</summary>
+    /// <summary>One hour of a team: events per minute of the team and of each account.</summary>
     public sealed record Hour(long[] Team, IReadOnlyDictionary<string, long[]> ByAccount);
 
-    private readonly ConcurrentDictionary<(int Team, long Hour), (long Version, Hour Data)> _kept = new();
+    private sealed class TeamView(long startMinute)
+    {
+        public readonly long StartMinute = startMinute;
+        public readonly Dictionary<long, long> Team = new();
+        public readonly Dictionary<string, Dictionary<long, long>> ByAccount = new(StringComparer.Ordinal);
+
+        public void Add(long minute, string? account, long events)
+        {
+            Team[minute] = Team.GetValueOrDefault(minute) + events;
+            if (account is null) return;
+            if (!ByAccount.TryGetValue(account, out var m)) ByAccount[account] = m = new Dictionary<long, long>();
+            m[minute] = m.GetValueOrDefault(minute) + events;
+        }
+    }
+
+    private readonly IRollupReader _reader;
+    private readonly PendingRollups _pending;
+    private readonly DimensionRegistry _registry;
+    private readonly TimeProvider _time;
+    // Guarded by _gate; the writer's deltas arrive under the pending write lock, questions hold its read lock first.
+    private readonly Lock _gate = new();
+    private readonly Dictionary<int, TeamView> _views = new();
+
+    public AccountMinutes(IRollupReader reader, PendingRollups pending, DimensionRegistry registry, TimeProvider? time = null)
+    {
+        _reader = reader;
+        _pending = pending;
+        _registry = registry;
+        _time = time ?? TimeProvider.System;
+        pending.Observe(this);
+    }
 
     public Hour Of(int teamId, UtcMinute hourStart)
     {
-        bool keep = changes is not null && (options?.Enabled ?? true);
-        if (keep && _kept.TryGetValue((teamId, hourStart.Value), out var hit)
-            && !changes!.ChangedSince(hit.Version, [teamId], DataSource.Rollups, hourStart, new UtcMinute(hourStart.Value + 60)))
-            return hit.Data;
-        long version = changes?.Version ?? 0; // read before the cells: a batch landing meanwhile makes this hour stale
-        var data = Read(teamId, hourStart);
-        if (keep)
+        using (_pending.Read())
         {
-            if (_kept.Count >= MaxKeptHours) _kept.Clear();
-            _kept[(teamId, hourStart.Value)] = (version, data);
+            lock (_gate)
+            {
+                // A view older than twice its span is built again, so it never holds more than that many days.
+                long oldest = UtcMinute.FromDateTimeOffset(_time.GetUtcNow()).Value - 2 * ViewDays * 1440L;
+                if (!_views.TryGetValue(teamId, out var view) || view.StartMinute < oldest) _views[teamId] = view = Load(teamId);
+                if (hourStart.Value >= view.StartMinute) return FromView(view, hourStart.Value);
+            }
+            return Read(teamId, hourStart);
         }
-        return data;
     }
 
+    public void OnDeltas(IReadOnlyDictionary<CellKey, CellStats> deltas)
+    {
+        lock (_gate)
+        {
+            if (_views.Count == 0) return;
+            foreach (var (key, cell) in deltas)
+            {
+                if (key.Granularity != Granularity.Minute || key.TeamId <= 0 || cell.Events == 0) continue;
+                if (!_views.TryGetValue(key.TeamId, out var view) || key.Bucket.Value < view.StartMinute) continue;
+                view.Add(key.Bucket.Value, _registry.Get(key.DimensionSetId).Account, cell.Events);
+            }
+        }
+    }
+
+    public void OnDiscard()
+    {
+        lock (_gate) _views.Clear();
+    }
+
+    private static Hour FromView(TeamView view, long hourStart)
+    {
+        var team = new long[60];
+        for (int i = 0; i < 60; i++) team[i] = view.Team.GetValueOrDefault(hourStart + i);
+        var byAccount = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var (account, minutes) in view.ByAccount)
+        {
+            var a = new long[60];
+            for (int i = 0; i < 60; i++) a[i] = minutes.GetValueOrDefault(hourStart + i);
+            byAccount[account] = a;
+        }
+        return new Hour(team, byAccount);
+    }
+
+    /// <summary>The team's minute cells from <see cref="ViewDays"/> days ago on, stored and pending. Caller holds the pending read lock.</summary>
+    private TeamView Load(int teamId)
+    {
+        var start = UtcMinute.FromDateTimeOffset(_time.GetUtcNow().AddDays(-ViewDays)).Floor(Granularity.Hour);
+        var end = new UtcMinute(long.MaxValue / 2);
+        var view = new TeamView(start.Value);
+        var accountOf = AccountsOf(teamId);
+        _reader.ReadCells(teamId, Granularity.Minute, start, end, (bucket, dims, data) =>
+            view.Add(bucket.Value, (uint)dims < (uint)accountOf.Length ? accountOf[dims] : null, CellStats.EventsOf(data)));
+        _pending.Visit(teamId, Granularity.Minute, start, end, (bucket, dims, cell) =>
+            view.Add(bucket.Value, (uint)dims < (uint)accountOf.Length ? accountOf[dims] : null, cell.Events));
+        return view;
+    }
+
+    /// <summary>One hour from the cells (before a view's start). Caller holds the pending read lock.</summary>
     private Hour Read(int teamId, UtcMinute hourStart)
     {
         var end = new UtcMinute(hourStart.Value + 60);
         var team = new long[60];
         var byAccount = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        using (pending.Read())
+        var accountOf = AccountsOf(teamId);
+        void Add(UtcMinute bucket, int dims, long n)
         {
-            // Under the read lock: every set whose cells are visible was interned before them.
-            int maxId = registry.MaxId;
-            var accountOf = new long[]?[maxId + 1];
-            foreach (int id in registry.SetsOf(teamId))
-            {
-                if (id > maxId || registry.Get(id).Account is not { } account) continue;
-                accountOf[id] = byAccount.TryGetValue(account, out var a) ? a : byAccount[account] = new long[60];
-            }
-            reader.ReadCells(teamId, Granularity.Minute, hourStart, end, (bucket, dims, data) =>
-            {
-                long n = CellStats.EventsOf(data);
-                int i = (int)(bucket.Value - hourStart.Value);
-                team[i] += n;
-                if ((uint)dims < (uint)accountOf.Length && accountOf[dims] is { } a) a[i] += n;
-            });
-            pending.Visit(teamId, Granularity.Minute, hourStart, end, (bucket, dims, cell) =>
-            {
-                int i = (int)(bucket.Value - hourStart.Value);
-                team[i] += cell.Events;
-                if ((uint)dims < (uint)accountOf.Length && accountOf[dims] is { } a) a[i] += cell.Events;
-            });
+            int i = (int)(bucket.Value - hourStart.Value);
+            team[i] += n;
+            if ((uint)dims >= (uint)accountOf.Length || accountOf[dims] is not { } account) return;
+            if (!byAccount.TryGetValue(account, out var a)) byAccount[account] = a = new long[60];
+            a[i] += n;
         }
+        _reader.ReadCells(teamId, Granularity.Minute, hourStart, end, (bucket, dims, data) => Add(bucket, dims, CellStats.EventsOf(data)));
+        _pending.Visit(teamId, Granularity.Minute, hourStart, end, (bucket, dims, cell) => Add(bucket, dims, cell.Events));
         return new Hour(team, byAccount);
+    }
+
+    /// <summary>Each of the team's dimension sets' account (null for none). Under the pending lock every visible set is interned.</summary>
+    private string?[] AccountsOf(int teamId)
+    {
+        var accountOf = new string?[_registry.MaxId + 1];
+        foreach (int id in _registry.SetsOf(teamId))
+            if (id < accountOf.Length) accountOf[id] = _registry.Get(id).Account;
+        return accountOf;
     }
 }
