@@ -64,7 +64,7 @@ public static class IngestBench
         inWrite.Start();
         writer.Flush();
         inWrite.Stop();
-        Console.WriteLine($"  per event: {writer.ItemRowsWritten / (double)done:F2} item rows, {writer.CellRowsWritten / (double)done:F2} cell merges, {writer.ItemLookups / (double)done:F3} item lookups");
+        Console.WriteLine($"  per event: {writer.ItemRowsWritten / (double)done:F2} item rows, {writer.CellRowsWritten / (double)done:F2} cell merges, {writer.ItemLookups / (double)done:F3} item lookups, {writer.FailureCellRowsWritten / (double)done:F3} failure cell merges, {writer.FailureMoves / (double)done:F4} items whose failures moved");
         return (done / inWrite.Elapsed.TotalSeconds, Environment.WorkingSet / 1_000_000);
     }
 

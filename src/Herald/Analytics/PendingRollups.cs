@@ -5,7 +5,7 @@ namespace Herald.Analytics;
 
 /// <summary>
 /// What the writer has committed as raw events but not yet folded into the stored rollups and item rows:
-/// cell deltas and item states since the last flush. Queries read the store and this overlay under one
+/// cell deltas, failure cell deltas and item states since the last flush. Queries read the store and this overlay under one
 /// read lock, and a flush swaps overlay into store under the write lock, so no answer counts a delta
 /// twice or misses it.
 /// </summary>
@@ -14,6 +14,7 @@ public sealed class PendingRollups(Caching.DataChanges? changes = null)
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.SupportsRecursion);
     private readonly Dictionary<(int Team, Granularity G), Dictionary<(UtcMinute Bucket, int Dims), CellStats>> _cells = new();
     private readonly Dictionary<(int Team, string Item), ItemRecord> _items = new();
+    private readonly FailureCellDeltas _failures = new();
     private int _cellCount;
     private volatile IPendingObserver[] _observers = [];
 
@@ -51,6 +52,16 @@ public sealed class PendingRollups(Caching.DataChanges? changes = null)
         }
     }
 
+    /// <summary>Adds a committed batch's failure cell deltas. Caller holds the write lock.</summary>
+    public void AddFailures(IReadOnlyDictionary<FailureCellKey, long> deltas) => _failures.Add(deltas);
+
+    /// <summary>Pending failure cells, summed per cell (some may sum to zero after a move).</summary>
+    public IReadOnlyDictionary<FailureCellKey, long> FailureCells => _failures.Cells;
+
+    /// <summary>Pending failure cells of a team at one granularity with bucket in [from, to). Caller holds the read lock.</summary>
+    public void VisitFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit) =>
+        _failures.Visit(teamId, g, from, to, visit);
+
     /// <summary>Publishes an item's latest state. Caller holds the write lock.</summary>
     public void Publish(ItemRecord item) => _items[(item.TeamId, item.ItemId)] = item;
 
@@ -76,6 +87,7 @@ public sealed class PendingRollups(Caching.DataChanges? changes = null)
     {
         _cells.Clear();
         _items.Clear();
+        _failures.Clear();
         _cellCount = 0;
     }
 

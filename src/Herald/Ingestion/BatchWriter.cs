@@ -16,7 +16,8 @@ public sealed class IngestBatch(int teamId, IncomingEvent[] events)
 /// <summary>
 /// The single writer. Each batch is one transaction of raw events: the ordered steps for every event are
 /// resolve its item, check its status against the item's kind, append it (a stored dedupe key means a
-/// duplicate and stops here), apply it to the item, and record how the item's rollup contribution moved.
+/// duplicate and stops here), apply it to the item, and record how the item's rollup contribution moved (and, for a
+/// failing event or an item whose dimensions changed, its failure cells).
 /// Once the batch commits, its cell deltas and item states join <see cref="PendingRollups"/>, which
 /// queries read at once. Every <see cref="WriterOptions.FlushInterval"/> the pending state is folded into
 /// the stored items and rollups in one transaction that also moves the checkpoint; after a crash,
@@ -33,6 +34,9 @@ public sealed class BatchWriter
     private readonly GenerationalCache<(int, string), ItemState> _items;
     private readonly ItemPresenceFilter _known = new();
     private readonly RollupDeltas _deltas;
+    private readonly FailureCellDeltas _failures = new();
+    // Reused for each item whose failures move with it to a new dimension set.
+    private readonly List<FailureCandidate> _failureCandidates = new();
     // The open write transaction, where interning a new projection value must happen.
     private IWriteSession? _session;
     private readonly List<ItemState> _touched = new();
@@ -59,6 +63,9 @@ public sealed class BatchWriter
     public long Flushes { get; private set; }
     public long ItemRowsWritten { get; private set; }
     public long CellRowsWritten { get; private set; }
+    public long FailureCellRowsWritten { get; private set; }
+    /// <summary>Items whose failing events were read back to move them to the item's new dimension set.</summary>
+    public long FailureMoves { get; private set; }
     public long ItemLookups { get; private set; }
     public long EventsReplayed { get; private set; }
 
@@ -94,6 +101,7 @@ public sealed class BatchWriter
             // The transaction rolled back, but items in memory took its events: rebuild from what is stored.
             _session = null;
             _deltas.Clear();
+            _failures.Clear();
             _touched.Clear();
             Recover();
             throw;
@@ -129,6 +137,12 @@ public sealed class BatchWriter
                 if (cell.IsEmpty) continue;
                 session.MergeCell(key, cell.Encode());
                 CellRowsWritten++;
+            }
+            foreach (var (key, failures) in _pending.FailureCells)
+            {
+                if (failures == 0) continue;
+                session.MergeFailureCell(key, failures);
+                FailureCellRowsWritten++;
             }
             session.SetCheckpoint(session.MaxEventId());
             session.Commit();
@@ -168,7 +182,7 @@ public sealed class BatchWriter
             {
                 Replay(session, stored);
                 replayed++;
-                if (_deltas.Cells.Count > 50_000) PublishDeltas();
+                if (_deltas.Cells.Count > 50_000 || _failures.Count > 50_000) PublishDeltas();
             });
             session.Commit();
             _session = null;
@@ -195,7 +209,8 @@ public sealed class BatchWriter
             && ConsentKeywords.Classify(e.Text, out var keyword) is var keywordClass and not KeywordClass.Other)
             session.RecordConsent(teamId, e.Recipient, e.OccurredAtMs, ConsentKeywords.Code(keywordClass), keyword!);
 
-        ApplyAccepted(session, item, e, carried, isNew, now);
+        // Every stored event of the item is applied by now, this one included.
+        ApplyAccepted(session, item, e, carried, isNew, now, appliedUpToEventId: long.MaxValue);
         return EventOutcome.Accepted;
     }
 
@@ -218,6 +233,7 @@ public sealed class BatchWriter
             Country = tuple.Country,
             Direction = tuple.Direction,
             Recipient = s.Recipient,
+            ErrorCode = s.ErrorCode,
             Cost = s.Cost,
         };
         ItemState? item;
@@ -234,7 +250,7 @@ public sealed class BatchWriter
             _refs[s.ItemRef] = item.ItemId;
         }
         if (isNew) _refs[s.ItemRef] = item.ItemId;
-        ApplyAccepted(session, item, e, tuple, isNew, s.ReceivedAtMs);
+        ApplyAccepted(session, item, e, tuple, isNew, s.ReceivedAtMs, appliedUpToEventId: s.Id);
         if (!item.IsDirty)
         {
             // Pinned in the cache from now on: a replayed item must not be dropped and read back stale.
@@ -248,13 +264,15 @@ public sealed class BatchWriter
 
     private (int, string) ItemKeyOf(long itemRef, int teamId) => (teamId, _refs.TryGetValue(itemRef, out var id) ? id : "\0" + itemRef);
 
-    private void ApplyAccepted(IWriteSession session, ItemState item, IncomingEvent e, DimensionTuple carried, bool isNew, long receivedAt)
+    /// <param name="appliedUpToEventId">The stored events of the item up to this id are the ones applied so far (later ones, during a replay, are not yet).</param>
+    private void ApplyAccepted(IWriteSession session, ItemState item, IncomingEvent e, DimensionTuple carried, bool isNew, long receivedAt, long appliedUpToEventId)
     {
         int teamId = item.TeamId;
         Contribution? before = isNew ? null : item.Contribution();
         int dimsBefore = item.DimensionSetId;
         ApplyToItem(session, item, e, carried, isNew, receivedAt);
         RecordEventCounts(teamId, item, dimsBefore, isNew, UtcMinute.FromUnixMillis(e.OccurredAtMs));
+        RecordFailures(session, item, dimsBefore, isNew, e, appliedUpToEventId);
         _deltas.Move(teamId, before, item.Contribution());
 
         if (isNew)
@@ -333,12 +351,34 @@ public sealed class BatchWriter
         item.Minutes.Add(minute);
     }
 
+    /// <summary>
+    /// Counts a failing event in its failure cells. When the item moved to another dimension set, this event is counted
+    /// where the item was, then every failing event of the item applied so far (this one included, read back from the
+    /// stored events) moves to where it is now.
+    /// </summary>
+    private void RecordFailures(IWriteSession session, ItemState item, int dimsBefore, bool isNew, IncomingEvent e, long appliedUpToEventId)
+    {
+        bool moved = !isNew && dimsBefore != item.DimensionSetId;
+        if (FailureCells.IsFailure(item.Kind, e.Status, e.ErrorCode))
+            _failures.AddFailure(item.TeamId, moved ? dimsBefore : item.DimensionSetId, e.OccurredAtMs, e.ErrorCode, +1);
+        if (!moved) return;
+        FailureMoves++;
+        session.LoadFailureCandidatesOfItem(item.Id, appliedUpToEventId, _failureCandidates);
+        foreach (var f in _failureCandidates)
+        {
+            if (!FailureCells.IsFailure(item.Kind, f.Status, f.ErrorCode)) continue;
+            _failures.AddFailure(item.TeamId, dimsBefore, f.OccurredAtMs, f.ErrorCode, -1);
+            _failures.AddFailure(item.TeamId, item.DimensionSetId, f.OccurredAtMs, f.ErrorCode, +1);
+        }
+    }
+
     /// <summary>After a commit: the batch's deltas and item states become visible to queries.</summary>
     private void Publish()
     {
         using (_pending.Write())
         {
             _pending.Add(_deltas.Cells);
+            _pending.AddFailures(_failures.Cells);
             foreach (var item in _touched)
             {
                 _pending.Publish(item.ToRecord());
@@ -350,14 +390,20 @@ public sealed class BatchWriter
             }
         }
         _deltas.Clear();
+        _failures.Clear();
         _touched.Clear();
         _refs.Clear();
     }
 
     private void PublishDeltas()
     {
-        using (_pending.Write()) _pending.Add(_deltas.Cells);
+        using (_pending.Write())
+        {
+            _pending.Add(_deltas.Cells);
+            _pending.AddFailures(_failures.Cells);
+        }
         _deltas.Clear();
+        _failures.Clear();
     }
 
     private void LoadKnownItems()

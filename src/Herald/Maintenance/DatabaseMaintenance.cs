@@ -42,6 +42,7 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizo
                     } while (batch == options.BatchSize);
                 }
                 deleted[name] = n;
+                if (Array.IndexOf(FailureCells.Stored, g) >= 0) deleted[FailureCellsName(g)] = DeleteFailureCells(scopes, g, horizon, ct);
             }
             if (options.RawEvents is { } raw)
             {
@@ -78,6 +79,26 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizo
             logger.LogInformation("retention: deleted {Deleted}", string.Join(", ", deleted.Where(p => p.Value > 0).Select(p => $"{p.Value} {p.Key}")));
         return run;
     }
+
+    /// <summary>Failure cells go with the rollup cells of their granularity (queries read raw events before the horizon).</summary>
+    private long DeleteFailureCells(IReadOnlyList<int> scopes, Granularity g, UtcMinute horizon, CancellationToken ct)
+    {
+        long n = 0;
+        foreach (int scope in scopes)
+        {
+            if (scope <= 0) continue; // team totals and projections have no failure cells
+            int batch;
+            do
+            {
+                ct.ThrowIfCancellationRequested();
+                batch = store.DeleteFailureCellBatch(scope, (int)g, horizon.Value, options.BatchSize);
+                n += batch;
+            } while (batch == options.BatchSize);
+        }
+        return n;
+    }
+
+    private static string FailureCellsName(Granularity g) => Granularities.Name(g) + "_failure_cells";
 
     public IEnumerable<(Granularity G, TimeSpan Retention, string Name)> Tiers()
     {

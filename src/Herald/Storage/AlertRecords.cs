@@ -73,6 +73,8 @@ public interface IMaintenanceStore
     IReadOnlyList<int> ListRollupScopes();
     /// <summary>Deletes up to <paramref name="limit"/> cells of one scope and granularity with bucket &lt; <paramref name="before"/>.</summary>
     int DeleteRollupBatch(int scope, int granularity, long before, int limit);
+    /// <summary>Deletes up to <paramref name="limit"/> failure cells of one team and granularity with bucket &lt; <paramref name="before"/>.</summary>
+    int DeleteFailureCellBatch(int teamId, int granularity, long before, int limit);
     /// <summary>Deletes up to <paramref name="limit"/> raw events older than <paramref name="beforeMs"/> at or below the engine checkpoint.</summary>
     int DeleteEventBatch(long beforeMs, int limit);
     void RecordMaintenanceRun(MaintenanceRunRecord run);

@@ -1,7 +1,11 @@
 namespace Herald.Storage;
 
-/// <summary>An event that carried a text (an inbound message): who sent it, when, and what.</summary>
-public readonly record struct TextEvent(string? Recipient, long OccurredAtMs, string Text);
+/// <summary>
+/// The text events (inbound messages) of a window, counted from the covering index of texts: how many, from how many
+/// distinct senders, per UTC hour (hours since the epoch); and the short texts that came without a sender, which the
+/// writer cannot record as consent changes (they still count in the keyword classes).
+/// </summary>
+public sealed record InboundCounts(long Messages, long UniqueSenders, IReadOnlyDictionary<long, long> ByHour, IReadOnlyList<string> ShortTextsWithoutSender);
 
 /// <summary>One keyword a contact sent, as the writer recorded it (state code of <c>ConsentKeywords</c>; 0 = help).</summary>
 public readonly record struct ConsentRow(long OccurredAtMs, int State, string Keyword);
@@ -38,8 +42,8 @@ public interface IConsentReader
     /// <summary>The item ids of stored rows.</summary>
     IReadOnlyDictionary<long, string> ItemIdsOf(IReadOnlyCollection<long> itemRefs);
 
-    /// <summary>Every text event of the window.</summary>
-    IReadOnlyList<TextEvent> InboundTexts(int teamId, long fromMs, long toMs);
+    /// <summary>The text events of [from, to), counted.</summary>
+    InboundCounts Inbound(int teamId, long fromMs, long toMs);
 }
 
 /// <summary>The contacts (distinct recipients) of a team's stored items.</summary>

@@ -25,6 +25,9 @@ public sealed record StoredEvent(
     string? Recipient, string? ErrorCode, string? ErrorMessage, double? Cost, int? Attempt, string? Text, string? MetadataJson,
     string? NewItemId);
 
+/// <summary>A stored event of an item that may count as a failure (whether it does depends on the item's kind).</summary>
+public readonly record struct FailureCandidate(long OccurredAtMs, Status Status, string? ErrorCode);
+
 /// <summary>One write transaction. Nothing is visible to readers until <see cref="Commit"/>.</summary>
 public interface IWriteSession : IDisposable
 {
@@ -51,6 +54,13 @@ public interface IWriteSession : IDisposable
     void SaveItem(ItemState item);
     /// <summary>Adds an encoded delta to a cell (creating it), merged by the store itself.</summary>
     void MergeCell(CellKey key, byte[] delta);
+    /// <summary>Adds a signed count to a failure cell (creating it).</summary>
+    void MergeFailureCell(FailureCellKey key, long failures);
+    /// <summary>
+    /// Replaces the contents of <paramref name="into"/> with the stored events of an item with id up to
+    /// <paramref name="upToEventId"/> that may be failures (an error code, or a status that is a failure for some kind).
+    /// </summary>
+    void LoadFailureCandidatesOfItem(long itemRef, long upToEventId, List<FailureCandidate> into);
     int InsertDimensionSet(DimensionTuple tuple);
     void EnsureAccount(int teamId, string account);
     void Commit();

@@ -1,3 +1,5 @@
+using Herald.Domain;
+
 namespace Herald.Storage;
 
 /// <summary>
@@ -24,4 +26,10 @@ public interface IFailureSnapshot : IDisposable
     /// code or have a failure status of some kind; <c>Current</c> tells occurred_at &gt;= <paramref name="midMs"/>.
     /// </summary>
     void ReadFailingEvents(int teamId, long fromMs, long midMs, long toMs, Action<FailingEventRow> visit);
+
+    /// <summary>
+    /// Visits the team's failures in the stored failure cells of granularity <paramref name="g"/> with bucket in
+    /// [<paramref name="from"/>, <paramref name="to"/>), summed per dimension set and error code (empty for none).
+    /// </summary>
+    void ReadFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit);
 }

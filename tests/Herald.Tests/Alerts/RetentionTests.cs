@@ -77,6 +77,14 @@ public sealed class RetentionTests
         };
         var before = new List<string>();
         foreach (var q in queries) before.Add(await Summary(c, q.From, q.To, q.Extra));
+        // Failure analysis reads hours whose failure cells retention deleted from the raw events instead.
+        var failureWindows = new (DateTimeOffset From, DateTimeOffset To)[]
+        {
+            (oldDay.AddHours(10), oldDay.AddHours(11)), (oldDay, oldDay.AddDays(1)), (oldDay.AddHours(9), now.AddDays(1)), (oldHour, oldHour.AddHours(1)),
+        };
+        var failuresBefore = new List<string>();
+        foreach (var (from, to) in failureWindows) failuresBefore.Add((await Kit.GetData(c, $"/api/v1/failures?{Window(from, to)}&limit=100")).ToJsonString());
+        Assert.Contains("\"total_failures\":2,", failuresBefore[0]);
         string raggedBefore = await Summary(c, oldHour.AddMinutes(31), oldHour.AddMinutes(33));
         Assert.Equal("2/0/1/1", raggedBefore);
         long events = Scalar(server.DataDir, "SELECT COUNT(*) FROM events");
@@ -88,6 +96,8 @@ public sealed class RetentionTests
         Assert.True(run.Deleted["minute_rollups"] > 0);
         Assert.True(run.Deleted["hour_rollups"] > 0);
         Assert.Equal(0, run.Deleted["day_rollups"]);
+        Assert.True(run.Deleted["hour_failure_cells"] > 0);
+        Assert.Equal(0, run.Deleted["day_failure_cells"]);
         Assert.False(run.Deleted.ContainsKey("raw_events"));
 
         // Only what is past retention went: old minute cells and 40-day-old hour cells; recent minutes, old hours and days stay.
@@ -100,6 +110,8 @@ public sealed class RetentionTests
 
         // Every aligned window answers as before, from hour and day cells.
         for (int i = 0; i < queries.Length; i++) Assert.Equal(before[i], await Summary(c, queries[i].From, queries[i].To, queries[i].Extra));
+        for (int i = 0; i < failureWindows.Length; i++)
+            Assert.Equal(failuresBefore[i], (await Kit.GetData(c, $"/api/v1/failures?{Window(failureWindows[i].From, failureWindows[i].To)}&limit=100")).ToJsonString());
         // A ragged window older than the minute retention widens to its whole hour (documented).
         Assert.Equal(before[0], await Summary(c, oldHour.AddMinutes(31), oldHour.AddMinutes(33)));
         // A minute series there: the hour's figures on its first minute, once; the sum is the hour.

@@ -28,12 +28,21 @@ public sealed class ConsentTests(SharedServer shared) : IClassFixture<SharedServ
         var rng = new Random(21);
         var inbound = new List<(string Contact, double Minute, string Text)>();
         var outbound = new List<(string Contact, double Minute)>();
+        var anonymous = new List<(double Minute, string Text)>();
         var events = new List<object>();
         for (int i = 0; i < 160; i++)
         {
             string contact = $"+1415666{rng.Next(20):0000}";
             double minute = rng.Next(0, 1440) + rng.Next(60) / 60.0;
-            if (rng.NextDouble() < 0.45)
+            if (rng.NextDouble() < 0.06)
+            {
+                // A text without a sender: inbound volume and keyword classes count it, no contact's consent changes.
+                string text = Texts[rng.Next(Texts.Length)];
+                anonymous.Add((minute, text));
+                events.Add(new Dictionary<string, object?> { ["item_id"] = $"anon-{i}", ["kind"] = "message", ["status"] = "delivered",
+                    ["occurred_at"] = Kit.At(minute), ["direction"] = "inbound", ["text"] = text, ["channel"] = "sms" });
+            }
+            else if (rng.NextDouble() < 0.45)
             {
                 string text = Texts[rng.Next(Texts.Length)];
                 inbound.Add((contact, minute, text));
@@ -71,11 +80,16 @@ public sealed class ConsentTests(SharedServer shared) : IClassFixture<SharedServ
         Assert.Equal(inbound.Count(k => ConsentKeywords.Classify(k.Text) == KeywordClass.Help), Kit.Long(summary, "help_requests_in_window"));
 
         var inb = await Kit.GetData(client, $"/api/v1/analytics/inbound?{Kit.DayWindow}");
-        Assert.Equal(inbound.Count, Kit.Long(inb, "messages"));
+        var texts = inbound.Select(k => (k.Minute, k.Text)).Concat(anonymous).ToList();
+        Assert.NotEmpty(anonymous);
+        Assert.Equal(texts.Count, Kit.Long(inb, "messages"));
         Assert.Equal(contacts.Count, Kit.Long(inb, "unique_senders"));
-        Assert.Equal(inbound.Count(k => ConsentKeywords.Classify(k.Text) == KeywordClass.Stop), Kit.Long(inb["keyword_classes"]!, "stop"));
-        long peak = inbound.GroupBy(k => (int)(k.Minute / 60)).Max(g => g.Count());
+        foreach (var c in Enum.GetValues<KeywordClass>())
+            Assert.Equal(texts.Count(k => ConsentKeywords.Classify(k.Text) == c), Kit.Long(inb["keyword_classes"]!, ConsentKeywords.Name(c)));
+        long peak = texts.GroupBy(k => (int)(k.Minute / 60)).Max(g => g.Count());
         Assert.Equal(peak, Kit.Long(inb, "peak_hour_messages"));
+        var byHourOfDay = inb["messages_by_hour_of_day"]!.AsArray().Select(n => (long)n!).ToList();
+        for (int h = 0; h < 24; h++) Assert.Equal(texts.Count(k => (int)(k.Minute / 60) == h), byHourOfDay[h]);
 
         var compliance = await Kit.GetData(client, $"/api/v1/analytics/compliance?{Kit.DayWindow}");
         var violations = outbound.Where(o => StateAt(o.Contact, o.Minute) is "stopped" or "opt-out").ToList();

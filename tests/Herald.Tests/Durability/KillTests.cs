@@ -21,7 +21,7 @@ public sealed class KillTests
         // Never flush on time: everything accepted lives only as raw events plus memory when the kill comes.
         var noFlush = new Dictionary<string, string> { ["Herald__Writer__FlushInterval"] = "01:00:00", ["Logging__LogLevel__Default"] = "Warning" };
         string key;
-        string before, beforeBreakdown, beforeItem;
+        string before, beforeBreakdown, beforeItem, beforeFailures;
         using (var first = await HeraldProcess.StartAsync(dir, AdminKey, noFlush))
         {
             using var admin = Client(first, AdminKey);
@@ -46,6 +46,8 @@ public sealed class KillTests
             before = await Get(client, $"/api/v1/metrics/summary?{Kit.DayWindow}");
             beforeBreakdown = await Get(client, $"/api/v1/metrics/breakdown?by=provider&{Kit.DayWindow}");
             beforeItem = await Get(client, "/api/v1/items/k-7");
+            beforeFailures = await Get(client, $"/api/v1/failures?{Kit.DayWindow}&limit=100");
+            Assert.DoesNotContain("\"total_failures\":0,", beforeFailures);
             Assert.Contains("\"total\":400", before);
             Assert.Contains("\"event_id\":\"s-7\"", beforeItem);
             first.Kill();
@@ -57,6 +59,8 @@ public sealed class KillTests
             Assert.Equal(before, await Get(client, $"/api/v1/metrics/summary?{Kit.DayWindow}"));
             Assert.Equal(beforeBreakdown, await Get(client, $"/api/v1/metrics/breakdown?by=provider&{Kit.DayWindow}"));
             Assert.Equal(Strip(beforeItem), Strip(await Get(client, "/api/v1/items/k-7")));
+            // Failure cells were pending only: the replay counts each failing event once.
+            Assert.Equal(beforeFailures, await Get(client, $"/api/v1/failures?{Kit.DayWindow}&limit=100"));
 
             // The recovered items take new events as if nothing happened; re-sent events are still duplicates.
             var again = await HeraldServer.ReadData(await client.PostAsync("/api/v1/events",

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Herald.Analytics.Failures;
 using Herald.Tests.Oracle;
 using Herald.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Failures;
 
@@ -45,6 +46,32 @@ public sealed class FailureAnalysisOracleTests
         {
             ["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(flushMs).ToString(),
         });
+        var rnd = new Random(seed);
+        var (keys, teamIds, oracle) = await FillAsync(server, seed, rnd, Generate(rnd, items: 900, T0 - Hour / 2, (long)(4.8 * Hour), [T0 + 2 * Hour]), restartMidway);
+
+        long from = T0 + 2 * Hour, to = T0 + 4 * Hour;
+        foreach (var team in Teams)
+        {
+            using var client = server.Client(keys[team]);
+            await Check(client, oracle, [team], from, to, new(), "");
+            await Check(client, oracle, [team], from, to, new() { ["kind"] = "otp" }, "");
+            await Check(client, oracle, [team], from, to, new() { ["provider"] = "twilio" }, "");
+            await Check(client, oracle, [team], from, to, new() { ["country"] = "GB", ["campaign"] = "welcome" }, "");
+            await Check(client, oracle, [team], T0 + 3 * Hour + 17 * 60_000, to, new() { ["provider"] = "sendgrid,smpp-eu" }, "");
+        }
+        // The admin key: one team by name, then every team together.
+        await Check(server.Admin, oracle, ["fail-b"], from, to, new(), $"&team={teamIds["fail-b"]}");
+        await Check(server.Admin, oracle, Teams, from, to, new(), "");
+        await Check(server.Admin, oracle, Teams, T0 + Hour, T0 + Hour + 30 * 60_000, new() { ["channel"] = "sms" }, "");
+    }
+
+    /// <summary>
+    /// Posts the stream in random chunks (each chunk one team's), restarting the server halfway when asked; answers the
+    /// teams' keys and ids and the brute-force oracle of what was accepted.
+    /// </summary>
+    private static async Task<(Dictionary<string, string> Keys, Dictionary<string, string> TeamIds, Oracle Oracle)> FillAsync(
+        HeraldServer server, int seed, Random rnd, List<Sent> stream, bool restartMidway)
+    {
         var keys = new Dictionary<string, string>();
         var teamIds = new Dictionary<string, string>();
         foreach (var name in Teams)
@@ -53,9 +80,6 @@ public sealed class FailureAnalysisOracleTests
             keys[name] = key;
             teamIds[name] = id;
         }
-
-        var rnd = new Random(seed);
-        var stream = Generate(rnd, items: 900);
         var model = new ReferenceModel();
         var codes = new Dictionary<(string Team, string Key), string?>();
         int i = 0;
@@ -83,23 +107,105 @@ public sealed class FailureAnalysisOracleTests
             Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
             Assert.Equal(expectedAccepted, (await HeraldServer.ReadData(response))["accepted"]!.GetValue<int>());
         }
-
-        var oracle = new Oracle(model, codes);
-        long from = T0 + 2 * Hour, to = T0 + 4 * Hour;
-        foreach (var team in Teams)
-        {
-            using var client = server.Client(keys[team]);
-            await Check(client, oracle, [team], from, to, new(), "");
-            await Check(client, oracle, [team], from, to, new() { ["kind"] = "otp" }, "");
-            await Check(client, oracle, [team], from, to, new() { ["provider"] = "twilio" }, "");
-            await Check(client, oracle, [team], from, to, new() { ["country"] = "GB", ["campaign"] = "welcome" }, "");
-            await Check(client, oracle, [team], T0 + 3 * Hour + 17 * 60_000, to, new() { ["provider"] = "sendgrid,smpp-eu" }, "");
-        }
-        // The admin key: one team by name, then every team together.
-        await Check(server.Admin, oracle, ["fail-b"], from, to, new(), $"&team={teamIds["fail-b"]}");
-        await Check(server.Admin, oracle, Teams, from, to, new(), "");
-        await Check(server.Admin, oracle, Teams, T0 + Hour, T0 + Hour + 30 * 60_000, new() { ["channel"] = "sms" }, "");
+        return (keys, teamIds, new Oracle(model, codes));
     }
+
+    // A stream over ten weeks, so windows cover whole days and months: from 2026-08-28 06:00 to about 2026-11-06.
+    private static readonly long LongStart = new DateTimeOffset(2026, 8, 28, 6, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private const long Day = 24 * Hour, Minute = 60_000;
+
+    /// <summary>Windows over the failure cells' hours, days and months, with ragged edges (minutes, and milliseconds from C#).</summary>
+    private static readonly (long From, long To)[] LongWindows =
+    [
+        (LongStart + 4 * Day, LongStart + 6 * Day),                                      // whole hours and days
+        (LongStart + 3 * Day + 7 * Hour + 13 * Minute, LongStart + 9 * Day + 41 * Minute), // ragged at both ends
+        (Utc(2026, 8, 30, 10, 17), Utc(2026, 11, 3, 2, 44)),                              // September and October whole: month cells
+        (LongStart + 20 * Day + 5 * Minute, LongStart + 20 * Day + 50 * Minute),             // inside one hour: raw events only
+        (LongStart + 30 * Day + 59 * Minute, LongStart + 31 * Day + 61 * Minute),            // one day and two minutes
+    ];
+
+    [Theory]
+    [InlineData(41, 3_600_000)] // everything in the pending overlay
+    [InlineData(42, 15)]        // flushed all the time
+    public async Task Failures_over_hours_days_and_months_equal_a_recomputation(int seed, int flushMs)
+    {
+        await using var server = await HeraldServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(flushMs).ToString(),
+        });
+        var rnd = new Random(seed);
+        var stream = Generate(rnd, items: 1200, LongStart, 70 * Day, LongWindows.SelectMany(w => new[] { w.From, w.To }).ToArray());
+        var (keys, teamIds, oracle) = await FillAsync(server, seed, rnd, stream, restartMidway: false);
+        await CheckLongWindows(server, keys, teamIds, oracle);
+    }
+
+    /// <summary>
+    /// A store filled before migration 13 (here: its failure cells dropped by migrating down to 12 while the server is
+    /// stopped) upgrades in place: the migration backfills the cells from the raw events, and every answer is the same.
+    /// </summary>
+    [Fact]
+    public async Task Failures_of_a_store_filled_before_migration_13_come_from_the_backfilled_cells()
+    {
+        await using var server = await HeraldServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(50).ToString(),
+        });
+        var rnd = new Random(43);
+        var stream = Generate(rnd, items: 1200, LongStart, 70 * Day, LongWindows.SelectMany(w => new[] { w.From, w.To }).ToArray());
+        var (keys, teamIds, oracle) = await FillAsync(server, 43, rnd, stream, restartMidway: false);
+        long cellsBefore = 0, cellsAfter = 0;
+        await server.RestartAsync(whileStopped: () =>
+        {
+            using var store = new Herald.Storage.Sqlite.SqliteStore(Path.Combine(server.DataDir, "herald.db"));
+            cellsBefore = CountFailureCells(store);
+            Assert.Contains(store.MigrateDown(12), m => m.Version == 13);
+            Assert.Contains(store.MigrateUp(), m => m.Version == 13);
+            cellsAfter = CountFailureCells(store);
+        });
+        Assert.True(cellsBefore > 0);
+        // The writer leaves cells that moved away at zero; the backfill only creates cells that count.
+        Assert.True(cellsAfter > 0 && cellsAfter <= cellsBefore, $"{cellsAfter} cells backfilled, {cellsBefore} written");
+        await CheckLongWindows(server, keys, teamIds, oracle);
+    }
+
+    private static long CountFailureCells(Herald.Storage.Sqlite.SqliteStore store) =>
+        store.DatabaseStats().Tables.Single(t => t.Name == "failure_cells").Rows;
+
+    private static async Task CheckLongWindows(HeraldServer server, Dictionary<string, string> keys, Dictionary<string, string> teamIds, Oracle oracle)
+    {
+        foreach (var (from, to) in LongWindows)
+        {
+            foreach (var team in Teams)
+            {
+                using var client = server.Client(keys[team]);
+                await Check(client, oracle, [team], from, to, new(), "");
+                await Check(client, oracle, [team], from, to, new() { ["provider"] = "twilio" }, "");
+                await Check(client, oracle, [team], from, to, new() { ["kind"] = "message", ["country"] = "GB,DE" }, "");
+            }
+            await Check(server.Admin, oracle, Teams, from, to, new() { ["campaign"] = "welcome" }, "");
+        }
+        // Windows with edges inside a minute, straight through the engine (the API takes whole minutes).
+        var analysis = server.Services.GetRequiredService<FailureAnalysis>();
+        var directory = server.Services.GetRequiredService<Herald.Api.Teams.TeamDirectory>();
+        var ids = Teams.Select(n => directory.ByPublicIdOrName(teamIds[n])!.Id).ToList();
+        foreach (var (from, to) in LongWindows)
+        {
+            long f = from + 17_123, t = to - 2_345;
+            var report = analysis.Analyze(ids, f, t, limit: 100);
+            var current = oracle.Failures(Teams, f, t, new());
+            var previous = oracle.Failures(Teams, f - (t - f), f, new());
+            Assert.Equal(current.Count, report.Total);
+            Assert.Equal(previous.Count, report.PreviousTotal);
+            foreach (var code in report.ByCode)
+            {
+                Assert.Equal(current.Count(x => x.Class.Code == code.Class.Code && x.Class.Family == code.Class.Family), code.Count);
+                Assert.Equal(previous.Count(x => x.Class.Code == code.Class.Code && x.Class.Family == code.Class.Family), code.PreviousCount);
+            }
+        }
+    }
+
+    private static long Utc(int year, int month, int day, int hour, int minute) =>
+        new DateTimeOffset(year, month, day, hour, minute, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     /// <summary>
     /// Queries racing ingest and flushes: every answer attributes every failure to its item's dimensions (the callbacks
@@ -274,7 +380,8 @@ public sealed class FailureAnalysisOracleTests
 
     private static string? Dim(ReferenceModel.Item item, string d) => ReferenceModel.DimensionOf(item, d);
 
-    private static List<Sent> Generate(Random rnd, int items)
+    /// <summary>Items whose first event falls in [start, start + span), some events exactly on (or a millisecond before) an edge.</summary>
+    private static List<Sent> Generate(Random rnd, int items, long start, long span, long[] edges)
     {
         var stream = new List<Sent>();
         int seq = 0;
@@ -289,7 +396,7 @@ public sealed class FailureAnalysisOracleTests
             string channel = provider switch { "sendgrid" => "email", "meta-whatsapp" => "whatsapp", _ => kind == "call" ? "voice" : "sms" };
             var statuses = ReferenceModel.Lattices[kind].Keys.ToArray();
             var failures = statuses.Where(FailureStatuses.Contains).ToArray();
-            long earliest = T0 - Hour / 2 + (long)(rnd.NextDouble() * 4.8 * Hour);
+            long earliest = start + (long)(rnd.NextDouble() * span);
             int count = 1 + rnd.Next(4);
             var itemEvents = new List<Sent>();
             var usedTimes = new HashSet<long>();
@@ -301,7 +408,7 @@ public sealed class FailureAnalysisOracleTests
                 do
                 {
                     at = k == 0 ? earliest : earliest + (long)(rnd.NextDouble() * 1.5 * Hour) - (rnd.Next(8) == 0 ? Hour / 3 : 0);
-                    if (rnd.Next(40) == 0) at = T0 + 2 * Hour - rnd.Next(2); // on the window edge
+                    if (rnd.Next(40) == 0) at = edges[rnd.Next(edges.Length)] - rnd.Next(2); // on a window edge
                 } while (!usedTimes.Add(at));
                 string? code = null;
                 double r = rnd.NextDouble();

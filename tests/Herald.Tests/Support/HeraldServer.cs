@@ -70,10 +70,11 @@ public sealed class HeraldServer : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Stops the server gracefully and starts a new one on the same data folder.</summary>
-    public async Task RestartAsync()
+    /// <summary>Stops the server gracefully and starts a new one on the same data folder (running <paramref name="whileStopped"/> in between).</summary>
+    public async Task RestartAsync(Action? whileStopped = null)
     {
         await StopAsync();
+        whileStopped?.Invoke();
         await StartAppAsync();
     }
 

@@ -59,26 +59,37 @@ public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pendin
             changes.GetValueOrDefault(ConsentKeywords.HelpCode));
     }
 
+    /// <summary>
+    /// Inbound volume, distinct senders and the peak UTC hour from the index of texts; keyword classes from the keywords the
+    /// writer recorded (consent_changes) plus the keyword texts that came without a sender; <c>other</c> is the rest.
+    /// </summary>
     public InboundSummary Inbound(int teamId, long fromMs, long toMs)
     {
-        var texts = reader.InboundTexts(teamId, fromMs, toMs);
-        var senders = new HashSet<string>(StringComparer.Ordinal);
-        var byHour = new Dictionary<long, long>();
+        var counts = reader.Inbound(teamId, fromMs, toMs);
         var byHourOfDay = new long[24];
+        long peak = -1, peakCount = 0;
+        foreach (var (hour, count) in counts.ByHour)
+        {
+            byHourOfDay[(int)(hour % 24)] += count;
+            if (count > peakCount || (count == peakCount && hour < peak)) (peak, peakCount) = (hour, count);
+        }
         var classes = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var c in Enum.GetValues<KeywordClass>()) classes[ConsentKeywords.Name(c)] = 0;
-        foreach (var t in texts)
+        long keywords = 0;
+        foreach (var (code, count) in reader.ConsentChanges(teamId, fromMs, toMs))
         {
-            if (t.Recipient is not null) senders.Add(t.Recipient);
-            long hour = t.OccurredAtMs / 3_600_000L;
-            byHour[hour] = byHour.GetValueOrDefault(hour) + 1;
-            byHourOfDay[(int)(hour % 24)]++;
-            classes[ConsentKeywords.Name(ConsentKeywords.Classify(t.Text))]++;
+            classes[ConsentKeywords.Name(ConsentKeywords.ClassOf(code))] += count;
+            keywords += count;
         }
-        long peak = -1, peakCount = 0;
-        foreach (var (hour, count) in byHour)
-            if (count > peakCount || (count == peakCount && hour < peak)) (peak, peakCount) = (hour, count);
-        return new InboundSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), texts.Count, senders.Count,
+        foreach (var text in counts.ShortTextsWithoutSender)
+            if (ConsentKeywords.Classify(text) is var c and not KeywordClass.Other)
+            {
+                classes[ConsentKeywords.Name(c)]++;
+                keywords++;
+            }
+        // Past the raw events' retention the keywords outlive their texts; the rest is never negative.
+        classes[ConsentKeywords.Name(KeywordClass.Other)] = Math.Max(0, counts.Messages - keywords);
+        return new InboundSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), counts.Messages, counts.UniqueSenders,
             peak < 0 ? null : FormatTimestamp(peak * 3_600_000L), peakCount, classes, byHourOfDay);
     }
 

@@ -74,6 +74,15 @@ public static class ConsentKeywords
         _ => -1,
     };
 
+    /// <summary>The keyword class of a stored state code.</summary>
+    public static KeywordClass ClassOf(int code) => code switch
+    {
+        StoppedCode => KeywordClass.Stop,
+        OptOutCode => KeywordClass.OptOut,
+        OptInCode => KeywordClass.Start,
+        _ => KeywordClass.Help,
+    };
+
     public static string StateName(int code) => code switch
     {
         StoppedCode => "stopped",

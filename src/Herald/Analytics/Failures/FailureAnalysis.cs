@@ -75,9 +75,16 @@ public sealed record FailureReport(
 /// applies to those dimensions. Codes are classified by <see cref="FailureCatalog.Classify"/> with the item's provider; an
 /// event without code counts under code <c>unknown</c>. The previous window is the one of equal length ending at
 /// <c>from</c>; every count comes with its previous-window count.
+/// <para>
+/// Whole hours, days and months are read from the failure cells the writer keeps (stored, plus its pending overlay), which
+/// hold exactly those counts per dimension set and code; only the partial hours at a window's edges are read from the raw
+/// failing events (<see cref="FailureWindowPlan"/>).
+/// </para>
 /// </summary>
-public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry registry, PendingRollups pending)
+public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry registry, PendingRollups pending, RetentionHorizons? horizons = null)
 {
+    private const int CurrentWindow = 0, PreviousWindow = 1;
+
     /// <summary>Analyzes [<paramref name="fromMs"/>, <paramref name="toMs"/>) of one team.</summary>
     public FailureReport Analyze(int teamId, long fromMs, long toMs, MetricFilter? filter = null, int limit = 10) =>
         Analyze([teamId], fromMs, toMs, filter, limit);
@@ -92,12 +99,15 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
         if (limit < 1) throw new ArgumentOutOfRangeException(nameof(limit));
         filter ??= MetricFilter.None;
         long previousFromMs = fromMs - (toMs - fromMs);
+        var plans = new FailureWindowPlan[2];
+        plans[CurrentWindow] = FailureWindowPlan.Of(fromMs, toMs, horizons);
+        plans[PreviousWindow] = FailureWindowPlan.Of(previousFromMs, fromMs, horizons);
 
-        var acc = new Accumulator();
-        var classes = new Dictionary<(string? Provider, string? Code), FailureClass>();
-        var tuples = new Dictionary<int, (DimensionTuple Tuple, bool Matches)>();
-        // Store snapshot and overlay copy are taken together under the read lock (a flush swaps both under the write
-        // lock), then the scan runs without the lock, so a long scan never holds up the writer.
+        var counts = new FailureCounts();
+        var tuples = new Dictionary<int, DimensionTuple>();
+        // Store snapshot, pending cells and the overlay's item copy are taken together under the read lock (a flush swaps
+        // overlay into store under the write lock), then the store is read without the lock, so a long read never holds
+        // up the writer.
         var pendingByTeam = new Dictionary<int, Dictionary<long, ItemRecord>>();
         IFailureSnapshot snapshot;
         using (pending.Read())
@@ -105,6 +115,13 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
             snapshot = reader.OpenFailureSnapshot();
             foreach (int team in teams)
             {
+                for (int w = 0; w < plans.Length; w++)
+                {
+                    int window = w;
+                    foreach (var cells in plans[w].Cells)
+                        pending.VisitFailureCells(team, cells.Granularity, cells.Start, cells.End, (dims, code, n) => counts.Add(dims, code, window, n));
+                }
+                if (plans[CurrentWindow].Raw.Count == 0 && plans[PreviousWindow].Raw.Count == 0) continue;
                 var items = new Dictionary<long, ItemRecord>();
                 foreach (var item in pending.ItemsOfTeam(team)) items[item.Id] = item;
                 pendingByTeam[team] = items;
@@ -114,31 +131,69 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
         {
             foreach (int team in teams)
             {
-                var pendingItems = pendingByTeam[team];
-                snapshot.ReadFailingEvents(team, previousFromMs, fromMs, toMs, row =>
+                for (int w = 0; w < plans.Length; w++)
                 {
-                    // The writer's latest state wins over the stored row until the next flush. Neither stored nor
-                    // pending: a batch the writer has committed but not yet published (its requests are still waiting
-                    // for their 202); it counts once published, like metrics.
-                    int dims = pendingItems.TryGetValue(row.ItemRef, out var latest) ? latest.DimensionSetId : row.StoredDimensionSetId;
-                    if (dims < 0) return;
-                    if (!tuples.TryGetValue(dims, out var seen))
-                    {
-                        var t = registry.Get(dims);
-                        tuples[dims] = seen = (t, filter.Matches(t));
-                    }
-                    if (!seen.Matches) return;
-                    var tuple = seen.Tuple;
-                    var status = (Status)row.Status;
-                    bool failing = row.ErrorCode is not null || StatusLattice.OutcomeOf(tuple.Kind, status) == Outcome.Failed;
-                    if (!failing) return;
-                    if (!classes.TryGetValue((tuple.Provider, row.ErrorCode), out var cls))
-                        classes[(tuple.Provider, row.ErrorCode)] = cls = FailureCatalog.Classify(tuple.Provider, row.ErrorCode);
-                    acc.Add(cls, tuple, row.Current, 1);
-                });
+                    int window = w;
+                    foreach (var cells in plans[w].Cells)
+                        snapshot.ReadFailureCells(team, cells.Granularity, cells.Start, cells.End, (dims, code, n) => counts.Add(dims, code, window, n));
+                    foreach (var range in plans[w].Raw)
+                        ReadRaw(snapshot, team, range, window, pendingByTeam[team], tuples, counts);
+                }
             }
         }
+
+        var acc = new Accumulator();
+        var classes = new Dictionary<(string? Provider, string Code), FailureClass>();
+        var matches = new Dictionary<int, bool>();
+        foreach (var ((dims, code), perWindow) in counts.All)
+        {
+            var tuple = TupleOf(dims, tuples);
+            if (!matches.TryGetValue(dims, out bool match)) matches[dims] = match = filter.Matches(tuple);
+            if (!match) continue;
+            if (!classes.TryGetValue((tuple.Provider, code), out var cls))
+                classes[(tuple.Provider, code)] = cls = FailureCatalog.Classify(tuple.Provider, code);
+            if (perWindow[CurrentWindow] != 0) acc.Add(cls, tuple, current: true, perWindow[CurrentWindow]);
+            if (perWindow[PreviousWindow] != 0) acc.Add(cls, tuple, current: false, perWindow[PreviousWindow]);
+        }
         return acc.Report(fromMs, toMs, previousFromMs, limit);
+    }
+
+    /// <summary>
+    /// Counts the failing events of a raw range under their item's dimension set: the writer's latest state wins over the
+    /// stored row until the next flush. Neither stored nor pending: a batch the writer has committed but not yet published
+    /// (its requests are still waiting for their 202); it counts once published, like metrics.
+    /// </summary>
+    private void ReadRaw(IFailureSnapshot snapshot, int team, RawEventRange range, int window, Dictionary<long, ItemRecord> pendingItems,
+        Dictionary<int, DimensionTuple> tuples, FailureCounts counts)
+    {
+        snapshot.ReadFailingEvents(team, range.FromMs, range.FromMs, range.ToMs, row =>
+        {
+            int dims = pendingItems.TryGetValue(row.ItemRef, out var latest) ? latest.DimensionSetId : row.StoredDimensionSetId;
+            if (dims < 0) return;
+            var tuple = TupleOf(dims, tuples);
+            if (!FailureCells.IsFailure(tuple.Kind, (Status)row.Status, row.ErrorCode)) return;
+            counts.Add(dims, FailureCells.CodeOf(row.ErrorCode), window, 1);
+        });
+    }
+
+    private DimensionTuple TupleOf(int dims, Dictionary<int, DimensionTuple> tuples)
+    {
+        if (!tuples.TryGetValue(dims, out var tuple)) tuples[dims] = tuple = registry.Get(dims);
+        return tuple;
+    }
+
+    /// <summary>Failures per dimension set and code, in the current and the previous window.</summary>
+    private sealed class FailureCounts
+    {
+        private readonly Dictionary<(int Dims, string Code), long[]> _counts = new();
+
+        public IEnumerable<KeyValuePair<(int Dims, string Code), long[]>> All => _counts;
+
+        public void Add(int dims, string code, int window, long n)
+        {
+            if (!_counts.TryGetValue((dims, code), out var perWindow)) _counts[(dims, code)] = perWindow = new long[2];
+            perWindow[window] += n;
+        }
     }
 
     private sealed class Accumulator

@@ -375,6 +375,42 @@ internal static class SqliteSql
             """
             DROP TABLE reports;
             """),
+        // Version 13: failure cells, the failing events per team, bucket (hour, day, month), dimension set and error code
+        // ('' for none). The writer keeps them with the rollup cells; this backfills them from the raw events the stored
+        // items and rollups already include (up to the engine checkpoint: recovery replays the rest and counts it then),
+        // under each item's stored dimension set. A failure: an error code, or a failure status of the item's kind
+        // (message failed/undelivered/expired, otp failed/expired, call busy/no-answer/failed/canceled, parcel failed/cancelled).
+        new(13, "failure analysis: failure cells per hour, day and month, backfilled from the raw events",
+            """
+            CREATE TABLE failure_cells (
+                team_id INTEGER NOT NULL,
+                granularity INTEGER NOT NULL,
+                bucket INTEGER NOT NULL,
+                dimension_set_id INTEGER NOT NULL,
+                error_code TEXT NOT NULL,
+                failures INTEGER NOT NULL,
+                PRIMARY KEY (team_id, granularity, bucket, dimension_set_id, error_code)) WITHOUT ROWID;
+            INSERT INTO failure_cells (team_id, granularity, bucket, dimension_set_id, error_code, failures)
+            SELECT e.team_id, 2, e.occurred_at / 3600000 * 60, i.dimension_set_id, IFNULL(e.error_code, ''), COUNT(*)
+            FROM events e INDEXED BY ix_events_failures JOIN items i ON i.id = e.item_ref
+            WHERE (e.error_code IS NOT NULL OR e.status IN (3, 4, 5, 11, 12, 13, 19))
+              AND e.id <= (SELECT applied_event_id FROM engine_checkpoint WHERE id = 1)
+              AND (e.error_code IS NOT NULL
+                   OR (i.kind = 1 AND e.status IN (3, 4, 5)) OR (i.kind = 2 AND e.status IN (3, 5))
+                   OR (i.kind = 3 AND e.status IN (3, 11, 12, 13)) OR (i.kind = 4 AND e.status IN (3, 19)))
+            GROUP BY e.team_id, e.occurred_at / 3600000 * 60, i.dimension_set_id, IFNULL(e.error_code, '');
+            INSERT INTO failure_cells (team_id, granularity, bucket, dimension_set_id, error_code, failures)
+            SELECT team_id, 3, bucket / 1440 * 1440, dimension_set_id, error_code, SUM(failures)
+            FROM failure_cells WHERE granularity = 2
+            GROUP BY team_id, bucket / 1440 * 1440, dimension_set_id, error_code;
+            INSERT INTO failure_cells (team_id, granularity, bucket, dimension_set_id, error_code, failures)
+            SELECT team_id, 4, unixepoch(bucket * 60, 'unixepoch', 'start of month') / 60 AS month, dimension_set_id, error_code, SUM(failures)
+            FROM failure_cells WHERE granularity = 3
+            GROUP BY team_id, month, dimension_set_id, error_code;
+            """,
+            """
+            DROP TABLE failure_cells;
+            """),
         // Version 14: consent kept at write time. The writer records every keyword inbound (STOP, START, HELP, ...) in the
         // transaction of its raw event; the backfill classifies the stored short texts with the same C# function
         // (herald_consent_code, registered on the migrating connection), after which the raw keyword index has no reader.
@@ -481,6 +517,15 @@ internal static class SqliteSql
         ON CONFLICT (team_id, granularity, bucket, dimension_set_id) DO UPDATE SET data = herald_merge_cell(data, excluded.data)
         """;
     public const string MergeCellFunction = "herald_merge_cell";
+    public const string MergeFailureCell = """
+        INSERT INTO failure_cells (team_id, granularity, bucket, dimension_set_id, error_code, failures) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        ON CONFLICT (team_id, granularity, bucket, dimension_set_id, error_code) DO UPDATE SET failures = failure_cells.failures + excluded.failures
+        """;
+    /// <summary>An item's possibly failing events up to an event id, to move its failure cells when its dimensions change.</summary>
+    public const string SelectFailureCandidatesOfItem = """
+        SELECT e.occurred_at, e.status, e.error_code FROM events e INDEXED BY ix_events_item
+        WHERE e.item_ref = $item AND e.id <= $upTo AND 
+        """ + FailingEventTerm;
     public const string SelectItemKeys = "SELECT team_id, item_id FROM items";
     public const string InsertDimensionSet = """
         INSERT INTO dimension_sets (team_id, kind, account, channel, provider, route, campaign, country, direction)
@@ -542,6 +587,16 @@ internal static class SqliteSql
         WHERE e.team_id = $team AND e.occurred_at >= $from AND e.occurred_at < $to
           AND 
         """ + FailingEventTerm;
+
+    /// <summary>
+    /// A team's failures per dimension set and code over the cells of one granularity in [$from, $to) (a range of the primary
+    /// key); zero sums (failures moved away) are left out. Summed here: SQLite's sort costs less than handing every cell to C#.
+    /// </summary>
+    public const string SelectFailureCells = """
+        SELECT dimension_set_id, error_code, SUM(failures) FROM failure_cells
+        WHERE team_id = $team AND granularity = $g AND bucket >= $from AND bucket < $to
+        GROUP BY dimension_set_id, error_code HAVING SUM(failures) <> 0
+        """;
 
     // Directory.
     public const string SelectTeams = "SELECT id, public_id, name, webhook_token, created_at FROM teams ORDER BY id";
@@ -788,9 +843,22 @@ internal static class SqliteSql
         """;
     public const string CountItemsOfRecipientsInRanges = "SELECT COUNT(*) " + RecipientRangesJoin;
     public const string SelectItemsOfRecipientsInRanges = "SELECT r.value, i.id, i.earliest_at, i.dimension_set_id " + RecipientRangesJoin + " LIMIT $limit";
-    public const string SelectInboundTexts = """
-        SELECT recipient, occurred_at, text FROM events INDEXED BY ix_events_text
+    // Inbound analytics read the partial text index (migration 11) alone: (team, time, sender) covers these counts, so
+    // no event row (nor its text) is read; keyword classes come from consent_changes.
+    public const string SelectInboundPerHour = """
+        SELECT occurred_at / 3600000, COUNT(*) FROM events INDEXED BY ix_events_text
         WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        GROUP BY occurred_at / 3600000
+        """;
+    public const string SelectInboundSenders = """
+        SELECT COUNT(DISTINCT recipient) FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        """;
+    /// <summary>Texts short enough to be a keyword that came without a sender (the writer records no consent for them).</summary>
+    public const string SelectShortTextsWithoutSender = """
+        SELECT text FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+          AND recipient IS NULL AND length(text) <= $max_length
         """;
 
     // Analytics snapshots (migration 7). The conflict target is the unique index's own expression list.
@@ -897,6 +965,11 @@ internal static class SqliteSql
     public const string DeleteRollupBatch = """
         DELETE FROM rollups WHERE (team_id, granularity, bucket, dimension_set_id) IN (
             SELECT team_id, granularity, bucket, dimension_set_id FROM rollups
+            WHERE team_id = $team AND granularity = $g AND bucket < $before LIMIT $limit)
+        """;
+    public const string DeleteFailureCellBatch = """
+        DELETE FROM failure_cells WHERE (team_id, granularity, bucket, dimension_set_id, error_code) IN (
+            SELECT team_id, granularity, bucket, dimension_set_id, error_code FROM failure_cells
             WHERE team_id = $team AND granularity = $g AND bucket < $before LIMIT $limit)
         """;
     /// <summary>Raw events past retention, only at or below the engine checkpoint: events not yet folded stay for recovery.</summary>

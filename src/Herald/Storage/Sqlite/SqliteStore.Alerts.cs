@@ -208,6 +208,12 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         return Execute(c, null, SqliteSql.DeleteRollupBatch, ("$team", scope), ("$g", granularity), ("$before", before), ("$limit", limit));
     }
 
+    public int DeleteFailureCellBatch(int teamId, int granularity, long before, int limit)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.DeleteFailureCellBatch, ("$team", teamId), ("$g", granularity), ("$before", before), ("$limit", limit));
+    }
+
     public int DeleteEventBatch(long beforeMs, int limit)
     {
         using var c = Open();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Analytics.Consent;
 
 namespace Herald.Storage.Sqlite;
 
@@ -79,13 +80,25 @@ public sealed partial class SqliteStore : IConsentReader
         return result;
     }
 
-    public IReadOnlyList<TextEvent> InboundTexts(int teamId, long fromMs, long toMs)
+    public InboundCounts Inbound(int teamId, long fromMs, long toMs)
     {
         using var c = Open();
-        using var cmd = Command(c, SqliteSql.SelectInboundTexts, ("$team", teamId), ("$from", fromMs), ("$to", toMs));
-        using var r = cmd.ExecuteReader();
-        var list = new List<TextEvent>();
-        while (r.Read()) list.Add(new TextEvent(r.IsDBNull(0) ? null : r.GetString(0), r.GetInt64(1), r.GetString(2)));
-        return list;
+        var p = new (string, object?)[] { ("$team", teamId), ("$from", fromMs), ("$to", toMs) };
+        var byHour = new Dictionary<long, long>();
+        long messages = 0;
+        using (var cmd = Command(c, SqliteSql.SelectInboundPerHour, p))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read())
+            {
+                byHour[r.GetInt64(0)] = r.GetInt64(1);
+                messages += r.GetInt64(1);
+            }
+        long senders;
+        using (var cmd = Command(c, SqliteSql.SelectInboundSenders, p)) senders = Convert.ToInt64(cmd.ExecuteScalar());
+        var withoutSender = new List<string>();
+        using (var cmd = Command(c, SqliteSql.SelectShortTextsWithoutSender, [.. p, ("$max_length", ConsentKeywords.MaxKeywordLength * 2)]))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) withoutSender.Add(r.GetString(0));
+        return new InboundCounts(messages, senders, byHour, withoutSender);
     }
 }

@@ -1,3 +1,4 @@
+using Herald.Domain;
 using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
@@ -34,6 +35,19 @@ public sealed partial class SqliteStore : IFailureReader
             using var r = cmd.ExecuteReader();
             while (r.Read())
                 visit(new FailingEventRow(r.GetInt64(0), r.IsDBNull(1) ? -1 : r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetInt64(4) != 0));
+        }
+
+        public void ReadFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit)
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.Transaction = _transaction;
+            cmd.CommandText = SqliteSql.SelectFailureCells;
+            cmd.Parameters.AddWithValue("$team", teamId);
+            cmd.Parameters.AddWithValue("$g", (int)g);
+            cmd.Parameters.AddWithValue("$from", from.Value);
+            cmd.Parameters.AddWithValue("$to", to.Value);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) visit(r.GetInt32(0), r.GetString(1), r.GetInt64(2));
         }
 
         public void Dispose()

@@ -139,6 +139,28 @@ internal sealed class SqliteWriteSession : IWriteSession
         cmd.Execute();
     }
 
+    public void MergeFailureCell(FailureCellKey key, long failures)
+    {
+        var cmd = _s.MergeFailureCell;
+        cmd.Bind(1, key.TeamId);
+        cmd.Bind(2, (int)key.Granularity);
+        cmd.Bind(3, key.Bucket.Value);
+        cmd.Bind(4, key.DimensionSetId);
+        cmd.Bind(5, key.ErrorCode);
+        cmd.Bind(6, failures);
+        cmd.Execute();
+    }
+
+    public void LoadFailureCandidatesOfItem(long itemRef, long upToEventId, List<FailureCandidate> into)
+    {
+        into.Clear();
+        var cmd = _s.SelectFailureCandidatesOfItem;
+        cmd.Parameters[0].Value = itemRef;
+        cmd.Parameters[1].Value = upToEventId;
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) into.Add(new FailureCandidate(r.GetInt64(0), (Status)r.GetInt32(1), SqliteStore.Text(r, 2)));
+    }
+
     public int InsertDimensionSet(DimensionTuple t)
     {
         using var cmd = _connection.CreateCommand();
@@ -175,8 +197,8 @@ internal sealed class SqliteWriteSession : IWriteSession
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
 
-        public required SqliteCommand SelectItem, SelectItemByRef;
-        public required RawStatement InsertEvent, InsertItem, UpdateItem, MergeCell, InsertConsent;
+        public required SqliteCommand SelectItem, SelectItemByRef, SelectFailureCandidatesOfItem;
+        public required RawStatement InsertEvent, InsertItem, UpdateItem, MergeCell, MergeFailureCell, InsertConsent;
 
         public static Statements For(SqliteConnection c) => Cache.GetValue(c, Create);
 
@@ -189,6 +211,7 @@ internal sealed class SqliteWriteSession : IWriteSession
                 s.InsertItem.Dispose();
                 s.UpdateItem.Dispose();
                 s.MergeCell.Dispose();
+                s.MergeFailureCell.Dispose();
                 s.InsertConsent.Dispose();
                 Cache.Remove(c);
             }
@@ -204,16 +227,18 @@ internal sealed class SqliteWriteSession : IWriteSession
         {
             SelectItem = Command(c, SqliteSql.SelectItem, "$team", "$item"),
             SelectItemByRef = Command(c, SqliteSql.SelectItemByRef, "$id"),
+            SelectFailureCandidatesOfItem = Command(c, SqliteSql.SelectFailureCandidatesOfItem, "$item", "$upTo"),
             InsertEvent = new RawStatement(c, SqliteSql.InsertEvent),
             InsertItem = new RawStatement(c, SqliteSql.InsertItem),
             UpdateItem = new RawStatement(c, SqliteSql.UpdateItem),
             MergeCell = new RawStatement(c, SqliteSql.MergeCell),
+            MergeFailureCell = new RawStatement(c, SqliteSql.MergeFailureCell),
             InsertConsent = new RawStatement(c, SqliteSql.InsertConsentChange),
         };
 
         public void Bind(SqliteTransaction? tx)
         {
-            foreach (var cmd in new[] { SelectItem, SelectItemByRef })
+            foreach (var cmd in new[] { SelectItem, SelectItemByRef, SelectFailureCandidatesOfItem })
                 cmd.Transaction = tx;
         }
 
