@@ -218,4 +218,35 @@ public sealed class ComplianceTests(SharedServer shared) : IClassFixture<SharedS
         var moved = (await Compliance(client, Kit.Day, Kit.Day.AddDays(1)))["rate_limit_adherence"]!;
         Assert.Equal(expected + 2, Kit.Long(moved, "rate_limit_violations"));
     }
+
+    /// <summary>The team rule's UTC ranges equal a minute-by-minute check of the local clock, across both DST changes.</summary>
+    [Theory]
+    [InlineData("America/New_York", "21:00", "08:00", 2026, 3, 7)]
+    [InlineData("America/New_York", "01:30", "02:30", 2026, 10, 31)]
+    [InlineData("Europe/Berlin", "02:15", "02:45", 2026, 3, 28)]
+    [InlineData("Australia/Lord_Howe", "23:00", "06:00", 2026, 4, 4)]
+    [InlineData("Asia/Kathmandu", "12:00", "13:00", 2026, 6, 1)]
+    public void Quiet_ranges_equal_a_minute_by_minute_check(string zone, string start, string end, int y, int m, int d)
+    {
+        var tz = Herald.Analytics.Consent.TimeZones.Find(zone)!;
+        var window = new Herald.Analytics.Consent.QuietWindow(
+            Herald.Analytics.Consent.QuietWindow.ParseTime(start)!.Value, Herald.Analytics.Consent.QuietWindow.ParseTime(end)!.Value);
+        long from = new DateTimeOffset(y, m, d, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() / 60_000 + 7;
+        long to = from + 3 * 1440 + 13;
+        var ranges = Herald.Analytics.Consent.TimeZones.QuietRanges(tz, window, from, to);
+        for (long minute = from; minute < to; minute++)
+        {
+            bool expected = Quiet(zone, (window.StartMinute, window.EndMinute), DateTimeOffset.FromUnixTimeMilliseconds(minute * 60_000));
+            Assert.True(expected == ranges.Any(r => minute >= r.Start && minute < r.End), $"{zone} at {DateTimeOffset.FromUnixTimeMilliseconds(minute * 60_000):u}");
+        }
+    }
+
+    [Fact]
+    public void A_cells_events_are_read_without_decoding_the_rest()
+    {
+        var cell = new Herald.Analytics.CellStats { Events = 123_456, Cost = 1.5 };
+        cell.ItemsByStatus[3] = 7;
+        cell.AddLatency(40, 3, 900);
+        Assert.Equal(123_456, Herald.Analytics.CellStats.EventsOf(cell.Encode()));
+    }
 }
