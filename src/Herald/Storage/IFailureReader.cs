@@ -28,8 +28,8 @@ public interface IFailureSnapshot : IDisposable
     void ReadFailingEvents(int teamId, long fromMs, long midMs, long toMs, Action<FailingEventRow> visit);
 
     /// <summary>
-    /// Visits the team's failures in the stored failure cells of granularity <paramref name="g"/> with bucket in
-    /// [<paramref name="from"/>, <paramref name="to"/>), summed per dimension set and error code (empty for none).
+    /// Visits the team's stored failure cells of granularity <paramref name="g"/> with bucket in [<paramref name="from"/>,
+    /// <paramref name="to"/>) that count: dimension set, error code (empty for none) and failures, one call per cell.
     /// </summary>
     void ReadFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit);
 }

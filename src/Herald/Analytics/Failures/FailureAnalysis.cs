@@ -103,57 +103,64 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
         plans[CurrentWindow] = FailureWindowPlan.Of(fromMs, toMs, horizons);
         plans[PreviousWindow] = FailureWindowPlan.Of(previousFromMs, fromMs, horizons);
 
-        var counts = new FailureCounts();
-        var tuples = new Dictionary<int, DimensionTuple>();
-        // Store snapshot, pending cells and the overlay's item copy are taken together under the read lock (a flush swaps
-        // overlay into store under the write lock), then the store is read without the lock, so a long read never holds
-        // up the writer.
+        // One counter and one store snapshot per window: the two windows are read in parallel. Snapshots, pending cells and
+        // the overlay's item copy are all taken under the read lock (a flush swaps overlay into store under the write lock),
+        // then the store is read without the lock, so a long read never holds up the writer.
+        var counts = new[] { new FailureCounts(), new FailureCounts() };
         var pendingByTeam = new Dictionary<int, Dictionary<long, ItemRecord>>();
-        IFailureSnapshot snapshot;
-        using (pending.Read())
+        var snapshots = new IFailureSnapshot?[plans.Length];
+        try
         {
-            snapshot = reader.OpenFailureSnapshot();
-            foreach (int team in teams)
+            using (pending.Read())
             {
-                for (int w = 0; w < plans.Length; w++)
+                for (int w = 0; w < plans.Length; w++) snapshots[w] = reader.OpenFailureSnapshot();
+                foreach (int team in teams)
                 {
-                    int window = w;
-                    foreach (var cells in plans[w].Cells)
-                        pending.VisitFailureCells(team, cells.Granularity, cells.Start, cells.End, (dims, code, n) => counts.Add(dims, code, window, n));
+                    for (int w = 0; w < plans.Length; w++)
+                    {
+                        var windowCounts = counts[w];
+                        foreach (var cells in plans[w].Cells)
+                            pending.VisitFailureCells(team, cells.Granularity, cells.Start, cells.End, windowCounts.Add);
+                    }
+                    if (plans[CurrentWindow].Raw.Count == 0 && plans[PreviousWindow].Raw.Count == 0) continue;
+                    var items = new Dictionary<long, ItemRecord>();
+                    foreach (var item in pending.ItemsOfTeam(team)) items[item.Id] = item;
+                    pendingByTeam[team] = items;
                 }
-                if (plans[CurrentWindow].Raw.Count == 0 && plans[PreviousWindow].Raw.Count == 0) continue;
-                var items = new Dictionary<long, ItemRecord>();
-                foreach (var item in pending.ItemsOfTeam(team)) items[item.Id] = item;
-                pendingByTeam[team] = items;
             }
-        }
-        using (snapshot)
-        {
-            foreach (int team in teams)
+            Parallel.For(0, plans.Length, w =>
             {
-                for (int w = 0; w < plans.Length; w++)
+                var tuples = new Dictionary<int, DimensionTuple>();
+                foreach (int team in teams)
                 {
-                    int window = w;
                     foreach (var cells in plans[w].Cells)
-                        snapshot.ReadFailureCells(team, cells.Granularity, cells.Start, cells.End, (dims, code, n) => counts.Add(dims, code, window, n));
+                        snapshots[w]!.ReadFailureCells(team, cells.Granularity, cells.Start, cells.End, counts[w].Add);
                     foreach (var range in plans[w].Raw)
-                        ReadRaw(snapshot, team, range, window, pendingByTeam[team], tuples, counts);
+                        ReadRaw(snapshots[w]!, team, range, pendingByTeam[team], tuples, counts[w]);
                 }
-            }
+            });
+        }
+        finally
+        {
+            foreach (var snapshot in snapshots) snapshot?.Dispose();
         }
 
         var acc = new Accumulator();
         var classes = new Dictionary<(string? Provider, string Code), FailureClass>();
         var matches = new Dictionary<int, bool>();
-        foreach (var ((dims, code), perWindow) in counts.All)
+        var tupleCache = new Dictionary<int, DimensionTuple>();
+        for (int w = 0; w < plans.Length; w++)
         {
-            var tuple = TupleOf(dims, tuples);
-            if (!matches.TryGetValue(dims, out bool match)) matches[dims] = match = filter.Matches(tuple);
-            if (!match) continue;
-            if (!classes.TryGetValue((tuple.Provider, code), out var cls))
-                classes[(tuple.Provider, code)] = cls = FailureCatalog.Classify(tuple.Provider, code);
-            if (perWindow[CurrentWindow] != 0) acc.Add(cls, tuple, current: true, perWindow[CurrentWindow]);
-            if (perWindow[PreviousWindow] != 0) acc.Add(cls, tuple, current: false, perWindow[PreviousWindow]);
+            foreach (var ((dims, code), count) in counts[w].All)
+            {
+                if (count == 0) continue;
+                var tuple = TupleOf(dims, tupleCache);
+                if (!matches.TryGetValue(dims, out bool match)) matches[dims] = match = filter.Matches(tuple);
+                if (!match) continue;
+                if (!classes.TryGetValue((tuple.Provider, code), out var cls))
+                    classes[(tuple.Provider, code)] = cls = FailureCatalog.Classify(tuple.Provider, code);
+                acc.Add(cls, tuple, current: w == CurrentWindow, count);
+            }
         }
         return acc.Report(fromMs, toMs, previousFromMs, limit);
     }
@@ -163,7 +170,7 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
     /// stored row until the next flush. Neither stored nor pending: a batch the writer has committed but not yet published
     /// (its requests are still waiting for their 202); it counts once published, like metrics.
     /// </summary>
-    private void ReadRaw(IFailureSnapshot snapshot, int team, RawEventRange range, int window, Dictionary<long, ItemRecord> pendingItems,
+    private void ReadRaw(IFailureSnapshot snapshot, int team, RawEventRange range, Dictionary<long, ItemRecord> pendingItems,
         Dictionary<int, DimensionTuple> tuples, FailureCounts counts)
     {
         snapshot.ReadFailingEvents(team, range.FromMs, range.FromMs, range.ToMs, row =>
@@ -172,7 +179,7 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
             if (dims < 0) return;
             var tuple = TupleOf(dims, tuples);
             if (!FailureCells.IsFailure(tuple.Kind, (Status)row.Status, row.ErrorCode)) return;
-            counts.Add(dims, FailureCells.CodeOf(row.ErrorCode), window, 1);
+            counts.Add(dims, FailureCells.CodeOf(row.ErrorCode), 1);
         });
     }
 
@@ -182,18 +189,15 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
         return tuple;
     }
 
-    /// <summary>Failures per dimension set and code, in the current and the previous window.</summary>
+    /// <summary>A window's failures per dimension set and code.</summary>
     private sealed class FailureCounts
     {
-        private readonly Dictionary<(int Dims, string Code), long[]> _counts = new();
+        private readonly Dictionary<(int Dims, string Code), long> _counts = new();
 
-        public IEnumerable<KeyValuePair<(int Dims, string Code), long[]>> All => _counts;
+        public IEnumerable<KeyValuePair<(int Dims, string Code), long>> All => _counts;
 
-        public void Add(int dims, string code, int window, long n)
-        {
-            if (!_counts.TryGetValue((dims, code), out var perWindow)) _counts[(dims, code)] = perWindow = new long[2];
-            perWindow[window] += n;
-        }
+        public void Add(int dims, string code, long n) =>
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_counts, (dims, code), out _) += n;
     }
 
     private sealed class Accumulator
