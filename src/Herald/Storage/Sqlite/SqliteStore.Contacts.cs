@@ -115,21 +115,6 @@ public sealed partial class SqliteStore : IContactReader, IContactSettingsStore
         return items;
     }
 
-    private static long FirstItemFrom(SqliteConnection c, long atMs, long max)
-    {
-        long lo = 1, hi = max + 1;
-        using var probe = Command(c, SqliteSql.SelectEarliestFromId, ("$id", 0L));
-        while (lo < hi)
-        {
-            long mid = lo + (hi - lo) / 2;
-            probe.Parameters["$id"].Value = mid;
-            var at = probe.ExecuteScalar();
-            if (at is null or DBNull || Convert.ToInt64(at) >= atMs) hi = mid;
-            else lo = mid + 1;
-        }
-        return lo;
-    }
-
     private static ContactRecord ReadContact(SqliteDataReader r) =>
         new(r.GetString(0), Text(r, 1), Int(r, 2), Int(r, 3), r.GetInt64(4), r.GetInt64(5));
 
