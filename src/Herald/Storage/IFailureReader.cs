@@ -29,7 +29,8 @@ public interface IFailureSnapshot : IDisposable
 
     /// <summary>
     /// Visits the team's stored failure cells of granularity <paramref name="g"/> with bucket in [<paramref name="from"/>,
-    /// <paramref name="to"/>) that count: dimension set, error code (empty for none) and failures, one call per cell.
+    /// <paramref name="to"/>) that count: dimension set, error code (empty for none) and failures, one call per cell; when
+    /// <paramref name="onlySets"/> is given, only cells of those dimension sets.
     /// </summary>
-    void ReadFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit);
+    void ReadFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit, IReadOnlySet<int>? onlySets = null);
 }

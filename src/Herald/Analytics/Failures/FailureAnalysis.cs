@@ -109,6 +109,7 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
         var counts = new[] { new FailureCounts(), new FailureCounts() };
         var pendingByTeam = new Dictionary<int, Dictionary<long, ItemRecord>>();
         var snapshots = new IFailureSnapshot?[plans.Length];
+        var matchingSets = new Dictionary<int, HashSet<int>?>();
         try
         {
             using (pending.Read())
@@ -116,6 +117,8 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
                 for (int w = 0; w < plans.Length; w++) snapshots[w] = reader.OpenFailureSnapshot();
                 foreach (int team in teams)
                 {
+                    // Taken after the snapshots: every dimension set their cells name is registered by now.
+                    matchingSets[team] = filter.IsEmpty ? null : registry.SetsOf(team).Where(id => filter.Matches(registry.Get(id))).ToHashSet();
                     for (int w = 0; w < plans.Length; w++)
                     {
                         var windowCounts = counts[w];
@@ -134,7 +137,7 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
                 foreach (int team in teams)
                 {
                     foreach (var cells in plans[w].Cells)
-                        snapshots[w]!.ReadFailureCells(team, cells.Granularity, cells.Start, cells.End, counts[w].Add);
+                        snapshots[w]!.ReadFailureCells(team, cells.Granularity, cells.Start, cells.End, counts[w].Add, matchingSets[team]);
                     foreach (var range in plans[w].Raw)
                         ReadRaw(snapshots[w]!, team, range, pendingByTeam[team], tuples, counts[w]);
                 }

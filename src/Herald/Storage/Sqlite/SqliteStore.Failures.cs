@@ -38,7 +38,7 @@ public sealed partial class SqliteStore : IFailureReader
                 visit(new FailingEventRow(r.GetInt64(0), r.IsDBNull(1) ? -1 : r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetInt64(4) != 0));
         }
 
-        public void ReadFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit)
+        public void ReadFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit, IReadOnlySet<int>? onlySets = null)
         {
             // SQLite's API straight (the statement runs in this connection's read transaction): per row, ADO.NET's reader
             // and a new string for the code cost more than the read itself, and there are tens of thousands of cells a day.
@@ -52,7 +52,11 @@ public sealed partial class SqliteStore : IFailureReader
                 Check(db, raw.sqlite3_bind_int64(stmt, 4, to.Value));
                 int rc;
                 while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)
-                    visit(raw.sqlite3_column_int(stmt, 0), _codes.Intern(raw.sqlite3_column_blob(stmt, 1)), raw.sqlite3_column_int64(stmt, 2));
+                {
+                    int dims = raw.sqlite3_column_int(stmt, 0);
+                    if (onlySets is null || onlySets.Contains(dims))
+                        visit(dims, _codes.Intern(raw.sqlite3_column_blob(stmt, 1)), raw.sqlite3_column_int64(stmt, 2));
+                }
                 if (rc != raw.SQLITE_DONE) Check(db, rc);
             }
         }
