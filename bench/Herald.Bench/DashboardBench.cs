@@ -243,6 +243,22 @@ public static class DashboardBench
         }
         report.Add("browser: first contentful paint of /monitoring (chromium, loopback)", $"first {paints[0]:F0} ms, then p50 {paints.Order().ElementAt(paints.Count / 2):F0} ms");
         report.Add("browser: overview fully loaded (every KPI, chart, table)", $"first {loads[0]:F0} ms, then p50 {loads.Order().ElementAt(loads.Count / 2):F0} ms", "24 h range");
+
+        // The other tabs: panels.js is fetched the first time one is opened, then each tab loads its own data.
+        foreach (var tab in new[] { "alerts", "campaigns", "trends" })
+        {
+            var opened = new List<double>();
+            for (int i = 0; i < 3; i++)
+            {
+                await page.GotoAsync("/monitoring");
+                await page.WaitForFunctionAsync("() => document.body.dataset.loaded && document.body.dataset.loading === 'false'");
+                double start = await page.EvaluateAsync<double>("() => performance.now()");
+                await page.ClickAsync($"#tab-{tab}");
+                await page.WaitForFunctionAsync($"() => Number(document.querySelector('#panel-{tab}').dataset.loaded || 0) > 0 && document.querySelector('#panel-{tab}').dataset.loading === 'false'");
+                opened.Add(await page.EvaluateAsync<double>("() => performance.now()") - start);
+            }
+            report.Add($"browser: the {tab} tab opened from the overview (panels.js and its requests, every card drawn)", $"p50 {opened.Order().ElementAt(1):F0} ms (3 runs)");
+        }
     }
 
     private static string Percentiles(List<double> values)

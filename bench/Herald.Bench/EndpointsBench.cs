@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using Herald.Analytics;
 using Herald.Api.Teams;
 using Herald.Ingestion;
@@ -30,6 +31,7 @@ public static class EndpointsBench
         await using (var server = await HeraldChild.StartAsync(dataDir, new Dictionary<string, string> { ["Herald__Cache__Enabled"] = "false" }))
         {
             using var http = server.Client();
+            report.Add("compliance settings", await SetUpComplianceAsync(http, dataDir), "team default, contacts with their own, account TPS limits");
             foreach (var route in Routes) report.Add("GET " + route.Split('?')[0], await TimeAsync(http, route), $"{Runs} calls over HTTP, cache off");
         }
         // What the cache tiers give back when no new data lands in a window (a quiet store: every call after the first is a hit).
@@ -67,8 +69,55 @@ public static class EndpointsBench
         "/api/v1/analytics/consent?team=acme",
         "/api/v1/analytics/inbound?team=acme",
         "/api/v1/analytics/compliance?team=acme",
+        "/api/v1/contacts/%2B447700900001/consent?team=acme",
         "/api/delivery-metrics/report?team=acme",
     ];
+
+    /// <summary>
+    /// Gives compliance real work: a team default (New York, 21:00-08:00, so the team-default count reads cell ranges),
+    /// 1,000 of acme's recipients with their own zone and window (read item by item), and TPS limits on acme's accounts at
+    /// 1.2 × their average events per second of the last 24 hours (so busy hours are read minute by minute).
+    /// </summary>
+    private static async Task<string> SetUpComplianceAsync(HttpClient http, string dataDir)
+    {
+        async Task Put(string path, object body)
+        {
+            using var response = await http.PutAsJsonAsync(path, body);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        await Put("/api/v1/compliance/settings?team=acme", new { time_zone = "America/New_York", quiet_hours = new { start = "21:00", end = "08:00" } });
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "herald.db")};Mode=ReadOnly");
+        c.Open();
+        var recipients = new List<string>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT DISTINCT recipient FROM items WHERE team_id = 1 AND recipient IS NOT NULL LIMIT 1000";
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) recipients.Add(r.GetString(0));
+        }
+        string[] zones = ["Europe/London", "Asia/Kolkata", "America/Los_Angeles", "Australia/Sydney", "Europe/Berlin"];
+        for (int i = 0; i < recipients.Count; i++)
+            await Put($"/api/v1/contacts/{Uri.EscapeDataString(recipients[i])}?team=acme",
+                new { time_zone = zones[i % zones.Length], quiet_hours = i % 3 == 0 ? null : new { start = "22:00", end = "07:30" } });
+        var limits = new List<string>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT d.account, COUNT(*) FROM events e JOIN dimension_sets d ON d.id = e.dimension_set_id
+                WHERE e.team_id = 1 AND e.occurred_at >= $from AND d.account IS NOT NULL GROUP BY d.account
+                """;
+            cmd.Parameters.AddWithValue("$from", DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds());
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                double limit = Math.Round(r.GetInt64(1) / 86_400.0 * 1.2, 3);
+                if (limit <= 0) continue;
+                await Put($"/api/v1/accounts/{Uri.EscapeDataString(r.GetString(0))}?team=acme", new { tps_limit = limit });
+                limits.Add($"{r.GetString(0)} {limit}/s");
+            }
+        }
+        return $"{recipients.Count} contacts; limits {string.Join(", ", limits)}";
+    }
 
     private static async Task<string> TimeAsync(HttpClient http, string route)
     {

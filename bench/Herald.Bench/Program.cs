@@ -20,6 +20,9 @@ switch (options.Command)
     case "endpoints":
         await EndpointsBench.RunAsync(options, report);
         break;
+    case "compliance":
+        ComplianceBench.Run(options, report);
+        break;
     case "forecast":
         ForecastBench.Run(options, report);
         break;

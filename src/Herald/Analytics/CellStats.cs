@@ -59,15 +59,22 @@ public sealed class CellStats
             return;
         }
         if (count == 0) return;
-        i = ~i;
+        InsertLatencyAt(~i, bucket, count);
+    }
+
+    private void InsertLatencyAt(int i, int bucket, long count)
+    {
         if (_latencyLength == _latencyBuckets.Length)
         {
             int size = Math.Max(4, _latencyLength * 2);
             Array.Resize(ref _latencyBuckets, size);
             Array.Resize(ref _latencyCounts, size);
         }
-        Array.Copy(_latencyBuckets, i, _latencyBuckets, i + 1, _latencyLength - i);
-        Array.Copy(_latencyCounts, i, _latencyCounts, i + 1, _latencyLength - i);
+        if (i < _latencyLength)
+        {
+            Array.Copy(_latencyBuckets, i, _latencyBuckets, i + 1, _latencyLength - i);
+            Array.Copy(_latencyCounts, i, _latencyCounts, i + 1, _latencyLength - i);
+        }
         _latencyBuckets[i] = bucket;
         _latencyCounts[i] = count;
         _latencyLength++;
@@ -130,13 +137,39 @@ public sealed class CellStats
         pos += 8;
         int latencyPairs = (int)ReadVarint(blob, ref pos);
         int bucket = 0;
+        // The blob's buckets ascend, like this cell's: one merge walk, not a binary search per bucket.
+        int cursor = 0;
         for (int i = 0; i < latencyPairs; i++)
         {
             bucket += (int)ReadVarint(blob, ref pos);
             long count = ReadSigned(blob, ref pos);
             LatencyCount += count;
-            AddLatencyBucketOnly(bucket, count);
+            while (cursor < _latencyLength && _latencyBuckets[cursor] < bucket) cursor++;
+            if (cursor < _latencyLength && _latencyBuckets[cursor] == bucket)
+            {
+                _latencyCounts[cursor] += count;
+                if (_latencyCounts[cursor] == 0) RemoveLatencyAt(cursor);
+                else cursor++;
+            }
+            else if (count != 0)
+            {
+                InsertLatencyAt(cursor, bucket, count);
+                cursor++;
+            }
         }
+    }
+
+    /// <summary>The event count of an encoded cell, read without decoding the rest (rate questions read many cells).</summary>
+    public static long EventsOf(ReadOnlySpan<byte> blob)
+    {
+        int pos = 0;
+        int statusPairs = (int)ReadVarint(blob, ref pos);
+        for (int i = 0; i < statusPairs; i++)
+        {
+            ReadVarint(blob, ref pos);
+            ReadSigned(blob, ref pos);
+        }
+        return ReadSigned(blob, ref pos);
     }
 
     /// <summary>The sum of two encoded cells, encoded: how the store folds a batch's delta into a stored cell.</summary>

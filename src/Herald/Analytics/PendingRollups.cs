@@ -16,6 +16,16 @@ public sealed class PendingRollups(Caching.DataChanges? changes = null)
     private readonly Dictionary<(int Team, string Item), ItemRecord> _items = new();
     private readonly FailureCellDeltas _failures = new();
     private int _cellCount;
+    private volatile IPendingObserver[] _observers = [];
+
+    /// <summary>
+    /// Registers a view kept from the writer's deltas: it sees every batch's deltas as they are published (under the write
+    /// lock) and is told when the pending state is thrown away for a recovery, after which it must be rebuilt.
+    /// </summary>
+    public void Observe(IPendingObserver observer)
+    {
+        using (Write()) _observers = [.. _observers, observer];
+    }
 
     public int CellCount => _cellCount;
     public int ItemCount => _items.Count;
@@ -27,6 +37,7 @@ public sealed class PendingRollups(Caching.DataChanges? changes = null)
     public void Add(IReadOnlyDictionary<CellKey, CellStats> deltas)
     {
         changes?.RecordRollups(deltas);
+        foreach (var o in _observers) o.OnDeltas(deltas);
         foreach (var (key, delta) in deltas)
         {
             if (delta.IsEmpty) continue;
@@ -59,6 +70,16 @@ public sealed class PendingRollups(Caching.DataChanges? changes = null)
         foreach (var ((team, g), cells) in _cells)
             foreach (var ((bucket, dims), cell) in cells)
                 yield return (new CellKey(team, g, bucket, dims), cell);
+    }
+
+    /// <summary>
+    /// Forgets everything before a recovery replays the raw events past the checkpoint (their deltas are published again):
+    /// views kept from the deltas start over. Caller holds the write lock.
+    /// </summary>
+    public void Discard()
+    {
+        Clear();
+        foreach (var o in _observers) o.OnDiscard();
     }
 
     /// <summary>Forgets everything (after a flush, or before a recovery). Caller holds the write lock.</summary>
@@ -112,4 +133,11 @@ public sealed class PendingRollups(Caching.DataChanges? changes = null)
             else _lock.ExitReadLock();
         }
     }
+}
+
+/// <summary>A view the writer's published deltas keep up to date (see <see cref="PendingRollups.Observe"/>).</summary>
+public interface IPendingObserver
+{
+    void OnDeltas(IReadOnlyDictionary<CellKey, CellStats> deltas);
+    void OnDiscard();
 }

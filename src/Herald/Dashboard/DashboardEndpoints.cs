@@ -14,9 +14,11 @@ namespace Herald.Dashboard;
 
 public sealed record DashboardTeamDto(string Id, string Name);
 
+/// <param name="CsrfToken">The session's token for the <c>X-Herald-CSRF</c> header of the dashboard's changes (acknowledge,
+/// resolve); null when the caller is not signed in with the dashboard cookie (an <c>X-API-Key</c> caller needs none).</param>
 public sealed record DashboardSessionDto(
     string KeyPrefix, bool IsAdmin, DashboardTeamDto? Team, IReadOnlyList<DashboardTeamDto> Teams, IReadOnlyList<string> Scopes,
-    long UptimeSeconds, string ServerTime);
+    long UptimeSeconds, string ServerTime, string? CsrfToken);
 
 /// <summary>
 /// The web dashboard at <c>/monitoring</c> (sign-in, the page and its files, sign-out), its session endpoint and the live
@@ -80,7 +82,8 @@ public static class DashboardEndpoints
 
     private static async Task SignIn(HttpContext http, DashboardSession session, DashboardAssets assets, ApiKeyService keys)
     {
-        if (!SameOrigin(http))
+        // A browser's form post names its origin; one from another site is refused (no login CSRF).
+        if (!DashboardWrites.SameOrigin(http))
         {
             await WriteLogin(http, assets, "This sign-in did not come from Herald's own page.", StatusCodes.Status403Forbidden);
             return;
@@ -134,21 +137,19 @@ public static class DashboardEndpoints
     private static Ok<SuccessEnvelope<DashboardSessionDto>> Session(HttpContext http, TeamDirectory teams, ApiKeyService keys, LiveHub hub, TimeProvider time)
     {
         var caller = http.Caller();
+        http.Response.Headers.CacheControl = "no-store"; // it carries the session's CSRF token
         var own = caller.TeamId is { } id ? teams.ById(id) : null;
         var visible = caller.TeamId is null ? teams.All : own is null ? [] : [own];
-        string prefix = "";
-        foreach (var k in new[] { http.Request.Headers[ApiKeyEndpointFilter.HeaderName].ToString(), http.RequestServices.GetRequiredService<DashboardSession>().KeyOf(http) ?? "" })
-            if (k.Length > 0)
-            {
-                prefix = k[..Math.Min(8, k.Length)];
-                break;
-            }
+        string header = http.Request.Headers[ApiKeyEndpointFilter.HeaderName].ToString();
+        var cookie = header.Length == 0 ? http.RequestServices.GetRequiredService<DashboardSession>().Read(http) : null;
+        string key = header.Length > 0 ? header : cookie?.ApiKey ?? "";
+        string prefix = key[..Math.Min(8, key.Length)];
         return ApiResults.Ok(new DashboardSessionDto(
             prefix, caller.IsAdmin,
             own is null ? null : new DashboardTeamDto(own.PublicId, own.Name),
             visible.Select(t => new DashboardTeamDto(t.PublicId, t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList(),
             caller.Scopes.Order(StringComparer.Ordinal).ToList(), hub.UptimeSeconds,
-            Ingestion.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds())));
+            Ingestion.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), cookie?.CsrfToken));
     }
 
     /// <summary>The windows a stream's summary may cover, in minutes (the dashboard's ranges).</summary>
@@ -212,15 +213,6 @@ public static class DashboardEndpoints
         if (record is null) return null;
         var caller = new Caller(record.Id, record.TeamId, new HashSet<string>(record.Scopes, StringComparer.Ordinal));
         return caller.Has(Scopes.MetricsRead) ? key : null;
-    }
-
-    /// <summary>A browser's form post names its origin; one from another site is refused (no login CSRF).</summary>
-    private static bool SameOrigin(HttpContext http)
-    {
-        string origin = http.Request.Headers.Origin.ToString();
-        if (origin.Length == 0 || origin == "null") return origin.Length == 0;
-        return Uri.TryCreate(origin, UriKind.Absolute, out var o)
-               && string.Equals(o.Authority, http.Request.Host.Value, StringComparison.OrdinalIgnoreCase);
     }
 
     private static async Task WriteLogin(HttpContext http, DashboardAssets assets, string? error, int status)

@@ -84,6 +84,9 @@ public static class HeraldHost
         services.AddSingleton<Herald.Analytics.Campaigns.CampaignAnalytics>();
         services.AddSingleton<IConsentReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Herald.Analytics.Consent.ConsentAnalysis>();
+        services.AddSingleton<IContactSettingsStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Herald.Analytics.Consent.AccountMinutes>();
+        services.AddSingleton<Herald.Analytics.Consent.ComplianceAnalysis>();
         services.AddSingleton<IContactReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ContactCounts>();
         services.AddFailureAnalysis();
@@ -142,6 +145,7 @@ public static class HeraldHost
         app.MapAccountMetricsEndpoints();
         app.MapCampaignsEndpoints();
         app.MapConsentEndpoints();
+        app.MapContactsEndpoints();
         app.MapRouteEndpoints();
         app.MapOverviewEndpoints();
         app.MapWebhookEndpoints();

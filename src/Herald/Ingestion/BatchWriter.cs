@@ -1,4 +1,5 @@
 using Herald.Analytics;
+using Herald.Analytics.Consent;
 using Herald.Domain;
 using Herald.Storage;
 
@@ -164,7 +165,7 @@ public sealed class BatchWriter
     {
         using (_pending.Write())
         {
-            _pending.Clear();
+            _pending.Discard();
         }
         _items.Clear();
         _dirty.Clear();
@@ -203,6 +204,10 @@ public sealed class BatchWriter
         string key = e.EventId ?? EventKeys.Synthetic(item.Id, (int)e.Status, e.OccurredAtMs);
         if (!session.AppendEvent(teamId, item.Id, key, carriedId, now, e, isNew ? e.ItemId : null))
             return EventOutcome.Duplicate;
+        // A keyword inbound (STOP, START, HELP, ...) is a consent change of its sender, kept with its event.
+        if (e.Text is not null && e.Recipient is not null
+            && ConsentKeywords.Classify(e.Text, out var keyword) is var keywordClass and not KeywordClass.Other)
+            session.RecordConsent(teamId, e.Recipient, e.OccurredAtMs, ConsentKeywords.Code(keywordClass), keyword!);
 
         // Every stored event of the item is applied by now, this one included.
         ApplyAccepted(session, item, e, carried, isNew, now, appliedUpToEventId: long.MaxValue);

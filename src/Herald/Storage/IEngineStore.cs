@@ -41,6 +41,12 @@ public interface IWriteSession : IDisposable
     /// </summary>
     bool AppendEvent(int teamId, long itemRef, string dedupeKey, int eventDimensionSetId, long receivedAtMs, IncomingEvent e, string? newItemId);
 
+    /// <summary>
+    /// Records the consent keyword of the event <see cref="AppendEvent"/> just stored (state code of
+    /// <see cref="Herald.Analytics.Consent.ConsentKeywords"/>), in the same transaction.
+    /// </summary>
+    void RecordConsent(int teamId, string recipient, long occurredAtMs, int state, string keyword);
+
     /// <summary>Records that stored items and rollups include every event up to <paramref name="eventId"/>.</summary>
     void SetCheckpoint(long eventId);
     long MaxEventId();

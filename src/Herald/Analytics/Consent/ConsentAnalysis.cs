@@ -21,132 +21,154 @@ public sealed record ComplianceSummary(
 
 /// <summary>
 /// Consent from inbound keywords (<see cref="ConsentKeywords"/>): a contact's state is the one its latest STOP/opt-out/START
-/// keyword left (contacts that never sent one have no recorded consent). Read from the raw events through partial indexes
-/// of short texts, so it always agrees with what was accepted. Compliance counts outbound items whose earliest event came
-/// while their recipient was stopped or opted out.
+/// keyword left (contacts that never sent one have no recorded consent). The writer records every keyword inbound in
+/// <c>consent_changes</c> in the transaction of its raw event, so these answers read that table, never the raw events;
+/// the state at a time is a replay of the keywords by time (at equal times the more restrictive state wins), whatever
+/// order they arrived in. Compliance counts outbound items whose earliest event came while their recipient was stopped or
+/// opted out.
 /// </summary>
-public sealed class ConsentAnalysis(IConsentReader reader, IItemReader items, PendingRollups pending, DimensionRegistry registry)
+public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pending, DimensionRegistry registry)
 {
     public const int MaxExamples = 20;
-    private const int ItemsPerContact = 1_000;
-
-    private sealed record Transition(long AtMs, string State, string Keyword);
-
-    /// <summary>Each contact's consent transitions before <paramref name="untilMs"/>, oldest first.</summary>
-    private Dictionary<string, List<Transition>> Timelines(int teamId, long untilMs, string? recipient = null)
-    {
-        var timelines = new Dictionary<string, List<Transition>>(StringComparer.Ordinal);
-        foreach (var e in reader.KeywordEvents(teamId, untilMs, recipient))
-        {
-            var c = ConsentKeywords.Classify(e.Text);
-            if (ConsentKeywords.StateAfter(c) is not { } state || e.Recipient is null) continue;
-            (timelines.TryGetValue(e.Recipient, out var list) ? list : timelines[e.Recipient] = []).Add(new Transition(e.OccurredAtMs, state, e.Text.Trim()));
-        }
-        return timelines;
-    }
 
     public ContactConsent Contact(int teamId, string recipient, long nowMs)
     {
-        var list = Timelines(teamId, nowMs + 86_400_000L, recipient).GetValueOrDefault(recipient) ?? [];
-        var history = list.Select(t => new ConsentChange(t.State, t.Keyword, FormatTimestamp(t.AtMs))).ToList();
-        return list.Count == 0
-            ? new ContactConsent(recipient, "unknown", null, history)
-            : new ContactConsent(recipient, list[^1].State, FormatTimestamp(list[^1].AtMs), history);
+        var history = new List<ConsentChange>();
+        ConsentRow? last = null;
+        foreach (var row in reader.ContactConsent(teamId, recipient, nowMs + 86_400_000L))
+        {
+            if (row.State == ConsentKeywords.HelpCode) continue;
+            history.Add(new ConsentChange(ConsentKeywords.StateName(row.State), row.Keyword, FormatTimestamp(row.OccurredAtMs)));
+            last = row;
+        }
+        return last is { } l
+            ? new ContactConsent(recipient, ConsentKeywords.StateName(l.State), FormatTimestamp(l.OccurredAtMs), history)
+            : new ContactConsent(recipient, "unknown", null, history);
     }
 
     public ConsentSummary Summary(int teamId, long fromMs, long toMs)
     {
-        long optedIn = 0, optedOut = 0, stopped = 0, ins = 0, outs = 0, stops = 0, help = 0;
-        foreach (var e in reader.KeywordEvents(teamId, toMs))
-            if (e.OccurredAtMs >= fromMs && ConsentKeywords.Classify(e.Text) == KeywordClass.Help) help++;
-        foreach (var (_, list) in Timelines(teamId, toMs))
-        {
-            switch (list[^1].State)
-            {
-                case "opt-in": optedIn++; break;
-                case "opt-out": optedOut++; break;
-                default: stopped++; break;
-            }
-            foreach (var t in list)
-            {
-                if (t.AtMs < fromMs) continue;
-                if (t.State == "opt-in") ins++;
-                else if (t.State == "opt-out") outs++;
-                else stops++;
-            }
-        }
+        var states = reader.ConsentStates(teamId, toMs);
+        var changes = reader.ConsentChanges(teamId, fromMs, toMs);
+        long optedIn = states.GetValueOrDefault(ConsentKeywords.OptInCode), optedOut = states.GetValueOrDefault(ConsentKeywords.OptOutCode),
+            stopped = states.GetValueOrDefault(ConsentKeywords.StoppedCode);
         long with = optedIn + optedOut + stopped;
         return new ConsentSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), with, optedIn, optedOut, stopped,
-            MetricTotals.Percent(optedIn, with), ins, outs, stops, help);
+            MetricTotals.Percent(optedIn, with), changes.GetValueOrDefault(ConsentKeywords.OptInCode),
+            changes.GetValueOrDefault(ConsentKeywords.OptOutCode), changes.GetValueOrDefault(ConsentKeywords.StoppedCode),
+            changes.GetValueOrDefault(ConsentKeywords.HelpCode));
     }
 
+    /// <summary>
+    /// Inbound volume, distinct senders and the peak UTC hour from the index of texts; keyword classes from the keywords the
+    /// writer recorded (consent_changes) plus the keyword texts that came without a sender; <c>other</c> is the rest.
+    /// </summary>
     public InboundSummary Inbound(int teamId, long fromMs, long toMs)
     {
-        var texts = reader.InboundTexts(teamId, fromMs, toMs);
-        var senders = new HashSet<string>(StringComparer.Ordinal);
-        var byHour = new Dictionary<long, long>();
+        var counts = reader.Inbound(teamId, fromMs, toMs);
         var byHourOfDay = new long[24];
+        long peak = -1, peakCount = 0;
+        foreach (var (hour, count) in counts.ByHour)
+        {
+            byHourOfDay[(int)(hour % 24)] += count;
+            if (count > peakCount || (count == peakCount && hour < peak)) (peak, peakCount) = (hour, count);
+        }
         var classes = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var c in Enum.GetValues<KeywordClass>()) classes[ConsentKeywords.Name(c)] = 0;
-        foreach (var t in texts)
+        long keywords = 0;
+        foreach (var (code, count) in reader.ConsentChanges(teamId, fromMs, toMs))
         {
-            if (t.Recipient is not null) senders.Add(t.Recipient);
-            long hour = t.OccurredAtMs / 3_600_000L;
-            byHour[hour] = byHour.GetValueOrDefault(hour) + 1;
-            byHourOfDay[(int)(hour % 24)]++;
-            classes[ConsentKeywords.Name(ConsentKeywords.Classify(t.Text))]++;
+            classes[ConsentKeywords.Name(ConsentKeywords.ClassOf(code))] += count;
+            keywords += count;
         }
-        long peak = -1, peakCount = 0;
-        foreach (var (hour, count) in byHour)
-            if (count > peakCount || (count == peakCount && hour < peak)) (peak, peakCount) = (hour, count);
-        return new InboundSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), texts.Count, senders.Count,
+        foreach (var text in counts.ShortTextsWithoutSender)
+            if (ConsentKeywords.Classify(text) is var c and not KeywordClass.Other)
+            {
+                classes[ConsentKeywords.Name(c)]++;
+                keywords++;
+            }
+        // Past the raw events' retention the keywords outlive their texts; the rest is never negative.
+        classes[ConsentKeywords.Name(KeywordClass.Other)] = Math.Max(0, counts.Messages - keywords);
+        return new InboundSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), counts.Messages, counts.UniqueSenders,
             peak < 0 ? null : FormatTimestamp(peak * 3_600_000L), peakCount, classes, byHourOfDay);
     }
 
-    public ComplianceSummary Compliance(int teamId, long fromMs, long toMs)
+    public ComplianceSummary Compliance(int teamId, long fromMs, long toMs) => ConsentCompliance(teamId, fromMs, toMs);
+
+    /// <summary>
+    /// Outbound items (every direction but inbound) whose earliest event is in the window and came while their recipient was
+    /// stopped or opted out: the stored items counted by one merge join in SQLite (opted-out spans × the covering recipient
+    /// index), the writer's unflushed item states judged here instead of their stored rows, all under the pending read lock
+    /// so no flush moves items between the two halves.
+    /// </summary>
+    private ComplianceSummary ConsentCompliance(int teamId, long fromMs, long toMs)
     {
-        long count = 0, contacts = 0;
-        var examples = new List<ComplianceViolation>();
-        foreach (var (recipient, list) in Timelines(teamId, toMs))
+        long count = 0;
+        var affected = new HashSet<string>(StringComparer.Ordinal);
+        var examples = new List<(string Recipient, long Ref, string? ItemId, long At, int State, long Since)>();
+        using (pending.Read())
         {
-            if (!list.Exists(t => t.State != "opt-in")) continue;
-            bool affected = false;
-            foreach (var item in ItemsOf(teamId, recipient))
+            var inbound = InboundSets(teamId);
+            var pendingRefs = new List<long>();
+            var pendingItems = new List<ItemRecord>();
+            foreach (var item in pending.ItemsOfTeam(teamId))
             {
-                long at = item.EarliestAtMs;
-                if (at < fromMs || at >= toMs || registry.Get(item.DimensionSetId).Direction == "inbound") continue;
-                var state = StateAt(list, at);
-                if (state is null || state.State == "opt-in") continue;
-                count++;
-                affected = true;
-                if (examples.Count < MaxExamples)
-                    examples.Add(new ComplianceViolation(recipient, item.ItemId, FormatTimestamp(at), state.State, FormatTimestamp(state.AtMs)));
+                pendingRefs.Add(item.Id);
+                if (item.Recipient is not null && item.EarliestAtMs >= fromMs && item.EarliestAtMs < toMs && !IsInbound(item.DimensionSetId))
+                    pendingItems.Add(item);
             }
-            if (affected) contacts++;
+            foreach (var (recipient, n) in reader.CountOptedOutItems(teamId, fromMs, toMs, inbound, pendingRefs))
+            {
+                count += n;
+                affected.Add(recipient);
+            }
+            if (count > 0)
+                foreach (var row in reader.OptedOutItems(teamId, fromMs, toMs, inbound, pendingRefs, MaxExamples))
+                    examples.Add((row.Recipient, row.ItemRef, null, row.EarliestAtMs, row.State, row.StateSinceMs));
+            if (pendingItems.Count > 0)
+            {
+                var recipients = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var item in pendingItems) recipients.Add(item.Recipient!);
+                var timelines = reader.ConsentOf(teamId, recipients);
+                foreach (var item in pendingItems)
+                {
+                    if (!timelines.TryGetValue(item.Recipient!, out var timeline) || StateAt(timeline, item.EarliestAtMs) is not { State: >= ConsentKeywords.OptOutCode } state)
+                        continue;
+                    count++;
+                    affected.Add(item.Recipient!);
+                    if (examples.Count < MaxExamples) examples.Add((item.Recipient!, item.Id, item.ItemId, item.EarliestAtMs, state.State, state.OccurredAtMs));
+                }
+            }
         }
-        return new ComplianceSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), count, contacts, examples);
+        var ids = reader.ItemIdsOf(examples.Where(e => e.ItemId is null).Select(e => e.Ref).ToList());
+        var list = examples
+            .OrderBy(e => e.At).ThenBy(e => e.Recipient, StringComparer.Ordinal)
+            .Select(e => new ComplianceViolation(e.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.Ref, ""), FormatTimestamp(e.At),
+                ConsentKeywords.StateName(e.State), FormatTimestamp(e.Since)))
+            .ToList();
+        return new ComplianceSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), count, affected.Count, list);
     }
 
-    private static Transition? StateAt(List<Transition> list, long atMs)
+    /// <summary>The team's dimension sets whose direction is inbound. Caller holds the pending read lock.</summary>
+    internal List<int> InboundSets(int teamId)
     {
-        Transition? current = null;
+        var sets = new List<int>();
+        foreach (int id in registry.SetsOf(teamId))
+            if (IsInbound(id)) sets.Add(id);
+        return sets;
+    }
+
+    private bool IsInbound(int dimensionSetId) => registry.Get(dimensionSetId).Direction == "inbound";
+
+    /// <summary>The change in force at <paramref name="atMs"/> (the last at or before it, in replay order), or null.</summary>
+    private static ConsentRow? StateAt(List<ConsentRow> list, long atMs)
+    {
+        ConsentRow? current = null;
         foreach (var t in list)
         {
-            if (t.AtMs > atMs) break;
+            if (t.OccurredAtMs > atMs) break;
             current = t;
         }
         return current;
-    }
-
-    /// <summary>A recipient's items as they are now: the writer's unflushed state wins over the stored rows.</summary>
-    private List<ItemRecord> ItemsOf(int teamId, string recipient)
-    {
-        var latest = new Dictionary<string, ItemRecord>(StringComparer.Ordinal);
-        using (pending.Read())
-        {
-            foreach (var item in items.RecipientHistory(teamId, recipient, ItemsPerContact)) latest[item.ItemId] = item;
-            foreach (var item in pending.ItemsOfRecipient(teamId, recipient)) latest[item.ItemId] = item;
-        }
-        return latest.Values.ToList();
     }
 }

@@ -12,8 +12,14 @@ public enum KeywordClass { Other, Stop, OptOut, Start, Help }
 /// </summary>
 public static class ConsentKeywords
 {
-    /// <summary>Longer texts are never keywords; the keyword index holds only texts this short.</summary>
+    /// <summary>Longer texts are never keywords.</summary>
     public const int MaxKeywordLength = 16;
+
+    /// <summary>
+    /// Stored state codes of <c>consent_changes</c> (migration 14). Ordered by restriction: when two keywords of a contact
+    /// carry the same time, the more restrictive one wins, so the state never depends on arrival order.
+    /// </summary>
+    public const int HelpCode = 0, OptInCode = 1, OptOutCode = 2, StoppedCode = 3;
 
     private static readonly Dictionary<string, KeywordClass> Words = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -24,11 +30,20 @@ public static class ConsentKeywords
         ["HELP"] = KeywordClass.Help, ["INFO"] = KeywordClass.Help,
     };
 
-    public static KeywordClass Classify(string? text)
+    private static readonly Dictionary<string, KeywordClass>.AlternateLookup<ReadOnlySpan<char>> BySpan = Words.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly char[] Punctuation = ['.', '!', '?', ',', ';', ':', '"', '\'', ' '];
+
+    public static KeywordClass Classify(string? text) => Classify(text, out _);
+
+    /// <summary>The class of a text and its keyword as listed above (upper case); no allocation (the writer calls it per inbound text).</summary>
+    public static KeywordClass Classify(string? text, out string? keyword)
     {
+        keyword = null;
         if (string.IsNullOrWhiteSpace(text) || text.Length > MaxKeywordLength * 2) return KeywordClass.Other;
-        var word = text.Trim().Trim('.', '!', '?', ',', ';', ':', '"', '\'', ' ');
-        return Words.TryGetValue(word, out var c) ? c : KeywordClass.Other;
+        var word = text.AsSpan().Trim().Trim(Punctuation);
+        if (!BySpan.TryGetValue(word, out var canonical, out var c)) return KeywordClass.Other;
+        keyword = canonical;
+        return c;
     }
 
     public static string Name(KeywordClass c) => c switch
@@ -47,5 +62,32 @@ public static class ConsentKeywords
         KeywordClass.OptOut => "opt-out",
         KeywordClass.Start => "opt-in",
         _ => null,
+    };
+
+    /// <summary>The stored code of a keyword class (<see cref="HelpCode"/> for help), or -1 for other texts.</summary>
+    public static int Code(KeywordClass c) => c switch
+    {
+        KeywordClass.Stop => StoppedCode,
+        KeywordClass.OptOut => OptOutCode,
+        KeywordClass.Start => OptInCode,
+        KeywordClass.Help => HelpCode,
+        _ => -1,
+    };
+
+    /// <summary>The keyword class of a stored state code.</summary>
+    public static KeywordClass ClassOf(int code) => code switch
+    {
+        StoppedCode => KeywordClass.Stop,
+        OptOutCode => KeywordClass.OptOut,
+        OptInCode => KeywordClass.Start,
+        _ => KeywordClass.Help,
+    };
+
+    public static string StateName(int code) => code switch
+    {
+        StoppedCode => "stopped",
+        OptOutCode => "opt-out",
+        OptInCode => "opt-in",
+        _ => "help",
     };
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Herald.Alerts;
 using Herald.Api.Auth;
 using Herald.Api.Teams;
+using Herald.Dashboard;
 using Herald.Otp;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,8 +51,10 @@ public static class AlertsEndpoints
         alerts.MapGet("", Active).RequireScope(Scopes.MetricsRead).WithSummary("Active alerts (pending and firing) with current value against threshold");
         alerts.MapGet("/history", History).RequireScope(Scopes.MetricsRead).WithSummary("Alerts that fired, newest first");
         alerts.MapGet("/{alertId}", GetAlert).RequireScope(Scopes.MetricsRead).WithSummary("One alert with its notifications");
-        alerts.MapPost("/{alertId}/acknowledge", Acknowledge).RequireScope(Scopes.AlertsWrite).WithSummary("Acknowledge an alert (stops reminders)");
-        alerts.MapPost("/{alertId}/resolve", Resolve).RequireScope(Scopes.AlertsWrite).WithSummary("Resolve an alert by hand (notifies the resolution)");
+        alerts.MapPost("/{alertId}/acknowledge", Acknowledge).RequireScope(Scopes.AlertsWrite).AllowDashboardWrites()
+            .WithSummary("Acknowledge an alert (stops reminders); also from the dashboard session with its X-Herald-CSRF token");
+        alerts.MapPost("/{alertId}/resolve", Resolve).RequireScope(Scopes.AlertsWrite).AllowDashboardWrites()
+            .WithSummary("Resolve an alert by hand (notifies the resolution); also from the dashboard session with its X-Herald-CSRF token");
         return app;
     }
 

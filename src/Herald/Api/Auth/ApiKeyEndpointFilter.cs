@@ -1,10 +1,13 @@
+using Herald.Dashboard;
+
 namespace Herald.Api.Auth;
 
 /// <summary>
 /// Authenticates <c>X-API-Key</c>, checks the scope an endpoint needs and the key's rate limit. A request of a safe
 /// method (GET, HEAD) without the header may instead carry the dashboard's session cookie (HttpOnly, SameSite=Strict,
-/// holding the encrypted key): the same key checks apply. Unsafe methods never accept the cookie, so a page of another
-/// site can make a signed-in browser change nothing.
+/// holding the encrypted key): the same key checks apply. Unsafe methods accept the cookie only on endpoints that allow
+/// dashboard writes, and only with the session's CSRF token from Herald's own origin (<see cref="DashboardWrites"/>);
+/// everywhere else they need the header, so a page of another site can make a signed-in browser change nothing.
 /// </summary>
 public sealed class ApiKeyEndpointFilter(string scope) : IEndpointFilter
 {
@@ -15,8 +18,17 @@ public sealed class ApiKeyEndpointFilter(string scope) : IEndpointFilter
         var http = context.HttpContext;
         var keys = http.RequestServices.GetRequiredService<ApiKeyService>();
         string? presented = http.Request.Headers[HeaderName];
-        if (string.IsNullOrEmpty(presented) && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
-            presented = http.RequestServices.GetService<Dashboard.DashboardSession>()?.KeyOf(http);
+        if (string.IsNullOrEmpty(presented) && http.RequestServices.GetService<DashboardSession>()?.Read(http) is { } session)
+        {
+            if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+                presented = session.ApiKey;
+            else if (DashboardWrites.Allowed(http))
+            {
+                if (DashboardWrites.Refusal(http, session) is { } refusal)
+                    return ApiResults.Error(StatusCodes.Status403Forbidden, "csrf_rejected", refusal);
+                presented = session.ApiKey;
+            }
+        }
         if (string.IsNullOrEmpty(presented))
             return ApiResults.Error(StatusCodes.Status401Unauthorized, "unauthorized", $"the {HeaderName} header is required");
         var key = keys.Validate(presented);

@@ -15,7 +15,7 @@ public static class ConsentEndpoints
         g.MapGet("/contacts/{recipient}/consent", Contact).WithSummary("A contact's consent state and the keywords that set it");
         g.MapGet("/analytics/consent", Summary).WithSummary("Contacts by consent state at the end of the window, opt-in rate, changes in the window");
         g.MapGet("/analytics/inbound", Inbound).WithSummary("Inbound messages: volume, unique senders, peak hour, keyword classes");
-        g.MapGet("/analytics/compliance", Compliance).WithSummary("Messages sent to contacts that had stopped or opted out");
+        g.MapGet("/analytics/compliance", Compliance).WithSummary("Seed 003's compliance: messages to opted-out contacts, inside quiet hours, and minutes over an account's TPS limit");
         return app;
     }
 
@@ -37,10 +37,10 @@ public static class ConsentEndpoints
         return ApiResults.Ok(consent.Inbound(team, from, to));
     }
 
-    private static Ok<SuccessEnvelope<ComplianceSummary>> Compliance(HttpContext http, ConsentAnalysis consent, TimeProvider time)
+    private static Ok<SuccessEnvelope<ComplianceReport>> Compliance(HttpContext http, ComplianceAnalysis compliance, TimeProvider time)
     {
         var (team, from, to) = Window(http, time);
-        return ApiResults.Ok(consent.Compliance(team, from, to));
+        return ApiResults.Ok(compliance.Report(team, from, to));
     }
 
     /// <summary>The metrics API's window (<c>from</c>/<c>to</c>, default the last 24 hours) for one team; no dimension filters.</summary>

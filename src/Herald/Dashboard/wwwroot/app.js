@@ -15,7 +15,9 @@
   const FEED_MAX = 50;
   const CHART_REFRESH_MS = 10000;
 
-  const state = { range: '24h', team: null, filters: [], errorCode: null, session: null };
+  const TABS = ['overview', 'alerts', 'campaigns', 'trends'];
+
+  const state = { range: '24h', team: null, filters: [], errorCode: null, session: null, tab: 'overview' };
   let charts = {};
   let source = null;
   let lastTick = null;
@@ -92,11 +94,13 @@
     if (RANGES[p.get('range')]) state.range = p.get('range');
     state.team = p.get('team') || null;
     state.errorCode = p.get('error_code') || null;
+    state.tab = TABS.includes(p.get('tab')) ? p.get('tab') : 'overview';
     state.filters = [];
     for (const d of DIMENSIONS) for (const v of p.getAll(d)) state.filters.push({ dim: d, value: v });
   }
   function writeHash() {
     const p = new URLSearchParams();
+    if (state.tab !== 'overview') p.set('tab', state.tab);
     if (state.range !== '24h') p.set('range', state.range);
     if (state.team) p.set('team', state.team);
     for (const f of state.filters) p.append(f.dim, f.value);
@@ -134,6 +138,17 @@
     }
     if (!response.ok) throw new ApiError(response.status, body?.error?.message || `${response.status} ${response.statusText}`);
     return body.data;
+  }
+  /** A change made with the session cookie: it needs the session's CSRF token (X-Herald-CSRF) and Herald's own origin. */
+  async function apiSend(method, path, params, data) {
+    const url = params && [...params].length ? `${path}?${params}` : path;
+    const headers = { Accept: 'application/json', 'X-Herald-CSRF': state.session?.csrf_token || '' };
+    if (data !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(url, { method, credentials: 'same-origin', headers, body: data === undefined ? undefined : JSON.stringify(data) });
+    let body = null;
+    try { body = await response.json(); } catch { /* not JSON */ }
+    if (!response.ok) throw new ApiError(response.status, body?.error?.message || `${response.status} ${response.statusText}`);
+    return body?.data;
   }
   function showBanner(message) {
     const b = $('#banner');
@@ -490,6 +505,7 @@
   }
   function changed({ reconnect = true } = {}) {
     writeHash();
+    if (state.tab !== 'overview') window.HeraldPanels?.show(state.tab);
     renderChips();
     $$('.range button').forEach((b) => b.classList.toggle('active', b.dataset.range === state.range));
     $('#feed').replaceChildren();
@@ -581,6 +597,73 @@
     }
   }
 
+  // ---------- tabs (the other panels' script is loaded the first time one of them is opened) ----------
+  let panelsScript = null;
+  function loadPanels() {
+    panelsScript ||= new Promise((resolve, reject) => {
+      const script = el('script', { src: '/monitoring/assets/panels.js' });
+      script.addEventListener('load', () => (window.HeraldPanels ? resolve(window.HeraldPanels) : reject(new Error('panels.js did not start'))));
+      script.addEventListener('error', () => { panelsScript = null; reject(new Error('could not load panels.js')); });
+      document.head.append(script);
+    });
+    return panelsScript;
+  }
+  async function selectTab(tab, { focus = false } = {}) {
+    if (!TABS.includes(tab)) tab = 'overview';
+    const previous = state.tab;
+    state.tab = tab;
+    document.body.dataset.tab = tab;
+    for (const button of $$('#tabs [role="tab"]')) {
+      const selected = button.dataset.tab === tab;
+      button.setAttribute('aria-selected', String(selected));
+      button.tabIndex = selected ? 0 : -1;
+      if (selected && focus) button.focus();
+    }
+    for (const t of TABS) $(`#panel-${t}`).hidden = t !== tab;
+    writeHash();
+    if (previous !== tab && previous !== 'overview') window.HeraldPanels?.hide(previous);
+    if (tab === 'overview') return;
+    const panel = $(`#panel-${tab}`);
+    try {
+      const panels = await loadPanels();
+      if (state.tab === tab) panels.show(tab);
+    } catch (e) {
+      panel.replaceChildren(el('p', { class: 'banner error', role: 'alert' }, `Could not open this tab: ${e.message}`));
+    }
+  }
+  function setUpTabs() {
+    const buttons = $$('#tabs [role="tab"]');
+    buttons.forEach((button, i) => {
+      button.addEventListener('click', () => selectTab(button.dataset.tab));
+      button.addEventListener('keydown', (ev) => {
+        const moves = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: buttons.length - 1 };
+        if (!(ev.key in moves)) return;
+        ev.preventDefault();
+        selectTab(buttons[(moves[ev.key] + buttons.length) % buttons.length].dataset.tab, { focus: true });
+      });
+    });
+    window.addEventListener('hashchange', () => {
+      const tab = new URLSearchParams(location.hash.slice(1)).get('tab') || 'overview';
+      if (tab !== state.tab) selectTab(tab);
+    });
+  }
+
+  // What panels.js uses of this page (one copy of the formatting, the API calls and the session).
+  window.HeraldDashboard = {
+    state, api, apiSend, el, $, $$, COLORS, ApiError,
+    fmt: { int: fmtInt, pct: fmtPct, seconds: fmtSeconds, rate: fmtRate, uptime: fmtUptime, full: fmtFull, hm: fmtHm, day: fmtDay, bucketLabel },
+    scopeParams,
+    /** The team the per-team panels are about: the key's own, or the admin's picked one (null: all teams). */
+    team: () => (state.session?.is_admin ? state.team : state.session?.team?.id ?? null),
+    /** Query parameters naming the team for an admin key (a team key's team is implied). */
+    teamParams: (extra) => {
+      const p = new URLSearchParams();
+      if (state.session?.is_admin && state.team) p.set('team', state.team);
+      for (const [k, v] of Object.entries(extra || {})) if (v !== null && v !== undefined) p.set(k, v);
+      return p;
+    },
+  };
+
   // ---------- start ----------
   async function start() {
     readHash();
@@ -610,7 +693,10 @@
     $('#detail-close').addEventListener('click', () => $('#detail').close());
     $('#detail').addEventListener('click', (ev) => { if (ev.target === ev.currentTarget) ev.currentTarget.close(); });
     setInterval(() => { if (lastTick === null) return; loadOtp(loadGeneration).catch(() => {}); }, 30000);
+    setUpTabs();
     changed();
+    if (state.tab !== 'overview') selectTab(state.tab);
+    else document.body.dataset.tab = 'overview';
   }
   document.addEventListener('DOMContentLoaded', start);
 })();

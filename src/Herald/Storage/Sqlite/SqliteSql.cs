@@ -411,6 +411,60 @@ internal static class SqliteSql
             """
             DROP TABLE failure_cells;
             """),
+        // Version 14: consent kept at write time. The writer records every keyword inbound (STOP, START, HELP, ...) in the
+        // transaction of its raw event; the backfill classifies the stored short texts with the same C# function
+        // (herald_consent_code, registered on the migrating connection), after which the raw keyword index has no reader.
+        // State codes: 0 help, 1 opt-in, 2 opt-out, 3 stopped (by restriction: at equal times the higher code wins).
+        new(14, "consent: keyword changes per contact, kept by the writer; backfilled from the raw events",
+            """
+            CREATE TABLE consent_changes (
+                team_id INTEGER NOT NULL,
+                recipient TEXT NOT NULL,
+                occurred_at INTEGER NOT NULL,
+                state INTEGER NOT NULL,
+                event_ref INTEGER NOT NULL,
+                keyword TEXT NOT NULL,
+                PRIMARY KEY (team_id, recipient, occurred_at, state, event_ref)) WITHOUT ROWID;
+            CREATE INDEX ix_consent_changes_time ON consent_changes(team_id, occurred_at, state);
+            INSERT INTO consent_changes (team_id, recipient, occurred_at, state, event_ref, keyword)
+                SELECT team_id, recipient, occurred_at, herald_consent_code(text), id, herald_consent_keyword(text)
+                FROM events INDEXED BY ix_events_keywords
+                WHERE text IS NOT NULL AND length(text) <= 32 AND recipient IS NOT NULL AND herald_consent_code(text) IS NOT NULL;
+            DROP INDEX ix_events_keywords;
+            """,
+            """
+            CREATE INDEX ix_events_keywords ON events(team_id, recipient, occurred_at, text) WHERE text IS NOT NULL AND length(text) <= 32;
+            DROP TABLE consent_changes;
+            """),
+        // Version 15: compliance settings. A contact's own time zone and quiet hours (local minutes of the day, start
+        // inclusive, end exclusive; NULL = the team's), the team's defaults; and the recipient index widened by the
+        // dimension set, so compliance reads an item's direction from the index alone (same count of indexes on items).
+        new(15, "compliance: contact and team time zones and quiet hours; recipient index covering the dimension set",
+            """
+            CREATE TABLE contacts (
+                team_id INTEGER NOT NULL REFERENCES teams(id),
+                recipient TEXT NOT NULL,
+                time_zone TEXT,
+                quiet_start INTEGER,
+                quiet_end INTEGER,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (team_id, recipient)) WITHOUT ROWID;
+            CREATE TABLE compliance_settings (
+                team_id INTEGER PRIMARY KEY REFERENCES teams(id),
+                time_zone TEXT,
+                quiet_start INTEGER,
+                quiet_end INTEGER,
+                updated_at INTEGER NOT NULL);
+            CREATE INDEX ix_items_recipient_dims ON items(team_id, recipient, earliest_at, dimension_set_id) WHERE recipient IS NOT NULL;
+            DROP INDEX ix_items_recipient;
+            """,
+            """
+            CREATE INDEX ix_items_recipient ON items(team_id, recipient, earliest_at) WHERE recipient IS NOT NULL;
+            DROP INDEX ix_items_recipient_dims;
+            DROP TABLE compliance_settings;
+            DROP TABLE contacts;
+            """),
     ];
 
     public const string CreateMigrationsTable =
@@ -503,6 +557,10 @@ internal static class SqliteSql
     /// <summary>Item ids grow with creation: the earliest_at of the first row at or after an id, to bisect by time.</summary>
     public const string SelectEarliestFromId = "SELECT earliest_at FROM items WHERE id >= $id ORDER BY id LIMIT 1";
     public const string SelectMaxStoredItemId = "SELECT IFNULL(MAX(id), 0) FROM items";
+    /// <summary>A team's items in a rowid range whose earliest event is in [$from, $to): examples, not counts.</summary>
+    public const string SelectItemsInIdRange = "SELECT " + ItemColumns + """
+         FROM items WHERE id >= $min AND id < $max AND team_id = $team AND earliest_at >= $from AND earliest_at < $to LIMIT $limit
+        """;
     public const string SelectItemsFromId = "SELECT " + ItemColumns + " FROM items WHERE id >= $min AND team_id = $team AND earliest_at >= $since";
     public const string SelectEventsOfItem = """
         SELECT id, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient, error_code, error_message,
@@ -692,16 +750,114 @@ internal static class SqliteSql
     public const string SelectCampaigns = "SELECT " + CampaignColumns + " FROM campaigns WHERE team_id = $team ORDER BY created_at DESC, campaign_id";
     public const string SelectCampaign = "SELECT " + CampaignColumns + " FROM campaigns WHERE team_id = $team AND campaign_id = $campaign";
 
-    // Consent and inbound. The WHERE terms must contain the partial indexes' conditions word for word (migration 11).
-    public const string SelectKeywordEvents = """
-        SELECT recipient, occurred_at, text FROM events INDEXED BY ix_events_keywords
-        WHERE team_id = $team AND text IS NOT NULL AND length(text) <= 32 AND recipient IS NOT NULL AND occurred_at < $until
-          AND ($recipient IS NULL OR recipient = $recipient)
-        ORDER BY occurred_at, id
+    // Consent and inbound (migration 14): the writer's consent_changes, and the raw inbound texts (partial index of migration 11,
+    // whose WHERE term must stay word for word in the query).
+    public const string ConsentCodeFunction = "herald_consent_code";
+    public const string ConsentKeywordFunction = "herald_consent_keyword";
+    /// <summary>Positional: ?1 team, ?2 recipient, ?3 occurred_at, ?4 state code, ?5 keyword; the event is the one just inserted.</summary>
+    public const string InsertConsentChange = """
+        INSERT INTO consent_changes (team_id, recipient, occurred_at, state, event_ref, keyword)
+        VALUES (?1, ?2, ?3, ?4, last_insert_rowid(), ?5) ON CONFLICT DO NOTHING
         """;
-    public const string SelectInboundTexts = """
-        SELECT recipient, occurred_at, text FROM events INDEXED BY ix_events_text
+    /// <summary>A contact's keywords (help included) in replay order: time, then restriction.</summary>
+    public const string SelectContactConsent = """
+        SELECT occurred_at, state, keyword FROM consent_changes
+        WHERE team_id = $team AND recipient = $recipient AND occurred_at < $until
+        ORDER BY occurred_at, state, event_ref
+        """;
+    /// <summary>
+    /// Contacts by their state at $to: per contact the last state change before $to (time, then restriction: the max of
+    /// occurred_at * 4 + state), counted per state. One pass over the team's part of the primary key.
+    /// </summary>
+    public const string SelectConsentStates = """
+        SELECT m % 4, COUNT(*) FROM (
+            SELECT MAX(occurred_at * 4 + state) AS m FROM consent_changes
+            WHERE team_id = $team AND state > 0 AND occurred_at < $to GROUP BY recipient)
+        GROUP BY 1
+        """;
+    /// <summary>Keywords per state code (0 = help) in [$from, $to).</summary>
+    public const string SelectConsentChangesInWindow = """
+        SELECT state, COUNT(*) FROM consent_changes INDEXED BY ix_consent_changes_time
+        WHERE team_id = $team AND occurred_at >= $from AND occurred_at < $to GROUP BY state
+        """;
+    /// <summary>Keyword rows of the named recipients ($recipients: a JSON array), in replay order.</summary>
+    public const string SelectConsentOfRecipients = """
+        SELECT recipient, occurred_at, state FROM consent_changes
+        WHERE team_id = $team AND state > 0 AND recipient IN (SELECT value FROM json_each($recipients))
+        ORDER BY recipient, occurred_at, state, event_ref
+        """;
+    /// <summary>
+    /// Consent compliance as a merge join in SQLite: each contact's opted-out spans (a stopped or opt-out change up to the
+    /// next change, LEAD in replay order) joined with the stored items of that recipient whose earliest event falls in the
+    /// span and the window, counted from the covering recipient index (migration 15) without reading the items table.
+    /// $inbound: the team's inbound dimension sets, $skip: items the writer holds newer states of (JSON arrays).
+    /// </summary>
+    private const string OptedOutSpansJoin = """
+        WITH spans AS (
+            SELECT recipient, occurred_at AS since, state,
+                   LEAD(occurred_at) OVER (PARTITION BY recipient ORDER BY occurred_at, state, event_ref) AS until
+            FROM consent_changes WHERE team_id = $team AND state > 0 AND occurred_at < $to)
+        FROM spans s CROSS JOIN items i INDEXED BY ix_items_recipient_dims
+          ON i.team_id = $team AND i.recipient = s.recipient
+         AND i.earliest_at >= MAX(s.since, $from) AND i.earliest_at < MIN(IFNULL(s.until, $to), $to)
+        WHERE s.state >= 2 AND IFNULL(s.until, $to) > $from
+          AND i.dimension_set_id NOT IN (SELECT value FROM json_each($inbound)) AND i.id NOT IN (SELECT value FROM json_each($skip))
+        """;
+    public static readonly string CountItemsInOptedOutSpans = OptedOutSpansJoin.Replace("FROM spans s", "SELECT s.recipient, COUNT(*) FROM spans s") + " GROUP BY s.recipient";
+    public static readonly string SelectItemsInOptedOutSpans =
+        OptedOutSpansJoin.Replace("FROM spans s", "SELECT s.recipient, i.id, i.earliest_at, i.dimension_set_id, s.state, s.since FROM spans s") + " LIMIT $limit";
+    /// <summary>Item ids of stored rows ($ids: a JSON array of row ids), for examples.</summary>
+    public const string SelectItemIdsByRef = "SELECT id, item_id FROM items WHERE id IN (SELECT value FROM json_each($ids))";
+
+    // Compliance settings (migration 15).
+    public const string ContactColumns = "recipient, time_zone, quiet_start, quiet_end, created_at, updated_at";
+    public const string UpsertContact = """
+        INSERT INTO contacts (team_id, recipient, time_zone, quiet_start, quiet_end, created_at, updated_at)
+        VALUES ($team, $recipient, $tz, $start, $end, $now, $now)
+        ON CONFLICT (team_id, recipient) DO UPDATE SET time_zone = excluded.time_zone, quiet_start = excluded.quiet_start,
+            quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
+        RETURNING
+        """ + " " + ContactColumns;
+    public const string SelectContact = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team AND recipient = $recipient";
+    public const string SelectContacts = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team ORDER BY recipient";
+    public const string DeleteContact = "DELETE FROM contacts WHERE team_id = $team AND recipient = $recipient";
+    public const string SelectComplianceSettings = "SELECT time_zone, quiet_start, quiet_end, updated_at FROM compliance_settings WHERE team_id = $team";
+    public const string UpsertComplianceSettings = """
+        INSERT INTO compliance_settings (team_id, time_zone, quiet_start, quiet_end, updated_at) VALUES ($team, $tz, $start, $end, $now)
+        ON CONFLICT (team_id) DO UPDATE SET time_zone = excluded.time_zone, quiet_start = excluded.quiet_start,
+            quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
+        """;
+    /// <summary>
+    /// Items of the named recipients ($recipients) whose earliest event falls in one of the UTC ranges ($ranges: [[from,
+    /// to], ...] in ms) — a contact group's quiet hours — from the covering recipient index alone; inbound sets and the
+    /// items the writer holds newer states of ($inbound, $skip) left out. CROSS JOIN fixes the loop order: one index range
+    /// per recipient and range (the planner would otherwise scan the team's whole index).
+    /// </summary>
+    private const string RecipientRangesJoin = """
+        FROM json_each($recipients) r CROSS JOIN json_each($ranges) q
+        CROSS JOIN items i INDEXED BY ix_items_recipient_dims
+          ON i.team_id = $team AND i.recipient = r.value
+         AND i.earliest_at >= json_extract(q.value, '$[0]') AND i.earliest_at < json_extract(q.value, '$[1]')
+        WHERE i.dimension_set_id NOT IN (SELECT value FROM json_each($inbound)) AND i.id NOT IN (SELECT value FROM json_each($skip))
+        """;
+    public const string CountItemsOfRecipientsInRanges = "SELECT COUNT(*) " + RecipientRangesJoin;
+    public const string SelectItemsOfRecipientsInRanges = "SELECT r.value, i.id, i.earliest_at, i.dimension_set_id " + RecipientRangesJoin + " LIMIT $limit";
+    // Inbound analytics read the partial text index (migration 11) alone: (team, time, sender) covers these counts, so
+    // no event row (nor its text) is read; keyword classes come from consent_changes.
+    public const string SelectInboundPerHour = """
+        SELECT occurred_at / 3600000, COUNT(*) FROM events INDEXED BY ix_events_text
         WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        GROUP BY occurred_at / 3600000
+        """;
+    public const string SelectInboundSenders = """
+        SELECT COUNT(DISTINCT recipient) FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        """;
+    /// <summary>Texts short enough to be a keyword that came without a sender (the writer records no consent for them).</summary>
+    public const string SelectShortTextsWithoutSender = """
+        SELECT text FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+          AND recipient IS NULL AND length(text) <= $max_length
         """;
 
     // Analytics snapshots (migration 7). The conflict target is the unique index's own expression list.

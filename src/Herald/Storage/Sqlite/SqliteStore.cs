@@ -69,6 +69,7 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
     public IReadOnlyList<Migration> MigrateUp(int? target = null)
     {
         using var c = Open();
+        RegisterMigrationFunctions(c);
         var applied = AppliedMigrations(c);
         var done = new List<Migration>();
         foreach (var m in SqliteSql.Migrations)
@@ -100,6 +101,18 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
             done.Add(m);
         }
         return done;
+    }
+
+    /// <summary>The C# classification migration 14's backfill uses, so stored and written consent rows agree exactly.</summary>
+    private static void RegisterMigrationFunctions(SqliteConnection c)
+    {
+        c.CreateFunction<string?, long?>(SqliteSql.ConsentCodeFunction, text =>
+            Analytics.Consent.ConsentKeywords.Code(Analytics.Consent.ConsentKeywords.Classify(text)) is var code and >= 0 ? code : null, isDeterministic: true);
+        c.CreateFunction<string?, string?>(SqliteSql.ConsentKeywordFunction, text =>
+        {
+            Analytics.Consent.ConsentKeywords.Classify(text, out var keyword);
+            return keyword;
+        }, isDeterministic: true);
     }
 
     private static Dictionary<int, long> AppliedMigrations(SqliteConnection c)

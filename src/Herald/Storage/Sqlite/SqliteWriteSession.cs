@@ -85,6 +85,17 @@ internal sealed class SqliteWriteSession : IWriteSession
         return insert.Execute() == 1;
     }
 
+    public void RecordConsent(int teamId, string recipient, long occurredAtMs, int state, string keyword)
+    {
+        var insert = _s.InsertConsent;
+        insert.Bind(1, teamId);
+        insert.Bind(2, recipient);
+        insert.Bind(3, occurredAtMs);
+        insert.Bind(4, state);
+        insert.Bind(5, keyword);
+        insert.Execute();
+    }
+
     public void SetCheckpoint(long eventId) =>
         SqliteStore.Execute(_connection, _transaction, SqliteSql.SetCheckpoint, ("$id", eventId));
 
@@ -187,7 +198,7 @@ internal sealed class SqliteWriteSession : IWriteSession
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
 
         public required SqliteCommand SelectItem, SelectItemByRef, SelectFailureCandidatesOfItem;
-        public required RawStatement InsertEvent, InsertItem, UpdateItem, MergeCell, MergeFailureCell;
+        public required RawStatement InsertEvent, InsertItem, UpdateItem, MergeCell, MergeFailureCell, InsertConsent;
 
         public static Statements For(SqliteConnection c) => Cache.GetValue(c, Create);
 
@@ -201,6 +212,7 @@ internal sealed class SqliteWriteSession : IWriteSession
                 s.UpdateItem.Dispose();
                 s.MergeCell.Dispose();
                 s.MergeFailureCell.Dispose();
+                s.InsertConsent.Dispose();
                 Cache.Remove(c);
             }
         }
@@ -221,6 +233,7 @@ internal sealed class SqliteWriteSession : IWriteSession
             UpdateItem = new RawStatement(c, SqliteSql.UpdateItem),
             MergeCell = new RawStatement(c, SqliteSql.MergeCell),
             MergeFailureCell = new RawStatement(c, SqliteSql.MergeFailureCell),
+            InsertConsent = new RawStatement(c, SqliteSql.InsertConsentChange),
         };
 
         public void Bind(SqliteTransaction? tx)

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Herald.Analytics;
+using Herald.Analytics.Consent;
+using Herald.Domain;
+using Herald.Storage.Sqlite;
+
+namespace Herald.Bench;
+
+/// <summary>
+/// In-process split of <c>/api/v1/analytics/compliance</c>'s cost on the store an <c>endpoints</c> run left (with its
+/// compliance settings): the consent join, the minutes-by-account view of rate-limit adherence, and the whole report. Team acme,
+/// the last 24 hours of its traffic.
+/// </summary>
+public static class ComplianceBench
+{
+    public static void Run(BenchOptions o, Report report)
+    {
+        string db = Path.Combine(o.Dir, "endpoints", "herald.db");
+        using var store = new SqliteStore(db);
+        var registry = new DimensionRegistry();
+        registry.Load(store);
+        var pending = new PendingRollups();
+        var metrics = new MetricsQuery(store, registry, pending);
+        var consent = new ConsentAnalysis(store, pending, registry);
+        
+        long last;
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Mode=ReadOnly"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT MAX(earliest_at) FROM items";
+            last = (long)cmd.ExecuteScalar()!;
+        }
+        var to = UtcMinute.FromUnixMillis(last).Next(Granularity.Minute);
+        var from = new UtcMinute(to.Value - 1440);
+        long fromMs = from.ToUnixMillis(), toMs = to.ToUnixMillis();
+        report.Add("compliance: consent join", Time(() => consent.Compliance(1, fromMs, toMs)), "acme, 24 h, in process");
+        report.Add("compliance: team minute series", Time(() => metrics.EventsPerMinute(1, MetricFilter.None, from, to)), "1,440 team-total cells");
+        var sw = Stopwatch.StartNew();
+        var minutes = new AccountMinutes(store, pending, registry);
+        minutes.Of(1, from.Floor(Granularity.Hour));
+        report.Add("compliance: building acme's minutes-by-account view", $"{sw.Elapsed.TotalMilliseconds:0} ms", "once per process: 8 days of minute cells");
+        report.Add("compliance: every account's minutes of 24 h", Time(() =>
+        {
+            for (var h = from.Floor(Granularity.Hour); h < to; h = h.Next(Granularity.Hour)) minutes.Of(1, h);
+        }), "from the view");
+        var compliance = new ComplianceAnalysis(consent, metrics, minutes, store, store, store, pending, registry);
+        var answer = compliance.Report(1, fromMs, toMs).ComplianceMetrics;
+        report.Add("compliance: the answer", $"{answer.ConsentVerification.TotalMessagesSent:N0} sent; {answer.ConsentVerification.MessagesToOptedOutContacts:N0} to opted-out contacts; "
+            + $"{answer.QuietHoursCompliance.MessagesDuringQuietHours:N0} in quiet hours; {answer.RateLimitAdherence.RateLimitViolations:N0} minutes over a TPS limit",
+            answer.RateLimitAdherence.ComplianceStatus);
+        report.Add("compliance: whole report", Time(() => compliance.Report(1, fromMs, toMs)), "");
+    }
+
+    private static string Time(Action a)
+    {
+        for (int i = 0; i < 3; i++) a();
+        var times = new List<double>();
+        for (int i = 0; i < 20; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            a();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return $"p50 {times[10]:0.0} ms, max {times[^1]:0.0} ms";
+    }
+}

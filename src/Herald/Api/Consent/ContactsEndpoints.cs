@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Herald.Analytics.Consent;
+using Herald.Api.Auth;
+using Herald.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Api.Consent;
+
+public sealed record ContactDto(
+    string Recipient, string? TimeZone, QuietHoursDto? QuietHours, string EffectiveTimeZone, QuietHoursDto? EffectiveQuietHours,
+    string ConsentState, string? CreatedAt, string? UpdatedAt);
+
+public sealed record ComplianceSettingsDto(string TimeZone, QuietHoursDto? QuietHours, string? UpdatedAt);
+
+/// <summary>
+/// A contact's time zone and quiet hours, and the team's defaults (seed 003's quiet hours). Body of both PUTs:
+/// <c>{"time_zone":"America/New_York","quiet_hours":{"start":"21:00","end":"08:00"}}</c>; an omitted or null field takes the
+/// team's (for the team: UTC, no quiet hours). A bad field is a 400 naming it, and nothing is stored.
+/// </summary>
+public static class ContactsEndpoints
+{
+    public static IEndpointRouteBuilder MapContactsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/api/v1").WithTags("Consent and inbound");
+        g.MapPut("/contacts/{recipient}", Put).RequireScope(Scopes.EventsWrite).WithSummary("Set a contact's time zone (IANA) and quiet hours");
+        g.MapGet("/contacts/{recipient}", Get).RequireScope(Scopes.MetricsRead).WithSummary("A contact's settings, the ones in force, and its consent state");
+        g.MapDelete("/contacts/{recipient}", Delete).RequireScope(Scopes.EventsWrite).WithSummary("Forget a contact's own settings (the team's apply)");
+        g.MapPut("/compliance/settings", PutTeam).RequireScope(Scopes.EventsWrite).WithSummary("The team's default time zone and quiet hours");
+        g.MapGet("/compliance/settings", GetTeam).RequireScope(Scopes.MetricsRead).WithSummary("The team's default time zone and quiet hours");
+        return app;
+    }
+
+    private sealed record Settings(string? TimeZone, int? Start, int? End);
+
+    /// <summary>Reads and checks a settings body; throws <see cref="BadParameterException"/> naming the field.</summary>
+    private static Settings Parse(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object) throw new BadParameterException("body", "must be a JSON object");
+        string? zone = null;
+        int? start = null, end = null;
+        foreach (var p in body.EnumerateObject())
+        {
+            switch (p.Name)
+            {
+                case "time_zone":
+                    if (p.Value.ValueKind == JsonValueKind.Null) break;
+                    if (p.Value.ValueKind != JsonValueKind.String) throw new BadParameterException("time_zone", "must be an IANA time zone id such as Europe/Paris");
+                    zone = p.Value.GetString()!;
+                    if (TimeZones.Find(zone) is null)
+                        throw new BadParameterException("time_zone", $"unknown time zone '{zone}'; use an IANA id such as Europe/Paris or America/New_York");
+                    break;
+                case "quiet_hours":
+                    if (p.Value.ValueKind == JsonValueKind.Null) break;
+                    if (p.Value.ValueKind != JsonValueKind.Object) throw new BadParameterException("quiet_hours", "must be an object {\"start\":\"HH:mm\",\"end\":\"HH:mm\"} or null");
+                    start = Time(p.Value, "start");
+                    end = Time(p.Value, "end");
+                    foreach (var q in p.Value.EnumerateObject())
+                        if (q.Name is not ("start" or "end")) throw new BadParameterException($"quiet_hours.{q.Name}", "unknown field; quiet_hours takes start and end");
+                    if (start == end) throw new BadParameterException("quiet_hours", "start and end must differ");
+                    break;
+                default:
+                    throw new BadParameterException(p.Name, "unknown field; allowed: time_zone, quiet_hours");
+            }
+        }
+        return new Settings(zone, start, end);
+    }
+
+    private static int Time(JsonElement quiet, string name) =>
+        quiet.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && QuietWindow.ParseTime(v.GetString()) is { } minute
+            ? minute
+            : throw new BadParameterException($"quiet_hours.{name}", "must be a local time HH:mm from 00:00 to 23:59");
+
+    private static QuietHoursDto? Quiet(int? start, int? end) =>
+        QuietWindow.Of(start, end) is { } w ? new QuietHoursDto(QuietWindow.Format(w.StartMinute), QuietWindow.Format(w.EndMinute)) : null;
+
+    private static Results<Ok<SuccessEnvelope<ContactDto>>, JsonHttpResult<ErrorEnvelope>> Put(
+        string recipient, JsonElement body, HttpContext http, IContactSettingsStore store, ConsentAnalysis consent, TimeProvider time)
+    {
+        int teamId = QueryParameters.OneTeam(http);
+        CheckRecipient(recipient);
+        var s = Parse(body);
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        store.UpsertContact(teamId, recipient, s.TimeZone, s.Start, s.End, now);
+        return ApiResults.Ok(Dto(teamId, recipient, store, consent, now));
+    }
+
+    private static Ok<SuccessEnvelope<ContactDto>> Get(string recipient, HttpContext http, IContactSettingsStore store, ConsentAnalysis consent, TimeProvider time)
+    {
+        int teamId = QueryParameters.OneTeam(http);
+        return ApiResults.Ok(Dto(teamId, recipient, store, consent, time.GetUtcNow().ToUnixTimeMilliseconds()));
+    }
+
+    private static Results<Ok<SuccessEnvelope<object>>, JsonHttpResult<ErrorEnvelope>> Delete(string recipient, HttpContext http, IContactSettingsStore store)
+    {
+        int teamId = QueryParameters.OneTeam(http);
+        return store.DeleteContact(teamId, recipient)
+            ? ApiResults.Ok<object>(new { recipient, deleted = true })
+            : ApiResults.NotFound($"contact '{recipient}' has no settings of its own");
+    }
+
+    private static Ok<SuccessEnvelope<ComplianceSettingsDto>> PutTeam(JsonElement body, HttpContext http, IContactSettingsStore store, TimeProvider time)
+    {
+        int teamId = QueryParameters.OneTeam(http);
+        var s = Parse(body);
+        store.SetComplianceSettings(teamId, s.TimeZone, s.Start, s.End, time.GetUtcNow().ToUnixTimeMilliseconds());
+        return ApiResults.Ok(TeamDto(store.ComplianceSettings(teamId)));
+    }
+
+    private static Ok<SuccessEnvelope<ComplianceSettingsDto>> GetTeam(HttpContext http, IContactSettingsStore store) =>
+        ApiResults.Ok(TeamDto(store.ComplianceSettings(QueryParameters.OneTeam(http))));
+
+    private static ComplianceSettingsDto TeamDto(ComplianceSettingsRecord? s) =>
+        new(s?.TimeZone ?? "UTC", Quiet(s?.QuietStart, s?.QuietEnd), s is null ? null : Ingestion.EventParser.FormatTimestamp(s.UpdatedAtMs));
+
+    private static ContactDto Dto(int teamId, string recipient, IContactSettingsStore store, ConsentAnalysis consent, long nowMs)
+    {
+        var c = store.FindContact(teamId, recipient);
+        var team = store.ComplianceSettings(teamId);
+        string zone = c?.TimeZone ?? team?.TimeZone ?? "UTC";
+        var effective = Quiet(c?.QuietStart, c?.QuietEnd) ?? Quiet(team?.QuietStart, team?.QuietEnd);
+        return new ContactDto(recipient, c?.TimeZone, Quiet(c?.QuietStart, c?.QuietEnd), zone, effective, consent.Contact(teamId, recipient, nowMs).State,
+            c is null ? null : Ingestion.EventParser.FormatTimestamp(c.CreatedAtMs), c is null ? null : Ingestion.EventParser.FormatTimestamp(c.UpdatedAtMs));
+    }
+
+    private static void CheckRecipient(string recipient)
+    {
+        if (recipient.Length is 0 or > Ingestion.EventParser.MaxDimensionLength || string.IsNullOrWhiteSpace(recipient))
+            throw new BadParameterException("recipient", "1 to 128 characters");
+    }
+}

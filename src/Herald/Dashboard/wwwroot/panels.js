@@ -1,0 +1,639 @@
+// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast). Loaded by app.js the
+// first time one of them is opened, so the overview's first load does not carry it. Plain JS over Herald's JSON API;
+// changes (acknowledge, resolve) send the session's CSRF token in X-Herald-CSRF.
+'use strict';
+(() => {
+  const D = window.HeraldDashboard;
+  const { el, $, api, apiSend, fmt, COLORS } = D;
+  const REFRESH_MS = { alerts: 15000, campaigns: 30000, trends: 60000 };
+  const CONDITION = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
+  const SEVERITY_ORDER = ['critical', 'high', 'medium', 'warning', 'low', 'info'];
+  const charts = {};
+  let refreshTimer = null;
+  let visible = null;
+
+  // ---------- shared pieces ----------
+  /** Replaces a node's children, leaving out the null, undefined and false ones (as el() does). */
+  function put(node, ...children) {
+    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+  const fmtNum = (n, digits = 2) => (n === null || n === undefined ? '–' : Number.isInteger(n) ? fmt.int(n) : n.toFixed(digits));
+  function fmtBytes(b) {
+    if (b === null || b === undefined) return '–';
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let i = 0;
+    while (b >= 1024 && i < units.length - 1) { b /= 1024; i++; }
+    return `${b.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+  }
+  function fmtAgo(iso) {
+    if (!iso) return '–';
+    const s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+    if (s < 60) return `${s} s ago`;
+    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+    if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min ago`;
+    return `${Math.floor(s / 86400)} d ago`;
+  }
+  const fullTime = (iso) => (iso ? `${fmt.full.format(new Date(iso))} UTC` : '–');
+  const timeEl = (iso, text) => (iso ? el('time', { datetime: iso, title: fullTime(iso) }, text ?? fmtAgo(iso)) : '–');
+  const card = (id, title, ...rest) => el('article', { class: 'card', id, 'aria-labelledby': `${id}-title` },
+    el('header', { class: 'card-head' }, el('h2', { id: `${id}-title` }, title), el('span', { class: 'muted small card-note' })),
+    el('p', { class: 'banner error card-error', role: 'alert', hidden: true }),
+    el('div', { class: 'card-body' }), ...rest);
+  const body = (id) => $(`#${id} .card-body`);
+  function note(id, text) { $(`#${id} .card-note`).textContent = text || ''; }
+  function cardError(id, e) {
+    const p = $(`#${id} .card-error`);
+    p.textContent = e ? `Could not load: ${e.message}` : '';
+    p.hidden = !e;
+  }
+  /** Loads one card: its own error line, so a failing endpoint never blanks the rest of the panel. */
+  async function loadCard(id, work) {
+    try {
+      await work();
+      cardError(id, null);
+    } catch (e) {
+      if (e.status === 401) return;
+      cardError(id, e);
+    }
+  }
+  const empty = (text, id) => el('p', { class: 'empty', id }, text);
+  const table = (head, rows, attrs = {}) => el('div', { class: 'table-wrap' }, el('table', attrs,
+    el('thead', {}, el('tr', {}, head.map(([text, cls]) => el('th', { class: cls, scope: 'col' }, text)))),
+    el('tbody', {}, rows)));
+  function bar(percent, cls = 'b-accent', label) {
+    const p = Math.max(0, Math.min(100, percent ?? 0));
+    return el('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': p.toFixed(1), 'aria-label': label },
+      el('span', { class: cls, style: `width:${p}%` }));
+  }
+  function facts(list) {
+    return el('dl', { class: 'facts' }, list.map(([label, value, attrs]) => el('div', attrs || {}, el('dt', {}, label),
+      el('dd', {}, value === null || value === undefined || value === '' ? '–' : value))));
+  }
+  function markLoaded(panel) {
+    panel.dataset.loaded = String((Number(panel.dataset.loaded) || 0) + 1);
+    panel.dataset.loading = 'false';
+  }
+  function ensureChartDefaults() {
+    if (!window.Chart) return false;
+    Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
+    Chart.defaults.color = '#5f6b7c';
+    return true;
+  }
+  function needTeam(panel, what) {
+    put(panel, el('section', { class: 'card' }, empty(`Pick a team (top right) to see its ${what}: they belong to one team.`, 'pick-team')));
+  }
+
+  // ---------- alerts & health ----------
+  let alertMetricUnits = null;
+  const canWrite = () => D.state.session.is_admin || D.state.session.scopes.includes('alerts:write');
+  const writeRefusal = () => `Acknowledging and resolving need a key with the alerts:write scope; this session's key has ${D.state.session.scopes.join(', ')}.`;
+  function unitOf(metric) {
+    const u = alertMetricUnits?.[metric];
+    return { percent: ' %', seconds: ' s', milliseconds: ' ms' }[u] ?? (u ? ` ${u}` : '');
+  }
+  const valueText = (v, metric) => (v === null || v === undefined ? '–' : `${fmtNum(v)}${unitOf(metric)}`);
+
+  function buildAlerts(panel) {
+    put(panel, 
+      el('section', { class: 'grid' }, card('active-alerts', 'Active alerts')),
+      el('section', { class: 'grid two' }, card('alert-history', 'Recent alert history'), card('alert-rules', 'Alert rules')),
+      el('section', { class: 'grid two' }, card('system-health', 'Herald process health'), card('database-health', 'Database')));
+    const hint = el('p', { class: 'hint small' }, 'Rules are read-only here: add or change one with ',
+      el('code', {}, 'POST /api/v1/alerts/rules'), ' or ', el('code', {}, 'PUT /api/v1/alerts/rules/{rule_id}'),
+      ' (a key with alerts:write; see the README’s Alerts section).');
+    $('#alert-rules').append(hint);
+  }
+
+  async function loadAlerts(panel) {
+    if (!panel.dataset.built) { buildAlerts(panel); panel.dataset.built = 'true'; }
+    const team = D.team();
+    const perTeam = team
+      ? [loadCard('active-alerts', () => loadActiveAlerts()), loadCard('alert-history', () => loadHistory()), loadCard('alert-rules', () => loadRules())]
+      : ['active-alerts', 'alert-history', 'alert-rules'].map((id) => { put(body(id), empty('Pick a team (top right) to see its alerts and rules.', 'pick-team')); cardError(id, null); note(id, ''); return null; });
+    await Promise.all([...perTeam, loadCard('system-health', loadSystem), loadCard('database-health', loadDatabase)]);
+  }
+
+  async function loadUnits() {
+    if (alertMetricUnits) return;
+    const metrics = await api('/api/v1/alerts/metrics');
+    alertMetricUnits = Object.fromEntries(metrics.map((m) => [m.name, m.unit]));
+  }
+
+  async function loadActiveAlerts() {
+    const [alerts] = await Promise.all([api('/api/v1/alerts', D.teamParams()), loadUnits()]);
+    const target = body('active-alerts');
+    const firing = alerts.filter((a) => a.state === 'firing').length;
+    note('active-alerts', `${firing} firing · ${alerts.length - firing} pending · rules are evaluated every 15 s`);
+    const writable = canWrite();
+    const parts = [];
+    if (!writable) parts.push(el('p', { class: 'note', id: 'alerts-readonly' }, writeRefusal()));
+    if (alerts.length === 0) {
+      parts.push(empty('No active alerts: every rule’s condition holds within its threshold.', 'no-active-alerts'));
+      put(target, ...parts);
+      return;
+    }
+    alerts.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.pending_since < b.pending_since ? 1 : -1));
+    const rows = alerts.map((a) => {
+      const since = a.fired_at || a.pending_since;
+      const acknowledged = Boolean(a.acknowledged_at);
+      const reason = writable ? null : writeRefusal();
+      const ack = el('button', {
+        type: 'button', class: 'action', 'data-action': 'acknowledge', disabled: !writable || acknowledged,
+        title: reason || (acknowledged ? 'Already acknowledged' : 'Acknowledge: stops the hourly reminders'),
+        'aria-label': `Acknowledge alert ${a.rule_name}`, 'aria-describedby': writable ? null : 'alerts-readonly',
+        onclick: (ev) => act(ev.currentTarget, a, 'acknowledge'),
+      }, acknowledged ? 'Acknowledged' : 'Acknowledge');
+      const resolve = el('button', {
+        type: 'button', class: 'action', 'data-action': 'resolve', disabled: !writable,
+        title: reason || 'Resolve by hand (notifies the resolution; a condition that still holds opens a new alert)',
+        'aria-label': `Resolve alert ${a.rule_name}`, 'aria-describedby': writable ? null : 'alerts-readonly',
+        onclick: (ev) => act(ev.currentTarget, a, 'resolve'),
+      }, 'Resolve');
+      return el('tr', { dataset: { alertId: a.id, state: a.state, rule: a.rule_id, acknowledged: String(acknowledged) } },
+        el('td', {}, el('b', {}, a.rule_name), el('span', { class: 'desc' }, `${a.rule_id} · ${a.metric_name}`), el('span', { class: 'desc' }, a.message)),
+        el('td', {}, el('span', { class: 'sev-badge', dataset: { severity: a.severity } }, a.severity)),
+        el('td', {}, el('span', { class: 'state-badge', dataset: { state: a.state } }, a.state),
+          acknowledged ? el('span', { class: 'desc' }, `acknowledged by ${a.acknowledged_by || '?'} ${fmtAgo(a.acknowledged_at)}`) : null),
+        el('td', { class: 'num' },
+          el('span', { class: 'value', dataset: { value: a.current_value ?? '' } }, valueText(a.current_value, a.metric_name)),
+          el('span', { class: 'desc' }, 'threshold ', el('span', { class: 'threshold', dataset: { threshold: a.threshold } }, `${CONDITION[a.condition] || a.condition} ${valueText(a.threshold, a.metric_name)}`)),
+          a.sample_size !== null && a.sample_size !== undefined ? el('span', { class: 'desc' }, `sample of ${fmt.int(a.sample_size)} items`) : null),
+        el('td', {}, timeEl(since), el('span', { class: 'desc' }, a.fired_at ? 'firing since' : 'pending since')),
+        el('td', { class: 'actions' }, ack, resolve));
+    });
+    parts.push(table([['Rule'], ['Severity'], ['State'], ['Value vs threshold', 'num'], ['Since'], ['Actions']], rows, { id: 'active-alerts-table' }));
+    put(target, ...parts);
+  }
+
+  async function act(button, alert, action) {
+    const row = button.closest('tr');
+    row.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    button.textContent = action === 'acknowledge' ? 'Acknowledging…' : 'Resolving…';
+    try {
+      await apiSend('POST', `/api/v1/alerts/${encodeURIComponent(alert.id)}/${action}`, D.teamParams());
+      cardError('active-alerts', null);
+    } catch (e) {
+      const p = $('#active-alerts .card-error');
+      p.textContent = `Could not ${action} “${alert.rule_name}”: ${e.message}`;
+      p.hidden = false;
+      p.dataset.action = action;
+    }
+    await Promise.all([loadCard('alert-history', loadHistory), loadActiveAlertsKeepingError()]);
+  }
+  async function loadActiveAlertsKeepingError() {
+    try { await loadActiveAlerts(); } catch (e) { cardError('active-alerts', e); }
+  }
+
+  async function loadHistory() {
+    const [history] = await Promise.all([api('/api/v1/alerts/history', D.teamParams({ limit: 20 })), loadUnits()]);
+    note('alert-history', history.length ? `last ${history.length} that fired` : '');
+    if (history.length === 0) { put(body('alert-history'), empty('No alert has fired yet.', 'no-alert-history')); return; }
+    const rows = history.map((a) => el('tr', { dataset: { alertId: a.id, state: a.state } },
+      el('td', {}, el('b', {}, a.rule_name), el('span', { class: 'desc' }, a.rule_id)),
+      el('td', {}, el('span', { class: 'sev-badge', dataset: { severity: a.severity } }, a.severity)),
+      el('td', {}, timeEl(a.fired_at, a.fired_at ? fmt.full.format(new Date(a.fired_at)) : null)),
+      el('td', {}, a.resolved_at ? el('span', {}, timeEl(a.resolved_at), el('span', { class: 'desc' }, a.resolution || '')) : el('span', { class: 'state-badge', dataset: { state: a.state } }, a.state)),
+      el('td', { class: 'num' }, valueText(a.current_value, a.metric_name))));
+    put(body('alert-history'), table([['Rule'], ['Severity'], ['Fired (UTC)'], ['Resolved'], ['Last value', 'num']], rows, { id: 'alert-history-table' }));
+  }
+
+  async function loadRules() {
+    const [rules] = await Promise.all([api('/api/v1/alerts/rules', D.teamParams()), loadUnits()]);
+    note('alert-rules', `${rules.filter((r) => r.enabled).length} of ${rules.length} enabled`);
+    if (rules.length === 0) { put(body('alert-rules'), empty('This team has no alert rules.', 'no-rules')); return; }
+    const rows = rules.map((r) => {
+      const filters = Object.entries(r.filters || {}).map(([k, v]) => `${k}=${[].concat(v).join(',')}`).join(' ');
+      return el('tr', { class: r.enabled ? '' : 'disabled-row', dataset: { rule: r.rule_id } },
+        el('td', {}, el('b', {}, r.rule_name), el('span', { class: 'desc' }, `${r.rule_id}${r.is_default ? ' · built-in' : ''}${r.enabled ? '' : ' · disabled'}`)),
+        el('td', {}, el('code', {}, r.metric_name), filters ? el('span', { class: 'desc' }, filters) : null),
+        el('td', { class: 'num' }, `${CONDITION[r.condition] || r.condition} ${valueText(r.threshold, r.metric_name)}`,
+          r.min_volume ? el('span', { class: 'desc' }, `min volume ${fmt.int(r.min_volume)}`) : null),
+        el('td', { class: 'num' }, r.duration === 0 ? 'at once' : fmt.seconds(r.duration)),
+        el('td', {}, el('span', { class: 'sev-badge', dataset: { severity: r.severity } }, r.severity)));
+    });
+    put(body('alert-rules'), table([['Rule'], ['Metric'], ['Condition', 'num'], ['Holds for', 'num'], ['Severity']], rows, { id: 'alert-rules-table' }));
+  }
+
+  /** /healthz answers without the envelope (and 503 when the store is unreachable). */
+  async function healthz() {
+    const response = await fetch('/healthz', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    let data = null;
+    try { data = await response.json(); } catch { /* not JSON */ }
+    if (!data) throw new D.ApiError(response.status, `${response.status} ${response.statusText}`);
+    return data;
+  }
+
+  function gauge(name, label, percent, text, warnAt, sub) {
+    const level = percent === null || percent === undefined ? 'unknown' : percent >= warnAt ? 'bad' : percent >= warnAt * 0.8 ? 'warn' : 'good';
+    return el('div', { class: 'gauge', dataset: { metric: name, level, value: percent ?? '' } },
+      el('div', { class: 'gauge-head' }, el('span', { class: 'gauge-label' }, label), el('span', { class: 'gauge-value' }, text)),
+      el('div', { class: 'progress', role: 'meter', 'aria-label': label, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': (percent ?? 0).toFixed(1) },
+        el('span', { class: `b-${level}`, style: `width:${Math.max(0, Math.min(100, percent ?? 0))}%` })),
+      el('span', { class: 'desc' }, sub || `alert rule above ${warnAt} %`));
+  }
+
+  async function loadSystem() {
+    const [health, s] = await Promise.all([healthz(), api('/api/v1/analytics/metrics/system')]);
+    note('system-health', `sampled ${fmt.hm.format(new Date(s.timestamp))} UTC · up ${fmt.uptime(Math.round(s.uptime_seconds))}`);
+    const req = s.requests;
+    put(body('system-health'), 
+      el('p', { class: 'health-line' }, 'Health check ', el('code', {}, '/healthz'), ' ',
+        el('span', { class: 'health-badge', id: 'healthz-status', dataset: { status: health.status === 'ok' ? 'healthy' : 'down' } }, health.status),
+        health.error ? el('span', { class: 'desc' }, health.error) : null),
+      el('div', { class: 'gauges' },
+        gauge('cpu', 'CPU', s.cpu_usage_percent, fmt.pct(s.cpu_usage_percent), 80, `of ${s.processor_count} cores · alert above 80 %`),
+        gauge('memory', 'Memory', s.memory_usage_percent, fmt.pct(s.memory_usage_percent), 85, `${fmtBytes(s.memory_rss_bytes)} of ${fmtBytes(s.memory_limit_bytes)} · alert above 85 %`),
+        gauge('disk', 'Disk', s.disk_usage_percent, fmt.pct(s.disk_usage_percent), 90, `${fmtBytes(s.disk_free_bytes)} free · alert above 90 %`),
+        gauge('errors', 'HTTP error rate', req.error_rate_percent, fmt.pct(req.error_rate_percent), 5, `5xx of ${fmt.int(req.last_five_minutes)} requests in 5 min`)),
+      facts([
+        ['Queue depth', fmt.int(s.queue_depth), { dataset: { fact: 'queue_depth', value: s.queue_depth } }],
+        ['Events written', fmt.int(s.events_written)],
+        ['Events / s', fmt.rate(s.events_per_second)],
+        ['API p95 (5 min)', req.p95_ms === null ? '–' : `${fmtNum(req.p95_ms, 1)} ms`],
+        ['Requests in flight', fmt.int(s.active_connections)],
+        ['GC heap', fmtBytes(s.gc_heap_bytes)],
+      ]));
+  }
+
+  async function loadDatabase() {
+    const s = await api('/api/v1/analytics/metrics/system');
+    const parts = [facts([
+      ['Database file', fmtBytes(s.database_bytes), { dataset: { fact: 'database_bytes', value: s.database_bytes } }],
+      ['Write-ahead log', fmtBytes(s.wal_bytes)],
+      ['Cache hit rate', s.cache.map((c) => `${c.tier} ${fmt.pct(c.hit_rate_percent)}`).join(' · ')],
+    ])];
+    if (!D.state.session.is_admin) {
+      parts.push(el('p', { class: 'hint small' }, 'Row counts, retention horizons and the last maintenance run need an admin key (',
+        el('code', {}, 'GET /api/v1/admin/database'), ').'));
+      note('database-health', 'SQLite');
+      put(body('database-health'), ...parts);
+      return;
+    }
+    const db = await api('/api/v1/admin/database');
+    note('database-health', `SQLite · ${fmt.int(db.page_count)} pages of ${fmtBytes(db.page_size)}, ${fmt.int(db.free_pages)} free`);
+    const tables = Object.entries(db.tables).sort((a, b) => b[1] - a[1]);
+    parts.push(table([['Table'], ['Rows', 'num']], tables.map(([name, rows]) => el('tr', { dataset: { table: name } }, el('td', {}, el('code', {}, name)), el('td', { class: 'num' }, fmt.int(rows)))), { id: 'database-tables' }));
+    parts.push(el('h3', { class: 'subhead' }, 'Retention'),
+      table([['Data'], ['Kept'], ['Horizon']], db.retention.map((r) => el('tr', {}, el('td', {}, r.data), el('td', {}, r.retention ?? 'forever'), el('td', {}, r.horizon ? fullTime(r.horizon) : '–')))),
+      el('p', { class: 'muted small' }, db.last_maintenance
+        ? `Last maintenance ${fmtAgo(db.last_maintenance.finished_at)}${db.last_maintenance.error ? ` — failed: ${db.last_maintenance.error}` : ''}`
+        : 'No maintenance run yet (the first runs 5 minutes after start).'));
+    put(body('database-health'), ...parts);
+  }
+
+  // ---------- campaigns ----------
+  let selectedCampaign = null;
+  const reports = new Map();
+
+  function buildCampaigns(panel) {
+    put(panel, 
+      el('section', { class: 'grid' }, card('campaign-list', 'Campaigns')),
+      el('section', { class: 'grid campaign-row' }, card('campaign-detail', 'Campaign detail'), card('campaign-ranking', 'Best and worst by delivery rate')));
+    put(body('campaign-detail'), empty('Select a campaign to see its status breakdown, timing and top errors.', 'campaign-detail-empty'));
+    $('#campaign-detail').setAttribute('aria-live', 'polite');
+  }
+
+  async function loadCampaigns(panel) {
+    if (!D.team()) { delete panel.dataset.built; needTeam(panel, 'campaigns'); return; }
+    if (!panel.dataset.built) { buildCampaigns(panel); panel.dataset.built = 'true'; }
+    reports.clear();
+    await Promise.all([loadCard('campaign-list', loadCampaignList), loadCard('campaign-ranking', loadRanking)]);
+    if (selectedCampaign) await loadCard('campaign-detail', () => showCampaign(selectedCampaign));
+  }
+
+  /** Items per second, per minute or per hour, whichever reads as a number above 1. */
+  function rateText(r) {
+    if (r === null || r === undefined) return '–';
+    if (r === 0 || r >= 1) return `${fmt.rate(r)} /s`;
+    return r * 60 >= 1 ? `${fmt.rate(r * 60)} /min` : `${fmt.rate(r * 3600)} /h`;
+  }
+  function etaText(report) {
+    if (!report) return '…';
+    if (report.remaining === 0) return 'done';
+    if (!report.estimated_completion) return report.remaining === null ? '–' : 'no recent sends';
+    return el('time', { datetime: report.estimated_completion, title: fullTime(report.estimated_completion) }, fmt.full.format(new Date(report.estimated_completion)));
+  }
+
+  async function loadCampaignList() {
+    const list = await api('/api/v1/campaigns', D.teamParams());
+    const target = body('campaign-list');
+    const inProgress = list.filter((c) => c.remaining > 0).length;
+    note('campaign-list', list.length ? `${list.length} declared or seen in 30 days · ${inProgress} in progress` : '');
+    if (list.length === 0) {
+      put(target, empty('No campaigns yet. Declare one with PUT /api/v1/campaigns/{id} (its total recipients), or send events with a campaign.', 'no-campaigns'));
+      return;
+    }
+    // In progress first, then the rest; most processed first within each.
+    const sorted = [...list].sort((a, b) => (b.remaining > 0) - (a.remaining > 0) || b.processed - a.processed || a.campaign_id.localeCompare(b.campaign_id));
+    const rows = sorted.map((c) => {
+      const open = () => selectCampaign(c.campaign_id);
+      return el('tr', {
+        class: `clickable ${selectedCampaign === c.campaign_id ? 'selected' : ''}`, tabindex: 0, dataset: { campaign: c.campaign_id },
+        'aria-label': `Open campaign ${c.campaign_name}`, onclick: open, onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); open(); } },
+      },
+      el('td', { class: 'key-cell' }, el('b', { class: 'key' }, c.campaign_name), el('span', { class: 'desc' }, c.campaign_id === c.campaign_name ? (c.declared ? 'declared' : 'seen in events') : `${c.campaign_id} · ${c.declared ? 'declared' : 'seen'}`)),
+      el('td', { class: 'progress-cell', dataset: { progress: c.progress_percentage ?? '' } },
+        c.progress_percentage === null ? el('span', { class: 'muted small' }, 'not declared: no total') : [
+          bar(c.progress_percentage, c.remaining === 0 ? 'b-good' : 'b-accent', `Progress of ${c.campaign_name}`),
+          el('span', { class: 'progress-text' }, fmt.pct(c.progress_percentage))]),
+      el('td', { class: 'num', dataset: { processed: c.processed } }, fmt.int(c.processed), c.total_recipients !== null ? el('span', { class: 'desc' }, `of ${fmt.int(c.total_recipients)}`) : null),
+      el('td', { class: 'num', dataset: { remaining: c.remaining ?? '' } }, c.remaining === null ? '–' : fmt.int(c.remaining)),
+      el('td', { class: 'num send-rate' }, '…'),
+      el('td', { class: 'eta' }, '…'),
+      el('td', { class: 'num pct-good' }, fmt.pct(c.delivery_rate_percent)),
+      el('td', { class: 'num pct-bad' }, fmt.pct(c.failure_rate_percent)));
+    });
+    put(target, table([['Campaign'], ['Progress'], ['Processed', 'num'], ['Remaining', 'num'], ['Send rate', 'num'], ['ETA (UTC)'], ['Delivered', 'num'], ['Failed', 'num']],
+      rows, { id: 'campaigns-table' }));
+    // Send rate and ETA come from each campaign's own report: a few at a time, the first 30 rows.
+    const queue = sorted.slice(0, 30).map((c) => c.campaign_id);
+    const worker = async () => {
+      while (queue.length) {
+        const id = queue.shift();
+        const row = target.querySelector(`tr[data-campaign="${CSS.escape(id)}"]`);
+        try {
+          const report = await campaignReport(id);
+          if (!row.isConnected) return;
+          row.querySelector('.send-rate').dataset.rate = report.avg_send_rate_tps;
+          put(row.querySelector('.send-rate'), rateText(report.avg_send_rate_tps), el('span', { class: 'desc' }, `now ${rateText(report.current_send_rate_tps)}`));
+          put(row.querySelector('.eta'), etaText(report));
+        } catch (e) {
+          if (row.isConnected) put(row.querySelector('.eta'), el('span', { class: 'pct-bad small', title: e.message }, 'error'));
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+    for (const row of target.querySelectorAll('td.send-rate')) if (row.textContent === '…') row.textContent = 'open for details';
+  }
+
+  async function campaignReport(id) {
+    if (!reports.has(id)) reports.set(id, api(`/api/v1/analytics/metrics/campaigns/${encodeURIComponent(id)}`, D.teamParams()));
+    try {
+      return await reports.get(id);
+    } catch (e) {
+      reports.delete(id);
+      throw e;
+    }
+  }
+
+  async function selectCampaign(id) {
+    selectedCampaign = id;
+    for (const row of document.querySelectorAll('#campaigns-table tbody tr')) row.classList.toggle('selected', row.dataset.campaign === id);
+    await loadCard('campaign-detail', () => showCampaign(id));
+  }
+
+  async function showCampaign(id) {
+    const r = await campaignReport(id);
+    note('campaign-detail', r.campaign_name);
+    const statuses = Object.entries(r.status_breakdown).sort((a, b) => b[1] - a[1]);
+    const max = Math.max(1, ...statuses.map((s) => s[1]));
+    const t = r.timing_analysis;
+    const timing = [['fastest', t.fastest_delivery_seconds], ['average', t.average_delivery_seconds], ['p50', t.p50],
+      ['p75', t.p75], ['p90', t.p90], ['p95', t.p95], ['slowest', t.slowest_delivery_seconds]];
+    put(body('campaign-detail'), el('div', { id: 'campaign-report', dataset: { campaign: r.campaign_id } },
+      r.progress_percentage === null ? null : el('div', { class: 'detail-progress' }, bar(r.progress_percentage, r.remaining === 0 ? 'b-good' : 'b-accent', `Progress of ${r.campaign_name}`),
+        el('span', {}, `${fmt.pct(r.progress_percentage)} · ${fmt.int(r.processed)} of ${fmt.int(r.total_recipients)} · ${fmt.int(r.remaining)} remaining`)),
+      facts([
+        ['Processed', fmt.int(r.processed)],
+        ['Delivered', `${fmt.int(r.delivered)} (${fmt.pct(r.delivery_rate_percent)})`],
+        ['Failed', `${fmt.int(r.failed)} (${fmt.pct(r.failure_rate_percent)})`],
+        ['Pending', fmt.int(r.pending)],
+        ['Average send rate', rateText(r.avg_send_rate_tps)],
+        ['Last 10 min', rateText(r.current_send_rate_tps)],
+        ['ETA', etaText(r)],
+        ['First activity', r.first_activity ? fullTime(r.first_activity) : null],
+        ['Last activity', r.last_activity ? fullTime(r.last_activity) : null],
+        ['Duration', r.execution_duration_minutes === null ? null : fmt.seconds(r.execution_duration_minutes * 60)],
+        ['Events', fmt.int(r.events)],
+        ['Cost', r.cost ? r.cost.toFixed(4) : null],
+      ]),
+      el('div', { class: 'grid two tight' },
+        el('div', {}, el('h3', { class: 'subhead' }, 'Status breakdown'),
+          statuses.length === 0 ? empty('No items yet.') : table([['Status'], ['Items', 'num']], statuses.map(([status, n]) => el('tr', { dataset: { status } },
+            el('td', { class: 'key-cell' }, el('span', { class: 'key' }, status), el('div', { class: 'bar', style: `width:${Math.max((n / max) * 100, 2)}%` }, el('span', { class: 'b-accent', style: 'width:100%' }))),
+            el('td', { class: 'num' }, fmt.int(n)))), { id: 'campaign-statuses' })),
+        el('div', {}, el('h3', { class: 'subhead' }, 'Delivery timing (send → delivered)'),
+          t.p50 === null ? empty('Nothing delivered yet.') : table([['Measure'], ['Time', 'num']], timing.map(([k, v]) => el('tr', { dataset: { measure: k, value: v ?? '' } }, el('td', {}, k), el('td', { class: 'num' }, fmt.seconds(v)))), { id: 'campaign-timing' }))),
+      el('h3', { class: 'subhead' }, 'Top errors'),
+      r.error_breakdown.length === 0 ? empty('No failures with an error code.', 'campaign-no-errors') : table([['Code'], ['Category'], ['Count', 'num'], ['What to do']],
+        r.error_breakdown.map((e) => el('tr', { dataset: { code: e.code } }, el('td', {}, el('span', { class: 'code-link' }, e.code)),
+          el('td', {}, el('span', { class: 'cat' }, String(e.category).replace(/_/g, ' ')), el('span', { class: 'desc' }, e.description)),
+          el('td', { class: 'num' }, fmt.int(e.count)), el('td', { class: 'resolution' }, e.resolution))), { id: 'campaign-errors' })));
+  }
+
+  async function loadRanking() {
+    const r = await api('/api/v1/analytics/campaigns/ranking', D.teamParams({ min_items: 10, limit: 5 }));
+    note('campaign-ranking', `campaigns with at least ${r.min_items} items`);
+    if (r.best.length === 0) { put(body('campaign-ranking'), empty(`No campaign has ${r.min_items} items yet.`, 'no-ranking')); return; }
+    const list = (items, cls, id) => el('ol', { class: 'ranking', id }, items.map((c) => el('li', { dataset: { campaign: c.campaign_id } },
+      el('button', { type: 'button', class: 'link-button', onclick: () => selectCampaign(c.campaign_id) }, c.campaign_name),
+      el('span', { class: `num ${cls}` }, fmt.pct(c.delivery_rate_percent)), el('span', { class: 'desc' }, `${fmt.int(c.processed)} items`))));
+    put(body('campaign-ranking'), el('h3', { class: 'subhead' }, 'Best'), list(r.best, 'pct-good', 'ranking-best'),
+      el('h3', { class: 'subhead' }, 'Worst'), list(r.worst, 'pct-bad', 'ranking-worst'));
+  }
+
+  // ---------- trends & forecast ----------
+  const TREND_METRICS = [['message_volume', 'Events'], ['items', 'Items'], ['delivery_rate', 'Delivery rate %'], ['failure_rate', 'Failure rate %'], ['latency_p95', 'Latency p95 (s)'], ['cost', 'Cost']];
+  const TREND_WINDOWS = [[6, '6 h'], [24, '24 h'], [72, '3 d'], [168, '7 d']];
+  const trend = { metric: 'message_volume', hours: 24, granularity: 'hour', horizon: '24h' };
+
+  function segmented(name, label, options, current, onPick) {
+    return el('div', { class: 'segmented', role: 'group', 'aria-label': label, dataset: { control: name } }, options.map(([value, text, disabled]) =>
+      el('button', { type: 'button', class: String(value) === String(current) ? 'active' : '', 'aria-pressed': String(String(value) === String(current)), disabled: Boolean(disabled), dataset: { value }, onclick: () => onPick(value) }, text)));
+  }
+
+  function buildTrends(panel) {
+    put(panel, 
+      el('section', { class: 'grid' }, card('trend-card', 'Trend',
+        el('div', { class: 'chart' }, el('canvas', { id: 'chart-trend', role: 'img', 'aria-label': 'The chosen metric over time' })))),
+      el('section', { class: 'grid two' },
+        card('forecast-card', 'Volume forecast',
+          el('div', { class: 'chart' }, el('canvas', { id: 'chart-forecast', role: 'img', 'aria-label': 'Forecast events per hour with the 95 % prediction interval' }))),
+        el('div', { class: 'stack' }, card('anomaly-card', 'Anomaly score'), card('capacity-card', 'Capacity'))));
+    $('#trend-card .card-head').after(el('div', { class: 'controls', id: 'trend-controls' }));
+    $('#forecast-card .card-head').after(el('div', { class: 'controls', id: 'forecast-controls' }));
+  }
+
+  function renderTrendControls() {
+    const select = el('select', { id: 'trend-metric', 'aria-label': 'Metric', onchange: (ev) => { trend.metric = ev.target.value; loadTrendCard(); } },
+      TREND_METRICS.map(([v, t]) => el('option', { value: v, selected: v === trend.metric }, t)));
+    put($('#trend-controls'), 
+      el('label', { class: 'control' }, el('span', { class: 'muted small' }, 'Metric'), select),
+      segmented('hours', 'Window', TREND_WINDOWS, trend.hours, (v) => { trend.hours = Number(v); if (trend.hours > 24 && trend.granularity === 'minute') trend.granularity = 'hour'; renderTrendControls(); loadTrendCard(); }),
+      segmented('granularity', 'Granularity', [['minute', 'per minute', trend.hours > 24], ['hour', 'per hour'], ['day', 'per day']], trend.granularity,
+        (v) => { trend.granularity = v; renderTrendControls(); loadTrendCard(); }),
+      D.state.filters.length ? el('span', { class: 'muted small' }, `filtered by ${D.state.filters.map((f) => `${f.dim}=${f.value}`).join(', ')} (overview’s filters)`) : null);
+    put($('#forecast-controls'), segmented('horizon', 'Forecast horizon', [['24h', 'next 24 h'], ['7d', 'next 7 d']], trend.horizon,
+      (v) => { trend.horizon = v; renderTrendControls(); loadCard('forecast-card', loadForecast); }));
+  }
+
+  async function loadTrends(panel) {
+    if (!panel.dataset.built) { buildTrends(panel); panel.dataset.built = 'true'; }
+    renderTrendControls();
+    await Promise.all([loadTrendCard(), loadCard('forecast-card', loadForecast)]);
+  }
+
+  function loadTrendCard() {
+    return loadCard('trend-card', async () => {
+      const data = await api('/api/v1/analytics/trends/messages', D.scopeParams({ metric: trend.metric, hours: trend.hours, granularity: trend.granularity }));
+      drawTrend(data);
+    });
+  }
+
+  function drawTrend(data) {
+    const s = data.statistics;
+    const arrow = { up: '↑', down: '↓', stable: '→' }[data.trend.direction] || '';
+    const label = TREND_METRICS.find((m) => m[0] === data.metric_name)?.[1] || data.metric_name;
+    note('trend-card', `${label} · per ${data.granularity} · last ${data.hours} h (UTC)`);
+    const stats = el('dl', { class: 'stats', id: 'trend-stats', dataset: { direction: data.trend.direction } },
+      [['min', s.min_value], ['max', s.max_value], ['avg', s.avg_value], ['std dev', s.std_dev]].map(([k, v]) =>
+        el('div', { dataset: { stat: k, value: v } }, el('dt', {}, k), el('dd', {}, fmtNum(v)))),
+      el('div', { dataset: { stat: 'direction' } }, el('dt', {}, 'direction'),
+        el('dd', { class: `direction ${data.trend.direction}` }, `${arrow} ${data.trend.direction} (${data.trend.percentage > 0 ? '+' : ''}${fmtNum(data.trend.percentage, 1)} %)`)));
+    put(body('trend-card'), stats, data.data_points.length === 0 ? empty('No points in this window.') : null);
+    if (!ensureChartDefaults()) return;
+    const labels = data.data_points.map((p) => D.fmt.bucketLabel(p.timestamp, data.granularity));
+    const values = data.data_points.map((p) => p.value);
+    const bars = data.metric_name === 'message_volume' || data.metric_name === 'items' || data.metric_name === 'cost';
+    if (charts.trend) charts.trend.destroy();
+    charts.trend = new Chart($('#chart-trend'), {
+      type: bars ? 'bar' : 'line',
+      data: {
+        labels,
+        datasets: [
+          { label, data: values, borderColor: COLORS.accent, backgroundColor: bars ? 'rgba(59,110,245,.55)' : COLORS.accent, borderRadius: 3, pointRadius: 2, tension: 0.25 },
+          { type: 'line', label: 'average', data: values.map(() => s.avg_value), borderColor: '#94a3b8', borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5 },
+        ],
+      },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false, interaction: { mode: 'index', intersect: false },
+        plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { title: (items) => (items.length ? fullTime(data.data_points[items[0].dataIndex].timestamp) : '') } } },
+        scales: { x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } }, y: { beginAtZero: true, title: { display: true, text: label } } },
+      },
+    });
+    charts.trend.$apiPoints = data.data_points;
+  }
+
+  async function loadForecast() {
+    const [p, actual] = await Promise.all([
+      api('/api/v1/analytics/predictions/message-volume', D.scopeParams({ hours_ahead: trend.horizon === '7d' ? 168 : 24 })),
+      trend.horizon === '24h' ? api('/api/v1/analytics/trends/messages', D.scopeParams({ metric: 'message_volume', hours: 24, granularity: 'hour' })) : null,
+    ]);
+    note('forecast-card', `${p.model} · ${fmtNum(p.confidence_percent, 1)} % confidence · ${fmt.int(p.history_hours)} h of history`);
+    put(body('forecast-card'), 
+      facts([
+        ['Events in the last complete hour', fmtNum(p.current_value)],
+        [`Forecast, hour ending ${fmt.day.format(new Date(p.prediction_timestamp))}, ${fmt.hm.format(new Date(p.prediction_timestamp))}`, fmtNum(p.predicted_value)],
+        ['Back-test error (WAPE)', p.backtest_wape_percent === null ? 'not enough history' : fmt.pct(p.backtest_wape_percent)],
+      ]),
+      p.history_hours === 0 ? empty('No traffic yet: the forecast is zero until there is history.', 'forecast-no-history') : null);
+    drawForecast(p, actual);
+    drawAnomaly(p.anomaly_detection);
+    drawCapacity(p.capacity);
+  }
+
+  function drawForecast(p, actual) {
+    if (!ensureChartDefaults()) return;
+    if (charts.forecast) charts.forecast.destroy();
+    const canvas = $('#chart-forecast');
+    const common = { responsive: true, maintainAspectRatio: false, animation: false, interaction: { mode: 'index', intersect: false } };
+    if (trend.horizon === '7d') {
+      const start = new Date(p.prediction_intervals[0]?.timestamp || Date.now());
+      const labels = p.forecast_7d.map((_, i) => fmt.day.format(new Date(start.getTime() + i * 86400000)));
+      canvas.setAttribute('aria-label', 'Forecast events per day for the next 7 days');
+      charts.forecast = new Chart(canvas, {
+        type: 'bar',
+        data: { labels, datasets: [{ label: 'forecast events per day', data: p.forecast_7d, backgroundColor: 'rgba(124,77,255,.55)', borderRadius: 3 }] },
+        options: { ...common, plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } }, scales: { x: { grid: { display: false } }, y: { beginAtZero: true, title: { display: true, text: 'events per day' } } } },
+      });
+      charts.forecast.$forecast = p.forecast_7d;
+      return;
+    }
+    canvas.setAttribute('aria-label', 'Events per hour: the last 24 hours and the forecast of the next 24 with its 95 % prediction interval');
+    const past = (actual?.data_points || []).filter((x) => x.timestamp < (p.prediction_intervals[0]?.timestamp || '9'));
+    const times = [...past.map((x) => x.timestamp), ...p.prediction_intervals.map((x) => x.timestamp)];
+    const labels = times.map((t) => D.fmt.bucketLabel(t, 'hour'));
+    const pad = (n) => Array(n).fill(null);
+    const f = p.prediction_intervals;
+    charts.forecast = new Chart(canvas, {
+      type: 'line',
+      data: {
+        labels,
+        datasets: [
+          { label: 'actual', data: [...past.map((x) => x.value), ...pad(f.length)], borderColor: COLORS.accent, backgroundColor: COLORS.accent, pointRadius: 1.5, tension: 0.25 },
+          { label: 'forecast', data: [...pad(past.length), ...f.map((x) => x.value)], borderColor: '#7c4dff', backgroundColor: '#7c4dff', borderDash: [6, 4], pointRadius: 1.5, tension: 0.25 },
+          { label: '95 % interval', data: [...pad(past.length), ...f.map((x) => x.upper)], borderWidth: 0, pointRadius: 0, backgroundColor: 'rgba(124,77,255,.16)', fill: '+1' },
+          { label: 'lower', data: [...pad(past.length), ...f.map((x) => x.lower)], borderWidth: 0, pointRadius: 0, fill: false },
+        ],
+      },
+      options: {
+        ...common,
+        plugins: {
+          legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item) => item.text !== 'lower' } },
+          tooltip: { filter: (item) => item.dataset.label !== 'lower', callbacks: { title: (items) => (items.length ? fullTime(times[items[0].dataIndex]) : '') } },
+          filler: { propagate: false },
+        },
+        scales: { x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } }, y: { beginAtZero: true, title: { display: true, text: 'events per hour' } } },
+      },
+    });
+    charts.forecast.$forecast = f;
+  }
+
+  function drawAnomaly(a) {
+    const score = a.anomaly_score * 100;
+    note('anomaly-card', `hour of ${fmt.hm.format(new Date(a.hour))} UTC`);
+    put(body('anomaly-card'), 
+      el('div', { class: 'anomaly', id: 'anomaly', dataset: { anomaly: String(a.is_anomaly), score: a.anomaly_score } },
+        el('span', { class: 'health-badge', dataset: { status: a.is_anomaly ? 'critical' : 'healthy' } }, a.is_anomaly ? 'anomaly' : 'normal'),
+        el('span', { class: 'anomaly-score' }, `score ${fmtNum(a.anomaly_score, 3)}`)),
+      bar(score, a.is_anomaly ? 'b-bad' : score > 80 ? 'b-warn' : 'b-good', 'Anomaly score'),
+      el('p', { class: 'small' }, `The last complete hour had ${fmtNum(a.actual_value)} events against ${fmtNum(a.expected_value)} expected. `,
+        el('span', { class: 'muted' }, 'The score is 2Φ(|z|) − 1 of the forecast error; beyond three standard deviations it is an anomaly.')));
+  }
+
+  function drawCapacity(c) {
+    note('capacity-card', c.peak_at ? `peak ${fmt.full.format(new Date(c.peak_at))} UTC` : '');
+    put(body('capacity-card'), 
+      facts([
+        ['Forecast peak (upper bound)', `${fmt.rate(c.peak_forecast_events_per_second)} events/s`],
+        ['Accounts’ TPS limits', c.tps_limit_total === null ? 'none set' : `${fmtNum(c.tps_limit_total)} /s`],
+        ['Peak utilization', c.peak_utilization_percent === null ? '–' : fmt.pct(c.peak_utilization_percent)],
+      ]),
+      c.peak_utilization_percent === null ? null : bar(c.peak_utilization_percent, c.peak_utilization_percent > 90 ? 'b-bad' : c.peak_utilization_percent > 70 ? 'b-warn' : 'b-good', 'Peak utilization'),
+      el('p', { class: 'advice', id: 'capacity-advice' }, c.recommendation));
+  }
+
+  // ---------- the tab switcher's entry points ----------
+  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends };
+  async function load(tab) {
+    const panel = $(`#panel-${tab}`);
+    panel.dataset.loading = 'true';
+    try {
+      await loaders[tab](panel);
+    } catch (e) {
+      panel.prepend(el('p', { class: 'banner error', role: 'alert' }, `Could not load this tab: ${e.message}`));
+    } finally {
+      markLoaded(panel);
+    }
+  }
+  function show(tab) {
+    if (!loaders[tab]) return;
+    visible = tab;
+    clearInterval(refreshTimer);
+    load(tab);
+    refreshTimer = setInterval(() => {
+      // Not while the page is in the background, nor under a keyboard user's focus (redrawing would drop it).
+      const focused = document.activeElement;
+      const busy = focused && focused !== document.body && $(`#panel-${tab}`).contains(focused) && focused.matches('button, select, tr');
+      if (visible === tab && !document.hidden && !busy) load(tab);
+    }, REFRESH_MS[tab]);
+  }
+  function hide(tab) {
+    if (visible === tab) {
+      visible = null;
+      clearInterval(refreshTimer);
+    }
+  }
+  window.HeraldPanels = { show, hide };
+})();
