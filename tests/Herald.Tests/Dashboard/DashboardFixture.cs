@@ -24,7 +24,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     public string AcmeKey { get; private set; } = null!;
     public string WriteOnlyKey { get; private set; } = null!;
     public HttpClient Beta { get; private set; } = null!;
-    public string SampleAcmeItem { get; private set; } = null!;
+    public string SampleAcmeItem { get; private set; } = null!; // set from the generated traffic, which always has acme items
     /// <summary>Whether the test class wrote team beta's events yet.</summary>
     public bool BetaSeeded { get; set; }
 
@@ -73,7 +73,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         {
             if (e.Event.OccurredAtMs > now - 60_000) continue;
             byTeam[e.TeamName].Add(e.Event);
-            SampleAcmeItem ??= e.TeamName == "acme" ? e.Event.ItemId : null;
+            if (SampleAcmeItem is null && e.TeamName == "acme") SampleAcmeItem = e.Event.ItemId;
         }
         foreach (var (team, events) in byTeam)
         {
