@@ -96,14 +96,22 @@ public sealed class BatchWriter
             EventsWritten += accepted;
             BatchesWritten++;
         }
-        catch
+        catch (Exception failure)
         {
             // The transaction rolled back, but items in memory took its events: rebuild from what is stored.
             _session = null;
             _deltas.Clear();
             _failures.Clear();
             _touched.Clear();
-            Recover();
+            try
+            {
+                Recover();
+            }
+            catch (Exception recoveryFailure)
+            {
+                // Both matter: the batch's own failure is the cause, the recovery's is why the writer is now unusable.
+                throw new AggregateException("a write batch failed and the recovery after it failed too", failure, recoveryFailure);
+            }
             throw;
         }
         if (FlushDue(now)) Flush();

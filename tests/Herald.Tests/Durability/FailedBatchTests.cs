@@ -1,0 +1,175 @@
+using Herald.Analytics;
+using Herald.Domain;
+using Herald.Ingestion;
+using Herald.Storage;
+using Herald.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Tests.Durability;
+
+/// <summary>
+/// A write batch that fails half-way (its transaction rolls back after the writer's memory took some of its events) must
+/// leave the store as if the batch never came: the writer rebuilds from what is stored and goes on. Checked against a
+/// second store that only ever received the batches that succeeded, on a random stream with new items, updates of
+/// items still unflushed, failures, keywords and duplicates.
+/// </summary>
+public sealed class FailedBatchTests
+{
+    [Theory]
+    [InlineData(3)]
+    [InlineData(19)]
+    public void A_batch_that_fails_midway_leaves_the_store_as_if_it_never_came(int seed)
+    {
+        string dirA = TempDir(), dirB = TempDir();
+        try
+        {
+            var rng = new Random(seed);
+            long t0 = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+            string[] providers = ["twilio", "vonage", "smpp"];
+            string[] texts = ["STOP", "START", "HELP", "hello"];
+            Status[] statuses = [Status.Queued, Status.Sent, Status.Delivered, Status.Failed, Status.Undelivered];
+            var batches = new List<IncomingEvent[]>();
+            for (int b = 0; b < 12; b++)
+            {
+                var batch = new List<IncomingEvent>();
+                for (int i = 0; i < 40; i++)
+                {
+                    // Items come back across batches, so a failed batch touches items the writer holds unflushed.
+                    int item = rng.Next(0, 30 + b * 10);
+                    long ms = t0 + rng.Next(0, 3 * 1440) * 60_000L + rng.Next(60_000);
+                    bool inbound = rng.NextDouble() < 0.15;
+                    var status = inbound ? Status.Delivered : statuses[rng.Next(statuses.Length)];
+                    batch.Add(new IncomingEvent
+                    {
+                        ItemId = inbound ? $"in-{b}-{i}" : $"m-{item}",
+                        Kind = ItemKind.Message,
+                        Status = status,
+                        OccurredAtMs = ms,
+                        Provider = inbound ? null : providers[item % providers.Length],
+                        Country = rng.NextDouble() < 0.5 ? "DE" : null, // filled in later by some events: a dimension change
+                        Direction = inbound ? "inbound" : "outbound",
+                        Recipient = $"+4915100{item % 12:000}",
+                        Text = inbound ? texts[rng.Next(texts.Length)] : null,
+                        ErrorCode = status is Status.Failed or Status.Undelivered && rng.NextDouble() < 0.7 ? $"E{rng.Next(3)}" : null,
+                        EventId = rng.NextDouble() < 0.1 && b > 0 ? $"dup-{rng.Next(20)}" : null,
+                    });
+                }
+                batches.Add([.. batch]);
+            }
+
+            var failing = new HashSet<int> { 2, 5, 6, 10 };
+            using var storeA = new SqliteStore(Path.Combine(dirA, "herald.db"));
+            using var storeB = new SqliteStore(Path.Combine(dirB, "herald.db"));
+            int teamA = Setup(storeA), teamB = Setup(storeB);
+            var writerA = Writer(new FaultyStore(storeA));
+            var writerB = Writer(storeB);
+            for (int b = 0; b < batches.Count; b++)
+            {
+                if (failing.Contains(b))
+                {
+                    // The batch fails at a poisoned event in its middle; the client retries it without that event.
+                    var poisoned = batches[b].Take(25).Append(new IncomingEvent { ItemId = FaultyStore.Poison, Status = Status.Sent, OccurredAtMs = t0 })
+                        .Concat(batches[b].Skip(25)).ToArray();
+                    Assert.ThrowsAny<Exception>(() => writerA.Write([new IngestBatch(teamA, poisoned)]));
+                }
+                writerA.Write([new IngestBatch(teamA, batches[b])]);
+                writerB.Write([new IngestBatch(teamB, batches[b])]);
+            }
+            writerA.Flush();
+            writerB.Flush();
+
+            foreach (var query in StoreContents)
+                Assert.Equal(Rows(dirB, query, teamB), Rows(dirA, query, teamA));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dirA, true);
+            Directory.Delete(dirB, true);
+        }
+    }
+
+    // What the store holds, independent of row ids: items, raw events, team-total cells, failure cells, consent rows.
+    private static readonly string[] StoreContents =
+    [
+        "SELECT item_id, kind, status, status_at, earliest_at, first_sent_at, first_success_at, recipient, event_count FROM items WHERE team_id = $team ORDER BY item_id",
+        // Synthetic dedupe keys name the item's row id, which the failed batches' new items used up in one store only.
+        "SELECT i.item_id, CASE WHEN e.dedupe_key LIKE char(31) || '%' THEN '' ELSE e.dedupe_key END, e.status, e.occurred_at, e.error_code FROM events e JOIN items i ON i.id = e.item_ref WHERE e.team_id = $team ORDER BY 1, 2, 3, 4",
+        "SELECT granularity, bucket, hex(data) FROM rollups WHERE team_id = -$team ORDER BY 1, 2",
+        "SELECT granularity, bucket, error_code, SUM(failures) FROM failure_cells WHERE team_id = $team GROUP BY 1, 2, 3 HAVING SUM(failures) <> 0 ORDER BY 1, 2, 3",
+        "SELECT recipient, occurred_at, state, keyword FROM consent_changes WHERE team_id = $team ORDER BY 1, 2, 3",
+    ];
+
+    private static List<string> Rows(string dir, string sql, int team)
+    {
+        using var c = new SqliteConnection($"Data Source={Path.Combine(dir, "herald.db")};Mode=ReadOnly");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$team", team);
+        using var r = cmd.ExecuteReader();
+        var rows = new List<string>();
+        while (r.Read())
+        {
+            var values = new object[r.FieldCount];
+            r.GetValues(values);
+            rows.Add(string.Join('|', values));
+        }
+        Assert.NotEmpty(rows);
+        return rows;
+    }
+
+    private static int Setup(SqliteStore store)
+    {
+        store.MigrateUp();
+        return store.CreateTeam("fb", "tm_fb", "wh_fb", 0).Id;
+    }
+
+    private static BatchWriter Writer(IEngineStore store)
+    {
+        var registry = new DimensionRegistry();
+        registry.Load(store);
+        // No flush until the end (or a recovery): the failed batches meet items the writer holds unflushed.
+        return new BatchWriter(store, registry, new PendingRollups(), TimeProvider.System, new WriterOptions { FlushInterval = TimeSpan.FromHours(1) });
+    }
+
+    private static string TempDir()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "herald-failed-batch-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>The real store, whose write sessions fail on the event of one poisoned item id (after the events before it).</summary>
+    private sealed class FaultyStore(SqliteStore inner) : IEngineStore
+    {
+        public const string Poison = "poison";
+        public void ForEachItemKey(Action<int, string> visit) => inner.ForEachItemKey(visit);
+        public IWriteSession BeginWrite() => new FaultySession(inner.BeginWrite());
+        public IReadOnlyList<(int Id, DimensionTuple Tuple)> LoadDimensionSets() => inner.LoadDimensionSets();
+        public long ReadCheckpoint() => inner.ReadCheckpoint();
+        public void ForEachEventAfter(long eventId, Action<StoredEvent> visit) => inner.ForEachEventAfter(eventId, visit);
+    }
+
+    private sealed class FaultySession(IWriteSession inner) : IWriteSession
+    {
+        public long AllocateItemId() => inner.AllocateItemId();
+        public ItemState? LoadItem(int teamId, string itemId) => inner.LoadItem(teamId, itemId);
+        public ItemState? LoadItem(long id) => inner.LoadItem(id);
+        public bool AppendEvent(int teamId, long itemRef, string dedupeKey, int eventDimensionSetId, long receivedAtMs, IncomingEvent e, string? newItemId) =>
+            e.ItemId == FaultyStore.Poison
+                ? throw new InvalidOperationException("injected failure")
+                : inner.AppendEvent(teamId, itemRef, dedupeKey, eventDimensionSetId, receivedAtMs, e, newItemId);
+        public void RecordConsent(int teamId, string recipient, long occurredAtMs, int state, string keyword) => inner.RecordConsent(teamId, recipient, occurredAtMs, state, keyword);
+        public void SetCheckpoint(long eventId) => inner.SetCheckpoint(eventId);
+        public long MaxEventId() => inner.MaxEventId();
+        public void SaveItem(ItemState item) => inner.SaveItem(item);
+        public void MergeCell(CellKey key, byte[] delta) => inner.MergeCell(key, delta);
+        public void MergeFailureCell(FailureCellKey key, long failures) => inner.MergeFailureCell(key, failures);
+        public void LoadFailureCandidatesOfItem(long itemRef, long upToEventId, List<FailureCandidate> into) => inner.LoadFailureCandidatesOfItem(itemRef, upToEventId, into);
+        public int InsertDimensionSet(DimensionTuple tuple) => inner.InsertDimensionSet(tuple);
+        public void EnsureAccount(int teamId, string account) => inner.EnsureAccount(teamId, account);
+        public void Commit() => inner.Commit();
+        public void Dispose() => inner.Dispose();
+    }
+}
