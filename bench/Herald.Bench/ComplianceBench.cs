@@ -35,7 +35,6 @@ public static class ComplianceBench
         var from = new UtcMinute(to.Value - 1440);
         long fromMs = from.ToUnixMillis(), toMs = to.ToUnixMillis();
         report.Add("compliance: consent join", Time(() => consent.Compliance(1, fromMs, toMs)), "acme, 24 h, in process");
-        report.Add("compliance: team minute series", Time(() => metrics.EventsPerMinute(1, MetricFilter.None, from, to)), "1,440 team-total cells");
         var sw = Stopwatch.StartNew();
         var minutes = new AccountMinutes(store, pending, registry);
         minutes.Of(1, from.Floor(Granularity.Hour));

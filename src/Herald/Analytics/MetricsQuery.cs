@@ -172,35 +172,6 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         return result;
     }
 
-    /// <summary>
-    /// Events per minute over [from, to) of one team (index 0 = <paramref name="from"/>), from minute cells only: the team's
-    /// totals when unfiltered, else the filter's dimension sets; stored cells and the writer's pending ones. Minutes whose
-    /// cells the retention job deleted read as zero.
-    /// </summary>
-    public long[] EventsPerMinute(int team, MetricFilter filter, UtcMinute from, UtcMinute to)
-    {
-        using var readLock = pending.Read();
-        var counts = new long[Math.Max(0, to.Value - from.Value)];
-        if (counts.Length == 0) return counts;
-        var (scopes, groups) = Scopes([team], filter, Granularity.Minute);
-        var scratch = new CellStats();
-        foreach (int scope in scopes)
-        {
-            reader.ReadCells(scope, Granularity.Minute, from, to, (bucket, dims, data) =>
-            {
-                if ((uint)dims >= (uint)groups.Length || groups[dims] < 0) return;
-                scratch.Reset();
-                scratch.AddEncoded(data);
-                counts[bucket.Value - from.Value] += scratch.Events;
-            }, NarrowSets(scope, groups));
-            pending.Visit(scope, Granularity.Minute, from, to, (bucket, dims, cell) =>
-            {
-                if ((uint)dims < (uint)groups.Length && groups[dims] >= 0) counts[bucket.Value - from.Value] += cell.Events;
-            });
-        }
-        return counts;
-    }
-
     /// <summary>Where an unsplit question reads: the teams' totals when nothing is filtered, else their dimension sets.</summary>
     private (IReadOnlyList<int> Scopes, int[] Groups) Scopes(IReadOnlyList<int> teams, MetricFilter filter, Granularity g)
     {
