@@ -5,9 +5,9 @@ using SQLitePCL;
 namespace Herald.Storage.Sqlite;
 
 /// <summary>
-/// A statement prepared once on the writer's connection and bound by position through SQLite's own API:
-/// for the one statement that runs per event, ADO.NET's per-execution parameter lookup by name costs as
-/// much as the insert. It runs inside whatever transaction the connection has open.
+/// A statement prepared on a connection and bound by position through SQLite's own API: for the statement that runs
+/// per event, ADO.NET's per-execution parameter lookup by name costs as much as the insert, and for a read of many
+/// small rows its reader costs more than the read. It runs inside whatever transaction the connection has open.
 /// </summary>
 public sealed class RawStatement : IDisposable
 {
@@ -36,6 +36,21 @@ public sealed class RawStatement : IDisposable
         if (rc != raw.SQLITE_DONE) throw new SqliteException(raw.sqlite3_errmsg(_db).utf8_to_string(), rc);
         return raw.sqlite3_changes(_db);
     }
+
+    /// <summary>Steps to the next row: true while there is one; at the end the statement is reset for another run.</summary>
+    public bool Step()
+    {
+        int rc = raw.sqlite3_step(_stmt);
+        if (rc == raw.SQLITE_ROW) return true;
+        raw.sqlite3_reset(_stmt);
+        if (rc != raw.SQLITE_DONE) throw new SqliteException(raw.sqlite3_errmsg(_db).utf8_to_string(), rc);
+        return false;
+    }
+
+    public int ColumnInt(int index) => raw.sqlite3_column_int(_stmt, index);
+    public long ColumnInt64(int index) => raw.sqlite3_column_int64(_stmt, index);
+    /// <summary>The column's bytes, valid until the next step.</summary>
+    public ReadOnlySpan<byte> ColumnBlob(int index) => raw.sqlite3_column_blob(_stmt, index);
 
     private void Check(int rc)
     {

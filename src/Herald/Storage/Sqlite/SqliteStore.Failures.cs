@@ -1,6 +1,5 @@
 using Herald.Domain;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace Herald.Storage.Sqlite;
 
@@ -42,31 +41,20 @@ public sealed partial class SqliteStore : IFailureReader
         {
             // SQLite's API straight (the statement runs in this connection's read transaction): per row, ADO.NET's reader
             // and a new string for the code cost more than the read itself, and there are tens of thousands of cells a day.
-            var db = _connection.Handle!;
-            Check(db, raw.sqlite3_prepare_v2(db, SqliteSql.SelectFailureCells, out var stmt));
-            using (stmt)
+            using var cells = new RawStatement(_connection, SqliteSql.SelectFailureCells);
+            cells.Bind(1, (long)teamId);
+            cells.Bind(2, (long)(int)g);
+            cells.Bind(3, from.Value);
+            cells.Bind(4, to.Value);
+            while (cells.Step())
             {
-                Check(db, raw.sqlite3_bind_int64(stmt, 1, teamId));
-                Check(db, raw.sqlite3_bind_int64(stmt, 2, (int)g));
-                Check(db, raw.sqlite3_bind_int64(stmt, 3, from.Value));
-                Check(db, raw.sqlite3_bind_int64(stmt, 4, to.Value));
-                int rc;
-                while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)
-                {
-                    int dims = raw.sqlite3_column_int(stmt, 0);
-                    if (onlySets is null || onlySets.Contains(dims))
-                        visit(dims, _codes.Intern(raw.sqlite3_column_blob(stmt, 1)), raw.sqlite3_column_int64(stmt, 2));
-                }
-                if (rc != raw.SQLITE_DONE) Check(db, rc);
+                int dims = cells.ColumnInt(0);
+                if (onlySets is null || onlySets.Contains(dims))
+                    visit(dims, _codes.Intern(cells.ColumnBlob(1)), cells.ColumnInt64(2));
             }
         }
 
         private readonly InternedCodes _codes = new();
-
-        private static void Check(sqlite3 db, int rc)
-        {
-            if (rc != raw.SQLITE_OK) throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
-        }
 
         public void Dispose()
         {
