@@ -79,10 +79,10 @@ public sealed class ComplianceAnalysis(
 
     private QuietHoursCompliance QuietHours(int teamId, UtcMinute from, UtcMinute to, long sent)
     {
-        var settings = contacts.ComplianceSettings(teamId);
-        string teamZoneId = settings?.TimeZone ?? "UTC";
-        var teamZone = TimeZones.Find(teamZoneId) ?? TimeZoneInfo.Utc;
-        var teamWindow = QuietWindow.Of(settings?.QuietStart, settings?.QuietEnd);
+        var teamRule = QuietRule.OfTeam(contacts.ComplianceSettings(teamId));
+        string teamZoneId = teamRule.ZoneId;
+        var teamZone = teamRule.Zone;
+        var teamWindow = teamRule.Window;
         long fromMs = from.ToUnixMillis(), toMs = to.ToUnixMillis();
         static List<(long, long)> Ms(List<(long Start, long End)> minutes) =>
             minutes.Select(r => (r.Start * UtcMinute.MillisPerMinute, r.End * UtcMinute.MillisPerMinute)).ToList();
@@ -98,8 +98,8 @@ public sealed class ComplianceAnalysis(
         var own = new Dictionary<string, (TimeZoneInfo Zone, string ZoneId, QuietWindow? Window)>(StringComparer.Ordinal);
         foreach (var c in contacts.ListContacts(teamId))
         {
-            string zoneId = c.TimeZone ?? teamZoneId;
-            own[c.Recipient] = (TimeZones.Find(zoneId) ?? TimeZoneInfo.Utc, zoneId, QuietWindow.Of(c.QuietStart, c.QuietEnd) ?? teamWindow);
+            var rule = QuietRule.For(c, teamRule);
+            own[c.Recipient] = (rule.Zone, rule.ZoneId, rule.Window);
         }
         var examples = new List<(string? Recipient, long Ref, string? ItemId, long At, string ZoneId, int Local, QuietWindow Window, string Setting)>();
         if (own.Count > 0)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Herald.Storage;
 
 namespace Herald.Analytics.Consent;
 
@@ -25,6 +26,23 @@ public readonly record struct QuietWindow(int StartMinute, int EndMinute)
         if (text is null || !TimeOnly.TryParseExact(text, ["HH:mm", "H:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)) return null;
         return t.Hour * 60 + t.Minute;
     }
+}
+
+/// <summary>
+/// The quiet-hours rule in force for a contact: its own time zone and window where it set them, else the team's; the team's
+/// zone defaults to UTC and its window to none.
+/// </summary>
+public readonly record struct QuietRule(string ZoneId, QuietWindow? Window)
+{
+    public const string DefaultZone = "UTC";
+
+    public static QuietRule OfTeam(ComplianceSettingsRecord? team) =>
+        new(team?.TimeZone ?? DefaultZone, QuietWindow.Of(team?.QuietStart, team?.QuietEnd));
+
+    public static QuietRule For(ContactRecord? contact, QuietRule team) =>
+        new(contact?.TimeZone ?? team.ZoneId, QuietWindow.Of(contact?.QuietStart, contact?.QuietEnd) ?? team.Window);
+
+    public TimeZoneInfo Zone => TimeZones.Find(ZoneId) ?? TimeZoneInfo.Utc;
 }
 
 public static class TimeZones

@@ -110,15 +110,14 @@ public static class ContactsEndpoints
         ApiResults.Ok(TeamDto(store.ComplianceSettings(QueryParameters.OneTeam(http))));
 
     private static ComplianceSettingsDto TeamDto(ComplianceSettingsRecord? s) =>
-        new(s?.TimeZone ?? "UTC", Quiet(s?.QuietStart, s?.QuietEnd), s is null ? null : Ingestion.EventParser.FormatTimestamp(s.UpdatedAtMs));
+        new(s?.TimeZone ?? QuietRule.DefaultZone, Quiet(s?.QuietStart, s?.QuietEnd), s is null ? null : Ingestion.EventParser.FormatTimestamp(s.UpdatedAtMs));
 
     private static ContactDto Dto(int teamId, string recipient, IContactSettingsStore store, ConsentAnalysis consent, long nowMs)
     {
         var c = store.FindContact(teamId, recipient);
-        var team = store.ComplianceSettings(teamId);
-        string zone = c?.TimeZone ?? team?.TimeZone ?? "UTC";
-        var effective = Quiet(c?.QuietStart, c?.QuietEnd) ?? Quiet(team?.QuietStart, team?.QuietEnd);
-        return new ContactDto(recipient, c?.TimeZone, Quiet(c?.QuietStart, c?.QuietEnd), zone, effective, consent.Contact(teamId, recipient, nowMs).State,
+        var rule = QuietRule.For(c, QuietRule.OfTeam(store.ComplianceSettings(teamId)));
+        var effective = rule.Window is { } w ? Quiet(w.StartMinute, w.EndMinute) : null;
+        return new ContactDto(recipient, c?.TimeZone, Quiet(c?.QuietStart, c?.QuietEnd), rule.ZoneId, effective, consent.Contact(teamId, recipient, nowMs).State,
             c is null ? null : Ingestion.EventParser.FormatTimestamp(c.CreatedAtMs), c is null ? null : Ingestion.EventParser.FormatTimestamp(c.UpdatedAtMs));
     }
 
