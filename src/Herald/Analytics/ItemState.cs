@@ -31,6 +31,11 @@ public sealed class ItemState
 
     /// <summary>Whether the store already has a row for this item (insert or update on save).</summary>
     public bool IsPersisted { get; set; }
+    /// <summary>
+    /// The earliest event, dimension set or recipient changed since the stored row was written: only then does the flush
+    /// rewrite the item's index entries (most events change its status alone).
+    /// </summary>
+    public bool IndexedColumnsChanged { get; set; }
     /// <summary>Changed since the last flush: the cache must not drop it, the flush must write it.</summary>
     public bool IsDirty { get; set; }
     /// <summary>The writer pass (batch or recovery) that last touched the item.</summary>

@@ -52,6 +52,14 @@ public sealed class PendingRollups(Caching.DataChanges? changes = null)
         }
     }
 
+    /// <summary>Announces a committed batch's consent keywords (stored already; nothing of them is pending). Caller holds the write lock.</summary>
+    public void AddConsent(IReadOnlyList<Consent.ConsentKeywordChange> keywords)
+    {
+        if (keywords.Count == 0) return;
+        changes?.RecordConsent(keywords);
+        foreach (var o in _observers) o.OnConsent(keywords);
+    }
+
     /// <summary>Adds a committed batch's failure cell deltas. Caller holds the write lock.</summary>
     public void AddFailures(IReadOnlyDictionary<FailureCellKey, long> deltas) => _failures.Add(deltas);
 
@@ -140,4 +148,7 @@ public interface IPendingObserver
 {
     void OnDeltas(IReadOnlyDictionary<CellKey, CellStats> deltas);
     void OnDiscard();
+
+    /// <summary>A batch's consent keywords, as they are published (under the write lock).</summary>
+    void OnConsent(IReadOnlyList<Consent.ConsentKeywordChange> keywords) { }
 }

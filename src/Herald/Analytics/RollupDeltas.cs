@@ -69,6 +69,13 @@ public sealed class RollupDeltas(Func<int, int[]> projectionIdsOf)
         }
     }
 
+    /// <summary>
+    /// Marks the item's cohort minute as changed without changing a count (an empty delta, which no flush writes), so
+    /// whoever watches the published cells (<see cref="Caching.DataChanges"/>) sees its hour change.
+    /// </summary>
+    public void MarkChanged(int teamId, Contribution c) =>
+        CellFor(new CellKey(teamId, Granularity.Minute, c.Cohort, c.DimensionSetId));
+
     public void Clear()
     {
         foreach (var cell in _cells.Values)

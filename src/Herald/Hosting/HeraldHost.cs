@@ -86,6 +86,8 @@ public static class HeraldHost
         services.AddSingleton<Herald.Analytics.Consent.ConsentAnalysis>();
         services.AddSingleton<IContactSettingsStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Herald.Analytics.Consent.AccountMinutes>();
+        services.AddSingleton<Herald.Analytics.Consent.ConsentTimelines>();
+        services.AddSingleton<Herald.Analytics.Consent.ComplianceHours>();
         services.AddSingleton<Herald.Analytics.Consent.ComplianceAnalysis>();
         services.AddSingleton<IContactReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ContactCounts>();

@@ -40,6 +40,8 @@ public sealed class BatchWriter
     // The open write transaction, where interning a new projection value must happen.
     private IWriteSession? _session;
     private readonly List<ItemState> _touched = new();
+    // The batch's consent keywords (help left out), announced with its deltas.
+    private readonly List<ConsentKeywordChange> _consent = new();
     private readonly List<ItemState> _dirty = new();
     private bool _knownLoaded;
     private long _lastFlushMs;
@@ -103,6 +105,7 @@ public sealed class BatchWriter
             _deltas.Clear();
             _failures.Clear();
             _touched.Clear();
+            _consent.Clear();
             try
             {
                 Recover();
@@ -159,6 +162,7 @@ public sealed class BatchWriter
         {
             item.IsPersisted = true;
             item.IsDirty = false;
+            item.IndexedColumnsChanged = false;
         }
         _dirty.Clear();
         _pending.Clear();
@@ -215,7 +219,11 @@ public sealed class BatchWriter
         // A keyword inbound (STOP, START, HELP, ...) is a consent change of its sender, kept with its event.
         if (e.Text is not null && e.Recipient is not null
             && ConsentKeywords.Classify(e.Text, out var keyword) is var keywordClass and not KeywordClass.Other)
-            session.RecordConsent(teamId, e.Recipient, e.OccurredAtMs, ConsentKeywords.Code(keywordClass), keyword!);
+        {
+            int state = ConsentKeywords.Code(keywordClass);
+            session.RecordConsent(teamId, e.Recipient, e.OccurredAtMs, state, keyword!);
+            if (state != ConsentKeywords.HelpCode) _consent.Add(new ConsentKeywordChange(teamId, e.Recipient, e.OccurredAtMs, state));
+        }
 
         // Every stored event of the item is applied by now, this one included.
         ApplyAccepted(session, item, e, carried, isNew, now, appliedUpToEventId: long.MaxValue);
@@ -278,10 +286,13 @@ public sealed class BatchWriter
         int teamId = item.TeamId;
         Contribution? before = isNew ? null : item.Contribution();
         int dimsBefore = item.DimensionSetId;
+        bool recipientBefore = item.Recipient is not null;
         ApplyToItem(session, item, e, carried, isNew, receivedAt);
         RecordEventCounts(teamId, item, dimsBefore, isNew, UtcMinute.FromUnixMillis(e.OccurredAtMs));
         RecordFailures(session, item, dimsBefore, isNew, e, appliedUpToEventId);
         _deltas.Move(teamId, before, item.Contribution());
+        // A recipient named by a later event changes nothing in the cells, but compliance judges items by recipient.
+        if (!isNew && !recipientBefore && item.Recipient is not null) _deltas.MarkChanged(teamId, item.Contribution());
 
         if (isNew)
         {
@@ -328,7 +339,11 @@ public sealed class BatchWriter
             item.Status = e.Status;
             item.StatusAtMs = at;
         }
-        if (at < item.EarliestAtMs) item.EarliestAtMs = at;
+        if (at < item.EarliestAtMs)
+        {
+            item.EarliestAtMs = at;
+            item.IndexedColumnsChanged = true;
+        }
         if (e.Status == Status.Sent && at < item.FirstSentAtMs) item.FirstSentAtMs = at;
         if (StatusLattice.IsSuccessOrBeyond(item.Kind, e.Status) && at < item.FirstSuccessAtMs) item.FirstSuccessAtMs = at;
 
@@ -337,8 +352,13 @@ public sealed class BatchWriter
         {
             item.Dimensions = dims;
             item.DimensionSetId = _registry.Intern(dims, session);
+            item.IndexedColumnsChanged = true;
         }
-        item.Recipient ??= e.Recipient;
+        if (item.Recipient is null && e.Recipient is not null)
+        {
+            item.Recipient = e.Recipient;
+            item.IndexedColumnsChanged = true;
+        }
         item.Cost += e.Cost ?? 0;
         item.EventCount++;
         item.LastEventReceivedAtMs = receivedAt;
@@ -387,6 +407,7 @@ public sealed class BatchWriter
         {
             _pending.Add(_deltas.Cells);
             _pending.AddFailures(_failures.Cells);
+            _pending.AddConsent(_consent);
             foreach (var item in _touched)
             {
                 _pending.Publish(item.ToRecord());
@@ -400,6 +421,7 @@ public sealed class BatchWriter
         _deltas.Clear();
         _failures.Clear();
         _touched.Clear();
+        _consent.Clear();
         _refs.Clear();
     }
 

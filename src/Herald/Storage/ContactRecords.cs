@@ -18,17 +18,4 @@ public interface IContactSettingsStore
     ComplianceSettingsRecord? ComplianceSettings(int teamId);
     void SetComplianceSettings(int teamId, string? timeZone, int? quietStart, int? quietEnd, long nowMs);
 
-    /// <summary>
-    /// Stored items of the recipients whose earliest event falls in one of the UTC ranges (ms), leaving out items of
-    /// <paramref name="inboundSets"/> and the rows <paramref name="skip"/> names.
-    /// </summary>
-    long CountItemsInRanges(int teamId, IReadOnlyCollection<string> recipients, IReadOnlyList<(long From, long To)> ranges,
-        IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip);
-
-    /// <summary>Up to <paramref name="limit"/> of the items <see cref="CountItemsInRanges"/> counts.</summary>
-    IReadOnlyList<ContactItem> ItemsInRanges(int teamId, IReadOnlyCollection<string> recipients, IReadOnlyList<(long From, long To)> ranges,
-        IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip, int limit);
-
-    /// <summary>Up to <paramref name="limit"/> stored items of the team whose earliest event is in [from, to), for examples.</summary>
-    IReadOnlyList<ItemRecord> SampleItems(int teamId, long fromMs, long toMs, int limit);
 }

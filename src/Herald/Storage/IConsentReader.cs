@@ -10,14 +10,23 @@ public sealed record InboundCounts(long Messages, long UniqueSenders, IReadOnlyD
 /// <summary>One keyword a contact sent, as the writer recorded it (state code of <c>ConsentKeywords</c>; 0 = help).</summary>
 public readonly record struct ConsentRow(long OccurredAtMs, int State, string Keyword);
 
-/// <summary>A stored item whose earliest event fell while its recipient was stopped or opted out, with that state.</summary>
-public readonly record struct OptedOutItem(string Recipient, long ItemRef, long EarliestAtMs, int DimensionSetId, int State, long StateSinceMs);
-
-/// <summary>A stored item of a recipient (row id, earliest event, dimension set), from the covering recipient index.</summary>
-public readonly record struct ContactItem(string Recipient, long ItemRef, long EarliestAtMs, int DimensionSetId);
+/// <summary>
+/// One stored item as <see cref="IConsentReader.ScanItemsByEarliest"/> reads it; <paramref name="recipient"/> is empty when
+/// <paramref name="hasRecipient"/> is false, and valid only during the call.
+/// </summary>
+public delegate void ItemByEarliestVisitor(long itemRef, long earliestAtMs, int dimensionSetId, bool hasRecipient, ReadOnlySpan<char> recipient);
 
 public interface IConsentReader
 {
+    /// <summary>Every state change of a team (help left out), in replay order per recipient: (recipient, time, state code).</summary>
+    void ForEachConsentChange(int teamId, Action<string, long, int> visit);
+
+    /// <summary>
+    /// The team's stored items whose earliest event is in [from, to), in time order, from the covering index by earliest
+    /// event (migration 16): no item row is read, and nothing is allocated per row.
+    /// </summary>
+    void ScanItemsByEarliest(int teamId, long fromMs, long toMs, ItemByEarliestVisitor visit);
+
     /// <summary>A contact's keywords before <paramref name="untilMs"/> (help included) in replay order: time, then restriction.</summary>
     IReadOnlyList<ConsentRow> ContactConsent(int teamId, string recipient, long untilMs);
 
@@ -26,18 +35,6 @@ public interface IConsentReader
 
     /// <summary>Keywords per state code (0 = help) in [from, to).</summary>
     IReadOnlyDictionary<int, long> ConsentChanges(int teamId, long fromMs, long toMs);
-
-    /// <summary>State changes (help left out) of the named recipients, in replay order per recipient.</summary>
-    IReadOnlyDictionary<string, List<ConsentRow>> ConsentOf(int teamId, IReadOnlyCollection<string> recipients);
-
-    /// <summary>
-    /// Per recipient, the stored items whose earliest event is in [from, to) and fell while it was stopped or opted out,
-    /// leaving out items of <paramref name="inboundSets"/> and the rows <paramref name="skip"/> names.
-    /// </summary>
-    IReadOnlyDictionary<string, long> CountOptedOutItems(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip);
-
-    /// <summary>Up to <paramref name="limit"/> of the items <see cref="CountOptedOutItems"/> counts, with the state they met.</summary>
-    IReadOnlyList<OptedOutItem> OptedOutItems(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip, int limit);
 
     /// <summary>The item ids of stored rows.</summary>
     IReadOnlyDictionary<long, string> ItemIdsOf(IReadOnlyCollection<long> itemRefs);

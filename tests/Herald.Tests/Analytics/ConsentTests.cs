@@ -202,7 +202,7 @@ public sealed class ConsentTests(SharedServer shared) : IClassFixture<SharedServ
         Assert.Equal(violations.Count, Kit.Long(compliance, "messages_to_opted_out_contacts"));
         Assert.Equal(violations.Select(v => v.Contact).Distinct().Count(), Kit.Long(compliance, "contacts_affected"));
         var examples = compliance["examples"]!.AsArray();
-        Assert.Equal(Math.Min(violations.Count, ConsentAnalysis.MaxExamples), examples.Count);
+        Assert.Equal(Math.Min(violations.Count, ComplianceAnalysis.MaxExamples), examples.Count);
         foreach (var ex in examples)
         {
             var send = sends.Single(s => s.Id == ex!["item_id"]!.GetValue<string>());

@@ -1,3 +1,4 @@
+using Herald.Analytics.Consent;
 using Herald.Domain;
 
 namespace Herald.Analytics.Caching;
@@ -7,6 +8,9 @@ public enum DataSource
 {
     Rollups,
     Snapshots,
+    /// <summary>The rollups and the consent keywords: a keyword changes who was opted out from its own time on, so it changes
+    /// every hour from its own one.</summary>
+    Consent,
 }
 
 /// <summary>
@@ -44,6 +48,17 @@ public sealed class DataChanges
         }
     }
 
+    /// <summary>Notes consent keywords of a published batch: each changes its team's hours from the keyword's own on.</summary>
+    public void RecordConsent(IReadOnlyList<ConsentKeywordChange> keywords)
+    {
+        if (keywords.Count == 0) return;
+        lock (_lock)
+        {
+            long version = ++_version;
+            foreach (var k in keywords) TeamOf(k.TeamId).TouchFrom(UtcMinute.FromUnixMillis(k.OccurredAtMs).Floor(Granularity.Hour).Value, version);
+        }
+    }
+
     public void RecordSnapshots(int teamId)
     {
         lock (_lock) TeamOf(teamId).SnapshotVersion = ++_version;
@@ -67,6 +82,7 @@ public sealed class DataChanges
                     continue;
                 }
                 if (changes.ChangedSince(version, from.Floor(Granularity.Hour).Value, to.Value)) return true;
+                if (source == DataSource.Consent && changes.ChangedFromSince(version, to.Value)) return true;
             }
             return false;
         }
@@ -81,6 +97,8 @@ public sealed class DataChanges
     private sealed class TeamChanges
     {
         private readonly Dictionary<long, long> _lastVersionByHour = new();
+        // Hour -> last version of a change that holds from that hour on (consent keywords).
+        private readonly Dictionary<long, long> _lastVersionFromHour = new();
 
         public long Floor { get; private set; }
         public long SnapshotVersion { get; set; }
@@ -93,6 +111,25 @@ public sealed class DataChanges
                 Floor = version;
             }
             _lastVersionByHour[hour] = version;
+        }
+
+        public void TouchFrom(long hour, long version)
+        {
+            if (_lastVersionFromHour.Count >= MaxHoursPerTeam && !_lastVersionFromHour.ContainsKey(hour))
+            {
+                _lastVersionFromHour.Clear();
+                _lastVersionByHour.Clear();
+                Floor = version;
+            }
+            _lastVersionFromHour[hour] = version;
+        }
+
+        /// <summary>Whether a change from some hour on, made after <paramref name="version"/>, reaches before <paramref name="toMinute"/>.</summary>
+        public bool ChangedFromSince(long version, long toMinute)
+        {
+            foreach (var (hour, v) in _lastVersionFromHour)
+                if (v > version && hour < toMinute) return true;
+            return false;
         }
 
         /// <summary>Hours start at minute <paramref name="fromHour"/> and step by 60 while before <paramref name="toMinute"/>.</summary>

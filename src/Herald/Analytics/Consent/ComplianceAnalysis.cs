@@ -4,6 +4,8 @@ using static Herald.Ingestion.EventParser;
 
 namespace Herald.Analytics.Consent;
 
+public sealed record ComplianceViolation(string Recipient, string ItemId, string SentAt, string State, string StateSince);
+
 public sealed record ConsentVerification(
     long TotalMessagesSent, long ConsentVerifiedCount, double ComplianceRate, long MessagesToOptedOutContacts, long ContactsAffected,
     IReadOnlyList<ComplianceViolation> Examples);
@@ -29,24 +31,24 @@ public sealed record ComplianceReport(
     ComplianceMetrics ComplianceMetrics);
 
 /// <summary>
-/// Seed 003's compliance metrics for one team and window. "Messages sent" are the outbound items (every direction but
-/// inbound) whose earliest event is in the window.
+/// Seed 003's compliance metrics for one team and window (whole minutes). "Messages sent" are the outbound items (every
+/// direction but inbound) whose earliest event is in the window, counted from the rollup cells.
 /// <list type="bullet">
-/// <item>Consent: those sent while their recipient was stopped or opted out (<see cref="ConsentAnalysis"/>).</item>
+/// <item>Consent: those sent while their recipient was stopped or opted out (the replay of its keywords,
+/// <see cref="ConsentTimelines"/>).</item>
 /// <item>Quiet hours: those whose earliest event came at a local time inside the recipient's quiet window, in the
-/// recipient's time zone (a contact's own settings, else the team's). Every item is first counted by the team's rule from
-/// the rollup cells (the team window's UTC minute ranges in the window; outbound = all less inbound); contacts with their
-/// own settings are grouped by the zone and window in force, and their items are counted in SQLite from the covering
-/// recipient index: those in their own quiet ranges added, those in the team's ranges taken out.</item>
+/// recipient's time zone (a contact's own settings, else the team's; <see cref="QuietRules"/>).</item>
 /// <item>Rate limits: per account with a <c>tps_limit</c>, the minutes whose events per second (the account route's
 /// <c>current_tps</c>) exceeded it, from minute cells read one hour at a time (<see cref="AccountMinutes"/>).</item>
 /// </list>
+/// Consent and quiet hours are judged send by send, per hour of sends (<see cref="ComplianceHours"/>, which keeps the
+/// tallies of whole hours until something they depend on changes).
 /// </summary>
 public sealed class ComplianceAnalysis(
-    ConsentAnalysis consent, MetricsQuery metrics, AccountMinutes minutes, IContactSettingsStore contacts, IConsentReader items,
-    IDirectoryStore directory, PendingRollups pending, DimensionRegistry registry)
+    ComplianceHours hours, MetricsQuery metrics, AccountMinutes minutes, IContactSettingsStore contacts, IConsentReader items,
+    IDirectoryStore directory, PendingRollups pending)
 {
-    public const int MaxExamples = 20;
+    public const int MaxExamples = ComplianceTally.MaxExamples;
     /// <summary>Violating minutes up to this share of the window's minutes rate "good"; none is "excellent"; more is "poor".</summary>
     public const double GoodViolationShare = 0.01;
 
@@ -54,16 +56,18 @@ public sealed class ComplianceAnalysis(
     {
         var from = UtcMinute.FromUnixMillis(fromMs);
         var to = UtcMinute.FromUnixMillis(toMs);
+        var rules = new QuietRules(contacts.ComplianceSettings(teamId), contacts.ListContacts(teamId));
         using (pending.Read())
         {
             long sent = Outbound(teamId, from, to);
-            var c = consent.Compliance(teamId, fromMs, toMs);
-            var verification = new ConsentVerification(sent, sent - c.MessagesToOptedOutContacts, Rate(sent, c.MessagesToOptedOutContacts),
-                c.MessagesToOptedOutContacts, c.ContactsAffected, c.Examples);
-            var quiet = QuietHours(teamId, from, to, sent);
+            var tallies = hours.Tallies(teamId, from, to, rules, out var consent);
+            var ids = ItemIdsOfExamples(tallies);
+            var c = ConsentOf(tallies, consent, ids);
+            var verification = new ConsentVerification(sent, sent - c.Count, Rate(sent, c.Count), c.Count, c.Contacts, c.Examples);
+            var quiet = QuietHours(tallies, rules, sent, ids);
             var rates = RateLimits(teamId, from, to);
-            return new ComplianceReport(c.From, c.To, c.MessagesToOptedOutContacts, c.ContactsAffected, c.Examples,
-                new ComplianceMetrics(verification, quiet, rates));
+            string f = FormatTimestamp(from.ToUnixMillis()), t = FormatTimestamp(to.ToUnixMillis());
+            return new ComplianceReport(f, t, c.Count, c.Contacts, c.Examples, new ComplianceMetrics(verification, quiet, rates));
         }
     }
 
@@ -75,95 +79,62 @@ public sealed class ComplianceAnalysis(
     private long Outbound(int teamId, UtcMinute from, UtcMinute to) =>
         from >= to ? 0 : metrics.Summary([teamId], MetricFilter.None, from, to).Total - metrics.Summary([teamId], InboundOnly, from, to).Total;
 
-    private bool IsInbound(int dimensionSetId) => registry.Get(dimensionSetId).Direction == "inbound";
-
-    private QuietHoursCompliance QuietHours(int teamId, UtcMinute from, UtcMinute to, long sent)
+    /// <summary>The item ids of the stored items among the examples the answer shows (the first ones in time order).</summary>
+    private IReadOnlyDictionary<long, string> ItemIdsOfExamples(List<ComplianceTally> tallies)
     {
-        var teamRule = QuietRule.OfTeam(contacts.ComplianceSettings(teamId));
-        string teamZoneId = teamRule.ZoneId;
-        var teamZone = teamRule.Zone;
-        var teamWindow = teamRule.Window;
-        long fromMs = from.ToUnixMillis(), toMs = to.ToUnixMillis();
-        static List<(long, long)> Ms(List<(long Start, long End)> minutes) =>
-            minutes.Select(r => (r.Start * UtcMinute.MillisPerMinute, r.End * UtcMinute.MillisPerMinute)).ToList();
+        var refs = new List<long>();
+        int consent = 0, quiet = 0;
+        foreach (var t in tallies)
+        {
+            foreach (var e in t.ConsentExamples)
+                if (consent++ < MaxExamples && e.ItemId is null) refs.Add(e.ItemRef);
+            foreach (var e in t.QuietExamples)
+                if (quiet++ < MaxExamples && e.ItemId is null) refs.Add(e.ItemRef);
+        }
+        return items.ItemIdsOf(refs);
+    }
 
-        // Every item by the team's rule, from the cells: outbound items in the team window's UTC ranges.
+    private static (long Count, long Contacts, List<ComplianceViolation> Examples) ConsentOf(
+        List<ComplianceTally> tallies, TeamConsent consent, IReadOnlyDictionary<long, string> ids)
+    {
+        long count = 0, distinct = 0;
+        var seen = new bool[consent.Count];
+        var examples = new List<ComplianceViolation>();
+        foreach (var t in tallies)
+        {
+            count += t.OptedOut;
+            foreach (int contact in t.Contacts)
+                if (!seen[contact])
+                {
+                    seen[contact] = true;
+                    distinct++;
+                }
+            foreach (var e in t.ConsentExamples)
+                if (examples.Count < MaxExamples)
+                    examples.Add(new ComplianceViolation(e.Contact.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.ItemRef, ""), FormatTimestamp(e.AtMs),
+                        ConsentKeywords.StateName(e.State), FormatTimestamp(e.SinceMs)));
+        }
+        return (count, distinct, examples);
+    }
+
+    private static QuietHoursCompliance QuietHours(List<ComplianceTally> tallies, QuietRules rules, long sent, IReadOnlyDictionary<long, string> ids)
+    {
         long count = 0;
-        var teamRanges = teamWindow is { } tw && from < to ? TimeZones.QuietRanges(teamZone, tw, from.Value, to.Value) : [];
-        foreach (var (s, e) in teamRanges) count += Outbound(teamId, new UtcMinute(s), new UtcMinute(e));
-        long byTeamRule = count; // less the items of contacts with their own settings, below
-
-        // Contacts with their own settings, grouped by the zone and window in force: their items in their own quiet ranges
-        // are counted, and taken out of the team rule's count. The writer's unflushed states replace their stored rows.
-        var own = new Dictionary<string, (TimeZoneInfo Zone, string ZoneId, QuietWindow? Window)>(StringComparer.Ordinal);
-        foreach (var c in contacts.ListContacts(teamId))
+        var examples = new List<QuietHoursViolation>();
+        foreach (var t in tallies)
         {
-            var rule = QuietRule.For(c, teamRule);
-            own[c.Recipient] = (rule.Zone, rule.ZoneId, rule.Window);
-        }
-        var examples = new List<(string? Recipient, long Ref, string? ItemId, long At, string ZoneId, int Local, QuietWindow Window, string Setting)>();
-        if (own.Count > 0)
-        {
-            var inbound = consent.InboundSets(teamId);
-            var pendingRefs = new List<long>();
-            foreach (var item in pending.ItemsOfTeam(teamId))
-            {
-                pendingRefs.Add(item.Id);
-                if (item.Recipient is not { } r || !own.TryGetValue(r, out var o) || item.EarliestAtMs < fromMs || item.EarliestAtMs >= toMs
-                    || IsInbound(item.DimensionSetId)) continue;
-                if (o.Window is { } w && TimeZones.LocalMinuteOfDay(o.Zone, item.EarliestAtMs) is var local && w.Contains(local))
-                {
-                    count++;
-                    if (examples.Count < MaxExamples) examples.Add((r, item.Id, item.ItemId, item.EarliestAtMs, o.ZoneId, local, w, "contact"));
-                }
-                if (teamWindow is { } t && t.Contains(TimeZones.LocalMinuteOfDay(teamZone, item.EarliestAtMs)))
-                {
-                    count--;
-                    byTeamRule--;
-                }
-            }
-            if (teamRanges.Count > 0)
-            {
-                long theirs = contacts.CountItemsInRanges(teamId, own.Keys, Ms(teamRanges), inbound, pendingRefs);
-                count -= theirs;
-                byTeamRule -= theirs;
-            }
-            foreach (var group in own.Where(o => o.Value.Window is not null).GroupBy(o => (o.Value.ZoneId, o.Value.Window!.Value)))
-            {
-                var (zoneId, window) = group.Key;
-                var zone = group.First().Value.Zone;
-                var ranges = Ms(TimeZones.QuietRanges(zone, window, from.Value, to.Value));
-                var recipients = group.Select(o => o.Key).ToList();
-                long n = contacts.CountItemsInRanges(teamId, recipients, ranges, inbound, pendingRefs);
-                count += n;
-                if (n > 0 && examples.Count < MaxExamples)
-                    foreach (var row in contacts.ItemsInRanges(teamId, recipients, ranges, inbound, pendingRefs, MaxExamples - examples.Count))
-                        examples.Add((row.Recipient, row.ItemRef, null, row.EarliestAtMs, zoneId, TimeZones.LocalMinuteOfDay(zone, row.EarliestAtMs), window, "contact"));
-            }
-        }
-
-        // Examples under the team's setting: the first items of its ranges (stored rows) that no own setting covers.
-        if (teamWindow is { } tWindow && byTeamRule > 0)
-        {
-            foreach (var (s, e) in teamRanges)
+            count += t.Quiet;
+            foreach (var e in t.QuietExamples)
             {
                 if (examples.Count >= MaxExamples) break;
-                foreach (var item in contacts.SampleItems(teamId, s * UtcMinute.MillisPerMinute, e * UtcMinute.MillisPerMinute, 200))
-                {
-                    if (examples.Count >= MaxExamples) break;
-                    if (IsInbound(item.DimensionSetId) || (item.Recipient is { } r && own.ContainsKey(r))) continue;
-                    examples.Add((item.Recipient, item.Id, item.ItemId, item.EarliestAtMs, teamZoneId,
-                        TimeZones.LocalMinuteOfDay(teamZone, item.EarliestAtMs), tWindow, "team"));
-                }
+                var rule = rules[e.Rule];
+                examples.Add(new QuietHoursViolation(e.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.ItemRef, ""), FormatTimestamp(e.AtMs),
+                    QuietWindow.Format(TimeZones.LocalMinuteOfDay(rule.Zone, e.AtMs)), rule.ZoneId, Dto(rule.Window), rule.Setting));
             }
         }
-        var ids = items.ItemIdsOf(examples.Where(x => x.ItemId is null).Select(x => x.Ref).ToList());
-        var list = examples.OrderBy(x => x.At).ThenBy(x => x.Recipient, StringComparer.Ordinal)
-            .Select(x => new QuietHoursViolation(x.Recipient, x.ItemId ?? ids.GetValueOrDefault(x.Ref, ""), FormatTimestamp(x.At),
-                QuietWindow.Format(x.Local), x.ZoneId, Dto(x.Window), x.Setting))
-            .ToList();
-        return new QuietHoursCompliance(sent, count, null, Rate(sent, count), own.Count,
-            new QuietHoursDefaultDto(teamZoneId, teamWindow is { } d ? Dto(d) : null), list);
+        var team = rules.Team;
+        return new QuietHoursCompliance(sent, count, null, Rate(sent, count), rules.ContactsWithOwnSettings,
+            new QuietHoursDefaultDto(team.ZoneId, team.Window is { } d ? Dto(d) : null), examples);
     }
 
     private static QuietHoursDto Dto(QuietWindow w) => new(QuietWindow.Format(w.StartMinute), QuietWindow.Format(w.EndMinute));

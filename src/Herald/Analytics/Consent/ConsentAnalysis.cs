@@ -15,22 +15,15 @@ public sealed record InboundSummary(
     string From, string To, long Messages, long UniqueSenders, string? PeakHour, long PeakHourMessages,
     IReadOnlyDictionary<string, long> KeywordClasses, IReadOnlyList<long> MessagesByHourOfDay);
 
-public sealed record ComplianceViolation(string Recipient, string ItemId, string SentAt, string State, string StateSince);
-public sealed record ComplianceSummary(
-    string From, string To, long MessagesToOptedOutContacts, long ContactsAffected, IReadOnlyList<ComplianceViolation> Examples);
-
 /// <summary>
 /// Consent from inbound keywords (<see cref="ConsentKeywords"/>): a contact's state is the one its latest STOP/opt-out/START
 /// keyword left (contacts that never sent one have no recorded consent). The writer records every keyword inbound in
 /// <c>consent_changes</c> in the transaction of its raw event, so these answers read that table, never the raw events;
 /// the state at a time is a replay of the keywords by time (at equal times the more restrictive state wins), whatever
-/// order they arrived in. Compliance counts outbound items whose earliest event came while their recipient was stopped or
-/// opted out.
+/// order they arrived in (compliance judges sends against the same replay: <see cref="ComplianceAnalysis"/>).
 /// </summary>
-public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pending, DimensionRegistry registry)
+public sealed class ConsentAnalysis(IConsentReader reader)
 {
-    public const int MaxExamples = 20;
-
     public ContactConsent Contact(int teamId, string recipient, long nowMs)
     {
         var history = new List<ConsentChange>();
@@ -91,84 +84,5 @@ public sealed class ConsentAnalysis(IConsentReader reader, PendingRollups pendin
         classes[ConsentKeywords.Name(KeywordClass.Other)] = Math.Max(0, counts.Messages - keywords);
         return new InboundSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), counts.Messages, counts.UniqueSenders,
             peak < 0 ? null : FormatTimestamp(peak * 3_600_000L), peakCount, classes, byHourOfDay);
-    }
-
-    public ComplianceSummary Compliance(int teamId, long fromMs, long toMs) => ConsentCompliance(teamId, fromMs, toMs);
-
-    /// <summary>
-    /// Outbound items (every direction but inbound) whose earliest event is in the window and came while their recipient was
-    /// stopped or opted out: the stored items counted by one merge join in SQLite (opted-out spans × the covering recipient
-    /// index), the writer's unflushed item states judged here instead of their stored rows, all under the pending read lock
-    /// so no flush moves items between the two halves.
-    /// </summary>
-    private ComplianceSummary ConsentCompliance(int teamId, long fromMs, long toMs)
-    {
-        long count = 0;
-        var affected = new HashSet<string>(StringComparer.Ordinal);
-        var examples = new List<(string Recipient, long Ref, string? ItemId, long At, int State, long Since)>();
-        using (pending.Read())
-        {
-            var inbound = InboundSets(teamId);
-            var pendingRefs = new List<long>();
-            var pendingItems = new List<ItemRecord>();
-            foreach (var item in pending.ItemsOfTeam(teamId))
-            {
-                pendingRefs.Add(item.Id);
-                if (item.Recipient is not null && item.EarliestAtMs >= fromMs && item.EarliestAtMs < toMs && !IsInbound(item.DimensionSetId))
-                    pendingItems.Add(item);
-            }
-            foreach (var (recipient, n) in reader.CountOptedOutItems(teamId, fromMs, toMs, inbound, pendingRefs))
-            {
-                count += n;
-                affected.Add(recipient);
-            }
-            if (count > 0)
-                foreach (var row in reader.OptedOutItems(teamId, fromMs, toMs, inbound, pendingRefs, MaxExamples))
-                    examples.Add((row.Recipient, row.ItemRef, null, row.EarliestAtMs, row.State, row.StateSinceMs));
-            if (pendingItems.Count > 0)
-            {
-                var recipients = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var item in pendingItems) recipients.Add(item.Recipient!);
-                var timelines = reader.ConsentOf(teamId, recipients);
-                foreach (var item in pendingItems)
-                {
-                    if (!timelines.TryGetValue(item.Recipient!, out var timeline) || StateAt(timeline, item.EarliestAtMs) is not { State: >= ConsentKeywords.OptOutCode } state)
-                        continue;
-                    count++;
-                    affected.Add(item.Recipient!);
-                    if (examples.Count < MaxExamples) examples.Add((item.Recipient!, item.Id, item.ItemId, item.EarliestAtMs, state.State, state.OccurredAtMs));
-                }
-            }
-        }
-        var ids = reader.ItemIdsOf(examples.Where(e => e.ItemId is null).Select(e => e.Ref).ToList());
-        var list = examples
-            .OrderBy(e => e.At).ThenBy(e => e.Recipient, StringComparer.Ordinal)
-            .Select(e => new ComplianceViolation(e.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.Ref, ""), FormatTimestamp(e.At),
-                ConsentKeywords.StateName(e.State), FormatTimestamp(e.Since)))
-            .ToList();
-        return new ComplianceSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), count, affected.Count, list);
-    }
-
-    /// <summary>The team's dimension sets whose direction is inbound. Caller holds the pending read lock.</summary>
-    internal List<int> InboundSets(int teamId)
-    {
-        var sets = new List<int>();
-        foreach (int id in registry.SetsOf(teamId))
-            if (IsInbound(id)) sets.Add(id);
-        return sets;
-    }
-
-    private bool IsInbound(int dimensionSetId) => registry.Get(dimensionSetId).Direction == "inbound";
-
-    /// <summary>The change in force at <paramref name="atMs"/> (the last at or before it, in replay order), or null.</summary>
-    private static ConsentRow? StateAt(List<ConsentRow> list, long atMs)
-    {
-        ConsentRow? current = null;
-        foreach (var t in list)
-        {
-            if (t.OccurredAtMs > atMs) break;
-            current = t;
-        }
-        return current;
     }
 }

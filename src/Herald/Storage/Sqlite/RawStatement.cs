@@ -47,6 +47,7 @@ public sealed class RawStatement : IDisposable
         return false;
     }
 
+    public bool ColumnIsNull(int index) => raw.sqlite3_column_type(_stmt, index) == raw.SQLITE_NULL;
     public int ColumnInt(int index) => raw.sqlite3_column_int(_stmt, index);
     public long ColumnInt64(int index) => raw.sqlite3_column_int64(_stmt, index);
     /// <summary>The column's bytes, valid until the next step.</summary>

@@ -465,6 +465,11 @@ internal static class SqliteSql
             DROP TABLE compliance_settings;
             DROP TABLE contacts;
             """),
+        // Version 16: items by earliest event, covering recipient and dimension set, so compliance reads any stretch of a
+        // team's sends in time order from the index alone (the writer rewrites index entries only when those columns change).
+        new(16, "items by earliest event, covering recipient and dimension set",
+            "CREATE INDEX ix_items_earliest ON items(team_id, earliest_at, recipient, dimension_set_id);",
+            "DROP INDEX ix_items_earliest;"),
     ];
 
     public const string CreateMigrationsTable =
@@ -509,6 +514,15 @@ internal static class SqliteSql
         UPDATE items SET kind = ?4, status = ?5, status_at = ?6, earliest_at = ?7, first_sent_at = ?8, first_success_at = ?9,
             dimension_set_id = ?10, recipient = ?11, cost = ?12, event_count = ?13, event_minutes = ?14,
             last_event_received_at = ?15
+        WHERE id = ?1 AND team_id = ?2 AND item_id = ?3
+        """;
+    /// <summary>
+    /// <see cref="UpdateItem"/> without the columns the item indexes hold (earliest event, dimension set, recipient), for an
+    /// item whose indexed columns did not change: SQLite then leaves those index entries alone. Binds the same ?1-?15.
+    /// </summary>
+    public const string UpdateItemState = """
+        UPDATE items SET kind = ?4, status = ?5, status_at = ?6, first_sent_at = ?8, first_success_at = ?9,
+            cost = ?12, event_count = ?13, event_minutes = ?14, last_event_received_at = ?15
         WHERE id = ?1 AND team_id = ?2 AND item_id = ?3
         """;
     /// <summary>Folds a delta into a cell inside SQLite (herald_merge_cell is registered on the writer's connection): no read round trip.</summary>
@@ -558,9 +572,6 @@ internal static class SqliteSql
     public const string SelectEarliestFromId = "SELECT earliest_at FROM items WHERE id >= $id ORDER BY id LIMIT 1";
     public const string SelectMaxStoredItemId = "SELECT IFNULL(MAX(id), 0) FROM items";
     /// <summary>A team's items in a rowid range whose earliest event is in [$from, $to): examples, not counts.</summary>
-    public const string SelectItemsInIdRange = "SELECT " + ItemColumns + """
-         FROM items WHERE id >= $min AND id < $max AND team_id = $team AND earliest_at >= $from AND earliest_at < $to LIMIT $limit
-        """;
     public const string SelectItemsFromId = "SELECT " + ItemColumns + " FROM items WHERE id >= $min AND team_id = $team AND earliest_at >= $since";
     public const string SelectEventsOfItem = """
         SELECT id, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient, error_code, error_message,
@@ -780,32 +791,16 @@ internal static class SqliteSql
         SELECT state, COUNT(*) FROM consent_changes INDEXED BY ix_consent_changes_time
         WHERE team_id = $team AND occurred_at >= $from AND occurred_at < $to GROUP BY state
         """;
-    /// <summary>Keyword rows of the named recipients ($recipients: a JSON array), in replay order.</summary>
-    public const string SelectConsentOfRecipients = """
-        SELECT recipient, occurred_at, state FROM consent_changes
-        WHERE team_id = $team AND state > 0 AND recipient IN (SELECT value FROM json_each($recipients))
+    /// <summary>Every state change of a team (help left out), in replay order per recipient; ?1 = team.</summary>
+    public const string SelectConsentChangesOfTeam = """
+        SELECT recipient, occurred_at, state FROM consent_changes WHERE team_id = ?1 AND state > 0
         ORDER BY recipient, occurred_at, state, event_ref
         """;
-    /// <summary>
-    /// Consent compliance as a merge join in SQLite: each contact's opted-out spans (a stopped or opt-out change up to the
-    /// next change, LEAD in replay order) joined with the stored items of that recipient whose earliest event falls in the
-    /// span and the window, counted from the covering recipient index (migration 15) without reading the items table.
-    /// $inbound: the team's inbound dimension sets, $skip: items the writer holds newer states of (JSON arrays).
-    /// </summary>
-    private const string OptedOutSpansJoin = """
-        WITH spans AS (
-            SELECT recipient, occurred_at AS since, state,
-                   LEAD(occurred_at) OVER (PARTITION BY recipient ORDER BY occurred_at, state, event_ref) AS until
-            FROM consent_changes WHERE team_id = $team AND state > 0 AND occurred_at < $to)
-        FROM spans s CROSS JOIN items i INDEXED BY ix_items_recipient_dims
-          ON i.team_id = $team AND i.recipient = s.recipient
-         AND i.earliest_at >= MAX(s.since, $from) AND i.earliest_at < MIN(IFNULL(s.until, $to), $to)
-        WHERE s.state >= 2 AND IFNULL(s.until, $to) > $from
-          AND i.dimension_set_id NOT IN (SELECT value FROM json_each($inbound)) AND i.id NOT IN (SELECT value FROM json_each($skip))
+    /// <summary>A team's items with earliest event in [?2, ?3), in time order, from the covering index (migration 16); ?1 = team.</summary>
+    public const string SelectItemsByEarliest = """
+        SELECT id, earliest_at, dimension_set_id, recipient FROM items INDEXED BY ix_items_earliest
+        WHERE team_id = ?1 AND earliest_at >= ?2 AND earliest_at < ?3 ORDER BY earliest_at
         """;
-    public static readonly string CountItemsInOptedOutSpans = OptedOutSpansJoin.Replace("FROM spans s", "SELECT s.recipient, COUNT(*) FROM spans s") + " GROUP BY s.recipient";
-    public static readonly string SelectItemsInOptedOutSpans =
-        OptedOutSpansJoin.Replace("FROM spans s", "SELECT s.recipient, i.id, i.earliest_at, i.dimension_set_id, s.state, s.since FROM spans s") + " LIMIT $limit";
     /// <summary>Item ids of stored rows ($ids: a JSON array of row ids), for examples.</summary>
     public const string SelectItemIdsByRef = "SELECT id, item_id FROM items WHERE id IN (SELECT value FROM json_each($ids))";
 
@@ -827,21 +822,6 @@ internal static class SqliteSql
         ON CONFLICT (team_id) DO UPDATE SET time_zone = excluded.time_zone, quiet_start = excluded.quiet_start,
             quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
         """;
-    /// <summary>
-    /// Items of the named recipients ($recipients) whose earliest event falls in one of the UTC ranges ($ranges: [[from,
-    /// to], ...] in ms) — a contact group's quiet hours — from the covering recipient index alone; inbound sets and the
-    /// items the writer holds newer states of ($inbound, $skip) left out. CROSS JOIN fixes the loop order: one index range
-    /// per recipient and range (the planner would otherwise scan the team's whole index).
-    /// </summary>
-    private const string RecipientRangesJoin = """
-        FROM json_each($recipients) r CROSS JOIN json_each($ranges) q
-        CROSS JOIN items i INDEXED BY ix_items_recipient_dims
-          ON i.team_id = $team AND i.recipient = r.value
-         AND i.earliest_at >= json_extract(q.value, '$[0]') AND i.earliest_at < json_extract(q.value, '$[1]')
-        WHERE i.dimension_set_id NOT IN (SELECT value FROM json_each($inbound)) AND i.id NOT IN (SELECT value FROM json_each($skip))
-        """;
-    public const string CountItemsOfRecipientsInRanges = "SELECT COUNT(*) " + RecipientRangesJoin;
-    public const string SelectItemsOfRecipientsInRanges = "SELECT r.value, i.id, i.earliest_at, i.dimension_set_id " + RecipientRangesJoin + " LIMIT $limit";
     // Inbound analytics read the partial text index (migration 11) alone: (team, time, sender) covers these counts, so
     // no event row (nor its text) is read; keyword classes come from consent_changes.
     public const string SelectInboundPerHour = """

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Herald.Analytics.Consent;
 
@@ -5,6 +6,39 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore : IConsentReader
 {
+    public void ForEachConsentChange(int teamId, Action<string, long, int> visit)
+    {
+        using var c = Open();
+        using var rows = new RawStatement(c, SqliteSql.SelectConsentChangesOfTeam);
+        rows.Bind(1, (long)teamId);
+        var recipients = new InternedCodes();
+        while (rows.Step()) visit(recipients.Intern(rows.ColumnBlob(0)), rows.ColumnInt64(1), rows.ColumnInt(2));
+    }
+
+    public void ScanItemsByEarliest(int teamId, long fromMs, long toMs, ItemByEarliestVisitor visit)
+    {
+        using var c = Open();
+        // SQLite's API straight: hundreds of thousands of index entries a day, each decoded onto the stack.
+        using var rows = new RawStatement(c, SqliteSql.SelectItemsByEarliest);
+        rows.Bind(1, (long)teamId);
+        rows.Bind(2, fromMs);
+        rows.Bind(3, toMs);
+        Span<char> chars = stackalloc char[256];
+        while (rows.Step())
+        {
+            long id = rows.ColumnInt64(0), at = rows.ColumnInt64(1);
+            int dims = rows.ColumnInt(2);
+            if (rows.ColumnIsNull(3))
+            {
+                visit(id, at, dims, false, default);
+                continue;
+            }
+            var utf8 = rows.ColumnBlob(3);
+            if (Encoding.UTF8.GetMaxCharCount(utf8.Length) <= chars.Length) visit(id, at, dims, true, chars[..Encoding.UTF8.GetChars(utf8, chars)]);
+            else visit(id, at, dims, true, Encoding.UTF8.GetString(utf8));
+        }
+    }
+
     public IReadOnlyList<ConsentRow> ContactConsent(int teamId, string recipient, long untilMs)
     {
         using var c = Open();
@@ -30,44 +64,6 @@ public sealed partial class SqliteStore : IConsentReader
         while (r.Read()) counts[r.GetInt32(0)] = r.GetInt64(1);
         return counts;
     }
-
-    public IReadOnlyDictionary<string, List<ConsentRow>> ConsentOf(int teamId, IReadOnlyCollection<string> recipients)
-    {
-        var result = new Dictionary<string, List<ConsentRow>>(StringComparer.Ordinal);
-        if (recipients.Count == 0) return result;
-        using var c = Open();
-        using var cmd = Command(c, SqliteSql.SelectConsentOfRecipients, ("$team", teamId), ("$recipients", JsonSerializer.Serialize(recipients)));
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            string recipient = r.GetString(0);
-            (result.TryGetValue(recipient, out var list) ? list : result[recipient] = []).Add(new ConsentRow(r.GetInt64(1), r.GetInt32(2), ""));
-        }
-        return result;
-    }
-
-    public IReadOnlyDictionary<string, long> CountOptedOutItems(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip)
-    {
-        using var c = Open();
-        using var cmd = Command(c, SqliteSql.CountItemsInOptedOutSpans, SpanParameters(teamId, fromMs, toMs, inboundSets, skip));
-        using var r = cmd.ExecuteReader();
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        while (r.Read()) counts[r.GetString(0)] = r.GetInt64(1);
-        return counts;
-    }
-
-    public IReadOnlyList<OptedOutItem> OptedOutItems(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip, int limit)
-    {
-        using var c = Open();
-        using var cmd = Command(c, SqliteSql.SelectItemsInOptedOutSpans, [.. SpanParameters(teamId, fromMs, toMs, inboundSets, skip), ("$limit", limit)]);
-        using var r = cmd.ExecuteReader();
-        var list = new List<OptedOutItem>();
-        while (r.Read()) list.Add(new OptedOutItem(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5)));
-        return list;
-    }
-
-    private static (string, object?)[] SpanParameters(int teamId, long fromMs, long toMs, IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip) =>
-        [("$team", teamId), ("$from", fromMs), ("$to", toMs), ("$inbound", JsonSerializer.Serialize(inboundSets)), ("$skip", JsonSerializer.Serialize(skip))];
 
     public IReadOnlyDictionary<long, string> ItemIdsOf(IReadOnlyCollection<long> itemRefs)
     {

@@ -67,54 +67,6 @@ public sealed partial class SqliteStore : IContactReader, IContactSettingsStore
         Execute(c, null, SqliteSql.UpsertComplianceSettings, ("$team", teamId), ("$tz", timeZone), ("$start", quietStart), ("$end", quietEnd), ("$now", nowMs));
     }
 
-    public long CountItemsInRanges(int teamId, IReadOnlyCollection<string> recipients, IReadOnlyList<(long From, long To)> ranges,
-        IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip)
-    {
-        if (recipients.Count == 0 || ranges.Count == 0) return 0;
-        using var c = Open();
-        using var cmd = Command(c, SqliteSql.CountItemsOfRecipientsInRanges, RangeParameters(teamId, recipients, ranges, inboundSets, skip));
-        return Convert.ToInt64(cmd.ExecuteScalar());
-    }
-
-    public IReadOnlyList<ContactItem> ItemsInRanges(int teamId, IReadOnlyCollection<string> recipients, IReadOnlyList<(long From, long To)> ranges,
-        IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip, int limit)
-    {
-        var list = new List<ContactItem>();
-        if (recipients.Count == 0 || ranges.Count == 0 || limit <= 0) return list;
-        using var c = Open();
-        using var cmd = Command(c, SqliteSql.SelectItemsOfRecipientsInRanges, [.. RangeParameters(teamId, recipients, ranges, inboundSets, skip), ("$limit", limit)]);
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) list.Add(new ContactItem(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt32(3)));
-        return list;
-    }
-
-    private static (string, object?)[] RangeParameters(int teamId, IReadOnlyCollection<string> recipients, IReadOnlyList<(long From, long To)> ranges,
-        IReadOnlyCollection<int> inboundSets, IReadOnlyCollection<long> skip)
-    {
-        var pairs = new long[ranges.Count][];
-        for (int i = 0; i < pairs.Length; i++) pairs[i] = [ranges[i].From, ranges[i].To];
-        return [("$team", teamId), ("$recipients", JsonSerializer.Serialize(recipients)), ("$ranges", JsonSerializer.Serialize(pairs)),
-            ("$inbound", JsonSerializer.Serialize(inboundSets)), ("$skip", JsonSerializer.Serialize(skip))];
-    }
-
-    /// <summary>
-    /// Item ids grow with creation: bisects for the first item created an hour before <paramref name="fromMs"/> and the
-    /// first created an hour after <paramref name="toMs"/>, then reads that rowid range only.
-    /// </summary>
-    public IReadOnlyList<ItemRecord> SampleItems(int teamId, long fromMs, long toMs, int limit)
-    {
-        using var c = Open();
-        long max;
-        using (var m = Command(c, SqliteSql.SelectMaxStoredItemId)) max = Convert.ToInt64(m.ExecuteScalar());
-        long lo = FirstItemFrom(c, fromMs - 3_600_000, max), hi = FirstItemFrom(c, toMs + 3_600_000, max);
-        using var cmd = Command(c, SqliteSql.SelectItemsInIdRange, ("$min", lo), ("$max", hi), ("$team", teamId), ("$from", fromMs),
-            ("$to", toMs), ("$limit", limit));
-        using var r = cmd.ExecuteReader();
-        var items = new List<ItemRecord>();
-        while (r.Read()) items.Add(ReadItem(r));
-        return items;
-    }
-
     private static ContactRecord ReadContact(SqliteDataReader r) =>
         new(r.GetString(0), Text(r, 1), Int(r, 2), Int(r, 3), r.GetInt64(4), r.GetInt64(5));
 

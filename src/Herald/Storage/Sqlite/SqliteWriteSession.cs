@@ -109,7 +109,7 @@ internal sealed class SqliteWriteSession : IWriteSession
 
     public void SaveItem(ItemState item)
     {
-        var cmd = item.IsPersisted ? _s.UpdateItem : _s.InsertItem;
+        var cmd = !item.IsPersisted ? _s.InsertItem : item.IndexedColumnsChanged ? _s.UpdateItem : _s.UpdateItemState;
         cmd.Bind(1, item.Id);
         cmd.Bind(2, item.TeamId);
         cmd.Bind(3, item.ItemId);
@@ -198,7 +198,7 @@ internal sealed class SqliteWriteSession : IWriteSession
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
 
         public required SqliteCommand SelectItem, SelectItemByRef, SelectFailureCandidatesOfItem;
-        public required RawStatement InsertEvent, InsertItem, UpdateItem, MergeCell, MergeFailureCell, InsertConsent;
+        public required RawStatement InsertEvent, InsertItem, UpdateItem, UpdateItemState, MergeCell, MergeFailureCell, InsertConsent;
 
         public static Statements For(SqliteConnection c) => Cache.GetValue(c, Create);
 
@@ -210,6 +210,7 @@ internal sealed class SqliteWriteSession : IWriteSession
                 s.InsertEvent.Dispose();
                 s.InsertItem.Dispose();
                 s.UpdateItem.Dispose();
+                s.UpdateItemState.Dispose();
                 s.MergeCell.Dispose();
                 s.MergeFailureCell.Dispose();
                 s.InsertConsent.Dispose();
@@ -231,6 +232,7 @@ internal sealed class SqliteWriteSession : IWriteSession
             InsertEvent = new RawStatement(c, SqliteSql.InsertEvent),
             InsertItem = new RawStatement(c, SqliteSql.InsertItem),
             UpdateItem = new RawStatement(c, SqliteSql.UpdateItem),
+            UpdateItemState = new RawStatement(c, SqliteSql.UpdateItemState),
             MergeCell = new RawStatement(c, SqliteSql.MergeCell),
             MergeFailureCell = new RawStatement(c, SqliteSql.MergeFailureCell),
             InsertConsent = new RawStatement(c, SqliteSql.InsertConsentChange),
