@@ -47,56 +47,83 @@ public sealed class ComplianceHours : IPendingObserver
     /// <summary>Hours scanned (not kept) by the questions so far, whole or partial: for tests and the benchmark.</summary>
     public long HoursScanned { get; private set; }
 
-    /// <summary>The tallies of [from, to) in time order. Caller holds the pending read lock.</summary>
+    /// <summary>
+    /// The tallies of [from, to) in time order. Caller holds the pending read lock (held while the scans run, on this
+    /// thread and on the pool's: they read and write nothing the writer changes meanwhile).
+    /// </summary>
     public List<ComplianceTally> Tallies(int teamId, UtcMinute from, UtcMinute to, QuietRules rules, out TeamConsent consent)
     {
         consent = _timelines.Of(teamId);
-        var result = new List<ComplianceTally>();
-        if (from >= to) return result;
+        if (from >= to) return [];
         long version = _changes.Version; // before reading anything: a change made meanwhile leaves what is kept stale
-        var judge = new Judge(this, teamId, consent, rules);
+        rules.Prepare(from.Floor(Granularity.Hour).Value, to.Value);
+        var context = new ScanContext(this, teamId, consent, rules);
+
         long firstWhole = (from.Value + 59) / 60 * 60, endWhole = to.Value / 60 * 60;
+        var jobs = new List<Scan>();
         if (firstWhole >= endWhole)
         {
-            result.Add(judge.Scan(from.Value, to.Value, byHour: false)[0]);
-            return result;
+            jobs.Add(new Scan(from.Value, to.Value, ByHour: false, Slot: 0));
+            return Run(context, jobs, 1, version);
         }
-        if (from.Value < firstWhole) result.Add(judge.Scan(from.Value, firstWhole, byHour: false)[0]);
-
         int hours = (int)((endWhole - firstWhole) / 60);
-        var whole = new ComplianceTally?[hours];
+        int head = from.Value < firstWhole ? 1 : 0;
+        var parts = new ComplianceTally?[head + hours + (endWhole < to.Value ? 1 : 0)];
+        if (head == 1) jobs.Add(new Scan(from.Value, firstWhole, ByHour: false, Slot: 0));
+        if (endWhole < to.Value) jobs.Add(new Scan(endWhole, to.Value, ByHour: false, Slot: parts.Length - 1));
+
         int[] team = [teamId];
+        int stale = 0;
         lock (_gate)
             for (int i = 0; i < hours; i++)
             {
                 long hour = firstWhole + i * 60L;
                 if (_kept.TryGetValue((teamId, hour), out var k) && k.Consent == consent && k.RulesFingerprint == rules.Fingerprint
                     && !_changes.ChangedSince(k.Version, team, DataSource.Consent, new UtcMinute(hour), new UtcMinute(hour + 60)))
-                    whole[i] = k.Tally;
+                    parts[head + i] = k.Tally;
+                else stale++;
             }
+        // Runs of hours to read, cut so the cores share them.
+        int chunk = Math.Max(1, (stale + Environment.ProcessorCount - 1) / Environment.ProcessorCount);
         for (int i = 0; i < hours;)
         {
-            if (whole[i] is not null)
+            if (parts[head + i] is not null)
             {
                 i++;
                 continue;
             }
             int end = i;
-            while (end < hours && whole[end] is null) end++;
-            var scanned = judge.Scan(firstWhole + i * 60L, firstWhole + end * 60L, byHour: true);
-            lock (_gate)
-            {
-                for (int j = 0; j < scanned.Length; j++)
-                {
-                    whole[i + j] = scanned[j];
-                    Keep((teamId, firstWhole + (i + j) * 60L), new Kept(version, rules.Fingerprint, consent, scanned[j]));
-                }
-            }
+            while (end < hours && parts[head + end] is null && end - i < chunk) end++;
+            jobs.Add(new Scan(firstWhole + i * 60L, firstWhole + end * 60L, ByHour: true, Slot: head + i));
             i = end;
         }
-        foreach (var t in whole) result.Add(t!);
-        if (endWhole < to.Value) result.Add(judge.Scan(endWhole, to.Value, byHour: false)[0]);
+        var scanned = Run(context, jobs, parts.Length, version);
+        var result = new List<ComplianceTally>(parts.Length);
+        for (int i = 0; i < parts.Length; i++) result.Add(parts[i] ?? scanned[i]);
         return result;
+    }
+
+    /// <summary>A stretch to read: [from, to) in Unix minutes, one tally per hour (kept) or one in all, placed from <see cref="Slot"/> on.</summary>
+    private readonly record struct Scan(long FromMinute, long ToMinute, bool ByHour, int Slot);
+
+    private List<ComplianceTally> Run(ScanContext context, List<Scan> jobs, int slots, long version)
+    {
+        var parts = new ComplianceTally[slots];
+        void Do(Scan job)
+        {
+            var tallies = new Judge(context).Read(job.FromMinute, job.ToMinute, job.ByHour);
+            Array.Copy(tallies, 0, parts, job.Slot, tallies.Length);
+            lock (_gate)
+            {
+                HoursScanned += tallies.Length;
+                if (!job.ByHour) return;
+                for (int j = 0; j < tallies.Length; j++)
+                    Keep((context.TeamId, job.FromMinute + j * 60L), new Kept(version, context.Rules.Fingerprint, context.Consent, tallies[j]));
+            }
+        }
+        if (jobs.Count == 1) Do(jobs[0]);
+        else if (jobs.Count > 1) Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, Do);
+        return [.. parts];
     }
 
     private void Keep((int, long) key, Kept kept)
@@ -122,76 +149,80 @@ public sealed class ComplianceHours : IPendingObserver
         }
     }
 
-    /// <summary>Judges the sends of one question: the team's inbound sets, its pending items, the quiet masks of the hour.</summary>
-    private sealed class Judge
+    /// <summary>What the scans of one question share, read-only while they run: inbound sets, the writer's pending items.</summary>
+    private sealed class ScanContext
     {
-        private readonly ComplianceHours _owner;
-        private readonly int _teamId;
-        private readonly TeamConsent _consent;
-        private readonly QuietRules _rules;
-        private readonly HashSet<int> _inbound = new();
-        private readonly HashSet<long> _pendingRefs = new();
-        private readonly List<ItemRecord> _pendingItems = new();
+        public readonly ComplianceHours Owner;
+        public readonly int TeamId;
+        public readonly TeamConsent Consent;
+        public readonly QuietRules Rules;
+        public readonly HashSet<int> Inbound = new();
+        public readonly HashSet<long> PendingRefs = new();
+        public readonly List<ItemRecord> PendingItems = new();
+
+        public ScanContext(ComplianceHours owner, int teamId, TeamConsent consent, QuietRules rules)
+        {
+            Owner = owner;
+            TeamId = teamId;
+            Consent = consent;
+            Rules = rules;
+            foreach (int id in owner._registry.SetsOf(teamId))
+                if (owner._registry.Get(id).Direction == "inbound") Inbound.Add(id);
+            foreach (var item in owner._pending.ItemsOfTeam(teamId))
+            {
+                PendingRefs.Add(item.Id);
+                PendingItems.Add(item);
+            }
+        }
+    }
+
+    /// <summary>Reads one stretch of sends and judges each: its tallies and the quiet masks of the hour it is in.</summary>
+    private sealed class Judge(ScanContext context)
+    {
         private long _maskHour = long.MinValue;
         private ulong[] _masks = [];
         private ComplianceTally[] _tallies = [];
         private long _fromMinute;
         private bool _byHour;
 
-        public Judge(ComplianceHours owner, int teamId, TeamConsent consent, QuietRules rules)
-        {
-            _owner = owner;
-            _teamId = teamId;
-            _consent = consent;
-            _rules = rules;
-            foreach (int id in owner._registry.SetsOf(teamId))
-                if (owner._registry.Get(id).Direction == "inbound") _inbound.Add(id);
-            foreach (var item in owner._pending.ItemsOfTeam(teamId))
-            {
-                _pendingRefs.Add(item.Id);
-                _pendingItems.Add(item);
-            }
-        }
-
         /// <summary>Tallies of [from, to) (Unix minutes): one per hour when <paramref name="byHour"/> (from on an hour), else one.</summary>
-        public ComplianceTally[] Scan(long fromMinute, long toMinute, bool byHour)
+        public ComplianceTally[] Read(long fromMinute, long toMinute, bool byHour)
         {
             _fromMinute = fromMinute;
             _byHour = byHour;
             _tallies = new ComplianceTally[byHour ? (toMinute - fromMinute) / 60 : 1];
             for (int i = 0; i < _tallies.Length; i++) _tallies[i] = new ComplianceTally();
             long fromMs = fromMinute * UtcMinute.MillisPerMinute, toMs = toMinute * UtcMinute.MillisPerMinute;
-            _owner._reader.ScanItemsByEarliest(_teamId, fromMs, toMs, Stored);
-            foreach (var item in _pendingItems)
+            context.Owner._reader.ScanItemsByEarliest(context.TeamId, fromMs, toMs, Stored);
+            foreach (var item in context.PendingItems)
                 if (item.EarliestAtMs >= fromMs && item.EarliestAtMs < toMs)
                     Judge1(item.Id, item.ItemId, item.EarliestAtMs, item.DimensionSetId, item.Recipient is not null, item.Recipient, pending: true);
-            lock (_owner._gate) _owner.HoursScanned += byHour ? _tallies.Length : 1;
             foreach (var t in _tallies) t.Complete();
             return _tallies;
         }
 
         private void Stored(long itemRef, long earliestAtMs, int dimensionSetId, bool hasRecipient, ReadOnlySpan<char> recipient)
         {
-            if (_pendingRefs.Contains(itemRef)) return; // judged from the writer's newer state instead
+            if (context.PendingRefs.Contains(itemRef)) return; // judged from the writer's newer state instead
             Judge1(itemRef, null, earliestAtMs, dimensionSetId, hasRecipient, recipient, pending: false);
         }
 
         private void Judge1(long itemRef, string? itemId, long atMs, int dimensionSetId, bool hasRecipient, ReadOnlySpan<char> recipient, bool pending)
         {
-            if (_inbound.Contains(dimensionSetId)) return;
+            if (context.Inbound.Contains(dimensionSetId)) return;
             long minute = UtcMinute.FromUnixMillis(atMs).Value;
             var tally = _tallies[_byHour ? (minute - _fromMinute) / 60 : 0];
             ConsentTimeline? contact = null;
-            if (hasRecipient && (contact = _consent.Of(recipient)) is not null
+            if (hasRecipient && (contact = context.Consent.Of(recipient)) is not null
                 && contact.InForce(atMs) is var p and >= 0 && contact.StateOf(p) >= ConsentKeywords.OptOutCode)
                 tally.AddOptedOut(new ConsentHit(contact, itemRef, itemId, atMs, contact.StateOf(p), contact.AtOf(p)), pending);
 
-            int rule = _rules.RuleOf(hasRecipient, recipient);
+            int rule = context.Rules.RuleOf(hasRecipient, recipient);
             if (rule < 0) return;
             long hour = minute - (minute % 60 + 60) % 60;
             if (hour != _maskHour)
             {
-                _masks = _rules.MasksOf(hour);
+                _masks = context.Rules.MasksOf(hour);
                 _maskHour = hour;
             }
             if ((_masks[rule] >> (int)(minute - hour) & 1) == 0) return;

@@ -7,7 +7,7 @@ namespace Herald.Analytics.Consent;
 /// The quiet-hours rules of one team at one moment: the team's and each contact's own (<see cref="QuietRule"/>), numbered,
 /// with the minutes of each hour that each rule makes quiet as a 60-bit mask, so judging a send is a lookup and a bit test.
 /// <see cref="Fingerprint"/> changes whenever a rule does (a kept answer computed under other rules is not used).
-/// Built for one question and used by one thread.
+/// Built for one question; after <see cref="Prepare"/> its scans may read it from several threads.
 /// </summary>
 public sealed class QuietRules
 {
@@ -72,16 +72,23 @@ public sealed class QuietRules
     public bool HasOwnSettings(string recipient) => _ownRule.ContainsKey(recipient);
 
     /// <summary>
-    /// For each rule, the minutes of the hour starting at <paramref name="hourMinute"/> (Unix minutes) that it makes quiet:
-    /// bit i is minute i of the hour.
+    /// Works out the masks of every hour of [<paramref name="fromMinute"/>, <paramref name="toMinute"/>) (Unix minutes, from
+    /// on an hour), so that <see cref="MasksOf"/> only reads afterwards and may be called from several threads.
     /// </summary>
-    public ulong[] MasksOf(long hourMinute)
+    public void Prepare(long fromMinute, long toMinute)
     {
-        if (_masks.TryGetValue(hourMinute, out var known)) return known;
-        var masks = new ulong[_rules.Count];
-        for (int n = 0; n < _rules.Count; n++)
-            foreach (var (start, end) in TimeZones.QuietRanges(_rules[n].Zone, _rules[n].Window, hourMinute, hourMinute + 60))
-                for (long m = start; m < end; m++) masks[n] |= 1UL << (int)(m - hourMinute);
-        return _masks[hourMinute] = masks;
+        for (long hour = fromMinute; hour < toMinute; hour += 60)
+        {
+            if (_masks.ContainsKey(hour)) continue;
+            var masks = new ulong[_rules.Count];
+            for (int n = 0; n < _rules.Count; n++)
+                foreach (var (start, end) in TimeZones.QuietRanges(_rules[n].Zone, _rules[n].Window, hour, hour + 60))
+                    for (long m = start; m < end; m++) masks[n] |= 1UL << (int)(m - hour);
+            _masks[hour] = masks;
+        }
     }
+
+    /// <summary>For each rule, the minutes of a prepared hour (Unix minutes) it makes quiet: bit i is minute i of the hour.</summary>
+    public ulong[] MasksOf(long hourMinute) =>
+        _masks.TryGetValue(hourMinute, out var masks) ? masks : throw new InvalidOperationException($"hour {hourMinute} was not prepared");
 }
