@@ -28,10 +28,13 @@ public static class EndpointsBench
         report.Add("baseline: GROUP BY status over the raw events of 24 h", Ms(GroupByBaseline(dataDir)), "sqlite, one team, one run");
 
         // The computation itself: nothing kept between calls.
+        List<string> recipients;
         await using (var server = await HeraldChild.StartAsync(dataDir, new Dictionary<string, string> { ["Herald__Cache__Enabled"] = "false" }))
         {
             using var http = server.Client();
-            report.Add("compliance settings", await SetUpComplianceAsync(http, dataDir), "team default, contacts with their own, account TPS limits");
+            string settings;
+            (settings, recipients) = await SetUpComplianceAsync(http, dataDir);
+            report.Add("compliance settings", settings, "team default, contacts with their own, account TPS limits");
             foreach (var route in Routes) report.Add("GET " + route.Split('?')[0], await TimeAsync(http, route), $"{Runs} calls over HTTP, cache off");
         }
         // What the cache tiers give back when no new data lands in a window (a quiet store: every call after the first is a hit).
@@ -39,6 +42,67 @@ public static class EndpointsBench
         {
             using var http = server.Client();
             foreach (var route in CachedRoutes) report.Add("GET " + route.Split('?')[0] + " (kept)", await TimeAsync(http, route), $"{Runs} calls over HTTP, cache on");
+        }
+        // Live: acme's traffic keeps coming while the routes answer (sends, STOP/START keywords at the current time), so
+        // the hour in progress changes under every question; cache off.
+        await using (var server = await HeraldChild.StartAsync(dataDir, new Dictionary<string, string> { ["Herald__Cache__Enabled"] = "false" }))
+        {
+            using var http = server.Client();
+            using var stop = new CancellationTokenSource();
+            long posted = 0;
+            var started = Stopwatch.StartNew();
+            var feeder = Task.Run(() => FeedAsync(http, recipients, () => posted += LiveBatch, stop.Token));
+            await Task.Delay(2000);
+            var results = new List<(string Route, string Times)>();
+            foreach (var route in LiveRoutes) results.Add((route, await TimeAsync(http, route)));
+            stop.Cancel();
+            await feeder;
+            double rate = posted / started.Elapsed.TotalSeconds;
+            foreach (var (route, times) in results)
+                report.Add("GET " + route.Split('?')[0] + " (while ingesting)", times, $"{Runs} calls, cache off, {rate:N0} events/s of acme posted meanwhile");
+        }
+    }
+
+    private static readonly string[] LiveRoutes =
+    [
+        "/api/v1/analytics/compliance?team=acme",
+        "/api/v1/analytics/consent?team=acme",
+        "/api/v1/monitoring/dashboard?team=acme",
+        "/api/v1/failures?team=acme",
+        "/api/v1/analytics/trends/messages?granularity=minute&hours=24&team=acme",
+    ];
+
+    private const int LiveBatch = 100;
+
+    /// <summary>Posts batches of acme sends (one in 50 a STOP or START from the contact) stamped now, ten a second.</summary>
+    private static async Task FeedAsync(HttpClient http, List<string> recipients, Action onBatch, CancellationToken stop)
+    {
+        var rng = new Random(7);
+        int n = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            string now = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+            var batch = new List<Dictionary<string, object>>();
+            for (int i = 0; i < LiveBatch; i++, n++)
+            {
+                string recipient = recipients[rng.Next(recipients.Count)];
+                batch.Add(i % 50 == 49
+                    ? new() { ["event_id"] = $"live-{n}", ["item_id"] = $"live-{n}", ["kind"] = "message", ["status"] = "delivered", ["occurred_at"] = now,
+                        ["direction"] = "inbound", ["recipient"] = recipient, ["channel"] = "sms", ["text"] = rng.Next(2) == 0 ? "STOP" : "START" }
+                    : new() { ["event_id"] = $"live-{n}", ["item_id"] = $"live-{n}", ["kind"] = "message", ["status"] = "sent", ["occurred_at"] = now,
+                        ["direction"] = "outbound", ["recipient"] = recipient, ["channel"] = "sms", ["account"] = "acme-marketing" });
+            }
+            using var response = await http.PostAsJsonAsync("/api/v1/events?team=acme", batch, CancellationToken.None);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"live ingest: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            onBatch();
+            try
+            {
+                await Task.Delay(100, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -78,7 +142,7 @@ public static class EndpointsBench
     /// 1,000 of acme's recipients with their own zone and window (read item by item), and TPS limits on acme's accounts at
     /// 1.2 × their average events per second of the last 24 hours (so busy hours are read minute by minute).
     /// </summary>
-    private static async Task<string> SetUpComplianceAsync(HttpClient http, string dataDir)
+    private static async Task<(string Summary, List<string> Recipients)> SetUpComplianceAsync(HttpClient http, string dataDir)
     {
         async Task Put(string path, object body)
         {
@@ -116,7 +180,7 @@ public static class EndpointsBench
                 limits.Add($"{r.GetString(0)} {limit}/s");
             }
         }
-        return $"{recipients.Count} contacts; limits {string.Join(", ", limits)}";
+        return ($"{recipients.Count} contacts; limits {string.Join(", ", limits)}", recipients);
     }
 
     private static async Task<string> TimeAsync(HttpClient http, string route)
