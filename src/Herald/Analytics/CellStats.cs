@@ -64,19 +64,7 @@ public sealed class CellStats
 
     private void InsertLatencyAt(int i, int bucket, long count)
     {
-        if (_latencyLength == _latencyBuckets.Length)
-        {
-            int size = Math.Max(4, _latencyLength * 2);
-            Array.Resize(ref _latencyBuckets, size);
-            Array.Resize(ref _latencyCounts, size);
-        }
-        if (i < _latencyLength)
-        {
-            Array.Copy(_latencyBuckets, i, _latencyBuckets, i + 1, _latencyLength - i);
-            Array.Copy(_latencyCounts, i, _latencyCounts, i + 1, _latencyLength - i);
-        }
-        _latencyBuckets[i] = bucket;
-        _latencyCounts[i] = count;
+        ParallelArrays.Insert(ref _latencyBuckets, ref _latencyCounts, _latencyLength, i, bucket, count);
         _latencyLength++;
     }
 

@@ -8,8 +8,8 @@ namespace Herald.Analytics.Consent;
 /// </summary>
 public sealed class ConsentTimeline(string recipient, int index)
 {
-    private long[] _at = new long[2];
-    private int[] _state = new int[2];
+    private long[] _at = [];
+    private int[] _state = [];
 
     public string Recipient { get; } = recipient;
     /// <summary>The contact's number within its team's <see cref="TeamConsent"/> (0, 1, 2, ...), for sets of contacts.</summary>
@@ -21,15 +21,7 @@ public sealed class ConsentTimeline(string recipient, int index)
     {
         int i = Count;
         while (i > 0 && (_at[i - 1] > atMs || (_at[i - 1] == atMs && _state[i - 1] > state))) i--;
-        if (Count == _at.Length)
-        {
-            Array.Resize(ref _at, Count * 2);
-            Array.Resize(ref _state, Count * 2);
-        }
-        Array.Copy(_at, i, _at, i + 1, Count - i);
-        Array.Copy(_state, i, _state, i + 1, Count - i);
-        _at[i] = atMs;
-        _state[i] = state;
+        ParallelArrays.Insert(ref _at, ref _state, Count, i, atMs, state);
         Count++;
     }
 
