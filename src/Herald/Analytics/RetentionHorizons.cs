@@ -11,7 +11,11 @@ namespace Herald.Analytics;
 /// </summary>
 public sealed class RetentionHorizons
 {
+    /// <summary>The stored "granularity" code of the raw events' horizon (the stored granularities are 0 to 4).</summary>
+    public const int RawEventsCode = 100;
+
     private readonly long[] _horizons = new long[(int)Granularity.Week + 1];
+    private long _rawEvents = long.MinValue;
 
     public RetentionHorizons()
     {
@@ -26,6 +30,26 @@ public sealed class RetentionHorizons
         long current;
         while (horizon.Value > (current = Volatile.Read(ref _horizons[(int)g])))
             if (Interlocked.CompareExchange(ref _horizons[(int)g], horizon.Value, current) == current) return;
+    }
+
+    /// <summary>
+    /// The first minute from which the raw events are all kept: raw-event retention deletes events only before it, and
+    /// moves it forward before it deletes (<see cref="UtcMinute"/> of <see cref="long.MinValue"/> until it first runs).
+    /// </summary>
+    public UtcMinute RawEvents => new(Volatile.Read(ref _rawEvents));
+
+    public void AdvanceRawEvents(UtcMinute horizon)
+    {
+        long current;
+        while (horizon.Value > (current = Volatile.Read(ref _rawEvents)))
+            if (Interlocked.CompareExchange(ref _rawEvents, horizon.Value, current) == current) return;
+    }
+
+    /// <summary>Moves the horizon a stored row names (a granularity, or <see cref="RawEventsCode"/>).</summary>
+    public void AdvanceStored(int code, UtcMinute horizon)
+    {
+        if (code == RawEventsCode) AdvanceRawEvents(horizon);
+        else Advance((Granularity)code, horizon);
     }
 
     /// <summary>True when some granularity has lost cells (so decompositions may need coarser cells).</summary>

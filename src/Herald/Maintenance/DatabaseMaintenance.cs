@@ -46,7 +46,11 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizo
             }
             if (options.RawEvents is { } raw)
             {
-                long before = (started - raw).ToUnixTimeMilliseconds(), n = 0;
+                // On a whole minute, which becomes the raw events' horizon first (compliance's audit coverage reads it).
+                var horizon = UtcMinute.FromDateTimeOffset(started - raw);
+                store.SetRetentionHorizon(RetentionHorizons.RawEventsCode, horizon.Value, started.ToUnixTimeMilliseconds());
+                horizons.AdvanceRawEvents(horizon);
+                long before = horizon.ToUnixMillis(), n = 0;
                 int batch;
                 do
                 {
@@ -124,7 +128,7 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizo
     /// <summary>Loads the persisted horizons into the query layer (at start).</summary>
     public void LoadHorizons()
     {
-        foreach (var (g, horizon) in store.LoadRetentionHorizons()) horizons.Advance((Granularity)g, new UtcMinute(horizon));
+        foreach (var (code, horizon) in store.LoadRetentionHorizons()) horizons.AdvanceStored(code, new UtcMinute(horizon));
     }
 }
 

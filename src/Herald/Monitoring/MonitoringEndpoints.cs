@@ -170,7 +170,8 @@ public static class MonitoringEndpoints
         var stats = store.DatabaseStats();
         var tiers = maintenance.Tiers().Select(t => new RetentionTierDto(t.Name, retention.Enabled ? t.Retention.ToString("c") : null,
             horizons.Of(t.G).Value == long.MinValue ? null : Alerts.AlertNotifier.Iso(horizons.Of(t.G).ToDateTimeOffset()))).ToList();
-        tiers.Add(new RetentionTierDto("raw_events", retention.Enabled ? retention.RawEvents?.ToString("c") : null, null));
+        tiers.Add(new RetentionTierDto("raw_events", retention.Enabled ? retention.RawEvents?.ToString("c") : null,
+            horizons.RawEvents.Value == long.MinValue ? null : Alerts.AlertNotifier.Iso(horizons.RawEvents.ToDateTimeOffset())));
         var last = store.LastMaintenanceRun();
         return ApiResults.Ok(new DatabaseDto(stats.Path, stats.DatabaseBytes, stats.WalBytes, stats.ShmBytes, stats.PageSize, stats.PageCount,
             stats.FreePages, stats.Tables.ToDictionary(t => t.Name, t => t.Rows), tiers,

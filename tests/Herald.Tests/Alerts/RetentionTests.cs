@@ -150,8 +150,35 @@ public sealed class RetentionTests
         await Task.Delay(1500);
         string day = await Summary(c, HourFloor(now.AddDays(-3)), HourFloor(now.AddDays(-3)).AddHours(1));
 
+        // Compliance's audit trail: every event of the window still has its raw record.
+        async Task<JsonNode> Audit() => (await Kit.GetData(c, $"/api/v1/analytics/compliance?{Window(now.AddDays(-4), now.AddMinutes(1))}"))
+            ["compliance_metrics"]!["audit_trail_completeness"]!;
+        var audit = await Audit();
+        Assert.Equal(14, Kit.Long(audit, "events_logged"));
+        Assert.Equal(0, Kit.Long(audit, "missing_audit_entries"));
+        Assert.Equal(100.0, audit["audit_coverage"]!.GetValue<double>());
+        Assert.Null(audit["raw_events_kept_from"]);
+
         var run = server.Services.GetRequiredService<DatabaseMaintenance>().RunOnce();
         Assert.Equal(7, run.Deleted["raw_events"]);
+        // The old events are counted still, their raw records are gone: half the trail, from the horizon on (kept over a restart).
+        for (int pass = 0; pass < 2; pass++)
+        {
+            audit = await Audit();
+            Assert.Equal(14, Kit.Long(audit, "events_logged"));
+            Assert.Equal(7, Kit.Long(audit, "missing_audit_entries"));
+            Assert.Equal(50.0, audit["audit_coverage"]!.GetValue<double>());
+            var keptFrom = DateTimeOffset.Parse(audit["raw_events_kept_from"]!.GetValue<string>());
+            Assert.InRange(keptFrom, now.AddDays(-2).AddMinutes(-1), now.AddDays(-2).AddMinutes(1));
+            var tiers = (await Kit.GetData(server.Admin, "/api/v1/admin/database"))["retention"]!.AsArray();
+            var rawTier = tiers.Single(t => t!["data"]!.GetValue<string>() == "raw_events")!;
+            Assert.Equal(keptFrom, DateTimeOffset.Parse(rawTier["horizon"]!.GetValue<string>()));
+            if (pass == 0)
+            {
+                await server.RestartAsync();
+                c = server.Client(key);
+            }
+        }
         Assert.Equal(0, Scalar(server.DataDir, $"SELECT COUNT(*) FROM events WHERE occurred_at < {now.AddDays(-2).ToUnixTimeMilliseconds()}"));
         Assert.Equal(7, Scalar(server.DataDir, "SELECT COUNT(*) FROM events"));
         // Metrics come from rollups: unchanged.

@@ -23,7 +23,16 @@ public sealed record RateLimitAdherence(
     long RateLimitViolations, double AverageSendRate, double PeakSendRate, string ComplianceStatus, int AccountsWithLimits,
     IReadOnlyList<AccountRateLimit> Accounts, IReadOnlyList<RateLimitViolation> Examples);
 
-public sealed record ComplianceMetrics(ConsentVerification ConsentVerification, QuietHoursCompliance QuietHoursCompliance, RateLimitAdherence RateLimitAdherence);
+/// <summary>
+/// Whether every event counted in the window still has its raw record (the audit trail: what was reported, when it
+/// arrived, its id and metadata). <c>events_logged</c> are the accepted events of the window (rollup cells);
+/// <c>missing_audit_entries</c> those whose raw record raw-event retention has deleted (events before its horizon).
+/// </summary>
+public sealed record AuditTrailCompleteness(long EventsLogged, long MissingAuditEntries, double AuditCoverage, string? RawEventsKeptFrom);
+
+public sealed record ComplianceMetrics(
+    ConsentVerification ConsentVerification, QuietHoursCompliance QuietHoursCompliance, RateLimitAdherence RateLimitAdherence,
+    AuditTrailCompleteness AuditTrailCompleteness);
 
 /// <summary>Seed 003's compliance monitoring; the first fields are the route's earlier answer, kept for its clients.</summary>
 public sealed record ComplianceReport(
@@ -40,13 +49,15 @@ public sealed record ComplianceReport(
 /// recipient's time zone (a contact's own settings, else the team's; <see cref="QuietRules"/>).</item>
 /// <item>Rate limits: per account with a <c>tps_limit</c>, the minutes whose events per second (the account route's
 /// <c>current_tps</c>) exceeded it, from minute cells read one hour at a time (<see cref="AccountMinutes"/>).</item>
+/// <item>Audit trail: the window's events (rollup cells) and how many of them are before the raw events' retention
+/// horizon (<see cref="RetentionHorizons.RawEvents"/>), so their raw records are gone.</item>
 /// </list>
 /// Consent and quiet hours are judged send by send, per hour of sends (<see cref="ComplianceHours"/>, which keeps the
 /// tallies of whole hours until something they depend on changes).
 /// </summary>
 public sealed class ComplianceAnalysis(
     ComplianceHours hours, MetricsQuery metrics, AccountMinutes minutes, IContactSettingsStore contacts, IConsentReader items,
-    IDirectoryStore directory, PendingRollups pending)
+    IDirectoryStore directory, PendingRollups pending, RetentionHorizons? horizons = null)
 {
     public const int MaxExamples = ComplianceTally.MaxExamples;
     /// <summary>Violating minutes up to this share of the window's minutes rate "good"; none is "excellent"; more is "poor".</summary>
@@ -66,9 +77,20 @@ public sealed class ComplianceAnalysis(
             var verification = new ConsentVerification(sent, sent - c.Count, Rate(sent, c.Count), c.Count, c.Contacts, c.Examples);
             var quiet = QuietHours(tallies, rules, sent, ids);
             var rates = RateLimits(teamId, from, to);
+            var audit = AuditTrail(teamId, from, to);
             string f = FormatTimestamp(from.ToUnixMillis()), t = FormatTimestamp(to.ToUnixMillis());
-            return new ComplianceReport(f, t, c.Count, c.Contacts, c.Examples, new ComplianceMetrics(verification, quiet, rates));
+            return new ComplianceReport(f, t, c.Count, c.Contacts, c.Examples, new ComplianceMetrics(verification, quiet, rates, audit));
         }
+    }
+
+    private AuditTrailCompleteness AuditTrail(int teamId, UtcMinute from, UtcMinute to)
+    {
+        long logged = from < to ? metrics.Summary([teamId], MetricFilter.None, from, to).Events : 0;
+        var kept = horizons?.RawEvents ?? new UtcMinute(long.MinValue);
+        var gone = kept < to ? kept : to;
+        long missing = from < gone ? metrics.Summary([teamId], MetricFilter.None, from, gone).Events : 0;
+        return new AuditTrailCompleteness(logged, missing, Rate(logged, missing),
+            kept.Value == long.MinValue ? null : FormatTimestamp(kept.ToUnixMillis()));
     }
 
     private static double Rate(long total, long violations) => total == 0 ? 100.0 : Math.Round((total - violations) * 100.0 / total, 2);
