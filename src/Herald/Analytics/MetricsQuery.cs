@@ -16,11 +16,14 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
     {
         using var readLock = pending.Read();
         var total = new CellStats();
-        foreach (var range in WindowDecomposer.Decompose(from, to, horizons))
+        CellStats? less = null;
+        foreach (var (range, subtract) in WindowDecomposer.DecomposeSigned(from, to, horizons))
         {
             var (scopes, groups) = Scopes(teams, filter, range.Granularity);
-            Read(scopes, range, groups, (_, _) => total);
+            var into = subtract ? less ??= new CellStats() : total;
+            Read(scopes, range, groups, (_, _) => into);
         }
+        if (less is not null) total.Subtract(less);
         return new MetricTotals(total);
     }
 
@@ -97,6 +100,13 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
             while (cells.Count <= group) cells.Add(new CellStats());
             return cells[group];
         }
+        // Minutes read only to be taken away from their hour's cell (see WindowDecomposer.DecomposeSigned), per group.
+        var less = new List<CellStats>();
+        CellStats LessOf(int group)
+        {
+            while (less.Count <= group) less.Add(new CellStats());
+            return less[group];
+        }
         int[]? byDimensionSet = null;
         int[] BySet() => byDimensionSet ??= GroupsOf(teams, filter, t => KeyIndex(by == Dimension.Team ? teamName(t.TeamId) : t.Text(by)), out _);
         if (filter.IsEmpty && by != Dimension.Team)
@@ -111,11 +121,11 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
                     if (id < byValue.Length && IsValueTuple(registry.Get(id), by) is { } value) byValue[id] = KeyIndex(value);
             var totals = new CellStats();
             var projected = new List<CellStats>();
-            foreach (var range in WindowDecomposer.Decompose(from, to, horizons))
+            foreach (var (range, subtract) in WindowDecomposer.DecomposeSigned(from, to, horizons))
             {
                 if (range.Granularity == Granularity.Minute)
                 {
-                    Read(teams, range, BySet(), (_, group) => CellOf(group));
+                    Read(teams, range, BySet(), subtract ? (_, group) => LessOf(group) : (_, group) => CellOf(group));
                     continue;
                 }
                 Read(teams.Select(t => Projections.ScopeOf(t, by)).ToArray(), range, byValue, (_, group) =>
@@ -134,9 +144,10 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         }
         else
         {
-            foreach (var range in WindowDecomposer.Decompose(from, to, horizons))
-                Read(teams, range, BySet(), (_, group) => CellOf(group));
+            foreach (var (range, subtract) in WindowDecomposer.DecomposeSigned(from, to, horizons))
+                Read(teams, range, BySet(), subtract ? (_, group) => LessOf(group) : (_, group) => CellOf(group));
         }
+        for (int i = 0; i < less.Count; i++) CellOf(i).Subtract(less[i]);
         while (cells.Count < keys.Count) cells.Add(new CellStats());
 
         var rows = new List<(string?, MetricTotals)>();

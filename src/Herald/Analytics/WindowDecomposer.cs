@@ -5,6 +5,9 @@ namespace Herald.Analytics;
 /// <summary>A contiguous run of stored cells of one granularity: buckets in [Start, End).</summary>
 public readonly record struct CellRange(Granularity Granularity, UtcMinute Start, UtcMinute End);
 
+/// <summary>A piece of a window to add, or (<see cref="Subtract"/>) to take away: every field of a cell is a sum.</summary>
+public readonly record struct SignedRange(CellRange Range, bool Subtract);
+
 /// <summary>
 /// Splits a window [from, to) of whole minutes into the coarsest aligned cells: minutes up to the first
 /// whole hour, hours up to the first whole day, days up to the first whole month, whole months, then
@@ -56,6 +59,35 @@ public static class WindowDecomposer
         var result = new List<CellRange>(ranges.Count);
         foreach (var r in ranges) result.Add(Retained(r, horizons));
         return Union(result);
+    }
+
+    /// <summary>
+    /// <see cref="Decompose(UtcMinute, UtcMinute, RetentionHorizons?)"/>, then each run of minutes (one at each ragged end of
+    /// the window, inside one hour) is read as its hour's cell less the hour's other minutes when those are fewer: a
+    /// window ending now reads its last hour's cell and the minutes still to come (none are stored yet), and a window
+    /// starting at 06:50 reads ten minutes either way. Only for sums over the window (not per bucket); the hour cell must be
+    /// kept, as it always is within its retention.
+    /// </summary>
+    public static List<SignedRange> DecomposeSigned(UtcMinute from, UtcMinute to, RetentionHorizons? horizons)
+    {
+        var pieces = Decompose(from, to, horizons);
+        var result = new List<SignedRange>(pieces.Count + 2);
+        foreach (var r in pieces)
+        {
+            var hour = r.Start.Floor(Granularity.Hour);
+            var hourEnd = hour.Next(Granularity.Hour);
+            long inside = r.End.Value - r.Start.Value, outside = 60 - inside;
+            if (r.Granularity != Granularity.Minute || outside >= inside || r.End > hourEnd
+                || (horizons is not null && hour < horizons.Of(Granularity.Hour)))
+            {
+                result.Add(new SignedRange(r, false));
+                continue;
+            }
+            result.Add(new SignedRange(new CellRange(Granularity.Hour, hour, hourEnd), false));
+            if (r.Start > hour) result.Add(new SignedRange(new CellRange(Granularity.Minute, hour, r.Start), true));
+            if (r.End < hourEnd) result.Add(new SignedRange(new CellRange(Granularity.Minute, r.End, hourEnd), true));
+        }
+        return result;
     }
 
     /// <summary>The piece itself when its cells are kept, else its enclosing cell at the finest coarser granularity that is.</summary>

@@ -97,4 +97,43 @@ public sealed class WindowDecomposerTests
         var ranges = WindowDecomposer.Decompose(M(2024, 6, 1, 10, 5), M(2024, 6, 1, 10, 50));
         Assert.Equal([new CellRange(Granularity.Minute, M(2024, 6, 1, 10, 5), M(2024, 6, 1, 10, 50))], ranges);
     }
+
+    /// <summary>
+    /// Signed pieces count every minute of the window once and nothing else (each minute covered by added pieces, less
+    /// subtracted ones, exactly once inside the window and zero times outside), and read at most 30 minutes per hour.
+    /// </summary>
+    [Fact]
+    public void Signed_pieces_cover_each_minute_once_and_read_at_most_half_an_hour_of_minutes_per_edge()
+    {
+        var random = new Random(7);
+        var origin = M(2026, 3, 1);
+        for (int trial = 0; trial < 1_000; trial++)
+        {
+            var from = new UtcMinute(origin.Value + random.Next(0, 60 * 24 * 40));
+            var to = new UtcMinute(from.Value + random.Next(0, trial % 2 == 0 ? 180 : 60 * 24 * 3));
+            var pieces = WindowDecomposer.DecomposeSigned(from, to, null);
+            var cover = new Dictionary<long, int>();
+            foreach (var (r, subtract) in pieces)
+            {
+                if (r.Granularity == Granularity.Minute) Assert.True(r.End.Value - r.Start.Value <= 30 || !subtract && r.End.Value - r.Start.Value <= 60);
+                for (var m = r.Start; m < r.End; m = new UtcMinute(m.Value + 1))
+                    cover[m.Value] = cover.GetValueOrDefault(m.Value) + (subtract ? -1 : 1);
+            }
+            foreach (var (minute, n) in cover)
+                Assert.True(n == (minute >= from.Value && minute < to.Value ? 1 : 0), $"[{from}, {to}): minute {minute} counted {n} times");
+            for (long m = from.Value; m < to.Value; m += 37) Assert.Equal(1, cover.GetValueOrDefault(m));
+            long minutesRead = pieces.Where(p => p.Range.Granularity == Granularity.Minute).Sum(p => p.Range.End.Value - p.Range.Start.Value);
+            Assert.True(minutesRead <= 60, $"[{from}, {to}): {minutesRead} minutes read");
+        }
+    }
+
+    [Fact]
+    public void A_window_ending_late_in_an_hour_reads_the_hour_less_the_minutes_after_it()
+    {
+        var pieces = WindowDecomposer.DecomposeSigned(M(2026, 3, 1, 9, 0), M(2026, 3, 1, 10, 50), null);
+        Assert.Equal([
+            new SignedRange(new CellRange(Granularity.Hour, M(2026, 3, 1, 9), M(2026, 3, 1, 10)), false),
+            new SignedRange(new CellRange(Granularity.Hour, M(2026, 3, 1, 10), M(2026, 3, 1, 11)), false),
+            new SignedRange(new CellRange(Granularity.Minute, M(2026, 3, 1, 10, 50), M(2026, 3, 1, 11)), true)], pieces);
+    }
 }
