@@ -17,9 +17,13 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         using var readLock = pending.Read();
         var total = new CellStats();
         CellStats? less = null;
+        // Where to read depends only on whether the piece is of minutes (no projections): worked out once for each.
+        (IReadOnlyList<int>, int[])? minuteScopes = null, cellScopes = null;
         foreach (var (range, subtract) in WindowDecomposer.DecomposeSigned(from, to, horizons))
         {
-            var (scopes, groups) = Scopes(teams, filter, range.Granularity);
+            var (scopes, groups) = range.Granularity == Granularity.Minute
+                ? minuteScopes ??= Scopes(teams, filter, Granularity.Minute)
+                : cellScopes ??= Scopes(teams, filter, range.Granularity);
             var into = subtract ? less ??= new CellStats() : total;
             Read(scopes, range, groups, (_, _) => into);
         }
