@@ -135,7 +135,9 @@ public sealed class BatchWriter
     {
         _lastFlushMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (_dirty.Count == 0 && _pending.CellCount == 0) return;
-        using var exclusive = _pending.Write();
+        // The rows are written without the pending lock (only this thread changes the overlay, and readers do not see an
+        // uncommitted transaction); only the commit and the overlay's clearing happen under it, at once for every reader,
+        // so questions wait for a commit, not for the whole flush.
         using (var session = _store.BeginWrite())
         {
             foreach (var item in _dirty)
@@ -156,7 +158,11 @@ public sealed class BatchWriter
                 FailureCellRowsWritten++;
             }
             session.SetCheckpoint(session.MaxEventId());
-            session.Commit();
+            using (_pending.Write())
+            {
+                session.Commit();
+                _pending.Clear();
+            }
         }
         foreach (var item in _dirty)
         {
@@ -165,7 +171,6 @@ public sealed class BatchWriter
             item.IndexedColumnsChanged = false;
         }
         _dirty.Clear();
-        _pending.Clear();
         Flushes++;
     }
 
