@@ -12,7 +12,8 @@ namespace Herald.Tests.Dashboard;
 /// <summary>
 /// The tabs next to the overview in headless chromium against a real Herald: alerts and health (an alert fired by a rule,
 /// acknowledged and resolved from the browser; the CSRF rule of cookie writes; a read-only session), campaigns (a declared
-/// campaign's progress as the API answers it) and trends and forecast (the charts drawn from the API's points).
+/// campaign's progress as the API answers it), trends and forecast (the charts drawn from the API's points), and consent
+/// and compliance (the API's figures, examples and inbound hours).
 /// </summary>
 public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsyncLifetime
 {
@@ -371,6 +372,63 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
         Assert.Equal(week["forecast_7d"]!.AsArray().Select(v => v!.GetValue<double>()), await _page.EvaluateAsync<double[]>("() => Chart.getChart('chart-forecast').$forecast"));
     }
 
+    /// <summary>
+    /// A team with a STOP then a send to that contact, a send inside another contact's quiet hours and an account over its
+    /// TPS limit: the consent & compliance tab shows the API's figures, its examples and the inbound chart's hours.
+    /// </summary>
+    [Fact]
+    public async Task The_compliance_tab_shows_the_APIs_consent_quiet_hours_rate_limit_and_audit_figures()
+    {
+        var (teamId, key, client) = await TeamAsync("comp");
+        var now = DateTimeOffset.UtcNow;
+        string Hm(DateTimeOffset t) => t.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture);
+        var put = await client.PutAsJsonAsync("/api/v1/contacts/%2B15550000002", new { time_zone = "UTC", quiet_hours = new { start = Hm(now.AddMinutes(-40)), end = Hm(now.AddMinutes(-20)) } });
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        Assert.True((await _f.Server.Admin.PutAsJsonAsync($"/api/v1/accounts/acct-limited?team={teamId}", new { tps_limit = 0.01 })).IsSuccessStatusCode);
+        Dictionary<string, object?> Msg(string id, double minutesAgo, string recipient, string direction, string? text = null, string? account = null) => new()
+        {
+            ["item_id"] = id, ["kind"] = "message", ["status"] = direction == "inbound" ? "delivered" : "sent", ["occurred_at"] = Ago(minutesAgo),
+            ["direction"] = direction, ["recipient"] = recipient, ["channel"] = "sms", ["text"] = text, ["account"] = account,
+        };
+        await Kit.Ingest(client, new object[]
+        {
+            Msg("stop-1", 50, "+15550000001", "inbound", "STOP"),
+            Msg("after-stop", 30, "+15550000001", "outbound"),
+            Msg("quiet-1", 30, "+15550000002", "outbound"),
+            Msg("burst-1", 10.2, "+15550000003", "outbound", account: "acct-limited"),
+            Msg("burst-2", 10.1, "+15550000004", "outbound", account: "acct-limited"),
+        }.Select(m => ((Dictionary<string, object?>)m).Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value)).ToList());
+        var api = (await Kit.GetData(client, "/api/v1/analytics/compliance"))["compliance_metrics"]!;
+        Assert.Equal(1, Kit.Long(api["consent_verification"]!, "messages_to_opted_out_contacts"));
+        Assert.Equal(1, Kit.Long(api["quiet_hours_compliance"]!, "messages_during_quiet_hours"));
+        Assert.True(Kit.Long(api["rate_limit_adherence"]!, "rate_limit_violations") >= 1);
+
+        await DashboardFixture.SignInAsync(_page, key);
+        await OpenTabAsync(_page, "compliance");
+        async Task<long> Value(string selector) => (long)Number(await _page.GetAttributeAsync(selector, "data-value"));
+        var consent = api["consent_verification"]!;
+        Assert.Equal(Kit.Long(consent, "total_messages_sent"), await Value("#tile-consent dd span >> nth=0"));
+        Assert.Equal(Kit.Long(consent, "messages_to_opted_out_contacts"), await Value("#tile-consent dd span >> nth=1"));
+        Assert.Equal(Kit.Long(api["quiet_hours_compliance"]!, "messages_during_quiet_hours"), await Value("#tile-quiet dd span >> nth=0"));
+        Assert.Equal(Kit.Long(api["rate_limit_adherence"]!, "rate_limit_violations"), await Value("#tile-rate dd span >> nth=0"));
+        Assert.Equal(Kit.Long(api["audit_trail_completeness"]!, "events_logged"), await Value("#tile-audit dd span >> nth=0"));
+        Assert.Equal("critical", await _page.GetAttributeAsync("#tile-consent", "data-level")); // 2 of 4 sends verified
+        Assert.Equal("healthy", await _page.GetAttributeAsync("#tile-audit", "data-level"));
+        Assert.Equal(1, await _page.Locator("#consent-violations tr[data-item='after-stop']").CountAsync());
+        Assert.Equal(1, await _page.Locator("#quiet-violations tr[data-item='quiet-1']").CountAsync());
+        Assert.Equal(api["rate_limit_adherence"]!["accounts"]![0]!["rate_limit_violations"]!.GetValue<long>(),
+            await Value("#rate-limit-table tr[data-account='acct-limited'] td[data-value]"));
+
+        var consentSummary = await Kit.GetData(client, "/api/v1/analytics/consent");
+        Assert.Equal(Kit.Long(consentSummary, "stopped"), await Value("#consent-stopped"));
+        Assert.Equal(Kit.Long(consentSummary, "contacts_with_consent"), await Value("#consent-known"));
+        var inbound = await Kit.GetData(client, "/api/v1/analytics/inbound");
+        Assert.Equal(Kit.Long(inbound, "messages"), await Value("#inbound-messages"));
+        Assert.Equal(inbound["messages_by_hour_of_day"]!.AsArray().Select(n => n!.GetValue<double>()),
+            await _page.EvaluateAsync<double[]>("() => Chart.getChart('chart-inbound').$byHour"));
+        Assert.Equal("true", await _page.GetAttributeAsync("#tab-compliance", "aria-selected"));
+    }
+
     private async Task AssertTrendAsync(HttpClient acme, string metric, string granularity, int hours)
     {
         var trend = await Kit.GetData(acme, $"/api/v1/analytics/trends/messages?metric={metric}&granularity={granularity}&hours={hours}");
@@ -398,7 +456,7 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
     }
 
     [Fact]
-    public async Task Screenshots_of_the_alerts_campaigns_and_trends_tabs()
+    public async Task Screenshots_of_the_alerts_campaigns_trends_and_compliance_tabs()
     {
         // Written only when asked for (HERALD_UPDATE_SCREENSHOTS=1: docs/screenshots); the tabs are opened and checked always.
         bool save = Environment.GetEnvironmentVariable("HERALD_UPDATE_SCREENSHOTS") == "1";
@@ -413,9 +471,11 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
         var campaigns = (await Kit.GetData(client, "/api/v1/campaigns")).AsArray().OrderByDescending(c => c!["processed"]!.GetValue<long>()).Take(2).ToList();
         foreach (var (c, i) in campaigns.Select((c, i) => (c!, i)))
             await client.PutAsJsonAsync($"/api/v1/campaigns/{c["campaign_id"]!.GetValue<string>()}", new { total_recipients = c["processed"]!.GetValue<long>() * (i == 0 ? 1 : 3) });
+        // And quiet hours for acme's contacts.
+        await client.PutAsJsonAsync("/api/v1/compliance/settings", new { time_zone = "Europe/London", quiet_hours = new { start = "21:00", end = "08:00" } });
 
         await DashboardFixture.SignInAsync(_page, key);
-        foreach (var (tab, file) in new[] { ("alerts", "alerts-health.png"), ("campaigns", "campaigns.png"), ("trends", "trends-forecast.png") })
+        foreach (var (tab, file) in new[] { ("alerts", "alerts-health.png"), ("campaigns", "campaigns.png"), ("trends", "trends-forecast.png"), ("compliance", "consent-compliance.png") })
         {
             await OpenTabAsync(_page, tab);
             if (tab == "campaigns")
@@ -435,7 +495,7 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
         try
         {
             await DashboardFixture.SignInAsync(phone, key);
-            foreach (var tab in new[] { "alerts", "campaigns", "trends" })
+            foreach (var tab in new[] { "alerts", "campaigns", "trends", "compliance" })
             {
                 await OpenTabAsync(phone, tab);
                 Assert.True(await phone.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),

@@ -1,11 +1,11 @@
-// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast). Loaded by app.js the
+// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast, consent & compliance). Loaded by app.js the
 // first time one of them is opened, so the overview's first load does not carry it. Plain JS over Herald's JSON API;
 // changes (acknowledge, resolve) send the session's CSRF token in X-Herald-CSRF.
 'use strict';
 (() => {
   const D = window.HeraldDashboard;
   const { el, $, api, apiSend, fmt, COLORS } = D;
-  const REFRESH_MS = { alerts: 15000, campaigns: 30000, trends: 60000 };
+  const REFRESH_MS = { alerts: 15000, campaigns: 30000, trends: 60000, compliance: 60000 };
   const CONDITION = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
   const SEVERITY_ORDER = ['critical', 'high', 'medium', 'warning', 'low', 'info'];
   const charts = {};
@@ -604,8 +604,142 @@
       el('p', { class: 'advice', id: 'capacity-advice' }, c.recommendation));
   }
 
+  // ---------- consent & compliance (the last 24 hours) ----------
+  // A compliance status as a health badge: none over the limit is healthy, a few degraded, more critical.
+  const STATUS_LEVEL = { excellent: 'healthy', good: 'degraded', poor: 'critical' };
+  const rateLevel = (rate) => (rate >= 99.99 ? 'healthy' : rate >= 99 ? 'degraded' : 'critical');
+  const pct2 = (p) => (p === null || p === undefined ? '–' : `${p.toFixed(2)} %`);
+  const badge = (level, text, id) => el('span', { class: 'health-badge', id, dataset: { status: level } }, text);
+
+  function buildCompliance(panel) {
+    put(panel,
+      el('section', { class: 'grid' }, card('compliance-card', 'Compliance, last 24 hours')),
+      el('section', { class: 'grid two' },
+        card('consent-card', 'Consent'),
+        card('inbound-card', 'Inbound messages',
+          el('div', { class: 'chart' }, el('canvas', { id: 'chart-inbound', role: 'img', 'aria-label': 'Inbound messages by hour of the day (UTC), last 24 hours' })))),
+      el('section', { class: 'grid two' }, card('consent-examples', 'Sent to opted-out contacts'), card('quiet-examples', 'Sent inside quiet hours')),
+      el('section', { class: 'grid' }, card('rate-limits', 'Rate limits by account')));
+  }
+
+  async function loadCompliance(panel) {
+    if (!D.team()) { needTeam(panel, 'consent and compliance'); delete panel.dataset.built; return; }
+    if (!panel.dataset.built) { buildCompliance(panel); panel.dataset.built = 'true'; }
+    let report = null;
+    await Promise.all([
+      loadCard('compliance-card', async () => {
+        report = await api('/api/v1/analytics/compliance', D.teamParams());
+        drawCompliance(report);
+      }),
+      loadCard('consent-card', loadConsentCard),
+      loadCard('inbound-card', loadInboundCard),
+    ]);
+    if (!report) return;
+    drawConsentExamples(report.compliance_metrics.consent_verification);
+    drawQuietExamples(report.compliance_metrics.quiet_hours_compliance);
+    drawRateLimits(report.compliance_metrics.rate_limit_adherence);
+  }
+
+  function drawCompliance(r) {
+    const m = r.compliance_metrics;
+    const c = m.consent_verification, q = m.quiet_hours_compliance, l = m.rate_limit_adherence, a = m.audit_trail_completeness;
+    note('compliance-card', `${fullTime(r.from)} – ${fullTime(r.to)}`);
+    const tile = (id, title, level, headline, rows) => el('div', { class: 'compliance-tile', id, dataset: { level } },
+      el('h3', {}, title, ' ', badge(level, level === 'healthy' ? 'ok' : level === 'degraded' ? 'check' : 'act')),
+      el('p', { class: 'compliance-headline' }, headline), facts(rows));
+    put(body('compliance-card'), el('div', { class: 'compliance-tiles' },
+      tile('tile-consent', 'Consent', rateLevel(c.compliance_rate), `${pct2(c.compliance_rate)} verified`, [
+        ['Messages sent', el('span', { dataset: { value: c.total_messages_sent } }, fmt.int(c.total_messages_sent))],
+        ['To opted-out contacts', el('span', { dataset: { value: c.messages_to_opted_out_contacts } }, fmt.int(c.messages_to_opted_out_contacts))],
+        ['Contacts affected', el('span', { dataset: { value: c.contacts_affected } }, fmt.int(c.contacts_affected))],
+      ]),
+      tile('tile-quiet', 'Quiet hours', rateLevel(q.compliance_rate), `${pct2(q.compliance_rate)} outside quiet hours`, [
+        ['Inside quiet hours', el('span', { dataset: { value: q.messages_during_quiet_hours } }, fmt.int(q.messages_during_quiet_hours))],
+        ['Team default', q.team_default.quiet_hours ? `${q.team_default.quiet_hours.start}–${q.team_default.quiet_hours.end} ${q.team_default.time_zone}` : `none (${q.team_default.time_zone})`],
+        ['Contacts with their own', fmt.int(q.contacts_with_own_settings)],
+      ]),
+      tile('tile-rate', 'Rate limits', STATUS_LEVEL[l.compliance_status] || 'degraded', l.accounts_with_limits === 0 ? 'no account has a TPS limit' : `${l.compliance_status}`, [
+        ['Minutes over a limit', el('span', { dataset: { value: l.rate_limit_violations } }, fmt.int(l.rate_limit_violations))],
+        ['Average send rate', `${fmt.rate(l.average_send_rate)} /s`],
+        ['Peak send rate', `${fmt.rate(l.peak_send_rate)} /s`],
+      ]),
+      tile('tile-audit', 'Audit trail', rateLevel(a.audit_coverage), `${pct2(a.audit_coverage)} of events with their raw record`, [
+        ['Events logged', el('span', { dataset: { value: a.events_logged } }, fmt.int(a.events_logged))],
+        ['Raw records gone', el('span', { dataset: { value: a.missing_audit_entries } }, fmt.int(a.missing_audit_entries))],
+        ['Raw events kept from', a.raw_events_kept_from ? timeEl(a.raw_events_kept_from, fmt.full.format(new Date(a.raw_events_kept_from))) : 'forever'],
+      ])));
+  }
+
+  async function loadConsentCard() {
+    const s = await api('/api/v1/analytics/consent', D.teamParams());
+    note('consent-card', 'from STOP / START / HELP keywords contacts sent');
+    const known = s.contacts_with_consent;
+    put(body('consent-card'),
+      facts([
+        ['Contacts with a recorded choice', el('span', { id: 'consent-known', dataset: { value: known } }, fmt.int(known))],
+        ['Opted in', el('span', { id: 'consent-in', dataset: { value: s.opted_in } }, fmt.int(s.opted_in))],
+        ['Opted out', el('span', { id: 'consent-out', dataset: { value: s.opted_out } }, fmt.int(s.opted_out))],
+        ['Stopped', el('span', { id: 'consent-stopped', dataset: { value: s.stopped } }, fmt.int(s.stopped))],
+        ['Opt-ins / opt-outs / stops (24 h)', `${fmt.int(s.opt_ins_in_window)} / ${fmt.int(s.opt_outs_in_window)} / ${fmt.int(s.stops_in_window)}`],
+        ['Help requests (24 h)', fmt.int(s.help_requests_in_window)],
+      ]),
+      known === 0 ? empty('No contact has sent a consent keyword yet.', 'no-consent')
+        : el('div', {}, el('span', { class: 'muted small' }, `opt-in rate ${fmt.pct(s.opt_in_rate_percent)}`), bar(s.opt_in_rate_percent, 'b-good', 'Opt-in rate')));
+  }
+
+  async function loadInboundCard() {
+    const s = await api('/api/v1/analytics/inbound', D.teamParams());
+    note('inbound-card', s.peak_hour ? `peak ${fmt.full.format(new Date(s.peak_hour))} UTC (${fmt.int(s.peak_hour_messages)})` : '');
+    const classes = Object.entries(s.keyword_classes).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmt.int(n)}`).join(' · ');
+    put(body('inbound-card'), facts([
+      ['Messages', el('span', { id: 'inbound-messages', dataset: { value: s.messages } }, fmt.int(s.messages))],
+      ['Unique senders', el('span', { id: 'inbound-senders', dataset: { value: s.unique_senders } }, fmt.int(s.unique_senders))],
+      ['Keyword classes', classes || '–'],
+    ]));
+    if (!ensureChartDefaults()) return;
+    if (charts.inbound) charts.inbound.destroy();
+    charts.inbound = new Chart($('#chart-inbound'), {
+      type: 'bar',
+      data: { labels: s.messages_by_hour_of_day.map((_, h) => `${String(h).padStart(2, '0')}:00`),
+        datasets: [{ label: 'inbound messages', data: s.messages_by_hour_of_day, backgroundColor: COLORS.accent, borderRadius: 3 }] },
+      options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } },
+        scales: { x: { grid: { display: false }, title: { display: true, text: 'hour of the day (UTC)' } }, y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+    charts.inbound.$byHour = s.messages_by_hour_of_day;
+  }
+
+  function drawConsentExamples(c) {
+    note('consent-examples', c.examples.length ? `first ${c.examples.length} of ${fmt.int(c.messages_to_opted_out_contacts)}` : '');
+    if (c.examples.length === 0) { put(body('consent-examples'), empty('None: no message went to a contact who had opted out or stopped.', 'no-consent-violations')); return; }
+    put(body('consent-examples'), table([['Sent (UTC)'], ['Recipient'], ['Item'], ['State since']], c.examples.map((x) => el('tr', { dataset: { item: x.item_id } },
+      el('td', {}, timeEl(x.sent_at, fmt.full.format(new Date(x.sent_at)))), el('td', {}, x.recipient), el('td', {}, el('code', {}, x.item_id)),
+      el('td', {}, el('span', { class: 'state-badge' }, x.state), el('span', { class: 'desc' }, timeEl(x.state_since))))), { id: 'consent-violations' }));
+  }
+
+  function drawQuietExamples(q) {
+    note('quiet-examples', q.examples.length ? `first ${q.examples.length} of ${fmt.int(q.messages_during_quiet_hours)}` : '');
+    if (q.examples.length === 0) { put(body('quiet-examples'), empty('None: no message went inside its recipient’s quiet hours.', 'no-quiet-violations')); return; }
+    put(body('quiet-examples'), table([['Sent (UTC)'], ['Recipient'], ['Local time'], ['Quiet hours'], ['Setting']], q.examples.map((x) => el('tr', { dataset: { item: x.item_id } },
+      el('td', {}, timeEl(x.sent_at, fmt.full.format(new Date(x.sent_at)))), el('td', {}, x.recipient ?? '–'), el('td', {}, `${x.local_time} `, el('span', { class: 'desc' }, x.time_zone)),
+      el('td', {}, `${x.quiet_hours.start}–${x.quiet_hours.end}`), el('td', {}, x.setting))), { id: 'quiet-violations' }));
+  }
+
+  function drawRateLimits(l) {
+    note('rate-limits', l.accounts_with_limits ? `${l.accounts_with_limits} account(s) with a TPS limit` : '');
+    if (l.accounts.length === 0) {
+      put(body('rate-limits'), empty('No account has a TPS limit: set one with PUT /api/v1/accounts/{name} {"tps_limit": …}.', 'no-rate-limits'));
+      return;
+    }
+    put(body('rate-limits'), table([['Account'], ['Limit', 'num'], ['Minutes over', 'num'], ['Average', 'num'], ['Peak', 'num'], ['Status']],
+      l.accounts.map((x) => el('tr', { dataset: { account: x.account } },
+        el('td', {}, el('b', {}, x.account)), el('td', { class: 'num' }, `${fmtNum(x.tps_limit)} /s`),
+        el('td', { class: 'num', dataset: { value: x.rate_limit_violations } }, fmt.int(x.rate_limit_violations)),
+        el('td', { class: 'num' }, `${fmt.rate(x.average_send_rate)} /s`), el('td', { class: 'num' }, x.peak_send_rate === null ? '–' : `${fmt.rate(x.peak_send_rate)} /s`),
+        el('td', {}, badge(STATUS_LEVEL[x.compliance_status] || 'degraded', x.compliance_status)))), { id: 'rate-limit-table' }));
+  }
+
   // ---------- the tab switcher's entry points ----------
-  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends };
+  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance };
   async function load(tab) {
     const panel = $(`#panel-${tab}`);
     panel.dataset.loading = 'true';
