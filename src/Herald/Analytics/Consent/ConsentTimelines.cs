@@ -8,8 +8,11 @@ namespace Herald.Analytics.Consent;
 /// </summary>
 public sealed class ConsentTimeline(string recipient, int index)
 {
-    private long[] _at = [];
-    private int[] _state = [];
+    // Most contacts send one keyword: it is held inline; the arrays exist from the second change on and then hold all.
+    private long _firstAt;
+    private int _firstState;
+    private long[]? _at;
+    private int[]? _state;
 
     public string Recipient { get; } = recipient;
     /// <summary>The contact's number within its team's <see cref="TeamConsent"/> (0, 1, 2, ...), for sets of contacts.</summary>
@@ -19,9 +22,19 @@ public sealed class ConsentTimeline(string recipient, int index)
     /// <summary>Adds a change in replay order, wherever it falls (a late keyword lands in its place).</summary>
     public void Add(long atMs, int state)
     {
+        if (Count == 0)
+        {
+            (_firstAt, _firstState, Count) = (atMs, state, 1);
+            return;
+        }
+        if (_at is null)
+        {
+            _at = [_firstAt, 0];
+            _state = [_firstState, 0];
+        }
         int i = Count;
-        while (i > 0 && (_at[i - 1] > atMs || (_at[i - 1] == atMs && _state[i - 1] > state))) i--;
-        ParallelArrays.Insert(ref _at, ref _state, Count, i, atMs, state);
+        while (i > 0 && (_at[i - 1] > atMs || (_at[i - 1] == atMs && _state![i - 1] > state))) i--;
+        ParallelArrays.Insert(ref _at, ref _state!, Count, i, atMs, state);
         Count++;
     }
 
@@ -32,7 +45,7 @@ public sealed class ConsentTimeline(string recipient, int index)
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (_at[mid] <= atMs)
+            if (AtOf(mid) <= atMs)
             {
                 found = mid;
                 lo = mid + 1;
@@ -42,8 +55,8 @@ public sealed class ConsentTimeline(string recipient, int index)
         return found;
     }
 
-    public long AtOf(int position) => _at[position];
-    public int StateOf(int position) => _state[position];
+    public long AtOf(int position) => _at is null ? _firstAt : _at[position];
+    public int StateOf(int position) => _state is null ? _firstState : _state[position];
 }
 
 /// <summary>A team's contacts that ever sent a state keyword, by recipient (looked up by span without allocating).</summary>
