@@ -75,11 +75,13 @@ public sealed class CellStats
         _latencyLength--;
     }
 
-    public void Add(CellStats other)
+    /// <summary>Adds <paramref name="other"/>; without <paramref name="latency"/>, only its items, events and cost.</summary>
+    public void Add(CellStats other, bool latency = true)
     {
         for (int s = 0; s < ItemsByStatus.Length; s++) ItemsByStatus[s] += other.ItemsByStatus[s];
         Events += other.Events;
         Cost += other.Cost;
+        if (!latency) return;
         LatencyCount += other.LatencyCount;
         LatencySumMs += other.LatencySumMs;
         for (int i = 0; i < other._latencyLength; i++)
@@ -108,7 +110,11 @@ public sealed class CellStats
     }
 
     /// <summary>Adds an encoded cell without materializing it: the query hot path.</summary>
-    public void AddEncoded(ReadOnlySpan<byte> blob)
+    /// <summary>
+    /// Adds an encoded cell; without <paramref name="latency"/>, only its items, events and cost (the latency histogram,
+    /// most of a cell, is not decoded: for questions that do not ask for latency).
+    /// </summary>
+    public void AddEncoded(ReadOnlySpan<byte> blob, bool latency = true)
     {
         int pos = 0;
         int statusPairs = (int)ReadVarint(blob, ref pos);
@@ -121,10 +127,30 @@ public sealed class CellStats
         Events += ReadSigned(blob, ref pos);
         Cost += BinaryPrimitives.ReadDoubleLittleEndian(blob.Slice(pos, 8));
         pos += 8;
+        if (!latency) return;
         LatencySumMs += BinaryPrimitives.ReadDoubleLittleEndian(blob.Slice(pos, 8));
         pos += 8;
         int latencyPairs = (int)ReadVarint(blob, ref pos);
         int bucket = 0;
+        if (_latencyLength == 0)
+        {
+            // Into an empty cell (a series point's first cell): the blob's buckets, in order, in arrays of their size.
+            if (_latencyBuckets.Length < latencyPairs)
+            {
+                _latencyBuckets = new int[latencyPairs];
+                _latencyCounts = new long[latencyPairs];
+            }
+            for (int i = 0; i < latencyPairs; i++)
+            {
+                bucket += (int)ReadVarint(blob, ref pos);
+                long count = ReadSigned(blob, ref pos);
+                LatencyCount += count;
+                if (count == 0) continue;
+                _latencyBuckets[_latencyLength] = bucket;
+                _latencyCounts[_latencyLength++] = count;
+            }
+            return;
+        }
         // The blob's buckets ascend, like this cell's: one merge walk, not a binary search per bucket.
         int cursor = 0;
         for (int i = 0; i < latencyPairs; i++)

@@ -31,8 +31,12 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         return new MetricTotals(total);
     }
 
+    /// <summary>
+    /// One point per bucket of <paramref name="g"/> over [from, to). Without <paramref name="latency"/> the points carry
+    /// items, events and cost only (their latency is empty): series that never show latency skip decoding it.
+    /// </summary>
     public IReadOnlyList<(UtcMinute Bucket, MetricTotals Totals)> Timeseries(
-        IReadOnlyList<int> teams, MetricFilter filter, UtcMinute from, UtcMinute to, Granularity g)
+        IReadOnlyList<int> teams, MetricFilter filter, UtcMinute from, UtcMinute to, Granularity g, bool latency = true)
     {
         using var readLock = pending.Read();
         var starts = new List<UtcMinute>();
@@ -71,7 +75,7 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
                 {
                     int i = FindPiece(list, bucket);
                     return i < 0 ? null : points[list[i].Point];
-                });
+                }, latency);
             }
         }
 
@@ -232,7 +236,7 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         return groups;
     }
 
-    private void Read(IReadOnlyList<int> scopes, CellRange range, int[] groups, Func<UtcMinute, int, CellStats?> target)
+    private void Read(IReadOnlyList<int> scopes, CellRange range, int[] groups, Func<UtcMinute, int, CellStats?> target, bool latency = true)
     {
         foreach (int team in scopes)
         {
@@ -242,13 +246,13 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
                 if ((uint)dims >= (uint)groups.Length) return;
                 int group = groups[dims];
                 if (group < 0) return;
-                target(bucket, group)?.AddEncoded(data);
+                target(bucket, group)?.AddEncoded(data, latency);
             }, only);
             pending.Visit(team, range.Granularity, range.Start, range.End, (bucket, dims, cell) =>
             {
                 if ((uint)dims >= (uint)groups.Length) return;
                 int group = groups[dims];
-                if (group >= 0) target(bucket, group)?.Add(cell);
+                if (group >= 0) target(bucket, group)?.Add(cell, latency);
             });
         }
     }

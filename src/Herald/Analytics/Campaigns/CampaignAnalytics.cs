@@ -118,7 +118,7 @@ public sealed class CampaignAnalytics(MetricsQuery metrics, ICampaignStore campa
             var (lo, hi) = (from, to);
             foreach (var g in (Granularity[])[Granularity.Day, Granularity.Hour, Granularity.Minute])
             {
-                var points = metrics.Timeseries([teamId], filter, lo, hi, g);
+                var points = metrics.Timeseries([teamId], filter, lo, hi, g, latency: false);
                 int index = -1;
                 for (int i = 0; i < points.Count; i++)
                 {

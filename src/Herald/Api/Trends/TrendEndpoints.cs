@@ -99,7 +99,7 @@ public static class TrendEndpoints
         var teams = TeamScope.Resolve(http, team);
         return ApiResults.Ok(http.Cached(CacheTier.Dashboard, new CacheScope(teams, DataSource.Rollups, from, to), $"{from.Value}-{to.Value}", () =>
         {
-            var series = query.Timeseries(teams, filter, from, to, g);
+            var series = query.Timeseries(teams, filter, from, to, g, latency: metric == "latency_p95");
             var points = series.Select(p => new TrendPointDto(p.Bucket.ToString(), Math.Round(value(p.Totals), 4))).ToList();
             var stats = TrendStatistics.Of(points.Select(p => p.Value).ToList());
             return new MessageTrendDto(metric, gText, hours, points,
@@ -123,7 +123,7 @@ public static class TrendEndpoints
         var (history, forecast, (expected, score, anomaly)) = http.Cached(CacheTier.Dashboard,
             new CacheScope(teams, DataSource.Rollups, from, currentHour), $"{from.Value}-{currentHour.Value}", () =>
             {
-                var hourly = query.Timeseries(teams, filter, from, currentHour, Granularity.Hour).Select(p => (double)p.Totals.Events).ToList();
+                var hourly = query.Timeseries(teams, filter, from, currentHour, Granularity.Hour, latency: false).Select(p => (double)p.Totals.Events).ToList();
                 // Leading hours before the team's first traffic are not history: they would read as a season of silence.
                 int first = hourly.FindIndex(v => v > 0);
                 var history = first < 0 ? [] : hourly.GetRange(first, hourly.Count - first);
