@@ -191,8 +191,8 @@ public sealed class AlertEngine(
         string text = $"{rule.MetricName} is {v.ToString("0.###", ci)}{unit} (threshold {AlertConditions.Symbol(rule.Condition)} {rule.Threshold.ToString("0.###", ci)}{unit})";
         if (r.Bound is { } b)
             text += $", Wilson 95 % {(AlertConditions.IsUpward(rule.Condition) ? "lower" : "upper")} bound {b.ToString("0.##", ci)} %";
-        if (r.Sample is { } n) text += $", over {n} {(metric.Source == MetricSource.Rollups ? "items" : "requests")}";
-        if (metric.Source == MetricSource.Rollups || rule.MetricName is AlertMetrics.ApiResponseMsP95 or AlertMetrics.WebhookDelaySeconds)
+        if (r.Sample is { } n) text += $", over {n} {(metric.Source == MetricSource.System ? "requests" : "items")}";
+        if (metric.Source != MetricSource.System || rule.MetricName is AlertMetrics.ApiResponseMsP95 or AlertMetrics.WebhookDelaySeconds)
             text += $" in the last {r.WindowMinutes} min";
         return text;
     }

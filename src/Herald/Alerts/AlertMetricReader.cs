@@ -1,4 +1,5 @@
 using Herald.Analytics;
+using Herald.Analytics.Consent;
 using Herald.Domain;
 using Herald.Monitoring;
 using Herald.Storage;
@@ -34,9 +35,11 @@ public sealed class EvaluationCycle(SystemMetrics system, RequestMetrics request
 /// <summary>
 /// Reads what rules watch: delivery metrics from the engine's rollups (<see cref="MetricsQuery.Summary"/>, the same cells
 /// every other figure comes from) over the sliding window of the last max(duration, 5 min) whole minutes, the current
-/// minute included; system metrics from the process sampler and the request histograms.
+/// minute included; compliance metrics from the same judgement as <c>/api/v1/analytics/compliance</c> over that window;
+/// system metrics from the process sampler and the request histograms.
 /// </summary>
-public sealed class AlertMetricReader(MetricsQuery metrics, SystemMetrics system, RequestMetrics requests, AlertOptions options)
+public sealed class AlertMetricReader(MetricsQuery metrics, SystemMetrics system, RequestMetrics requests, AlertOptions options,
+    ComplianceAnalysis? compliance = null)
 {
     public int WindowMinutes(AlertRuleRecord rule) =>
         (int)Math.Ceiling(Math.Max(rule.DurationSeconds, options.MinimumWindow.TotalSeconds) / 60.0);
@@ -65,6 +68,14 @@ public sealed class AlertMetricReader(MetricsQuery metrics, SystemMetrics system
             {
                 var t = Totals(teamId, rule, now, minutes);
                 return new MetricReading(t.Total, t.Total, null, minutes);
+            }
+            case AlertMetrics.OptedOutSends:
+            case AlertMetrics.QuietHoursSends:
+            {
+                if (compliance is null) return MetricReading.None(minutes);
+                var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
+                var (sent, optedOut, quiet) = compliance.Violations(teamId, new UtcMinute(to.Value - minutes), to);
+                return new MetricReading(rule.MetricName == AlertMetrics.OptedOutSends ? optedOut : quiet, sent, null, minutes);
             }
             case AlertMetrics.QueueDepth: return new MetricReading(cycle.Snapshot.QueueDepth, null, null, minutes);
             case AlertMetrics.CpuPercent: return new MetricReading(cycle.Snapshot.CpuPercent, null, null, minutes);

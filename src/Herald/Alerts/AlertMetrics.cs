@@ -2,8 +2,11 @@ using Herald.Domain;
 
 namespace Herald.Alerts;
 
-/// <summary>Where a metric comes from: the team's rollups, or the Herald process itself (the same for every team).</summary>
-public enum MetricSource { Rollups, System }
+/// <summary>
+/// Where a metric comes from: the team's rollups, the team's compliance (sends judged against consent and quiet hours),
+/// or the Herald process itself (the same for every team).
+/// </summary>
+public enum MetricSource { Rollups, System, Compliance }
 
 /// <summary>One metric a rule may watch.</summary>
 /// <param name="IsRate">A percentage of items: judged by its Wilson bound, not its point value.</param>
@@ -22,6 +25,8 @@ public static class AlertMetrics
     public const string DiskPercent = "disk_percent";
     public const string ApiResponseMsP95 = "api_response_ms_p95";
     public const string WebhookDelaySeconds = "webhook_delay_seconds";
+    public const string OptedOutSends = "opted_out_sends";
+    public const string QuietHoursSends = "quiet_hours_sends";
 
     public static readonly AlertMetric[] All =
     [
@@ -35,6 +40,8 @@ public static class AlertMetrics
         new(DiskPercent, MetricSource.System, "percent", false, "used space of the file system holding the data directory"),
         new(ApiResponseMsP95, MetricSource.System, "milliseconds", false, "95th percentile of Herald's HTTP response time over the window (webhooks and /metrics excluded)"),
         new(WebhookDelaySeconds, MetricSource.System, "seconds", false, "longest provider webhook processing time in the window"),
+        new(OptedOutSends, MetricSource.Compliance, "messages", false, "outbound items whose earliest event in the window came while their recipient was stopped or opted out"),
+        new(QuietHoursSends, MetricSource.Compliance, "messages", false, "outbound items whose earliest event in the window came inside their recipient's quiet hours"),
     ];
 
     public static AlertMetric? Find(string? name) => All.FirstOrDefault(m => m.Name == name);

@@ -113,7 +113,8 @@ public sealed partial class AlertRules(IAlertStore store, TimeProvider time)
                 filters[key] = values;
             }
         }
-        if (filters.Count > 0 && metric.Source != MetricSource.Rollups) return Bad("filters", $"{metric.Name} is a system metric; filters apply to delivery metrics only");
+        if (filters.Count > 0 && metric.Source != MetricSource.Rollups)
+            return Bad("filters", $"{metric.Name} is a {(metric.Source == MetricSource.System ? "system" : "compliance")} metric; filters apply to delivery metrics only");
 
         long minVolume = body.MinVolume ?? existing?.MinVolume ?? (metric.IsRate ? DefaultRateMinVolume : 0);
         if (minVolume < 0) return Bad("min_volume", "cannot be negative");

@@ -201,4 +201,58 @@ public sealed class AlertLifecycleTests
         var again = (await Kit.GetData(client, "/api/v1/alerts")).AsArray().Single(a => a!["rule_id"]!.GetValue<string>() == "big_failures")!;
         Assert.NotEqual(id, again["id"]!.GetValue<string>());
     }
+
+    /// <summary>
+    /// Compliance rules: a send to a contact who sent STOP fires <c>opted_out_sends</c> (and only that team's), a send inside
+    /// a contact's quiet hours fires <c>quiet_hours_sends</c>; compliance metrics take no dimension filters.
+    /// </summary>
+    [Fact]
+    public async Task A_send_to_a_stopped_contact_and_one_inside_quiet_hours_fire_their_compliance_rules()
+    {
+        await using var server = await HeraldServer.StartAsync(FastAlerts());
+        var (_, key) = await server.CreateTeamAsync("alerts-compliance", "events:write", "metrics:read", "alerts:write");
+        var (_, otherKey) = await server.CreateTeamAsync("alerts-compliance-b", "events:write", "metrics:read", "alerts:write");
+        var client = server.Client(key);
+        var other = server.Client(otherKey);
+        foreach (var c in new[] { client, other })
+            foreach (var metric in new[] { "opted_out_sends", "quiet_hours_sends" })
+                Assert.Equal(HttpStatusCode.Created, (await c.PostAsJsonAsync("/api/v1/alerts/rules", new
+                {
+                    rule_id = metric, rule_name = metric, metric_name = metric, condition = "gt", threshold = 0, duration = 0,
+                    severity = "critical", notification_channels = Array.Empty<string>(), min_volume = 1,
+                })).StatusCode);
+        await Kit.AssertError(await client.PostAsJsonAsync("/api/v1/alerts/rules", new
+        {
+            rule_name = "x", metric_name = "opted_out_sends", condition = "gt", threshold = 0, filters = new { provider = "twilio" },
+        }), HttpStatusCode.BadRequest, "filters");
+        var metrics = await Kit.GetData(client, "/api/v1/alerts/metrics");
+        Assert.Equal("compliance", metrics.AsArray().Single(m => m!["name"]!.GetValue<string>() == "quiet_hours_sends")!["source"]!.GetValue<string>());
+
+        // Quiet for this contact: the ten minutes around now, in its own zone.
+        var now = DateTimeOffset.UtcNow;
+        var tokyo = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo"));
+        (await client.PutAsJsonAsync("/api/v1/contacts/%2B81300000001", new { time_zone = "Asia/Tokyo",
+            quiet_hours = new { start = tokyo.AddMinutes(-5).ToString("HH:mm"), end = tokyo.AddMinutes(5).ToString("HH:mm") } })).EnsureSuccessStatusCode();
+        Dictionary<string, object?> Msg(string id, double secondsAgo, string recipient, string direction, string? text = null) => new()
+        {
+            ["item_id"] = id, ["kind"] = "message", ["status"] = direction == "inbound" ? "delivered" : "sent", ["occurred_at"] = Now(secondsAgo),
+            ["direction"] = direction, ["recipient"] = recipient, ["channel"] = "sms", ["text"] = text,
+        };
+        await Kit.Ingest(client, new[] { Msg("in-1", 60, "+15550001", "inbound", "STOP"), Msg("out-1", 30, "+15550001", "outbound"),
+            Msg("out-2", 30, "+81300000001", "outbound"), Msg("out-3", 30, "+15550009", "outbound") }
+            .Select(m => m.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value)).ToList());
+        await Kit.Ingest(other, new[] { Msg("o-1", 30, "+15550001", "outbound") }.Select(m => m.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value)).ToList());
+        await Evaluations(server, 3);
+
+        var active = (await Kit.GetData(client, "/api/v1/alerts")).AsArray();
+        foreach (var metric in new[] { "opted_out_sends", "quiet_hours_sends" })
+        {
+            var alert = Assert.Single(active, a => a!["rule_id"]!.GetValue<string>() == metric)!;
+            Assert.Equal("firing", alert["state"]!.GetValue<string>());
+            Assert.Equal(1.0, alert["current_value"]!.GetValue<double>());
+            Assert.Equal(3, Kit.Long(alert, "sample_size"));
+            Assert.Contains($"{metric} is 1 messages", alert["message"]!.GetValue<string>());
+        }
+        Assert.DoesNotContain((await Kit.GetData(other, "/api/v1/alerts")).AsArray(), a => a!["rule_id"]!.GetValue<string>() is "opted_out_sends" or "quiet_hours_sends");
+    }
 }

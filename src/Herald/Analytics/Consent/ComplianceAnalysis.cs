@@ -93,6 +93,25 @@ public sealed class ComplianceAnalysis(
             kept.Value == long.MinValue ? null : FormatTimestamp(kept.ToUnixMillis()));
     }
 
+    /// <summary>
+    /// The outbound items of [from, to) and how many of them went to stopped or opted-out contacts and inside quiet hours:
+    /// the report's counts without its examples (what alert rules watch).
+    /// </summary>
+    public (long Sent, long OptedOut, long QuietHours) Violations(int teamId, UtcMinute from, UtcMinute to)
+    {
+        var rules = new QuietRules(contacts.ComplianceSettings(teamId), contacts.ListContacts(teamId));
+        using (pending.Read())
+        {
+            long optedOut = 0, quiet = 0;
+            foreach (var t in hours.Tallies(teamId, from, to, rules, out _))
+            {
+                optedOut += t.OptedOut;
+                quiet += t.Quiet;
+            }
+            return (Outbound(teamId, from, to), optedOut, quiet);
+        }
+    }
+
     private static double Rate(long total, long violations) => total == 0 ? 100.0 : Math.Round((total - violations) * 100.0 / total, 2);
 
     private static readonly MetricFilter InboundOnly = new MetricFilter().Allow(Dimension.Direction, ["inbound"]);

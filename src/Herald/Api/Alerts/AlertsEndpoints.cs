@@ -37,7 +37,7 @@ public static class AlertsEndpoints
         var alerts = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
         alerts.MapGet("/metrics", () => ApiResults.Ok(AlertMetrics.All.Select(m => new
         {
-            name = m.Name, source = m.Source == MetricSource.Rollups ? "rollups" : "system", unit = m.Unit, is_rate = m.IsRate, description = m.Description,
+            name = m.Name, source = m.Source switch { MetricSource.Rollups => "rollups", MetricSource.Compliance => "compliance", _ => "system" }, unit = m.Unit, is_rate = m.IsRate, description = m.Description,
         }).ToList())).RequireScope(Scopes.MetricsRead).WithSummary("The metrics a rule can watch");
         alerts.MapGet("/rules", ListRules).RequireScope(Scopes.MetricsRead).WithSummary("The team's alert rules (the built-in ones included)");
         alerts.MapPost("/rules", CreateRule).RequireScope(Scopes.AlertsWrite).WithSummary("Add an alert rule");
