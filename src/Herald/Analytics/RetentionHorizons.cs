@@ -25,12 +25,7 @@ public sealed class RetentionHorizons
     public UtcMinute Of(Granularity g) => new(Volatile.Read(ref _horizons[(int)g]));
 
     /// <summary>Moves a horizon forward (never back).</summary>
-    public void Advance(Granularity g, UtcMinute horizon)
-    {
-        long current;
-        while (horizon.Value > (current = Volatile.Read(ref _horizons[(int)g])))
-            if (Interlocked.CompareExchange(ref _horizons[(int)g], horizon.Value, current) == current) return;
-    }
+    public void Advance(Granularity g, UtcMinute horizon) => MoveForward(ref _horizons[(int)g], horizon.Value);
 
     /// <summary>
     /// The first minute from which the raw events are all kept: raw-event retention deletes events only before it, and
@@ -38,11 +33,14 @@ public sealed class RetentionHorizons
     /// </summary>
     public UtcMinute RawEvents => new(Volatile.Read(ref _rawEvents));
 
-    public void AdvanceRawEvents(UtcMinute horizon)
+    public void AdvanceRawEvents(UtcMinute horizon) => MoveForward(ref _rawEvents, horizon.Value);
+
+    /// <summary>Raises <paramref name="slot"/> to <paramref name="value"/> unless it is already there or beyond (never back).</summary>
+    private static void MoveForward(ref long slot, long value)
     {
         long current;
-        while (horizon.Value > (current = Volatile.Read(ref _rawEvents)))
-            if (Interlocked.CompareExchange(ref _rawEvents, horizon.Value, current) == current) return;
+        while (value > (current = Volatile.Read(ref slot)))
+            if (Interlocked.CompareExchange(ref slot, value, current) == current) return;
     }
 
     /// <summary>Moves the horizon a stored row names (a granularity, or <see cref="RawEventsCode"/>).</summary>

@@ -76,6 +76,9 @@ public readonly record struct DimensionTuple(
     string? Country,
     string? Direction)
 {
+    /// <summary>Received from the contact rather than sent to it: every other direction (or none) is outbound.</summary>
+    public bool IsInbound => Direction == "inbound";
+
     public string? Text(Dimension d) => d switch
     {
         Dimension.Account => Account,

@@ -58,8 +58,6 @@ public sealed class SnapshotBuilder(MetricsQuery query, ISnapshotStore store, Pe
         return list;
     }
 
-    private static bool IsInbound(DimensionTuple t) => t.Direction == "inbound";
-
     private static SnapshotMetrics Compute(
         IReadOnlyList<(DimensionTuple Set, CellStats Cells)> cells, IReadOnlyList<(DimensionTuple Set, CellStats Cells)> previousCells,
         List<(RecipientItem Item, DimensionTuple Set)> items, string? account)
@@ -76,7 +74,7 @@ public sealed class SnapshotBuilder(MetricsQuery query, ISnapshotStore store, Pe
             if (!Selected(set)) continue;
             all.Add(c);
             if (set.Kind != ItemKind.Message) continue;
-            if (IsInbound(set))
+            if (set.IsInbound)
             {
                 inbound.Add(c);
                 continue;
@@ -128,7 +126,7 @@ public sealed class SnapshotBuilder(MetricsQuery query, ISnapshotStore store, Pe
         foreach (var (item, set) in items)
         {
             if (account is not null && set.Account != account) continue;
-            (byRecipient.TryGetValue(item.Recipient, out var l) ? l : byRecipient[item.Recipient] = []).Add((item, IsInbound(set)));
+            (byRecipient.TryGetValue(item.Recipient, out var l) ? l : byRecipient[item.Recipient] = []).Add((item, set.IsInbound));
         }
         long reached = 0, engaged = 0, conversations = 0;
         double scoreSum = 0;

@@ -70,22 +70,21 @@ public sealed class ComplianceAnalysis(
         var rules = new QuietRules(contacts.ComplianceSettings(teamId), contacts.ListContacts(teamId));
         using (pending.Read())
         {
-            long sent = Outbound(teamId, from, to);
+            var (sent, events) = SentAndEvents(teamId, from, to);
             var tallies = hours.Tallies(teamId, from, to, rules, out var consent);
             var ids = ItemIdsOfExamples(tallies);
             var c = ConsentOf(tallies, consent, ids);
             var verification = new ConsentVerification(sent, sent - c.Count, Rate(sent, c.Count), c.Count, c.Contacts, c.Examples);
             var quiet = QuietHours(tallies, rules, sent, ids);
             var rates = RateLimits(teamId, from, to);
-            var audit = AuditTrail(teamId, from, to);
+            var audit = AuditTrail(teamId, from, to, events);
             string f = FormatTimestamp(from.ToUnixMillis()), t = FormatTimestamp(to.ToUnixMillis());
             return new ComplianceReport(f, t, c.Count, c.Contacts, c.Examples, new ComplianceMetrics(verification, quiet, rates, audit));
         }
     }
 
-    private AuditTrailCompleteness AuditTrail(int teamId, UtcMinute from, UtcMinute to)
+    private AuditTrailCompleteness AuditTrail(int teamId, UtcMinute from, UtcMinute to, long logged)
     {
-        long logged = from < to ? metrics.Summary([teamId], MetricFilter.None, from, to).Events : 0;
         var kept = horizons?.RawEvents ?? new UtcMinute(long.MinValue);
         var gone = kept < to ? kept : to;
         long missing = from < gone ? metrics.Summary([teamId], MetricFilter.None, from, gone).Events : 0;
@@ -108,7 +107,7 @@ public sealed class ComplianceAnalysis(
                 optedOut += t.OptedOut;
                 quiet += t.Quiet;
             }
-            return (Outbound(teamId, from, to), optedOut, quiet);
+            return (SentAndEvents(teamId, from, to).Sent, optedOut, quiet);
         }
     }
 
@@ -116,9 +115,13 @@ public sealed class ComplianceAnalysis(
 
     private static readonly MetricFilter InboundOnly = new MetricFilter().Allow(Dimension.Direction, ["inbound"]);
 
-    /// <summary>Items whose earliest event is in [from, to), less the inbound ones.</summary>
-    private long Outbound(int teamId, UtcMinute from, UtcMinute to) =>
-        from >= to ? 0 : metrics.Summary([teamId], MetricFilter.None, from, to).Total - metrics.Summary([teamId], InboundOnly, from, to).Total;
+    /// <summary>Items whose earliest event is in [from, to), less the inbound ones; and the window's events.</summary>
+    private (long Sent, long Events) SentAndEvents(int teamId, UtcMinute from, UtcMinute to)
+    {
+        if (from >= to) return (0, 0);
+        var all = metrics.Summary([teamId], MetricFilter.None, from, to);
+        return (all.Total - metrics.Summary([teamId], InboundOnly, from, to).Total, all.Events);
+    }
 
     /// <summary>The item ids of the stored items among the examples the answer shows (the first ones in time order).</summary>
     private IReadOnlyDictionary<long, string> ItemIdsOfExamples(List<ComplianceTally> tallies)

@@ -167,7 +167,7 @@ public sealed class ComplianceHours : IPendingObserver
             Consent = consent;
             Rules = rules;
             foreach (int id in owner._registry.SetsOf(teamId))
-                if (owner._registry.Get(id).Direction == "inbound") Inbound.Add(id);
+                if (owner._registry.Get(id).IsInbound) Inbound.Add(id);
             foreach (var item in owner._pending.ItemsOfTeam(teamId))
             {
                 PendingRefs.Add(item.Id);

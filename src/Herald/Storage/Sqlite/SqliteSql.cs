@@ -569,10 +569,8 @@ internal static class SqliteSql
         """;
     public const string SelectItemById = "SELECT " + ItemColumns + " FROM items WHERE team_id = $team AND item_id = $item";
     /// <summary>Item ids grow with creation: the earliest_at of the first row at or after an id, to bisect by time.</summary>
-    public const string SelectEarliestFromId = "SELECT earliest_at FROM items WHERE id >= $id ORDER BY id LIMIT 1";
-    public const string SelectMaxStoredItemId = "SELECT IFNULL(MAX(id), 0) FROM items";
     /// <summary>A team's items in a rowid range whose earliest event is in [$from, $to): examples, not counts.</summary>
-    public const string SelectItemsFromId = "SELECT " + ItemColumns + " FROM items WHERE id >= $min AND team_id = $team AND earliest_at >= $since";
+    public const string SelectItemsSince = "SELECT " + ItemColumns + " FROM items INDEXED BY ix_items_earliest WHERE team_id = $team AND earliest_at >= $since";
     public const string SelectEventsOfItem = """
         SELECT id, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient, error_code, error_message,
                cost, attempt, text, metadata

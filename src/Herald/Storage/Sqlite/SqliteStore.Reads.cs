@@ -70,17 +70,11 @@ public sealed partial class SqliteStore
         return items;
     }
 
-    /// <summary>
-    /// Bisects the item ids (which grow with creation) for the first item created about an hour before
-    /// <paramref name="sinceMs"/>, then reads forward: a rowid range, not a scan of the whole table.
-    /// </summary>
+    /// <summary>The team's stored items whose earliest event is at or after <paramref name="sinceMs"/>, by the index by earliest event.</summary>
     public IReadOnlyList<ItemRecord> RecentItems(int teamId, long sinceMs)
     {
         using var c = Open();
-        long max;
-        using (var m = Command(c, SqliteSql.SelectMaxStoredItemId)) max = Convert.ToInt64(m.ExecuteScalar());
-        long lo = FirstItemFrom(c, sinceMs - 3_600_000, max); // items arrive out of order by minutes: an hour of slack
-        using var cmd = Command(c, SqliteSql.SelectItemsFromId, ("$min", lo), ("$team", teamId), ("$since", sinceMs));
+        using var cmd = Command(c, SqliteSql.SelectItemsSince, ("$team", teamId), ("$since", sinceMs));
         using var r = cmd.ExecuteReader();
         var items = new List<ItemRecord>();
         while (r.Read()) items.Add(ReadItem(r));
@@ -90,20 +84,4 @@ public sealed partial class SqliteStore
     private static ItemRecord ReadItem(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
         Long(r, 7), Long(r, 8), r.GetInt32(9), Text(r, 10), r.GetDouble(11), r.GetInt32(12));
-
-    /// <summary>The first item id (ids grow with creation) whose earliest event is at or after <paramref name="atMs"/>, by bisection; max + 1 when none.</summary>
-    private static long FirstItemFrom(SqliteConnection c, long atMs, long max)
-    {
-        long lo = 1, hi = max + 1;
-        using var probe = Command(c, SqliteSql.SelectEarliestFromId, ("$id", 0L));
-        while (lo < hi)
-        {
-            long mid = lo + (hi - lo) / 2;
-            probe.Parameters["$id"].Value = mid;
-            var at = probe.ExecuteScalar();
-            if (at is null or DBNull || Convert.ToInt64(at) >= atMs) hi = mid;
-            else lo = mid + 1;
-        }
-        return lo;
-    }
 }
