@@ -4,6 +4,7 @@ using Herald.Analytics.Caching;
 using Herald.Analytics.Consent;
 using Herald.Domain;
 using Herald.Storage.Sqlite;
+using Herald.Engine;
 
 namespace Herald.Bench;
 

@@ -2,11 +2,9 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Herald.Analytics;
-using Herald.Api.Teams;
 using Herald.Dashboard;
 using Herald.Domain;
 using Herald.Hosting;
-using Herald.Ingestion;
 using Herald.Simulation;
 using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,6 +12,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Bench;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using Herald.Analytics;
-using Herald.Api.Teams;
-using Herald.Ingestion;
 using Herald.Simulation;
 using Herald.Storage.Sqlite;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Bench;
 

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Herald.Analytics;
 using Herald.Analytics.Failures;
-using Herald.Api.Teams;
 using Herald.Domain;
 using Herald.Storage.Sqlite;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Bench;
 

@@ -4,6 +4,7 @@ using Herald.Analytics.Failures;
 using Herald.Domain;
 using Herald.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Herald.Engine;
 
 namespace Herald.Bench;
 

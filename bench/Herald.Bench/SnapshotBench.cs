@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Herald.Analytics;
-using Herald.Api.Teams;
 using Herald.Cli;
 using Herald.Domain;
-using Herald.Ingestion;
 using Herald.Snapshots;
 using Herald.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Bench;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Herald.Api.Teams;
 using Herald.Storage;
+using Herald.Tenancy;
 
 namespace Herald.Alerts;
 

@@ -1,4 +1,5 @@
 using Herald.Domain;
+using Herald.Engine;
 
 namespace Herald.Analytics;
 

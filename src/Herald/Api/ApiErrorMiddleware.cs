@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Herald.Ingestion;
+using Herald.Engine;
 
 namespace Herald.Api;
 

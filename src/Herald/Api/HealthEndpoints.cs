@@ -1,5 +1,5 @@
-using Herald.Ingestion;
 using Herald.Storage.Sqlite;
+using Herald.Engine;
 
 namespace Herald.Api;
 

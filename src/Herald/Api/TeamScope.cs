@@ -1,5 +1,5 @@
 using Herald.Api.Auth;
-using Herald.Api.Teams;
+using Herald.Tenancy;
 
 namespace Herald.Api;
 

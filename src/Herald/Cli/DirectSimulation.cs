@@ -1,12 +1,12 @@
 using Herald.Analytics;
-using Herald.Api.Teams;
 using Herald.Domain;
 using Herald.Hosting;
-using Herald.Ingestion;
 using Herald.Simulation;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Spectre.Console;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Cli;
 

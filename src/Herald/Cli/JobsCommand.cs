@@ -3,13 +3,13 @@ using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Jobs;
 using Herald.Hosting;
-using Herald.Ingestion;
 using Herald.Jobs;
 using Herald.Snapshots;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
+using Herald.Engine;
 
 namespace Herald.Cli;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Herald.Api.Auth;
-using Herald.Api.Teams;
 using Spectre.Console;
+using Herald.Tenancy;
 
 namespace Herald.Cli;
 

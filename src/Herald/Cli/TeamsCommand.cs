@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Herald.Api.Teams;
 using Spectre.Console;
+using Herald.Tenancy;
 
 namespace Herald.Cli;
 

@@ -3,12 +3,13 @@ using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
-using Herald.Api.Teams;
 using Herald.Domain;
+using Herald.Engine;
 using Herald.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Tenancy;
 
 namespace Herald.Dashboard;
 
@@ -37,6 +38,7 @@ public static class DashboardEndpoints
         services.AddSingleton<DashboardSession>();
         services.AddSingleton<DashboardAssets>();
         services.AddSingleton<LiveActivity>();
+        services.AddSingleton<IIngestObserver>(sp => sp.GetRequiredService<LiveActivity>());
         services.AddSingleton<LiveHub>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
         return services;
@@ -149,7 +151,7 @@ public static class DashboardEndpoints
             own is null ? null : new DashboardTeamDto(own.PublicId, own.Name),
             visible.Select(t => new DashboardTeamDto(t.PublicId, t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList(),
             caller.Scopes.Order(StringComparer.Ordinal).ToList(), hub.UptimeSeconds,
-            Ingestion.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), cookie?.CsrfToken));
+            Engine.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), cookie?.CsrfToken));
     }
 
     /// <summary>The windows a stream's summary may cover, in minutes (the dashboard's ranges).</summary>

@@ -1,5 +1,5 @@
 using Herald.Domain;
-using Herald.Ingestion;
+using Herald.Engine;
 
 namespace Herald.Dashboard;
 
@@ -12,7 +12,7 @@ public readonly record struct ActivityEntry(long Seq, int TeamId, long ReceivedA
 /// <see cref="PerBatch"/> accepted events (its last ones), stored as references to the already parsed events in a
 /// preallocated array, so nothing is allocated per event. Readers copy what is newer than the last sequence they saw.
 /// </summary>
-public sealed class LiveActivity
+public sealed class LiveActivity : IIngestObserver
 {
     public const int Capacity = 1024;
     public const int PerBatch = 16;
@@ -34,7 +34,7 @@ public sealed class LiveActivity
     }
 
     /// <summary>Called by the writer once the group's transaction committed.</summary>
-    public void Record(IReadOnlyList<IngestBatch> batches)
+    public void OnCommitted(IReadOnlyList<IngestBatch> batches)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)

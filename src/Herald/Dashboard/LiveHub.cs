@@ -5,7 +5,7 @@ using System.Threading.Channels;
 using Herald.Analytics;
 using Herald.Api.Metrics;
 using Herald.Domain;
-using Herald.Ingestion;
+using Herald.Engine;
 
 namespace Herald.Dashboard;
 

@@ -1,3 +1,5 @@
+using Herald.Engine;
+
 namespace Herald.Domain;
 
 /// <summary>The dimensions every metric can be filtered and grouped by.</summary>

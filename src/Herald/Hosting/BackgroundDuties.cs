@@ -1,5 +1,5 @@
 using Herald.Api.Auth;
-using Herald.Ingestion;
+using Herald.Engine;
 
 namespace Herald.Hosting;
 

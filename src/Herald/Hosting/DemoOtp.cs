@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
-using Herald.Api.Teams;
 using Herald.Otp;
 using Herald.Simulation;
 using Herald.Storage;
+using Herald.Tenancy;
 
 namespace Herald.Hosting;
 

@@ -1,7 +1,7 @@
-using Herald.Api.Teams;
 using Herald.Domain;
-using Herald.Ingestion;
 using Herald.Simulation;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Hosting;
 

@@ -20,7 +20,6 @@ using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
 using Herald.Dashboard;
-using Herald.Ingestion;
 using Herald.Jobs;
 using Herald.Maintenance;
 using Herald.Monitoring;
@@ -32,6 +31,8 @@ using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Herald.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Hosting;
 
@@ -70,7 +71,7 @@ public static class HeraldHost
             return registry;
         });
         services.AddSingleton(builder.Configuration.GetSection("Herald:Cache").Get<Herald.Analytics.Caching.CacheOptions>() ?? new Herald.Analytics.Caching.CacheOptions());
-        services.AddSingleton<Herald.Analytics.Caching.DataChanges>();
+        services.AddSingleton<Herald.Engine.DataChanges>();
         services.AddSingleton<Herald.Analytics.Caching.AnswerCache>();
         services.AddSingleton<PendingRollups>();
         services.AddSingleton(builder.Configuration.GetSection("Herald:Writer").Get<WriterOptions>() ?? new WriterOptions());

@@ -1,6 +1,7 @@
 using Herald.Analytics;
 using Herald.Domain;
 using Herald.Storage;
+using Herald.Engine;
 
 namespace Herald.Maintenance;
 

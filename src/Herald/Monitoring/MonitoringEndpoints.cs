@@ -2,12 +2,13 @@ using Herald.Analytics.Caching;
 using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Auth;
-using Herald.Api.Teams;
 using Herald.Domain;
 using Herald.Hosting;
 using Herald.Maintenance;
 using Herald.Storage;
 using Herald.Webhooks;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Monitoring;
 

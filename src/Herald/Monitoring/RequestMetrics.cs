@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Herald.Analytics;
+using Herald.Engine;
 
 namespace Herald.Monitoring;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Herald.Hosting;
-using Herald.Ingestion;
 using Herald.Storage.Sqlite;
+using Herald.Engine;
 
 namespace Herald.Monitoring;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Herald.Domain;
-using Herald.Ingestion;
 using Herald.Storage;
+using Herald.Engine;
 
 namespace Herald.Otp;
 

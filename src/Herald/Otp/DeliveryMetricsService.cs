@@ -2,7 +2,8 @@ using Herald.Analytics;
 using Herald.Analytics.Failures;
 using Herald.Domain;
 using Herald.Storage;
-using static Herald.Ingestion.EventParser;
+using static Herald.Engine.EventParser;
+using Herald.Engine;
 
 namespace Herald.Otp;
 

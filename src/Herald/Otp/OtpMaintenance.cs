@@ -1,5 +1,5 @@
-using Herald.Api.Teams;
 using Herald.Storage;
+using Herald.Tenancy;
 
 namespace Herald.Otp;
 

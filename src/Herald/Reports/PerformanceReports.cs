@@ -4,6 +4,7 @@ using Herald.Analytics.Consent;
 using Herald.Analytics.Failures;
 using Herald.Domain;
 using Herald.Storage;
+using Herald.Engine;
 
 namespace Herald.Reports;
 

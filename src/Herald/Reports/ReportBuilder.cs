@@ -1,9 +1,10 @@
 using Herald.Analytics;
 using Herald.Analytics.Campaigns;
 using Herald.Analytics.Failures;
-using Herald.Api.Teams;
 using Herald.Domain;
 using Herald.Storage;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Reports;
 
@@ -286,7 +287,7 @@ public sealed class ReportBuilder(
             new("peak_day_messages", "Peak day messages", Math.Max(0, peakItems), ColumnKind.Integer),
             new("tps_limit", "TPS limit", account?.TpsLimit, ColumnKind.Decimal),
             new("credit_balance", "Credit balance (stated)", account?.CreditBalance, ColumnKind.Money),
-            new("balance_set_at", "Balance stated at", setAt is { } at ? Ingestion.EventParser.FormatTimestamp(at) : null, ColumnKind.Text),
+            new("balance_set_at", "Balance stated at", setAt is { } at ? Engine.EventParser.FormatTimestamp(at) : null, ColumnKind.Text),
             new("consumed_since_balance_set", "Consumed since stated", sinceSet, ColumnKind.Money),
             new("current_balance", "Current balance", current, ColumnKind.Money),
         };

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.Storage;
+using Herald.Engine;
 
 namespace Herald.Snapshots;
 
@@ -15,7 +16,7 @@ public sealed record TeamFailure(int TeamId, string TeamName, string Error);
 /// periods never duplicates.
 /// </summary>
 public sealed class SnapshotService(SnapshotBuilder builder, ISnapshotStore store, IDirectoryStore directory, TimeProvider time, ILogger<SnapshotService> logger,
-    Herald.Analytics.Caching.DataChanges? changes = null)
+    Herald.Engine.DataChanges? changes = null)
 {
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

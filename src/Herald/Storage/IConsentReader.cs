@@ -1,3 +1,5 @@
+using Herald.Engine;
+
 namespace Herald.Storage;
 
 /// <summary>

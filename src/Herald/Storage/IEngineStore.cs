@@ -1,5 +1,6 @@
 using Herald.Analytics;
 using Herald.Domain;
+using Herald.Engine;
 
 namespace Herald.Storage;
 
@@ -43,7 +44,7 @@ public interface IWriteSession : IDisposable
 
     /// <summary>
     /// Records the consent keyword of the event <see cref="AppendEvent"/> just stored (state code of
-    /// <see cref="Herald.Analytics.Consent.ConsentKeywords"/>), in the same transaction.
+    /// <see cref="Herald.Engine.ConsentKeywords"/>), in the same transaction.
     /// </summary>
     void RecordConsent(int teamId, string recipient, long occurredAtMs, int state, string keyword);
 

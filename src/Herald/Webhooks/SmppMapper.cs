@@ -1,6 +1,6 @@
 using System.Globalization;
 using Herald.Domain;
-using Herald.Ingestion;
+using Herald.Engine;
 
 namespace Herald.Webhooks;
 

@@ -1,5 +1,5 @@
 using Herald.Domain;
-using Herald.Ingestion;
+using Herald.Engine;
 
 namespace Herald.Webhooks;
 

@@ -4,11 +4,11 @@ using System.Text;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Events;
-using Herald.Api.Teams;
 using Herald.Hosting;
-using Herald.Ingestion;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Webhooks;
 

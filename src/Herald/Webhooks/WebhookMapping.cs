@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Herald.Domain;
-using Herald.Ingestion;
+using Herald.Engine;
 
 namespace Herald.Webhooks;
 

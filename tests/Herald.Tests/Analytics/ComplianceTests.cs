@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Herald.Tests.Api;
 using Herald.Tests.Support;
+using Herald.Engine;
 
 namespace Herald.Tests.Analytics;
 
@@ -244,9 +245,9 @@ public sealed class ComplianceTests(SharedServer shared) : IClassFixture<SharedS
     [Fact]
     public void A_cells_events_are_read_without_decoding_the_rest()
     {
-        var cell = new Herald.Analytics.CellStats { Events = 123_456, Cost = 1.5 };
+        var cell = new Herald.Engine.CellStats { Events = 123_456, Cost = 1.5 };
         cell.ItemsByStatus[3] = 7;
         cell.AddLatency(40, 3, 900);
-        Assert.Equal(123_456, Herald.Analytics.CellStats.EventsOf(cell.Encode()));
+        Assert.Equal(123_456, Herald.Engine.CellStats.EventsOf(cell.Encode()));
     }
 }

@@ -2,9 +2,9 @@ using Herald.Analytics;
 using Herald.Analytics.Caching;
 using Herald.Analytics.Consent;
 using Herald.Domain;
-using Herald.Ingestion;
 using Herald.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Herald.Engine;
 
 namespace Herald.Tests.Analytics;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Herald.Analytics.Consent;
 using Herald.Tests.Api;
+using Herald.Engine;
 
 namespace Herald.Tests.Analytics;
 

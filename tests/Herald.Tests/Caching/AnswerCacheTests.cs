@@ -1,6 +1,7 @@
 using Herald.Analytics;
 using Herald.Analytics.Caching;
 using Herald.Domain;
+using Herald.Engine;
 
 namespace Herald.Tests.Caching;
 

@@ -1,5 +1,6 @@
 using Herald.Analytics;
 using Herald.Domain;
+using Herald.Engine;
 
 namespace Herald.Tests.Domain;
 

@@ -1,4 +1,5 @@
 using Herald.Analytics;
+using Herald.Engine;
 
 namespace Herald.Tests.Domain;
 

@@ -1,9 +1,9 @@
 using Herald.Analytics;
 using Herald.Domain;
-using Herald.Ingestion;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Herald.Engine;
 
 namespace Herald.Tests.Durability;
 

@@ -1,7 +1,7 @@
 using Herald.Analytics;
 using Herald.Domain;
-using Herald.Ingestion;
 using Herald.Tests.Support;
+using Herald.Engine;
 
 namespace Herald.Tests.Durability;
 

@@ -4,6 +4,7 @@ using Herald.Analytics.Failures;
 using Herald.Tests.Oracle;
 using Herald.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Herald.Tenancy;
 
 namespace Herald.Tests.Failures;
 
@@ -186,7 +187,7 @@ public sealed class FailureAnalysisOracleTests
         }
         // Windows with edges inside a minute, straight through the engine (the API takes whole minutes).
         var analysis = server.Services.GetRequiredService<FailureAnalysis>();
-        var directory = server.Services.GetRequiredService<Herald.Api.Teams.TeamDirectory>();
+        var directory = server.Services.GetRequiredService<Herald.Tenancy.TeamDirectory>();
         var ids = Teams.Select(n => directory.ByPublicIdOrName(teamIds[n])!.Id).ToList();
         foreach (var (from, to) in LongWindows)
         {

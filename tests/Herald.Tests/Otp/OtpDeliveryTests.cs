@@ -2,6 +2,7 @@ using System.Net;
 using Herald.Tests.Api;
 using Herald.Tests.Support;
 using static Herald.Tests.Otp.OtpKit;
+using Herald.Tenancy;
 
 namespace Herald.Tests.Otp;
 
@@ -213,7 +214,7 @@ public sealed class OtpDeliveryTests(SharedServer shared) : IClassFixture<Shared
             ["account_sid"] = "AC00000000000000000000000000000000", ["auth_token"] = "********", ["from"] = "+15005550006",
         } });
         var store = (Herald.Storage.IOtpStore)Server.Services.GetService(typeof(Herald.Storage.IOtpStore))!;
-        var teams = (Herald.Api.Teams.TeamDirectory)Server.Services.GetService(typeof(Herald.Api.Teams.TeamDirectory))!;
+        var teams = (Herald.Tenancy.TeamDirectory)Server.Services.GetService(typeof(Herald.Tenancy.TeamDirectory))!;
         var saved = store.ListOtpServices(teams.ByPublicIdOrName(team)!.Id).Single(s => s.Name == "twilio");
         Assert.Equal("secret-token", saved.Settings["auth_token"]);
         Assert.Equal(3, saved.Priority);

@@ -1,5 +1,6 @@
 using Herald.Analytics;
 using Herald.Storage.Sqlite;
+using Herald.Engine;
 
 namespace Herald.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Herald.Domain;
+using Herald.Engine;
 
 namespace Herald.Analytics.Caching;
 

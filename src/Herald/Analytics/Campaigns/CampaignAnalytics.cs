@@ -1,7 +1,8 @@
 using Herald.Analytics.Failures;
 using Herald.Domain;
 using Herald.Storage;
-using static Herald.Ingestion.EventParser;
+using static Herald.Engine.EventParser;
+using Herald.Engine;
 
 namespace Herald.Analytics.Campaigns;
 

@@ -1,5 +1,6 @@
 using Herald.Domain;
 using Herald.Storage;
+using Herald.Engine;
 
 namespace Herald.Analytics.Consent;
 

@@ -1,6 +1,7 @@
 using Herald.Domain;
 using Herald.Storage;
-using static Herald.Ingestion.EventParser;
+using static Herald.Engine.EventParser;
+using Herald.Engine;
 
 namespace Herald.Analytics.Consent;
 

@@ -1,6 +1,7 @@
 using Herald.Analytics.Caching;
 using Herald.Domain;
 using Herald.Storage;
+using Herald.Engine;
 
 namespace Herald.Analytics.Consent;
 

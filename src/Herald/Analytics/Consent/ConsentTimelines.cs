@@ -1,4 +1,5 @@
 using Herald.Storage;
+using Herald.Engine;
 
 namespace Herald.Analytics.Consent;
 

@@ -3,6 +3,7 @@ using Herald.Api.Auth;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
 
 namespace Herald.Api.Accounts;
 
@@ -48,7 +49,7 @@ public static class AccountMetricsEndpoints
         }
         double? utilization = account?.TpsLimit is > 0 and var limit ? Math.Round(currentTps / limit * 100, 2) : null;
         return ApiResults.Ok(new AccountMetricsDto(accountId, account?.Name ?? accountId, today.Total, month.Total, today.Cost, month.Cost,
-            account?.CreditBalance, account?.BalanceSetAtMs is { } b ? Ingestion.EventParser.FormatTimestamp(b) : null, consumed, balance,
+            account?.CreditBalance, account?.BalanceSetAtMs is { } b ? Engine.EventParser.FormatTimestamp(b) : null, consumed, balance,
             account?.TpsLimit, currentTps, utilization));
     }
 }

@@ -2,11 +2,11 @@ using System.Net.Mail;
 using System.Text.Json;
 using Herald.Alerts;
 using Herald.Api.Auth;
-using Herald.Api.Teams;
 using Herald.Dashboard;
 using Herald.Otp;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Tenancy;
 
 namespace Herald.Api.Alerts;
 

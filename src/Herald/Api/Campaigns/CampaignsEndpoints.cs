@@ -2,6 +2,7 @@ using Herald.Analytics.Campaigns;
 using Herald.Api.Auth;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
 
 namespace Herald.Api.Campaigns;
 
@@ -31,7 +32,7 @@ public static class CampaignsEndpoints
         string campaignId, DeclareCampaignRequest body, HttpContext http, ICampaignStore store, TimeProvider time)
     {
         int teamId = Team(http);
-        if (campaignId.Length is 0 or > Ingestion.EventParser.MaxDimensionLength) return ApiResults.BadRequest("campaign_id", "1 to 128 characters");
+        if (campaignId.Length is 0 or > Engine.EventParser.MaxDimensionLength) return ApiResults.BadRequest("campaign_id", "1 to 128 characters");
         long total;
         if (body.Recipients is { } list)
         {
@@ -44,7 +45,7 @@ public static class CampaignsEndpoints
         if (name.Length > 200) return ApiResults.BadRequest("name", "at most 200 characters");
         var c = store.UpsertCampaign(teamId, campaignId, name, total, body.Account?.Trim(), time.GetUtcNow().ToUnixTimeMilliseconds());
         return ApiResults.Ok(new CampaignDto(c.CampaignId, c.Name, c.TotalRecipients, c.Account,
-            Ingestion.EventParser.FormatTimestamp(c.CreatedAtMs), Ingestion.EventParser.FormatTimestamp(c.UpdatedAtMs)));
+            Engine.EventParser.FormatTimestamp(c.CreatedAtMs), Engine.EventParser.FormatTimestamp(c.UpdatedAtMs)));
     }
 
     private static Ok<SuccessEnvelope<IReadOnlyList<CampaignSummary>>> List(HttpContext http, CampaignAnalytics analytics)

@@ -3,6 +3,7 @@ using Herald.Analytics.Consent;
 using Herald.Api.Auth;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
 
 namespace Herald.Api.Consent;
 
@@ -110,7 +111,7 @@ public static class ContactsEndpoints
         ApiResults.Ok(TeamDto(store.ComplianceSettings(QueryParameters.OneTeam(http))));
 
     private static ComplianceSettingsDto TeamDto(ComplianceSettingsRecord? s) =>
-        new(s?.TimeZone ?? QuietRule.DefaultZone, Quiet(s?.QuietStart, s?.QuietEnd), s is null ? null : Ingestion.EventParser.FormatTimestamp(s.UpdatedAtMs));
+        new(s?.TimeZone ?? QuietRule.DefaultZone, Quiet(s?.QuietStart, s?.QuietEnd), s is null ? null : Engine.EventParser.FormatTimestamp(s.UpdatedAtMs));
 
     private static ContactDto Dto(int teamId, string recipient, IContactSettingsStore store, ConsentAnalysis consent, long nowMs)
     {
@@ -118,12 +119,12 @@ public static class ContactsEndpoints
         var rule = QuietRule.For(c, QuietRule.OfTeam(store.ComplianceSettings(teamId)));
         var effective = rule.Window is { } w ? Quiet(w.StartMinute, w.EndMinute) : null;
         return new ContactDto(recipient, c?.TimeZone, Quiet(c?.QuietStart, c?.QuietEnd), rule.ZoneId, effective, consent.Contact(teamId, recipient, nowMs).State,
-            c is null ? null : Ingestion.EventParser.FormatTimestamp(c.CreatedAtMs), c is null ? null : Ingestion.EventParser.FormatTimestamp(c.UpdatedAtMs));
+            c is null ? null : Engine.EventParser.FormatTimestamp(c.CreatedAtMs), c is null ? null : Engine.EventParser.FormatTimestamp(c.UpdatedAtMs));
     }
 
     private static void CheckRecipient(string recipient)
     {
-        if (recipient.Length is 0 or > Ingestion.EventParser.MaxDimensionLength || string.IsNullOrWhiteSpace(recipient))
+        if (recipient.Length is 0 or > Engine.EventParser.MaxDimensionLength || string.IsNullOrWhiteSpace(recipient))
             throw new BadParameterException("recipient", "1 to 128 characters");
     }
 }

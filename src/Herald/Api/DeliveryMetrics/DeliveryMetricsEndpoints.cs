@@ -5,6 +5,7 @@ using Herald.Otp;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using static Herald.Api.DeliveryMetrics.DeliveryMetricsParameters;
+using Herald.Engine;
 
 namespace Herald.Api.DeliveryMetrics;
 
@@ -52,7 +53,7 @@ public static class DeliveryMetricsEndpoints
     {
         Only(http.Request.Query);
         var alerts = service.Alerts(Team(http));
-        return ApiResults.Ok(new AlertsDto(Ingestion.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), alerts.Count, alerts));
+        return ApiResults.Ok(new AlertsDto(Engine.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), alerts.Count, alerts));
     }
 
     private static Ok<SuccessEnvelope<DeliveryTrends>> Trends(HttpContext http, DeliveryMetricsService service)

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Herald.Api.Auth;
-using Herald.Ingestion;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
 
 namespace Herald.Api.Events;
 

@@ -1,8 +1,8 @@
 using Herald.Analytics;
-using Herald.Api.Teams;
 using Herald.Domain;
-using Herald.Ingestion;
 using Herald.Storage;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Api.Items;
 

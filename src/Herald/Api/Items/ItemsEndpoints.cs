@@ -1,10 +1,9 @@
 using Herald.Analytics;
 using Herald.Api.Auth;
-using Herald.Api.Teams;
 using Herald.Domain;
-using Herald.Ingestion;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
 
 namespace Herald.Api.Items;
 

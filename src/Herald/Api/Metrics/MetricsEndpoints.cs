@@ -1,8 +1,8 @@
 using Herald.Analytics;
 using Herald.Api.Auth;
-using Herald.Api.Teams;
 using Herald.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Tenancy;
 
 namespace Herald.Api.Metrics;
 

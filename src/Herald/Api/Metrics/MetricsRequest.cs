@@ -1,6 +1,6 @@
 using Herald.Analytics;
 using Herald.Domain;
-using Herald.Ingestion;
+using Herald.Engine;
 
 namespace Herald.Api.Metrics;
 

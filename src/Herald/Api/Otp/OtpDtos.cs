@@ -1,6 +1,7 @@
 using Herald.Otp;
 using Herald.Storage;
-using static Herald.Ingestion.EventParser;
+using static Herald.Engine.EventParser;
+using Herald.Engine;
 
 namespace Herald.Api.Otp;
 

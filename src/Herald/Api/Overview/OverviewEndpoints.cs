@@ -7,6 +7,7 @@ using Herald.Monitoring;
 using Herald.Storage;
 using Herald.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
 
 namespace Herald.Api.Overview;
 
@@ -79,7 +80,7 @@ public static class OverviewEndpoints
         long hookCount = hooks.Sum(h => h.Requests);
         double? hookMs = hookCount > 0 ? Math.Round(hooks.Sum(h => h.TotalMs) / hookCount, 3) : null;
 
-        return ApiResults.Ok(new MonitoringDashboardDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()),
+        return ApiResults.Ok(new MonitoringDashboardDto(Engine.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()),
             new SystemHealthDto(activeCampaigns, contacts.Of(teamId), consentNow.OptedIn,
                 consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 6), null),
             new PerformanceMetricsDto(avgMs, lastFive.P95Ms, Math.Round(lastFive.Requests / 5.0, 2), lastFive.ErrorRatePercent, hookMs),
@@ -104,7 +105,7 @@ public static class OverviewEndpoints
                 new SummaryCampaignsDto(ActiveCampaigns(metrics, teamId, to)));
         });
         var sample = system.Sample();
-        return ApiResults.Ok(new DashboardSummaryDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), messages, campaigns,
+        return ApiResults.Ok(new DashboardSummaryDto(Engine.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), messages, campaigns,
             new SummarySystemDto(Math.Round(sample.CpuPercent, 2), Math.Round(sample.MemoryPercent, 2), Math.Round(sample.DiskPercent, 2), sample.ActiveRequests)));
     }
 

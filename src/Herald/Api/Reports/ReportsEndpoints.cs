@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using Herald.Api.Auth;
-using Herald.Api.Teams;
 using Herald.Domain;
 using Herald.Reports;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Api.Reports;
 
@@ -226,8 +227,8 @@ public static class ReportsEndpoints
 
     private static void CheckName(string field, string value)
     {
-        if (string.IsNullOrWhiteSpace(value) || value.Length > Ingestion.EventParser.MaxDimensionLength)
-            throw new BadParameterException(field, $"must be 1 to {Ingestion.EventParser.MaxDimensionLength} characters");
+        if (string.IsNullOrWhiteSpace(value) || value.Length > Engine.EventParser.MaxDimensionLength)
+            throw new BadParameterException(field, $"must be 1 to {Engine.EventParser.MaxDimensionLength} characters");
     }
 
     // ---- shapes ----
@@ -262,5 +263,5 @@ public static class ReportsEndpoints
             r.FileName is { } f ? Path.GetFileName(f) : null, r.SizeBytes, r.Error, statusUrl);
     }
 
-    private static string Instant(long ms) => Ingestion.EventParser.FormatTimestamp(ms);
+    private static string Instant(long ms) => Engine.EventParser.FormatTimestamp(ms);
 }

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using Herald.Analytics.Caching;
 using Herald.Api.Auth;
-using Herald.Api.Teams;
 using Herald.Snapshots;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Tenancy;
 
 namespace Herald.Api.Snapshots;
 

@@ -1,6 +1,8 @@
 using Herald.Api.Auth;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
+using Herald.Tenancy;
 
 namespace Herald.Api.Teams;
 
@@ -105,13 +107,13 @@ public static class TeamsEndpoints
         return ApiResults.Ok(ToDto(store.UpsertAccount(teamId, name, body.TpsLimit, body.CreditBalance, time.GetUtcNow().ToUnixTimeMilliseconds())));
     }
 
-    private static TeamDto ToDto(TeamRecord t) => new(t.PublicId, t.Name, t.WebhookToken, Ingestion.EventParser.FormatTimestamp(t.CreatedAtMs));
+    private static TeamDto ToDto(TeamRecord t) => new(t.PublicId, t.Name, t.WebhookToken, Engine.EventParser.FormatTimestamp(t.CreatedAtMs));
 
-    private static AccountDto ToDto(AccountRecord a) => new(a.Name, a.TpsLimit, a.CreditBalance, Ingestion.EventParser.FormatTimestamp(a.CreatedAtMs));
+    private static AccountDto ToDto(AccountRecord a) => new(a.Name, a.TpsLimit, a.CreditBalance, Engine.EventParser.FormatTimestamp(a.CreatedAtMs));
 
     private static KeyDto ToDto(ApiKeyRecord k, TeamDirectory teams, string? key)
     {
-        static string? Ts(long? ms) => ms is { } v ? Ingestion.EventParser.FormatTimestamp(v) : null;
+        static string? Ts(long? ms) => ms is { } v ? Engine.EventParser.FormatTimestamp(v) : null;
         return new KeyDto(k.PublicId, k.TeamId is { } t ? teams.PublicIdOf(t) : null, k.Name, k.Prefix, k.Scopes,
             k.RateLimitRequests is { } r ? new RateLimitDto(r, k.RateLimitPeriodMs ?? 0) : null, Ts(k.ExpiresAtMs), Ts(k.RevokedAtMs),
             Ts(k.LastUsedAtMs), k.UsageCount, Ts(k.CreatedAtMs)!, key);

@@ -2,9 +2,9 @@ using System.Globalization;
 using Herald.Analytics;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
-using Herald.Api.Teams;
 using Herald.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Tenancy;
 
 namespace Herald.Api.Trends;
 

@@ -1,9 +1,9 @@
 using Herald.Analytics;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
-using Herald.Api.Teams;
 using Herald.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Tenancy;
 
 namespace Herald.Api.Trends;
 

@@ -7,6 +7,7 @@ using Herald.Api.Metrics;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Herald.Engine;
 
 namespace Herald.Api.Trends;
 
@@ -70,7 +71,7 @@ public static class TrendEndpoints
         var t = query.Summary(teams, filter, from, to);
         double elapsed = Math.Max(1, (now - from.ToDateTimeOffset()).TotalSeconds);
         var latency = t.Latency;
-        return new RealtimeMetricsDto(Ingestion.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), seconds,
+        return new RealtimeMetricsDto(Engine.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), seconds,
             from.ToString(), to.ToString(), t.Total, t.Delivered, t.Failed, t.Pending, Math.Round(t.Events / elapsed, 4), t.DeliveryRatePercent,
             latency?.Avg, latency?.P95, latency?.P99);
     }

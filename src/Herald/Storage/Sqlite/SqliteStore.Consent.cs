@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Herald.Analytics.Consent;
+using Herald.Engine;
 
 namespace Herald.Storage.Sqlite;
 

@@ -1,5 +1,6 @@
 using Herald.Domain;
 using Microsoft.Data.Sqlite;
+using Herald.Engine;
 
 namespace Herald.Storage.Sqlite;
 
@@ -54,13 +55,13 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     // ---- Migrations ----
 
-    public IReadOnlyList<Migration> Migrations => SqliteSql.Migrations;
+    public IReadOnlyList<Migration> Migrations => Sqlite.Migrations.SqliteMigrations.All;
 
     public IReadOnlyList<MigrationStatus> MigrationStatus()
     {
         using var c = Open();
         var applied = AppliedMigrations(c);
-        return SqliteSql.Migrations
+        return Sqlite.Migrations.SqliteMigrations.All
             .Select(m => new MigrationStatus(m.Version, m.Name, applied.ContainsKey(m.Version), applied.TryGetValue(m.Version, out var t) ? t : null))
             .ToList();
     }
@@ -72,7 +73,7 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         RegisterMigrationFunctions(c);
         var applied = AppliedMigrations(c);
         var done = new List<Migration>();
-        foreach (var m in SqliteSql.Migrations)
+        foreach (var m in Sqlite.Migrations.SqliteMigrations.All)
         {
             if (applied.ContainsKey(m.Version) || (target is { } t && m.Version > t)) continue;
             using var tx = c.BeginTransaction();
@@ -91,7 +92,7 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         var applied = AppliedMigrations(c);
         int floor = target ?? (applied.Count == 0 ? 0 : applied.Keys.Max() - 1);
         var done = new List<Migration>();
-        foreach (var m in SqliteSql.Migrations.Reverse())
+        foreach (var m in Sqlite.Migrations.SqliteMigrations.All.Reverse())
         {
             if (!applied.ContainsKey(m.Version) || m.Version <= floor) continue;
             using var tx = c.BeginTransaction();
@@ -107,10 +108,10 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
     private static void RegisterMigrationFunctions(SqliteConnection c)
     {
         c.CreateFunction<string?, long?>(SqliteSql.ConsentCodeFunction, text =>
-            Analytics.Consent.ConsentKeywords.Code(Analytics.Consent.ConsentKeywords.Classify(text)) is var code and >= 0 ? code : null, isDeterministic: true);
+            Herald.Engine.ConsentKeywords.Code(Herald.Engine.ConsentKeywords.Classify(text)) is var code and >= 0 ? code : null, isDeterministic: true);
         c.CreateFunction<string?, string?>(SqliteSql.ConsentKeywordFunction, text =>
         {
-            Analytics.Consent.ConsentKeywords.Classify(text, out var keyword);
+            Herald.Engine.ConsentKeywords.Classify(text, out var keyword);
             return keyword;
         }, isDeterministic: true);
     }

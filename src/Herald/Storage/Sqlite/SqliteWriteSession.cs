@@ -1,6 +1,7 @@
 using Herald.Analytics;
 using Herald.Domain;
 using Microsoft.Data.Sqlite;
+using Herald.Engine;
 
 namespace Herald.Storage.Sqlite;
 

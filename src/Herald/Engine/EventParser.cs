@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Herald.Domain;
+
+namespace Herald.Engine;
+
+/// <summary>
+/// Reads the body of <c>POST /api/v1/events</c> (an array of events or one object) straight off UTF-8
+/// with <see cref="Utf8JsonReader"/>, and judges each event alone: a bad event becomes a rejection with
+/// its index and reason, the others go on. No reflection, no intermediate DOM.
+/// </summary>
+public static class EventParser
+{
+    public const int MaxIdLength = 256;
+    public const int MaxDimensionLength = 128;
+    public const int MaxTextLength = 4096;
+    public const int MaxMetadataLength = 16_384;
+    private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public sealed class Result
+    {
+        public List<(int Index, IncomingEvent Event)> Valid { get; } = new();
+        public List<(int Index, string Error)> Rejected { get; } = new();
+        public int Count { get; set; }
+    }
+
+    /// <summary>Parses the whole body. Throws <see cref="JsonException"/> when it is not JSON, or not an array/object.</summary>
+    public static Result Parse(ReadOnlySpan<byte> json, DateTimeOffset now, int maxEvents)
+    {
+        var result = new Result();
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 32 });
+        if (!reader.Read()) throw new JsonException("the body is empty");
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            ParseOne(ref reader, 0, now, result);
+            result.Count = 1;
+        }
+        else if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            int index = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (index >= maxEvents) throw new TooManyEventsException(maxEvents);
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    result.Rejected.Add((index, "an event must be a JSON object"));
+                    reader.Skip();
+                }
+                else
+                {
+                    ParseOne(ref reader, index, now, result);
+                }
+                index++;
+            }
+            result.Count = index;
+        }
+        else
+        {
+            throw new JsonException("the body must be a JSON array of events or one event object");
+        }
+        if (reader.Read()) throw new JsonException("unexpected data after the events");
+        return result;
+    }
+
+    private static void ParseOne(ref Utf8JsonReader reader, int index, DateTimeOffset now, Result result)
+    {
+        var f = new Fields();
+        string? error = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            if (error is not null)
+            {
+                reader.Skip();
+                continue;
+            }
+            error = ReadField(ref reader, name, ref f);
+            if (error is not null && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
+        }
+        error ??= Validate(ref f, now);
+        if (error is not null)
+        {
+            result.Rejected.Add((index, error));
+            return;
+        }
+        result.Valid.Add((index, new IncomingEvent
+        {
+            EventId = f.EventId,
+            ItemId = f.ItemId!,
+            Kind = f.Kind,
+            Status = f.Status,
+            OccurredAtMs = f.OccurredAtMs,
+            Account = f.Account,
+            Channel = f.Channel,
+            Provider = f.Provider,
+            Route = f.Route,
+            Campaign = f.Campaign,
+            Recipient = f.Recipient,
+            Country = f.Country,
+            Direction = f.Direction,
+            ErrorCode = f.ErrorCode,
+            ErrorMessage = f.ErrorMessage,
+            Cost = f.Cost,
+            Attempt = f.Attempt,
+            Text = f.Text,
+            MetadataJson = f.MetadataJson,
+        }));
+    }
+
+    private struct Fields
+    {
+        public string? EventId, ItemId, KindText, StatusText, OccurredAtText, Account, Channel, Provider, Route, Campaign,
+            Recipient, Country, Direction, ErrorCode, ErrorMessage, Text, MetadataJson;
+        public double? Cost;
+        public int? Attempt;
+        public ItemKind? Kind;
+        public Status Status;
+        public long OccurredAtMs;
+    }
+
+    private static string? ReadField(ref Utf8JsonReader reader, string name, ref Fields f)
+    {
+        switch (name)
+        {
+            case "event_id": return ReadString(ref reader, name, MaxIdLength, out f.EventId);
+            case "item_id": return ReadString(ref reader, name, MaxIdLength, out f.ItemId);
+            case "kind": return ReadString(ref reader, name, 16, out f.KindText);
+            case "status": return ReadString(ref reader, name, 32, out f.StatusText);
+            case "occurred_at": return ReadString(ref reader, name, 64, out f.OccurredAtText);
+            case "account": return ReadString(ref reader, name, MaxDimensionLength, out f.Account);
+            case "channel": return ReadString(ref reader, name, 16, out f.Channel);
+            case "provider": return ReadString(ref reader, name, MaxDimensionLength, out f.Provider);
+            case "route": return ReadString(ref reader, name, MaxDimensionLength, out f.Route);
+            case "campaign": return ReadString(ref reader, name, MaxDimensionLength, out f.Campaign);
+            case "recipient": return ReadString(ref reader, name, MaxDimensionLength, out f.Recipient);
+            case "country": return ReadString(ref reader, name, 2, out f.Country);
+            case "direction": return ReadString(ref reader, name, 16, out f.Direction);
+            case "error_code": return ReadString(ref reader, name, 64, out f.ErrorCode);
+            case "error_message": return ReadString(ref reader, name, 1024, out f.ErrorMessage);
+            case "text": return ReadString(ref reader, name, MaxTextLength, out f.Text);
+            case "cost":
+                if (reader.TokenType == JsonTokenType.Null) return null;
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double cost) || !double.IsFinite(cost) || cost < 0)
+                    return "cost must be a number >= 0";
+                f.Cost = cost;
+                return null;
+            case "attempt":
+                if (reader.TokenType == JsonTokenType.Null) return null;
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int attempt) || attempt < 1 || attempt > 1000)
+                    return "attempt must be an integer from 1 to 1000";
+                f.Attempt = attempt;
+                return null;
+            case "metadata":
+                if (reader.TokenType == JsonTokenType.Null) return null;
+                if (reader.TokenType != JsonTokenType.StartObject) return "metadata must be a JSON object";
+                long start = reader.TokenStartIndex;
+                var copy = reader;
+                reader.Skip();
+                long length = reader.BytesConsumed - start;
+                if (length > MaxMetadataLength) return $"metadata must be at most {MaxMetadataLength} bytes";
+                f.MetadataJson = RawObject(copy);
+                return null;
+            default:
+                reader.Skip();
+                return null;
+        }
+    }
+
+    private static string RawObject(Utf8JsonReader reader)
+    {
+        using var doc = JsonDocument.ParseValue(ref reader);
+        return doc.RootElement.GetRawText();
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader, string name, int maxLength, out string? value)
+    {
+        value = null;
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.String) return $"{name} must be a string";
+        value = reader.GetString();
+        if (value!.Length == 0) return $"{name} must not be empty";
+        if (value.Length > maxLength) return $"{name} must be at most {maxLength} characters";
+        if (name != "text" && name != "error_message")
+            foreach (char c in value)
+                if (char.IsControl(c)) return $"{name} must not contain control characters";
+        return null;
+    }
+
+    private static string? Validate(ref Fields f, DateTimeOffset now)
+    {
+        if (f.ItemId is null) return "item_id is required";
+        if (f.StatusText is null) return "status is required";
+        if (f.OccurredAtText is null) return "occurred_at is required";
+        if (f.KindText is not null)
+        {
+            if (!ItemKinds.TryParse(f.KindText, out var kind)) return $"kind '{f.KindText}' is not one of message, otp, call, parcel";
+            f.Kind = kind;
+        }
+        if (!Statuses.TryParse(f.StatusText, out f.Status)) return $"status '{f.StatusText}' is not a known status";
+        if (f.Kind is { } k && !StatusLattice.Allows(k, f.Status))
+            return $"status '{f.StatusText}' is not a status of kind '{f.KindText}' (allowed: {string.Join(", ", StatusLattice.StatusesOf(k).Select(Statuses.Name))})";
+        if (!TryParseRfc3339(f.OccurredAtText, out var at)) return "occurred_at must be an RFC 3339 timestamp with a time zone, like 2026-11-22T10:15:30Z";
+        if (at < Earliest) return "occurred_at must not be before 2000-01-01";
+        if (at > now.AddDays(1)) return "occurred_at must not be more than 24 hours in the future";
+        f.OccurredAtMs = at.ToUnixTimeMilliseconds();
+        if (f.Channel is not null && Array.IndexOf(Dimensions.Channels, f.Channel) < 0)
+            return $"channel '{f.Channel}' is not one of {string.Join(", ", Dimensions.Channels)}";
+        if (f.Direction is not null && Array.IndexOf(Dimensions.Directions, f.Direction) < 0)
+            return $"direction '{f.Direction}' is not one of outbound, inbound";
+        if (f.Country is not null)
+        {
+            if (f.Country.Length != 2 || !char.IsAsciiLetter(f.Country[0]) || !char.IsAsciiLetter(f.Country[1]))
+                return "country must be an ISO 3166 alpha-2 code like US";
+            f.Country = f.Country.ToUpperInvariant();
+        }
+        else
+        {
+            f.Country = CallingCodes.CountryOf(f.Recipient);
+        }
+        if (f.EventId is not null && f.EventId.StartsWith(Storage.EventKeys.SyntheticPrefix, StringComparison.Ordinal))
+            return "event_id must not contain control characters";
+        return null;
+    }
+
+    /// <summary>RFC 3339: a date, 'T' (or a space), a time, and Z or a numeric offset.</summary>
+    public static bool TryParseRfc3339(string text, out DateTimeOffset value)
+    {
+        value = default;
+        if (text.Length < 20 || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) return false;
+        char last = text[^1];
+        bool zone = last is 'Z' or 'z' || (text.Length >= 25 && text[^3] == ':' && (text[^6] == '+' || text[^6] == '-'));
+        if (!zone) return false;
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out value);
+    }
+
+    public static string FormatTimestamp(long unixMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString(unixMs % 1000 == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}
+
+public sealed class TooManyEventsException(int max) : Exception($"a request may carry at most {max} events")
+{
+    public int Max { get; } = max;
+}

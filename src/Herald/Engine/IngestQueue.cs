@@ -1,0 +1,143 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Engine;
+
+/// <summary>
+/// Group commit: requests wait in a queue bounded by the number of events it holds; one writer drains
+/// whatever is waiting (up to <see cref="IngestOptions.MaxBatchEvents"/>), writes it in one transaction,
+/// then completes every request of it. A request is answered only after its transaction committed.
+/// </summary>
+public sealed class IngestQueue : IAsyncDisposable
+{
+    private readonly Channel<Pending> _channel = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly BatchWriter _writer;
+    private readonly IngestOptions _options;
+    private readonly ILogger _logger;
+    private readonly IIngestObserver[] _observers;
+    private readonly Task _loop;
+    private long _queuedEvents;
+
+    public IngestQueue(BatchWriter writer, IngestOptions options, ILogger<IngestQueue> logger, IEnumerable<IIngestObserver>? observers = null)
+    {
+        _writer = writer;
+        _options = options;
+        _logger = logger;
+        _observers = observers?.ToArray() ?? [];
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Events waiting for the writer.</summary>
+    public long Depth => Interlocked.Read(ref _queuedEvents);
+    public long EventsWritten => _writer.EventsWritten;
+    public long BatchesWritten => _writer.BatchesWritten;
+
+    /// <summary>Queues a batch; null when the queue is full (answer 429) or shutting down.</summary>
+    public Task? TryEnqueue(IngestBatch batch)
+    {
+        long after = Interlocked.Add(ref _queuedEvents, batch.Events.Length);
+        if (after > _options.MaxQueuedEvents && after != batch.Events.Length)
+        {
+            Interlocked.Add(ref _queuedEvents, -batch.Events.Length);
+            return null;
+        }
+        var pending = new Pending(batch);
+        if (!_channel.Writer.TryWrite(pending))
+        {
+            Interlocked.Add(ref _queuedEvents, -batch.Events.Length);
+            return null;
+        }
+        return pending.Done.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _channel.Reader;
+        var group = new List<Pending>();
+        var batches = new List<IngestBatch>();
+        while (true)
+        {
+            var waiting = reader.WaitToReadAsync().AsTask();
+            // While idle, pending rollups still reach the store on time.
+            while (!waiting.IsCompleted)
+            {
+                await Task.WhenAny(waiting, Task.Delay(_options.IdleFlushCheck)).ConfigureAwait(false);
+                if (!waiting.IsCompleted) TryFlush();
+            }
+            if (!await waiting.ConfigureAwait(false)) break;
+            int events = 0;
+            while (events < _options.MaxBatchEvents && reader.TryRead(out var p))
+            {
+                group.Add(p);
+                batches.Add(p.Batch);
+                events += p.Batch.Events.Length;
+            }
+            try
+            {
+                _writer.Write(batches);
+                foreach (var p in group) p.Done.TrySetResult();
+                foreach (var observer in _observers) observer.OnCommitted(batches);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "write batch of {Events} events failed; its requests get 503", events);
+                foreach (var p in group) p.Done.TrySetException(new IngestUnavailableException("the store could not commit the batch", e));
+            }
+            finally
+            {
+                Interlocked.Add(ref _queuedEvents, -events);
+                group.Clear();
+                batches.Clear();
+            }
+        }
+        try
+        {
+            _writer.Flush();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "final flush failed; the events are stored and will be replayed at the next start");
+        }
+    }
+
+    private void TryFlush()
+    {
+        try
+        {
+            _writer.FlushIfDue();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "flush of pending rollups failed; retrying");
+        }
+    }
+
+    /// <summary>Stops taking requests and waits until every queued one is written.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private sealed class Pending(IngestBatch batch)
+    {
+        public IngestBatch Batch { get; } = batch;
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+public sealed class IngestUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+public sealed class IngestOptions
+{
+    /// <summary>Events one transaction takes at most (a single larger request still goes whole).</summary>
+    public int MaxBatchEvents { get; set; } = 8192;
+    /// <summary>Events allowed to wait for the writer before requests are answered 429.</summary>
+    public long MaxQueuedEvents { get; set; } = 50_000;
+    /// <summary>Events one request may carry.</summary>
+    public int MaxEventsPerRequest { get; set; } = 10_000;
+    /// <summary>How often an idle writer checks whether pending rollups are due for the store.</summary>
+    public TimeSpan IdleFlushCheck { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>SQLite synchronous=FULL: survives power loss, not just a killed process, at a cost in speed.</summary>
+    public bool FullSync { get; set; }
+}

@@ -1,0 +1,98 @@
+using Herald.Domain;
+
+namespace Herald.Engine;
+
+/// <summary>
+/// The signed changes one write batch makes to rollup cells. An item whose contribution changes adds
+/// -1 where it counted and +1 where it counts now, at every stored granularity; each cell is then
+/// written once per batch.
+/// </summary>
+public sealed class RollupDeltas(Func<int, int[]> projectionIdsOf)
+{
+    private readonly Dictionary<CellKey, CellStats> _cells = new();
+    private readonly Stack<CellStats> _pool = new();
+
+    public IReadOnlyDictionary<CellKey, CellStats> Cells => _cells;
+
+    public void Move(int teamId, Contribution? before, Contribution after)
+    {
+        if (before is { } b)
+        {
+            if (b == after) return;
+            AddContribution(teamId, b, -1);
+        }
+        AddContribution(teamId, after, +1);
+    }
+
+    public void AddContribution(int teamId, Contribution c, int sign)
+    {
+        int latencyBucket = c.LatencyMs is { } ms ? LatencyScale.BucketOf(ms) : -1;
+        var projections = projectionIdsOf(c.DimensionSetId);
+        foreach (var g in Granularities.Stored)
+        {
+            var bucket = c.Cohort.Floor(g);
+            AddContribution(CellFor(new CellKey(teamId, g, bucket, c.DimensionSetId)), c, sign, latencyBucket);
+            AddContribution(CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)), c, sign, latencyBucket);
+            if (g == Granularity.Minute) continue;
+            for (int i = 0; i < projections.Length; i++)
+            {
+                if (projections[i] == 0) continue;
+                var key = new CellKey(Projections.ScopeOf(teamId, Projections.Projected[i]), g, bucket, projections[i]);
+                AddContribution(CellFor(key), c, sign, latencyBucket);
+            }
+        }
+    }
+
+    private static void AddContribution(CellStats cell, Contribution c, int sign, int latencyBucket)
+    {
+        cell.ItemsByStatus[(int)c.Status] += sign;
+        cell.Cost += sign * c.Cost;
+        if (latencyBucket >= 0) cell.AddLatency(latencyBucket, sign, sign * (double)c.LatencyMs!.Value);
+    }
+
+    /// <summary>
+    /// Counts events in their minute. Events moving between a team's dimension sets leave its totals alone;
+    /// their value projections move with them (where a value did not change, the two moves cancel).
+    /// </summary>
+    public void AddEvents(int teamId, int dimensionSetId, UtcMinute minute, long count, bool countInTotals = true)
+    {
+        var projections = projectionIdsOf(dimensionSetId);
+        foreach (var g in Granularities.Stored)
+        {
+            var bucket = minute.Floor(g);
+            CellFor(new CellKey(teamId, g, bucket, dimensionSetId)).Events += count;
+            if (countInTotals) CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)).Events += count;
+            if (g == Granularity.Minute) continue;
+            for (int i = 0; i < projections.Length; i++)
+                if (projections[i] != 0)
+                    CellFor(new CellKey(Projections.ScopeOf(teamId, Projections.Projected[i]), g, bucket, projections[i])).Events += count;
+        }
+    }
+
+    /// <summary>
+    /// Marks the item's cohort minute as changed without changing a count (an empty delta, which no flush writes), so
+    /// whoever watches the published cells (<see cref="DataChanges"/>) sees its hour change.
+    /// </summary>
+    public void MarkChanged(int teamId, Contribution c) =>
+        CellFor(new CellKey(teamId, Granularity.Minute, c.Cohort, c.DimensionSetId));
+
+    public void Clear()
+    {
+        foreach (var cell in _cells.Values)
+        {
+            cell.Reset();
+            _pool.Push(cell);
+        }
+        _cells.Clear();
+    }
+
+    private CellStats CellFor(CellKey key)
+    {
+        if (!_cells.TryGetValue(key, out var cell))
+        {
+            cell = _pool.Count > 0 ? _pool.Pop() : new CellStats();
+            _cells.Add(key, cell);
+        }
+        return cell;
+    }
+}

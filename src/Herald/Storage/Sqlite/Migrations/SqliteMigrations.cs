@@ -1,0 +1,25 @@
+namespace Herald.Storage.Sqlite.Migrations;
+
+/// <summary>The SQLite schema's versions, in order: one file per version beside this one.</summary>
+internal static class SqliteMigrations
+{
+    public static readonly Migration[] All =
+    [
+        V001Directory.Migration,
+        V002Engine.Migration,
+        V003WriteBehind.Migration,
+        V004Webhooks.Migration,
+        V005FailureAnalysis.Migration,
+        V006OtpDelivery.Migration,
+        V007AnalyticsSnapshots.Migration,
+        V008AlertsAndRetention.Migration,
+        V009Accounts.Migration,
+        V010Campaigns.Migration,
+        V011ConsentAndInbound.Migration,
+        V012Reports.Migration,
+        V013FailureCells.Migration,
+        V014Consent.Migration,
+        V015Compliance.Migration,
+        V016ItemsByEarliestEvent.Migration,
+    ];
+}

@@ -1,0 +1,83 @@
+namespace Herald.Storage.Sqlite;
+
+internal static partial class SqliteSql
+{
+    // Consent and inbound (migration 14): the writer's consent_changes, and the raw inbound texts (partial index of migration 11,
+    // whose WHERE term must stay word for word in the query).
+    public const string ConsentCodeFunction = "herald_consent_code";
+    public const string ConsentKeywordFunction = "herald_consent_keyword";
+    /// <summary>Positional: ?1 team, ?2 recipient, ?3 occurred_at, ?4 state code, ?5 keyword; the event is the one just inserted.</summary>
+    public const string InsertConsentChange = """
+        INSERT INTO consent_changes (team_id, recipient, occurred_at, state, event_ref, keyword)
+        VALUES (?1, ?2, ?3, ?4, last_insert_rowid(), ?5) ON CONFLICT DO NOTHING
+        """;
+    /// <summary>A contact's keywords (help included) in replay order: time, then restriction.</summary>
+    public const string SelectContactConsent = """
+        SELECT occurred_at, state, keyword FROM consent_changes
+        WHERE team_id = $team AND recipient = $recipient AND occurred_at < $until
+        ORDER BY occurred_at, state, event_ref
+        """;
+    /// <summary>
+    /// Contacts by their state at $to: per contact the last state change before $to (time, then restriction: the max of
+    /// occurred_at * 4 + state), counted per state. One pass over the team's part of the primary key.
+    /// </summary>
+    public const string SelectConsentStates = """
+        SELECT m % 4, COUNT(*) FROM (
+            SELECT MAX(occurred_at * 4 + state) AS m FROM consent_changes
+            WHERE team_id = $team AND state > 0 AND occurred_at < $to GROUP BY recipient)
+        GROUP BY 1
+        """;
+    /// <summary>Keywords per state code (0 = help) in [$from, $to).</summary>
+    public const string SelectConsentChangesInWindow = """
+        SELECT state, COUNT(*) FROM consent_changes INDEXED BY ix_consent_changes_time
+        WHERE team_id = $team AND occurred_at >= $from AND occurred_at < $to GROUP BY state
+        """;
+    /// <summary>Every state change of a team (help left out), in replay order per recipient; ?1 = team.</summary>
+    public const string SelectConsentChangesOfTeam = """
+        SELECT recipient, occurred_at, state FROM consent_changes WHERE team_id = ?1 AND state > 0
+        ORDER BY recipient, occurred_at, state, event_ref
+        """;
+    /// <summary>A team's items with earliest event in [?2, ?3), in time order, from the covering index (migration 16); ?1 = team.</summary>
+    public const string SelectItemsByEarliest = """
+        SELECT id, earliest_at, dimension_set_id, recipient FROM items INDEXED BY ix_items_earliest
+        WHERE team_id = ?1 AND earliest_at >= ?2 AND earliest_at < ?3 ORDER BY earliest_at
+        """;
+    /// <summary>Item ids of stored rows ($ids: a JSON array of row ids), for examples.</summary>
+    public const string SelectItemIdsByRef = "SELECT id, item_id FROM items WHERE id IN (SELECT value FROM json_each($ids))";
+
+    // Compliance settings (migration 15).
+    public const string ContactColumns = "recipient, time_zone, quiet_start, quiet_end, created_at, updated_at";
+    public const string UpsertContact = """
+        INSERT INTO contacts (team_id, recipient, time_zone, quiet_start, quiet_end, created_at, updated_at)
+        VALUES ($team, $recipient, $tz, $start, $end, $now, $now)
+        ON CONFLICT (team_id, recipient) DO UPDATE SET time_zone = excluded.time_zone, quiet_start = excluded.quiet_start,
+            quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
+        RETURNING
+        """ + " " + ContactColumns;
+    public const string SelectContact = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team AND recipient = $recipient";
+    public const string SelectContacts = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team ORDER BY recipient";
+    public const string DeleteContact = "DELETE FROM contacts WHERE team_id = $team AND recipient = $recipient";
+    public const string SelectComplianceSettings = "SELECT time_zone, quiet_start, quiet_end, updated_at FROM compliance_settings WHERE team_id = $team";
+    public const string UpsertComplianceSettings = """
+        INSERT INTO compliance_settings (team_id, time_zone, quiet_start, quiet_end, updated_at) VALUES ($team, $tz, $start, $end, $now)
+        ON CONFLICT (team_id) DO UPDATE SET time_zone = excluded.time_zone, quiet_start = excluded.quiet_start,
+            quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
+        """;
+    // Inbound analytics read the partial text index (migration 11) alone: (team, time, sender) covers these counts, so
+    // no event row (nor its text) is read; keyword classes come from consent_changes.
+    public const string SelectInboundPerHour = """
+        SELECT occurred_at / 3600000, COUNT(*) FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        GROUP BY occurred_at / 3600000
+        """;
+    public const string SelectInboundSenders = """
+        SELECT COUNT(DISTINCT recipient) FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+        """;
+    /// <summary>Texts short enough to be a keyword that came without a sender (the writer records no consent for them).</summary>
+    public const string SelectShortTextsWithoutSender = """
+        SELECT text FROM events INDEXED BY ix_events_text
+        WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
+          AND recipient IS NULL AND length(text) <= $max_length
+        """;
+}

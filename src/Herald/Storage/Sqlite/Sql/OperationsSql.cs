@@ -1,0 +1,7 @@
+namespace Herald.Storage.Sqlite;
+
+internal static partial class SqliteSql
+{
+    // Operations.
+    public const string Ping = "SELECT 1";
+}
