@@ -15,6 +15,10 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
             if (http.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType && !http.Response.HasStarted)
                 await Write(http, ApiResults.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
                     "the body must be JSON with Content-Type: application/json", new ErrorDetail("content-type", "must be application/json")));
+            // A body over its cap, stopped by Kestrel while the endpoint read it (the framework then sets the bare status).
+            else if (http.Response.StatusCode == StatusCodes.Status413PayloadTooLarge && !http.Response.HasStarted)
+                await Write(http, ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
+                    "the request body is larger than this endpoint accepts", new ErrorDetail("body", "too large")));
             // An API path no endpoint serves: still the envelope, not an empty 404.
             else if (http.Response.StatusCode == StatusCodes.Status404NotFound && !http.Response.HasStarted && http.GetEndpoint() is null
                      && http.Request.Path.StartsWithSegments("/api"))
@@ -40,7 +44,12 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
             string field = e.InnerException is JsonException { Path: { Length: > 2 } path } && path.StartsWith("$.", StringComparison.Ordinal)
                 ? path[2..]
                 : FieldOf(e.Message);
-            await Write(http, ApiResults.Error(e.StatusCode, e.StatusCode == 415 ? "unsupported_media_type" : "invalid_parameter",
+            await Write(http, ApiResults.Error(e.StatusCode, e.StatusCode switch
+                {
+                    StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+                    StatusCodes.Status413PayloadTooLarge => "payload_too_large",
+                    _ => "invalid_parameter",
+                },
                 e.Message, new ErrorDetail(field, e.InnerException?.Message ?? e.Message)));
         }
         catch (JsonException e)

@@ -3,7 +3,10 @@ using Herald.Hosting;
 
 namespace Herald.Cli;
 
-/// <summary><c>herald serve [--urls URL] [--demo]</c>: runs the server; other options go to ASP.NET Core as usual.</summary>
+/// <summary>
+/// <c>herald serve [--urls URL] [--demo] [--demo-rate N]</c>: runs the server. Any other setting comes from appsettings.json
+/// or the environment (<c>Herald__Section__Key</c>); an unknown option is an error, not a setting.
+/// </summary>
 public static class ServeCommand
 {
     public static Command Create()
@@ -11,11 +14,10 @@ public static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, e.g. http://0.0.0.0:8080 (or ASPNETCORE_URLS)" };
         var demo = new Option<bool>("--demo") { Description = "Feed the server with simulated live traffic so the metrics move" };
         var demoRate = new Option<int?>("--demo-rate") { Description = "Events per second the demo feeds (default 200)" };
-        var command = new Command("serve", "Run the Herald server (the default command)") { urls, demo, demoRate };
-        command.TreatUnmatchedTokensAsErrors = false;
+        var command = new Command("serve", "Run the Herald server") { urls, demo, demoRate };
         command.SetAction(async (parse, ct) =>
         {
-            var args = new List<string>(parse.UnmatchedTokens);
+            var args = new List<string>();
             if (parse.GetValue(urls) is { } u) args.AddRange(["--urls", u]);
             WebApplication app;
             try

@@ -6,6 +6,9 @@ using Herald.Api.Metrics;
 using Herald.Domain;
 using Herald.Engine;
 using Herald.Hosting;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -35,7 +38,6 @@ public static class DashboardEndpoints
         services.AddDataProtection()
             .SetApplicationName("Herald")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "dataprotection-keys")));
-        services.AddSingleton<DashboardSession>();
         services.AddSingleton<DashboardAssets>();
         services.AddSingleton<LiveActivity>();
         services.AddSingleton<IIngestObserver>(sp => sp.GetRequiredService<LiveActivity>());
@@ -61,9 +63,9 @@ public static class DashboardEndpoints
         return app;
     }
 
-    private static async Task Overview(HttpContext http, DashboardSession session, DashboardAssets assets, ApiKeyService keys)
+    private static async Task Overview(HttpContext http, DashboardAssets assets)
     {
-        if (SignedInKey(http, session, keys) is null)
+        if (!SignedIn(http))
         {
             http.Response.Redirect("/monitoring/login");
             return;
@@ -72,9 +74,9 @@ public static class DashboardEndpoints
         await assets.ServeAsync(http, assets.Find("index.html")!, revalidate: true);
     }
 
-    private static async Task LoginPage(HttpContext http, DashboardSession session, DashboardAssets assets, ApiKeyService keys)
+    private static async Task LoginPage(HttpContext http, DashboardAssets assets)
     {
-        if (SignedInKey(http, session, keys) is not null)
+        if (SignedIn(http))
         {
             http.Response.Redirect("/monitoring");
             return;
@@ -82,12 +84,18 @@ public static class DashboardEndpoints
         await WriteLogin(http, assets, null, StatusCodes.Status200OK);
     }
 
-    private static async Task SignIn(HttpContext http, DashboardSession session, DashboardAssets assets, ApiKeyService keys)
+    private static async Task SignIn(HttpContext http, DashboardAssets assets, ApiKeyService keys, FailedSignInThrottle throttle, TimeProvider time)
     {
         // A browser's form post names its origin; one from another site is refused (no login CSRF).
         if (!DashboardWrites.SameOrigin(http))
         {
             await WriteLogin(http, assets, "This sign-in did not come from Herald's own page.", StatusCodes.Status403Forbidden);
+            return;
+        }
+        if (throttle.IsBlocked(http, out int retryAfter))
+        {
+            http.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await WriteLogin(http, assets, $"Too many failed sign-ins from this address; try again in {retryAfter} s.", StatusCodes.Status429TooManyRequests);
             return;
         }
         string key = "";
@@ -101,9 +109,10 @@ public static class DashboardEndpoints
             await WriteLogin(http, assets, "Enter an API key.", StatusCodes.Status400BadRequest);
             return;
         }
-        var record = key.Length > 512 ? null : keys.Validate(key);
+        var record = keys.Validate(key);
         if (record is null)
         {
+            throttle.RecordFailure(http);
             await WriteLogin(http, assets, "That API key is unknown, revoked or expired.", StatusCodes.Status401Unauthorized);
             return;
         }
@@ -113,15 +122,19 @@ public static class DashboardEndpoints
             await WriteLogin(http, assets, "That key lacks the metrics:read scope the dashboard needs.", StatusCodes.Status403Forbidden);
             return;
         }
-        session.SignIn(http, key);
+        var claims = HeraldClaims.Of(record);
+        claims.Add(new(HeraldClaims.CsrfToken, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_')));
+        await http.SignInAsync(DashboardCookie.SchemeName, new ClaimsPrincipal(new ClaimsIdentity(claims, DashboardCookie.SchemeName)),
+            new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow() + DashboardCookie.Lifetime });
         http.Response.StatusCode = StatusCodes.Status303SeeOther;
         http.Response.Headers.Location = "/monitoring";
     }
 
-    private static void SignOut(HttpContext http, DashboardSession session)
+    private static async Task SignOut(HttpContext http)
     {
-        // A cross-site form cannot sign anyone out: the SameSite=Strict cookie is not even sent with it.
-        session.SignOut(http);
+        // Deletes the server-side session, so a copy of the cookie no longer works either. A cross-site form cannot sign
+        // anyone out: the SameSite=Strict cookie is not even sent with it.
+        await http.SignOutAsync(DashboardCookie.SchemeName);
         http.Response.StatusCode = StatusCodes.Status303SeeOther;
         http.Response.Headers.Location = "/monitoring/login";
     }
@@ -136,22 +149,20 @@ public static class DashboardEndpoints
         await assets.ServeAsync(http, asset, revalidate: !path.StartsWith("vendor/", StringComparison.Ordinal));
     }
 
-    private static Ok<SuccessEnvelope<DashboardSessionDto>> Session(HttpContext http, TeamDirectory teams, ApiKeyService keys, LiveHub hub, TimeProvider time)
+    private static Ok<SuccessEnvelope<DashboardSessionDto>> Session(HttpContext http, TeamDirectory teams, LiveHub hub, TimeProvider time)
     {
         var caller = http.Caller();
         http.Response.Headers.CacheControl = "no-store"; // it carries the session's CSRF token
         var own = caller.TeamId is { } id ? teams.ById(id) : null;
         var visible = caller.TeamId is null ? teams.All : own is null ? [] : [own];
-        string header = http.Request.Headers[ApiKeyEndpointFilter.HeaderName].ToString();
-        var cookie = header.Length == 0 ? http.RequestServices.GetRequiredService<DashboardSession>().Read(http) : null;
-        string key = header.Length > 0 ? header : cookie?.ApiKey ?? "";
-        string prefix = key[..Math.Min(8, key.Length)];
+        string prefix = http.User.FindFirst(HeraldClaims.KeyPrefix)?.Value ?? "";
+        string? csrf = http.User.FindFirst(HeraldClaims.CsrfToken)?.Value;
         return ApiResults.Ok(new DashboardSessionDto(
             prefix, caller.IsAdmin,
             own is null ? null : new DashboardTeamDto(own.PublicId, own.Name),
             visible.Select(t => new DashboardTeamDto(t.PublicId, t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList(),
             caller.Scopes.Order(StringComparer.Ordinal).ToList(), hub.UptimeSeconds,
-            Engine.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), cookie?.CsrfToken));
+            Engine.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), csrf));
     }
 
     /// <summary>The windows a stream's summary may cover, in minutes (the dashboard's ranges).</summary>
@@ -207,15 +218,8 @@ public static class DashboardEndpoints
         }
     }
 
-    private static string? SignedInKey(HttpContext http, DashboardSession session, ApiKeyService keys)
-    {
-        var key = session.KeyOf(http);
-        if (key is null) return null;
-        var record = keys.Validate(key);
-        if (record is null) return null;
-        var caller = new Caller(record.Id, record.TeamId, new HashSet<string>(record.Scopes, StringComparer.Ordinal));
-        return caller.Has(Scopes.MetricsRead) ? key : null;
-    }
+    /// <summary>Whether the request's dashboard session (validated by the cookie scheme) holds a key that may read metrics.</summary>
+    private static bool SignedIn(HttpContext http) => HeraldClaims.CallerOf(http.User) is { } caller && caller.Has(Scopes.MetricsRead);
 
     private static async Task WriteLogin(HttpContext http, DashboardAssets assets, string? error, int status)
     {

@@ -27,15 +27,15 @@ public static class DashboardWrites
     public static bool Allowed(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<DashboardWritesAllowed>() is not null;
 
     /// <summary>Why a cookie-authenticated write is refused; null when it may go on.</summary>
-    public static string? Refusal(HttpContext http, DashboardSession.Contents session)
+    public static string? Refusal(HttpContext http, string? sessionCsrfToken)
     {
         if (!SameOrigin(http)) return "this request did not come from Herald's own page (Origin)";
         string site = http.Request.Headers["Sec-Fetch-Site"].ToString();
         if (site.Length > 0 && site != "same-origin") return "this request did not come from Herald's own page (Sec-Fetch-Site)";
-        if (session.CsrfToken is null) return "this session predates CSRF tokens: sign in again";
+        if (sessionCsrfToken is null) return "this session has no CSRF token: sign in again";
         string presented = http.Request.Headers[CsrfHeader].ToString();
         if (presented.Length == 0) return $"the {CsrfHeader} header is required for changes made with the dashboard session";
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(session.CsrfToken))
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(sessionCsrfToken))
             ? null
             : $"the {CsrfHeader} header does not match this session";
     }

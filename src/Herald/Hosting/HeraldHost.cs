@@ -64,6 +64,8 @@ public static class HeraldHost
         services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IItemReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IDirectoryStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IStoreProbe>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(sp =>
         {
             var registry = new DimensionRegistry();
@@ -92,8 +94,10 @@ public static class HeraldHost
         services.AddSingleton<Herald.Analytics.Consent.ComplianceAnalysis>();
         services.AddSingleton<IContactReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ContactCounts>();
+        services.AddSingleton<IFailureReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddFailureAnalysis();
         services.AddSingleton<ApiKeyService>();
+        services.AddHeraldAuthentication(builder.Configuration);
         services.AddSingleton<TeamDirectory>();
         services.AddSingleton<ItemHistory>();
         AddOtp(services, builder.Configuration, options);
@@ -126,6 +130,7 @@ public static class HeraldHost
 
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseHeraldAuthentication();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
@@ -134,7 +139,7 @@ public static class HeraldHost
             o.RoutePrefix = "docs";
             o.DocumentTitle = "Herald API";
         });
-        app.MapHealthEndpoints();
+        app.MapHeraldHealthChecks();
         app.MapEventsEndpoints();
         app.MapMetricsEndpoints();
         app.MapFailuresEndpoints();
@@ -170,11 +175,14 @@ public static class HeraldHost
         services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IMaintenanceStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<RequestMetrics>();
+        services.AddHeraldHealthChecks();
         services.AddSingleton<SystemMetrics>();
         services.AddSingleton<AlertRules>();
         services.AddSingleton<AlertMetricReader>();
         services.AddSingleton<AlertNotifier>();
         services.AddSingleton<AlertEngine>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsScrapeRequirementHandler>();
+        services.AddAuthorizationBuilder().AddPolicy(MetricsScrapeRequirement.PolicyName, p => p.AddRequirements(new MetricsScrapeRequirement()));
         services.AddSingleton<DatabaseMaintenance>();
         services.AddHostedService<AlertEvaluationService>();
         services.AddHostedService<MaintenanceService>();

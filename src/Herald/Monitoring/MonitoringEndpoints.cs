@@ -15,8 +15,10 @@ namespace Herald.Monitoring;
 /// <summary>The <c>Herald:Metrics</c> section.</summary>
 public sealed class MetricsOptions
 {
-    /// <summary>When true, <c>/metrics</c> needs an admin key (<c>X-API-Key</c> or <c>Authorization: Bearer</c>).</summary>
-    public bool RequireKey { get; set; }
+    /// <summary>When true, <c>/metrics</c> answers anyone; by default it needs an admin key or <see cref="ScrapeToken"/>.</summary>
+    public bool Public { get; set; }
+    /// <summary>A token Prometheus sends as <c>Authorization: Bearer</c> to scrape <c>/metrics</c> without an admin key.</summary>
+    public string? ScrapeToken { get; set; }
     /// <summary>Per-team delivery gauges are written for at most this many teams (the busiest of the last hour first).</summary>
     public int MaxTeams { get; set; } = 100;
 }
@@ -26,7 +28,7 @@ public static class MonitoringEndpoints
 {
     public static IEndpointRouteBuilder MapMonitoringEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", Prometheus).WithTags("Operations").WithSummary("Prometheus text exposition of Herald's own metrics")
+        app.MapGet("/metrics", Prometheus).RequireAuthorization(MetricsScrapeRequirement.PolicyName).WithTags("Operations").WithSummary("Prometheus text exposition of Herald's own metrics")
             .Produces<string>(200, PrometheusText.ContentType);
         app.MapGet("/api/v1/analytics/metrics/system", SystemMetricsOf).RequireScope(Scopes.MetricsRead).WithTags("Operations")
             .WithSummary("CPU, memory, disk, queue and request figures of the Herald process (seed 004's system metrics)");
@@ -36,17 +38,8 @@ public static class MonitoringEndpoints
     }
 
     private static IResult Prometheus(HttpContext http, MetricsOptions options, SystemMetrics system, RequestMetrics requests, WebhookStats webhooks,
-        IAlertStore alerts, TeamDirectory teams, MetricsQuery metrics, ApiKeyService keys, AnswerCache cache, TimeProvider time)
+        IAlertStore alerts, TeamDirectory teams, MetricsQuery metrics, AnswerCache cache, TimeProvider time)
     {
-        if (options.RequireKey)
-        {
-            string? presented = http.Request.Headers[ApiKeyEndpointFilter.HeaderName];
-            string auth = http.Request.Headers.Authorization.ToString();
-            if (string.IsNullOrEmpty(presented) && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) presented = auth[7..].Trim();
-            var key = string.IsNullOrEmpty(presented) ? null : keys.Validate(presented);
-            if (key is null) return ApiResults.Error(StatusCodes.Status401Unauthorized, "unauthorized", "/metrics needs an admin key (X-API-Key or Authorization: Bearer)");
-            if (key.TeamId is not null || !key.Scopes.Contains(Scopes.Admin)) return ApiResults.Forbidden("/metrics needs an admin key");
-        }
         var s = system.Sample();
         var p = new PrometheusText();
         p.Family("herald_process_cpu_seconds_total", "counter", "User and system CPU time of the Herald process, in seconds.").Sample(s.CpuSecondsTotal);

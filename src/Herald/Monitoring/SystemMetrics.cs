@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Herald.Hosting;
-using Herald.Storage.Sqlite;
+using Herald.Storage;
 using Herald.Engine;
 
 namespace Herald.Monitoring;
@@ -18,7 +18,7 @@ public sealed record SystemSnapshot(
 /// less than a second after the previous one repeats its figure); memory % is the resident set of the memory limit (the
 /// cgroup's when one is set, else physical memory); disk % is the used share of the data directory's file system.
 /// </summary>
-public sealed class SystemMetrics(HeraldOptions options, SqliteStore store, IngestQueue queue, RequestMetrics requests, TimeProvider time)
+public sealed class SystemMetrics(HeraldOptions options, IStoreProbe store, IngestQueue queue, RequestMetrics requests, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly DateTimeOffset _started = time.GetUtcNow();

@@ -32,6 +32,7 @@ public interface IDirectoryStore
     AccountRecord UpsertAccount(int teamId, string name, double? tpsLimit, double? creditBalance, long nowMs);
     ApiKeyRecord CreateKey(ApiKeyRecord key, byte[] keyHash);
     ApiKeyRecord? FindKeyByHash(byte[] keyHash);
+    ApiKeyRecord? FindKeyById(int id);
     IReadOnlyList<ApiKeyRecord> ListKeys(int? teamId);
     bool RevokeKey(string publicId, long nowMs);
     bool AnyAdminKey();

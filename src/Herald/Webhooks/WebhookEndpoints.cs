@@ -33,7 +33,7 @@ public static class WebhookEndpoints
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         var hooks = app.MapGroup("/webhooks").WithTags("Webhooks");
-        hooks.MapPost("/{provider}/{token}", Receive)
+        hooks.MapPost("/{provider}/{token}", Receive).AcceptsLargeBodies()
             .WithSummary("A provider's callback (twilio, twilio-voice, whatsapp, smpp, email) in its own format; the path token names the team");
         hooks.MapGet("/whatsapp/{token}", VerifyWhatsApp)
             .WithSummary("Meta's webhook verification handshake: answers hub.challenge when hub.verify_token matches");

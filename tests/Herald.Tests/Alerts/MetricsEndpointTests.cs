@@ -88,7 +88,7 @@ public sealed partial class MetricsEndpointTests
         });
         await client.GetAsync("/api/v1/items/nope");
 
-        var response = await new HttpClient { BaseAddress = server.BaseAddress }.GetAsync("/metrics");
+        var response = await server.Admin.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
         var types = new Dictionary<string, string>();
@@ -107,7 +107,7 @@ public sealed partial class MetricsEndpointTests
         Assert.Equal(1, items["delivered"]);
         Assert.Equal(1, items["failed"]);
         Assert.Equal(1, items["pending"]);
-        Assert.Contains("team=\"quote\\\"back\\\\slash\"", await (await new HttpClient { BaseAddress = server.BaseAddress }.GetAsync("/metrics")).Content.ReadAsStringAsync());
+        Assert.Contains("team=\"quote\\\"back\\\\slash\"", await (await server.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync());
 
         // The system endpoint: seed 004's fields in the envelope.
         var system = await Kit.GetData(client, "/api/v1/analytics/metrics/system");
@@ -120,17 +120,28 @@ public sealed partial class MetricsEndpointTests
     }
 
     [Fact]
-    public async Task Metrics_can_require_an_admin_key()
+    public async Task Metrics_needs_an_admin_key_or_the_scrape_token_unless_opened_on_purpose()
     {
-        await using var server = await HeraldServer.StartAsync(new() { ["Herald:Metrics:RequireKey"] = "true", ["Herald:Alerts:Enabled"] = "false" });
+        await using var server = await HeraldServer.StartAsync(new() { ["Herald:Metrics:ScrapeToken"] = "scrape-secret-1", ["Herald:Alerts:Enabled"] = "false" });
         var (_, key) = await server.CreateTeamAsync("metrics-key", "metrics:read");
         var anonymous = new HttpClient { BaseAddress = server.BaseAddress };
         await Kit.AssertError(await anonymous.GetAsync("/metrics"), HttpStatusCode.Unauthorized);
         await Kit.AssertError(await server.Client(key).GetAsync("/metrics"), HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.OK, (await server.Admin.GetAsync("/metrics")).StatusCode);
-        var bearer = new HttpRequestMessage(HttpMethod.Get, "/metrics");
-        bearer.Headers.Authorization = new("Bearer", HeraldServer.AdminKey);
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(bearer)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(Bearer(HeraldServer.AdminKey))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(Bearer("scrape-secret-1"))).StatusCode);
+        await Kit.AssertError(await anonymous.SendAsync(Bearer("scrape-secret-2")), HttpStatusCode.Unauthorized);
+
+        await using var open = await HeraldServer.StartAsync(new() { ["Herald:Metrics:Public"] = "true", ["Herald:Alerts:Enabled"] = "false" });
+        var anyone = new HttpClient { BaseAddress = open.BaseAddress };
+        Assert.Equal(HttpStatusCode.OK, (await anyone.GetAsync("/metrics")).StatusCode);
+    }
+
+    private static HttpRequestMessage Bearer(string token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Authorization = new("Bearer", token);
+        return request;
     }
 
     [Fact]

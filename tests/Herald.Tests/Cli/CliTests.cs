@@ -27,6 +27,33 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, after);
     }
 
+    [Theory]
+    [InlineData("audit", "verify")]
+    [InlineData("serve", "--bogus")]
+    [InlineData("--urls", "http://127.0.0.1:0")]
+    [InlineData("migrate", "sideways")]
+    public async Task An_unknown_command_or_option_prints_the_usage_to_stderr_and_exits_2_without_serving(params string[] args)
+    {
+        var (code, stdout, stderr) = await HeraldSplit(args);
+        Assert.Equal(2, code);
+        Assert.Contains("Usage:", stderr);
+        Assert.Contains("Unrecognized", stderr);
+        Assert.DoesNotContain("Now listening", stdout + stderr);
+        // Nothing was started on the data folder: no store was created.
+        Assert.False(File.Exists(Path.Combine(_dir, "herald.db")), "a store was created by a command that does not exist");
+    }
+
+    [Fact]
+    public async Task No_command_prints_the_help_and_does_not_start_the_server()
+    {
+        var (code, stdout, stderr) = await HeraldSplit();
+        Assert.Equal(2, code);
+        Assert.Contains("Commands:", stderr);
+        Assert.Contains("serve", stderr);
+        Assert.DoesNotContain("Now listening", stdout + stderr);
+        Assert.False(File.Exists(Path.Combine(_dir, "herald.db")));
+    }
+
     [Fact]
     public async Task Migrate_teams_and_keys_work_on_the_store_and_the_server_honours_them()
     {
@@ -98,6 +125,8 @@ public sealed class CliTests : IDisposable
     }
 
     private Task<(int Code, string Output)> Herald(params string[] args) => Support.HeraldCli.RunAsync(_dir, args);
+
+    private Task<(int Code, string Stdout, string Stderr)> HeraldSplit(params string[] args) => Support.HeraldCli.RunSplitAsync(_dir, args);
 
     public void Dispose()
     {

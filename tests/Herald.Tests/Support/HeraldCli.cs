@@ -7,6 +7,13 @@ internal static class HeraldCli
 {
     public static async Task<(int Code, string Output)> RunAsync(string dataDir, params string[] args)
     {
+        var (code, stdout, stderr) = await RunSplitAsync(dataDir, args);
+        return (code, stdout + stderr);
+    }
+
+    /// <summary>The exit code, stdout and stderr apart. A process still running after a minute (a server started by mistake) is killed and fails the test.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunSplitAsync(string dataDir, params string[] args)
+    {
         var psi = new ProcessStartInfo("dotnet", [typeof(Herald.Hosting.HeraldHost).Assembly.Location, .. args])
         {
             RedirectStandardOutput = true,
@@ -18,7 +25,16 @@ internal static class HeraldCli
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout + await stderr);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"`herald {string.Join(' ', args)}` was still running after a minute");
+        }
+        return (p.ExitCode, await stdout, await stderr);
     }
 }

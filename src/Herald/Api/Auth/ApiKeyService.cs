@@ -8,17 +8,20 @@ namespace Herald.Api.Auth;
 /// <summary>
 /// API keys: made from 32 random bytes, stored only as their SHA-256 hash, shown once. Validated keys are
 /// cached for a short time so a request does not touch the store; usage counts are flushed in the background.
+/// Request rates are limited by ASP.NET Core's rate limiter (<see cref="KeyRateLimiting"/>), not here.
 /// </summary>
 public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
 {
     public const string KeyPrefix = "hk_";
     public const int DefaultRateLimitRequests = 1000;
     public const long DefaultRateLimitPeriodMs = 15 * 60 * 1000;
+    public const int MaxKeyLength = 512;
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    private const int MaxCachedKeys = 10_000;
 
-    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Key, DateTimeOffset Until)> _cache = new();
+    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Key, DateTimeOffset Until)> _byKey = new();
+    private readonly ConcurrentDictionary<int, (ApiKeyRecord? Key, DateTimeOffset Until)> _byId = new();
     private readonly ConcurrentDictionary<int, Usage> _usage = new();
-    private readonly ConcurrentDictionary<int, Window> _windows = new();
 
     public sealed record Created(ApiKeyRecord Record, string Key);
 
@@ -38,46 +41,51 @@ public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
     public bool Revoke(string publicId)
     {
         bool revoked = store.RevokeKey(publicId, time.GetUtcNow().ToUnixTimeMilliseconds());
-        _cache.Clear();
+        _byKey.Clear();
+        _byId.Clear();
         return revoked;
     }
 
     /// <summary>The key's record when it exists, is not revoked and has not expired.</summary>
     public ApiKeyRecord? Validate(string key)
     {
+        if (key.Length > MaxKeyLength) return null;
         var now = time.GetUtcNow();
-        if (!_cache.TryGetValue(key, out var entry) || entry.Until < now)
+        if (!_byKey.TryGetValue(key, out var entry) || entry.Until < now)
         {
             entry = (store.FindKeyByHash(Hash(key)), now + CacheFor);
-            if (_cache.Count > 10_000) _cache.Clear();
-            _cache[key] = entry;
+            if (_byKey.Count > MaxCachedKeys) _byKey.Clear();
+            _byKey[key] = entry;
         }
-        var record = entry.Key;
+        return Usable(entry.Key, now);
+    }
+
+    /// <summary>The key with this internal id when it is still usable (a dashboard session names its key by id).</summary>
+    public ApiKeyRecord? ValidateById(int id)
+    {
+        var now = time.GetUtcNow();
+        if (!_byId.TryGetValue(id, out var entry) || entry.Until < now)
+        {
+            entry = (store.FindKeyById(id), now + CacheFor);
+            if (_byId.Count > MaxCachedKeys) _byId.Clear();
+            _byId[id] = entry;
+        }
+        return Usable(entry.Key, now);
+    }
+
+    private static ApiKeyRecord? Usable(ApiKeyRecord? record, DateTimeOffset now)
+    {
         if (record is null || record.RevokedAtMs is not null) return null;
         if (record.ExpiresAtMs is { } exp && exp <= now.ToUnixTimeMilliseconds()) return null;
         return record;
     }
 
-    /// <summary>Counts a request against the key's limit; the seconds to wait when over it.</summary>
-    public int? TryConsume(ApiKeyRecord key)
+    /// <summary>Counts an authenticated request for the key's usage figures (flushed by <see cref="FlushUsage"/>).</summary>
+    public void RecordUse(int keyId)
     {
-        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var usage = _usage.GetOrAdd(key.Id, _ => new Usage());
+        var usage = _usage.GetOrAdd(keyId, _ => new Usage());
         Interlocked.Increment(ref usage.Count);
-        Interlocked.Exchange(ref usage.LastUsedAtMs, now);
-        if (key.RateLimitRequests is not { } limit || key.RateLimitPeriodMs is not { } period) return null;
-        var window = _windows.GetOrAdd(key.Id, _ => new Window());
-        lock (window)
-        {
-            if (now >= window.StartMs + period)
-            {
-                window.StartMs = now;
-                window.Count = 0;
-            }
-            if (window.Count >= limit) return (int)Math.Max(1, Math.Ceiling((window.StartMs + period - now) / 1000.0));
-            window.Count++;
-            return null;
-        }
+        Interlocked.Exchange(ref usage.LastUsedAtMs, time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 
     /// <summary>Writes accumulated usage (count, last used) to the store.</summary>
@@ -98,11 +106,5 @@ public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
     {
         public long Count;
         public long LastUsedAtMs;
-    }
-
-    private sealed class Window
-    {
-        public long StartMs;
-        public int Count;
     }
 }

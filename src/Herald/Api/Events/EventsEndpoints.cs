@@ -15,6 +15,7 @@ public static class EventsEndpoints
     public static IEndpointRouteBuilder MapEventsEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/events", Ingest)
+            .AcceptsLargeBodies()
             .RequireScope(Scopes.EventsWrite)
             .WithTags("Events")
             .WithSummary("Report events (a JSON array or one object); 202 once what is accepted is durable")

@@ -4,7 +4,6 @@ using Herald.Api.Auth;
 using Herald.Api.Metrics;
 using Herald.Domain;
 using Herald.Storage;
-using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Api.Failures;
@@ -70,10 +69,9 @@ public static class FailuresEndpoints
     public const int DefaultLimit = 10;
     public const int MaxLimit = 100;
 
-    /// <summary>Registers <see cref="FailureAnalysis"/> (and the store's failure reader) for the endpoints and other features.</summary>
+    /// <summary>Registers <see cref="FailureAnalysis"/> for the endpoints and other features.</summary>
     public static IServiceCollection AddFailureAnalysis(this IServiceCollection services)
     {
-        services.AddSingleton<IFailureReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<FailureAnalysis>();
         return services;
     }

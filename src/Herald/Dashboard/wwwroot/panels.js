@@ -238,7 +238,7 @@
     const req = s.requests;
     put(body('system-health'), 
       el('p', { class: 'health-line' }, 'Health check ', el('code', {}, '/healthz'), ' ',
-        el('span', { class: 'health-badge', id: 'healthz-status', dataset: { status: health.status === 'ok' ? 'healthy' : 'down' } }, health.status),
+        el('span', { class: 'health-badge', id: 'healthz-status', dataset: { status: health.status === 'ok' ? 'healthy' : health.status === 'degraded' ? 'degraded' : 'down' } }, health.status),
         health.error ? el('span', { class: 'desc' }, health.error) : null),
       el('div', { class: 'gauges' },
         gauge('cpu', 'CPU', s.cpu_usage_percent, fmt.pct(s.cpu_usage_percent), 80, `of ${s.processor_count} cores · alert above 80 %`),

@@ -95,6 +95,16 @@ public sealed partial class SqliteStore
         return r.Read() ? ReadKey(r) : null;
     }
 
+    public ApiKeyRecord? FindKeyById(int id)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SqliteSql.SelectKeyById;
+        cmd.Parameters.AddWithValue("$id", id);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadKey(r) : null;
+    }
+
     public IReadOnlyList<ApiKeyRecord> ListKeys(int? teamId)
     {
         using var c = Open();

@@ -8,7 +8,7 @@ namespace Herald.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. The single writer holds its own connection
 /// (<see cref="SqliteWriteSession"/>); readers take pooled connections, which WAL lets run beside it.
 /// </summary>
-public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemReader, IDirectoryStore, IDisposable
+public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemReader, IDirectoryStore, IStoreProbe, IDisposable
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
@@ -44,6 +44,8 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         pragmas.ExecuteNonQuery();
         return connection;
     }
+
+    public string Provider => "sqlite";
 
     public bool Ping()
     {

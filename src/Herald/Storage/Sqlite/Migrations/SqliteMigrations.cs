@@ -21,5 +21,6 @@ internal static class SqliteMigrations
         V014Consent.Migration,
         V015Compliance.Migration,
         V016ItemsByEarliestEvent.Migration,
+        V017DashboardSessions.Migration,
     ];
 }

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Security.Claims;
+using Herald.Storage;
+
+namespace Herald.Api.Auth;
+
+/// <summary>The claims Herald's authentication schemes put on a request's principal, and the <see cref="Caller"/> read from them.</summary>
+public static class HeraldClaims
+{
+    public const string KeyId = "herald:key_id";
+    public const string KeyPrefix = "herald:key_prefix";
+    public const string TeamId = "herald:team_id";
+    public const string Scope = "herald:scope";
+    public const string CsrfToken = "herald:csrf";
+
+    public static List<Claim> Of(ApiKeyRecord key)
+    {
+        var claims = new List<Claim>(4 + key.Scopes.Length)
+        {
+            new(KeyId, key.Id.ToString(CultureInfo.InvariantCulture)),
+            new(KeyPrefix, key.Prefix),
+        };
+        if (key.TeamId is { } team) claims.Add(new Claim(TeamId, team.ToString(CultureInfo.InvariantCulture)));
+        foreach (var scope in key.Scopes) claims.Add(new Claim(Scope, scope));
+        if (KeyRateLimiting.ClaimOf(key) is { } limit) claims.Add(limit);
+        return claims;
+    }
+
+    /// <summary>The caller of an authenticated request; null when the principal carries no key.</summary>
+    public static Caller? CallerOf(ClaimsPrincipal user)
+    {
+        if (user.FindFirst(KeyId)?.Value is not { } keyId) return null;
+        int? team = user.FindFirst(TeamId)?.Value is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null;
+        var scopes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in user.FindAll(Scope)) scopes.Add(c.Value);
+        return new Caller(int.Parse(keyId, CultureInfo.InvariantCulture), team, scopes);
+    }
+}
+
+public static class CallerExtensions
+{
+    /// <summary>The authenticated caller; endpoints that require a scope always have one.</summary>
+    public static Caller Caller(this HttpContext http)
+    {
+        if (http.Items.TryGetValue(typeof(Caller), out var cached) && cached is Caller c) return c;
+        var caller = HeraldClaims.CallerOf(http.User) ?? throw new InvalidOperationException("the endpoint was reached without an authenticated caller");
+        http.Items[typeof(Caller)] = caller;
+        return caller;
+    }
+}
