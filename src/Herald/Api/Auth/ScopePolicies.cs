@@ -14,9 +14,21 @@ public static class ScopePolicies
             options.AddPolicy(Name(scope), p => p.AddRequirements(new ScopeRequirement(scope), DashboardCsrfRequirement.Instance));
     }
 
-    /// <summary>The endpoint needs an authenticated caller holding <paramref name="scope"/>.</summary>
-    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
+    /// <summary>
+    /// The endpoint needs an authenticated caller holding <paramref name="scope"/>. It then may answer, besides its own
+    /// outcomes: 400 (a query parameter it does not take, or out of range), 401, 403 and 429, all in the error envelope.
+    /// </summary>
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder
+    {
         builder.RequireAuthorization(Name(scope));
+        builder.AddEndpointFilterFactory(Parameters.QueryParameterRules.Factory);
+        builder.WithMetadata(
+            new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(ErrorEnvelope), ["application/json"]),
+            new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ErrorEnvelope), ["application/json"]),
+            new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ErrorEnvelope), ["application/json"]),
+            new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(ErrorEnvelope), ["application/json"]));
+        return builder;
+    }
 }
 
 public sealed record ScopeRequirement(string Scope) : IAuthorizationRequirement;

@@ -1,10 +1,28 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Herald.Analytics;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Domain;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Api.Metrics;
+
+public sealed class TimeseriesParameters : MetricsParameters
+{
+    [FromQuery(Name = "granularity"), Description("The bucket of each point. Default: hour.")]
+    [AllowedValues("minute", "hour", "day", "week", "month")]
+    public string? Granularity { get; init; }
+}
+
+public sealed class BreakdownParameters : MetricsParameters
+{
+    [FromQuery(Name = "by"), Description("The dimension to group by (required).")]
+    [AllowedValues("team", "account", "channel", "provider", "route", "campaign", "country", "kind", "direction")]
+    public string? By { get; init; }
+}
 
 /// <summary><c>/api/v1/metrics/*</c>: summary, timeseries and breakdown, all from rollups.</summary>
 public static class MetricsEndpoints
@@ -21,20 +39,18 @@ public static class MetricsEndpoints
         return app;
     }
 
-    private static Ok<SuccessEnvelope<SummaryDto>> Summary(HttpContext http, MetricsQuery query, TimeProvider time)
+    private static Ok<SuccessEnvelope<SummaryDto>> Summary([AsParameters] MetricsParameters parameters, HttpContext http, MetricsQuery query, TimeProvider time)
     {
-        var r = MetricsRequest.Parse(http.Request.Query, time.GetUtcNow(), "team");
+        var r = parameters.ToRequest(time.GetUtcNow());
         var teams = TeamScope.Resolve(http, r.Team);
         return ApiResults.Ok(SummaryDto.Of(query.Summary(teams, r.Filter, r.From, r.To), r.From, r.To));
     }
 
-    private static Ok<SuccessEnvelope<TimeseriesDto>> Timeseries(HttpContext http, MetricsQuery query, TimeProvider time)
+    private static Ok<SuccessEnvelope<TimeseriesDto>> Timeseries([AsParameters] TimeseriesParameters parameters, HttpContext http, MetricsQuery query, TimeProvider time)
     {
-        var r = MetricsRequest.Parse(http.Request.Query, time.GetUtcNow(), "team", "granularity");
-        string gText = http.Request.Query["granularity"].ToString();
-        if (gText.Length == 0) gText = "hour";
-        if (!Granularities.TryParse(gText, out var g))
-            throw new BadParameterException("granularity", "must be one of minute, hour, day, week, month");
+        var r = parameters.ToRequest(time.GetUtcNow());
+        string gText = parameters.Granularity ?? "hour";
+        Granularities.TryParse(gText, out var g);
         long points = 0;
         for (var b = r.From.Floor(g); b < r.To && points <= MaxPoints; b = b.Next(g)) points++;
         if (points > MaxPoints)
@@ -45,13 +61,12 @@ public static class MetricsEndpoints
         return ApiResults.Ok(dto);
     }
 
-    private static Ok<SuccessEnvelope<BreakdownDto>> Breakdown(HttpContext http, MetricsQuery query, TimeProvider time, TeamDirectory directory)
+    private static Ok<SuccessEnvelope<BreakdownDto>> Breakdown([AsParameters] BreakdownParameters parameters, HttpContext http, MetricsQuery query,
+        TimeProvider time, TeamDirectory directory)
     {
-        var r = MetricsRequest.Parse(http.Request.Query, time.GetUtcNow(), "team", "by");
-        string by = http.Request.Query["by"].ToString();
-        if (by.Length == 0) throw new BadParameterException("by", "is required: one of " + string.Join(", ", Dimensions.All.Select(Dimensions.Name)));
-        if (!Dimensions.TryParse(by, out var dimension))
-            throw new BadParameterException("by", $"unknown dimension '{by}'; one of {string.Join(", ", Dimensions.All.Select(Dimensions.Name))}");
+        var r = parameters.ToRequest(time.GetUtcNow());
+        if (parameters.By is not { } by || !Dimensions.TryParse(by, out var dimension))
+            throw new BadParameterException("by", "is required: one of " + string.Join(", ", Dimensions.All.Select(Dimensions.Name)));
         var teams = TeamScope.Resolve(http, r.Team);
         var rows = query.Breakdown(teams, r.Filter, dimension, r.From, r.To, directory.PublicIdOf);
         return ApiResults.Ok(new BreakdownDto(r.From.ToString(), r.To.ToString(), by, rows.Select(x => MetricsDtoMapper.Row(x.Key, x.Totals)).ToList()));
