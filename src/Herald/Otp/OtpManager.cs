@@ -35,6 +35,8 @@ public sealed class OtpManager(IOtpStore store, OtpCodes codes, OtpDispatcher di
         if (string.IsNullOrWhiteSpace(r.UserId) || r.UserId.Length > 128) return ("user_id", "is required, 1 to 128 characters");
         if (Array.IndexOf(OtpServices.Channels, r.Channel) < 0) return ("channel", "must be sms or email");
         if (r.Channel == "sms" && !CallingCodes.IsE164(r.Recipient)) return ("recipient", "an sms recipient must be an E.164 number like +14155550100");
+        if (r.Channel == "sms" && CallingCodes.Invalidity(r.Recipient) is { } why)
+            return ("recipient", $"an sms recipient must be a valid phone number, and {r.Recipient} is not: {why}");
         if (r.Channel == "email" && !IsEmail(r.Recipient)) return ("recipient", "an email recipient must be an address like ana@example.com");
         return null;
     }

@@ -1,5 +1,3 @@
-using Herald.Senders.Smtp;
-
 namespace Herald.Senders;
 
 /// <summary>
@@ -38,7 +36,7 @@ public sealed class PhoneEmailSender : IMessageSender
         if (stripPrefix is not null && digits.StartsWith(stripPrefix, StringComparison.Ordinal)) digits = digits[stripPrefix.Length..];
         if (digits.Length == 0)
             return SendResult.Fail(SendErrorCodes.InvalidRecipient, $"'{message.To}' has no digits to address a gateway mail to", TimeSpan.Zero);
-        return await SmtpTransport.SendAsync(options, $"{digits}@{domain}", message.Subject ?? "", message.Body ?? "", ct);
+        return await SmtpDelivery.SendAsync(options, $"{digits}@{domain}", message.Subject ?? "", message.Body ?? "", ct);
     }
 
     public async Task<ValidationResult> ValidateAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
@@ -52,14 +50,14 @@ public sealed class PhoneEmailSender : IMessageSender
         {
             return new ValidationResult(false, SenderResults.Describe(SendErrorCodes.ConfigInvalid, e.Message), TimeSpan.Zero);
         }
-        return await SmtpTransport.ValidateAsync(options, ct);
+        return await SmtpDelivery.ValidateAsync(options, ct);
     }
 
     private (SmtpOptions Options, string Domain, string? StripPrefix) Read(IReadOnlyDictionary<string, string> settings)
     {
         var s = new SenderSettings(settings, Kind);
         var domain = s.Required("gateway_domain").TrimStart('@');
-        if (!MailAddress.IsValidAddress("x@" + domain))
+        if (Uri.CheckHostName(domain) != UriHostNameType.Dns)
             throw new SettingsException($"{Kind}: the setting 'gateway_domain' must be a domain name like txt.att.net, not '{domain}'");
         var strip = s.Optional("strip_prefix");
         if (strip is not null && !strip.All(char.IsAsciiDigit))

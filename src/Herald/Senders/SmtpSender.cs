@@ -1,17 +1,15 @@
-using Herald.Senders.Smtp;
-
 namespace Herald.Senders;
 
 /// <summary>
-/// Email over SMTP (a hand-written RFC 5321 client: MailKit does not restore here and <c>System.Net.Mail.SmtpClient</c>
-/// cannot check a server without sending). Sends one plain-text UTF-8 MIME mail from <c>from</c> to the message's
+/// Email over SMTP with MailKit. Sends one plain-text UTF-8 MIME mail from <c>from</c> to the message's
 /// <c>To</c> with its <c>Subject</c>; <see cref="SendResult.ProviderMessageId"/> is the mail's <c>Message-ID</c> (without brackets).
 /// <para>Settings:</para>
 /// <list type="table">
 /// <item><term>host</term><description>required</description></item>
 /// <item><term>port</term><description>default 25</description></item>
 /// <item><term>from</term><description>required; <c>otp@example.com</c> or <c>Herald &lt;otp@example.com&gt;</c></description></item>
-/// <item><term>username, password</term><description>optional; AUTH PLAIN or LOGIN when set (password then required). Sent only over TLS,
+/// <item><term>username, password</term><description>optional; AUTH with the strongest mechanism both sides speak (SCRAM, PLAIN, LOGIN, ...)
+/// when set (password then required). Sent only over TLS,
 /// unless the host is loopback or <c>allow_plaintext_auth=true</c></description></item>
 /// <item><term>starttls</term><description>true/false; default true on port 587, false otherwise (25, 1025, ...). When true the server must offer STARTTLS</description></item>
 /// <item><term>tls</term><description>implicit TLS from the first byte (SMTPS); default true on port 465 only</description></item>
@@ -43,7 +41,7 @@ public sealed class SmtpSender : IMessageSender
         {
             return SendResult.Fail(SendErrorCodes.ConfigInvalid, e.Message, TimeSpan.Zero);
         }
-        return await SmtpTransport.SendAsync(options, (message.To ?? "").Trim(), message.Subject ?? "", message.Body ?? "", ct);
+        return await SmtpDelivery.SendAsync(options, (message.To ?? "").Trim(), message.Subject ?? "", message.Body ?? "", ct);
     }
 
     public async Task<ValidationResult> ValidateAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
@@ -57,6 +55,6 @@ public sealed class SmtpSender : IMessageSender
         {
             return new ValidationResult(false, SenderResults.Describe(SendErrorCodes.ConfigInvalid, e.Message), TimeSpan.Zero);
         }
-        return await SmtpTransport.ValidateAsync(options, ct);
+        return await SmtpDelivery.ValidateAsync(options, ct);
     }
 }

@@ -8,7 +8,15 @@ using System.Text.Json;
 namespace Herald.Senders;
 
 /// <summary>
-/// SMS through Twilio's REST API, spoken directly over HttpClient (the Twilio SDK does not restore here).
+/// SMS through Twilio's REST API, spoken directly over HttpClient.
+/// <para>Not the Twilio SDK (8.2.0, checked against that package): its <c>MessageResource.CreateAsync</c> and
+/// <c>AccountResource.FetchAsync</c> take no <see cref="CancellationToken"/> and its <c>SystemNetHttpClient</c> calls
+/// <c>SendAsync</c> without one, so neither <c>timeout_ms</c> nor the caller's cancellation could stop a hung request;
+/// its <c>Request</c> builds every URL as <c>https://{domain}.twilio.com</c>, so <c>base_url</c> (a regional edge, a proxy, the
+/// tests' local endpoint) would need a handler rewriting each request's host; and a non-JSON error (a 503 from a proxy)
+/// becomes an <c>ApiException</c> with <c>Status</c> 0 and only the status's name in its text
+/// (<c>"Api Error: ServiceUnavailable - ..."</c>), losing the <c>http_503</c> below. The two calls here are the whole API
+/// surface Herald needs, and it would also bring Newtonsoft.Json and System.IdentityModel.Tokens.Jwt along.</para>
 /// <para>Send: <c>POST {base_url}/2010-04-01/Accounts/{account_sid}/Messages.json</c>, HTTP Basic auth (AccountSid:AuthToken),
 /// an <c>application/x-www-form-urlencoded</c> body of <c>To</c>, <c>From</c> or <c>MessagingServiceSid</c>, <c>Body</c>, and
 /// <c>StatusCallback</c> when the message has a callback URL. A 2xx (Twilio answers 201 Created) is success with the JSON

@@ -188,6 +188,8 @@ public sealed class OtpDeliveryTests(SharedServer shared) : IClassFixture<Shared
     [InlineData("{\"channel\":\"sms\",\"recipient\":\"+14155550100\"}", "user_id")]
     [InlineData("{\"user_id\":\"u\",\"channel\":\"fax\",\"recipient\":\"+14155550100\"}", "channel")]
     [InlineData("{\"user_id\":\"u\",\"channel\":\"sms\",\"recipient\":\"4155550100\"}", "recipient")]
+    [InlineData("{\"user_id\":\"u\",\"channel\":\"sms\",\"recipient\":\"+12005550100\"}", "recipient")] // E.164, but no area code 200
+    [InlineData("{\"user_id\":\"u\",\"channel\":\"sms\",\"recipient\":\"+99912345678\"}", "recipient")] // no calling code 999
     [InlineData("{\"user_id\":\"u\",\"channel\":\"email\",\"recipient\":\"not-an-address\"}", "recipient")]
     public async Task A_bad_issue_request_names_the_field_and_stores_nothing(string body, string field)
     {
@@ -196,6 +198,21 @@ public sealed class OtpDeliveryTests(SharedServer shared) : IClassFixture<Shared
         await Kit.AssertError(await client.PostAsync("/api/v1/otp", HeraldServer.Json(body)), HttpStatusCode.BadRequest, field);
         var metrics = await Get(client, "/api/delivery-metrics?timeRange=1");
         Assert.Equal(0, Kit.Long(metrics["otps"]!, "total"));
+    }
+
+    [Fact]
+    public async Task An_sms_recipient_libphonenumber_rejects_is_a_400_that_says_why()
+    {
+        var (team, client) = await shared.NewTeamAsync(OtpScopes);
+        await ConsoleAsync(Server, team);
+        var error = await Kit.AssertError(await IssueAsync(client, "u", "sms", "+12005550100"), HttpStatusCode.BadRequest, "recipient", "invalid_parameter");
+        Assert.Equal("an sms recipient must be a valid phone number, and +12005550100 is not: it is not a number in use under +1",
+            error["details"]![0]!["issue"]!.GetValue<string>());
+        var tooShort = await Kit.AssertError(await IssueAsync(client, "u", "sms", "+1415555010"), HttpStatusCode.BadRequest, "recipient");
+        Assert.EndsWith("it is too short for a +1 number", tooShort["details"]![0]!["issue"]!.GetValue<string>());
+
+        // The same number written validly goes out.
+        Assert.Equal("sent", (await IssueOkAsync(client, "u", "sms", "+12125550100"))["delivery_status"]!.GetValue<string>());
     }
 
     [Fact]

@@ -210,8 +210,10 @@ public sealed class MessageReportTests(SharedServer shared) : IClassFixture<Shar
         Assert.Contains("Daily volume", text);
         Assert.Contains("Top error codes", text);
         Assert.Matches($@"{report["report_id"]!.GetValue<string>()}\s+·\s+Page 2 of 2", text);
-        // Uncompressed content: the KPI label is in the file as written.
-        Assert.Contains("(Total messages) Tj", Encoding.Latin1.GetString(body));
+        // The fonts travel with the file: DejaVu Sans, regular and bold, subsets of the glyphs used.
+        var fonts = ReportKit.PdfFonts(body);
+        Assert.All(fonts, f => Assert.True(f.Embedded, $"{f.Name} is not embedded"));
+        Assert.Equal(["DejaVu Sans", "DejaVu Sans,Bold"], fonts.Select(f => f.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]

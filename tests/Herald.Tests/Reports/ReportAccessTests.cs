@@ -62,6 +62,28 @@ public sealed class ReportAccessTests(SharedServer shared) : IClassFixture<Share
     }
 
     [Fact]
+    public async Task A_campaign_named_in_cyrillic_and_chinese_prints_its_name_in_embedded_fonts()
+    {
+        var (_, client) = await Team();
+        var declare = await client.PutAsync("/api/v1/campaigns/kampania", HeraldServer.Json(new { name = "Кампания-春", total_recipients = 3 }));
+        Assert.Equal(HttpStatusCode.OK, declare.StatusCode);
+        var now = DateTimeOffset.UtcNow;
+        await Kit.Ingest(client, Enumerable.Range(0, 3).Select(i => new
+        {
+            event_id = $"k{i}", item_id = $"k{i}", kind = "message", status = "delivered", occurred_at = Kit.Format(now.AddSeconds(-i)),
+            campaign = "kampania",
+        }).ToArray());
+
+        var report = await ReportKit.Generate(client, "/api/v1/analytics/reports/campaigns/kampania?format=pdf");
+        var body = (await ReportKit.Download(client, report)).Body;
+        Assert.Contains("Campaign report: Кампания-春", ReportKit.PdfText(body));
+        // DejaVu Sans has the Cyrillic, not 春: that comes from the fallback font. Every font is in the file.
+        var fonts = ReportKit.PdfFonts(body);
+        Assert.All(fonts, f => Assert.True(f.Embedded, $"{f.Name} is not embedded"));
+        Assert.Equal(["DejaVu Sans", "DejaVu Sans,Bold", "Droid Sans Fallback"], fonts.Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Account_usage_report_has_daily_usage_cost_and_the_balance_consumed()
     {
         var (teamId, client) = await Team();

@@ -147,18 +147,36 @@ internal static class ReportKit
     public static double Num(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     /// <summary>The text of a PDF, by poppler's pdftotext (Debian's poppler-utils; .ci/run installs it: without it this fails).</summary>
-    public static string PdfText(byte[] pdf)
+    public static string PdfText(byte[] pdf) => Poppler("pdftotext", pdf, "-layout", "-enc", "UTF-8", "{pdf}", "-");
+
+    /// <summary>The fonts of a PDF by poppler's pdffonts: each font's name (without a subset's <c>ABCDEF+</c>) and whether it is embedded.</summary>
+    public static List<(string Name, bool Embedded)> PdfFonts(byte[] pdf)
+    {
+        var lines = Poppler("pdffonts", pdf, "{pdf}").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        int nameWidth = lines[1].IndexOf(' '); // the rule under the header: one run of dashes per column
+        return lines.Skip(2).Select(line =>
+        {
+            var name = line[..nameWidth].TrimEnd();
+            var rest = line[nameWidth..].Split(' ', StringSplitOptions.RemoveEmptyEntries); // type, encoding, emb, sub, uni, object id
+            return (name[(name.IndexOf('+') + 1)..], rest[^5] == "yes");
+        }).ToList();
+    }
+
+    private static string Poppler(string tool, byte[] pdf, params string[] args)
     {
         var path = Path.Combine(Path.GetTempPath(), $"herald-report-{Guid.NewGuid():n}.pdf");
         File.WriteAllBytes(path, pdf);
         try
         {
-            var psi = new ProcessStartInfo("pdftotext", ["-layout", path, "-"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var p = Process.Start(psi) ?? throw new InvalidOperationException("pdftotext did not start (apt-get install poppler-utils)");
+            var psi = new ProcessStartInfo(tool, args.Select(a => a == "{pdf}" ? path : a))
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8,
+            };
+            using var p = Process.Start(psi) ?? throw new InvalidOperationException($"{tool} did not start (apt-get install poppler-utils)");
             var text = p.StandardOutput.ReadToEnd();
             var err = p.StandardError.ReadToEnd();
             p.WaitForExit();
-            Assert.True(p.ExitCode == 0, $"pdftotext failed ({p.ExitCode}): {err}");
+            Assert.True(p.ExitCode == 0, $"{tool} failed ({p.ExitCode}): {err}");
             return text;
         }
         finally

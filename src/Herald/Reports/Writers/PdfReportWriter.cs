@@ -1,28 +1,29 @@
 using System.Globalization;
+using PdfSharp.Drawing;
 
 namespace Herald.Reports.Writers;
 
 /// <summary>
-/// An A4 PDF (<see cref="PdfBuilder"/>): the title, period, team and filters; the summary figures as a grid; a bar chart of
+/// An A4 PDF (PDFsharp, through <see cref="ReportPdf"/>): the title, period, team and filters; the summary figures as a grid; a bar chart of
 /// the daily volume (items per day stacked by outcome, with axes, ticks, date labels and a legend); then every table,
 /// paginated with its header repeated; the notes; and a footer <c>Herald · report id · Page i of n</c> on every page.
 /// </summary>
 public static class PdfReportWriter
 {
-    private const double PageWidth = PdfBuilder.A4Width, PageHeight = PdfBuilder.A4Height, Margin = 40, FooterSpace = 28;
+    private const double PageWidth = ReportPdf.A4Width, PageHeight = ReportPdf.A4Height, Margin = 40, FooterSpace = 28;
     private const double Right = PageWidth - Margin, Bottom = PageHeight - Margin - FooterSpace, ContentWidth = PageWidth - 2 * Margin;
     private const double RowHeight = 12, TableFontSize = 7.5, ChartHeight = 200;
 
-    private static readonly PdfColor Ink = new(33, 37, 41);
-    private static readonly PdfColor Muted = new(108, 117, 125);
-    private static readonly PdfColor Rule = new(206, 212, 218);
-    private static readonly PdfColor HeaderFill = new(233, 236, 239);
-    private static readonly PdfColor Zebra = new(248, 249, 250);
-    private static readonly PdfColor[] SeriesColors = [new(46, 158, 68), new(217, 55, 43), new(173, 181, 189), new(68, 114, 196)];
+    private static readonly XColor Ink = XColor.FromArgb(33, 37, 41);
+    private static readonly XColor Muted = XColor.FromArgb(108, 117, 125);
+    private static readonly XColor Rule = XColor.FromArgb(206, 212, 218);
+    private static readonly XColor HeaderFill = XColor.FromArgb(233, 236, 239);
+    private static readonly XColor Zebra = XColor.FromArgb(248, 249, 250);
+    private static readonly XColor[] SeriesColors = [XColor.FromArgb(46, 158, 68), XColor.FromArgb(217, 55, 43), XColor.FromArgb(173, 181, 189), XColor.FromArgb(68, 114, 196)];
 
     public static void Write(ReportDocument doc, Stream output)
     {
-        var pdf = new PdfBuilder();
+        var pdf = new ReportPdf();
         var layout = new Layout(pdf);
 
         layout.Text(doc.Title, 18, bold: true, Ink, 26);
@@ -42,7 +43,7 @@ public static class PdfReportWriter
             layout.Need(30);
             layout.Text("Notes", 10, bold: true, Ink, 15);
             foreach (var note in doc.Notes)
-                foreach (var line in Wrap("• " + note, 8, ContentWidth))
+                foreach (var line in Wrap(pdf.Fonts, "• " + note, 8, ContentWidth))
                     layout.Text(line, 8, bold: false, Muted, 11);
         }
         layout.Need(0);
@@ -71,8 +72,8 @@ public static class PdfReportWriter
                 var k = kpis[i + j];
                 double x = Margin + j * cellWidth;
                 page.StrokeRect(x + 1, layout.Y, cellWidth - 2, cellHeight - 3, Rule, 0.5, Zebra);
-                page.Text(Fit(k.Label, 7, false, cellWidth - 12), x + 6, layout.Y + 5, 7, false, Muted);
-                page.Text(Fit(ReportValues.Display(k.Value, k.Kind), 11.5, true, cellWidth - 12), x + 6, layout.Y + 16, 11.5, true, Ink);
+                page.Text(Fit(layout.Fonts, k.Label, 7, false, cellWidth - 12), x + 6, layout.Y + 5, 7, false, Muted);
+                page.Text(Fit(layout.Fonts, ReportValues.Display(k.Value, k.Kind), 11.5, true, cellWidth - 12), x + 6, layout.Y + 16, 11.5, true, Ink);
             }
             layout.Y += cellHeight;
         }
@@ -134,7 +135,7 @@ public static class PdfReportWriter
             page.FillRect(lx, ly + 1, 8, 7, SeriesColors[s % SeriesColors.Length]);
             string name = table.Columns[series[s].Index].Header;
             page.Text(name, lx + 11, ly + 1, 7, false, Ink);
-            lx += 11 + Helvetica.Width(name, 7, false) + 12;
+            lx += 11 + layout.Fonts.Width(name, 7, false) + 12;
         }
         layout.Y += ChartHeight;
     }
@@ -153,8 +154,8 @@ public static class PdfReportWriter
         var widths = new double[table.Columns.Count];
         for (int c = 0; c < widths.Length; c++)
         {
-            widths[c] = Helvetica.Width(table.Columns[c].Header, TableFontSize, true) + 8;
-            foreach (var row in cells) widths[c] = Math.Max(widths[c], Helvetica.Width(row[c], TableFontSize, false) + 8);
+            widths[c] = layout.Fonts.Width(table.Columns[c].Header, TableFontSize, true) + 8;
+            foreach (var row in cells) widths[c] = Math.Max(widths[c], layout.Fonts.Width(row[c], TableFontSize, false) + 8);
         }
         // Too wide: the widest text columns give way (their values are cut with an ellipsis), then everything scales.
         double excess = widths.Sum() - ContentWidth;
@@ -194,7 +195,7 @@ public static class PdfReportWriter
             for (int c = 0; c < widths.Length; c++)
             {
                 bool numeric = table.Columns[c].Kind is not (ColumnKind.Text or ColumnKind.Date);
-                page.Text(Fit(cells[r][c], TableFontSize, false, widths[c] - 6), x + 3, layout.Y + 2.5, TableFontSize, false, Ink,
+                page.Text(Fit(layout.Fonts, cells[r][c], TableFontSize, false, widths[c] - 6), x + 3, layout.Y + 2.5, TableFontSize, false, Ink,
                     numeric ? TextAlign.Right : TextAlign.Left, widths[c] - 6);
                 x += widths[c];
             }
@@ -211,7 +212,7 @@ public static class PdfReportWriter
         for (int c = 0; c < widths.Length; c++)
         {
             bool numeric = table.Columns[c].Kind is not (ColumnKind.Text or ColumnKind.Date);
-            page.Text(Fit(table.Columns[c].Header, TableFontSize, true, widths[c] - 6), x + 3, layout.Y + 3, TableFontSize, true, Ink,
+            page.Text(Fit(layout.Fonts, table.Columns[c].Header, TableFontSize, true, widths[c] - 6), x + 3, layout.Y + 3, TableFontSize, true, Ink,
                 numeric ? TextAlign.Right : TextAlign.Left, widths[c] - 6);
             x += widths[c];
         }
@@ -219,26 +220,26 @@ public static class PdfReportWriter
     }
 
     /// <summary>The text, cut with an ellipsis to fit the width.</summary>
-    private static string Fit(string text, double size, bool bold, double width)
+    private static string Fit(ReportFonts fonts, string text, double size, bool bold, double width)
     {
-        if (Helvetica.Width(text, size, bold) <= width) return text;
+        if (fonts.Width(text, size, bold) <= width) return text;
         int lo = 0, hi = text.Length;
         while (lo < hi)
         {
             int mid = (lo + hi + 1) / 2;
-            if (Helvetica.Width(text[..mid] + "…", size, bold) <= width) lo = mid;
+            if (fonts.Width(text[..mid] + "…", size, bold) <= width) lo = mid;
             else hi = mid - 1;
         }
         return text[..lo] + "…";
     }
 
-    private static IEnumerable<string> Wrap(string text, double size, double width)
+    private static IEnumerable<string> Wrap(ReportFonts fonts, string text, double size, double width)
     {
         var line = "";
         foreach (var word in text.Split(' '))
         {
             var candidate = line.Length == 0 ? word : line + " " + word;
-            if (line.Length > 0 && Helvetica.Width(candidate, size, false) > width)
+            if (line.Length > 0 && fonts.Width(candidate, size, false) > width)
             {
                 yield return line;
                 line = word;
@@ -249,15 +250,17 @@ public static class PdfReportWriter
     }
 
     /// <summary>The cursor: the current page and the next free y; a new page when something does not fit.</summary>
-    private sealed class Layout(PdfBuilder pdf)
+    private sealed class Layout(ReportPdf pdf)
     {
-        private PdfCanvas? _page;
+        private ReportPage? _page;
 
         public double Y { get; set; }
 
-        public PdfCanvas Page => _page ?? NewPage();
+        public ReportFonts Fonts => pdf.Fonts;
 
-        public PdfCanvas NewPage()
+        public ReportPage Page => _page ?? NewPage();
+
+        public ReportPage NewPage()
         {
             _page = pdf.AddPage();
             Y = Margin;
@@ -269,7 +272,7 @@ public static class PdfReportWriter
             if (_page is null || Y + height > Bottom) NewPage();
         }
 
-        public void Text(string text, double size, bool bold, PdfColor color, double lineHeight)
+        public void Text(string text, double size, bool bold, XColor color, double lineHeight)
         {
             Need(lineHeight);
             Page.Text(text, Margin, Y, size, bold, color);
