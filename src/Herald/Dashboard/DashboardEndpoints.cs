@@ -105,7 +105,7 @@ public static class DashboardEndpoints
             await WriteLogin(http, assets, "That API key is unknown, revoked or expired.", StatusCodes.Status401Unauthorized);
             return;
         }
-        var caller = new Caller(record.Id, record.TeamId, new HashSet<string>(record.Scopes, StringComparer.Ordinal));
+        var caller = Caller.Of(record);
         if (!caller.Has(Scopes.MetricsRead))
         {
             await WriteLogin(http, assets, "That key lacks the metrics:read scope the dashboard needs.", StatusCodes.Status403Forbidden);
@@ -211,7 +211,7 @@ public static class DashboardEndpoints
         if (key is null) return null;
         var record = keys.Validate(key);
         if (record is null) return null;
-        var caller = new Caller(record.Id, record.TeamId, new HashSet<string>(record.Scopes, StringComparer.Ordinal));
+        var caller = Caller.Of(record);
         return caller.Has(Scopes.MetricsRead) ? key : null;
     }
 

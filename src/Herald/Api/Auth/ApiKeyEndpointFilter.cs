@@ -34,7 +34,7 @@ public sealed class ApiKeyEndpointFilter(string scope) : IEndpointFilter
         var key = keys.Validate(presented);
         if (key is null)
             return ApiResults.Error(StatusCodes.Status401Unauthorized, "unauthorized", "the API key is unknown, revoked or expired");
-        var caller = new Caller(key.Id, key.TeamId, new HashSet<string>(key.Scopes, StringComparer.Ordinal));
+        var caller = Caller.Of(key);
         if (!caller.Has(scope))
             return ApiResults.Forbidden($"this key lacks the '{scope}' scope");
         if (keys.TryConsume(key) is { } retryAfter)
