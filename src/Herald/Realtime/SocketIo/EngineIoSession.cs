@@ -183,34 +183,28 @@ internal sealed class EngineIoSession
     // ---- long-polling ----
 
     /// <summary>Starts a GET; false when one is already pending (the protocol allows one) or the session is not polling.</summary>
-    public bool TryBeginPoll()
+    public bool TryBeginPoll() => TryBeginRequest(ref _pollActive);
+
+    public void EndPoll() => EndRequest(ref _pollActive);
+
+    /// <summary>Starts a POST; false when one is already in flight (the protocol allows one) or the session is not polling.</summary>
+    public bool TryBeginPost() => TryBeginRequest(ref _postActive);
+
+    public void EndPost() => EndRequest(ref _postActive);
+
+    private bool TryBeginRequest(ref bool active)
     {
         lock (_gate)
         {
-            if (_pollActive || Transport != EngineIoTransport.Polling) return false;
-            _pollActive = true;
+            if (active || Transport != EngineIoTransport.Polling) return false;
+            active = true;
             return true;
         }
     }
 
-    public void EndPoll()
+    private void EndRequest(ref bool active)
     {
-        lock (_gate) _pollActive = false;
-    }
-
-    public bool TryBeginPost()
-    {
-        lock (_gate)
-        {
-            if (_postActive || Transport != EngineIoTransport.Polling) return false;
-            _postActive = true;
-            return true;
-        }
-    }
-
-    public void EndPost()
-    {
-        lock (_gate) _postActive = false;
+        lock (_gate) active = false;
     }
 
     /// <summary>
