@@ -6,10 +6,11 @@ namespace Herald.Api;
 /// <summary>Which teams a request may read: its key's team, or for an admin key every team or the one named by <c>team</c>.</summary>
 public static class TeamScope
 {
-    public static IReadOnlyList<int> Resolve(HttpContext http, string? team)
+    public static IReadOnlyList<int> Resolve(HttpContext http, string? team) =>
+        Resolve(http.Caller(), http.RequestServices.GetRequiredService<TeamDirectory>(), team);
+
+    public static IReadOnlyList<int> Resolve(Caller caller, TeamDirectory directory, string? team)
     {
-        var caller = http.Caller();
-        var directory = http.RequestServices.GetRequiredService<TeamDirectory>();
         if (caller.TeamId is { } own)
         {
             if (team is not null && directory.ByPublicIdOrName(team)?.Id != own)

@@ -116,7 +116,7 @@ public static class DashboardEndpoints
             await WriteLogin(http, assets, "That API key is unknown, revoked or expired.", StatusCodes.Status401Unauthorized);
             return;
         }
-        var caller = new Caller(record.Id, record.TeamId, new HashSet<string>(record.Scopes, StringComparer.Ordinal));
+        var caller = Caller.Of(record);
         if (!caller.Has(Scopes.MetricsRead))
         {
             await WriteLogin(http, assets, "That key lacks the metrics:read scope the dashboard needs.", StatusCodes.Status403Forbidden);

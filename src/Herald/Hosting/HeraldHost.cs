@@ -24,6 +24,7 @@ using Herald.Jobs;
 using Herald.Maintenance;
 using Herald.Monitoring;
 using Herald.Otp;
+using Herald.Realtime;
 using Herald.Reports;
 using Herald.Senders;
 using Herald.Snapshots;
@@ -149,6 +150,7 @@ public static class HeraldHost
         app.MapDeliveryMetricsEndpoints();
         app.MapTrendEndpoints();
         app.MapRealtimeSocketEndpoints();
+        app.MapRealtimeMetricsSocketIo();
         app.MapAggregationEndpoints();
         app.MapAccountMetricsEndpoints();
         app.MapCampaignsEndpoints();

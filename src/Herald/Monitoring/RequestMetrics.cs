@@ -40,7 +40,8 @@ public sealed class RequestMetrics
 
     public void Started() => Interlocked.Increment(ref _inFlight);
 
-    public void Finished(string method, string route, int status, long elapsedTicks)
+    /// <param name="longLived">A request that is held open by design (a long-poll, a socket): counted, but not in the latency windows.</param>
+    public void Finished(string method, string route, int status, long elapsedTicks, bool longLived = false)
     {
         Interlocked.Decrement(ref _inFlight);
         string statusClass = status switch { < 200 => "1xx", < 300 => "2xx", < 400 => "3xx", < 500 => "4xx", _ => "5xx" };
@@ -49,6 +50,7 @@ public sealed class RequestMetrics
         Interlocked.Add(ref counter.Ticks, elapsedTicks);
         long ms = elapsedTicks * 1000 / Stopwatch.Frequency;
         long minute = _time.GetUtcNow().ToUnixTimeMilliseconds() / 60_000;
+        if (longLived) return;
         if (route.StartsWith("/webhooks/", StringComparison.Ordinal)) _webhooks.Record(minute, ms, status);
         else if (route != "/metrics") _api.Record(minute, ms, status);
     }
@@ -142,8 +144,13 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, RequestMetric
         }
         finally
         {
-            string route = http.GetEndpoint() is RouteEndpoint e ? "/" + (e.RoutePattern.RawText ?? "").TrimStart('/') : "unmatched";
-            metrics.Finished(http.Request.Method, route, status, Stopwatch.GetTimestamp() - start);
+            var endpoint = http.GetEndpoint();
+            string route = endpoint is RouteEndpoint e ? "/" + (e.RoutePattern.RawText ?? "").TrimStart('/') : "unmatched";
+            metrics.Finished(http.Request.Method, route, status, Stopwatch.GetTimestamp() - start,
+                longLived: endpoint?.Metadata.GetMetadata<LongLivedRequests>() is not null);
         }
     }
 }
+
+/// <summary>Endpoint metadata: this endpoint's requests stay open by design, so their duration says nothing of latency.</summary>
+public sealed class LongLivedRequests;

@@ -34,7 +34,9 @@ public static class HeraldAuthentication
         services.AddSingleton<IAuthorizationHandler, ScopeRequirementHandler>();
         services.AddSingleton<IAuthorizationHandler, DashboardCsrfRequirementHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuthorizationFailureResponder>();
-        services.AddRateLimiter(KeyRateLimiting.Configure);
+        services.AddSingleton<KeyRateLimiting.KeyWindows>();
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>().Configure<KeyRateLimiting.KeyWindows>(KeyRateLimiting.Configure);
         services.Configure<ForwardedHeadersOptions>(o => ConfigureForwardedHeaders(o, security));
         return services;
     }

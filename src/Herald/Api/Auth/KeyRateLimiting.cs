@@ -21,19 +21,34 @@ public static class KeyRateLimiting
             ? new Claim(LimitClaim, string.Create(CultureInfo.InvariantCulture, $"{key.Id}/{n}/{p}"))
             : null;
 
-    public static void Configure(RateLimiterOptions options)
+    /// <summary>The per-key windows, shared by the HTTP rate limiter and the Socket.IO admission (one budget per key).</summary>
+    public sealed class KeyWindows : IDisposable
     {
-        options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, KeyLimit>(http =>
+        public PartitionedRateLimiter<KeyLimit> Limiter { get; } = PartitionedRateLimiter.Create<KeyLimit, KeyLimit>(limit =>
+            limit.Requests <= 0
+                ? RateLimitPartition.GetNoLimiter(limit)
+                : RateLimitPartition.GetFixedWindowLimiter(limit, l => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = l.Requests,
+                    Window = TimeSpan.FromMilliseconds(l.PeriodMs),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+
+        /// <summary>Counts a request of this key; the seconds to wait when the key is over its limit.</summary>
+        public int? TryConsume(Storage.ApiKeyRecord key)
         {
-            if (LimitOf(http.User) is not { } limit) return RateLimitPartition.GetNoLimiter(default(KeyLimit));
-            return RateLimitPartition.GetFixedWindowLimiter(limit, l => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = l.Requests,
-                Window = TimeSpan.FromMilliseconds(l.PeriodMs),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
-        });
+            if (key.RateLimitRequests is not { } n || key.RateLimitPeriodMs is not { } p) return null;
+            using var lease = Limiter.AttemptAcquire(new KeyLimit(key.Id, n, p));
+            return lease.IsAcquired ? null : FailedSignInThrottle.RetryAfter(lease);
+        }
+
+        public void Dispose() => Limiter.Dispose();
+    }
+
+    public static void Configure(RateLimiterOptions options, KeyWindows windows)
+    {
+        options.GlobalLimiter = windows.Limiter.WithTranslatedKey<HttpContext>(http => LimitOf(http.User) ?? default, leaveOpen: true);
         options.OnRejected = async (context, _) =>
         {
             var http = context.HttpContext;
