@@ -38,6 +38,13 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
             http.Response.Headers.RetryAfter = "5";
             await Write(http, ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "store_unavailable", "the events could not be stored; nothing was accepted, retry"));
         }
+        catch (BadHttpRequestException e) when (BindingFailure.Match(e.Message) is { Success: true } m)
+        {
+            // A query or route value that does not parse as its declared type: name the parameter and say what it takes.
+            string field = JsonNamingPolicy.SnakeCaseLower.ConvertName(m.Groups["name"].Value);
+            string issue = Expected(m.Groups["type"].Value, m.Groups["value"].Value);
+            await Write(http, ApiResults.BadRequest(field, issue));
+        }
         catch (BadHttpRequestException e)
         {
             // A JSON body with a value of the wrong type names its property ("$.threshold" → threshold).
@@ -59,6 +66,23 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
     }
 
     /// <summary>The parameter a binding failure names ('Failed to bind parameter "int? limit" from "abc"' names limit).</summary>
+    private static readonly System.Text.RegularExpressions.Regex BindingFailure =
+        new("^Failed to bind parameter \"(?<type>[^\"]+) (?<name>\\w+)\" from \"(?<value>.*)\"\\.$", System.Text.RegularExpressions.RegexOptions.Singleline);
+
+    /// <summary>What a parameter of this declared type takes, for the 400 that names it.</summary>
+    private static string Expected(string type, string value)
+    {
+        string bare = type.StartsWith("Nullable<", StringComparison.Ordinal) ? type[9..^1] : type;
+        return bare switch
+        {
+            "Timestamp" => "must be an RFC 3339 timestamp with a time zone, like 2026-11-22T10:00:00Z",
+            "Int32" or "Int64" or "int" or "long" => "must be a whole number",
+            "Double" or "Decimal" or "double" or "decimal" => "must be a number",
+            "Boolean" or "bool" => "must be true or false",
+            _ => $"'{value}' is not a valid value",
+        };
+    }
+
     private static string FieldOf(string message)
     {
         var m = System.Text.RegularExpressions.Regex.Match(message, "parameter \"[^\"]*?(\\w+)\"");
