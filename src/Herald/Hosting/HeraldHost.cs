@@ -25,6 +25,7 @@ using Herald.Jobs;
 using Herald.Maintenance;
 using Herald.Monitoring;
 using Herald.Otp;
+using Herald.Outbound;
 using Herald.Reports;
 using Herald.Senders;
 using Herald.Snapshots;
@@ -53,6 +54,7 @@ public static class HeraldHost
         services.AddSingleton(options);
         services.AddSingleton(ingestOptions);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(OutboundPolicy.Parse(builder.Configuration[OutboundPolicy.AllowListSetting]));
         services.AddSingleton(_ => DataDirectoryLock.Acquire(options.DataDir));
         services.AddSingleton(sp =>
         {

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using System.Text.RegularExpressions;
+using Herald.Outbound;
 
 namespace Herald.Senders.Smtp;
 
@@ -43,44 +44,38 @@ internal sealed class SmtpFailure(string code, string message) : Exception(messa
 internal sealed class SmtpSession : IAsyncDisposable
 {
     private const int MaxLineBytes = 4096;
-    private readonly TcpClient _tcp;
+    private readonly Socket _socket;
     private readonly SmtpOptions _options;
     private Stream _stream;
     private readonly byte[] _buffer = new byte[MaxLineBytes];
     private int _start, _end;
     private bool _broken, _quit;
 
-    private SmtpSession(TcpClient tcp, SmtpOptions options)
+    private SmtpSession(Socket socket, SmtpOptions options)
     {
-        _tcp = tcp;
+        _socket = socket;
         _options = options;
-        _stream = tcp.GetStream();
+        _stream = new NetworkStream(socket, ownsSocket: true);
     }
 
     /// <summary>EHLO keywords (upper case) and their parameters.</summary>
     public Dictionary<string, string> Extensions { get; private set; } = new(StringComparer.OrdinalIgnoreCase);
     public bool Secure { get; private set; }
 
-    /// <summary>Connects and gets the session ready for a transaction: greeting, EHLO, TLS, AUTH.</summary>
-    public static async Task<SmtpSession> OpenAsync(SmtpOptions options, CancellationToken ct)
+    /// <summary>Connects (through the outbound guard) and gets the session ready for a transaction: greeting, EHLO, TLS, AUTH.</summary>
+    public static async Task<SmtpSession> OpenAsync(SmtpOptions options, OutboundConnector connector, CancellationToken ct)
     {
-        var tcp = new TcpClient();
+        Socket socket;
         try
         {
-            await tcp.ConnectAsync(options.Host, options.Port, ct);
+            socket = await connector.ConnectAsync(options.Host, options.Port, ct);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or OutboundRefusedException)
         {
-            tcp.Dispose();
-            throw new SmtpFailure(SendErrorCodes.ConnectFailed, $"cannot connect to {options.Host}:{options.Port}: {e.Message}");
-        }
-        catch
-        {
-            tcp.Dispose();
-            throw;
+            throw new SmtpFailure(SendErrorCodes.ConnectFailed, "cannot connect to the SMTP server: " + OutboundFailure.Describe(e));
         }
 
-        var session = new SmtpSession(tcp, options);
+        var session = new SmtpSession(socket, options);
         try
         {
             if (options.ImplicitTls) await session.UpgradeToTlsAsync(ct);
@@ -148,7 +143,7 @@ internal sealed class SmtpSession : IAsyncDisposable
             }
         }
         await _stream.DisposeAsync();
-        _tcp.Dispose();
+        _socket.Dispose();
     }
 
     private async Task HelloAsync(CancellationToken ct)
@@ -176,7 +171,7 @@ internal sealed class SmtpSession : IAsyncDisposable
     {
         if (_options.HeloName is not null) return _options.HeloName;
         // RFC 5321 §4.1.4: a domain name, or an address literal when there is none; ours is the connection's own address.
-        if (_tcp.Client.LocalEndPoint is IPEndPoint local)
+        if (_socket.LocalEndPoint is IPEndPoint local)
         {
             var ip = local.Address.IsIPv4MappedToIPv6 ? local.Address.MapToIPv4() : local.Address;
             return ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[IPv6:{ip}]" : $"[{ip}]";

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Herald.Outbound;
 
 namespace Herald.Senders.Smtp;
 
@@ -38,7 +39,7 @@ internal sealed record SmtpOptions(
 /// <summary>Sending and validating over SMTP, with every failure mapped onto a result (never an exception, except the caller's cancellation).</summary>
 internal static class SmtpTransport
 {
-    public static async Task<SendResult> SendAsync(SmtpOptions options, string to, string subject, string body, CancellationToken ct)
+    public static async Task<SendResult> SendAsync(SmtpOptions options, OutboundConnector connector, string to, string subject, string body, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         if (!MailAddress.IsValidAddress(to))
@@ -47,7 +48,7 @@ internal static class SmtpTransport
         timeout.CancelAfter(options.Timeout);
         try
         {
-            await using var session = await SmtpSession.OpenAsync(options, timeout.Token);
+            await using var session = await SmtpSession.OpenAsync(options, connector, timeout.Token);
             var (data, messageId) = MailComposer.Compose(options.From, to, subject, body, DateTimeOffset.UtcNow);
             await session.SendMailAsync(options.From.Address, to, data, timeout.Token);
             try
@@ -66,14 +67,14 @@ internal static class SmtpTransport
         }
     }
 
-    public static async Task<ValidationResult> ValidateAsync(SmtpOptions options, CancellationToken ct)
+    public static async Task<ValidationResult> ValidateAsync(SmtpOptions options, OutboundConnector connector, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Timeout);
         try
         {
-            await using var session = await SmtpSession.OpenAsync(options, timeout.Token);
+            await using var session = await SmtpSession.OpenAsync(options, connector, timeout.Token);
             await session.QuitAsync(timeout.Token);
             return new ValidationResult(true, null, clock.Elapsed);
         }
@@ -90,7 +91,7 @@ internal static class SmtpTransport
             SmtpFailure f => (f.Code, f.Message),
             OperationCanceledException when !ct.IsCancellationRequested =>
                 (SendErrorCodes.Timeout, $"{options.Host}:{options.Port} did not finish within {options.Timeout.TotalMilliseconds:0} ms"),
-            IOException or SocketException => (SendErrorCodes.ConnectionLost, $"{options.Host}:{options.Port}: {e.Message}"),
+            IOException or SocketException => (SendErrorCodes.ConnectionLost, "the connection to the SMTP server was lost"),
             _ => (null!, null!),
         };
         return code is not null;
