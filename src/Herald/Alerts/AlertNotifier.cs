@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Herald.Outbound;
 using Herald.Senders;
 using Herald.Storage;
 using Polly;
@@ -22,18 +23,17 @@ public sealed record AlertNotification(string Event, AlertView Alert, string Sen
 /// Sends alert notifications: a JSON POST signed <c>X-Herald-Signature: sha256=&lt;hex HMAC-SHA256(secret, body)&gt;</c>,
 /// and mail through <see cref="SmtpSender"/>. Each is tried <see cref="AlertOptions.NotificationAttempts"/> times with
 /// exponential backoff (Polly); every outcome is logged in the store. The same <c>X-Herald-Delivery</c> id is sent on every
-/// retry of one notification, so a receiver can drop a repeat it already handled.
+/// retry of one notification, so a receiver can drop a repeat it already handled. Webhooks go through the outbound guard
+/// (<see cref="OutboundHttp"/>); the notification log says what kind of failure happened, never what answered.
 /// </summary>
-public sealed class AlertNotifier(IAlertStore store, SenderRegistry senders, AlertOptions options, TimeProvider time, ILogger<AlertNotifier> logger)
+public sealed class AlertNotifier(
+    IAlertStore store, SenderRegistry senders, IHttpClientFactory httpClients, AlertOptions options, TimeProvider time, ILogger<AlertNotifier> logger)
 {
     public const string SignatureHeader = "X-Herald-Signature";
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private sealed record Attempt(bool Ok, string? Error);
+    /// <summary>An attempt's outcome: <see cref="Error"/> is what the team's notification log shows, <see cref="Cause"/> is for the operator's log.</summary>
+    private sealed record Attempt(bool Ok, string? Error, Exception? Cause = null);
 
     public async Task NotifyAsync(AlertRecord alert, string teamName, string eventName, IReadOnlyList<string> channels, CancellationToken ct)
     {
@@ -74,9 +74,13 @@ public sealed class AlertNotifier(IAlertStore store, SenderRegistry senders, Ale
                         ? await PostAsync(JsonSerializer.Deserialize<WebhookChannelConfig>(config.ConfigJson, Json)!, n, delivery, token)
                         : await MailAsync(JsonSerializer.Deserialize<EmailChannelConfig>(config.ConfigJson, Json)!, n, token);
                 }
-                catch (Exception e) when (e is HttpRequestException or IOException or JsonException or TaskCanceledException && !token.IsCancellationRequested)
+                catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !token.IsCancellationRequested)
                 {
-                    return new Attempt(false, e.Message);
+                    return new Attempt(false, e is TaskCanceledException ? $"timed out after {options.WebhookTimeout.TotalMilliseconds:0} ms" : OutboundFailure.Describe(e), e);
+                }
+                catch (JsonException e)
+                {
+                    return new Attempt(false, "the channel's stored configuration could not be read", e);
                 }
             }, ct);
         }
@@ -85,7 +89,7 @@ public sealed class AlertNotifier(IAlertStore store, SenderRegistry senders, Ale
             result = new Attempt(false, "stopped before the notification went out");
         }
         if (!result.Ok)
-            logger.LogWarning("alert {Alert} ({Event}) could not be notified by {Channel} after {Attempts} attempts: {Error}",
+            logger.LogWarning(result.Cause, "alert {Alert} ({Event}) could not be notified by {Channel} after {Attempts} attempts: {Error}",
                 alert.PublicId, n.Event, channel, attempts, result.Error);
         try
         {
@@ -108,7 +112,7 @@ public sealed class AlertNotifier(IAlertStore store, SenderRegistry senders, Ale
         request.Headers.UserAgent.ParseAdd("Herald-Alerts/1");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.WebhookTimeout);
-        using var response = await Http.SendAsync(request, timeout.Token);
+        using var response = await httpClients.CreateClient(OutboundHttp.ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         return response.IsSuccessStatusCode ? new Attempt(true, null) : new Attempt(false, $"HTTP {(int)response.StatusCode}");
     }
 

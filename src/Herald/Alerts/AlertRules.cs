@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Herald.Domain;
 using Herald.Storage;
 
 namespace Herald.Alerts;
@@ -110,6 +111,8 @@ public sealed partial class AlertRules(IAlertStore store, TimeProvider time)
                     _ => null,
                 };
                 if (values is null || values.Length == 0) return Bad("filters", $"'{key}' must be a string or a list of strings");
+                foreach (var v in values)
+                    if (Identifier.Problem(v, Identifier.MaxDimensionLength) is { } issue) return Bad("filters", $"a '{key}' value {issue}");
                 filters[key] = values;
             }
         }

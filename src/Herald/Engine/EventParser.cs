@@ -12,8 +12,8 @@ namespace Herald.Engine;
 /// </summary>
 public static class EventParser
 {
-    public const int MaxIdLength = 256;
-    public const int MaxDimensionLength = 128;
+    public const int MaxIdLength = Identifier.MaxLength;
+    public const int MaxDimensionLength = Identifier.MaxDimensionLength;
     public const int MaxTextLength = 4096;
     public const int MaxMetadataLength = 16_384;
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -179,13 +179,9 @@ public static class EventParser
         value = null;
         if (reader.TokenType == JsonTokenType.Null) return null;
         if (reader.TokenType != JsonTokenType.String) return $"{name} must be a string";
-        value = reader.GetString();
-        if (value!.Length == 0) return $"{name} must not be empty";
-        if (value.Length > maxLength) return $"{name} must be at most {maxLength} characters";
-        if (name != "text" && name != "error_message")
-            foreach (char c in value)
-                if (char.IsControl(c)) return $"{name} must not contain control characters";
-        return null;
+        value = reader.GetString()!;
+        var issue = name is "text" or "error_message" ? Identifier.LengthProblem(value, maxLength) : Identifier.Problem(value, maxLength);
+        return issue is null ? null : $"{name} {issue}";
     }
 
     private static string? Validate(ref Fields f, DateTimeOffset now)

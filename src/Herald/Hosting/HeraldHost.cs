@@ -25,6 +25,7 @@ using Herald.Maintenance;
 using Herald.Monitoring;
 using Herald.Otp;
 using Herald.Realtime;
+using Herald.Outbound;
 using Herald.Reports;
 using Herald.Senders;
 using Herald.Snapshots;
@@ -43,6 +44,7 @@ public static class HeraldHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        AddAppDirectorySettings(builder.Configuration);
         // PRODUCT.md's documented variables, mapped onto the Herald section.
         builder.Configuration.AddInMemoryCollection(HeraldConfiguration.EnvironmentOverrides());
         configure?.Invoke(builder);
@@ -55,6 +57,7 @@ public static class HeraldHost
         services.AddSingleton(options);
         services.AddSingleton(ingestOptions);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(OutboundPolicy.Parse(builder.Configuration[OutboundPolicy.AllowListSetting]));
         services.AddSingleton(_ => DataDirectoryLock.Acquire(options.DataDir));
         services.AddSingleton(sp =>
         {
@@ -254,6 +257,22 @@ public static class HeraldHost
         if (interrupted > 0) logger.LogWarning("{Count} reports were interrupted by the last stop and are marked failed", interrupted);
         Bootstrap.EnsureAdminKey(store, app.Services.GetRequiredService<ApiKeyService>(), options, logger);
         logger.LogInformation("Herald store: {Path}", store.Path);
+    }
+
+    /// <summary>
+    /// appsettings.json beside herald.dll, below every other source: the framework reads it only from the content root
+    /// (the working directory), so `herald serve` started elsewhere ran with other settings and Information-level request
+    /// logs. The content root's file, environment variables and the command line still override it.
+    /// </summary>
+    private static void AddAppDirectorySettings(ConfigurationManager configuration)
+    {
+        var appSettings = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = Path.Combine(AppContext.BaseDirectory, "appsettings.json"),
+            Optional = true,
+        };
+        appSettings.ResolveFileProvider();
+        configuration.Sources.Insert(0, appSettings);
     }
 
     private static void ConfigureLogging(WebApplicationBuilder builder, HeraldOptions options)

@@ -32,7 +32,7 @@ public sealed class OtpManager(IOtpStore store, OtpCodes codes, OtpDispatcher di
     /// <summary>Checks a request; answers the offending field and why, or null.</summary>
     public static (string Field, string Issue)? Check(IssueRequest r)
     {
-        if (string.IsNullOrWhiteSpace(r.UserId) || r.UserId.Length > 128) return ("user_id", "is required, 1 to 128 characters");
+        if (Identifier.Problem(r.UserId, Identifier.MaxDimensionLength) is { } userIdIssue) return ("user_id", userIdIssue);
         if (Array.IndexOf(OtpServices.Channels, r.Channel) < 0) return ("channel", "must be sms or email");
         if (r.Channel == "sms" && !CallingCodes.IsE164(r.Recipient)) return ("recipient", "an sms recipient must be an E.164 number like +14155550100");
         if (r.Channel == "sms" && CallingCodes.Invalidity(r.Recipient) is { } why)

@@ -1,3 +1,5 @@
+using Herald.Outbound;
+
 namespace Herald.Senders;
 
 /// <summary>
@@ -10,7 +12,7 @@ namespace Herald.Senders;
 /// 10-digit US number). The mail's subject is the message's <c>Subject</c> (often empty for SMS).</para>
 /// Validate: as smtp (connect, EHLO, TLS, AUTH, QUIT), after checking gateway_domain.
 /// </summary>
-public sealed class PhoneEmailSender : IMessageSender
+public sealed class PhoneEmailSender(OutboundConnector connector) : IMessageSender
 {
     public string Kind => "phone-email";
 
@@ -36,7 +38,7 @@ public sealed class PhoneEmailSender : IMessageSender
         if (stripPrefix is not null && digits.StartsWith(stripPrefix, StringComparison.Ordinal)) digits = digits[stripPrefix.Length..];
         if (digits.Length == 0)
             return SendResult.Fail(SendErrorCodes.InvalidRecipient, $"'{message.To}' has no digits to address a gateway mail to", TimeSpan.Zero);
-        return await SmtpDelivery.SendAsync(options, $"{digits}@{domain}", message.Subject ?? "", message.Body ?? "", ct);
+        return await SmtpDelivery.SendAsync(options, connector, $"{digits}@{domain}", message.Subject ?? "", message.Body ?? "", ct);
     }
 
     public async Task<ValidationResult> ValidateAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
@@ -50,7 +52,7 @@ public sealed class PhoneEmailSender : IMessageSender
         {
             return new ValidationResult(false, SenderResults.Describe(SendErrorCodes.ConfigInvalid, e.Message), TimeSpan.Zero);
         }
-        return await SmtpDelivery.ValidateAsync(options, ct);
+        return await SmtpDelivery.ValidateAsync(options, connector, ct);
     }
 
     private (SmtpOptions Options, string Domain, string? StripPrefix) Read(IReadOnlyDictionary<string, string> settings)

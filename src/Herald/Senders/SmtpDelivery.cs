@@ -1,3 +1,4 @@
+using Herald.Outbound;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -101,7 +102,7 @@ internal static partial class SmtpDelivery
         return mailbox;
     }
 
-    public static async Task<SendResult> SendAsync(SmtpOptions options, string to, string subject, string body, CancellationToken ct)
+    public static async Task<SendResult> SendAsync(SmtpOptions options, OutboundConnector connector, string to, string subject, string body, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         if (ParseMailbox(to, allowDisplayName: false) is not { } recipient)
@@ -112,7 +113,7 @@ internal static partial class SmtpDelivery
         using var client = new SmtpSession();
         try
         {
-            await OpenAsync(client, options, timeout.Token);
+            await OpenAsync(client, options, connector, timeout.Token);
             await client.SendAsync(Format, message, timeout.Token);
             try
             {
@@ -135,7 +136,7 @@ internal static partial class SmtpDelivery
         }
     }
 
-    public static async Task<ValidationResult> ValidateAsync(SmtpOptions options, CancellationToken ct)
+    public static async Task<ValidationResult> ValidateAsync(SmtpOptions options, OutboundConnector connector, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -143,7 +144,7 @@ internal static partial class SmtpDelivery
         using var client = new SmtpClient();
         try
         {
-            await OpenAsync(client, options, timeout.Token);
+            await OpenAsync(client, options, connector, timeout.Token);
             await client.DisconnectAsync(quit: true, timeout.Token);
             return new ValidationResult(true, null, clock.Elapsed);
         }
@@ -173,23 +174,24 @@ internal static partial class SmtpDelivery
     }
 
     /// <summary>Connects, then greeting, EHLO, TLS as configured and AUTH when credentials are set.</summary>
-    private static async Task OpenAsync(SmtpClient client, SmtpOptions options, CancellationToken ct)
+    private static async Task OpenAsync(SmtpClient client, SmtpOptions options, OutboundConnector connector, CancellationToken ct)
     {
         client.Timeout = (int)options.Timeout.TotalMilliseconds;
         if (options.AcceptAnyCertificate) client.ServerCertificateValidationCallback = (_, _, _, _) => true;
-        // Our own socket, so EHLO can name the connection's address (RFC 5321 §4.1.4 wants an address literal when the
-        // host has no domain name; MailKit would send the machine's host name) and so refusal reads as connect_failed.
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        // Our own socket, through the outbound guard (a team names the host: no internal address unless allow-listed), so
+        // EHLO can name the connection's address (RFC 5321 §4.1.4 wants an address literal when the host has no domain
+        // name; MailKit would send the machine's host name) and so refusal reads as connect_failed.
+        Socket socket;
         try
         {
-            try
-            {
-                await socket.ConnectAsync(options.Host, options.Port, ct);
-            }
-            catch (SocketException e)
-            {
-                throw new SmtpFailure(SendErrorCodes.ConnectFailed, $"cannot connect to {options.Endpoint}: {e.Message}");
-            }
+            socket = await connector.ConnectAsync(options.Host, options.Port, ct);
+        }
+        catch (Exception e) when (e is SocketException or OutboundRefusedException)
+        {
+            throw new SmtpFailure(SendErrorCodes.ConnectFailed, "cannot connect to the SMTP server: " + OutboundFailure.Describe(e));
+        }
+        try
+        {
             client.LocalDomain = options.HeloName ?? ((IPEndPoint)socket.LocalEndPoint!).Address.ToString();
             await client.ConnectAsync(socket, options.Host, options.Port, options.Security, ct);
         }
@@ -230,7 +232,7 @@ internal static partial class SmtpDelivery
             SmtpProtocolException p => (SendErrorCodes.ProtocolError, $"{options.Endpoint}: {OneLine(p.Message)}"),
             OperationCanceledException when !ct.IsCancellationRequested =>
                 (SendErrorCodes.Timeout, $"{options.Endpoint} did not finish within {options.Timeout.TotalMilliseconds:0} ms"),
-            IOException or SocketException => (SendErrorCodes.ConnectionLost, $"{options.Endpoint}: {e.Message}"),
+            IOException or SocketException => (SendErrorCodes.ConnectionLost, "the connection to the SMTP server was lost"),
             _ => (null!, null!),
         };
         return code is not null;

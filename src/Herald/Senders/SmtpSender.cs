@@ -1,3 +1,5 @@
+using Herald.Outbound;
+
 namespace Herald.Senders;
 
 /// <summary>
@@ -20,8 +22,9 @@ namespace Herald.Senders;
 /// Errors: the SMTP reply's enhanced code when it has one (<c>5.1.1</c>), else its code (<c>550</c>); <c>connect_failed</c>,
 /// <c>timeout</c>, <c>connection_lost</c>, <c>protocol_error</c>, <c>invalid_recipient</c>, <c>config_invalid</c>.
 /// Validate: connect, greeting, EHLO, STARTTLS/TLS as configured, AUTH when credentials are set, QUIT; nothing is sent.
+/// Connections go through the outbound guard (<see cref="OutboundConnector"/>): an internal host is refused unless allow-listed.
 /// </summary>
-public sealed class SmtpSender : IMessageSender
+public sealed class SmtpSender(OutboundConnector connector) : IMessageSender
 {
     public string Kind => "smtp";
 
@@ -41,7 +44,7 @@ public sealed class SmtpSender : IMessageSender
         {
             return SendResult.Fail(SendErrorCodes.ConfigInvalid, e.Message, TimeSpan.Zero);
         }
-        return await SmtpDelivery.SendAsync(options, (message.To ?? "").Trim(), message.Subject ?? "", message.Body ?? "", ct);
+        return await SmtpDelivery.SendAsync(options, connector, (message.To ?? "").Trim(), message.Subject ?? "", message.Body ?? "", ct);
     }
 
     public async Task<ValidationResult> ValidateAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
@@ -55,6 +58,6 @@ public sealed class SmtpSender : IMessageSender
         {
             return new ValidationResult(false, SenderResults.Describe(SendErrorCodes.ConfigInvalid, e.Message), TimeSpan.Zero);
         }
-        return await SmtpDelivery.ValidateAsync(options, ct);
+        return await SmtpDelivery.ValidateAsync(options, connector, ct);
     }
 }

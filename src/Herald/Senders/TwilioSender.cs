@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Herald.Outbound;
 
 namespace Herald.Senders;
 
@@ -21,7 +22,8 @@ namespace Herald.Senders;
 /// an <c>application/x-www-form-urlencoded</c> body of <c>To</c>, <c>From</c> or <c>MessagingServiceSid</c>, <c>Body</c>, and
 /// <c>StatusCallback</c> when the message has a callback URL. A 2xx (Twilio answers 201 Created) is success with the JSON
 /// <c>sid</c> as <see cref="SendResult.ProviderMessageId"/>; any other status is a failure with Twilio's error JSON
-/// <c>code</c> (<c>21211</c>) and <c>message</c>, or <c>http_{status}</c> when the body is not Twilio's error JSON.</para>
+/// <c>code</c> (<c>21211</c>) and <c>message</c>, or <c>http_{status}</c> when the body is not Twilio's error JSON. Requests go
+/// through the outbound guard (<see cref="OutboundHttp"/>): an internal base URL is refused unless allow-listed.</para>
 /// <para>Validate: <c>GET {base_url}/2010-04-01/Accounts/{account_sid}.json</c> with the same auth; 200 with an account whose
 /// <c>status</c> is <c>active</c> (or absent) is ok.</para>
 /// References: https://www.twilio.com/docs/messaging/api/message-resource (create a Message),
@@ -110,7 +112,7 @@ public sealed class TwilioSender(IHttpClientFactory httpClientFactory) : IMessag
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Timeout);
-        var client = httpClientFactory.CreateClient(SenderServiceCollectionExtensions.TwilioHttpClientName);
+        var client = httpClientFactory.CreateClient(OutboundHttp.ClientName);
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
@@ -126,21 +128,22 @@ public sealed class TwilioSender(IHttpClientFactory httpClientFactory) : IMessag
             }
             catch (JsonException)
             {
-                json = JsonSerializer.SerializeToElement(body.Length <= 300 ? body : body[..300]);
+                // Not JSON: the status alone describes the answer.
             }
             return (((int)response.StatusCode, json), null);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return (null, (SendErrorCodes.Timeout, $"{options.BaseUrl} did not answer within {options.Timeout.TotalMilliseconds:0} ms"));
+            return (null, (SendErrorCodes.Timeout, $"Twilio did not answer within {options.Timeout.TotalMilliseconds:0} ms"));
         }
-        catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError)
+        catch (HttpRequestException e) when (e.InnerException is SocketException or OutboundRefusedException
+                                             || e.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError)
         {
-            return (null, (SendErrorCodes.ConnectFailed, $"cannot reach {options.BaseUrl}: {e.Message}"));
+            return (null, (SendErrorCodes.ConnectFailed, "cannot reach Twilio: " + OutboundFailure.Describe(e)));
         }
         catch (HttpRequestException e)
         {
-            return (null, (SendErrorCodes.ConnectionLost, $"{options.BaseUrl}: {e.Message}"));
+            return (null, (SendErrorCodes.ConnectionLost, "the exchange with Twilio failed: " + OutboundFailure.Describe(e)));
         }
     }
 
@@ -159,8 +162,8 @@ public sealed class TwilioSender(IHttpClientFactory httpClientFactory) : IMessag
             var moreInfo = o.TryGetProperty("more_info", out var mi) && mi.ValueKind == JsonValueKind.String ? mi.GetString() : null;
             if (code is not null) return (code, message ?? $"HTTP {status}" + (moreInfo is null ? "" : $" ({moreInfo})"));
         }
-        var text = json is { ValueKind: JsonValueKind.String } s ? s.GetString() : json?.GetRawText();
-        return ($"http_{status}", $"HTTP {status}" + (string.IsNullOrEmpty(text) ? "" : $": {text}"));
+        // Anything but Twilio's error JSON is not repeated: it would show the team what answers at the configured URL.
+        return ($"http_{status}", $"HTTP {status}");
     }
 
     private sealed record Options(string AccountSid, string AuthToken, string? From, string? MessagingServiceSid, string BaseUrl, TimeSpan Timeout)

@@ -13,7 +13,9 @@ using Herald.Tenancy;
 namespace Herald.Webhooks;
 
 public sealed record WebhookResultDto(int Accepted, int Duplicates, IReadOnlyList<RejectedEventDto> Rejected);
-public sealed record WebhookConfigDto(string Provider, string Url, bool SecretConfigured, bool VerifyTokenConfigured, string? UpdatedAt);
+/// <param name="Url">The whole URL under <c>Herald:PublicBaseUrl</c>; without it, the path alone (see <paramref name="Note"/>).</param>
+public sealed record WebhookConfigDto(
+    string Provider, string Url, bool PublicBaseUrlConfigured, bool SecretConfigured, bool VerifyTokenConfigured, string? UpdatedAt, string? Note);
 public sealed record WebhookTokenDto(string Id, string WebhookToken);
 public sealed record SetWebhookSecretRequest(string? Secret, string? VerifyToken);
 
@@ -25,6 +27,8 @@ public sealed record SetWebhookSecretRequest(string? Secret, string? VerifyToken
 public static class WebhookEndpoints
 {
     public const int MaxBodyBytes = 4 * 1024 * 1024;
+    public const string PathOnlyNote =
+        "Herald:PublicBaseUrl is not set, so url is the path alone: put the address providers reach Herald at in front of it, or set Herald__PublicBaseUrl to list whole URLs";
     public const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response></Response>""";
 
     public static IServiceCollection AddHeraldWebhooks(this IServiceCollection services) =>
@@ -278,9 +282,10 @@ public static class WebhookEndpoints
 
     private static WebhookConfigDto ToDto(HttpContext http, HeraldOptions options, TeamRecord team, string provider, WebhookSecretRecord? record)
     {
-        var r = http.Request;
-        string root = string.IsNullOrWhiteSpace(options.PublicBaseUrl) ? $"{r.Scheme}://{r.Host.ToUriComponent()}{r.PathBase.ToUriComponent()}" : options.PublicBaseUrl.TrimEnd('/');
-        return new WebhookConfigDto(provider, $"{root}/webhooks/{provider}/{team.WebhookToken}", record?.Secret is not null, record?.VerifyToken is not null,
-            record is null ? null : EventParser.FormatTimestamp(record.UpdatedAtMs));
+        // The Host header is whatever the caller sent: only the operator's base URL makes a whole URL worth handing out.
+        bool configured = !string.IsNullOrWhiteSpace(options.PublicBaseUrl);
+        string root = configured ? options.PublicBaseUrl!.TrimEnd('/') : http.Request.PathBase.ToUriComponent();
+        return new WebhookConfigDto(provider, $"{root}/webhooks/{provider}/{team.WebhookToken}", configured, record?.Secret is not null,
+            record?.VerifyToken is not null, record is null ? null : EventParser.FormatTimestamp(record.UpdatedAtMs), configured ? null : PathOnlyNote);
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Herald.Alerts;
+using Herald.Outbound;
 using Herald.Tests.Api;
 using Herald.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,10 +19,12 @@ public sealed class AlertLifecycleTests
 {
     private const string Secret = "alert-signing-secret";
 
-    private static Dictionary<string, string?> FastAlerts() => new()
+    /// <param name="outboundAllowList">The receivers listen on loopback, which only an allow-list opens.</param>
+    private static Dictionary<string, string?> FastAlerts(string? outboundAllowList = "127.0.0.1") => new()
     {
         ["Herald:Alerts:EvaluationInterval"] = "00:00:00.250",
         ["Herald:Alerts:NotificationBackoff"] = "00:00:00.050",
+        [OutboundPolicy.AllowListSetting] = outboundAllowList,
     };
 
     private static string Now(double secondsAgo = 0) => Kit.Format(DateTimeOffset.UtcNow.AddSeconds(-secondsAgo));
@@ -254,5 +257,78 @@ public sealed class AlertLifecycleTests
             Assert.Contains($"{metric} is 1 messages", alert["message"]!.GetValue<string>());
         }
         Assert.DoesNotContain((await Kit.GetData(other, "/api/v1/alerts")).AsArray(), a => a!["rule_id"]!.GetValue<string>() is "opted_out_sends" or "quiet_hours_sends");
+    }
+    /// <summary>A new team whose webhook channel posts to <paramref name="url"/>, and a rule that fires at once; answers its notification log entry.</summary>
+    private static async Task<JsonNode> FireToWebhookAsync(HeraldServer server, string url)
+    {
+        var (_, key) = await server.CreateTeamAsync("guarded-" + Guid.NewGuid().ToString("n")[..8], "events:write", "metrics:read", "alerts:write");
+        var client = server.Client(key);
+        (await client.PutAsJsonAsync("/api/v1/alerts/channels/webhook", new { url, secret = Secret })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/v1/alerts/rules", new
+        {
+            rule_id = "all_failing", rule_name = "All failing", metric_name = "message_failure_rate", condition = "gt", threshold = 5,
+            duration = 0, severity = "critical", notification_channels = new[] { "webhook" }, min_volume = 1,
+        })).StatusCode);
+        await Kit.Ingest(client, Items("f", "acme-sms", delivered: 0, failed: 10));
+        JsonNode? logged = null;
+        await WaitUntil(async () =>
+        {
+            var alert = (await Kit.GetData(client, "/api/v1/alerts")).AsArray().FirstOrDefault(a => a!["rule_id"]!.GetValue<string>() == "all_failing");
+            if (alert is null) return false;
+            var detail = await Kit.GetData(client, $"/api/v1/alerts/{alert["id"]!.GetValue<string>()}");
+            logged = detail["notifications"]!.AsArray().FirstOrDefault(n => n!["channel"]!.GetValue<string>() == "webhook");
+            return logged is not null;
+        }, "the webhook notification's log entry");
+        return logged!;
+    }
+
+    [Fact]
+    public async Task Without_the_allow_list_a_webhook_to_loopback_is_refused_and_the_log_names_no_address()
+    {
+        await using var receiver = await AlertReceiver.StartAsync();
+        await using var server = await HeraldServer.StartAsync(FastAlerts(outboundAllowList: null));
+        string port = new Uri(receiver.Url).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The address itself, a name that resolves to it, and its IPv4-mapped IPv6 form.
+        foreach (var url in new[] { receiver.Url, receiver.Url.Replace("127.0.0.1", "localhost"), receiver.Url.Replace("127.0.0.1", "[::ffff:127.0.0.1]") })
+        {
+            var logged = await FireToWebhookAsync(server, url);
+            Assert.False(logged["ok"]!.GetValue<bool>(), url);
+            string error = logged["error"]!.GetValue<string>();
+            Assert.Equal(OutboundFailure.NotAllowed, error);
+            Assert.DoesNotContain(port, error);
+        }
+        Assert.Empty(receiver.Requests);
+    }
+
+    [Fact]
+    public async Task A_redirect_from_the_webhook_receiver_is_not_followed()
+    {
+        await using var receiver = await AlertReceiver.StartAsync();
+        receiver.RedirectTo = receiver.Url.Replace("/hooks/alerts", "/internal/admin");
+        await using var server = await HeraldServer.StartAsync(FastAlerts());
+
+        var logged = await FireToWebhookAsync(server, receiver.Url);
+        Assert.False(logged["ok"]!.GetValue<bool>());
+        Assert.Equal("HTTP 302", logged["error"]!.GetValue<string>());
+        Assert.NotEmpty(receiver.Requests);
+        Assert.All(receiver.Requests, r => Assert.Equal(("POST", "/hooks/alerts"), (r.Method, r.Path)));
+    }
+
+    [Fact]
+    public async Task An_allow_listed_range_is_reached_and_a_closed_port_there_is_reported_without_its_address()
+    {
+        await using var receiver = await AlertReceiver.StartAsync();
+        await using var server = await HeraldServer.StartAsync(FastAlerts(outboundAllowList: "10.20.0.0/16, 127.0.0.0/8"));
+
+        var delivered = await FireToWebhookAsync(server, receiver.Url.Replace("127.0.0.1", "localhost"));
+        Assert.True(delivered["ok"]!.GetValue<bool>(), delivered["error"]?.GetValue<string>());
+        Assert.Contains(receiver.Requests, r => r.Method == "POST" && r.Path == "/hooks/alerts");
+
+        string closed = Herald.Tests.Otp.OtpKit.ClosedPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var failed = await FireToWebhookAsync(server, $"http://127.0.0.1:{closed}/hooks/alerts");
+        Assert.False(failed["ok"]!.GetValue<bool>());
+        string error = failed["error"]!.GetValue<string>();
+        Assert.Equal("the connection failed", error);
+        Assert.DoesNotContain(closed, error);
     }
 }

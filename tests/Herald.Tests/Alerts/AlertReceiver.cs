@@ -25,6 +25,8 @@ public sealed class AlertReceiver : IAsyncDisposable
     public string Url { get; private set; } = "";
     /// <summary>How many of the next requests answer 503 (to exercise retries).</summary>
     public int FailNext;
+    /// <summary>When set, every request answers 302 Found with this Location.</summary>
+    public string? RedirectTo;
 
     public static async Task<AlertReceiver> StartAsync()
     {
@@ -39,6 +41,12 @@ public sealed class AlertReceiver : IAsyncDisposable
             await ctx.Request.Body.CopyToAsync(ms);
             var headers = ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             receiver.Requests.Enqueue(new Received(ctx.Request.Method, ctx.Request.Path, headers, ms.ToArray()));
+            if (receiver.RedirectTo is { } location)
+            {
+                ctx.Response.StatusCode = 302;
+                ctx.Response.Headers.Location = location;
+                return;
+            }
             ctx.Response.StatusCode = Interlocked.Decrement(ref receiver.FailNext) >= 0 ? 503 : 204;
         });
         await app.StartAsync();

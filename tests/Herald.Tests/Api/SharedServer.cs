@@ -3,13 +3,16 @@ using Herald.Tests.Support;
 namespace Herald.Tests.Api;
 
 /// <summary>One real server shared by the tests of a class; each test works in its own team so counts do not mix.</summary>
-public sealed class SharedServer : IAsyncLifetime
+public class SharedServer : IAsyncLifetime
 {
     private int _teams;
 
     public HeraldServer Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Server = await HeraldServer.StartAsync();
+    /// <summary>The server's settings beyond the test defaults.</summary>
+    protected virtual Dictionary<string, string?>? Settings => null;
+
+    public async Task InitializeAsync() => Server = await HeraldServer.StartAsync(Settings);
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
@@ -19,4 +22,10 @@ public sealed class SharedServer : IAsyncLifetime
         var (teamId, key) = await Server.CreateTeamAsync($"team-{Interlocked.Increment(ref _teams)}-{Guid.NewGuid():n}", scopes);
         return (teamId, Server.Client(key));
     }
+}
+
+/// <summary>A shared server whose outbound allow-list names 127.0.0.1, for tests whose providers (SMTP, a fake Twilio) listen on loopback.</summary>
+public sealed class LoopbackOutboundServer : SharedServer
+{
+    protected override Dictionary<string, string?> Settings => new() { [Herald.Outbound.OutboundPolicy.AllowListSetting] = "127.0.0.1" };
 }

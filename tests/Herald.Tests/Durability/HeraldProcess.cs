@@ -4,7 +4,10 @@ using System.Net.Sockets;
 
 namespace Herald.Tests.Durability;
 
-/// <summary>Herald as a real child process (`dotnet Herald.dll serve`), so a test can kill it without warning.</summary>
+/// <summary>
+/// Herald as a real child process (`dotnet herald.dll serve`) from the app's own build output, with its appsettings.json
+/// beside it as shipped, so a test can kill it without warning.
+/// </summary>
 public sealed class HeraldProcess : IDisposable
 {
     private readonly Process _process;
@@ -19,15 +22,16 @@ public sealed class HeraldProcess : IDisposable
     public Uri BaseAddress { get; }
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    public static async Task<HeraldProcess> StartAsync(string dataDir, string adminKey, IDictionary<string, string>? settings = null)
+    /// <param name="workingDirectory">Where the process starts (default: the test's own working directory).</param>
+    public static async Task<HeraldProcess> StartAsync(string dataDir, string adminKey, IDictionary<string, string>? settings = null, string? workingDirectory = null)
     {
         int port = FreePort();
-        var dll = typeof(Herald.Hosting.HeraldHost).Assembly.Location;
-        var psi = new ProcessStartInfo("dotnet", [dll, "serve", "--urls", $"http://127.0.0.1:{port}"])
+        var psi = new ProcessStartInfo("dotnet", [AppDll, "serve", "--urls", $"http://127.0.0.1:{port}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         psi.Environment["HERALD_DATA_DIR"] = dataDir;
         psi.Environment["HERALD_ADMIN_KEY"] = adminKey;
@@ -53,6 +57,23 @@ public sealed class HeraldProcess : IDisposable
         }
         herald.Dispose();
         throw new InvalidOperationException("herald did not start: " + herald.Output);
+    }
+
+    /// <summary>
+    /// src/Herald's own build output (the test's bin/{configuration}/{framework} under src/Herald): unlike the copy beside
+    /// the tests, it has appsettings.json next to herald.dll, as a published app does.
+    /// </summary>
+    public static string AppDll
+    {
+        get
+        {
+            var testBin = new DirectoryInfo(AppContext.BaseDirectory);
+            var project = testBin;
+            while (project is not null && !File.Exists(Path.Combine(project.FullName, "Herald.Tests.csproj"))) project = project.Parent;
+            if (project?.Parent?.Parent is not { } root) throw new InvalidOperationException($"no Herald.Tests.csproj above {testBin.FullName}");
+            var dll = Path.Combine(root.FullName, "src", "Herald", Path.GetRelativePath(project.FullName, testBin.FullName), "herald.dll");
+            return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is missing: build src/Herald");
+        }
     }
 
     /// <summary>SIGKILL: no shutdown hook, no drain, no flush.</summary>

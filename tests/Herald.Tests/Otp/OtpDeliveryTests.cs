@@ -7,7 +7,7 @@ using Herald.Tenancy;
 namespace Herald.Tests.Otp;
 
 /// <summary>The OTP manager over real HTTP: fallback between services, attempts as engine items, health and alerts.</summary>
-public sealed class OtpDeliveryTests(SharedServer shared) : IClassFixture<SharedServer>
+public sealed class OtpDeliveryTests(LoopbackOutboundServer shared) : IClassFixture<LoopbackOutboundServer>
 {
     private static readonly string[] OtpScopes = ["otp:send", "metrics:read"];
     private HeraldServer Server => shared.Server;

@@ -7,7 +7,7 @@ using static Herald.Tests.Otp.OtpKit;
 namespace Herald.Tests.Otp;
 
 /// <summary>Codes delivered for real: through a real SMTP server (Debian's aiosmtpd), read back from the mail, and verified.</summary>
-public sealed class OtpEndToEndTests(SharedServer shared) : IClassFixture<SharedServer>
+public sealed class OtpEndToEndTests(LoopbackOutboundServer shared) : IClassFixture<LoopbackOutboundServer>
 {
     private static readonly string[] OtpScopes = ["otp:send", "metrics:read"];
     private HeraldServer Server => shared.Server;

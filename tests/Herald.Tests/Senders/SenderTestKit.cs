@@ -1,3 +1,4 @@
+using Herald.Outbound;
 using Herald.Senders;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -6,10 +7,14 @@ namespace Herald.Tests.Senders;
 
 internal static class SenderTestKit
 {
-    /// <summary>The senders as the server wires them: AddHeraldSenders on a fresh container.</summary>
-    public static SenderRegistry Registry(ILoggerProvider? logs = null)
+    /// <summary>
+    /// The senders as the server wires them: AddHeraldSenders on a fresh container, with the operator's outbound allow-list
+    /// (<c>Herald:Security:OutboundAllowList</c>; none: internal addresses are refused).
+    /// </summary>
+    public static SenderRegistry Registry(ILoggerProvider? logs = null, string? outboundAllowList = null)
     {
         var services = new ServiceCollection();
+        services.AddSingleton(OutboundPolicy.Parse(outboundAllowList));
         services.AddLogging(b =>
         {
             b.SetMinimumLevel(LogLevel.Information);

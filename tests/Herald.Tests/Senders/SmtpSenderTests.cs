@@ -22,7 +22,7 @@ public sealed class SmtpServerFixture : IAsyncLifetime
 
 public sealed class SmtpSenderTests(SmtpServerFixture fixture) : IClassFixture<SmtpServerFixture>
 {
-    private readonly SenderRegistry _registry = SenderTestKit.Registry();
+    private readonly SenderRegistry _registry = SenderTestKit.Registry(outboundAllowList: "127.0.0.1"); // the test servers listen on loopback
     private SmtpTestServer Server => fixture.Server;
 
     private Dictionary<string, string> Settings(params (string Key, string Value)[] extra)

@@ -41,7 +41,7 @@ public sealed class TlsSmtpServerFixture : IAsyncLifetime
 
 public sealed class SmtpStartTlsTests(TlsSmtpServerFixture fixture) : IClassFixture<TlsSmtpServerFixture>
 {
-    private readonly SenderRegistry _registry = SenderTestKit.Registry();
+    private readonly SenderRegistry _registry = SenderTestKit.Registry(outboundAllowList: "127.0.0.1"); // the test servers listen on loopback
 
     private Dictionary<string, string> Settings(params (string Key, string Value)[] extra)
     {

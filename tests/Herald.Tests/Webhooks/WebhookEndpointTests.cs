@@ -446,5 +446,30 @@ public sealed class WebhookEndpointTests(SharedServer shared) : IClassFixture<Sh
         Assert.Equal($"https://hooks.example.com/herald/webhooks/twilio/{token}", S(config, "url"));
     }
 
+    [Fact]
+    public async Task Listed_webhook_urls_never_take_the_host_header()
+    {
+        var team = await NewTeamAsync();
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/teams/{team.Id}/webhooks");
+        request.Headers.Host = "evil.example:8443";
+        var response = await team.Client.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("evil.example", text);
+        var twilio = JsonNode.Parse(text)!["data"]!.AsArray()[0]!;
+        Assert.Equal($"/webhooks/twilio/{team.Token}", S(twilio, "url"));
+        Assert.False(twilio["public_base_url_configured"]!.GetValue<bool>());
+        Assert.Contains("Herald:PublicBaseUrl is not set", S(twilio, "note"));
+
+        await using var proxied = await HeraldServer.StartAsync(new() { ["Herald:PublicBaseUrl"] = "https://hooks.example.com" });
+        string teamId = (await HeraldServer.ReadData(await proxied.Admin.PostAsJsonAsync("/api/v1/teams", new { name = "behind-proxy" })))["id"]!.GetValue<string>();
+        var spoofed = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/teams/{teamId}/webhooks/smpp");
+        spoofed.Headers.Host = "evil.example";
+        var config = await HeraldServer.ReadData(await proxied.Admin.SendAsync(spoofed));
+        Assert.StartsWith("https://hooks.example.com/webhooks/smpp/", S(config, "url"));
+        Assert.True(config["public_base_url_configured"]!.GetValue<bool>());
+        Assert.Null(config["note"]);
+    }
+
     private static string? S(JsonNode node, string name) => node[name]?.GetValue<string>();
 }

@@ -32,6 +32,8 @@ public sealed record AlertNotificationDto(string Channel, string Event, string S
 /// </summary>
 public static class AlertsEndpoints
 {
+    public const int MaxAcknowledgedByLength = 200;
+
     public static IEndpointRouteBuilder MapAlertsEndpoints(this IEndpointRouteBuilder app)
     {
         var alerts = app.MapGroup("/api/v1/alerts").WithTags("Alerts");
@@ -126,7 +128,7 @@ public static class AlertsEndpoints
         int teamId = Team(http);
         AcknowledgeRequest? body = null;
         if (http.Request.ContentLength > 0) body = await http.Request.ReadFromJsonAsync<AcknowledgeRequest>(AlertNotifier.Json, ct);
-        string by = body?.By?.Trim() is { Length: > 0 and <= 200 } name ? name : $"key:{http.Caller().KeyId}";
+        string by = body?.By is { } named ? IdentifierParameter.Require("by", named.Trim(), MaxAcknowledgedByLength) : $"key:{http.Caller().KeyId}";
         var alert = await engine.AcknowledgeAsync(teamId, alertId, by, ct);
         if (alert is null) return ApiResults.NotFound($"no alert '{alertId}'");
         if (alert.State == "resolved") return ApiResults.Error(StatusCodes.Status409Conflict, "conflict", "the alert is already resolved");

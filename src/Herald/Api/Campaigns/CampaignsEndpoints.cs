@@ -1,5 +1,6 @@
 using Herald.Analytics.Campaigns;
 using Herald.Api.Auth;
+using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Engine;
@@ -32,7 +33,8 @@ public static class CampaignsEndpoints
         string campaignId, DeclareCampaignRequest body, HttpContext http, ICampaignStore store, TimeProvider time)
     {
         int teamId = Team(http);
-        if (campaignId.Length is 0 or > Engine.EventParser.MaxDimensionLength) return ApiResults.BadRequest("campaign_id", "1 to 128 characters");
+        IdentifierParameter.Require("campaign_id", campaignId, Identifier.MaxDimensionLength);
+        string? account = body.Account is null ? null : IdentifierParameter.Require("account", body.Account.Trim(), Identifier.MaxDimensionLength);
         long total;
         if (body.Recipients is { } list)
         {
@@ -43,7 +45,7 @@ public static class CampaignsEndpoints
         else return ApiResults.BadRequest("total_recipients", "is required (a number from 0), or list the recipients");
         var name = string.IsNullOrWhiteSpace(body.Name) ? campaignId : body.Name.Trim();
         if (name.Length > 200) return ApiResults.BadRequest("name", "at most 200 characters");
-        var c = store.UpsertCampaign(teamId, campaignId, name, total, body.Account?.Trim(), time.GetUtcNow().ToUnixTimeMilliseconds());
+        var c = store.UpsertCampaign(teamId, campaignId, name, total, account, time.GetUtcNow().ToUnixTimeMilliseconds());
         return ApiResults.Ok(new CampaignDto(c.CampaignId, c.Name, c.TotalRecipients, c.Account,
             Engine.EventParser.FormatTimestamp(c.CreatedAtMs), Engine.EventParser.FormatTimestamp(c.UpdatedAtMs)));
     }

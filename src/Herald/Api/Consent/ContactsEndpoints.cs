@@ -78,7 +78,7 @@ public static class ContactsEndpoints
         string recipient, JsonElement body, HttpContext http, IContactSettingsStore store, ConsentAnalysis consent, TimeProvider time)
     {
         int teamId = QueryParameters.OneTeam(http);
-        CheckRecipient(recipient);
+        IdentifierParameter.Require("recipient", recipient, Domain.Identifier.MaxDimensionLength);
         var s = Parse(body);
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         store.UpsertContact(teamId, recipient, s.TimeZone, s.Start, s.End, now);
@@ -120,11 +120,5 @@ public static class ContactsEndpoints
         var effective = rule.Window is { } w ? Quiet(w.StartMinute, w.EndMinute) : null;
         return new ContactDto(recipient, c?.TimeZone, Quiet(c?.QuietStart, c?.QuietEnd), rule.ZoneId, effective, consent.Contact(teamId, recipient, nowMs).State,
             c is null ? null : Engine.EventParser.FormatTimestamp(c.CreatedAtMs), c is null ? null : Engine.EventParser.FormatTimestamp(c.UpdatedAtMs));
-    }
-
-    private static void CheckRecipient(string recipient)
-    {
-        if (recipient.Length is 0 or > Engine.EventParser.MaxDimensionLength || string.IsNullOrWhiteSpace(recipient))
-            throw new BadParameterException("recipient", "1 to 128 characters");
     }
 }

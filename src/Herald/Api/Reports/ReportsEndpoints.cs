@@ -60,7 +60,7 @@ public static class ReportsEndpoints
     private static Task<IResult> Campaign(string campaignId, HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
     {
         var q = Query(http, "format", "team");
-        CheckName("campaign_id", campaignId);
+        IdentifierParameter.Require("campaign_id", campaignId, Domain.Identifier.MaxDimensionLength);
         var request = new ReportRequest(ReportTypes.Campaign, Format(q), Team(http, q), null, null, CampaignId: campaignId);
         return StartAsync(http, request, reports, builder, teams);
     }
@@ -68,7 +68,7 @@ public static class ReportsEndpoints
     private static Task<IResult> AccountUsage(string accountId, HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
     {
         var q = Query(http, "start_date", "end_date", "format", "team");
-        CheckName("account_id", accountId);
+        IdentifierParameter.Require("account_id", accountId, Domain.Identifier.MaxDimensionLength);
         var (start, end) = Period(q, required: true);
         var request = new ReportRequest(ReportTypes.AccountUsage, Format(q), Team(http, q), start, end, AccountId: accountId);
         return StartAsync(http, request, reports, builder, teams);
@@ -221,14 +221,8 @@ public static class ReportsEndpoints
     private static string? Name(Func<string, string?> q, string field)
     {
         if (q(field) is not { } value) return null;
-        CheckName(field, value);
+        IdentifierParameter.Require(field, value, Domain.Identifier.MaxDimensionLength);
         return value;
-    }
-
-    private static void CheckName(string field, string value)
-    {
-        if (string.IsNullOrWhiteSpace(value) || value.Length > Engine.EventParser.MaxDimensionLength)
-            throw new BadParameterException(field, $"must be 1 to {Engine.EventParser.MaxDimensionLength} characters");
     }
 
     // ---- shapes ----

@@ -1,4 +1,5 @@
 using Herald.Api.Auth;
+using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Engine;
@@ -19,6 +20,8 @@ public sealed record AccountDto(string Name, double? TpsLimit, double? CreditBal
 /// <summary>Teams and API keys (admin), and a team's sending accounts.</summary>
 public static class TeamsEndpoints
 {
+    public const int MaxTeamNameLength = 64;
+
     public static IEndpointRouteBuilder MapTeamsEndpoints(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/v1").RequireScope(Scopes.Admin).WithTags("Teams and keys");
@@ -36,8 +39,7 @@ public static class TeamsEndpoints
 
     private static Results<Created<SuccessEnvelope<TeamDto>>, JsonHttpResult<ErrorEnvelope>> CreateTeam(CreateTeamRequest body, TeamDirectory teams)
     {
-        var name = body.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 64) return ApiResults.BadRequest("name", "is required, 1 to 64 characters");
+        var name = IdentifierParameter.Require("name", body.Name?.Trim(), MaxTeamNameLength);
         try
         {
             var team = teams.Create(name);
@@ -55,8 +57,7 @@ public static class TeamsEndpoints
     private static Results<Created<SuccessEnvelope<KeyDto>>, JsonHttpResult<ErrorEnvelope>> CreateKey(
         CreateKeyRequest body, TeamDirectory teams, ApiKeyService keys, TimeProvider time)
     {
-        var name = body.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 128) return ApiResults.BadRequest("name", "is required, 1 to 128 characters");
+        var name = IdentifierParameter.Require("name", body.Name?.Trim(), Identifier.MaxDimensionLength);
         var scopes = body.Scopes ?? [];
         if (scopes.Length == 0) return ApiResults.BadRequest("scopes", "name at least one of " + string.Join(", ", Scopes.All));
         foreach (var s in scopes)
@@ -103,6 +104,7 @@ public static class TeamsEndpoints
         string name, string? team, UpsertAccountRequest body, HttpContext http, IDirectoryStore store, TimeProvider time)
     {
         int teamId = TeamScope.ResolveOne(http, team);
+        IdentifierParameter.Require("name", name, Identifier.MaxDimensionLength);
         if (body.TpsLimit is < 0) return ApiResults.BadRequest("tps_limit", "must be >= 0");
         return ApiResults.Ok(ToDto(store.UpsertAccount(teamId, name, body.TpsLimit, body.CreditBalance, time.GetUtcNow().ToUnixTimeMilliseconds())));
     }

@@ -6,7 +6,8 @@ namespace Herald.Reports.Writers;
 /// <summary>
 /// One CSV file (RFC 4180 quoting, UTF-8 without BOM, CRLF) with a section per table: a comment line <c># name</c>, the
 /// header row, the rows, then an empty line. The first section is <c>summary</c> (<c>metric,value</c>), then the tables in
-/// report order (<c>daily</c> first). Numbers are plain invariant numbers, days yyyy-MM-dd, an empty field is no value.
+/// report order (<c>daily</c> first). Numbers are plain invariant numbers, days yyyy-MM-dd, an empty field is no value, and
+/// text that a spreadsheet would run as a formula starts with an apostrophe (<see cref="ReportValues.Inert"/>).
 /// </summary>
 public static class CsvReportWriter
 {
@@ -14,9 +15,9 @@ public static class CsvReportWriter
     {
         using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\r\n" };
         using var csv = CsvWriter.Create(writer, new CsvWriterOptions { CommentPrefix = '#', NewLine = "\r\n", ValidateFieldCount = false }, leaveOpen: true);
-        Section(csv, writer, "summary", ["metric", "value"], doc.Summary.Select(k => new[] { k.Name, ReportValues.Text(k.Value) }));
+        Section(csv, writer, "summary", ["metric", "value"], doc.Summary.Select(k => new[] { k.Name, ReportValues.CellText(k.Value) }));
         foreach (var table in doc.Tables)
-            Section(csv, writer, table.Name, table.Columns.Select(c => c.Name).ToArray(), table.Rows.Select(r => r.Select(ReportValues.Text).ToArray()));
+            Section(csv, writer, table.Name, table.Columns.Select(c => c.Name).ToArray(), table.Rows.Select(r => r.Select(ReportValues.CellText).ToArray()));
         csv.Flush();
         writer.Flush();
     }

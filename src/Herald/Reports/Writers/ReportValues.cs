@@ -14,6 +14,15 @@ internal static class ReportValues
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>A value as a spreadsheet cell's text (CSV, Excel): <see cref="Text"/>, with text made <see cref="Inert"/>; numbers stay numbers.</summary>
+    public static string CellText(object? value) => value is string s ? Inert(s) : Text(value);
+
+    /// <summary>
+    /// Text a spreadsheet will not run as a formula: a cell starting with = + - @, tab or CR gets a leading apostrophe
+    /// (OWASP, CSV injection). Provider names, error codes and campaign ids come from clients and webhook query parameters.
+    /// </summary>
+    public static string Inert(string text) => text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + text : text;
+
     /// <summary>A value for people (PDF): thousands separators, 2 decimals for rates, 3 for seconds, 4 for money.</summary>
     public static string Display(object? value, ColumnKind kind) => value switch
     {

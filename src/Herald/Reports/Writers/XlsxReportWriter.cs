@@ -111,8 +111,9 @@ public static class XlsxReportWriter
         part.Worksheet = new Worksheet(new SheetViews(view), columns, data);
     }
 
+    /// <summary>A text cell; text that starts like a formula gets an apostrophe (<see cref="ReportValues.Inert"/>), as in the CSV.</summary>
     private static Cell TextCell(int column, int row, string text, uint style = 0) =>
-        new(new InlineString(new Text(text) { Space = SpaceProcessingModeValues.Preserve }))
+        new(new InlineString(new Text(ReportValues.Inert(text)) { Space = SpaceProcessingModeValues.Preserve }))
         {
             CellReference = Reference(column, row), DataType = CellValues.InlineString, StyleIndex = style == 0 ? null : style,
         };
