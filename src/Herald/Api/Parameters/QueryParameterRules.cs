@@ -29,10 +29,12 @@ public static class QueryParameterRules
         var allowed = new HashSet<string>(declared.Names, StringComparer.Ordinal) { Team };
         string allowedText = string.Join(", ", allowed.Order(StringComparer.Ordinal));
         var validated = declared.Records;
+        // Endpoints that still check their query by hand (QueryParameters.Only) declare nothing here yet.
+        bool declares = declared.Names.Count > 0 || declared.Records.Count > 0;
         return async invocation =>
         {
             var http = invocation.HttpContext;
-            if (http.GetEndpoint()?.Metadata.GetMetadata<AcceptsAnyQueryMetadata>() is null)
+            if (declares && http.GetEndpoint()?.Metadata.GetMetadata<AcceptsAnyQueryMetadata>() is null)
             {
                 foreach (var (name, _) in http.Request.Query)
                 {
