@@ -29,6 +29,14 @@ public static class ApiResults
     public static JsonHttpResult<ErrorEnvelope> BadRequest(string field, string issue) =>
         Error(StatusCodes.Status400BadRequest, "invalid_parameter", $"{field}: {issue}", new ErrorDetail(field, issue));
 
+    /// <summary>A body that is not JSON (or not UTF-8): 400 <c>invalid_json</c> saying where.</summary>
+    public static JsonHttpResult<ErrorEnvelope> InvalidJson(string issue) =>
+        Error(StatusCodes.Status400BadRequest, "invalid_json", $"body: {issue}", new ErrorDetail("body", issue));
+
+    public static JsonHttpResult<ErrorEnvelope> UnsupportedMediaType() =>
+        Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+            "the body must be JSON with Content-Type: application/json", new ErrorDetail("content-type", "must be application/json"));
+
     public static JsonHttpResult<ErrorEnvelope> NotFound(string what) =>
         Error(StatusCodes.Status404NotFound, "not_found", what);
 

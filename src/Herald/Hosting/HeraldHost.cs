@@ -83,6 +83,7 @@ public static class HeraldHost
         services.AddSingleton(builder.Configuration.GetSection("Herald:Writer").Get<WriterOptions>() ?? new WriterOptions());
         services.AddSingleton<BatchWriter>();
         services.AddSingleton<IngestQueue>();
+        services.AddSingleton<RequestBodies>();
         services.AddSingleton<RetentionHorizons>();
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<CustomAggregation>();
@@ -122,7 +123,7 @@ public static class HeraldHost
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
+            o.SerializerOptions.Converters.Add(new FiniteDoubleConverter());
         });
         // Binding failures (a non-numeric limit, a body that is not JSON) throw, so ApiErrorMiddleware answers them in the envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

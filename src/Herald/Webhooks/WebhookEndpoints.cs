@@ -26,9 +26,10 @@ public sealed record SetWebhookSecretRequest(string? Secret, string? VerifyToken
 /// </summary>
 public static class WebhookEndpoints
 {
-    public const int MaxBodyBytes = 4 * 1024 * 1024;
     public const string PathOnlyNote =
         "Herald:PublicBaseUrl is not set, so url is the path alone: put the address providers reach Herald at in front of it, or set Herald__PublicBaseUrl to list whole URLs";
+    // Provider callbacks nest a few levels (Meta's entry → changes → value → statuses → errors → error_data).
+    private const int MaxJsonDepth = 64;
     public const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response></Response>""";
 
     public static IServiceCollection AddHeraldWebhooks(this IServiceCollection services) =>
@@ -55,7 +56,7 @@ public static class WebhookEndpoints
 
     private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, JsonHttpResult<ErrorEnvelope>>> Receive(
         string provider, string token, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, IngestQueue queue, WebhookStats stats,
-        HeraldOptions options, TimeProvider time, ILoggerFactory loggers)
+        RequestBodies bodies, IngestOptions ingest, HeraldOptions options, TimeProvider time, ILoggerFactory loggers)
     {
         int index = WebhookProviders.IndexOf(provider);
         if (index < 0) return ApiResults.NotFound($"no webhook provider '{provider}'; one of {string.Join(", ", WebhookProviders.All)}");
@@ -63,7 +64,7 @@ public static class WebhookEndpoints
         bool ok = false;
         try
         {
-            var result = await Handle(provider, token, http, teams, secrets, queue, options, time, loggers.CreateLogger("Herald.Webhooks"));
+            var result = await Handle(provider, token, http, teams, secrets, queue, bodies, ingest, options, time, loggers.CreateLogger("Herald.Webhooks"));
             ok = result.Result is not IStatusCodeHttpResult { StatusCode: >= 400 };
             return result;
         }
@@ -75,15 +76,16 @@ public static class WebhookEndpoints
 
     private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, JsonHttpResult<ErrorEnvelope>>> Handle(
         string provider, string token, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, IngestQueue queue,
-        HeraldOptions options, TimeProvider time, ILogger logger)
+        RequestBodies bodies, IngestOptions ingest, HeraldOptions options, TimeProvider time, ILogger logger)
     {
         var team = teams.ByWebhookToken(token);
         if (team is null) return ApiResults.NotFound("no webhook endpoint at this URL: the team token is unknown or was rotated");
-        var body = await ReadBodyAsync(http.Request);
-        if (body is null)
-            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"a callback body may be at most {MaxBodyBytes} bytes");
+        var read = await bodies.ReadAsync(http, team.Id);
+        if (read.Error is { } refused) return refused;
+        using var body = read.Body!;
 
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        int maxEvents = ingest.MaxEventsPerRequest;
         var query = http.Request.Query;
         var overrides = new WebhookOverrides(Param(query, "provider"), Param(query, "account"), Param(query, "route"), Param(query, "campaign"), Param(query, "to"));
         string? secret = secrets.SecretFor(team.Id, provider);
@@ -95,45 +97,60 @@ public static class WebhookEndpoints
             case WebhookProviders.Twilio:
             case WebhookProviders.TwilioVoice:
             {
-                var form = WebhookForm.Parse(body);
+                var form = WebhookForm.Parse(body.Bytes);
                 if (secret is not null && !WebhookSignatures.VerifyTwilio(secret, Header(http, WebhookSignatures.TwilioHeader), CalledUrl(http, options), form.Pairs))
                     return BadSignature(WebhookSignatures.TwilioHeader);
                 parsed = provider == WebhookProviders.Twilio ? TwilioMapper.Map(form, now, overrides) : TwilioVoiceMapper.Map(form, now, overrides);
                 break;
             }
             case WebhookProviders.WhatsApp:
-                if (secret is not null && !WebhookSignatures.VerifyMeta(secret, Header(http, WebhookSignatures.MetaHeader), body))
+            {
+                if (secret is not null && !WebhookSignatures.VerifyMeta(secret, Header(http, WebhookSignatures.MetaHeader), body.Bytes))
                     return BadSignature(WebhookSignatures.MetaHeader);
-                parsed = WhatsAppMapper.Map(body, now, overrides);
+                if (!body.TryParseJson(MaxJsonDepth, out var document, out var problem)) return ApiResults.InvalidJson(problem);
+                using (document) parsed = WhatsAppMapper.Map(document.RootElement, now, overrides, maxEvents);
                 break;
+            }
             case WebhookProviders.Smpp:
             {
-                if (secret is not null && !WebhookSignatures.VerifyHerald(secret, Header(http, WebhookSignatures.HeraldHeader), body))
+                if (secret is not null && !WebhookSignatures.VerifyHerald(secret, Header(http, WebhookSignatures.HeraldHeader), body.Bytes))
                     return BadSignature(WebhookSignatures.HeraldHeader);
                 var lines = new List<string>();
                 if (http.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
                 {
-                    var form = WebhookForm.Parse(body);
+                    var form = WebhookForm.Parse(body.Bytes);
                     foreach (var receipt in form.GetAll("receipt")) lines.AddRange(receipt.Split('\n'));
                     overrides = overrides with { To = overrides.To ?? form.Get("to") ?? form.Get("source_addr") };
                 }
                 else
                 {
-                    lines.AddRange(Encoding.UTF8.GetString(body).Split('\n'));
+                    lines.AddRange(Encoding.UTF8.GetString(body.Bytes).Split('\n'));
                 }
-                parsed = SmppMapper.Map(lines, now, overrides);
+                parsed = SmppMapper.Map(lines, now, overrides, maxEvents);
                 break;
             }
             default:
-                if (secret is not null && !WebhookSignatures.VerifyHerald(secret, Header(http, WebhookSignatures.HeraldHeader), body))
+            {
+                if (secret is not null && !WebhookSignatures.VerifyHerald(secret, Header(http, WebhookSignatures.HeraldHeader), body.Bytes))
                     return BadSignature(WebhookSignatures.HeraldHeader);
-                parsed = SendGridMapper.Map(body, now, overrides, string.Equals(Param(query, "item_id"), "full", StringComparison.Ordinal));
+                if (!body.TryParseJson(MaxJsonDepth, out var document, out var problem)) return ApiResults.InvalidJson(problem);
+                using (document) parsed = SendGridMapper.Map(document.RootElement, now, overrides, maxEvents, string.Equals(Param(query, "item_id"), "full", StringComparison.Ordinal));
                 break;
+            }
         }
+        if (parsed.IsTooMany)
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "too_many_events",
+                $"a callback may carry at most {maxEvents} events (Herald:Ingest:MaxEventsPerRequest); nothing of it was stored: send it in parts",
+                new ErrorDetail("body", $"must carry at most {maxEvents} events"));
         if (parsed.IsError) return ApiResults.BadRequest(parsed.Field!, parsed.Issue!);
 
         int accepted = 0, duplicates = 0;
         var rejected = new List<RejectedEventDto>();
+        foreach (var (index, error) in parsed.Rejected)
+        {
+            rejected.Add(new RejectedEventDto(index, error));
+            logger.LogInformation("webhook {Provider} of team {Team}: entry {Index} rejected: {Error}", provider, team.PublicId, index, error);
+        }
         if (parsed.Events.Count > 0)
         {
             var batch = new IngestBatch(team.Id, parsed.Events.ToArray());
@@ -147,9 +164,10 @@ public static class WebhookEndpoints
             (accepted, duplicates) = (tally.Accepted, tally.Duplicates);
             foreach (var (i, error) in tally.Rejected)
             {
-                rejected.Add(new RejectedEventDto(i, error));
+                rejected.Add(new RejectedEventDto(parsed.SourceOf(i), error));
                 logger.LogInformation("webhook {Provider} of team {Team}: event of item {Item} rejected: {Error}", provider, team.PublicId, batch.Events[i].ItemId, error);
             }
+            rejected.Sort((a, b) => a.Index.CompareTo(b.Index));
         }
         return provider switch
         {
@@ -193,21 +211,6 @@ public static class WebhookEndpoints
     private static string? Header(HttpContext http, string name) => http.Request.Headers.TryGetValue(name, out var v) ? v.ToString() : null;
 
     private static string? Param(IQueryCollection query, string name) => WebhookText.Clean(query[name].FirstOrDefault());
-
-    /// <summary>The raw body, read once (signatures are over these very bytes); null when it exceeds <see cref="MaxBodyBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
-    {
-        if (request.ContentLength > MaxBodyBytes) return null;
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and <= MaxBodyBytes ? (int)request.ContentLength.Value : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 
     // ---- Team token and secrets ----
 

@@ -123,11 +123,18 @@ public static class AlertsEndpoints
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<AlertView>>, JsonHttpResult<ErrorEnvelope>>> Acknowledge(
-        string alertId, HttpContext http, AlertEngine engine, TeamDirectory teams, CancellationToken ct)
+        string alertId, HttpContext http, AlertEngine engine, TeamDirectory teams, RequestBodies bodies, CancellationToken ct)
     {
         int teamId = Team(http);
         AcknowledgeRequest? body = null;
-        if (http.Request.ContentLength > 0) body = await http.Request.ReadFromJsonAsync<AcknowledgeRequest>(AlertNotifier.Json, ct);
+        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            if (!http.Request.HasJsonContentType()) return ApiResults.UnsupportedMediaType();
+            var read = await bodies.ReadAsync(http, teamId);
+            if (read.Error is { } refused) return refused;
+            using var raw = read.Body!;
+            if (!raw.TryDeserialize(AlertNotifier.Json, out body, out var problem)) return ApiResults.InvalidJson(problem);
+        }
         string by = body?.By is { } named ? IdentifierParameter.Require("by", named.Trim(), MaxAcknowledgedByLength) : $"key:{http.Caller().KeyId}";
         var alert = await engine.AcknowledgeAsync(teamId, alertId, by, ct);
         if (alert is null) return ApiResults.NotFound($"no alert '{alertId}'");

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Text.Json;
 using Herald.Api.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Engine;
@@ -24,22 +24,26 @@ public static class EventsEndpoints
     }
 
     private static async Task<Results<Accepted<SuccessEnvelope<IngestResultDto>>, JsonHttpResult<ErrorEnvelope>>> Ingest(
-        HttpContext http, IngestQueue queue, IngestOptions options, TimeProvider time)
+        HttpContext http, IngestQueue queue, IngestOptions options, RequestBodies bodies, TimeProvider time)
     {
         int teamId = TeamScope.ResolveOne(http);
-        var (buffer, length) = await ReadBodyAsync(http.Request);
+        var read = await bodies.ReadAsync(http, teamId);
+        if (read.Error is { } refused) return refused;
+        // Held until the answer: the bytes count against the buffered total while their events wait for the writer.
+        using var body = read.Body!;
+        if (body.Utf8Problem() is { } notUtf8) return ApiResults.InvalidJson(notUtf8);
         EventParser.Result parsed;
         try
         {
-            parsed = EventParser.Parse(buffer.AsSpan(0, length), time.GetUtcNow(), options.MaxEventsPerRequest);
+            parsed = EventParser.Parse(body.Bytes, time.GetUtcNow(), options.MaxEventsPerRequest);
         }
         catch (TooManyEventsException e)
         {
             return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "too_many_events", e.Message);
         }
-        finally
+        catch (JsonException e)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return ApiResults.InvalidJson(e.Message);
         }
         if (parsed.Count == 0) return ApiResults.BadRequest("body", "the array holds no events");
 
@@ -62,26 +66,5 @@ public static class EventsEndpoints
             rejected.Sort((a, b) => a.Index.CompareTo(b.Index));
         }
         return TypedResults.Accepted((string?)null, new SuccessEnvelope<IngestResultDto>(new IngestResultDto(accepted, duplicates, rejected)));
-    }
-
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request)
-    {
-        int capacity = request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength.Value : 64 * 1024;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1024));
-        int length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                buffer.AsSpan(0, length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = bigger;
-            }
-            int read = await request.Body.ReadAsync(buffer.AsMemory(length));
-            if (read == 0) break;
-            length += read;
-        }
-        return (buffer, length);
     }
 }

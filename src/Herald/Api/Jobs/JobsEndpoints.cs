@@ -41,34 +41,34 @@ public static class JobsEndpoints
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<JobRunSummary>>, JsonHttpResult<ErrorEnvelope>>> Trigger(
-        string name, HttpContext http, JobRunner runner, JobsOptions options, TimeProvider time, CancellationToken ct)
+        string name, HttpContext http, JobRunner runner, JobsOptions options, RequestBodies bodies, TimeProvider time, CancellationToken ct)
     {
         var job = JobCatalog.Find(name);
         if (job is null) return ApiResults.NotFound($"no job '{name}'; the jobs are {JobCatalog.Names}");
-        var request = await ReadRequest(http, ct);
-        var periods = ResolvePeriods(job, request.Date, request.From, request.To, time.GetUtcNow(), options.MaxPeriodsPerRun);
+        var (request, refused) = await ReadRequest(http, bodies);
+        if (refused is not null) return refused;
+        var periods = ResolvePeriods(job, request!.Date, request.From, request.To, time.GetUtcNow(), options.MaxPeriodsPerRun);
         return ApiResults.Ok(await runner.RunAsync(job, periods, "manual", ct: ct));
     }
 
+    private static readonly JsonSerializerOptions BodyJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     /// <summary>Query parameters, else a JSON body: <c>{"date": "2026-11-21"}</c> or <c>{"from": "...", "to": "..."}</c>.</summary>
-    private static async Task<TriggerRequest> ReadRequest(HttpContext http, CancellationToken ct)
+    private static async Task<(TriggerRequest? Request, JsonHttpResult<ErrorEnvelope>? Refused)> ReadRequest(HttpContext http, RequestBodies bodies)
     {
         var query = http.Request.Query;
         foreach (var (key, _) in query)
             if (key is not ("date" or "from" or "to")) throw new BadParameterException(key, "unknown parameter; allowed: date, from, to");
         string? Q(string key) => query.TryGetValue(key, out var v) ? v.ToString() : null;
-        if (query.Count > 0) return new TriggerRequest(Q("date"), Q("from"), Q("to"));
-        if (http.Request.ContentLength is null or 0 && !http.Request.Headers.TransferEncoding.Any()) return new TriggerRequest(null, null, null);
-        try
-        {
-            var body = await JsonSerializer.DeserializeAsync<TriggerRequest>(http.Request.Body,
-                new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }, ct);
-            return body ?? new TriggerRequest(null, null, null);
-        }
-        catch (JsonException)
-        {
+        if (query.Count > 0) return (new TriggerRequest(Q("date"), Q("from"), Q("to")), null);
+        if (http.Request.ContentLength is null or 0 && !http.Request.Headers.TransferEncoding.Any()) return (new TriggerRequest(null, null, null), null);
+        // Jobs belong to no team: an admin's bodies share the one account of team 0.
+        var read = await bodies.ReadAsync(http, teamId: 0);
+        if (read.Error is { } refused) return (null, refused);
+        using var body = read.Body!;
+        if (!body.TryDeserialize<TriggerRequest>(BodyJson, out var request, out _))
             throw new BadParameterException("body", "must be a JSON object with date, or from and to (yyyy-MM-dd)");
-        }
+        return (request ?? new TriggerRequest(null, null, null), null);
     }
 
     /// <summary>The periods a manual run or <c>herald jobs run</c> covers; throws <see cref="BadParameterException"/> naming the bad input.</summary>
