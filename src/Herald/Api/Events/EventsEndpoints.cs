@@ -1,5 +1,6 @@
 using System.Buffers;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Engine;
 
@@ -23,10 +24,10 @@ public static class EventsEndpoints
         return app;
     }
 
-    private static async Task<Results<Accepted<SuccessEnvelope<IngestResultDto>>, JsonHttpResult<ErrorEnvelope>>> Ingest(
-        HttpContext http, IngestQueue queue, IngestOptions options, TimeProvider time)
+    private static async Task<Results<Accepted<SuccessEnvelope<IngestResultDto>>, BadRequest<ErrorEnvelope>, ErrorResult<ErrorStatus.PayloadTooLarge>,
+        ErrorResult<ErrorStatus.TooManyRequests>>> Ingest([AsParameters] OneTeamParameters parameters, HttpContext http, IngestQueue queue, IngestOptions options, TimeProvider time)
     {
-        int teamId = TeamScope.ResolveOne(http);
+        int teamId = parameters.TeamId(http);
         var (buffer, length) = await ReadBodyAsync(http.Request);
         EventParser.Result parsed;
         try
@@ -35,7 +36,7 @@ public static class EventsEndpoints
         }
         catch (TooManyEventsException e)
         {
-            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "too_many_events", e.Message);
+            return ApiResults.Error<ErrorStatus.PayloadTooLarge>("too_many_events", e.Message);
         }
         finally
         {
@@ -54,7 +55,7 @@ public static class EventsEndpoints
             if (tally is null)
             {
                 http.Response.Headers.RetryAfter = "1";
-                return ApiResults.Error(StatusCodes.Status429TooManyRequests, "queue_full",
+                return ApiResults.Error<ErrorStatus.TooManyRequests>("queue_full",
                     "the ingest queue is full; nothing of this request was accepted, retry after 1 s");
             }
             (accepted, duplicates) = (tally.Accepted, tally.Duplicates);
