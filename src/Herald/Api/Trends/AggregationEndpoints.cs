@@ -47,9 +47,8 @@ public static class AggregationEndpoints
         var r = parameters.ToRequest(time.GetUtcNow());
         string metric = parameters.Metric ?? "";
         if (metric.Length == 0) throw new BadParameterException("metric", "is required: one of " + string.Join(", ", CustomAggregation.Metrics));
-        string agg = parameters.Aggregation is { Length: > 0 } a ? a : "sum";
-        if (CustomAggregation.Check(metric, agg) is { } problem)
-            throw new BadParameterException(Array.IndexOf(CustomAggregation.Metrics, metric) < 0 ? "metric" : "aggregation", problem);
+        string agg = parameters.Aggregation ?? "sum";
+        if (CustomAggregation.Check(metric, agg) is { } problem) throw new BadParameterException("aggregation", problem);
         double? percentile = null;
         if (parameters.Percentile is { } p)
         {

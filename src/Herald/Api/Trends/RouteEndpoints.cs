@@ -72,8 +72,7 @@ public static class RouteEndpoints
     private static Ok<SuccessEnvelope<RoutesDto>> Get([AsParameters] RoutesParameters parameters, HttpContext http, MetricsQuery metrics, TeamDirectory directory, TimeProvider time)
     {
         var r = parameters.ToRequest(time.GetUtcNow());
-        string by = parameters.By is { Length: > 0 } b ? b : "route";
-        if (by is not ("route" or "provider")) throw new BadParameterException("by", "must be route or provider");
+        string by = parameters.By ?? "route";
         var dimension = by == "route" ? Dimension.Route : Dimension.Provider;
         var teams = TeamScope.Resolve(http, r.Team);
         var rows = metrics.Breakdown(teams, r.Filter, dimension, r.From, r.To, directory.PublicIdOf);

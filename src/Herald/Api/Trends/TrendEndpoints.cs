@@ -121,10 +121,9 @@ public static class TrendEndpoints
         var now = time.GetUtcNow();
         var filter = parameters.Filter();
         int hours = parameters.Hours ?? 24;
-        string gText = parameters.Granularity is { Length: > 0 } gq ? gq : "hour";
-        if (gText is not ("minute" or "hour" or "day") || !Granularities.TryParse(gText, out var g))
-            throw new BadParameterException("granularity", "must be minute, hour or day");
-        string metric = parameters.Metric is { Length: > 0 } mq ? mq : "message_volume";
+        string gText = parameters.Granularity ?? "hour";
+        Granularities.TryParse(gText, out var g);
+        string metric = parameters.Metric ?? "message_volume";
         Func<MetricTotals, double> value = metric switch
         {
             "message_volume" => t => t.Events,
