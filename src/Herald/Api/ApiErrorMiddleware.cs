@@ -40,8 +40,12 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         catch (BadHttpRequestException e) when (BindingFailure.Match(e.Message) is { Success: true } m)
         {
             // A query or route value that does not parse as its declared type: name the parameter and say what it takes.
-            string field = JsonNamingPolicy.SnakeCaseLower.ConvertName(m.Groups["name"].Value);
-            string issue = Expected(m.Groups["type"].Value, m.Groups["value"].Value);
+            string member = m.Groups["name"].Value;
+            var query = http.GetEndpoint()?.Metadata.GetMetadata<System.Reflection.MethodInfo>() is { } handler
+                ? Parameters.QueryParameterRules.BindingFailure(handler, member)
+                : null;
+            string field = query?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(member);
+            string issue = query?.Issue ?? Expected(m.Groups["type"].Value, m.Groups["value"].Value);
             await Write(http, ApiResults.BadRequest(field, issue));
         }
         catch (BadHttpRequestException e)

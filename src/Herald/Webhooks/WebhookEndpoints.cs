@@ -4,6 +4,8 @@ using System.Text;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Events;
+using Herald.Api.Parameters;
+using Herald.Domain;
 using Herald.Hosting;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,7 +17,7 @@ namespace Herald.Webhooks;
 public sealed record WebhookResultDto(int Accepted, int Duplicates, IReadOnlyList<RejectedEventDto> Rejected);
 /// <param name="Url">The whole URL under <c>Herald:PublicBaseUrl</c>; without it, the path alone (see <paramref name="Note"/>).</param>
 public sealed record WebhookConfigDto(
-    string Provider, string Url, bool PublicBaseUrlConfigured, bool SecretConfigured, bool VerifyTokenConfigured, string? UpdatedAt, string? Note);
+    string Provider, string Url, bool PublicBaseUrlConfigured, bool SecretConfigured, bool VerifyTokenConfigured, DateTimeOffset? UpdatedAt, string? Note);
 public sealed record WebhookTokenDto(string Id, string WebhookToken);
 public sealed record SetWebhookSecretRequest(string? Secret, string? VerifyToken);
 
@@ -38,10 +40,15 @@ public static class WebhookEndpoints
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         var hooks = app.MapGroup("/webhooks").WithTags("Webhooks");
+        // A provider's callback URL may carry query parameters of the operator's own (they are part of what Twilio signs).
+        hooks.AddEndpointFilterFactory(QueryParameterRules.Factory).AcceptsAnyQuery();
         hooks.MapPost("/{provider}/{token}", Receive).AcceptsLargeBodies()
-            .WithSummary("A provider's callback (twilio, twilio-voice, whatsapp, smpp, email) in its own format; the path token names the team");
+            .WithSummary("A provider's callback (twilio, twilio-voice, whatsapp, smpp, email) in its own format; the path token names the team")
+            .Produces<ErrorEnvelope>(StatusCodes.Status401Unauthorized).Produces<ErrorEnvelope>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorEnvelope>(StatusCodes.Status429TooManyRequests);
         hooks.MapGet("/whatsapp/{token}", VerifyWhatsApp)
-            .WithSummary("Meta's webhook verification handshake: answers hub.challenge when hub.verify_token matches");
+            .WithSummary("Meta's webhook verification handshake: answers hub.challenge when hub.verify_token matches")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
 
         var teams = app.MapGroup("/api/v1/teams/{id}").RequireScope(Scopes.EventsWrite).WithTags("Webhooks");
         teams.MapPost("/webhook-token/rotate", RotateToken).WithSummary("Give the team a new webhook token; the old one stops working at once");
@@ -54,9 +61,10 @@ public static class WebhookEndpoints
 
     // ---- Callbacks ----
 
-    private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, JsonHttpResult<ErrorEnvelope>>> Receive(
-        string provider, string token, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, IngestQueue queue, WebhookStats stats,
-        RequestBodies bodies, IngestOptions ingest, HeraldOptions options, TimeProvider time, ILoggerFactory loggers)
+    private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>,
+        JsonHttpResult<ErrorEnvelope>>> Receive(string provider, string token, [AsParameters] WebhookQueryParameters parameters, HttpContext http,
+        TeamDirectory teams, WebhookSecrets secrets, IngestQueue queue, WebhookStats stats, RequestBodies bodies, IngestOptions ingest,
+        HeraldOptions options, TimeProvider time, ILoggerFactory loggers)
     {
         int index = WebhookProviders.IndexOf(provider);
         if (index < 0) return ApiResults.NotFound($"no webhook provider '{provider}'; one of {string.Join(", ", WebhookProviders.All)}");
@@ -64,7 +72,7 @@ public static class WebhookEndpoints
         bool ok = false;
         try
         {
-            var result = await Handle(provider, token, http, teams, secrets, queue, bodies, ingest, options, time, loggers.CreateLogger("Herald.Webhooks"));
+            var result = await Handle(provider, token, parameters, http, teams, secrets, queue, bodies, ingest, options, time, loggers.CreateLogger("Herald.Webhooks"));
             ok = result.Result is not IStatusCodeHttpResult { StatusCode: >= 400 };
             return result;
         }
@@ -74,9 +82,9 @@ public static class WebhookEndpoints
         }
     }
 
-    private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, JsonHttpResult<ErrorEnvelope>>> Handle(
-        string provider, string token, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, IngestQueue queue,
-        RequestBodies bodies, IngestOptions ingest, HeraldOptions options, TimeProvider time, ILogger logger)
+    private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>,
+        JsonHttpResult<ErrorEnvelope>>> Handle(string provider, string token, WebhookQueryParameters query, HttpContext http, TeamDirectory teams,
+        WebhookSecrets secrets, IngestQueue queue, RequestBodies bodies, IngestOptions ingest, HeraldOptions options, TimeProvider time, ILogger logger)
     {
         var team = teams.ByWebhookToken(token);
         if (team is null) return ApiResults.NotFound("no webhook endpoint at this URL: the team token is unknown or was rotated");
@@ -86,8 +94,8 @@ public static class WebhookEndpoints
 
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         int maxEvents = ingest.MaxEventsPerRequest;
-        var query = http.Request.Query;
-        var overrides = new WebhookOverrides(Param(query, "provider"), Param(query, "account"), Param(query, "route"), Param(query, "campaign"), Param(query, "to"));
+        var overrides = new WebhookOverrides(WebhookText.Clean(query.Provider), WebhookText.Clean(query.Account), WebhookText.Clean(query.Route),
+            WebhookText.Clean(query.Campaign), WebhookText.Clean(query.To));
         string? secret = secrets.SecretFor(team.Id, provider);
         if (secret is null) secrets.NoticeUnsigned(team.Id, team.PublicId, provider);
 
@@ -134,7 +142,7 @@ public static class WebhookEndpoints
                 if (secret is not null && !WebhookSignatures.VerifyHerald(secret, Header(http, WebhookSignatures.HeraldHeader), body.Bytes))
                     return BadSignature(WebhookSignatures.HeraldHeader);
                 if (!body.TryParseJson(MaxJsonDepth, out var document, out var problem)) return ApiResults.InvalidJson(problem);
-                using (document) parsed = SendGridMapper.Map(document.RootElement, now, overrides, maxEvents, string.Equals(Param(query, "item_id"), "full", StringComparison.Ordinal));
+                using (document) parsed = SendGridMapper.Map(document.RootElement, now, overrides, maxEvents, string.Equals(WebhookText.Clean(query.ItemId), "full", StringComparison.Ordinal));
                 break;
             }
         }
@@ -177,12 +185,12 @@ public static class WebhookEndpoints
         };
     }
 
-    private static Results<ContentHttpResult, JsonHttpResult<ErrorEnvelope>> VerifyWhatsApp(string token, HttpContext http, TeamDirectory teams, WebhookSecrets secrets)
+    private static Results<ContentHttpResult, NotFound<ErrorEnvelope>, ErrorResult<ErrorStatus.Forbidden>> VerifyWhatsApp(
+        string token, [AsParameters] WhatsAppVerifyParameters query, TeamDirectory teams, WebhookSecrets secrets)
     {
         var team = teams.ByWebhookToken(token);
         if (team is null) return ApiResults.NotFound("no webhook endpoint at this URL: the team token is unknown or was rotated");
-        var query = http.Request.Query;
-        string? mode = query["hub.mode"], presented = query["hub.verify_token"], challenge = query["hub.challenge"];
+        string? mode = query.Mode, presented = query.VerifyToken, challenge = query.Challenge;
         string? expected = secrets.Stored(team.Id, WebhookProviders.WhatsApp)?.VerifyToken;
         if (mode == "subscribe" && expected is not null && presented is not null && !string.IsNullOrEmpty(challenge)
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
@@ -210,7 +218,6 @@ public static class WebhookEndpoints
 
     private static string? Header(HttpContext http, string name) => http.Request.Headers.TryGetValue(name, out var v) ? v.ToString() : null;
 
-    private static string? Param(IQueryCollection query, string name) => WebhookText.Clean(query[name].FirstOrDefault());
 
     // ---- Team token and secrets ----
 
@@ -221,7 +228,7 @@ public static class WebhookEndpoints
         return team;
     }
 
-    private static Results<Ok<SuccessEnvelope<WebhookTokenDto>>, JsonHttpResult<ErrorEnvelope>> RotateToken(string id, HttpContext http, TeamDirectory teams)
+    private static Results<Ok<SuccessEnvelope<WebhookTokenDto>>, NotFound<ErrorEnvelope>> RotateToken(string id, HttpContext http, TeamDirectory teams)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
         var team = Authorize(http, found);
@@ -230,7 +237,7 @@ public static class WebhookEndpoints
         return ApiResults.Ok(new WebhookTokenDto(rotated.PublicId, rotated.WebhookToken));
     }
 
-    private static Results<Ok<SuccessEnvelope<IReadOnlyList<WebhookConfigDto>>>, JsonHttpResult<ErrorEnvelope>> ListConfigs(
+    private static Results<Ok<SuccessEnvelope<IReadOnlyList<WebhookConfigDto>>>, NotFound<ErrorEnvelope>> ListConfigs(
         string id, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, HeraldOptions options)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
@@ -242,7 +249,7 @@ public static class WebhookEndpoints
         return ApiResults.Ok<IReadOnlyList<WebhookConfigDto>>(list);
     }
 
-    private static Results<Ok<SuccessEnvelope<WebhookConfigDto>>, JsonHttpResult<ErrorEnvelope>> GetConfig(
+    private static Results<Ok<SuccessEnvelope<WebhookConfigDto>>, NotFound<ErrorEnvelope>> GetConfig(
         string id, string provider, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, HeraldOptions options)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
@@ -251,7 +258,7 @@ public static class WebhookEndpoints
         return ApiResults.Ok(ToDto(http, options, team, provider, secrets.Stored(team.Id, provider)));
     }
 
-    private static Results<Ok<SuccessEnvelope<WebhookConfigDto>>, JsonHttpResult<ErrorEnvelope>> SetConfig(
+    private static Results<Ok<SuccessEnvelope<WebhookConfigDto>>, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>> SetConfig(
         string id, string provider, SetWebhookSecretRequest body, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, HeraldOptions options)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
@@ -270,7 +277,7 @@ public static class WebhookEndpoints
         return ApiResults.Ok(ToDto(http, options, team, provider, record));
     }
 
-    private static Results<Ok<SuccessEnvelope<object>>, JsonHttpResult<ErrorEnvelope>> DeleteConfig(string id, string provider, HttpContext http, TeamDirectory teams, WebhookSecrets secrets)
+    private static Results<Ok<SuccessEnvelope<object>>, NotFound<ErrorEnvelope>> DeleteConfig(string id, string provider, HttpContext http, TeamDirectory teams, WebhookSecrets secrets)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
         var team = Authorize(http, found);
@@ -280,7 +287,7 @@ public static class WebhookEndpoints
             : ApiResults.NotFound($"no secret configured for {provider}");
     }
 
-    private static JsonHttpResult<ErrorEnvelope> UnknownProvider(string provider) =>
+    private static NotFound<ErrorEnvelope> UnknownProvider(string provider) =>
         ApiResults.NotFound($"no webhook provider '{provider}'; one of {string.Join(", ", WebhookProviders.All)}");
 
     private static WebhookConfigDto ToDto(HttpContext http, HeraldOptions options, TeamRecord team, string provider, WebhookSecretRecord? record)
@@ -289,6 +296,6 @@ public static class WebhookEndpoints
         bool configured = !string.IsNullOrWhiteSpace(options.PublicBaseUrl);
         string root = configured ? options.PublicBaseUrl!.TrimEnd('/') : http.Request.PathBase.ToUriComponent();
         return new WebhookConfigDto(provider, $"{root}/webhooks/{provider}/{team.WebhookToken}", configured, record?.Secret is not null,
-            record?.VerifyToken is not null, record is null ? null : EventParser.FormatTimestamp(record.UpdatedAtMs), configured ? null : PathOnlyNote);
+            record?.VerifyToken is not null, Instants.At(record?.UpdatedAtMs), configured ? null : PathOnlyNote);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Engine;
 
@@ -23,10 +24,11 @@ public static class EventsEndpoints
         return app;
     }
 
-    private static async Task<Results<Accepted<SuccessEnvelope<IngestResultDto>>, JsonHttpResult<ErrorEnvelope>>> Ingest(
-        HttpContext http, IngestQueue queue, IngestOptions options, RequestBodies bodies, TimeProvider time)
+    private static async Task<Results<Accepted<SuccessEnvelope<IngestResultDto>>, BadRequest<ErrorEnvelope>, ErrorResult<ErrorStatus.PayloadTooLarge>,
+        ErrorResult<ErrorStatus.TooManyRequests>, JsonHttpResult<ErrorEnvelope>>> Ingest([AsParameters] OneTeamParameters parameters, HttpContext http,
+        IngestQueue queue, IngestOptions options, RequestBodies bodies, TimeProvider time)
     {
-        int teamId = TeamScope.ResolveOne(http);
+        int teamId = parameters.TeamId(http);
         var read = await bodies.ReadAsync(http, teamId);
         if (read.Error is { } refused) return refused;
         // Held until the answer: the bytes count against the buffered total while their events wait for the writer.
@@ -39,7 +41,7 @@ public static class EventsEndpoints
         }
         catch (TooManyEventsException e)
         {
-            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "too_many_events", e.Message);
+            return ApiResults.Error<ErrorStatus.PayloadTooLarge>("too_many_events", e.Message);
         }
         catch (JsonException e)
         {
@@ -58,7 +60,7 @@ public static class EventsEndpoints
             if (tally is null)
             {
                 http.Response.Headers.RetryAfter = "1";
-                return ApiResults.Error(StatusCodes.Status429TooManyRequests, "queue_full",
+                return ApiResults.Error<ErrorStatus.TooManyRequests>("queue_full",
                     "the ingest queue is full; nothing of this request was accepted, retry after 1 s");
             }
             (accepted, duplicates) = (tally.Accepted, tally.Duplicates);

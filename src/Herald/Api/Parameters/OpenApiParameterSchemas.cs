@@ -8,18 +8,24 @@ using Microsoft.OpenApi;
 namespace Herald.Api.Parameters;
 
 /// <summary>
-/// Makes the OpenAPI document say what the query rules check: a <see cref="Timestamp"/> is an RFC 3339 date-time string,
-/// and an <c>[AllowedValues]</c> parameter lists its values as an enum.
+/// Makes the OpenAPI document say what the query rules check and what <see cref="InstantJsonConverter"/> writes: a
+/// <see cref="Timestamp"/>, <see cref="UtcMinute"/> or <see cref="DateTimeOffset"/> is an RFC 3339 date-time string, and an
+/// <c>[AllowedValues]</c> parameter lists its values as an enum, and a number in the query is a number.
 /// </summary>
 public static class OpenApiParameterSchemas
 {
+    private static readonly Type[] Instants = [typeof(Timestamp), typeof(UtcMinute), typeof(DateTimeOffset)];
+
     public static void Configure(OpenApiOptions options)
     {
         options.AddSchemaTransformer((schema, context, _) =>
         {
-            if (context.JsonTypeInfo.Type == typeof(Timestamp) || context.JsonTypeInfo.Type == typeof(Timestamp?))
+            var type = context.JsonTypeInfo.Type;
+            var underlying = Nullable.GetUnderlyingType(type);
+            if (Array.IndexOf(Instants, underlying ?? type) >= 0)
             {
-                schema.Type = JsonSchemaType.String;
+                // A nullable Timestamp or UtcMinute is still the one shared schema (a $ref); DateTimeOffset is written inline.
+                schema.Type = underlying == typeof(DateTimeOffset) ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String;
                 schema.Format = "date-time";
                 schema.Properties?.Clear();
             }
@@ -28,6 +34,16 @@ public static class OpenApiParameterSchemas
         options.AddOperationTransformer((operation, context, _) =>
         {
             if (operation.Parameters is null) return Task.CompletedTask;
+            // A query value is parsed as a number, never as JSON: the body's named literals ("NaN") do not apply.
+            foreach (var parameter in operation.Parameters)
+            {
+                if (parameter.In == ParameterLocation.Query && parameter.Schema is OpenApiSchema { AnyOf: { Count: > 0 } anyOf } schema
+                    && anyOf.Any(s => s.Type == JsonSchemaType.Number))
+                {
+                    schema.Type = JsonSchemaType.Number;
+                    schema.AnyOf = null;
+                }
+            }
             foreach (var description in context.Description.ParameterDescriptions)
             {
                 if (description.ParameterDescriptor is not IParameterInfoParameterDescriptor { ParameterInfo: var info }) continue;
