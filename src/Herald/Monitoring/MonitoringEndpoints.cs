@@ -144,7 +144,7 @@ public static class MonitoringEndpoints
         var hooks = webhooks.Snapshot().Select(w => new WebhookDto(w.Provider, w.Requests, w.Errors,
             w.Requests == 0 ? 0 : Math.Round(w.TotalMs / w.Requests, 3), Math.Round(w.MaxMs, 3))).ToList();
         return ApiResults.Ok(new SystemMetricsDto(s.CpuPercent, s.MemoryPercent, s.DiskPercent, null, s.ActiveRequests, null, null,
-            Alerts.AlertNotifier.Iso(s.At), Math.Round(s.CpuSecondsTotal, 3), s.ProcessorCount, s.ResidentBytes, s.MemoryLimitBytes, s.GcHeapBytes,
+            Timestamps.Iso(s.At), Math.Round(s.CpuSecondsTotal, 3), s.ProcessorCount, s.ResidentBytes, s.MemoryLimitBytes, s.GcHeapBytes,
             s.GcCommittedBytes, s.GcCollections, s.DiskTotalBytes, s.DiskFreeBytes, s.DatabaseBytes, s.WalBytes, s.QueueDepth, s.EventsWritten,
             s.EventsPerSecond, Math.Round(s.UptimeSeconds, 3), new RequestsDto(window.Requests, window.ErrorRatePercent, window.P95Ms, routes), hooks,
             Enum.GetValues<CacheTier>().Select(t => new CacheTierDto(t.ToString().ToLowerInvariant(), AnswerCache.TimeToLive(t).TotalSeconds,
@@ -163,12 +163,12 @@ public static class MonitoringEndpoints
     {
         var stats = store.DatabaseStats();
         var tiers = maintenance.Tiers().Select(t => new RetentionTierDto(t.Name, retention.Enabled ? t.Retention.ToString("c") : null,
-            horizons.Of(t.G).Value == long.MinValue ? null : Alerts.AlertNotifier.Iso(horizons.Of(t.G).ToDateTimeOffset()))).ToList();
+            horizons.Of(t.G).Value == long.MinValue ? null : Timestamps.Iso(horizons.Of(t.G).ToDateTimeOffset()))).ToList();
         tiers.Add(new RetentionTierDto("raw_events", retention.Enabled ? retention.RawEvents?.ToString("c") : null,
-            horizons.RawEvents.Value == long.MinValue ? null : Alerts.AlertNotifier.Iso(horizons.RawEvents.ToDateTimeOffset())));
+            horizons.RawEvents.Value == long.MinValue ? null : Timestamps.Iso(horizons.RawEvents.ToDateTimeOffset())));
         var last = store.LastMaintenanceRun();
         return ApiResults.Ok(new DatabaseDto(stats.Path, stats.DatabaseBytes, stats.WalBytes, stats.ShmBytes, stats.PageSize, stats.PageCount,
             stats.FreePages, stats.Tables.ToDictionary(t => t.Name, t => t.Rows), tiers,
-            last is null ? null : new MaintenanceRunDto(Alerts.AlertNotifier.Iso(last.StartedAtMs)!, Alerts.AlertNotifier.Iso(last.FinishedAtMs)!, last.Deleted, last.Error)));
+            last is null ? null : new MaintenanceRunDto(Timestamps.Iso(last.StartedAtMs)!, Timestamps.Iso(last.FinishedAtMs)!, last.Deleted, last.Error)));
     }
 }
