@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 
 namespace Herald.Monitoring;
