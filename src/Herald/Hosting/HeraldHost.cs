@@ -184,6 +184,7 @@ public static class HeraldHost
         services.AddSingleton<RequestMetrics>();
         services.AddHeraldHealthChecks();
         services.AddSingleton<SystemMetrics>();
+        services.AddHeraldMetrics();
         services.AddSingleton<AlertRules>();
         services.AddSingleton<AlertMetricReader>();
         services.AddSingleton<AlertNotifier>();
