@@ -13,6 +13,7 @@ namespace Herald.Alerts;
 /// notification goes out, so a restart never notifies twice (a crash between the two loses that one notification).
 /// Rule changes, acknowledgements and manual resolves go through the same lock as evaluation.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A singleton for the process's lifetime: disposing its semaphore at shutdown would only race the last background callers.")]
 public sealed class AlertEngine(
     IAlertStore store, AlertRules rules, AlertMetricReader reader, AlertNotifier notifier, TeamDirectory teams,
     AlertOptions options, TimeProvider time, ILogger<AlertEngine> logger)

@@ -1,11 +1,9 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
-using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
-using Herald.Domain;
 using Herald.Engine;
 using Herald.Hosting;
 using System.Security.Claims;

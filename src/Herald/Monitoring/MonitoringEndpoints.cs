@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Analytics.Caching;
 using Herald.Analytics;
 using Herald.Api;
@@ -49,7 +50,7 @@ public static class MonitoringEndpoints
 
     public sealed record WebhookDto(string Provider, long Requests, long Errors, double AvgMs, double MaxMs);
 
-    private static IResult SystemMetricsOf(SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, AnswerCache cache)
+    private static Ok<SuccessEnvelope<SystemMetricsDto>> SystemMetricsOf(SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, AnswerCache cache)
     {
         var s = system.Sample();
         var window = requests.Api(5);
@@ -76,7 +77,7 @@ public static class MonitoringEndpoints
 
     public sealed record MaintenanceRunDto(string StartedAt, string FinishedAt, IReadOnlyDictionary<string, long> Deleted, string? Error);
 
-    private static IResult Database(IMaintenanceStore store, RetentionOptions retention, RetentionHorizons horizons, DatabaseMaintenance maintenance)
+    private static Ok<SuccessEnvelope<DatabaseDto>> Database(IMaintenanceStore store, RetentionOptions retention, RetentionHorizons horizons, DatabaseMaintenance maintenance)
     {
         var stats = store.DatabaseStats();
         var tiers = maintenance.Tiers().Select(t => new RetentionTierDto(t.Name, retention.Enabled ? t.Retention.ToString("c") : null,

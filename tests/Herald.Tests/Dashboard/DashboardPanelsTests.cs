@@ -374,7 +374,7 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
 
     /// <summary>
     /// A team with a STOP then a send to that contact, a send inside another contact's quiet hours and an account over its
-    /// TPS limit: the consent & compliance tab shows the API's figures, its examples and the inbound chart's hours.
+    /// TPS limit: the consent &amp; compliance tab shows the API's figures, its examples and the inbound chart's hours.
     /// </summary>
     [Fact]
     public async Task The_compliance_tab_shows_the_APIs_consent_quiet_hours_rate_limit_and_audit_figures()

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Herald.Storage.Sqlite;
 using Herald.Tests.Api;
 using Microsoft.Data.Sqlite;

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CsvHelper;
 using Herald.Tests.Api;
-using Herald.Tests.Support;
 
 namespace Herald.Tests.Reports;
 
@@ -196,5 +195,5 @@ internal static class ReportKit
 
     /// <summary>The page objects of a PDF (each <c>/Type /Page</c> dictionary; the page tree is <c>/Type /Pages</c>).</summary>
     public static int PdfPages(byte[] pdf) =>
-        System.Text.RegularExpressions.Regex.Matches(Encoding.Latin1.GetString(pdf), @"/Type\s*/Page(?![s\w])").Count;
+        System.Text.RegularExpressions.Regex.Count(Encoding.Latin1.GetString(pdf), @"/Type\s*/Page(?![s\w])");
 }

@@ -2,7 +2,6 @@ using Herald.Analytics.Failures;
 using Herald.Domain;
 using Herald.Storage;
 using static Herald.Engine.EventParser;
-using Herald.Engine;
 
 namespace Herald.Analytics.Campaigns;
 

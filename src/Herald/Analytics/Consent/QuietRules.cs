@@ -1,4 +1,3 @@
-using Herald.Domain;
 using Herald.Storage;
 
 namespace Herald.Analytics.Consent;
@@ -68,8 +67,6 @@ public sealed class QuietRules
     /// <summary>The number of the rule in force for a send to <paramref name="recipient"/> (-1: never quiet).</summary>
     public int RuleOf(bool hasRecipient, ReadOnlySpan<char> recipient) =>
         hasRecipient && _ownBySpan.TryGetValue(recipient, out int own) ? own : TeamRule;
-
-    public bool HasOwnSettings(string recipient) => _ownRule.ContainsKey(recipient);
 
     /// <summary>
     /// Works out the masks of every hour of [<paramref name="fromMinute"/>, <paramref name="toMinute"/>) (Unix minutes, from

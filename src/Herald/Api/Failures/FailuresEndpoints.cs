@@ -1,12 +1,10 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using Herald.Analytics;
 using Herald.Analytics.Failures;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
 using Herald.Api.Parameters;
 using Herald.Domain;
-using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
@@ -75,25 +74,25 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
     public IReadOnlyList<AlertRecord> ListAlertHistory(int teamId, long sinceMs, long beforeMs, int limit) =>
         ReadAlerts(SqliteSql.SelectAlertHistory, ("$team", teamId), ("$since", sinceMs), ("$before", beforeMs), ("$limit", limit));
 
-    public AlertRecord InsertAlert(AlertRecord a)
+    public AlertRecord InsertAlert(AlertRecord alert)
     {
         using var c = Open();
-        using var cmd = Command(c, SqliteSql.InsertAlert, ("$public_id", a.PublicId), ("$team", a.TeamId), ("$rule", a.RuleId),
-            ("$name", a.RuleName), ("$metric", a.MetricName), ("$condition", a.Condition), ("$threshold", a.Threshold),
-            ("$severity", a.Severity), ("$state", a.State), ("$value", a.CurrentValue), ("$sample", a.SampleSize), ("$message", a.Message),
-            ("$pending_since", a.PendingSinceMs), ("$fired_at", a.FiredAtMs), ("$resolved_at", a.ResolvedAtMs), ("$resolution", a.Resolution),
-            ("$ack_at", a.AcknowledgedAtMs), ("$ack_by", a.AcknowledgedBy), ("$notified_at", a.LastNotifiedAtMs),
-            ("$notifications", a.NotificationsSent), ("$evaluated_at", a.LastEvaluatedAtMs));
-        return a with { Id = Convert.ToInt64(cmd.ExecuteScalar()) };
+        using var cmd = Command(c, SqliteSql.InsertAlert, ("$public_id", alert.PublicId), ("$team", alert.TeamId), ("$rule", alert.RuleId),
+            ("$name", alert.RuleName), ("$metric", alert.MetricName), ("$condition", alert.Condition), ("$threshold", alert.Threshold),
+            ("$severity", alert.Severity), ("$state", alert.State), ("$value", alert.CurrentValue), ("$sample", alert.SampleSize), ("$message", alert.Message),
+            ("$pending_since", alert.PendingSinceMs), ("$fired_at", alert.FiredAtMs), ("$resolved_at", alert.ResolvedAtMs), ("$resolution", alert.Resolution),
+            ("$ack_at", alert.AcknowledgedAtMs), ("$ack_by", alert.AcknowledgedBy), ("$notified_at", alert.LastNotifiedAtMs),
+            ("$notifications", alert.NotificationsSent), ("$evaluated_at", alert.LastEvaluatedAtMs));
+        return alert with { Id = Convert.ToInt64(cmd.ExecuteScalar()) };
     }
 
-    public void UpdateAlert(AlertRecord a)
+    public void UpdateAlert(AlertRecord alert)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.UpdateAlert, ("$id", a.Id), ("$state", a.State), ("$value", a.CurrentValue), ("$sample", a.SampleSize),
-            ("$message", a.Message), ("$severity", a.Severity), ("$threshold", a.Threshold), ("$fired_at", a.FiredAtMs),
-            ("$resolved_at", a.ResolvedAtMs), ("$resolution", a.Resolution), ("$ack_at", a.AcknowledgedAtMs), ("$ack_by", a.AcknowledgedBy),
-            ("$notified_at", a.LastNotifiedAtMs), ("$notifications", a.NotificationsSent), ("$evaluated_at", a.LastEvaluatedAtMs));
+        Execute(c, null, SqliteSql.UpdateAlert, ("$id", alert.Id), ("$state", alert.State), ("$value", alert.CurrentValue), ("$sample", alert.SampleSize),
+            ("$message", alert.Message), ("$severity", alert.Severity), ("$threshold", alert.Threshold), ("$fired_at", alert.FiredAtMs),
+            ("$resolved_at", alert.ResolvedAtMs), ("$resolution", alert.Resolution), ("$ack_at", alert.AcknowledgedAtMs), ("$ack_by", alert.AcknowledgedBy),
+            ("$notified_at", alert.LastNotifiedAtMs), ("$notifications", alert.NotificationsSent), ("$evaluated_at", alert.LastEvaluatedAtMs));
     }
 
     public void DeleteAlert(long id)
@@ -138,11 +137,11 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         return list;
     }
 
-    public void UpsertAlertChannel(AlertChannelRecord ch)
+    public void UpsertAlertChannel(AlertChannelRecord channel)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.UpsertAlertChannel, ("$team", ch.TeamId), ("$channel", ch.Channel), ("$config", ch.ConfigJson),
-            ("$enabled", ch.Enabled ? 1 : 0), ("$now", ch.UpdatedAtMs));
+        Execute(c, null, SqliteSql.UpsertAlertChannel, ("$team", channel.TeamId), ("$channel", channel.Channel), ("$config", channel.ConfigJson),
+            ("$enabled", channel.Enabled ? 1 : 0), ("$now", channel.UpdatedAtMs));
     }
 
     public bool DeleteAlertChannel(int teamId, string channel)
@@ -151,11 +150,11 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         return Execute(c, null, SqliteSql.DeleteAlertChannel, ("$team", teamId), ("$channel", channel)) == 1;
     }
 
-    public void RecordAlertNotification(long alertId, AlertNotificationRecord n)
+    public void RecordAlertNotification(long alertId, AlertNotificationRecord notification)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.InsertAlertNotification, ("$alert", alertId), ("$channel", n.Channel), ("$event", n.Event),
-            ("$at", n.SentAtMs), ("$ok", n.Ok ? 1 : 0), ("$attempts", n.Attempts), ("$error", n.Error));
+        Execute(c, null, SqliteSql.InsertAlertNotification, ("$alert", alertId), ("$channel", notification.Channel), ("$event", notification.Event),
+            ("$at", notification.SentAtMs), ("$ok", notification.Ok ? 1 : 0), ("$attempts", notification.Attempts), ("$error", notification.Error));
     }
 
     public IReadOnlyList<AlertNotificationRecord> ListAlertNotifications(long alertId)
@@ -259,7 +258,7 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         var tables = new List<TableStats>();
         foreach (var name in names)
         {
-            using var count = Command(c, string.Format(System.Globalization.CultureInfo.InvariantCulture, SqliteSql.CountRowsOf, name.Replace("\"", "\"\"")));
+            using var count = Command(c, string.Format(null, CountRowsOf, name.Replace("\"", "\"\"")));
             tables.Add(new TableStats(name, Convert.ToInt64(count.ExecuteScalar())));
         }
         long pageSize, pageCount, free;

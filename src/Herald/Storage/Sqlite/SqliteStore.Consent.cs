@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Herald.Analytics.Consent;
 using Herald.Engine;
 
 namespace Herald.Storage.Sqlite;

@@ -1,6 +1,5 @@
 using Herald.Domain;
 using Microsoft.Data.Sqlite;
-using Herald.Engine;
 
 namespace Herald.Storage.Sqlite;
 
@@ -10,6 +9,8 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemReader, IDirectoryStore, IStoreProbe, IDisposable
 {
+    private static readonly System.Text.CompositeFormat ConnectionPragmas = System.Text.CompositeFormat.Parse(SqliteSql.ConnectionPragmas);
+    private static readonly System.Text.CompositeFormat CountRowsOf = System.Text.CompositeFormat.Parse(SqliteSql.CountRowsOf);
     private readonly string _connectionString;
     private readonly string _synchronous;
     private SqliteConnection? _writerConnection;
@@ -40,7 +41,7 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = string.Format(SqliteSql.ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib);
+        pragmas.CommandText = string.Format(null, ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib);
         pragmas.ExecuteNonQuery();
         return connection;
     }

@@ -1,4 +1,3 @@
-using Herald.Analytics;
 using Herald.Domain;
 using Microsoft.Data.Sqlite;
 using Herald.Engine;
@@ -194,7 +193,7 @@ internal sealed class SqliteWriteSession : IWriteSession
     }
 
     /// <summary>The writer's hot statements, prepared once per connection and reused by every batch.</summary>
-    private sealed class Statements
+    private sealed class Statements : IDisposable
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
 
@@ -208,15 +207,20 @@ internal sealed class SqliteWriteSession : IWriteSession
         {
             if (Cache.TryGetValue(c, out var s))
             {
-                s.InsertEvent.Dispose();
-                s.InsertItem.Dispose();
-                s.UpdateItem.Dispose();
-                s.UpdateItemState.Dispose();
-                s.MergeCell.Dispose();
-                s.MergeFailureCell.Dispose();
-                s.InsertConsent.Dispose();
+                s.Dispose();
                 Cache.Remove(c);
             }
+        }
+
+        public void Dispose()
+        {
+            InsertEvent.Dispose();
+            InsertItem.Dispose();
+            UpdateItem.Dispose();
+            UpdateItemState.Dispose();
+            MergeCell.Dispose();
+            MergeFailureCell.Dispose();
+            InsertConsent.Dispose();
         }
 
         private static Statements Create(SqliteConnection c)
