@@ -43,6 +43,9 @@ public static class HeraldHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        // herald itself runs culture-invariant (InvariantGlobalization); a host that keeps cultures (tests, the bench) must
+        // not let its locale reach what Herald writes either.
+        System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
         var builder = WebApplication.CreateBuilder(args);
         AddAppDirectorySettings(builder.Configuration);
         // PRODUCT.md's documented variables, mapped onto the Herald section.
