@@ -181,7 +181,10 @@ public static class HeraldHost
 
     private static void AddAlertsAndMonitoring(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(configuration.GetSection("Herald:Alerts").Get<AlertOptions>() ?? new AlertOptions());
+        var alertOptions = configuration.GetSection("Herald:Alerts").Get<AlertOptions>() ?? new AlertOptions();
+        alertOptions.Validate();
+        services.AddSingleton(alertOptions);
+        services.AddSingleton<IncidentPolicy>();
         services.AddSingleton(configuration.GetSection("Herald:Metrics").Get<MetricsOptions>() ?? new MetricsOptions());
         services.AddSingleton(configuration.GetSection("Herald:Retention").Get<RetentionOptions>() ?? new RetentionOptions());
         services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<SqliteStore>());

@@ -47,9 +47,18 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     public string Provider => "sqlite";
 
+    /// <summary>Seconds a probe may wait for the store (a lock held elsewhere) before it counts as failed.</summary>
+    public const int PingTimeoutSeconds = 2;
+
+    /// <summary>
+    /// A new connection (not a pooled one, which keeps its open file) that opens the existing file and reads its schema:
+    /// fails when the file is gone, unreadable, or locked for longer than <see cref="PingTimeoutSeconds"/>.
+    /// </summary>
     public bool Ping()
     {
-        using var c = Open();
+        var probe = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false, DefaultTimeout = PingTimeoutSeconds };
+        using var c = new SqliteConnection(probe.ToString());
+        c.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = SqliteSql.Ping;
         return Convert.ToInt64(cmd.ExecuteScalar()) == 1;

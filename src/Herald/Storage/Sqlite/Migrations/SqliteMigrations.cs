@@ -24,5 +24,6 @@ internal static class SqliteMigrations
         V017DashboardSessions.Migration,
         V030ConsentSources.Migration,
         V031ContactAttributes.Migration,
+        V032AlertIncidents.Migration,
     ];
 }
