@@ -7,6 +7,7 @@ using Herald.Api.Alerts;
 using Herald.Api.Auth;
 using Herald.Api.Campaigns;
 using Herald.Api.Consent;
+using Herald.Api.Database;
 using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
 using Herald.Api.Failures;
@@ -60,10 +61,11 @@ public static class HeraldHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(OutboundPolicy.Parse(builder.Configuration[OutboundPolicy.AllowListSetting]));
         services.AddSingleton(_ => DataDirectoryLock.Acquire(options.DataDir));
+        services.AddSingleton<StoreTimings>();
         services.AddSingleton(sp =>
         {
             _ = sp.GetRequiredService<DataDirectoryLock>(); // the store opens only under the data directory's lock
-            return new SqliteStore(options.DatabasePath, ingestOptions.FullSync);
+            return new SqliteStore(options.DatabasePath, ingestOptions.FullSync, sp.GetRequiredService<StoreTimings>());
         });
         services.AddSingleton<IEngineStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
@@ -173,6 +175,7 @@ public static class HeraldHost
         app.MapJobsEndpoints();
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
+        app.MapDatabaseMetricsEndpoints();
         app.MapDashboardEndpoints();
         app.MapReportsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
@@ -199,6 +202,12 @@ public static class HeraldHost
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsScrapeRequirementHandler>();
         services.AddAuthorizationBuilder().AddPolicy(MetricsScrapeRequirement.PolicyName, p => p.AddRequirements(new MetricsScrapeRequirement()));
         services.AddSingleton<DatabaseMaintenance>();
+        services.AddSingleton<IStoreLayoutReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<CachedStoreLayout>();
+        services.AddSingleton<IServerHistoryStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(configuration.GetSection("Herald:History").Get<ServerHistoryOptions>() ?? new ServerHistoryOptions());
+        services.AddSingleton<ServerHistory>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServerHistory>());
         services.AddHostedService<AlertEvaluationService>();
         services.AddHostedService<MaintenanceService>();
     }

@@ -156,7 +156,7 @@ public sealed class ReportAccessTests(SharedServer shared) : IClassFixture<Share
         Assert.Equal(25, summary["error_rate"]!.GetValue<double>());
         Assert.Equal(2, summary["campaigns_executed"]!.GetValue<long>());
         Assert.Equal(1, summary["opt_out_requests"]!.GetValue<long>());
-        Assert.Null(summary["new_users_added"]); // Herald has no users: left out, not invented
+        Assert.Equal(20, summary["new_users_added"]!.GetValue<long>()); // every recipient was first seen that day
         var top = daily["top_performing_campaigns"]!.AsArray();
         Assert.Equal("welcome", top[0]!["campaign_name"]!.GetValue<string>());
         Assert.Equal(100, top[0]!["delivery_rate"]!.GetValue<double>());

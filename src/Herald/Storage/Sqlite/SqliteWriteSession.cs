@@ -12,6 +12,7 @@ internal sealed class SqliteWriteSession : IWriteSession
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
     private readonly Statements _s;
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public SqliteWriteSession(SqliteStore store, SqliteConnection connection)
     {
@@ -183,7 +184,18 @@ internal sealed class SqliteWriteSession : IWriteSession
         SqliteStore.Execute(_connection, _transaction, SqliteSql.EnsureAccount,
             ("$team", teamId), ("$name", account), ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
 
-    public void Commit() => _transaction.Commit();
+    public void Commit()
+    {
+        _transaction.Commit();
+        if (_store.Timings is { } timings)
+        {
+            timings.Record(WriteBatchOperation, System.Diagnostics.Stopwatch.GetElapsedTime(_started));
+            TimedConnection.RecordCache(_connection.Handle, timings);
+        }
+    }
+
+    /// <summary>The name a write transaction's timing is recorded under, from its start to its commit.</summary>
+    public const string WriteBatchOperation = "WriteBatch";
 
     internal static void ReleaseStatements(SqliteConnection connection) => Statements.Release(connection);
 

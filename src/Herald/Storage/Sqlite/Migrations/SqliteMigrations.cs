@@ -25,5 +25,6 @@ internal static class SqliteMigrations
         V030ConsentSources.Migration,
         V031ContactAttributes.Migration,
         V032AlertIncidents.Migration,
+        V033UptimeAndCapacity.Migration,
     ];
 }
