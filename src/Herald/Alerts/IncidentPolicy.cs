@@ -1,4 +1,5 @@
 using System.Globalization;
+using Herald.Domain;
 using Herald.Storage;
 
 namespace Herald.Alerts;
@@ -55,10 +56,10 @@ public sealed class IncidentPolicy(AlertOptions options)
         long? respondBy = a.FiredAtMs is { } fired ? fired + (long)target.TotalMilliseconds : null;
         bool open = a.State == "firing" && a.AcknowledgedAtMs is null;
         bool escalates = open && a.FiredAtMs is not null && a.EscalationLevel < a.EscalationPath.Count;
-        return new IncidentView(Describe(target), (long)target.TotalSeconds, AlertNotifier.Iso(respondBy), open && respondBy < nowMs,
+        return new IncidentView(Describe(target), (long)target.TotalSeconds, Timestamps.Iso(respondBy), open && respondBy < nowMs,
             a.AcknowledgedAtMs is { } ack && respondBy is { } by ? ack <= by : null, a.EscalationPath, a.EscalationLevel,
-            a.EscalationPath.Take(a.EscalationLevel).ToList(), AlertNotifier.Iso(a.EscalatedAtMs),
-            escalates ? a.EscalationPath[a.EscalationLevel] : null, escalates ? AlertNotifier.Iso(EscalationDueMs(a, a.EscalationLevel + 1)) : null);
+            a.EscalationPath.Take(a.EscalationLevel).ToList(), Timestamps.Iso(a.EscalatedAtMs),
+            escalates ? a.EscalationPath[a.EscalationLevel] : null, escalates ? Timestamps.Iso(EscalationDueMs(a, a.EscalationLevel + 1)) : null);
     }
 
     public IncidentManagementDto Management(IEnumerable<AlertRuleRecord> rules) => new(
