@@ -6,6 +6,7 @@ using Herald.Api.Accounts;
 using Herald.Api.Alerts;
 using Herald.Api.Auth;
 using Herald.Api.Campaigns;
+using Herald.Api.Capacity;
 using Herald.Api.Consent;
 using Herald.Api.Database;
 using Herald.Api.Events;
@@ -178,6 +179,7 @@ public static class HeraldHost
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
         app.MapDatabaseMetricsEndpoints();
+        app.MapCapacityEndpoints();
         app.MapDashboardEndpoints();
         app.MapReportsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
@@ -211,6 +213,7 @@ public static class HeraldHost
         services.AddSingleton(configuration.GetSection("Herald:History").Get<ServerHistoryOptions>() ?? new ServerHistoryOptions());
         services.AddSingleton<ServerHistory>();
         services.AddHostedService(sp => sp.GetRequiredService<ServerHistory>());
+        services.AddSingleton<CapacityPlanning>();
         services.AddHostedService<AlertEvaluationService>();
         services.AddHostedService<MaintenanceService>();
     }

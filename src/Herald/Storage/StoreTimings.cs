@@ -19,6 +19,8 @@ public sealed class StoreTimings(TimeProvider time)
 {
     public const int WindowMinutes = 60;
     public const int SlowestKept = 10;
+    /// <summary>The name a write transaction's timing is recorded under, from its start to its commit.</summary>
+    public const string WriteBatch = "WriteBatch";
 
     private sealed class Slot
     {
@@ -33,7 +35,7 @@ public sealed class StoreTimings(TimeProvider time)
     }
 
     private readonly ConcurrentDictionary<string, Ring> _operations = new(StringComparer.Ordinal);
-    private readonly (long Minute, List<SlowOperation> Slowest)[] _slowest = Enumerable.Range(0, WindowMinutes).Select(_ => (-1L, new List<SlowOperation>())).ToArray();
+    private readonly (long Minute, List<SlowOperation> Slowest)[] _slowest = Enumerable.Range(0, WindowMinutes).Select(_ => (-1L, new List<SlowOperation>(SlowestKept))).ToArray();
     private long _cacheHits, _cacheMisses;
 
     public long CacheHits => Interlocked.Read(ref _cacheHits);
@@ -73,12 +75,13 @@ public sealed class StoreTimings(TimeProvider time)
                 slow.Slowest.Clear();
             }
             var list = slow.Slowest;
-            if (list.Count == SlowestKept && list[^1].DurationMs >= us / 1000) return;
-            var entry = new SlowOperation(operation, Math.Round(us / 1000, 3), nowMs);
+            double ms = Math.Round(us / 1000, 3);
+            if (list.Count == SlowestKept && list[^1].DurationMs >= ms) return;
             int at = 0;
-            while (at < list.Count && list[at].DurationMs >= entry.DurationMs) at++;
+            while (at < list.Count && list[at].DurationMs >= ms) at++;
+            // A full list's last entry is shorter than this one, so it goes and this one lands within the list.
             if (list.Count == SlowestKept) list.RemoveAt(list.Count - 1);
-            list.Insert(at, entry);
+            list.Insert(at, new SlowOperation(operation, ms, nowMs));
         }
     }
 

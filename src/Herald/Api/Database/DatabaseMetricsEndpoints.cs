@@ -56,12 +56,13 @@ public static class DatabaseMetricsEndpoints
         CachedStoreLayout layouts, TimeProvider time)
     {
         int minutes = parameters.Minutes ?? StoreTimings.WindowMinutes;
+        // The layout first: reading it is a store operation, which the timings read after it then include.
+        var (at, layout) = layouts.Current();
         var now = time.GetUtcNow();
         var operations = timings.Operations(minutes);
         long total = operations.Sum(o => o.Count);
         var query = new QueryMetricsDto(total == 0 ? null : Math.Round(operations.Sum(o => o.AvgMs * o.Count) / total, 3),
             total == 0 ? null : operations.Max(o => o.MaxMs), total == 0 ? null : operations.Min(o => o.MinMs), total);
-        var (at, layout) = layouts.Current();
         long hits = timings.CacheHits, misses = timings.CacheMisses;
         StoredObjectDto Dto(StoredObject o) => new(o.Name, o.Table, o.Pages, o.Bytes);
         return ApiResults.Ok(new DatabaseMetricsDto(now, minutes, new DatabasePerformanceDto(query),

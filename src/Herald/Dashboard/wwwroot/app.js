@@ -396,6 +396,19 @@
     setKpi('opt_in_rate', c.opt_in_rate_percent, `${c.opt_in_rate_percent.toFixed(1)} %`);
     sub.textContent = `${fmtInt(c.opted_in)} of ${fmtInt(c.contacts_with_consent)} contacts who replied`;
   }
+  // Seed 003's Total Users: the team's distinct recipients and contact records (/api/v1/analytics/users).
+  async function loadUsers(generation) {
+    const team = state.session.is_admin ? state.team : state.session.team?.id;
+    const sub = $('#kpi-users-sub');
+    if (!team) { setKpi('total_users', null, '—'); sub.textContent = 'pick a team'; return; }
+    const p = new URLSearchParams();
+    if (state.session.is_admin) p.set('team', team);
+    const u = await api('/api/v1/analytics/users', p);
+    if (generation !== loadGeneration) return;
+    setKpi('total_users', u.total_users, fmtInt(u.total_users));
+    const trends = u.user_demographics.signup_trends;
+    sub.textContent = `${fmtInt(trends.last_30_days)} joined in 30 days${trends.growth_rate ? ` (${trends.growth_rate})` : ''}`;
+  }
   async function loadAll() {
     const generation = ++loadGeneration;
     document.body.dataset.loading = 'true';
@@ -405,7 +418,7 @@
       const summary = await api('/api/v1/metrics/summary', scopeParams(windowParams()));
       if (generation !== loadGeneration) return;
       showSummary(summary);
-      await Promise.all([loadCharts(generation), loadOtp(generation), loadConsent(generation)]);
+      await Promise.all([loadCharts(generation), loadOtp(generation), loadConsent(generation), loadUsers(generation)]);
     } catch (e) {
       if (e.status !== 401) showBanner(`Could not load the dashboard: ${e.message}`);
     } finally {
@@ -476,12 +489,15 @@
     for (const a of entries) {
       if (state.errorCode && a.error_code !== state.errorCode) continue;
       const dims = [a.channel, a.provider].filter(Boolean).join(' · ') || a.kind;
-      const li = el('li', { class: 'new', dataset: { item: a.item_id, outcome: a.outcome } },
+      const started = a.event_type === 'campaign_started';
+      const detail = started ? `started${a.estimated_recipients ? ` · ${fmtInt(a.estimated_recipients)} recipients` : ''}`
+        : a.delivery_time_seconds !== undefined ? `delivered in ${fmtSeconds(a.delivery_time_seconds)}` : '';
+      const li = el('li', { class: 'new', dataset: { item: a.item_id, outcome: a.outcome, eventType: a.event_type } },
         el('time', { datetime: a.occurred_at, title: `${fmtFull.format(new Date(a.occurred_at))} UTC (received ${fmtHms.format(new Date(a.received_at))})` }, fmtHms.format(new Date(a.occurred_at))),
         el('button', { type: 'button', class: 'item link-button', title: `Open ${a.item_id}`, onclick: () => openItem(a.item_id) }, a.item_id),
         el('span', {}, statusChip(a.status, a.outcome)),
-        el('span', { class: 'dim' }, dims, a.error_code ? ` · ${a.error_code}` : ''),
-        el('span', { class: 'dim' }, a.campaign || ''),
+        el('span', { class: 'dim' }, dims, a.error_code ? ` · ${a.error_code}` : '', detail && !started ? ` · ${detail}` : ''),
+        el('span', { class: 'dim' }, a.campaign_name || a.campaign || '', started ? ` ${detail}` : ''),
         el('span', { class: 'country' }, a.country || ''));
       feed.prepend(li);
     }

@@ -189,13 +189,10 @@ internal sealed class SqliteWriteSession : IWriteSession
         _transaction.Commit();
         if (_store.Timings is { } timings)
         {
-            timings.Record(WriteBatchOperation, System.Diagnostics.Stopwatch.GetElapsedTime(_started));
+            timings.Record(StoreTimings.WriteBatch, System.Diagnostics.Stopwatch.GetElapsedTime(_started));
             TimedConnection.RecordCache(_connection.Handle, timings);
         }
     }
-
-    /// <summary>The name a write transaction's timing is recorded under, from its start to its commit.</summary>
-    public const string WriteBatchOperation = "WriteBatch";
 
     internal static void ReleaseStatements(SqliteConnection connection) => Statements.Release(connection);
 
