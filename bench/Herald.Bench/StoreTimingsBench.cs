@@ -50,6 +50,18 @@ public static class StoreTimingsBench
         Add(report, "write transaction, empty (begin, commit)", commitBare, commitTimed);
         Add(report, "store read opening a reader connection", readBare, readTimed);
 
+        // The file layout behind the route's table and index sizes, over the store the last ingest left.
+        var layoutTimes = new List<double>();
+        StoreLayout layout = null!;
+        for (int round = 0; round < 3; round++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            layout = bareStore.ReadLayout();
+            layoutTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        report.Add($"file layout read ({layout.PageCount * layout.PageSize / 1_000_000:N0} MB store, {layout.Objects.Count} b-trees)",
+            $"{layoutTimes.Min():F0} ms", $"best of 3; slowest {layoutTimes.Max():F0} ms");
+
         var timings = new StoreTimings(TimeProvider.System);
         var record = Measure(5_000_000, () => timings.Record(StoreTimings.WriteBatch, TimeSpan.FromMilliseconds(3.2)));
         report.Add("StoreTimings.Record, one call", $"{record.Ns:F0} ns", $"{record.Bytes:F2} bytes allocated per call after warm-up");

@@ -1,16 +1,11 @@
 using Herald.Storage;
+using Herald.Tests.Support;
 
 namespace Herald.Tests.Operations;
 
 /// <summary>The store timing recorder against the exact figures of the durations given to it, with a clock the test moves.</summary>
 public sealed class StoreTimingsTests
 {
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
 
     /// <summary>The nearest-rank percentile of the exact values.</summary>

@@ -375,21 +375,25 @@
     }
     lastChartLoad = Date.now();
   }
-  async function loadOtp(generation) {
+  // The query of a per-team route: the admin's picked team (a team key's is implied); null while an admin has picked none.
+  function oneTeamParams() {
     const team = state.session.is_admin ? state.team : state.session.team?.id;
-    if (!team) { showOtp(null, null); return; }
+    if (!team) return null;
     const p = new URLSearchParams();
     if (state.session.is_admin) p.set('team', team);
+    return p;
+  }
+  async function loadOtp(generation) {
+    const p = oneTeamParams();
+    if (!p) { showOtp(null, null); return; }
     const [health, alerts] = await Promise.all([api('/api/delivery-metrics/health', p), api('/api/delivery-metrics/alerts', p)]);
     if (generation === loadGeneration) showOtp(health, alerts);
   }
   // Consent comes from inbound STOP/START keywords (/api/v1/analytics/consent), per team.
   async function loadConsent(generation) {
-    const team = state.session.is_admin ? state.team : state.session.team?.id;
+    const p = oneTeamParams();
     const sub = $('#kpi-optin-sub');
-    if (!team) { setKpi('opt_in_rate', null, '—'); sub.textContent = 'pick a team'; return; }
-    const p = new URLSearchParams();
-    if (state.session.is_admin) p.set('team', team);
+    if (!p) { setKpi('opt_in_rate', null, '—'); sub.textContent = 'pick a team'; return; }
     const c = await api('/api/v1/analytics/consent', p);
     if (generation !== loadGeneration) return;
     if (c.contacts_with_consent === 0) { setKpi('opt_in_rate', null, '—'); sub.textContent = 'no STOP/START replies yet'; return; }
@@ -398,11 +402,9 @@
   }
   // Seed 003's Total Users: the team's distinct recipients and contact records (/api/v1/analytics/users).
   async function loadUsers(generation) {
-    const team = state.session.is_admin ? state.team : state.session.team?.id;
+    const p = oneTeamParams();
     const sub = $('#kpi-users-sub');
-    if (!team) { setKpi('total_users', null, '—'); sub.textContent = 'pick a team'; return; }
-    const p = new URLSearchParams();
-    if (state.session.is_admin) p.set('team', team);
+    if (!p) { setKpi('total_users', null, '—'); sub.textContent = 'pick a team'; return; }
     const u = await api('/api/v1/analytics/users', p);
     if (generation !== loadGeneration) return;
     setKpi('total_users', u.total_users, fmtInt(u.total_users));
