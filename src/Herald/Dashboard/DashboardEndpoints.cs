@@ -58,6 +58,7 @@ public static class DashboardEndpoints
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "dataprotection-keys")));
         services.AddSingleton<DashboardAssets>();
         services.AddSingleton<LiveActivity>();
+        services.AddSingleton<ActivityDetails>();
         services.AddSingleton<IIngestObserver>(sp => sp.GetRequiredService<LiveActivity>());
         services.AddSingleton<LiveHub>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());

@@ -6,7 +6,9 @@ using Herald.Api.Accounts;
 using Herald.Api.Alerts;
 using Herald.Api.Auth;
 using Herald.Api.Campaigns;
+using Herald.Api.Capacity;
 using Herald.Api.Consent;
+using Herald.Api.Database;
 using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
 using Herald.Api.Failures;
@@ -19,6 +21,7 @@ using Herald.Api.Reports;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
+using Herald.Api.Users;
 using Herald.Dashboard;
 using Herald.Jobs;
 using Herald.Maintenance;
@@ -112,6 +115,7 @@ public static class HeraldHost
         app.MapCampaignsEndpoints();
         app.MapConsentEndpoints();
         app.MapContactsEndpoints();
+        app.MapUsersEndpoints();
         app.MapRouteEndpoints();
         app.MapOverviewEndpoints();
         app.MapWebhookEndpoints();
@@ -119,6 +123,8 @@ public static class HeraldHost
         app.MapJobsEndpoints();
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
+        app.MapDatabaseMetricsEndpoints();
+        app.MapCapacityEndpoints();
         app.MapDashboardEndpoints();
         app.MapReportsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
@@ -138,10 +144,11 @@ public static class HeraldHost
     {
         bool fullSync = (configuration.GetSection("Herald:Ingest").Get<IngestOptions>() ?? new IngestOptions()).FullSync;
         services.AddSingleton(_ => DataDirectoryLock.Acquire(options.DataDir));
+        services.AddSingleton<StoreTimings>();
         services.AddSingleton(sp =>
         {
             _ = sp.GetRequiredService<DataDirectoryLock>(); // the store opens only under the data directory's lock
-            return new SqliteStore(options.DatabasePath, fullSync);
+            return new SqliteStore(options.DatabasePath, fullSync, sp.GetRequiredService<StoreTimings>());
         });
         services.AddSingleton<IEngineStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
@@ -152,8 +159,9 @@ public static class HeraldHost
         services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IConsentReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IContactSettingsStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<IContactReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IFailureReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IConsentStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IUserReader>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 
@@ -191,7 +199,9 @@ public static class HeraldHost
         services.AddSingleton<Herald.Analytics.Consent.ConsentTimelines>();
         services.AddSingleton<Herald.Analytics.Consent.ComplianceHours>();
         services.AddSingleton<Herald.Analytics.Consent.ComplianceAnalysis>();
-        services.AddSingleton<ContactCounts>();
+        services.AddSingleton<Herald.Analytics.Consent.ConsentRecorder>();
+        services.AddSingleton<Herald.Analytics.Consent.ResponsePatterns>();
+        services.AddSingleton<Herald.Analytics.Users.UserAnalytics>();
         services.AddFailureAnalysis();
         services.AddSingleton<ItemHistory>();
         return services;
@@ -238,7 +248,10 @@ public static class HeraldHost
 
     public static IServiceCollection AddHeraldAlertsAndMonitoring(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(configuration.GetSection("Herald:Alerts").Get<AlertOptions>() ?? new AlertOptions());
+        var alertOptions = configuration.GetSection("Herald:Alerts").Get<AlertOptions>() ?? new AlertOptions();
+        alertOptions.Validate();
+        services.AddSingleton(alertOptions);
+        services.AddSingleton<IncidentPolicy>();
         services.AddSingleton(configuration.GetSection("Herald:Metrics").Get<MetricsOptions>() ?? new MetricsOptions());
         services.AddSingleton(configuration.GetSection("Herald:Retention").Get<RetentionOptions>() ?? new RetentionOptions());
         services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<SqliteStore>());
@@ -254,6 +267,13 @@ public static class HeraldHost
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsScrapeRequirementHandler>();
         services.AddAuthorizationBuilder().AddPolicy(MetricsScrapeRequirement.PolicyName, p => p.AddRequirements(new MetricsScrapeRequirement()));
         services.AddSingleton<DatabaseMaintenance>();
+        services.AddSingleton<IStoreLayoutReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<CachedStoreLayout>();
+        services.AddSingleton<IServerHistoryStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(configuration.GetSection("Herald:History").Get<ServerHistoryOptions>() ?? new ServerHistoryOptions());
+        services.AddSingleton<ServerHistory>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServerHistory>());
+        services.AddSingleton<CapacityPlanning>();
         services.AddHostedService<AlertEvaluationService>();
         services.AddHostedService<MaintenanceService>();
         return services;

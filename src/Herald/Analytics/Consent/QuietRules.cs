@@ -37,6 +37,7 @@ public sealed class QuietRules
         ulong hash = Fnv(FnvOffset, Team);
         foreach (var c in contacts)
         {
+            if (!c.HasOwnSettings) continue; // a contact with attributes only follows the team's rule
             var rule = QuietRule.For(c, Team);
             _ownRule[c.Recipient] = NumberOf(rule, "contact");
             hash = Fnv(Fnv(hash, c.Recipient), rule);

@@ -14,13 +14,9 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
     {
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
-        using (var done = Command(c, SqliteSql.AlertRuleDefaultsDone, ("$team", teamId)))
-        {
-            done.Transaction = tx;
-            if (Convert.ToInt64(done.ExecuteScalar()) != 0) return;
-        }
-        foreach (var rule in defaults) Execute(c, tx, SqliteSql.InsertAlertRule, RuleParameters(teamId, rule, nowMs));
-        Execute(c, tx, SqliteSql.MarkAlertRuleDefaultsDone, ("$team", teamId), ("$now", nowMs));
+        foreach (var rule in defaults)
+            if (Execute(c, tx, SqliteSql.OfferAlertRule, ("$team", teamId), ("$rule", rule.RuleId), ("$now", nowMs)) == 1)
+                Execute(c, tx, SqliteSql.InsertAlertRule, RuleParameters(teamId, rule, nowMs));
         tx.Commit();
     }
 
@@ -48,6 +44,7 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         ("$threshold", r.Threshold), ("$duration", r.DurationSeconds), ("$severity", r.Severity),
         ("$channels", string.Join(',', r.NotificationChannels)), ("$filters", JsonSerializer.Serialize(r.Filters)),
         ("$min_volume", r.MinVolume), ("$enabled", r.Enabled ? 1 : 0), ("$is_default", r.IsDefault ? 1 : 0), ("$now", nowMs),
+        ("$escalation", string.Join(',', r.EscalationPath)),
     ];
 
     private List<AlertRuleRecord> ReadRules(string sql, params (string Name, object? Value)[] parameters)
@@ -61,7 +58,7 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
             list.Add(new AlertRuleRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetInt32(5),
                 r.GetString(6), r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries),
                 JsonSerializer.Deserialize<Dictionary<string, string[]>>(r.GetString(8)) ?? [], r.GetInt64(9), r.GetInt64(10) != 0,
-                r.GetInt64(11) != 0, r.GetInt64(12), r.GetInt64(13)));
+                r.GetInt64(11) != 0, r.GetInt64(12), r.GetInt64(13), r.GetString(14).Split(',', StringSplitOptions.RemoveEmptyEntries)));
         }
         return list;
     }
@@ -82,7 +79,8 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
             ("$severity", alert.Severity), ("$state", alert.State), ("$value", alert.CurrentValue), ("$sample", alert.SampleSize), ("$message", alert.Message),
             ("$pending_since", alert.PendingSinceMs), ("$fired_at", alert.FiredAtMs), ("$resolved_at", alert.ResolvedAtMs), ("$resolution", alert.Resolution),
             ("$ack_at", alert.AcknowledgedAtMs), ("$ack_by", alert.AcknowledgedBy), ("$notified_at", alert.LastNotifiedAtMs),
-            ("$notifications", alert.NotificationsSent), ("$evaluated_at", alert.LastEvaluatedAtMs));
+            ("$notifications", alert.NotificationsSent), ("$evaluated_at", alert.LastEvaluatedAtMs), ("$escalation", string.Join(',', alert.EscalationPath)),
+            ("$escalation_level", alert.EscalationLevel), ("$escalated_at", alert.EscalatedAtMs));
         return alert with { Id = Convert.ToInt64(cmd.ExecuteScalar()) };
     }
 
@@ -92,7 +90,8 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         Execute(c, null, SqliteSql.UpdateAlert, ("$id", alert.Id), ("$state", alert.State), ("$value", alert.CurrentValue), ("$sample", alert.SampleSize),
             ("$message", alert.Message), ("$severity", alert.Severity), ("$threshold", alert.Threshold), ("$fired_at", alert.FiredAtMs),
             ("$resolved_at", alert.ResolvedAtMs), ("$resolution", alert.Resolution), ("$ack_at", alert.AcknowledgedAtMs), ("$ack_by", alert.AcknowledgedBy),
-            ("$notified_at", alert.LastNotifiedAtMs), ("$notifications", alert.NotificationsSent), ("$evaluated_at", alert.LastEvaluatedAtMs));
+            ("$notified_at", alert.LastNotifiedAtMs), ("$notifications", alert.NotificationsSent), ("$evaluated_at", alert.LastEvaluatedAtMs),
+            ("$escalation", string.Join(',', alert.EscalationPath)), ("$escalation_level", alert.EscalationLevel), ("$escalated_at", alert.EscalatedAtMs));
     }
 
     public void DeleteAlert(long id)
@@ -122,7 +121,7 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
             list.Add(new AlertRecord(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5),
                 r.GetString(6), r.GetDouble(7), r.GetString(8), r.GetString(9), Double(r, 10), Long(r, 11), r.GetString(12),
                 r.GetInt64(13), Long(r, 14), Long(r, 15), Text(r, 16), Long(r, 17), Text(r, 18), Long(r, 19), r.GetInt32(20),
-                r.GetInt64(21)));
+                r.GetInt64(21), r.GetString(22).Split(',', StringSplitOptions.RemoveEmptyEntries), r.GetInt32(23), Long(r, 24)));
         }
         return list;
     }

@@ -16,8 +16,10 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
     private SqliteConnection? _writerConnection;
     private long _nextItemId = -1;
 
-    public SqliteStore(string path, bool fullSync = false)
+    /// <param name="timings">Where reader connections and write batches record their durations; none in tools and tests that need none.</param>
+    public SqliteStore(string path, bool fullSync = false, StoreTimings? timings = null)
     {
+        Timings = timings;
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connectionString = new SqliteConnectionStringBuilder
@@ -32,13 +34,16 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     public string Path { get; }
 
+    internal StoreTimings? Timings { get; }
+
     // Page cache in KiB: the writer's indexes are hot and large; a reader's work is a few range scans.
     private const int WriterCacheKib = 32 * 1024;
     private const int ReaderCacheKib = 4 * 1024;
 
-    internal SqliteConnection Open(bool writer = false)
+    /// <param name="operation">The store method that opens it, which its timing is recorded under.</param>
+    internal SqliteConnection Open(bool writer = false, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = writer || Timings is null ? new SqliteConnection(_connectionString) : new TimedConnection(_connectionString, operation, Timings);
         connection.Open();
         using var pragmas = connection.CreateCommand();
         pragmas.CommandText = string.Format(null, ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib);
@@ -48,9 +53,18 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     public string Provider => "sqlite";
 
+    /// <summary>Seconds a probe may wait for the store (a lock held elsewhere) before it counts as failed.</summary>
+    public const int PingTimeoutSeconds = 2;
+
+    /// <summary>
+    /// A new connection (not a pooled one, which keeps its open file) that opens the existing file and reads its schema:
+    /// fails when the file is gone, unreadable, or locked for longer than <see cref="PingTimeoutSeconds"/>.
+    /// </summary>
     public bool Ping()
     {
-        using var c = Open();
+        var probe = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false, DefaultTimeout = PingTimeoutSeconds };
+        using var c = new SqliteConnection(probe.ToString());
+        c.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = SqliteSql.Ping;
         return Convert.ToInt64(cmd.ExecuteScalar()) == 1;

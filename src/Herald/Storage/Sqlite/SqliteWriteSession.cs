@@ -11,6 +11,7 @@ internal sealed class SqliteWriteSession : IWriteSession
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
     private readonly Statements _s;
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public SqliteWriteSession(SqliteStore store, SqliteConnection connection)
     {
@@ -182,7 +183,15 @@ internal sealed class SqliteWriteSession : IWriteSession
         SqliteStore.Execute(_connection, _transaction, SqliteSql.EnsureAccount,
             ("$team", teamId), ("$name", account), ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
 
-    public void Commit() => _transaction.Commit();
+    public void Commit()
+    {
+        _transaction.Commit();
+        if (_store.Timings is { } timings)
+        {
+            timings.Record(StoreTimings.WriteBatch, System.Diagnostics.Stopwatch.GetElapsedTime(_started));
+            TimedConnection.RecordCache(_connection.Handle, timings);
+        }
+    }
 
     internal static void ReleaseStatements(SqliteConnection connection) => Statements.Release(connection);
 

@@ -22,5 +22,9 @@ internal static class SqliteMigrations
         V015Compliance.Migration,
         V016ItemsByEarliestEvent.Migration,
         V017DashboardSessions.Migration,
+        V030ConsentSources.Migration,
+        V031ContactAttributes.Migration,
+        V032AlertIncidents.Migration,
+        V033UptimeAndCapacity.Migration,
     ];
 }
