@@ -343,6 +343,7 @@ public sealed class BatchWriter
         {
             item.Status = e.Status;
             item.StatusAtMs = at;
+            item.ErrorCode = e.ErrorCode;
         }
         if (at < item.EarliestAtMs)
         {

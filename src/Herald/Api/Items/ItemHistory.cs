@@ -42,7 +42,7 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
             StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), EventParser.FormatTimestamp(i.StatusAtMs),
             EventParser.FormatTimestamp(i.EarliestAtMs), i.FirstSentAtMs is { } s ? EventParser.FormatTimestamp(s) : null,
             i.FirstSuccessAtMs is { } ok ? EventParser.FormatTimestamp(ok) : null, latency, d.Account, d.Channel, d.Provider, d.Route,
-            d.Campaign, d.Country, d.Direction, i.Recipient, Math.Round(i.Cost, 6), i.EventCount, events);
+            d.Campaign, d.Country, d.Direction, i.Recipient, Math.Round(i.Cost, 6), i.ErrorCode, i.EventCount, events);
     }
 
     private ItemEventDto ToDto(EventRecord e)

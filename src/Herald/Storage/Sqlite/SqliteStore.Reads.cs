@@ -83,5 +83,5 @@ public sealed partial class SqliteStore
 
     private static ItemRecord ReadItem(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
-        Long(r, 7), Long(r, 8), r.GetInt32(9), Text(r, 10), r.GetDouble(11), r.GetInt32(12));
+        Long(r, 7), Long(r, 8), r.GetInt32(9), Text(r, 10), r.GetDouble(11), r.GetInt32(12), Text(r, 13));
 }
