@@ -104,6 +104,10 @@ public static class HeraldHost
         services.AddHeraldAuthentication(builder.Configuration);
         services.AddSingleton<TeamDirectory>();
         services.AddSingleton<ItemHistory>();
+        services.AddSingleton<IItemSearchReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Herald.Analytics.Items.ItemSearch>();
+        services.AddSingleton<Herald.Analytics.Items.ItemRows>();
+        services.AddSingleton<ItemExports>();
         AddOtp(services, builder.Configuration, options);
         services.AddHeraldWebhooks();
         AddSnapshotJobs(services, builder.Configuration);
@@ -148,6 +152,7 @@ public static class HeraldHost
         app.MapMetricsEndpoints();
         app.MapFailuresEndpoints();
         app.MapItemsEndpoints();
+        app.MapItemSearchEndpoints();
         app.MapTeamsEndpoints();
         app.MapOtpEndpoints();
         app.MapDeliveryMetricsEndpoints();

@@ -29,7 +29,7 @@ public static class ReportsEndpoints
     {
         var g = app.MapGroup("/api/v1/analytics/reports").WithTags("Reports");
         g.MapPost("/messages", Messages).RequireScope(Scopes.ReportsWrite)
-            .WithSummary("Message delivery report: ?start_date=&end_date= (yyyy-MM-dd, UTC, inclusive, at most 366 days) &format=csv|json|excel|pdf [&account_id=&status=&campaign_id=]");
+            .WithSummary("Message delivery report: ?start_date=&end_date= (yyyy-MM-dd, UTC, inclusive, at most 366 days) &format=csv|json|excel|pdf [&account_id=&status=&campaign_id=] [&detail=items: one row per message too]");
         g.MapPost("/campaigns/{campaignId}", Campaign).RequireScope(Scopes.ReportsWrite)
             .WithSummary("Campaign performance report: progress, timing, errors and daily rows; ?format=");
         g.MapPost("/accounts/{accountId}/usage", AccountUsage).RequireScope(Scopes.ReportsWrite)
@@ -49,11 +49,14 @@ public static class ReportsEndpoints
 
     private static Task<IResult> Messages(HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
     {
-        var q = Query(http, "start_date", "end_date", "format", "account_id", "status", "campaign_id", "team");
+        var q = Query(http, "start_date", "end_date", "format", "account_id", "status", "campaign_id", "detail", "team");
         var (start, end) = Period(q, required: true);
         var statuses = q("status") is { } s ? ParseStatuses(s) : null;
+        string? detail = q("detail") is { } d
+            ? (d == ReportRequest.ItemsDetail ? d : throw new BadParameterException("detail", "must be items (one row per message), or left out"))
+            : null;
         var request = new ReportRequest(ReportTypes.Messages, Format(q), Team(http, q), start, end,
-            Name(q, "account_id"), Name(q, "campaign_id"), statuses);
+            Name(q, "account_id"), Name(q, "campaign_id"), statuses, detail);
         return StartAsync(http, request, reports, builder, teams);
     }
 
@@ -123,7 +126,7 @@ public static class ReportsEndpoints
                 r.Status == ReportStatuses.Running ? $"report {r.Id} is still running; poll GET /api/v1/analytics/reports/{r.Id}" : $"report {r.Id} failed: {r.Error}");
         var path = reports.FilePath(r);
         if (!File.Exists(path)) return ApiResults.NotFound($"the file of report {r.Id} is gone");
-        return TypedResults.PhysicalFile(path, ReportFormats.ContentType(r.Format), Path.GetFileName(r.FileName));
+        return TypedResults.PhysicalFile(path, ReportFormats.ContentTypeOf(r.Format, r.FileName), Path.GetFileName(r.FileName));
     }
 
     private static IResult Delete(string reportId, HttpContext http, IReportStore store, ReportService reports, TeamDirectory teams)

@@ -1,0 +1,31 @@
+using Herald.Domain;
+using Herald.Engine;
+using Herald.Storage;
+using Herald.Tenancy;
+
+namespace Herald.Analytics.Items;
+
+/// <summary>
+/// An item as every listing shows it (the items API, exports, the message report's rows): names for kind, status and
+/// outcome, times as RFC 3339 text, its team's public id, its dimensions, the delivery latency (first delivered-or-beyond
+/// event less the first sent, else the earliest event) and the cost to 6 decimals.
+/// </summary>
+public sealed record ItemRow(
+    string ItemId, string Team, string Kind, string Status, string Outcome, string StatusAt, string EarliestAt, string? FirstSentAt,
+    string? DeliveredAt, double? LatencySeconds, DimensionTuple Dimensions, string? Recipient, double Cost, string? ErrorCode, int EventCount);
+
+public sealed class ItemRows(DimensionRegistry registry, TeamDirectory directory)
+{
+    public ItemRow Of(ItemRecord i)
+    {
+        var kind = (ItemKind)i.Kind;
+        var status = (Status)i.Status;
+        double? latency = i.FirstSuccessAtMs is { } success ? Math.Max(0, success - (i.FirstSentAtMs ?? i.EarliestAtMs)) / 1000.0 : null;
+        return new ItemRow(i.ItemId, directory.PublicIdOf(i.TeamId), ItemKinds.Name(kind), Statuses.Name(status),
+            StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), EventParser.FormatTimestamp(i.StatusAtMs),
+            EventParser.FormatTimestamp(i.EarliestAtMs), Time(i.FirstSentAtMs), Time(i.FirstSuccessAtMs), latency, registry.Get(i.DimensionSetId),
+            i.Recipient, Math.Round(i.Cost, 6), i.ErrorCode, i.EventCount);
+    }
+
+    private static string? Time(long? ms) => ms is { } t ? EventParser.FormatTimestamp(t) : null;
+}
