@@ -7,28 +7,15 @@ public sealed partial class SqliteStore : IItemSearchReader
 {
     public IItemSnapshot OpenItemSnapshot() => new ItemSnapshot(Open());
 
-    /// <summary>A deferred read transaction whose WAL snapshot is pinned by a first read at creation.</summary>
-    private sealed class ItemSnapshot : IItemSnapshot
+    private sealed class ItemSnapshot(SqliteConnection connection) : PinnedSnapshot(connection), IItemSnapshot
     {
-        private readonly SqliteConnection _connection;
-        private readonly SqliteTransaction _transaction;
         private readonly InternedCodes _codes = new();
-
-        public ItemSnapshot(SqliteConnection connection)
-        {
-            _connection = connection;
-            _transaction = connection.BeginTransaction(deferred: true);
-            using var pin = connection.CreateCommand();
-            pin.Transaction = _transaction;
-            pin.CommandText = SqliteSql.PinReadSnapshot;
-            pin.ExecuteScalar();
-        }
 
         public IEnumerable<ItemRecord> Items(int teamId, StoredItemFilter filter)
         {
             // SQLite's API straight, in this connection's read transaction: an export reads millions of rows, and ADO.NET's
             // reader costs more per row than the read.
-            using var select = new RawStatement(_connection, SqliteSql.SelectItemsForSearch(
+            using var select = new RawStatement(Connection, SqliteSql.SelectItemsForSearch(
                 filter.DimensionSets is not null, filter.Statuses is not null, filter.ErrorCodes is not null, filter.Recipients is not null));
             var before = filter.Before ?? new ItemPosition(filter.ToMs, 0);
             select.Bind(1, (long)teamId);
@@ -51,11 +38,5 @@ public sealed partial class SqliteStore : IItemSearchReader
         }
 
         private static long? NullableInt64(RawStatement s, int index) => s.ColumnIsNull(index) ? null : s.ColumnInt64(index);
-
-        public void Dispose()
-        {
-            _transaction.Dispose(); // a read-only transaction: rolling back releases the snapshot
-            _connection.Dispose();
-        }
     }
 }
