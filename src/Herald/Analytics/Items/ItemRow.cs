@@ -16,12 +16,16 @@ public sealed record ItemRow(
 
 public sealed class ItemRows(DimensionRegistry registry, TeamDirectory directory)
 {
+    // A team's public id never changes; an export asks for it once per row.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _teams = new();
+    private readonly Func<int, string> _publicId = directory.PublicIdOf;
+
     public ItemRow Of(ItemRecord i)
     {
         var kind = (ItemKind)i.Kind;
         var status = (Status)i.Status;
         double? latency = i.FirstSuccessAtMs is { } success ? Math.Max(0, success - (i.FirstSentAtMs ?? i.EarliestAtMs)) / 1000.0 : null;
-        return new ItemRow(i.ItemId, directory.PublicIdOf(i.TeamId), ItemKinds.Name(kind), Statuses.Name(status),
+        return new ItemRow(i.ItemId, _teams.GetOrAdd(i.TeamId, _publicId), ItemKinds.Name(kind), Statuses.Name(status),
             StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), EventParser.FormatTimestamp(i.StatusAtMs),
             EventParser.FormatTimestamp(i.EarliestAtMs), Time(i.FirstSentAtMs), Time(i.FirstSuccessAtMs), latency, registry.Get(i.DimensionSetId),
             i.Recipient, Math.Round(i.Cost, 6), i.ErrorCode, i.EventCount);
