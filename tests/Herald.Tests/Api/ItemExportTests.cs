@@ -67,6 +67,19 @@ public sealed class ItemExportTests(SharedServer shared) : IClassFixture<SharedS
         }
     }
 
+    [Theory]
+    [InlineData("format=pdf", "format")]
+    [InlineData("format=", "format")]
+    [InlineData("limit=10", "limit")]
+    [InlineData("cursor=AAAAAAAAAAAAAAAAAAAAAA", "cursor")]
+    [InlineData("status=sending", "status")]
+    [InlineData("from=yesterday", "from")]
+    public async Task Bad_export_parameters_are_400s_naming_the_parameter(string query, string field)
+    {
+        var (_, client) = await shared.NewTeamAsync();
+        await Kit.AssertError(await client.GetAsync("/api/v1/exports/items?" + query), HttpStatusCode.BadRequest, field, "invalid_parameter");
+    }
+
     /// <summary>Client-chosen text that a spreadsheet would run as a formula starts with an apostrophe in CSV and XLSX; NDJSON keeps it as sent.</summary>
     [Fact]
     public async Task Cells_that_start_like_a_formula_are_defused_in_csv_and_xlsx()
