@@ -1,4 +1,5 @@
 using Herald.Analytics.Items;
+using Herald.Engine;
 
 namespace Herald.Reports;
 
@@ -39,8 +40,10 @@ public static class ItemColumns
         var d = r.Dimensions;
         return
         [
-            r.ItemId, r.Team, r.Kind, r.Status, r.Outcome, r.StatusAt, r.EarliestAt, r.FirstSentAt, r.DeliveredAt, r.LatencySeconds,
+            r.ItemId, r.Team, r.Kind, r.Status, r.Outcome, Text(r.StatusAt), Text(r.EarliestAt), Text(r.FirstSentAt), Text(r.DeliveredAt), r.LatencySeconds,
             d.Account, d.Channel, d.Provider, d.Route, d.Campaign, d.Country, d.Direction, r.Recipient, r.Cost, r.ErrorCode, r.EventCount,
         ];
     }
+
+    private static string? Text(DateTimeOffset? t) => t is { } at ? EventParser.FormatTimestamp(at.ToUnixTimeMilliseconds()) : null;
 }

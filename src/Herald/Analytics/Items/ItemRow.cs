@@ -7,12 +7,12 @@ namespace Herald.Analytics.Items;
 
 /// <summary>
 /// An item as every listing shows it (the items API, exports, the message report's rows): names for kind, status and
-/// outcome, times as RFC 3339 text, its team's public id, its dimensions, the delivery latency (first delivered-or-beyond
-/// event less the first sent, else the earliest event) and the cost to 6 decimals.
+/// outcome, its instants, its team's public id, its dimensions, the delivery latency (first delivered-or-beyond event less
+/// the first sent, else the earliest event) and the cost to 6 decimals.
 /// </summary>
 public sealed record ItemRow(
-    string ItemId, string Team, string Kind, string Status, string Outcome, string StatusAt, string EarliestAt, string? FirstSentAt,
-    string? DeliveredAt, double? LatencySeconds, DimensionTuple Dimensions, string? Recipient, double Cost, string? ErrorCode, int EventCount);
+    string ItemId, string Team, string Kind, string Status, string Outcome, DateTimeOffset StatusAt, DateTimeOffset EarliestAt,
+    DateTimeOffset? FirstSentAt, DateTimeOffset? DeliveredAt, double? LatencySeconds, DimensionTuple Dimensions, string? Recipient, double Cost, string? ErrorCode, int EventCount);
 
 public sealed class ItemRows(DimensionRegistry registry, TeamDirectory directory)
 {
@@ -26,10 +26,8 @@ public sealed class ItemRows(DimensionRegistry registry, TeamDirectory directory
         var status = (Status)i.Status;
         double? latency = i.FirstSuccessAtMs is { } success ? Math.Max(0, success - (i.FirstSentAtMs ?? i.EarliestAtMs)) / 1000.0 : null;
         return new ItemRow(i.ItemId, _teams.GetOrAdd(i.TeamId, _publicId), ItemKinds.Name(kind), Statuses.Name(status),
-            StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), EventParser.FormatTimestamp(i.StatusAtMs),
-            EventParser.FormatTimestamp(i.EarliestAtMs), Time(i.FirstSentAtMs), Time(i.FirstSuccessAtMs), latency, registry.Get(i.DimensionSetId),
+            StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), Instants.At(i.StatusAtMs),
+            Instants.At(i.EarliestAtMs), Instants.At(i.FirstSentAtMs), Instants.At(i.FirstSuccessAtMs), latency, registry.Get(i.DimensionSetId),
             i.Recipient, Math.Round(i.Cost, 6), i.ErrorCode, i.EventCount);
     }
-
-    private static string? Time(long? ms) => ms is { } t ? EventParser.FormatTimestamp(t) : null;
 }

@@ -42,8 +42,8 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
     {
         var d = registry.Get(e.DimensionSetId);
         System.Text.Json.JsonElement? metadata = e.MetadataJson is null ? null : System.Text.Json.JsonDocument.Parse(e.MetadataJson).RootElement;
-        return new ItemEventDto(e.EventId, Statuses.Name(e.Status), EventParser.FormatTimestamp(e.OccurredAtMs),
-            EventParser.FormatTimestamp(e.ReceivedAtMs), ItemKinds.Name(d.Kind), d.Account, d.Channel, d.Provider, d.Route, d.Campaign,
+        return new ItemEventDto(e.EventId, Statuses.Name(e.Status), Instants.At(e.OccurredAtMs),
+            Instants.At(e.ReceivedAtMs), ItemKinds.Name(d.Kind), d.Account, d.Channel, d.Provider, d.Route, d.Campaign,
             d.Country, d.Direction, e.Recipient, e.ErrorCode, e.ErrorMessage, e.Cost, e.Attempt, e.Text, metadata);
     }
 }

@@ -1,5 +1,6 @@
 using Herald.Analytics.Items;
 using Herald.Api.Auth;
+using Herald.Domain;
 using Herald.Reports.Writers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Herald.Api.Items;
 
 /// <summary>A page of item search: the window read, the items newest first, and the cursor of the next page (null at the end).</summary>
-public sealed record ItemPageDto(string From, string To, IReadOnlyList<ItemDto> Items, string? NextCursor);
+public sealed record ItemPageDto(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<ItemDto> Items, string? NextCursor);
 
 /// <summary>
 /// <c>GET /api/v1/items</c>: items by filters, a page at a time; <c>GET /api/v1/exports/items</c>: every item of the same
@@ -31,7 +32,7 @@ public static class ItemSearchEndpoints
     {
         var query = parameters.ToQuery(http, time.GetUtcNow());
         var page = search.Page(query, parameters.After(), parameters.Limit ?? ItemSearchParameters.DefaultLimit);
-        return ApiResults.Ok(new ItemPageDto(Engine.EventParser.FormatTimestamp(query.FromMs), Engine.EventParser.FormatTimestamp(query.ToMs),
+        return ApiResults.Ok(new ItemPageDto(Instants.At(query.FromMs), Instants.At(query.ToMs),
             page.Items.Select(i => history.ToDto(i, withEvents: false)).ToList(), page.Next is { } next ? ItemCursor.Format(next) : null));
     }
 
