@@ -8,12 +8,13 @@ namespace Herald.Bench;
 /// <summary>
 /// Item search, streaming exports and the message report's per-message rows over real HTTP, on the endpoints bench's store
 /// (<c>--events</c> simulated events ending when it was filled; the same folder, so one fill serves both): a `herald serve`
-/// child answers, this process times each request to its last byte. Baselines side by side: a bare SELECT of the same rows
-/// (the same columns, window, filters and order) written to /dev/null as text, in this process.
+/// child answers, this process times each request to its last byte and reads the server's CPU time. Baselines side by side:
+/// a bare SELECT of the same rows (the same columns, window, filters and order) written to /dev/null as text, in this process
+/// for a page, by the sqlite3 shell for exports and reports.
 /// </summary>
 public static class ItemsBench
 {
-    private const int SearchRuns = 200;
+    private const int SearchRuns = 200, WarmUps = 3;
     private const string Columns = "id, team_id, item_id, kind, status, status_at, earliest_at, first_sent_at, first_success_at, dimension_set_id, recipient, cost, event_count, error_code";
 
     public static async Task RunAsync(BenchOptions o, Report report)
@@ -41,9 +42,15 @@ public static class ItemsBench
             WHERE team_id = 1 AND earliest_at >= {from} AND earliest_at < {to} AND status IN (3, 4)
               AND dimension_set_id IN ({string.Join(',', sets)}) ORDER BY earliest_at DESC, id DESC LIMIT 100
             """;
-        report.Add("baseline: the first page's bare SELECT to /dev/null", Percentiles(Repeat(SearchRuns, () => SelectToDevNull(store, page))), $"{SearchRuns} runs");
-        report.Add("GET /api/v1/items, first page of 100 (failed,undelivered × twilio, 24 h)", Percentiles(await RepeatAsync(SearchRuns, () => GetAsync(http, search))),
-            $"{SearchRuns} calls over HTTP");
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var bare = Repeat(SearchRuns, () => SelectToDevNull(store, page));
+        double bareCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / (SearchRuns + WarmUps);
+        report.Add("baseline: the first page's bare SELECT to /dev/null", Percentiles(bare), $"{SearchRuns} runs in process, CPU {bareCpu:0.0} ms a run");
+        cpu = server.CpuTime();
+        var calls = await RepeatAsync(SearchRuns, () => GetAsync(http, search));
+        double callCpu = (server.CpuTime() - cpu).TotalMilliseconds / (SearchRuns + WarmUps);
+        report.Add("GET /api/v1/items, first page of 100 (failed,undelivered × twilio, 24 h)", Percentiles(calls),
+            $"{SearchRuns} calls over HTTP, server CPU {callCpu:0.0} ms a call ({callCpu / bareCpu:0.0}× the baseline's)");
         var pages = new List<double>();
         string? cursor = null;
         int rows = 0;
@@ -62,18 +69,20 @@ public static class ItemsBench
         long exportFrom = Scalar(store, "SELECT earliest_at FROM items INDEXED BY ix_items_earliest WHERE team_id = 1 ORDER BY earliest_at DESC LIMIT 1 OFFSET 999999") / 60_000 * 60_000;
         long exportRows = Scalar(store, $"SELECT COUNT(*) FROM items WHERE team_id = 1 AND earliest_at >= {exportFrom} AND earliest_at < {to}");
         string all = $"SELECT {Columns} FROM items INDEXED BY ix_items_earliest WHERE team_id = 1 AND earliest_at >= {exportFrom} AND earliest_at < {to} ORDER BY earliest_at DESC, id DESC";
-        double cold = CliToDevNull(db, all);
-        report.Add("baseline: the export's rows, bare SELECT to /dev/null", $"{CliToDevNull(db, all):N0} ms",
-            $"{exportRows:N0} rows, sqlite3 CLI (warm; the first, cold: {cold:N0} ms)");
-        foreach (var (stage, ms) in Stages(db, exportFrom, to))
-            report.Add($"in process: {stage}", $"{ms:N0} ms", $"{exportRows:N0} rows, one thread");
-        foreach (var format in new[] { "csv", "ndjson", "xlsx" })
+        var cold = CliToDevNull(db, all);
+        report.Add("baseline: the export's rows, bare SELECT to /dev/null, cold", Show(cold), $"{exportRows:N0} rows, sqlite3 CLI, the first read");
+        foreach (var (stage, cost) in Stages(db, exportFrom, to))
+            report.Add($"in process: {stage}", Show(cost), $"{exportRows:N0} rows, one thread");
+        // The baseline runs beside each round of exports: on a shared machine the load moves between rounds.
+        for (int run = 1; run <= 2; run++)
         {
-            for (int run = 1; run <= 2; run++)
+            var baseline = CliToDevNull(db, all);
+            report.Add($"baseline: the export's rows, bare SELECT to /dev/null (round {run})", Show(baseline), $"{exportRows:N0} rows, sqlite3 CLI, warm");
+            foreach (var format in new[] { "csv", "ndjson", "xlsx" })
             {
-                var (ms, bytes, rss, growth) = await DownloadAsync(server, http, $"/api/v1/exports/items?team=acme&from={Iso(exportFrom)}&to={Iso(to)}&format={format}");
-                report.Add($"GET /api/v1/exports/items format={format} (run {run})", $"{ms:N0} ms",
-                    $"{exportRows:N0} rows, {bytes / 1e6:N0} MB; server RSS {rss / 1e6:N0} MB before, grew {growth / 1e6:N1} MB at most");
+                var (cost, bytes, rss, growth) = await DownloadAsync(server, http, $"/api/v1/exports/items?team=acme&from={Iso(exportFrom)}&to={Iso(to)}&format={format}");
+                report.Add($"GET /api/v1/exports/items format={format} (round {run})", Show(cost),
+                    $"{Ratios(cost, baseline)}; {exportRows:N0} rows, {bytes / 1e6:N0} MB; server RSS {rss / 1e6:N0} MB before, grew {growth / 1e6:N1} MB at most");
             }
         }
 
@@ -85,14 +94,23 @@ public static class ItemsBench
         string reportRows = $"SELECT {Columns} FROM items INDEXED BY ix_items_earliest WHERE team_id = 1 AND earliest_at >= {dayFrom} AND earliest_at < {dayTo}" +
                             $" AND dimension_set_id IN ({string.Join(',', campaignSets)}) ORDER BY earliest_at DESC, id DESC";
         CliToDevNull(db, reportRows);
-        report.Add("baseline: the report's messages, bare SELECT to /dev/null", $"{CliToDevNull(db, reportRows):N0} ms", $"{count:N0} rows ({reportQuery}), sqlite3 CLI, warm");
+        var reportBaseline = CliToDevNull(db, reportRows);
+        report.Add("baseline: the report's messages, bare SELECT to /dev/null", Show(reportBaseline), $"{count:N0} rows ({reportQuery}), sqlite3 CLI, warm");
         foreach (var format in new[] { "csv", "json", "excel", "pdf" })
         {
-            var (generated, downloaded, size) = await ReportAsync(http, $"/api/v1/analytics/reports/messages?{reportQuery}&format={format}");
-            report.Add($"POST message report detail=items format={format}", $"{generated + downloaded:N0} ms",
-                $"{generated:N0} ms to completed + {downloaded:N0} ms to download {size / 1e6:N1} MB; {count:N0} messages");
+            var (generated, downloaded, size) = await ReportAsync(server, http, $"/api/v1/analytics/reports/messages?{reportQuery}&format={format}");
+            var total = new Cost(generated.WallMs + downloaded.WallMs, generated.CpuMs + downloaded.CpuMs);
+            report.Add($"POST message report detail=items format={format}", Show(total),
+                $"{Ratios(total, reportBaseline)}; {generated.WallMs:N0} ms to completed + {downloaded.WallMs:N0} ms to download {size / 1e6:N1} MB; {count:N0} messages");
         }
     }
+
+    /// <summary>What a run took: wall-clock milliseconds and CPU milliseconds (user and system) of the process that did the work.</summary>
+    private readonly record struct Cost(double WallMs, double CpuMs);
+
+    private static string Show(Cost c) => $"{c.WallMs:N0} ms (CPU {c.CpuMs:N0} ms)";
+
+    private static string Ratios(Cost c, Cost baseline) => $"{c.WallMs / baseline.WallMs:0.00}× the baseline's time, {c.CpuMs / baseline.CpuMs:0.00}× its CPU";
 
     /// <summary>The whole UTC day and campaign of acme whose messages are closest to 100,000.</summary>
     private static (DateOnly Day, string Campaign, long Count) ReportPeriod(SqliteConnection store, long lastEvent)
@@ -120,7 +138,7 @@ public static class ItemsBench
     /// Where an export's time goes, in this process over the same store and window (nothing pending): reading the rows
     /// through item search, then also making each row (dimensions, team, times as text), its cells, and the CSV.
     /// </summary>
-    private static List<(string Stage, double Ms)> Stages(string db, long from, long to)
+    private static List<(string Stage, Cost Cost)> Stages(string db, long from, long to)
     {
         using var sqlite = new Herald.Storage.Sqlite.SqliteStore(db);
         var registry = new Herald.Engine.DimensionRegistry();
@@ -128,16 +146,17 @@ public static class ItemsBench
         var search = new Herald.Analytics.Items.ItemSearch(sqlite, new Herald.Engine.PendingRollups(), registry);
         var rows = new Herald.Analytics.Items.ItemRows(registry, new Herald.Tenancy.TeamDirectory(sqlite, TimeProvider.System));
         var query = new Herald.Analytics.Items.ItemQuery([1], from, to, Herald.Analytics.MetricFilter.None);
-        double Time(Action<Herald.Storage.ItemRecord> each, Action? end = null)
+        Cost Time(Action<Herald.Storage.ItemRecord> each, Action? end = null)
         {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             using (var reading = search.Read(query))
                 foreach (var item in reading) each(item);
             end?.Invoke();
-            return sw.Elapsed.TotalMilliseconds;
+            return new Cost(sw.Elapsed.TotalMilliseconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
         }
         long n = 0;
-        var result = new List<(string, double)>();
+        var result = new List<(string, Cost)>();
         Time(_ => n++); // warm
         result.Add(("item search reads the rows", Time(_ => n++)));
         result.Add(("+ each row (ItemRows)", Time(i => rows.Of(i))));
@@ -160,8 +179,9 @@ public static class ItemsBench
         return result;
     }
 
-    private static async Task<(double Generated, double Downloaded, long Size)> ReportAsync(HttpClient http, string path)
+    private static async Task<(Cost Generated, Cost Downloaded, long Size)> ReportAsync(HeraldChild server, HttpClient http, string path)
     {
+        var cpu = server.CpuTime();
         var sw = Stopwatch.StartNew();
         using var post = await http.PostAsync(path, null);
         var data = JsonNode.Parse(await post.Content.ReadAsStringAsync())!["data"]!;
@@ -171,16 +191,17 @@ public static class ItemsBench
             data = JsonNode.Parse(await http.GetStringAsync(data["status_url"]!.GetValue<string>()))!["data"]!;
         }
         if (data["status"]!.GetValue<string>() != "completed") throw new InvalidOperationException($"{path}: {data}");
-        double generated = sw.Elapsed.TotalMilliseconds;
+        var generated = new Cost(sw.Elapsed.TotalMilliseconds, (server.CpuTime() - cpu).TotalMilliseconds);
+        cpu = server.CpuTime();
         sw.Restart();
         using var file = await http.GetAsync(data["file_path"]!.GetValue<string>(), HttpCompletionOption.ResponseHeadersRead);
         await using var stream = await file.Content.ReadAsStreamAsync();
         long size = await CopyToDevNullAsync(stream);
-        return (generated, sw.Elapsed.TotalMilliseconds, size);
+        return (generated, new Cost(sw.Elapsed.TotalMilliseconds, (server.CpuTime() - cpu).TotalMilliseconds), size);
     }
 
     /// <summary>Times a download to its last byte while sampling the server's RSS every 20 ms.</summary>
-    private static async Task<(double Ms, long Bytes, long RssBefore, long Growth)> DownloadAsync(HeraldChild server, HttpClient http, string path)
+    private static async Task<(Cost Cost, long Bytes, long RssBefore, long Growth)> DownloadAsync(HeraldChild server, HttpClient http, string path)
     {
         GC.Collect();
         await Task.Delay(500);
@@ -200,15 +221,16 @@ public static class ItemsBench
                 }
             }
         });
+        var cpu = server.CpuTime();
         var sw = Stopwatch.StartNew();
         using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         await using var stream = await response.Content.ReadAsStreamAsync();
         long bytes = await CopyToDevNullAsync(stream);
-        double ms = sw.Elapsed.TotalMilliseconds;
+        var cost = new Cost(sw.Elapsed.TotalMilliseconds, (server.CpuTime() - cpu).TotalMilliseconds);
         sampling.Cancel();
         await sampler;
-        return (ms, bytes, before, peak - before);
+        return (cost, bytes, before, peak - before);
     }
 
     private static async Task<long> CopyToDevNullAsync(Stream stream)
@@ -225,14 +247,21 @@ public static class ItemsBench
         return total;
     }
 
-    /// <summary>The rows of a SELECT by the sqlite3 command-line shell (Debian's sqlite3), as text to /dev/null: answers the milliseconds.</summary>
-    private static double CliToDevNull(string db, string sql)
+    /// <summary>The rows of a SELECT by the sqlite3 command-line shell (Debian's sqlite3), as text to /dev/null, timed by bash's <c>time</c>.</summary>
+    private static Cost CliToDevNull(string db, string sql)
     {
         var sw = Stopwatch.StartNew();
-        using var shell = Process.Start(new ProcessStartInfo("sh", ["-c", $"sqlite3 -readonly '{db}' \"{sql.ReplaceLineEndings(" ")}\" > /dev/null"]))!;
+        var start = new ProcessStartInfo("bash", ["-c", $"TIMEFORMAT='%3U %3S'; time sqlite3 -readonly '{db}' \"{sql.ReplaceLineEndings(" ")}\" > /dev/null"])
+        {
+            RedirectStandardError = true,
+        };
+        using var shell = Process.Start(start)!;
+        string stderr = shell.StandardError.ReadToEnd();
         shell.WaitForExit();
-        if (shell.ExitCode != 0) throw new InvalidOperationException($"sqlite3 failed ({shell.ExitCode}); apt-get install sqlite3");
-        return sw.Elapsed.TotalMilliseconds;
+        double wall = sw.Elapsed.TotalMilliseconds;
+        var times = stderr.Trim().Split('\n')[^1].Split(' ');
+        if (shell.ExitCode != 0 || times.Length != 2) throw new InvalidOperationException($"sqlite3 failed ({shell.ExitCode}: {stderr}); apt-get install sqlite3");
+        return new Cost(wall, (double.Parse(times[0], CultureInfo.InvariantCulture) + double.Parse(times[1], CultureInfo.InvariantCulture)) * 1000);
     }
 
     /// <summary>The rows of a SELECT, every column as text, one line each, to /dev/null: answers the milliseconds.</summary>
@@ -267,13 +296,13 @@ public static class ItemsBench
 
     private static List<double> Repeat(int runs, Func<double> run)
     {
-        for (int i = 0; i < 3; i++) run(); // warm-up: JIT and page cache
+        for (int i = 0; i < WarmUps; i++) run(); // JIT and page cache
         return Enumerable.Range(0, runs).Select(_ => run()).ToList();
     }
 
     private static async Task<List<double>> RepeatAsync(int runs, Func<Task<double>> run)
     {
-        for (int i = 0; i < 3; i++) await run();
+        for (int i = 0; i < WarmUps; i++) await run();
         var times = new List<double>();
         for (int i = 0; i < runs; i++) times.Add(await run());
         return times;
