@@ -27,6 +27,17 @@ public sealed record ReportTable(string Name, string Title, IReadOnlyList<Report
     }
 }
 
+/// <summary>
+/// A table listed row by row after the others (the message report's messages), too long to hold: <see cref="Rows"/> reads
+/// it while the report is written, once per format. The PDF lists the first <see cref="PdfRows"/> rows in the
+/// <see cref="PdfColumns"/> and says how many more there are.
+/// </summary>
+public sealed record ReportDetail(string Name, string Title, IReadOnlyList<ReportColumn> Columns, Func<IEnumerable<object?[]>> Rows,
+    IReadOnlyList<string> PdfColumns, string PdfNote)
+{
+    public const int PdfRows = 1_000;
+}
+
 /// <summary>One figure of the summary (seed 004's <c>summary</c>: total_messages, delivered, failed, delivery_rate, ...).</summary>
 public sealed record ReportKpi(string Name, string Label, object? Value, ColumnKind Kind);
 
@@ -47,6 +58,9 @@ public sealed class ReportDocument
     public required IReadOnlyList<ReportKpi> Summary { get; init; }
     public required IReadOnlyList<ReportTable> Tables { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Rows listed one by one after the tables, when the request asked for them (<c>detail=items</c>).</summary>
+    public ReportDetail? Detail { get; init; }
 
     /// <summary>The table whose rows the chart draws (one point per row, the first column on the x axis).</summary>
     public string ChartTable { get; init; } = "daily";

@@ -6,7 +6,8 @@ namespace Herald.Reports.Writers;
 /// <summary>
 /// An A4 PDF (PDFsharp, through <see cref="ReportPdf"/>): the title, period, team and filters; the summary figures as a grid; a bar chart of
 /// the daily volume (items per day stacked by outcome, with axes, ticks, date labels and a legend); then every table,
-/// paginated with its header repeated; the notes; and a footer <c>Herald · report id · Page i of n</c> on every page.
+/// paginated with its header repeated; the first rows of a detail (the message report's messages) and how many more there are;
+/// the notes; and a footer <c>Herald · report id · Page i of n</c> on every page.
 /// </summary>
 public static class PdfReportWriter
 {
@@ -37,6 +38,7 @@ public static class PdfReportWriter
         layout.Y += 14;
         if (doc.Table(doc.ChartTable) is { } chartTable) Chart(layout, chartTable, doc.ChartStack);
         foreach (var table in doc.Tables) Table(layout, table);
+        if (doc.Detail is { } detail) Detail(layout, detail);
         if (doc.Notes.Count > 0)
         {
             layout.Y += 10;
@@ -202,6 +204,25 @@ public static class PdfReportWriter
             layout.Y += RowHeight;
         }
         layout.Page.Line(Margin, layout.Y, Right, layout.Y, Rule, 0.5);
+    }
+
+    /// <summary>The detail's first <see cref="ReportDetail.PdfRows"/> rows in its PDF columns, then how many more the report has.</summary>
+    private static void Detail(Layout layout, ReportDetail detail)
+    {
+        var columns = detail.PdfColumns.Select(name => detail.Columns.Select((c, i) => (Column: c, Index: i)).First(c => c.Column.Name == name)).ToList();
+        var shown = new List<object?[]>();
+        long total = 0;
+        foreach (var row in detail.Rows())
+        {
+            if (total++ < ReportDetail.PdfRows) shown.Add(columns.Select(c => row[c.Index]).ToArray());
+        }
+        string title = total > shown.Count ? string.Create(CultureInfo.InvariantCulture, $"{detail.Title} (the first {shown.Count:N0} of {total:N0})") : detail.Title;
+        Table(layout, new ReportTable(detail.Name, title, columns.Select(c => c.Column).ToList(), shown));
+        layout.Y += 4;
+        string more = total > shown.Count
+            ? string.Create(CultureInfo.InvariantCulture, $"{total - shown.Count:N0} more {detail.Name} are not listed here. {detail.PdfNote}")
+            : string.Create(CultureInfo.InvariantCulture, $"All {total:N0} {detail.Name} are listed.");
+        foreach (var line in Wrap(layout.Fonts, more, 8, ContentWidth)) layout.Text(line, 8, bold: false, Muted, 11);
     }
 
     private static void Header(Layout layout, ReportTable table, double[] widths)

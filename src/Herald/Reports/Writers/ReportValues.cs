@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Herald.Reports.Writers;
 
 /// <summary>How a cell value reads as text (CSV, PDF): invariant culture, dates as yyyy-MM-dd, null as empty.</summary>
-internal static class ReportValues
+internal static partial class ReportValues
 {
     public static string Text(object? value) => value switch
     {
@@ -20,8 +20,14 @@ internal static class ReportValues
     /// <summary>
     /// Text a spreadsheet will not run as a formula: a cell starting with = + - @, tab or CR gets a leading apostrophe
     /// (OWASP, CSV injection). Provider names, error codes and campaign ids come from clients and webhook query parameters.
+    /// A signed plain number (a recipient in E.164, <c>+447700900123</c>) stays as it is: a spreadsheet reads it as a number,
+    /// never a formula, and the apostrophe would spoil every phone number of an export.
     /// </summary>
-    public static string Inert(string text) => text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + text : text;
+    public static string Inert(string text) =>
+        text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !SignedNumber().IsMatch(text) ? "'" + text : text;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[+-][0-9]+(\.[0-9]+)?\z")]
+    private static partial System.Text.RegularExpressions.Regex SignedNumber();
 
     /// <summary>A value for people (PDF): thousands separators, 2 decimals for rates, 3 for seconds, 4 for money.</summary>
     public static string Display(object? value, ColumnKind kind) => value switch

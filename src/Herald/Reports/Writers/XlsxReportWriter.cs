@@ -12,13 +12,78 @@ namespace Herald.Reports.Writers;
 /// native line chart of the daily volume drawn from the daily sheet), then one sheet per table named by its title. Header rows
 /// are bold and frozen; numbers are numeric cells with a number format (integers <c>#,##0</c>, rates <c>0.00</c>, money
 /// <c>#,##0.0000</c>, seconds <c>0.000</c>), days are date cells (<c>yyyy-mm-dd</c>); column widths follow the content.
+/// A report's detail rows (the message report's messages) are a last sheet, written row by row.
 /// </summary>
 public static class XlsxReportWriter
 {
     private const uint StyleBold = 1, StyleInteger = 2, StylePercent = 3, StyleSeconds = 4, StyleMoney = 5, StyleDate = 6, StyleTitle = 7;
     private const int ChartRows = 20;
 
+    /// <summary>The rows an Excel sheet holds (its header row included).</summary>
+    public const int ExcelMaxRows = 1_048_576;
+
+    /// <summary>The cell style of bold header text.</summary>
+    internal const uint BoldStyle = StyleBold;
+
+    /// <summary>
+    /// The workbook. With a detail (the message report's messages) its rows go on a last sheet, written as they are read
+    /// (<see cref="XlsxStreamedSheet"/>): the rest of the workbook is made in memory first.
+    /// </summary>
     public static void Write(ReportDocument doc, Stream output)
+    {
+        if (doc.Detail is not { } detail)
+        {
+            WriteWorkbook(doc, output, null);
+            return;
+        }
+        using var template = new MemoryStream();
+        var (entry, name) = WriteWorkbook(doc, template, detail.Title)!.Value;
+        template.Position = 0;
+        using var sheet = new XlsxStreamedSheet(template, entry, name, output, detail.Columns);
+        foreach (var row in detail.Rows()) sheet.Write(row);
+    }
+
+    /// <summary>
+    /// A workbook of one sheet whose rows the caller writes as they come (item exports); disposing it ends the file. Rows past
+    /// <paramref name="rowsPerSheet"/> continue on further sheets.
+    /// </summary>
+    public static ITableRowWriter OpenRows(string sheetName, IReadOnlyList<ReportColumn> columns, Stream output, int rowsPerSheet = ExcelMaxRows)
+    {
+        using var template = new MemoryStream();
+        string entry;
+        using (var package = SpreadsheetDocument.Create(template, SpreadsheetDocumentType.Workbook))
+        {
+            var workbookPart = package.AddWorkbookPart();
+            workbookPart.Workbook = new Workbook();
+            workbookPart.AddNewPart<WorkbookStylesPart>().Stylesheet = Styles();
+            entry = EmptySheet(workbookPart, workbookPart.Workbook.AppendChild(new Sheets()), 1, sheetName);
+            workbookPart.Workbook.Save();
+        }
+        template.Position = 0;
+        return new XlsxStreamedSheet(template, entry, sheetName, output, columns, rowsPerSheet);
+    }
+
+    /// <summary>An empty sheet to be filled by <see cref="XlsxStreamedSheet"/>: its part's entry in the package.</summary>
+    private static string EmptySheet(WorkbookPart workbookPart, Sheets sheets, uint sheetId, string name)
+    {
+        var part = workbookPart.AddNewPart<WorksheetPart>();
+        part.Worksheet = new Worksheet(new SheetData());
+        sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId, Name = name });
+        return part.Uri.OriginalString.TrimStart('/');
+    }
+
+    /// <summary>The number style of a column kind (0: none).</summary>
+    internal static uint StyleOf(ColumnKind kind) => kind switch
+    {
+        ColumnKind.Integer => StyleInteger,
+        ColumnKind.Percent => StylePercent,
+        ColumnKind.Seconds => StyleSeconds,
+        ColumnKind.Money or ColumnKind.Decimal => StyleMoney,
+        _ => 0,
+    };
+
+    /// <returns>With <paramref name="detailTitle"/>: the entry and name of the empty sheet left for the detail's rows.</returns>
+    private static (string Entry, string Name)? WriteWorkbook(ReportDocument doc, Stream output, string? detailTitle)
     {
         using var package = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
         var workbookPart = package.AddWorkbookPart();
@@ -40,9 +105,16 @@ public static class XlsxReportWriter
             sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId++, Name = names[table.Name] });
             WriteTable(table, part);
         }
+        (string, string)? detail = null;
+        if (detailTitle is not null)
+        {
+            string name = SheetName(detailTitle, used);
+            detail = (EmptySheet(workbookPart, sheets, sheetId, name), name);
+        }
         if (doc.Table(doc.ChartTable) is { Rows.Count: > 0 } chartTable)
             AddChart(summaryPart, chartTable, names[chartTable.Name], doc.ChartLines, summaryRows + 1);
         workbookPart.Workbook.Save();
+        return detail;
     }
 
     private static int WriteSummary(ReportDocument doc, WorksheetPart part)
@@ -124,17 +196,7 @@ public static class XlsxReportWriter
         if (value is DateOnly day)
             return NumberCell(column, row, day.ToDateTime(TimeOnly.MinValue).ToOADate(), StyleDate);
         if (ReportValues.Number(value) is { } number && double.IsFinite(number))
-        {
-            uint style = kind switch
-            {
-                ColumnKind.Integer => StyleInteger,
-                ColumnKind.Percent => StylePercent,
-                ColumnKind.Seconds => StyleSeconds,
-                ColumnKind.Money or ColumnKind.Decimal => StyleMoney,
-                _ => 0,
-            };
-            return NumberCell(column, row, number, style);
-        }
+            return NumberCell(column, row, number, StyleOf(kind));
         return TextCell(column, row, ReportValues.Text(value));
     }
 
