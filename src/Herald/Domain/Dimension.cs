@@ -14,6 +14,9 @@ public enum Dimension
     Country,
     Kind,
     Direction,
+    // Appended after the original nine: a dimension's number keys its projection scope (Projections.ScopeOf).
+    Agent,
+    Template,
 }
 
 public static class Dimensions
@@ -21,14 +24,14 @@ public static class Dimensions
     public static readonly Dimension[] All =
     [
         Dimension.Team, Dimension.Account, Dimension.Channel, Dimension.Provider, Dimension.Route,
-        Dimension.Campaign, Dimension.Country, Dimension.Kind, Dimension.Direction,
+        Dimension.Campaign, Dimension.Country, Dimension.Kind, Dimension.Direction, Dimension.Agent, Dimension.Template,
     ];
 
     /// <summary>The dimensions an event carries as text (kind and team are typed).</summary>
     public static readonly Dimension[] Textual =
     [
         Dimension.Account, Dimension.Channel, Dimension.Provider, Dimension.Route,
-        Dimension.Campaign, Dimension.Country, Dimension.Direction,
+        Dimension.Campaign, Dimension.Country, Dimension.Direction, Dimension.Agent, Dimension.Template,
     ];
 
     public static readonly string[] Channels = ["sms", "whatsapp", "email", "voice", "push", "courier"];
@@ -45,6 +48,8 @@ public static class Dimensions
         Dimension.Country => "country",
         Dimension.Kind => "kind",
         Dimension.Direction => "direction",
+        Dimension.Agent => "agent",
+        Dimension.Template => "template",
         _ => throw new ArgumentOutOfRangeException(nameof(d)),
     };
 
@@ -76,7 +81,9 @@ public readonly record struct DimensionTuple(
     string? Route,
     string? Campaign,
     string? Country,
-    string? Direction)
+    string? Direction,
+    string? Agent = null,
+    string? Template = null)
 {
     /// <summary>Received from the contact rather than sent to it: every other direction (or none) is outbound.</summary>
     public bool IsInbound => Direction == "inbound";
@@ -90,6 +97,8 @@ public readonly record struct DimensionTuple(
         Dimension.Campaign => Campaign,
         Dimension.Country => Country,
         Dimension.Direction => Direction,
+        Dimension.Agent => Agent,
+        Dimension.Template => Template,
         Dimension.Kind => ItemKinds.Name(Kind),
         _ => throw new ArgumentOutOfRangeException(nameof(d)),
     };
@@ -99,7 +108,8 @@ public readonly record struct DimensionTuple(
         (Account is null && other.Account is not null) || (Channel is null && other.Channel is not null)
         || (Provider is null && other.Provider is not null) || (Route is null && other.Route is not null)
         || (Campaign is null && other.Campaign is not null) || (Country is null && other.Country is not null)
-        || (Direction is null && other.Direction is not null)
+        || (Direction is null && other.Direction is not null) || (Agent is null && other.Agent is not null)
+        || (Template is null && other.Template is not null)
             ? this with
             {
                 Account = Account ?? other.Account,
@@ -109,6 +119,8 @@ public readonly record struct DimensionTuple(
                 Campaign = Campaign ?? other.Campaign,
                 Country = Country ?? other.Country,
                 Direction = Direction ?? other.Direction,
+                Agent = Agent ?? other.Agent,
+                Template = Template ?? other.Template,
             }
             : this;
 }

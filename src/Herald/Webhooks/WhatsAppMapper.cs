@@ -12,10 +12,15 @@ namespace Herald.Webhooks;
 /// </summary>
 public static class WhatsAppMapper
 {
+    /// <summary>The change field of message echoes: what a business sent from the WhatsApp Business app, template messages with their template.</summary>
+    public const string EchoesField = "smb_message_echoes";
+
     /// <summary>
     /// Each status → an outbound event of the message <c>id</c> (wamid) at its <c>timestamp</c>; each inbound message → an
     /// inbound, delivered event carrying its text (or its type, for media and other non-text messages). Other fields and
     /// changes, unknown statuses and entries without an id are ignored, not errors: Meta adds fields freely.
+    /// Each message echo → an outbound <c>sent</c> event of its message, with its <c>template</c> when it is a template message: the
+    /// echo is where Meta's payload names the template (a status never does), and the message's later statuses keep it.
     /// </summary>
     public static WebhookParse Map(ReadOnlySpan<byte> body, long nowMs, WebhookOverrides overrides)
     {
@@ -32,7 +37,7 @@ public static class WhatsAppMapper
                 foreach (var change in changes.EnumerateArray())
                 {
                     if (change.ValueKind != JsonValueKind.Object) continue;
-                    if (Str(change, "field") is { } field && field != "messages") continue;
+                    if (Str(change, "field") is { } field && field is not ("messages" or EchoesField)) continue;
                     if (!change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object) continue;
                     string? phoneNumberId = value.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object ? Str(meta, "phone_number_id") : null;
                     var ctx = new Context(nowMs, overrides, overrides.Account ?? WebhookText.Clean(phoneNumberId), overrides.Provider ?? "whatsapp");
@@ -42,6 +47,9 @@ public static class WhatsAppMapper
                     if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
                         foreach (var m in messages.EnumerateArray())
                             if (FromMessage(m, ctx) is { } e) events.Add(e);
+                    if (value.TryGetProperty("message_echoes", out var echoes) && echoes.ValueKind == JsonValueKind.Array)
+                        foreach (var m in echoes.EnumerateArray())
+                            if (FromEcho(m, ctx) is { } e) events.Add(e);
                 }
             }
             return WebhookParse.Ok(events);
@@ -127,6 +135,34 @@ public static class WhatsAppMapper
             Country = WebhookText.CountryOf(contact),
             Direction = "inbound",
             Text = WebhookText.Text(text ?? type, EventParser.MaxTextLength),
+            MetadataJson = WebhookText.Metadata(("whatsapp_type", WebhookText.Clean(type, 64))),
+        };
+    }
+
+    private static IncomingEvent? FromEcho(JsonElement m, Context ctx)
+    {
+        if (m.ValueKind != JsonValueKind.Object) return null;
+        string? id = WebhookText.Clean(Str(m, "id"), EventParser.MaxIdLength);
+        if (id is null) return null;
+        string? recipient = Phone(Str(m, "to"));
+        string type = Str(m, "type") ?? "unknown";
+        string? template = type == "template" && m.TryGetProperty("template", out var t) && t.ValueKind == JsonValueKind.Object ? Str(t, "name") : null;
+        return new IncomingEvent
+        {
+            // Its own event id: the status webhook's `sent` of the same message must not make the echo (and its template) a duplicate.
+            EventId = $"whatsapp:{id}:echo",
+            ItemId = id,
+            Status = Status.Sent,
+            OccurredAtMs = WebhookText.Plausible(UnixSeconds(Str(m, "timestamp")), ctx.NowMs),
+            Account = ctx.Account,
+            Channel = "whatsapp",
+            Provider = ctx.Provider,
+            Route = ctx.Overrides.Route,
+            Campaign = ctx.Overrides.Campaign,
+            Template = WebhookText.Clean(template),
+            Recipient = recipient,
+            Country = WebhookText.CountryOf(recipient),
+            Direction = "outbound",
             MetadataJson = WebhookText.Metadata(("whatsapp_type", WebhookText.Clean(type, 64))),
         };
     }

@@ -42,7 +42,7 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
             StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), EventParser.FormatTimestamp(i.StatusAtMs),
             EventParser.FormatTimestamp(i.EarliestAtMs), i.FirstSentAtMs is { } s ? EventParser.FormatTimestamp(s) : null,
             i.FirstSuccessAtMs is { } ok ? EventParser.FormatTimestamp(ok) : null, latency, d.Account, d.Channel, d.Provider, d.Route,
-            d.Campaign, d.Country, d.Direction, i.Recipient, Math.Round(i.Cost, 6), i.EventCount, events);
+            d.Campaign, d.Country, d.Direction, d.Agent, d.Template, i.Recipient, Math.Round(i.Cost, 6), i.EventCount, events);
     }
 
     private ItemEventDto ToDto(EventRecord e)
@@ -51,6 +51,6 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
         System.Text.Json.JsonElement? metadata = e.MetadataJson is null ? null : System.Text.Json.JsonDocument.Parse(e.MetadataJson).RootElement;
         return new ItemEventDto(e.EventId, Statuses.Name(e.Status), EventParser.FormatTimestamp(e.OccurredAtMs),
             EventParser.FormatTimestamp(e.ReceivedAtMs), ItemKinds.Name(d.Kind), d.Account, d.Channel, d.Provider, d.Route, d.Campaign,
-            d.Country, d.Direction, e.Recipient, e.ErrorCode, e.ErrorMessage, e.Cost, e.Attempt, e.Text, metadata);
+            d.Country, d.Direction, d.Agent, d.Template, e.Recipient, e.ErrorCode, e.ErrorMessage, e.Cost, e.Attempt, e.Text, metadata);
     }
 }

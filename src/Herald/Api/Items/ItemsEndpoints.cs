@@ -9,13 +9,13 @@ namespace Herald.Api.Items;
 
 public sealed record ItemEventDto(
     string? EventId, string Status, string OccurredAt, string ReceivedAt, string? Kind, string? Account, string? Channel, string? Provider,
-    string? Route, string? Campaign, string? Country, string? Direction, string? Recipient, string? ErrorCode, string? ErrorMessage,
+    string? Route, string? Campaign, string? Country, string? Direction, string? Agent, string? Template, string? Recipient, string? ErrorCode, string? ErrorMessage,
     double? Cost, int? Attempt, string? Text, System.Text.Json.JsonElement? Metadata);
 
 public sealed record ItemDto(
     string ItemId, string Team, string Kind, string Status, string Outcome, string StatusAt, string EarliestAt, string? FirstSentAt,
     string? DeliveredAt, double? LatencySeconds, string? Account, string? Channel, string? Provider, string? Route, string? Campaign,
-    string? Country, string? Direction, string? Recipient, double Cost, int EventCount, IReadOnlyList<ItemEventDto>? Events);
+    string? Country, string? Direction, string? Agent, string? Template, string? Recipient, double Cost, int EventCount, IReadOnlyList<ItemEventDto>? Events);
 
 /// <summary><c>/api/v1/items/{item_id}</c> and <c>/api/v1/recipients/{recipient}/history</c>.</summary>
 public static class ItemsEndpoints

@@ -22,5 +22,6 @@ internal static class SqliteMigrations
         V015Compliance.Migration,
         V016ItemsByEarliestEvent.Migration,
         V017DashboardSessions.Migration,
+        V018AgentAndTemplateDimensions.Migration,
     ];
 }
