@@ -34,6 +34,21 @@ public static class ApiResults
 
     public static JsonHttpResult<ErrorEnvelope> Forbidden(string message) =>
         Error(StatusCodes.Status403Forbidden, "forbidden", message);
+
+    // Typed per status, for handlers that declare each outcome in Results<...> (and so in the OpenAPI document).
+
+    public static Created<SuccessEnvelope<T>> Created<T>(string location, T data) => TypedResults.Created(location, new SuccessEnvelope<T>(data));
+
+    public static BadRequest<ErrorEnvelope> Invalid(string field, string issue) =>
+        TypedResults.BadRequest(Envelope("invalid_parameter", $"{field}: {issue}", new ErrorDetail(field, issue)));
+
+    public static NotFound<ErrorEnvelope> Missing(string message) => TypedResults.NotFound(Envelope("not_found", message));
+
+    /// <summary>409: the request is well formed but the record's state (or another record's) refuses it; the field says which.</summary>
+    public static Conflict<ErrorEnvelope> Conflicting(string field, string message) =>
+        TypedResults.Conflict(Envelope("conflict", message, new ErrorDetail(field, message)));
+
+    private static ErrorEnvelope Envelope(string code, string message, params ErrorDetail[] details) => new(new ErrorBody(code, message, details));
 }
 
 /// <summary>Thrown by parameter parsing; turned into a 400 naming the parameter.</summary>

@@ -20,6 +20,7 @@ using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
 using Herald.Dashboard;
+using Herald.Deliveries;
 using Herald.Jobs;
 using Herald.Maintenance;
 using Herald.Monitoring;
@@ -111,6 +112,7 @@ public static class HeraldHost
         services.AddHeraldDashboard(options);
         AddReports(services, builder.Configuration);
         services.AddHostedService<IngestQueueLifetime>();
+        services.AddDeliveries(builder.Configuration, options);
         services.AddHostedService<KeyUsageFlusher>();
         if (options.Demo)
         {
@@ -168,6 +170,7 @@ public static class HeraldHost
         app.MapMonitoringEndpoints();
         app.MapDashboardEndpoints();
         app.MapReportsEndpoints();
+        app.MapDeliveryOperations();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
@@ -253,6 +256,8 @@ public static class HeraldHost
         writer.Recover();
         if (writer.EventsReplayed > 0) logger.LogWarning("recovered {Events} events accepted but not yet folded into rollups at the last stop", writer.EventsReplayed);
         _ = app.Services.GetRequiredService<IngestQueue>();
+        // Before any request: deliveries and the engine agree again (see DeliveryWriter), then the writer takes commands.
+        app.Services.GetRequiredService<Herald.Deliveries.DeliveryWriter>().ReconcileAsync().GetAwaiter().GetResult();
         int interrupted = app.Services.GetRequiredService<ReportService>().FailInterrupted();
         if (interrupted > 0) logger.LogWarning("{Count} reports were interrupted by the last stop and are marked failed", interrupted);
         Bootstrap.EnsureAdminKey(store, app.Services.GetRequiredService<ApiKeyService>(), options, logger);

@@ -217,6 +217,10 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         if (_writerConnection is not null) SqliteWriteSession.ReleaseStatements(_writerConnection);
         _writerConnection?.Dispose();
         _writerConnection = null;
+        foreach (var statement in _deliveryStatements.Values) statement.Dispose();
+        _deliveryStatements.Clear();
+        _deliveryWriterConnection?.Dispose();
+        _deliveryWriterConnection = null;
         SqliteConnection.ClearAllPools();
     }
 }

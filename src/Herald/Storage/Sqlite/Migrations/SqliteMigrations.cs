@@ -23,5 +23,9 @@ internal static class SqliteMigrations
         V016ItemsByEarliestEvent.Migration,
         V017DashboardSessions.Migration,
         V018AgentAndTemplateDimensions.Migration,
+        V019ApiKeyDetails.Migration,
+        V020Agents.Migration,
+        V021Customers.Migration,
+        V022Deliveries.Migration,
     ];
 }

@@ -56,7 +56,12 @@ internal static partial class SqliteSql
         """ + " " + ContactColumns;
     public const string SelectContact = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team AND recipient = $recipient";
     public const string SelectContacts = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team ORDER BY recipient";
-    public const string DeleteContact = "DELETE FROM contacts WHERE team_id = $team AND recipient = $recipient";
+    /// <summary>A customer's contact keeps its row (it is the customer) and forgets only its own settings.</summary>
+    public const string DeleteContact = """
+        UPDATE contacts SET time_zone = NULL, quiet_start = NULL, quiet_end = NULL
+        WHERE team_id = $team AND recipient = $recipient AND customer_id IS NOT NULL AND (time_zone IS NOT NULL OR quiet_start IS NOT NULL);
+        DELETE FROM contacts WHERE team_id = $team AND recipient = $recipient AND customer_id IS NULL;
+        """;
     public const string SelectComplianceSettings = "SELECT time_zone, quiet_start, quiet_end, updated_at FROM compliance_settings WHERE team_id = $team";
     public const string UpsertComplianceSettings = """
         INSERT INTO compliance_settings (team_id, time_zone, quiet_start, quiet_end, updated_at) VALUES ($team, $tz, $start, $end, $now)
