@@ -14,8 +14,8 @@ public sealed record DeliveryChange(
     string? Address, GeoPoint? Coordinates, long? ScheduledTimeMs, int? EstimatedDurationMinutes, DeliveryPriority? Priority,
     PackageDetails? Package, int? MaxRetries);
 
-/// <summary>A checked tracking event; a null time is the time it is recorded.</summary>
-public sealed record TrackingInput(Status Status, long? OccurredAtMs, GeoPoint? Location, string? Notes);
+/// <summary>A checked tracking event; a null time is the time it is recorded, a null attempt the latest.</summary>
+public sealed record TrackingInput(Status Status, long? OccurredAtMs, GeoPoint? Location, string? Notes, int? Attempt);
 
 /// <summary>The agent a request signed in as (an agent token), or null for an API key.</summary>
 public sealed record AgentCaller(long AgentId, int TeamId, string Role)
@@ -110,15 +110,17 @@ public sealed class DeliveryCommands(IContactSettingsStore contacts)
     }
 
     /// <summary>
-    /// Records a tracking event on the attempt it belongs to (the latest attempt that had started by its time). A failed
-    /// latest attempt with retries left makes a new attempt, scheduled in the customer's next preferred window.
+    /// Records a tracking event on the latest attempt, or on the earlier one it names (a late report of an attempt that was
+    /// already rescheduled: attempts are told apart by number, not by the clocks of the devices that report). A failed latest
+    /// attempt with retries left makes a new attempt, scheduled in the customer's next preferred window.
     /// </summary>
     public Outcome<DeliveryRecord> Track(IDeliveryWriteSession s, DeliveryWriteContext ctx, int teamId, string deliveryId, TrackingInput t, AgentCaller? caller)
     {
         if (s.FindDelivery(teamId, deliveryId) is not { } delivery) return NoDelivery(deliveryId);
         var attempts = s.AttemptsOf(delivery.Id);
         long at = t.OccurredAtMs ?? ctx.NowMs;
-        var attempt = attempts.LastOrDefault(a => a.StartedAtMs <= at) ?? attempts[0];
+        var attempt = t.Attempt is { } n ? attempts.FirstOrDefault(a => a.Attempt == n) : attempts[^1];
+        if (attempt is null) return Outcome<DeliveryRecord>.Invalid("attempt", $"the delivery has attempts 1 to {attempts.Count}");
         bool latest = attempt.Attempt == attempts[^1].Attempt;
         if (caller is { IsAdmin: false } && attempt.AgentId != caller.AgentId) return NoDelivery(deliveryId);
         if (t.Status is Status.InTransit or Status.Completed && attempt.AgentId is null)
@@ -156,11 +158,13 @@ public sealed class DeliveryCommands(IContactSettingsStore contacts)
         long after = Math.Max(failedAt, ctx.NowMs) + settings.RetryBackoffMinutes * 60_000L;
         var zone = TimeZones.Find(customer.TimeZone ?? contacts.ComplianceSettings(delivery.TeamId)?.TimeZone ?? QuietRule.DefaultZone) ?? TimeZoneInfo.Utc;
         long next = PreferredWindows.NextStart(customer.Preferences, zone, after);
+        // The new attempt starts when Herald records the reschedule, whatever time the failure report carried.
+        long now = ctx.NowMs;
         var attempt = new AttemptRecord(delivery.Id, failed.Attempt + 1, delivery.TeamId, null, null, CallingCodes.CountryOf(customer.Phone), next,
-            failedAt, failedAt, Status.Scheduled, failedAt, null, null, null);
+            now, now, Status.Scheduled, now, null, null, null);
         s.InsertAttempt(attempt);
         var rescheduled = delivery with { Status = Status.Scheduled, AgentId = null, ScheduledTimeMs = next, RetryCount = delivery.RetryCount + 1 };
-        Append(s, ctx, rescheduled, attempt, Status.Scheduled, failedAt, null, $"rescheduled after failed attempt {failed.Attempt}", null);
+        Append(s, ctx, rescheduled, attempt, Status.Scheduled, now, null, $"rescheduled after failed attempt {failed.Attempt}", null);
         return rescheduled;
     }
 

@@ -117,7 +117,7 @@ public sealed record UpdateDeliveryRequest(
 public sealed record AssignRequest(string? AgentId);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record TrackingRequest(string? Status, string? Timestamp, GeoJsonPoint? Location, string? Notes)
+public sealed record TrackingRequest(string? Status, string? Timestamp, GeoJsonPoint? Location, string? Notes, int? Attempt)
 {
     public TrackingInput Checked(long nowMs)
     {
@@ -129,7 +129,8 @@ public sealed record TrackingRequest(string? Status, string? Timestamp, GeoJsonP
         // The engine refuses events more than a day ahead: so does the route, before anything is stored.
         if (at > nowMs + TimeSpan.FromDays(1).Ticks / TimeSpan.TicksPerMillisecond)
             throw new BadParameterException("timestamp", "must not be more than 24 hours in the future");
-        return new TrackingInput(status, at, Location is null ? null : Fields.Point("location", Location), Fields.Text("notes", Notes, Fields.MaxNotesLength));
+        return new TrackingInput(status, at, Location is null ? null : Fields.Point("location", Location), Fields.Text("notes", Notes, Fields.MaxNotesLength),
+            Attempt is null ? null : Fields.Whole("attempt", Attempt, 1, CreateDeliveryRequest.MaxRetriesLimit + 1, 1));
     }
 }
 

@@ -29,8 +29,8 @@ public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
         string? fixedKey = null, string? description = null, string environment = ApiKeyEnvironments.Development, string? createdBy = null)
     {
         string key = fixedKey ?? KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        // Keys that ingest are not throttled by default: a busy provider must never be turned away by a quota it did not ask for.
-        bool ingests = scopes.Contains(Scopes.EventsWrite) || scopes.Contains(Scopes.Admin);
+        // Keys that ingest (events or deliveries) are not throttled by default: a busy provider must never be turned away by a quota it did not ask for.
+        bool ingests = scopes.Contains(Scopes.EventsWrite) || scopes.Contains(Scopes.DeliveriesWrite) || scopes.Contains(Scopes.Admin);
         int? requests = rateLimitRequests ?? (ingests ? null : DefaultRateLimitRequests);
         long? period = requests is null ? null : rateLimitPeriodMs ?? DefaultRateLimitPeriodMs;
         var record = new ApiKeyRecord(0, "key_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant(), teamId, name,
