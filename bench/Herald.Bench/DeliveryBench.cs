@@ -221,6 +221,7 @@ public static class DeliveryBench
                 store.SetAgentLocation(a.Id, new GeoPoint(-74.2 + rnd.NextDouble() * 0.48, 40.55 + rnd.NextDouble() * 0.36), now);
             }
             var near = new List<double>();
+            var box = new List<double>();
             var scan = new List<double>();
             var point = new List<double>();
             using (var c = new SqliteConnection($"Data Source={store.Path}"))
@@ -235,8 +236,12 @@ public static class DeliveryBench
                 for (int i = 0; i < Samples; i++)
                 {
                     var center = new GeoPoint(-74.2 + rnd.NextDouble() * 0.48, 40.55 + rnd.NextDouble() * 0.36);
-                    near.Add(Timed(() => store.ActiveAgentsWithin(nearbyTeam, Geo.BoxesAround(center, 5))
-                        .Select(a => (a, Km: Geo.DistanceKm(center, a.Location))).Where(x => x.Km <= 5).OrderBy(x => x.Km).Take(10).ToList()));
+                    near.Add(Timed(() =>
+                    {
+                        var found = NearestAgents.Within(boxes => store.ActiveAgentsWithin(nearbyTeam, boxes), center, 5, 10);
+                        return store.AgentLabels(found.Select(x => x.Agent.Id).ToList());
+                    }));
+                    box.Add(Timed(() => store.ActiveAgentsWithin(nearbyTeam, Geo.BoxesAround(center, 5))));
                     one.Parameters[0].Value = 1 + rnd.Next(Agents + NearbyAgents);
                     point.Add(Timed(() => { using var r = one.ExecuteReader(); r.Read(); }));
                     if (i < Samples / 10)
@@ -256,8 +261,9 @@ public static class DeliveryBench
                 }
             }
             report.Add("baseline: bare SELECT of one agent by id", BenchStats.P50P99(point));
+            report.Add("baseline: the R*Tree read of the whole 5 km box (every agent in it, no distance, no order)", BenchStats.P50P99(box));
             report.Add($"nearby agents among {NearbyAgents:N0} (R*Tree, 5 km, nearest 10)", BenchStats.P50P99(near),
-                $"p99 ratio to the point SELECT {BenchStats.Quantile(near, 0.99) / BenchStats.Quantile(point, 0.99):F1}; target p99 < 5 ms");
+                $"p99 ratio to the whole-box read {BenchStats.Quantile(near, 0.99) / BenchStats.Quantile(box, 0.99):F2}; target p99 < 5 ms");
             report.Add($"the same by scanning all {NearbyAgents:N0} agents (no spatial index)", BenchStats.P50P99(scan),
                 $"p99 {BenchStats.Quantile(scan, 0.99) / BenchStats.Quantile(near, 0.99):F1}× the R*Tree's");
         }

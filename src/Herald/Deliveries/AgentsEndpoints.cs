@@ -95,14 +95,11 @@ public static class AgentsEndpoints
         int team = Answers.Team(http, p.Team);
         var center = new GeoPoint(p.Lon ?? throw new BadParameterException("lon", "is required"), p.Lat ?? throw new BadParameterException("lat", "is required"));
         double radius = p.RadiusKm ?? 10;
-        var near = store.ActiveAgentsWithin(team, Geo.BoxesAround(center, radius))
-            .Select(a => (Agent: a, Km: Geo.DistanceKm(center, a.Location)))
-            .Where(x => x.Km <= radius)
-            .OrderBy(x => x.Km).ThenBy(x => x.Agent.Id)
-            .Take(p.Limit ?? 10)
-            .Select(x => new NearbyAgentDto(x.Agent.PublicId, x.Agent.Name, GeoJsonPoint.Of(x.Agent.Location), Math.Round(x.Km, 4)))
-            .ToList();
-        return ApiResults.Ok<IReadOnlyList<NearbyAgentDto>>(near);
+        var near = NearestAgents.Within(boxes => store.ActiveAgentsWithin(team, boxes), center, radius, p.Limit ?? 10);
+        var labels = store.AgentLabels(near.Select(x => x.Agent.Id).ToList());
+        return ApiResults.Ok<IReadOnlyList<NearbyAgentDto>>(near
+            .Select(x => new NearbyAgentDto(labels[x.Agent.Id].PublicId, labels[x.Agent.Id].Name, GeoJsonPoint.Of(x.Agent.Location), Math.Round(x.Km, 4)))
+            .ToList());
     }
 
     private static Results<Ok<SuccessEnvelope<AgentLoginDto>>, BadRequest<ErrorEnvelope>, JsonHttpResult<ErrorEnvelope>> Login(

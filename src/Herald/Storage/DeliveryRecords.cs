@@ -16,8 +16,8 @@ public sealed record AgentFigures(long ActiveDeliveries, long TotalDeliveries, l
     public static readonly AgentFigures None = new(0, 0, 0, null, null);
 }
 
-/// <summary>An agent within reach of a point, from the spatial index.</summary>
-public sealed record AgentPosition(long Id, string PublicId, string Name, GeoPoint Location);
+/// <summary>An agent that can take work, within reach of a point, from the spatial index.</summary>
+public readonly record struct AgentPosition(long Id, GeoPoint Location);
 
 /// <summary>A customer: a team's contact (one row per phone) with a customer id, name and delivery preferences.</summary>
 /// <param name="TimeZone">The contact's own IANA time zone (null: the team's).</param>
@@ -117,6 +117,8 @@ public interface IAgentStore
     long? RecordFailedSignIn(long id, int maxFailures, long lockUntilMs);
     /// <summary>The team's active agents with a location inside any of the boxes.</summary>
     IReadOnlyList<AgentPosition> ActiveAgentsWithin(int teamId, IReadOnlyList<GeoBox> boxes);
+    /// <summary>Public ids and names of agents by their store ids.</summary>
+    IReadOnlyDictionary<long, (string PublicId, string Name)> AgentLabels(IReadOnlyList<long> agentIds);
     IReadOnlyDictionary<long, AgentFigures> AgentFigures(int teamId, IReadOnlyList<long> agentIds);
 }
 

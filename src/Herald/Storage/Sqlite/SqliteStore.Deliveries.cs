@@ -29,6 +29,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         }
     }
 
+    private static void SyncAgentLocation(SqliteConnection c, SqliteTransaction? tx, long id) => Execute(c, tx, SqliteSql.SyncAgentLocation, ("$id", id));
+
     public AgentRecord? FindAgent(int teamId, string publicId) => QueryAgent(SqliteSql.SelectAgent, ("$team", teamId), ("$public_id", publicId));
 
     public AgentRecord? FindAgentById(long id) => QueryAgent(SqliteSql.SelectAgentById, ("$id", id));
@@ -63,8 +65,11 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         {
             using var cmd = Command(c, SqliteSql.UpdateAgent, ("$id", a.Id), ("$name", a.Name), ("$phone", a.Phone), ("$email", a.Email),
                 ("$hash", a.PasswordHash), ("$role", a.Role), ("$active", a.IsActive ? 1 : 0), ("$version", a.CredentialsVersion), ("$now", a.UpdatedAtMs));
-            using var r = cmd.ExecuteReader();
-            return r.Read() ? ReadAgent(r) : throw new InvalidOperationException($"agent {a.PublicId} is gone");
+            AgentRecord updated;
+            using (var r = cmd.ExecuteReader())
+                updated = r.Read() ? ReadAgent(r) : throw new InvalidOperationException($"agent {a.PublicId} is gone");
+            SyncAgentLocation(c, null, a.Id);
+            return updated;
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 19)
         {
@@ -85,7 +90,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         long active = Convert.ToInt64(Scalar(c, tx, SqliteSql.ActiveDeliveriesOfAgent, ("$team", agent), ("$agent", id)));
         if (active > 0) return active;
         Execute(c, tx, SqliteSql.DeleteAgent, ("$id", id), ("$now", nowMs));
-        Execute(c, tx, SqliteSql.DeleteAgentLocation, ("$id", id));
+        SyncAgentLocation(c, tx, id);
         tx.Commit();
         return 0;
     }
@@ -95,7 +100,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         using var c = Open();
         using var tx = c.BeginTransaction();
         Execute(c, tx, SqliteSql.SetAgentLocation, ("$id", id), ("$lon", location.Longitude), ("$lat", location.Latitude), ("$now", nowMs));
-        Execute(c, tx, SqliteSql.UpsertAgentLocation, ("$id", id), ("$lon", location.Longitude), ("$lat", location.Latitude));
+        SyncAgentLocation(c, tx, id);
         tx.Commit();
     }
 
@@ -139,8 +144,19 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         cmd.Transaction = tx;
         using var r = cmd.ExecuteReader();
         var list = new List<AgentPosition>();
-        while (r.Read()) list.Add(new AgentPosition(r.GetInt64(0), r.GetString(1), r.GetString(2), new GeoPoint(r.GetDouble(3), r.GetDouble(4))));
+        while (r.Read()) list.Add(new AgentPosition(r.GetInt64(0), new GeoPoint(r.GetDouble(1), r.GetDouble(2))));
         return list;
+    }
+
+    public IReadOnlyDictionary<long, (string PublicId, string Name)> AgentLabels(IReadOnlyList<long> agentIds)
+    {
+        var labels = new Dictionary<long, (string, string)>();
+        if (agentIds.Count == 0) return labels;
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.AgentLabels, ("$agents", JsonSerializer.Serialize(agentIds)));
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) labels[r.GetInt64(0)] = (r.GetString(1), r.GetString(2));
+        return labels;
     }
 
     public IReadOnlyDictionary<long, AgentFigures> AgentFigures(int teamId, IReadOnlyList<long> agentIds)

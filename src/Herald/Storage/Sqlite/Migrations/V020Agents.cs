@@ -1,8 +1,9 @@
 namespace Herald.Storage.Sqlite.Migrations;
 
 // Version 20: delivery agents. Phone and email are unique among a team's agents that are not deleted (a deleted agent
-// stays, so the deliveries it carried still name it). Agents' positions live in an R*Tree, one degenerate box per agent,
-// so "who is near" reads a few index pages rather than every agent.
+// stays, so the deliveries it carried still name it). The positions of the agents that can take work (active, not
+// deleted, located) live in an R*Tree, one degenerate box per agent with its team and exact position beside it, so "who is
+// near" reads a few index pages and nothing else.
 internal static class V020Agents
 {
     public static readonly Migration Migration = new(20, "delivery agents and their positions",
@@ -32,7 +33,7 @@ internal static class V020Agents
         CREATE INDEX ix_agents_team ON agents(team_id);
         CREATE UNIQUE INDEX ux_agents_phone ON agents(team_id, phone) WHERE deleted_at IS NULL;
         CREATE UNIQUE INDEX ux_agents_email ON agents(team_id, email) WHERE deleted_at IS NULL;
-        CREATE VIRTUAL TABLE agent_locations USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+        CREATE VIRTUAL TABLE agent_locations USING rtree(id, min_lon, max_lon, min_lat, max_lat, +team_id INTEGER, +longitude REAL, +latitude REAL);
         """,
         """
         DROP TABLE agent_locations;

@@ -34,9 +34,15 @@ internal static partial class SqliteSql
         RETURNING
         """ + " " + AgentColumns;
     public const string DeleteAgent = "UPDATE agents SET deleted_at = $now, is_active = 0, push_subscription = NULL WHERE id = $id AND deleted_at IS NULL";
-    public const string DeleteAgentLocation = "DELETE FROM agent_locations WHERE id = $id";
     public const string SetAgentLocation = "UPDATE agents SET longitude = $lon, latitude = $lat, located_at = $now, updated_at = $now WHERE id = $id";
-    public const string UpsertAgentLocation = "INSERT OR REPLACE INTO agent_locations (id, min_lon, max_lon, min_lat, max_lat) VALUES ($id, $lon, $lon, $lat, $lat)";
+    /// <summary>The agent's entry in the spatial index, kept only while it can take work (active, not deleted, located).</summary>
+    public const string SyncAgentLocation = """
+        DELETE FROM agent_locations WHERE id = $id;
+        INSERT INTO agent_locations (id, min_lon, max_lon, min_lat, max_lat, team_id, longitude, latitude)
+        SELECT id, longitude, longitude, latitude, latitude, team_id, longitude, latitude FROM agents
+        WHERE id = $id AND is_active = 1 AND deleted_at IS NULL AND longitude IS NOT NULL;
+        """;
+    public const string AgentLabels = "SELECT id, public_id, name FROM agents WHERE id IN (SELECT value FROM json_each($agents))";
     public const string SetPushSubscription = "UPDATE agents SET push_subscription = $subscription, updated_at = $now WHERE id = $id";
     public const string RecordSignIn = """
         UPDATE agents SET last_login = $now, login_count = login_count + 1, failed_sign_ins = 0, locked_until = NULL WHERE id = $id
@@ -49,19 +55,13 @@ internal static partial class SqliteSql
         RETURNING locked_until
         """;
     /// <summary>
-    /// The R*Tree first (CROSS JOIN keeps that order): the box picks a few entries from its index, each joined to its agent
-    /// by id. Boxes are bound as $b{n}_*; the query is built per number of boxes.
+    /// The R*Tree alone: the box picks a few entries from its index, which carry their team and exact position (the index's own
+    /// bounds are 32-bit floats, rounded outwards). Boxes are bound as $b{n}_*; the query is built per number of boxes.
     /// </summary>
     public static string AgentsWithin(int boxes) =>
-        """
-        SELECT a.id, a.public_id, a.name, a.longitude, a.latitude
-        FROM agent_locations r CROSS JOIN agents a ON a.id = r.id
-        WHERE (
-        """ + string.Join(" OR ", Enumerable.Range(0, boxes).Select(b =>
-            $"(r.min_lon <= $b{b}_max_lon AND r.max_lon >= $b{b}_min_lon AND r.min_lat <= $b{b}_max_lat AND r.max_lat >= $b{b}_min_lat)")) +
-        """
-        ) AND a.team_id = $team AND a.is_active = 1 AND a.deleted_at IS NULL AND a.longitude IS NOT NULL
-        """;
+        "SELECT id, longitude, latitude FROM agent_locations WHERE (" + string.Join(" OR ", Enumerable.Range(0, boxes).Select(b =>
+            $"(min_lon <= $b{b}_max_lon AND max_lon >= $b{b}_min_lon AND min_lat <= $b{b}_max_lat AND max_lat >= $b{b}_min_lat)")) +
+        ") AND team_id = $team";
     public static readonly string ActiveDeliveriesOfAgent = $"""
         SELECT COUNT(*) FROM deliveries INDEXED BY ix_deliveries_agent_status
         WHERE team_id = $team AND agent_id = $agent AND status IN ({ActiveStatuses})
