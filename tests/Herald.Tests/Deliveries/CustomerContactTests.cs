@@ -14,7 +14,20 @@ public sealed class CustomerContactTests(SharedServer shared) : IClassFixture<Sh
 {
     private HeraldServer Server => shared.Server;
 
-    private int ContactRows(DeliveryTeam team)
+    /// <summary>The team's rows in the contacts table, customers or not.</summary>
+    private long ContactRows(DeliveryTeam team)
+    {
+        int teamId = Server.Services.GetRequiredService<TeamDirectory>().ByPublicIdOrName(team.Id)!.Id;
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Server.DataDir, "herald.db")}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM contacts WHERE team_id = $team";
+        cmd.Parameters.AddWithValue("$team", teamId);
+        return Convert.ToInt64(cmd.ExecuteScalar());
+    }
+
+    /// <summary>The contacts the compliance analysis counts as having settings of their own.</summary>
+    private int ContactsWithSettings(DeliveryTeam team)
     {
         int teamId = Server.Services.GetRequiredService<TeamDirectory>().ByPublicIdOrName(team.Id)!.Id;
         return Server.Services.GetRequiredService<IContactSettingsStore>().ListContacts(teamId).Count;
@@ -51,6 +64,7 @@ public sealed class CustomerContactTests(SharedServer shared) : IClassFixture<Sh
         var kept = await Kit.GetData(team.Client, $"/api/v1/customers/{S(customer, "id")}");
         Assert.Null(kept["preferences"]!["timezone"]);
         Assert.Equal(1, ContactRows(team));
+        Assert.Equal(0, ContactsWithSettings(team));
 
         // A customer created without earlier settings is a new contact with its own time zone.
         string fresh = team.NewPhone();

@@ -55,7 +55,10 @@ internal static partial class SqliteSql
         RETURNING
         """ + " " + ContactColumns;
     public const string SelectContact = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team AND recipient = $recipient";
-    public const string SelectContacts = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team ORDER BY recipient";
+    /// <summary>The contacts with settings of their own: a customer's row without any is only a customer.</summary>
+    public const string SelectContacts = "SELECT " + ContactColumns + """
+         FROM contacts WHERE team_id = $team AND (customer_id IS NULL OR time_zone IS NOT NULL OR quiet_start IS NOT NULL) ORDER BY recipient
+        """;
     /// <summary>A customer's contact keeps its row (it is the customer) and forgets only its own settings.</summary>
     public const string DeleteContact = """
         UPDATE contacts SET time_zone = NULL, quiet_start = NULL, quiet_end = NULL
