@@ -5,7 +5,7 @@ using Herald.Engine;
 namespace Herald.Analytics;
 
 public sealed record StalledItem(
-    string ItemId, string Kind, string Status, string? Route, string? Provider, string? Channel, string? Recipient, string Since,
+    string ItemId, string Kind, string Status, string? Route, string? Provider, string? Channel, string? Recipient, DateTimeOffset Since,
     double AgeSeconds, double ThresholdSeconds);
 
 /// <summary>
@@ -48,7 +48,7 @@ public sealed class StalledItems(IItemReader items, MetricsQuery metrics, Pendin
             double age = (nowMs - since) / 1000.0;
             if (age <= threshold) continue;
             stalled.Add(new StalledItem(item.ItemId, ItemKinds.Name(kind), Statuses.Name(status), d.Route, d.Provider, d.Channel, item.Recipient,
-                Engine.EventParser.FormatTimestamp(since), Math.Round(age, 1), Math.Round(threshold, 3)));
+                Instants.At(since), Math.Round(age, 1), Math.Round(threshold, 3)));
         }
         stalled.Sort((a, b) => b.AgeSeconds.CompareTo(a.AgeSeconds) is var c and not 0 ? c : string.CompareOrdinal(a.ItemId, b.ItemId));
         return stalled.Count > limit ? stalled.GetRange(0, limit) : stalled;

@@ -13,12 +13,11 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
             await next(http);
             // Minimal APIs answer a body of the wrong content type with a bare 415.
             if (http.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType && !http.Response.HasStarted)
-                await Write(http, ApiResults.Error(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
-                    "the body must be JSON with Content-Type: application/json", new ErrorDetail("content-type", "must be application/json")));
-            // A body over its cap, stopped by Kestrel while the endpoint read it (the framework then sets the bare status).
+                await Write(http, ApiResults.UnsupportedMediaType());
+            // The server refused a body over its size limit while the framework read it (and answered nothing yet).
             else if (http.Response.StatusCode == StatusCodes.Status413PayloadTooLarge && !http.Response.HasStarted)
                 await Write(http, ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
-                    "the request body is larger than this endpoint accepts", new ErrorDetail("body", "too large")));
+                    "the body is larger than this route takes; nothing was stored", new ErrorDetail("body", "too large")));
             // An API path no endpoint serves: still the envelope, not an empty 404.
             else if (http.Response.StatusCode == StatusCodes.Status404NotFound && !http.Response.HasStarted && http.GetEndpoint() is null
                      && http.Request.Path.StartsWithSegments("/api"))
@@ -47,8 +46,12 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
         catch (BadHttpRequestException e) when (BindingFailure.Match(e.Message) is { Success: true } m)
         {
             // A query or route value that does not parse as its declared type: name the parameter and say what it takes.
-            string field = JsonNamingPolicy.SnakeCaseLower.ConvertName(m.Groups["name"].Value);
-            string issue = Expected(m.Groups["type"].Value, m.Groups["value"].Value);
+            string member = m.Groups["name"].Value;
+            var query = http.GetEndpoint()?.Metadata.GetMetadata<System.Reflection.MethodInfo>() is { } handler
+                ? Parameters.QueryParameterRules.BindingFailure(handler, member)
+                : null;
+            string field = query?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(member);
+            string issue = query?.Issue ?? Expected(m.Groups["type"].Value, m.Groups["value"].Value);
             await Write(http, ApiResults.BadRequest(field, issue));
         }
         catch (BadHttpRequestException e)
@@ -57,17 +60,23 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
             string field = e.InnerException is JsonException { Path: { Length: > 2 } path } && path.StartsWith("$.", StringComparison.Ordinal)
                 ? path[2..]
                 : FieldOf(e.Message);
-            await Write(http, ApiResults.Error(e.StatusCode, e.StatusCode switch
-                {
-                    StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
-                    StatusCodes.Status413PayloadTooLarge => "payload_too_large",
-                    _ => "invalid_parameter",
-                },
-                e.Message, new ErrorDetail(field, e.InnerException?.Message ?? e.Message)));
+            string code = e.StatusCode switch
+            {
+                StatusCodes.Status408RequestTimeout => "request_timeout",
+                StatusCodes.Status413PayloadTooLarge => "payload_too_large",
+                StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+                _ => "invalid_parameter",
+            };
+            await Write(http, ApiResults.Error(e.StatusCode, code, e.Message, new ErrorDetail(field, e.InnerException?.Message ?? e.Message)));
         }
         catch (JsonException e)
         {
             await Write(http, ApiResults.Error(StatusCodes.Status400BadRequest, "invalid_json", e.Message));
+        }
+        catch (InvalidDataException e)
+        {
+            // A form body over the framework's form limits (a key or value too long, too many fields).
+            await Write(http, ApiResults.BadRequest("body", e.Message));
         }
     }
 

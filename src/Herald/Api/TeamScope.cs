@@ -22,9 +22,6 @@ public static class TeamScope
         return [found.Id];
     }
 
-    /// <summary>The single team a request is about: the key's own, or the <c>team</c> query parameter of an admin key.</summary>
-    public static int ResolveOne(HttpContext http) => ResolveOne(http, http.Request.Query["team"].FirstOrDefault());
-
     /// <summary>The single team a write goes to: the key's own, or for an admin key the required <c>team</c> parameter.</summary>
     public static int ResolveOne(HttpContext http, string? team)
     {

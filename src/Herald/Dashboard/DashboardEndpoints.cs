@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
 using Herald.Analytics;
 using Herald.Api;
@@ -12,6 +14,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Tenancy;
 
 namespace Herald.Dashboard;
@@ -22,7 +25,24 @@ public sealed record DashboardTeamDto(string Id, string Name);
 /// resolve); null when the caller is not signed in with the dashboard cookie (an <c>X-API-Key</c> caller needs none).</param>
 public sealed record DashboardSessionDto(
     string KeyPrefix, bool IsAdmin, DashboardTeamDto? Team, IReadOnlyList<DashboardTeamDto> Teams, IReadOnlyList<string> Scopes,
-    long UptimeSeconds, string ServerTime, string? CsrfToken);
+    long UptimeSeconds, DateTimeOffset ServerTime, string? CsrfToken);
+
+/// <summary>The live stream's filters and summary window; the window always ends now.</summary>
+public sealed class StreamParameters : DimensionFilterParameters
+{
+    [FromQuery(Name = "window"), Description("The span of each tick's summary, ending now (1h, 24h, 7d, 30d, or the same in minutes). Default: 24h.")]
+    [AllowedValues("1h", "24h", "7d", "30d", "60", "1440", "10080", "43200")]
+    public string? Window { get; init; }
+
+    /// <summary>The window in minutes.</summary>
+    public int WindowMinutes => Window switch
+    {
+        "1h" or "60" => 60,
+        "7d" or "10080" => 10080,
+        "30d" or "43200" => 43200,
+        _ => 1440,
+    };
+}
 
 /// <summary>
 /// The web dashboard at <c>/monitoring</c> (sign-in, the page and its files, sign-out), its session endpoint and the live
@@ -162,34 +182,15 @@ public static class DashboardEndpoints
             own is null ? null : new DashboardTeamDto(own.PublicId, own.Name),
             visible.Select(t => new DashboardTeamDto(t.PublicId, t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList(),
             caller.Scopes.Order(StringComparer.Ordinal).ToList(), hub.UptimeSeconds,
-            Engine.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), csrf));
+            time.GetUtcNow(), csrf));
     }
 
-    /// <summary>The windows a stream's summary may cover, in minutes (the dashboard's ranges).</summary>
-    public static int ParseWindow(string? text) => text switch
+    private static async Task Stream([AsParameters] StreamParameters parameters, HttpContext http, LiveHub hub, IHostApplicationLifetime lifetime)
     {
-        null or "" or "24h" or "1440" => 1440,
-        "1h" or "60" => 60,
-        "7d" or "10080" => 10080,
-        "30d" or "43200" => 43200,
-        _ => throw new BadParameterException("window", "must be one of 1h, 24h, 7d, 30d"),
-    };
-
-    private static async Task Stream(HttpContext http, LiveHub hub, TimeProvider time, IHostApplicationLifetime lifetime)
-    {
-        var query = http.Request.Query;
-        if (query.ContainsKey("from") || query.ContainsKey("to"))
-            throw new BadParameterException(query.ContainsKey("from") ? "from" : "to", "a stream always ends now; choose window=1h|24h|7d|30d");
-        var r = MetricsRequest.Parse(query, time.GetUtcNow(), "team", "window");
-        int window = ParseWindow(query["window"].FirstOrDefault());
-        var teams = TeamScope.Resolve(http, r.Team);
-        var parts = new List<(Dimension, string[])>();
-        foreach (var d in Dimensions.All)
-        {
-            if (d == Dimension.Team || !query.TryGetValue(Dimensions.Name(d), out var values)) continue;
-            var list = values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            parts.Add((d, (d == Dimension.Country ? list.Select(c => c.ToUpperInvariant()) : list).ToArray()));
-        }
+        var parts = parameters.Values();
+        var filter = parameters.Filter();
+        int window = parameters.WindowMinutes;
+        var teams = parameters.Teams(http);
 
         var response = http.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
@@ -198,7 +199,7 @@ public static class DashboardEndpoints
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
-        using var subscription = hub.Subscribe(new LiveQuery(teams, r.Filter, parts, window));
+        using var subscription = hub.Subscribe(new LiveQuery(teams, filter, parts, window));
         try
         {
             // The browser reconnects 2 s after a dropped connection.

@@ -1,5 +1,6 @@
 using Herald.Api;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Api.Metrics;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,15 +23,15 @@ public static class AgentAnalyticsEndpoints
     private static Ok<SuccessEnvelope<AgentAnalyticsDto>> All([AsParameters] MetricsParameters p, HttpContext http, AgentAnalytics analytics, TimeProvider time)
     {
         var r = p.ToRequest(time.GetUtcNow());
-        return ApiResults.Ok(analytics.For(Answers.Team(http, p.Team), r.Filter, r.From, r.To, null));
+        return ApiResults.Ok(analytics.For(TeamScope.ResolveOne(http, p.Team), r.Filter, r.From, r.To, null));
     }
 
     private static Results<Ok<SuccessEnvelope<AgentPerformanceDto>>, NotFound<ErrorEnvelope>> One(
         string id, [AsParameters] MetricsParameters p, HttpContext http, AgentAnalytics analytics, IAgentStore agents, TimeProvider time)
     {
         var r = p.ToRequest(time.GetUtcNow());
-        int team = Answers.Team(http, p.Team);
-        if (agents.FindAgent(team, Answers.Id(id)) is null) return ApiResults.Missing($"no agent '{id}'");
+        int team = TeamScope.ResolveOne(http, p.Team);
+        if (agents.FindAgent(team, Answers.Id(id)) is null) return ApiResults.NotFound($"no agent '{id}'");
         return ApiResults.Ok(analytics.For(team, r.Filter, r.From, r.To, id).Agents.Single());
     }
 }

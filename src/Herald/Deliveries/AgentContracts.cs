@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Herald.Api;
 using Herald.Domain;
-using Herald.Engine;
 using Herald.Storage;
 
 namespace Herald.Deliveries;
@@ -44,7 +43,7 @@ public sealed record UpdateAgentRequest(
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AgentLoginRequest(string? Team, string? Email, string? Phone, string? Password);
 
-public sealed record AgentLoginDto(string Token, string TokenType, string ExpiresAt, AgentDto Agent);
+public sealed record AgentLoginDto(string Token, string TokenType, DateTimeOffset ExpiresAt, AgentDto Agent);
 
 /// <summary>A Web Push subscription as the browser's <c>PushSubscription.toJSON()</c> writes it.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -91,17 +90,16 @@ public sealed record PerformanceMetricsDto(long TotalDeliveries, long Successful
 
 public sealed record AgentDto(
     string Id, string Name, string Phone, string Email, string Role, bool IsActive, long ActiveDeliveries, GeoJsonPoint? CurrentLocation,
-    string? LocationUpdatedAt, PushSubscriptionView? PushSubscription, string? LastLogin, int LoginCount, PerformanceMetricsDto PerformanceMetrics,
-    string CreatedAt, string UpdatedAt)
+    DateTimeOffset? LocationUpdatedAt, PushSubscriptionView? PushSubscription, DateTimeOffset? LastLogin, int LoginCount, PerformanceMetricsDto PerformanceMetrics,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static AgentDto Of(AgentRecord a, AgentFigures f)
     {
-        static string? Ts(long? ms) => ms is { } v ? EventParser.FormatTimestamp(v) : null;
         var push = PushSubscriptionRequest.FromJson(a.PushSubscriptionJson);
         return new AgentDto(a.PublicId, a.Name, a.Phone, a.Email, a.Role, a.IsActive, f.ActiveDeliveries, a.Location is { } p ? GeoJsonPoint.Of(p) : null,
-            Ts(a.LocatedAtMs), push?.Endpoint is { } endpoint ? new PushSubscriptionView(endpoint, push.ExpirationTime) : null, Ts(a.LastLoginMs),
+            Instants.At(a.LocatedAtMs), push?.Endpoint is { } endpoint ? new PushSubscriptionView(endpoint, push.ExpirationTime) : null, Instants.At(a.LastLoginMs),
             a.LoginCount, new PerformanceMetricsDto(f.TotalDeliveries, f.SuccessfulDeliveries, Round(f.AverageRating), Round(f.ResponseTimeMinutes)),
-            Ts(a.CreatedAtMs)!, Ts(a.UpdatedAtMs)!);
+            Instants.At(a.CreatedAtMs), Instants.At(a.UpdatedAtMs));
     }
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;

@@ -5,14 +5,13 @@ using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Parameters;
 using Herald.Domain;
-using Herald.Engine;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Deliveries;
 
-public sealed class AgentListParameters
+public sealed class AgentListParameters : OneTeamParameters
 {
     [FromQuery(Name = "role"), Description("Only agents of this role."), AllowedValues("agent", "admin")]
     public string? Role { get; init; }
@@ -26,11 +25,9 @@ public sealed class AgentListParameters
     [FromQuery(Name = "cursor"), Description("The previous page's next_cursor.")]
     public string? Cursor { get; init; }
 
-    [FromQuery(Name = "team"), Description("Admin keys: the team (id or name).")]
-    public string? Team { get; init; }
 }
 
-public sealed class NearbyAgentsParameters
+public sealed class NearbyAgentsParameters : OneTeamParameters
 {
     [FromQuery(Name = "lon"), Description("Longitude of the point, -180 to 180 (required)."), Range(-180.0, 180.0)]
     public double? Lon { get; init; }
@@ -38,14 +35,12 @@ public sealed class NearbyAgentsParameters
     [FromQuery(Name = "lat"), Description("Latitude of the point, -90 to 90 (required)."), Range(-90.0, 90.0)]
     public double? Lat { get; init; }
 
-    [FromQuery(Name = "radius_km"), Description("How far to look, in kilometres. Default: 10."), Range(0.001, Geo.MaxDistanceKm)]
+    [FromQuery(Name = "radius_km"), Description("How far to look, in kilometres. Default: 10; 20016 (half the Earth's circumference) reaches everywhere."), Range(0.001, 20016.0)]
     public double? RadiusKm { get; init; }
 
     [FromQuery(Name = "limit"), Description("Agents at most, nearest first. Default: 10."), Range(1, 100)]
     public int? Limit { get; init; }
 
-    [FromQuery(Name = "team"), Description("Admin keys: the team (id or name).")]
-    public string? Team { get; init; }
 }
 
 /// <summary>
@@ -72,15 +67,15 @@ public static class AgentsEndpoints
     }
 
     private static Results<Created<SuccessEnvelope<AgentDto>>, BadRequest<ErrorEnvelope>, Conflict<ErrorEnvelope>> Create(
-        CreateAgentRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, AgentService agents)
+        CreateAgentRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, AgentService agents)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         return Answers.Created(agents.Create(teamId, body), a => $"/api/v1/agents/{a.PublicId}", a => AgentDto.Of(a, AgentFigures.None));
     }
 
     private static Ok<SuccessEnvelope<AgentPageDto>> List([AsParameters] AgentListParameters p, HttpContext http, IAgentStore store)
     {
-        int team = Answers.Team(http, p.Team);
+        int team = p.TeamId(http);
         long after = p.Cursor is { } cursor ? Cursors.Decode("cursor", cursor).First : 0;
         int limit = p.Limit ?? DeliveriesEndpoints.DefaultPageSize;
         var rows = store.ListAgents(team, p.Role, p.IsActive, after, limit + 1);
@@ -92,7 +87,7 @@ public static class AgentsEndpoints
 
     private static Ok<SuccessEnvelope<IReadOnlyList<NearbyAgentDto>>> Nearby([AsParameters] NearbyAgentsParameters p, HttpContext http, IAgentStore store)
     {
-        int team = Answers.Team(http, p.Team);
+        int team = p.TeamId(http);
         var center = new GeoPoint(p.Lon ?? throw new BadParameterException("lon", "is required"), p.Lat ?? throw new BadParameterException("lat", "is required"));
         double radius = p.RadiusKm ?? 10;
         var near = NearestAgents.Within(boxes => store.ActiveAgentsWithin(team, boxes), center, radius, p.Limit ?? 10);
@@ -102,7 +97,8 @@ public static class AgentsEndpoints
             .ToList());
     }
 
-    private static Results<Ok<SuccessEnvelope<AgentLoginDto>>, BadRequest<ErrorEnvelope>, JsonHttpResult<ErrorEnvelope>> Login(
+    private static Results<Ok<SuccessEnvelope<AgentLoginDto>>, BadRequest<ErrorEnvelope>, ErrorResult<ErrorStatus.Unauthorized>,
+        ErrorResult<ErrorStatus.Forbidden>, ErrorResult<ErrorStatus.TooManyRequests>> Login(
         AgentLoginRequest body, HttpContext http, AgentService agents, IAgentStore store, FailedSignInThrottle throttle)
     {
         if (throttle.IsBlocked(http, out int retryAfter)) return TooMany(http, retryAfter, "too_many_failed_attempts", $"too many failed sign-ins from this address; retry after {retryAfter} s");
@@ -111,7 +107,7 @@ public static class AgentsEndpoints
         {
             var agent = signIn.Agent!;
             var figures = store.AgentFigures(agent.TeamId, [agent.Id])[agent.Id];
-            return ApiResults.Ok(new AgentLoginDto(signIn.Token, "Bearer", EventParser.FormatTimestamp(signIn.ExpiresAtMs), AgentDto.Of(agent, figures)));
+            return ApiResults.Ok(new AgentLoginDto(signIn.Token, "Bearer", Instants.At(signIn.ExpiresAtMs), AgentDto.Of(agent, figures)));
         }
         if (signIn.Inactive) return ApiResults.Forbidden("this agent is inactive");
         throttle.RecordFailure(http);
@@ -120,50 +116,50 @@ public static class AgentsEndpoints
             int seconds = (int)Math.Max(1, Math.Ceiling((until - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) / 1000.0));
             return TooMany(http, seconds, "sign_in_locked", $"this agent's sign-in is locked after repeated failures; retry after {seconds} s");
         }
-        return ApiResults.Error(StatusCodes.Status401Unauthorized, "invalid_credentials", "the team, the email or phone, or the password is wrong");
+        return ApiResults.Error<ErrorStatus.Unauthorized>("invalid_credentials", "the team, the email or phone, or the password is wrong");
     }
 
-    private static JsonHttpResult<ErrorEnvelope> TooMany(HttpContext http, int retryAfter, string code, string message)
+    private static ErrorResult<ErrorStatus.TooManyRequests> TooMany(HttpContext http, int retryAfter, string code, string message)
     {
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        return ApiResults.Error(StatusCodes.Status429TooManyRequests, code, message);
+        return ApiResults.Error<ErrorStatus.TooManyRequests>(code, message);
     }
 
-    private static Results<Ok<SuccessEnvelope<AgentDto>>, NotFound<ErrorEnvelope>> Get(string id, [FromQuery(Name = "team")] string? team, HttpContext http, IAgentStore store)
+    private static Results<Ok<SuccessEnvelope<AgentDto>>, NotFound<ErrorEnvelope>> Get(string id, [AsParameters] OneTeamParameters parameters, HttpContext http, IAgentStore store)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         var agent = store.FindAgent(teamId, Answers.Id(id));
-        if (agent is null || Answers.Agent(http) is { IsAdmin: false } self && self.AgentId != agent.Id) return ApiResults.Missing($"no agent '{id}'");
+        if (agent is null || Answers.Agent(http) is { IsAdmin: false } self && self.AgentId != agent.Id) return ApiResults.NotFound($"no agent '{id}'");
         return ApiResults.Ok(AgentDto.Of(agent, store.AgentFigures(teamId, [agent.Id])[agent.Id]));
     }
 
     private static Results<Ok<SuccessEnvelope<AgentDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Update(
-        string id, UpdateAgentRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, AgentService agents, IAgentStore store)
+        string id, UpdateAgentRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, AgentService agents, IAgentStore store)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         return Answers.Of(agents.Update(teamId, Answers.Id(id), body), a => AgentDto.Of(a, store.AgentFigures(teamId, [a.Id])[a.Id]));
     }
 
     private static Results<Ok<SuccessEnvelope<AgentDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Delete(
-        string id, [FromQuery(Name = "team")] string? team, HttpContext http, AgentService agents, IAgentStore store)
+        string id, [AsParameters] OneTeamParameters parameters, HttpContext http, AgentService agents, IAgentStore store)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         return Answers.Of(agents.Delete(teamId, Answers.Id(id)), a => AgentDto.Of(a with { IsActive = false }, store.AgentFigures(teamId, [a.Id])[a.Id]));
     }
 
     private static Results<Ok<SuccessEnvelope<AgentDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Locate(
-        string id, GeoJsonPoint body, [FromQuery(Name = "team")] string? team, HttpContext http, AgentService agents, IAgentStore store)
+        string id, GeoJsonPoint body, [AsParameters] OneTeamParameters parameters, HttpContext http, AgentService agents, IAgentStore store)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         var location = Fields.Point("", body);
         var outcome = MaySet(http, store, Answers.Id(id)) ? agents.MoveTo(teamId, id, location) : Outcome<AgentRecord>.NotFound($"no agent '{id}'");
         return Answers.Of(outcome, a => AgentDto.Of(a, store.AgentFigures(teamId, [a.Id])[a.Id]));
     }
 
     private static Results<Ok<SuccessEnvelope<AgentDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Subscribe(
-        string id, PushSubscriptionRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, AgentService agents, IAgentStore store)
+        string id, PushSubscriptionRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, AgentService agents, IAgentStore store)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         string subscription = body.CheckedJson();
         var outcome = MaySet(http, store, Answers.Id(id)) ? agents.Subscribe(teamId, id, subscription) : Outcome<AgentRecord>.NotFound($"no agent '{id}'");
         return Answers.Of(outcome, a => AgentDto.Of(a, store.AgentFigures(teamId, [a.Id])[a.Id]));

@@ -12,8 +12,8 @@ internal static class Answers
         Outcome<T> o, Func<T, TDto> dto) where T : class => o.Refusal switch
     {
         Refusal.None => ApiResults.Ok(dto(o.Value!)),
-        Refusal.Invalid => ApiResults.Invalid(o.Field!, o.Message!),
-        Refusal.NotFound => ApiResults.Missing(o.Message!),
+        Refusal.Invalid => ApiResults.BadRequest(o.Field!, o.Message!),
+        Refusal.NotFound => ApiResults.NotFound(o.Message!),
         _ => ApiResults.Conflicting(o.Field!, o.Message!),
     };
 
@@ -21,16 +21,13 @@ internal static class Answers
         Outcome<T> o, Func<T, string> location, Func<T, TDto> dto) where T : class => o.Refusal switch
     {
         Refusal.None => ApiResults.Created(location(o.Value!), dto(o.Value!)),
-        Refusal.Invalid => ApiResults.Invalid(o.Field!, o.Message!),
+        Refusal.Invalid => ApiResults.BadRequest(o.Field!, o.Message!),
         Refusal.Conflict => ApiResults.Conflicting(o.Field!, o.Message!),
         _ => throw new InvalidOperationException($"a create answered {o.Refusal}"),
     };
 
     /// <summary>A path id, held to the identifier rule.</summary>
     public static string Id(string id) => IdentifierParameter.Require("id", id);
-
-    /// <summary>The one team a request works in: its key's or agent's, or the <c>team</c> an admin key names.</summary>
-    public static int Team(HttpContext http, string? team) => TeamScope.ResolveOne(http, team);
 
     /// <summary>The signed-in agent of an agent token, or null for an API key.</summary>
     public static AgentCaller? Agent(HttpContext http) => http.Caller().Agent;

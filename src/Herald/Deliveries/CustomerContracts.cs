@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Herald.Analytics.Consent;
 using Herald.Api;
-using Herald.Engine;
+using Herald.Domain;
 using Herald.Storage;
 
 namespace Herald.Deliveries;
@@ -71,19 +71,19 @@ public sealed record PreferencesDto(
     string? Timezone);
 
 /// <summary>A call of the customer's; the calls feature fills these from its call logs.</summary>
-public sealed record CallHistoryEntryDto(string CallId, string Timestamp, string Status, int? Duration);
+public sealed record CallHistoryEntryDto(string CallId, DateTimeOffset Timestamp, string Status, int? Duration);
 
 public sealed record CustomerDto(
     string Id, string Name, string Phone, string? Email, string? Address, PreferencesDto Preferences, IReadOnlyList<CallHistoryEntryDto> CallHistory,
-    long TotalDeliveries, long SuccessfulDeliveries, string? LastDeliveryDate, double? CustomerRating, string CreatedAt, string UpdatedAt)
+    long TotalDeliveries, long SuccessfulDeliveries, DateTimeOffset? LastDeliveryDate, double? CustomerRating, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static CustomerDto Of(CustomerRecord c, CustomerFigures f)
     {
         var p = c.Preferences;
         return new CustomerDto(c.PublicId, c.Name, c.Phone, c.Email, c.Address,
             new PreferencesDto(p.PreferredTimes, p.PreferredDays, p.DeliveryInstructions, p.ContactMethod, p.Language, c.TimeZone), [],
-            f.TotalDeliveries, f.SuccessfulDeliveries, f.LastDeliveryAtMs is { } last ? EventParser.FormatTimestamp(last) : null,
-            f.Rating is { } r ? Math.Round(r, 4) : null, EventParser.FormatTimestamp(c.CreatedAtMs), EventParser.FormatTimestamp(c.UpdatedAtMs));
+            f.TotalDeliveries, f.SuccessfulDeliveries, Instants.At(f.LastDeliveryAtMs),
+            f.Rating is { } r ? Math.Round(r, 4) : null, Instants.At(c.CreatedAtMs), Instants.At(c.UpdatedAtMs));
     }
 }
 

@@ -2,13 +2,14 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Herald.Api;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Deliveries;
 
-public sealed class CustomerListParameters
+public sealed class CustomerListParameters : OneTeamParameters
 {
     [FromQuery(Name = "limit"), Description("Customers per page. Default: 50."), Range(1, 200)]
     public int? Limit { get; init; }
@@ -16,8 +17,6 @@ public sealed class CustomerListParameters
     [FromQuery(Name = "cursor"), Description("The previous page's next_cursor.")]
     public string? Cursor { get; init; }
 
-    [FromQuery(Name = "team"), Description("Admin keys: the team (id or name).")]
-    public string? Team { get; init; }
 }
 
 /// <summary>
@@ -38,15 +37,15 @@ public static class CustomersEndpoints
     }
 
     private static Results<Created<SuccessEnvelope<CustomerDto>>, BadRequest<ErrorEnvelope>, Conflict<ErrorEnvelope>> Create(
-        CreateCustomerRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, CustomerService customers)
+        CreateCustomerRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, CustomerService customers)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         return Answers.Created(customers.Create(teamId, body), c => $"/api/v1/customers/{c.PublicId}", c => CustomerDto.Of(c, CustomerFigures.None));
     }
 
     private static Ok<SuccessEnvelope<CustomerPageDto>> List([AsParameters] CustomerListParameters p, HttpContext http, ICustomerStore store)
     {
-        int team = Answers.Team(http, p.Team);
+        int team = p.TeamId(http);
         (long, string)? before = p.Cursor is { } cursor ? Cursors.Decode("cursor", cursor) : null;
         int limit = p.Limit ?? DeliveriesEndpoints.DefaultPageSize;
         var rows = store.ListCustomers(team, before, limit + 1);
@@ -56,25 +55,25 @@ public static class CustomersEndpoints
         return ApiResults.Ok(new CustomerPageDto(page.Select(c => CustomerDto.Of(c, figures.GetValueOrDefault(c.PublicId) ?? CustomerFigures.None)).ToList(), next));
     }
 
-    private static Results<Ok<SuccessEnvelope<CustomerDto>>, NotFound<ErrorEnvelope>> Get(string id, [FromQuery(Name = "team")] string? team, HttpContext http, ICustomerStore store)
+    private static Results<Ok<SuccessEnvelope<CustomerDto>>, NotFound<ErrorEnvelope>> Get(string id, [AsParameters] OneTeamParameters parameters, HttpContext http, ICustomerStore store)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         return store.FindCustomer(teamId, Answers.Id(id)) is { } customer
             ? ApiResults.Ok(Dto(store, customer))
-            : ApiResults.Missing($"no customer '{id}'");
+            : ApiResults.NotFound($"no customer '{id}'");
     }
 
     private static Results<Ok<SuccessEnvelope<CustomerDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Update(
-        string id, UpdateCustomerRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, CustomerService customers, ICustomerStore store)
+        string id, UpdateCustomerRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, CustomerService customers, ICustomerStore store)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         return Answers.Of(customers.Update(teamId, Answers.Id(id), body), c => Dto(store, c));
     }
 
     private static Results<Ok<SuccessEnvelope<CustomerDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Delete(
-        string id, [FromQuery(Name = "team")] string? team, HttpContext http, CustomerService customers)
+        string id, [AsParameters] OneTeamParameters parameters, HttpContext http, CustomerService customers)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         return Answers.Of(customers.Delete(teamId, Answers.Id(id)), c => CustomerDto.Of(c, CustomerFigures.None));
     }
 

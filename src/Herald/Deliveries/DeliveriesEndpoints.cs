@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Herald.Api;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,7 +11,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Deliveries;
 
-public sealed class DeliveryListParameters
+public sealed class DeliveryListParameters : OneTeamParameters
 {
     [FromQuery(Name = "status"), Description("Only deliveries in one of these statuses (comma-separated): scheduled, assigned, in_transit, completed, failed, cancelled.")]
     public string? Status { get; init; }
@@ -39,8 +40,6 @@ public sealed class DeliveryListParameters
     [FromQuery(Name = "cursor"), Description("The previous page's next_cursor.")]
     public string? Cursor { get; init; }
 
-    [FromQuery(Name = "team"), Description("Admin keys: the team (id or name).")]
-    public string? Team { get; init; }
 }
 
 /// <summary>
@@ -68,9 +67,9 @@ public static class DeliveriesEndpoints
     }
 
     private static async Task<Results<Created<SuccessEnvelope<DeliveryDto>>, BadRequest<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Create(
-        CreateDeliveryRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, DeliveryWriter writer, DeliveryCommands commands, DeliveryViews views)
+        CreateDeliveryRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, DeliveryWriter writer, DeliveryCommands commands, DeliveryViews views)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         var delivery = body.Checked();
         var outcome = await writer.ExecuteAsync((s, ctx) => commands.Create(s, ctx, teamId, delivery));
         return Answers.Created(outcome, d => $"/api/v1/deliveries/{d.PublicId}", views.One);
@@ -79,7 +78,7 @@ public static class DeliveriesEndpoints
     private static Results<Ok<SuccessEnvelope<DeliveryPageDto>>, BadRequest<ErrorEnvelope>> List(
         [AsParameters] DeliveryListParameters p, HttpContext http, IDeliveryStore store, IAgentStore agents, DeliveryViews views)
     {
-        int team = Answers.Team(http, p.Team);
+        int team = p.TeamId(http);
         var statuses = Answers.Values("status", p.Status)?.Select(s =>
             Statuses.TryParse(s, out var status) && StatusLattice.Allows(ItemKind.Parcel, status)
                 ? status
@@ -91,7 +90,7 @@ public static class DeliveriesEndpoints
         {
             string own = agents.FindAgentById(agent.AgentId)!.PublicId;
             if (agentNames is not null && agentNames.Any(a => a != own))
-                return ApiResults.Invalid("agent_id", "an agent token lists only the deliveries it holds");
+                return ApiResults.BadRequest("agent_id", "an agent token lists only the deliveries it holds");
             agentIds = [agent.AgentId];
         }
         else if (agentNames is not null)
@@ -100,7 +99,7 @@ public static class DeliveriesEndpoints
             // Agents the team does not have hold none of its deliveries.
             if (agentIds.Count == 0) return ApiResults.Ok(new DeliveryPageDto([], null));
         }
-        if (p.From is { } from && p.To is { } to && from.Value >= to.Value) return ApiResults.Invalid("from", "must be earlier than to");
+        if (p.From is { } from && p.To is { } to && from.Value >= to.Value) return ApiResults.BadRequest("from", "must be earlier than to");
         DeliveryCursor? before = null;
         if (p.Cursor is { } cursor)
         {
@@ -116,37 +115,37 @@ public static class DeliveriesEndpoints
         return ApiResults.Ok(new DeliveryPageDto(views.Many(rows.Take(limit).ToList()), next));
     }
 
-    private static Results<Ok<SuccessEnvelope<DeliveryDto>>, NotFound<ErrorEnvelope>> Get(string id, [FromQuery(Name = "team")] string? team, HttpContext http, IDeliveryStore store, DeliveryViews views)
+    private static Results<Ok<SuccessEnvelope<DeliveryDto>>, NotFound<ErrorEnvelope>> Get(string id, [AsParameters] OneTeamParameters parameters, HttpContext http, IDeliveryStore store, DeliveryViews views)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         var delivery = store.FindDelivery(teamId, Answers.Id(id));
         if (delivery is null || Answers.Agent(http) is { IsAdmin: false } agent && delivery.AgentId != agent.AgentId)
-            return ApiResults.Missing($"no delivery '{id}'");
+            return ApiResults.NotFound($"no delivery '{id}'");
         return ApiResults.Ok(views.One(delivery));
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<DeliveryDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Update(
-        string id, UpdateDeliveryRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, DeliveryWriter writer, DeliveryCommands commands, DeliveryViews views)
+        string id, UpdateDeliveryRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, DeliveryWriter writer, DeliveryCommands commands, DeliveryViews views)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         Answers.Id(id);
         var change = body.Checked();
         return Answers.Of(await writer.ExecuteAsync((s, ctx) => commands.Change(s, ctx, teamId, id, change)), views.One);
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<DeliveryDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Assign(
-        string id, [FromBody] AssignRequest? body, [FromQuery(Name = "team")] string? team, HttpContext http, DeliveryWriter writer, DeliveryCommands commands, DeliveryViews views)
+        string id, [FromBody] AssignRequest? body, [AsParameters] OneTeamParameters parameters, HttpContext http, DeliveryWriter writer, DeliveryCommands commands, DeliveryViews views)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         Answers.Id(id);
         string? agentId = body?.AgentId is { } a ? IdentifierParameter.Require("agent_id", a) : null;
         return Answers.Of(await writer.ExecuteAsync((s, ctx) => commands.Assign(s, ctx, teamId, id, agentId)), views.One);
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<DeliveryDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Track(
-        string id, TrackingRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, DeliveryWriter writer, DeliveryCommands commands, DeliveryViews views, TimeProvider time)
+        string id, TrackingRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, DeliveryWriter writer, DeliveryCommands commands, DeliveryViews views, TimeProvider time)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         Answers.Id(id);
         var tracking = body.Checked(time.GetUtcNow().ToUnixTimeMilliseconds());
         var agent = Answers.Agent(http);
@@ -154,9 +153,9 @@ public static class DeliveriesEndpoints
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<DeliveryDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Feedback(
-        string id, FeedbackRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, DeliveryWriter writer, DeliveryViews views)
+        string id, FeedbackRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, DeliveryWriter writer, DeliveryViews views)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         Answers.Id(id);
         var (rating, comments) = body.Checked();
         return Answers.Of(await writer.ExecuteAsync((s, ctx) => DeliveryCommands.Feedback(s, ctx, teamId, id, rating, comments)), views.One);

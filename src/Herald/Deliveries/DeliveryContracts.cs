@@ -142,18 +142,18 @@ public sealed record FeedbackRequest(int? Rating, string? Comments)
             Fields.Text("comments", Comments, Fields.MaxNotesLength));
 }
 
-public sealed record TrackingEventDto(string Status, string Timestamp, GeoJsonPoint? Location, string? Notes, int Attempt);
+public sealed record TrackingEventDto(string Status, DateTimeOffset Timestamp, GeoJsonPoint? Location, string? Notes, int Attempt);
 
-public sealed record FeedbackDto(int Rating, string? Comments, string CreatedAt);
+public sealed record FeedbackDto(int Rating, string? Comments, DateTimeOffset CreatedAt);
 
 /// <summary>One attempt: its engine item (see <c>/api/v1/items/{item_id}</c>), the agent holding it and the one it counts against.</summary>
-public sealed record AttemptDto(int Attempt, string ItemId, string? AgentId, string? CarriedBy, string Status, string ScheduledTime, string StartedAt);
+public sealed record AttemptDto(int Attempt, string ItemId, string? AgentId, string? CarriedBy, string Status, DateTimeOffset ScheduledTime, DateTimeOffset StartedAt);
 
 public sealed record DeliveryDto(
-    string Id, string CustomerId, string? AgentId, string Address, GeoJsonPoint Coordinates, string ScheduledTime, int EstimatedDuration,
+    string Id, string CustomerId, string? AgentId, string Address, GeoJsonPoint Coordinates, DateTimeOffset ScheduledTime, int EstimatedDuration,
     string Status, string Priority, PackageDetails? PackageDetails, string? CallLogId, string? RecordingId, IReadOnlyList<TrackingEventDto> TrackingEvents,
-    string? ActualDeliveryTime, FeedbackDto? CustomerFeedback, int RetryCount, int MaxRetries, IReadOnlyList<AttemptDto>? Attempts, string CreatedAt,
-    string UpdatedAt);
+    DateTimeOffset? ActualDeliveryTime, FeedbackDto? CustomerFeedback, int RetryCount, int MaxRetries, IReadOnlyList<AttemptDto>? Attempts,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 public sealed record DeliveryPageDto(IReadOnlyList<DeliveryDto> Deliveries, string? NextCursor);
 
@@ -180,11 +180,11 @@ public sealed class DeliveryViews(IDeliveryStore store)
         new(d.PublicId, d.CustomerId, Name(agents, d.AgentId), d.Address, GeoJsonPoint.Of(d.Coordinates), Ts(d.ScheduledTimeMs), d.EstimatedDurationMinutes,
             Statuses.Name(d.Status), DeliveryPriorities.Name(d.Priority), PackageDetails.FromJson(d.PackageDetailsJson), d.CallLogId, d.RecordingId,
             tracking.Select(t => new TrackingEventDto(Statuses.Name(t.Status), Ts(t.OccurredAtMs), t.Location is { } p ? GeoJsonPoint.Of(p) : null, t.Notes, t.Attempt)).ToList(),
-            d.ActualDeliveryTimeMs is { } actual ? Ts(actual) : null,
+            Instants.At(d.ActualDeliveryTimeMs),
             d.FeedbackRating is { } rating ? new FeedbackDto(rating, d.FeedbackComments, Ts(d.FeedbackAtMs ?? d.UpdatedAtMs)) : null,
             d.RetryCount, d.MaxRetries, attempts, Ts(d.CreatedAtMs), Ts(d.UpdatedAtMs));
 
     private static string? Name(IReadOnlyDictionary<long, string> agents, long? id) => id is { } x && agents.TryGetValue(x, out var name) ? name : null;
 
-    private static string Ts(long ms) => EventParser.FormatTimestamp(ms);
+    private static DateTimeOffset Ts(long ms) => Instants.At(ms);
 }

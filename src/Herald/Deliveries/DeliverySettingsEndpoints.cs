@@ -2,8 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Herald.Api;
+using Herald.Domain;
 using Herald.Api.Auth;
-using Herald.Engine;
+using Herald.Api.Parameters;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -50,13 +51,13 @@ public sealed record DeliverySettingsRequest(TwilioSettingsRequest? Twilio, int?
 /// <summary>The Twilio account as answered: the auth token is never shown, only masked when one is stored.</summary>
 public sealed record TwilioSettingsDto(string AccountSid, string AuthToken, string FromNumber, string BaseUrl);
 
-public sealed record DeliverySettingsDto(TwilioSettingsDto? Twilio, int MaxActiveDeliveries, int RetryBackoffMinutes, string? UpdatedAt)
+public sealed record DeliverySettingsDto(TwilioSettingsDto? Twilio, int MaxActiveDeliveries, int RetryBackoffMinutes, DateTimeOffset? UpdatedAt)
 {
     public const string Mask = "********";
 
     public static DeliverySettingsDto Of(DeliverySettingsRecord s) =>
         new(TwilioSettings.FromJson(s.TwilioJson) is { } t ? new TwilioSettingsDto(t.AccountSid, Mask, t.FromNumber, t.BaseUrl) : null,
-            s.MaxActiveDeliveries, s.RetryBackoffMinutes, s.UpdatedAtMs == 0 ? null : EventParser.FormatTimestamp(s.UpdatedAtMs));
+            s.MaxActiveDeliveries, s.RetryBackoffMinutes, s.UpdatedAtMs == 0 ? null : Instants.At(s.UpdatedAtMs));
 }
 
 /// <summary>
@@ -76,13 +77,13 @@ public static class DeliverySettingsEndpoints
         return app;
     }
 
-    private static Ok<SuccessEnvelope<DeliverySettingsDto>> Get([FromQuery(Name = "team")] string? team, HttpContext http, IDeliveryStore store) =>
-        ApiResults.Ok(DeliverySettingsDto.Of(store.DeliverySettings(Answers.Team(http, team)) ?? DeliverySettingsRecord.Default));
+    private static Ok<SuccessEnvelope<DeliverySettingsDto>> Get([AsParameters] OneTeamParameters parameters, HttpContext http, IDeliveryStore store) =>
+        ApiResults.Ok(DeliverySettingsDto.Of(store.DeliverySettings(parameters.TeamId(http)) ?? DeliverySettingsRecord.Default));
 
     private static Results<Ok<SuccessEnvelope<DeliverySettingsDto>>, BadRequest<ErrorEnvelope>> Put(
-        DeliverySettingsRequest body, [FromQuery(Name = "team")] string? team, HttpContext http, IDeliveryStore store, TimeProvider time)
+        DeliverySettingsRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, IDeliveryStore store, TimeProvider time)
     {
-        int teamId = Answers.Team(http, team);
+        int teamId = parameters.TeamId(http);
         var current = store.DeliverySettings(teamId) ?? DeliverySettingsRecord.Default;
         var settings = new DeliverySettingsRecord(
             Fields.Whole("max_active_deliveries", body.MaxActiveDeliveries, 1, MaxActiveLimit, current.MaxActiveDeliveries),

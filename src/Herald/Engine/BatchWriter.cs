@@ -2,6 +2,7 @@ using Herald.Analytics;
 using Herald.Analytics.Consent;
 using Herald.Domain;
 using Herald.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Herald.Engine;
 
@@ -47,9 +48,14 @@ public sealed class BatchWriter
     private long _lastFlushMs;
     // Numbers every pass that touches items (a batch or a recovery), so an item joins the touched list once per pass.
     private long _pass;
+    // A batch failed (or its publication did) and the state in memory is not yet rebuilt from the store.
+    private bool _needsRebuild;
+    private readonly ILogger? _logger;
 
-    public BatchWriter(IEngineStore store, DimensionRegistry registry, PendingRollups pending, TimeProvider time, WriterOptions? options = null)
+    public BatchWriter(IEngineStore store, DimensionRegistry registry, PendingRollups pending, TimeProvider time, WriterOptions? options = null,
+        ILogger<BatchWriter>? logger = null)
     {
+        _logger = logger;
         _store = store;
         _registry = registry;
         _pending = pending;
@@ -70,9 +76,17 @@ public sealed class BatchWriter
     public long FailureMoves { get; private set; }
     public long ItemLookups { get; private set; }
     public long EventsReplayed { get; private set; }
+    /// <summary>Rebuilds of the writer's state after a failed batch that failed themselves (and were retried).</summary>
+    public long FailedRebuilds { get; private set; }
 
+    /// <summary>
+    /// Writes the batches in one transaction. Throws only when nothing of them was stored (the requests may be answered
+    /// 503); once the transaction committed, every accepted event is durable, counted in <see cref="EventsWritten"/> and
+    /// visible to queries before this returns, whatever fails after the commit.
+    /// </summary>
     public void Write(IReadOnlyList<IngestBatch> batches)
     {
+        if (_needsRebuild) RebuildUntilDone();
         _items.NextGeneration();
         _pass++;
         if (!_knownLoaded || _known.IsFull) LoadKnownItems();
@@ -94,35 +108,84 @@ public sealed class BatchWriter
                 session.Commit();
                 _session = null;
             }
-            Publish();
-            EventsWritten += accepted;
-            BatchesWritten++;
         }
-        catch (Exception failure)
+        catch
         {
             // The transaction rolled back, but items in memory took its events: rebuild from what is stored.
             _session = null;
-            _deltas.Clear();
-            _failures.Clear();
-            _touched.Clear();
-            _consent.Clear();
-            try
-            {
-                Recover();
-            }
-            catch (Exception recoveryFailure)
-            {
-                // Both matter: the batch's own failure is the cause, the recovery's is why the writer is now unusable.
-                throw new AggregateException("a write batch failed and the recovery after it failed too", failure, recoveryFailure);
-            }
+            DiscardBatchState();
+            RebuildUntilDone();
             throw;
         }
-        if (FlushDue(now)) Flush();
+        EventsWritten += accepted;
+        BatchesWritten++;
+        try
+        {
+            Publish();
+        }
+        catch (Exception e)
+        {
+            // Committed but not all visible (memory ran out half-way): the rebuild replays the batch from the store, so the
+            // requests are answered once their events count.
+            _logger?.LogError(e, "publishing a committed batch failed; rebuilding the pending state from the stored events");
+            DiscardBatchState();
+            RebuildUntilDone();
+        }
+        if (FlushDue(now)) TryFlush();
+    }
+
+    private void DiscardBatchState()
+    {
+        _deltas.Clear();
+        _failures.Clear();
+        _touched.Clear();
+        _consent.Clear();
+        _refs.Clear();
+        _needsRebuild = true;
+    }
+
+    /// <summary>
+    /// Rebuilds the in-memory state after a failed batch, retrying until it succeeds: until then neither a new batch nor a
+    /// flush may run on state that counts events the store does not hold. The rebuild frees the caches and the pending
+    /// state before it replays and keeps the presence filter (the failed batch's items are only false positives there),
+    /// so it needs no more memory than the state it replaces.
+    /// </summary>
+    private void RebuildUntilDone()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Rebuild();
+                break;
+            }
+            catch (Exception e)
+            {
+                FailedRebuilds++;
+                _logger?.LogError(e, "rebuilding the writer's state from the store failed (attempt {Attempt}); retrying", attempt);
+                Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 2000)));
+            }
+        }
+        TryFlush();
+    }
+
+    private void TryFlush()
+    {
+        try
+        {
+            Flush();
+        }
+        catch (Exception e)
+        {
+            // Nothing of the pending state changed: the next flush writes it.
+            _logger?.LogError(e, "flush of pending rollups failed; retrying at the next one");
+        }
     }
 
     /// <summary>Folds pending item states and cell deltas into the store when the interval or the size limits say so.</summary>
     public void FlushIfDue()
     {
+        if (_needsRebuild) RebuildUntilDone();
         if (FlushDue(_time.GetUtcNow().ToUnixTimeMilliseconds())) Flush();
     }
 
@@ -180,15 +243,24 @@ public sealed class BatchWriter
     /// </summary>
     public void Recover()
     {
+        Rebuild();
+        Flush();
+    }
+
+    private void Rebuild()
+    {
+        _needsRebuild = true;
         using (_pending.Write())
         {
             _pending.Discard();
         }
         _items.Clear();
         _dirty.Clear();
-        _knownLoaded = false;
+        _refs.Clear();
+        _deltas.Clear();
+        _failures.Clear();
         _registry.Load(_store);
-        LoadKnownItems();
+        if (!_knownLoaded) LoadKnownItems();
         long checkpoint = _store.ReadCheckpoint();
         long replayed = 0;
         _pass++;
@@ -206,7 +278,7 @@ public sealed class BatchWriter
         }
         Publish();
         EventsReplayed += replayed;
-        Flush();
+        _needsRebuild = false;
     }
 
     private EventOutcome Apply(IWriteSession session, int teamId, IncomingEvent e, long now)
@@ -445,6 +517,8 @@ public sealed class BatchWriter
 
     private void LoadKnownItems()
     {
+        // Until it holds every stored item, the filter must not be trusted (a false "certainly new" would create an item twice).
+        _knownLoaded = false;
         long count = 0;
         _store.ForEachItemKey((_, _) => count++);
         _known.Reset(count + _items.Count);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -16,6 +17,8 @@ public static class EventParser
     public const int MaxDimensionLength = Identifier.MaxDimensionLength;
     public const int MaxTextLength = 4096;
     public const int MaxMetadataLength = 16_384;
+    /// <summary>The largest cost one event may carry, so that every sum of costs stays a finite number.</summary>
+    public const double MaxCost = 1e9;
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public sealed class Result
@@ -25,11 +28,21 @@ public static class EventParser
         public int Count { get; set; }
     }
 
-    /// <summary>Parses the whole body. Throws <see cref="JsonException"/> when it is not JSON, or not an array/object.</summary>
-    public static Result Parse(ReadOnlySpan<byte> json, DateTimeOffset now, int maxEvents)
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 32 };
+
+    /// <summary>
+    /// Parses the whole body (valid UTF-8: the caller checks). Throws <see cref="JsonException"/> when it is not JSON, or
+    /// not an array/object.
+    /// </summary>
+    public static Result Parse(in ReadOnlySequence<byte> json, DateTimeOffset now, int maxEvents)
+    {
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        return Parse(ref reader, now, maxEvents);
+    }
+
+    private static Result Parse(ref Utf8JsonReader reader, DateTimeOffset now, int maxEvents)
     {
         var result = new Result();
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 32 });
         if (!reader.Read()) throw new JsonException("the body is empty");
         if (reader.TokenType == JsonTokenType.StartObject)
         {
@@ -69,10 +82,11 @@ public static class EventParser
         string? error = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            string name = reader.GetString()!;
+            string? name = TryGetString(ref reader);
             reader.Read();
-            if (error is not null)
+            if (error is not null || name is null)
             {
+                error ??= LoneSurrogate("a field name");
                 reader.Skip();
                 continue;
             }
@@ -146,8 +160,8 @@ public static class EventParser
             case "text": return ReadString(ref reader, name, MaxTextLength, out f.Text);
             case "cost":
                 if (reader.TokenType == JsonTokenType.Null) return null;
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double cost) || !double.IsFinite(cost) || cost < 0)
-                    return "cost must be a number >= 0";
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double cost) || !double.IsFinite(cost) || cost < 0 || cost > MaxCost)
+                    return $"cost must be a number from 0 to {MaxCost:0}";
                 f.Cost = cost;
                 return null;
             case "attempt":
@@ -164,6 +178,7 @@ public static class EventParser
                 reader.Skip();
                 long length = reader.BytesConsumed - start;
                 if (length > MaxMetadataLength) return $"metadata must be at most {MaxMetadataLength} bytes";
+                if (!EscapesAreText(copy)) return LoneSurrogate("metadata");
                 f.MetadataJson = RawObject(copy);
                 return null;
             default:
@@ -178,12 +193,41 @@ public static class EventParser
         return doc.RootElement.GetRawText();
     }
 
+    internal static string LoneSurrogate(string what) =>
+        $"{what} holds an escaped lone UTF-16 surrogate (like \\ud800), which is no character";
+
+    /// <summary>The string at the reader, or null when its escapes name no text (a lone surrogate).</summary>
+    private static string? TryGetString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException) when (reader.ValueIsEscaped)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether every escaped name and string of the object at <paramref name="reader"/> is text.</summary>
+    private static bool EscapesAreText(Utf8JsonReader reader)
+    {
+        int depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped && TryGetString(ref reader) is null)
+                return false;
+        }
+        return true;
+    }
+
     private static string? ReadString(ref Utf8JsonReader reader, string name, int maxLength, out string? value)
     {
         value = null;
         if (reader.TokenType == JsonTokenType.Null) return null;
         if (reader.TokenType != JsonTokenType.String) return $"{name} must be a string";
-        value = reader.GetString()!;
+        value = TryGetString(ref reader);
+        if (value is null) return LoneSurrogate(name);
         var issue = name is "text" or "error_message" ? Identifier.LengthProblem(value, maxLength) : Identifier.Problem(value, maxLength);
         return issue is null ? null : $"{name} {issue}";
     }

@@ -20,6 +20,7 @@ public sealed class IngestQueue : IAsyncDisposable
 
     public IngestQueue(BatchWriter writer, IngestOptions options, ILogger<IngestQueue> logger, IEnumerable<IIngestObserver>? observers = null)
     {
+        options.Validate();
         _writer = writer;
         _options = options;
         _logger = logger;
@@ -32,11 +33,16 @@ public sealed class IngestQueue : IAsyncDisposable
     public long EventsWritten => _writer.EventsWritten;
     public long BatchesWritten => _writer.BatchesWritten;
 
-    /// <summary>Queues a batch; null when the queue is full (answer 429) or shutting down.</summary>
+    /// <summary>
+    /// Queues a batch; null when the queue is full (answer 429) or shutting down. A batch larger than the whole queue is
+    /// never taken (callers hold requests to <see cref="IngestOptions.MaxEventsPerRequest"/>, which is no larger).
+    /// </summary>
     public Task? TryEnqueue(IngestBatch batch)
     {
+        if (batch.Events.Length > _options.MaxQueuedEvents)
+            throw new ArgumentException($"a batch of {batch.Events.Length} events can never fit the ingest queue (MaxQueuedEvents {_options.MaxQueuedEvents})", nameof(batch));
         long after = Interlocked.Add(ref _queuedEvents, batch.Events.Length);
-        if (after > _options.MaxQueuedEvents && after != batch.Events.Length)
+        if (after > _options.MaxQueuedEvents)
         {
             Interlocked.Add(ref _queuedEvents, -batch.Events.Length);
             return null;
@@ -72,23 +78,26 @@ public sealed class IngestQueue : IAsyncDisposable
                 batches.Add(p.Batch);
                 events += p.Batch.Events.Length;
             }
+            bool committed = false;
             try
             {
+                // Throws only when nothing of the group was stored.
                 _writer.Write(batches);
-                foreach (var p in group) p.Done.TrySetResult();
-                foreach (var observer in _observers) observer.OnCommitted(batches);
+                committed = true;
             }
             catch (Exception e)
             {
                 _logger.LogError(e, "write batch of {Events} events failed; its requests get 503", events);
                 foreach (var p in group) p.Done.TrySetException(new IngestUnavailableException("the store could not commit the batch", e));
             }
-            finally
+            if (committed)
             {
-                Interlocked.Add(ref _queuedEvents, -events);
-                group.Clear();
-                batches.Clear();
+                foreach (var observer in _observers) Notify(observer, batches);
+                foreach (var p in group) p.Done.TrySetResult();
             }
+            Interlocked.Add(ref _queuedEvents, -events);
+            group.Clear();
+            batches.Clear();
         }
         try
         {
@@ -97,6 +106,19 @@ public sealed class IngestQueue : IAsyncDisposable
         catch (Exception e)
         {
             _logger.LogError(e, "final flush failed; the events are stored and will be replayed at the next start");
+        }
+    }
+
+    private void Notify(IIngestObserver observer, IReadOnlyList<IngestBatch> batches)
+    {
+        try
+        {
+            observer.OnCommitted(batches);
+        }
+        catch (Exception e)
+        {
+            // The batch is stored and counted whatever an observer does: its requests are still answered accepted.
+            _logger.LogError(e, "ingest observer {Observer} failed", observer.GetType().Name);
         }
     }
 
@@ -134,10 +156,23 @@ public sealed class IngestOptions
     public int MaxBatchEvents { get; set; } = 8192;
     /// <summary>Events allowed to wait for the writer before requests are answered 429.</summary>
     public long MaxQueuedEvents { get; set; } = 50_000;
-    /// <summary>Events one request may carry.</summary>
+    /// <summary>Events one request may carry (an API batch or a provider callback); at most <see cref="MaxQueuedEvents"/>.</summary>
     public int MaxEventsPerRequest { get; set; } = 10_000;
+    /// <summary>The largest request body Herald reads (events, provider callbacks); a larger one is answered 413.</summary>
+    public long MaxBodyBytes { get; set; } = 8 * 1024 * 1024;
+    /// <summary>Bytes of request bodies held at once, across all requests until each is answered; past it requests get 503.</summary>
+    public long MaxBufferedBodyBytes { get; set; } = 32 * 1024 * 1024;
     /// <summary>How often an idle writer checks whether pending rollups are due for the store.</summary>
     public TimeSpan IdleFlushCheck { get; set; } = TimeSpan.FromMilliseconds(250);
     /// <summary>SQLite synchronous=FULL: survives power loss, not just a killed process, at a cost in speed.</summary>
     public bool FullSync { get; set; }
+
+    /// <summary>Refuses settings that could not work together (Herald then does not start).</summary>
+    public void Validate()
+    {
+        if (MaxEventsPerRequest < 1 || MaxEventsPerRequest > MaxQueuedEvents)
+            throw new InvalidOperationException($"Herald:Ingest:MaxEventsPerRequest ({MaxEventsPerRequest}) must be from 1 to Herald:Ingest:MaxQueuedEvents ({MaxQueuedEvents})");
+        if (MaxBodyBytes < 1024 || MaxBodyBytes > MaxBufferedBodyBytes)
+            throw new InvalidOperationException($"Herald:Ingest:MaxBodyBytes ({MaxBodyBytes}) must be from 1024 to Herald:Ingest:MaxBufferedBodyBytes ({MaxBufferedBodyBytes})");
+    }
 }

@@ -15,11 +15,14 @@ public sealed class ItemPresenceFilter
     public long Count => _count;
     public bool IsFull => _count >= _capacity;
 
+    /// <summary>Empties the filter, sized for twice <paramref name="expectedItems"/>; its array is reused when already that large.</summary>
     public void Reset(long expectedItems)
     {
-        _capacity = Math.Max(1_000_000, expectedItems * 2);
-        long bits = _capacity * 10;
-        _bits = new ulong[(bits + 63) / 64];
+        long capacity = Math.Max(1_000_000, expectedItems * 2);
+        long words = (capacity * 10 + 63) / 64;
+        if (_bits.Length >= words) Array.Clear(_bits);
+        else _bits = new ulong[words];
+        _capacity = capacity;
         _count = 0;
     }
 

@@ -84,6 +84,7 @@ public static class HeraldHost
         services.AddSingleton(builder.Configuration.GetSection("Herald:Writer").Get<WriterOptions>() ?? new WriterOptions());
         services.AddSingleton<BatchWriter>();
         services.AddSingleton<IngestQueue>();
+        services.AddSingleton<RequestBodies>();
         services.AddSingleton<RetentionHorizons>();
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<CustomAggregation>();
@@ -124,7 +125,10 @@ public static class HeraldHost
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
+            // Numbers are numbers: a quoted "5" where a number belongs is a 400, not silently read.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            o.SerializerOptions.Converters.Add(new FiniteDoubleConverter());
+            o.SerializerOptions.Converters.Add(new InstantJsonConverter());
         });
         // Binding failures (a non-numeric limit, a body that is not JSON) throw, so ApiErrorMiddleware answers them in the envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -185,6 +189,7 @@ public static class HeraldHost
         services.AddSingleton<RequestMetrics>();
         services.AddHeraldHealthChecks();
         services.AddSingleton<SystemMetrics>();
+        services.AddHeraldMetrics();
         services.AddSingleton<AlertRules>();
         services.AddSingleton<AlertMetricReader>();
         services.AddSingleton<AlertNotifier>();

@@ -2,7 +2,6 @@ using Herald.Analytics;
 using Herald.Analytics.Failures;
 using Herald.Domain;
 using Herald.Storage;
-using static Herald.Engine.EventParser;
 using Herald.Engine;
 
 namespace Herald.Otp;
@@ -12,7 +11,7 @@ public sealed record OtpCounts(
     double? AverageTimeToVerifySeconds);
 
 public sealed record OtpDeliveryMetrics(
-    int TimeRangeHours, string From, string To, OtpCounts Otps, IReadOnlyDictionary<string, OtpCounts> ByMethod,
+    int TimeRangeHours, DateTimeOffset From, DateTimeOffset To, OtpCounts Otps, IReadOnlyDictionary<string, OtpCounts> ByMethod,
     IReadOnlyDictionary<string, OtpCounts> ByService, AttemptSummary Attempts);
 
 public sealed record AttemptSummary(
@@ -23,9 +22,9 @@ public sealed record HealthSummary(string Status, int Total, int Enabled, int He
 
 public sealed record ServiceHealthDto(
     string Name, string Sender, IReadOnlyList<string> Channels, bool Enabled, int Priority, string Status, string Reason,
-    bool CircuitOpen, string? LastValidatedAt, bool? ValidationOk, AttemptSummary LastHour);
+    bool CircuitOpen, DateTimeOffset? LastValidatedAt, bool? ValidationOk, AttemptSummary LastHour);
 
-public sealed record SystemHealth(string Status, string CheckedAt, HealthSummary Summary, IReadOnlyList<ServiceHealthDto> Services, int ActiveAlerts);
+public sealed record SystemHealth(string Status, DateTimeOffset CheckedAt, HealthSummary Summary, IReadOnlyList<ServiceHealthDto> Services, int ActiveAlerts);
 
 public sealed record ServicePerformance(
     string Name, string Sender, bool Enabled, int Priority, string Health, long Attempts, long Succeeded, long Failed,
@@ -40,15 +39,15 @@ public sealed record OtpErrorCount(
 
 /// <summary>Seed 000's failure analysis: <c>categories</c> are its four (network, validation, rate_limit, other).</summary>
 public sealed record OtpFailureAnalysis(
-    int TimeRangeHours, string From, string To, long TotalFailures, long PreviousWindowFailures, string Trend, double? ChangePercent,
+    int TimeRangeHours, DateTimeOffset From, DateTimeOffset To, long TotalFailures, long PreviousWindowFailures, string Trend, double? ChangePercent,
     IReadOnlyDictionary<string, long> Categories, IReadOnlyList<FailureCount> ByCategory, IReadOnlyList<OtpErrorCount> TopErrors,
     IReadOnlyList<FailureCount> ByService, IReadOnlyList<FailureCount> ByCountry, long UnrecognizedCodeFailures);
 
 public sealed record DeliveryReport(
-    string GeneratedAt, int TimeRangeHours, OtpDeliveryMetrics Metrics, SystemHealth Health, IReadOnlyList<DeliveryAlert> Alerts,
+    DateTimeOffset GeneratedAt, int TimeRangeHours, OtpDeliveryMetrics Metrics, SystemHealth Health, IReadOnlyList<DeliveryAlert> Alerts,
     OtpFailureAnalysis Failures, IReadOnlyList<ServicePerformance> Services, IReadOnlyList<string> Recommendations);
 
-public sealed record LightStats(string Timestamp, AttemptSummary LastHour, AttemptSummary Last15Minutes, long LiveOtps, string Health, int ActiveAlerts);
+public sealed record LightStats(DateTimeOffset Timestamp, AttemptSummary LastHour, AttemptSummary Last15Minutes, long LiveOtps, string Health, int ActiveAlerts);
 
 /// <summary>
 /// Seed 000's delivery metrics service. Code-level figures (how many codes were delivered, expired...) come from the
@@ -67,7 +66,7 @@ public sealed class DeliveryMetricsService(
         var groups = FailureCategories.Groups.ToDictionary(g => g, g => report.ByGroup.FirstOrDefault(c => c.Key == g)?.Count ?? 0);
         var top = report.ByCode.Select(c => new OtpErrorCount(c.Class.Code, c.Class.Family, c.Class.Category, c.Class.Group,
             c.Class.Description, c.Class.Resolution, c.Count, c.PreviousCount, MetricTotals.Percent(c.Count, report.Total))).ToList();
-        return new OtpFailureAnalysis(hours, FormatTimestamp(from), FormatTimestamp(now), report.Total, report.PreviousTotal,
+        return new OtpFailureAnalysis(hours, Instants.At(from), Instants.At(now), report.Total, report.PreviousTotal,
             report.Totals.Trend, report.Totals.ChangePercent, groups, report.ByCategory, top, report.ByProvider, report.ByCountry,
             report.UnknownCodeFailures);
     }
@@ -90,7 +89,7 @@ public sealed class DeliveryMetricsService(
                 systemHealth = Health(teamId);
                 active = alerts.Active(teamId);
             });
-        return new DeliveryReport(FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), hours, metrics, systemHealth, active,
+        return new DeliveryReport(time.GetUtcNow(), hours, metrics, systemHealth, active,
             failureAnalysis, services, Recommend(systemHealth, active, failureAnalysis, services));
     }
 
@@ -121,7 +120,7 @@ public sealed class DeliveryMetricsService(
         var all = Fold(counts);
         // Attempts per code counts Herald's own codes only: the engine's otp items also hold what apps reported.
         long ownAttempts = store.CountOtpAttemptsSince(teamId, sinceMs);
-        return new OtpDeliveryMetrics(hours, FormatTimestamp(sinceMs), FormatTimestamp(nowMs), all,
+        return new OtpDeliveryMetrics(hours, Instants.At(sinceMs), Instants.At(nowMs), all,
             counts.GroupBy(c => c.Method).ToDictionary(g => g.Key, g => Fold(g)),
             counts.Where(c => c.Service is not null).GroupBy(c => c.Service!).ToDictionary(g => g.Key, g => Fold(g)),
             Summarize(attempts, null) with { AverageAttemptsPerOtp = all.Total > 0 ? Math.Round((double)ownAttempts / all.Total, 4) : null });
@@ -137,7 +136,7 @@ public sealed class DeliveryMetricsService(
         var summary = new HealthSummary(ServiceHealth.Name(overall), reports.Count, enabled.Count,
             enabled.Count(r => r.Level == HealthLevel.Healthy), enabled.Count(r => r.Level == HealthLevel.Degraded),
             enabled.Count(r => r.Level == HealthLevel.Critical), enabled.Count(r => r.Level == HealthLevel.Down));
-        return new SystemHealth(summary.Status, FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), summary,
+        return new SystemHealth(summary.Status, time.GetUtcNow(), summary,
             reports.Select(ToDto).ToList(), active.Count);
     }
 
@@ -181,7 +180,7 @@ public sealed class DeliveryMetricsService(
         var enabled = reports.Where(r => r.Service.Enabled).ToList();
         var overall = enabled.Count == 0 ? HealthLevel.Down : enabled.Min(r => r.Level);
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return new LightStats(FormatTimestamp(now), Summarize(stats.All(teamId, hour.From, hour.To), null),
+        return new LightStats(Instants.At(now), Summarize(stats.All(teamId, hour.From, hour.To), null),
             Summarize(stats.All(teamId, quarter.From, quarter.To), null), store.CountLiveOtps(teamId, now), ServiceHealth.Name(overall),
             alerts.Evaluate(teamId, reports).Count);
     }
@@ -202,7 +201,7 @@ public sealed class DeliveryMetricsService(
 
     private static ServiceHealthDto ToDto(ServiceHealthReport r) => new(r.Service.Name, r.Service.Sender, r.Service.Channels, r.Service.Enabled,
         r.Service.Priority, ServiceHealth.Name(r.Level), r.Reason, r.CircuitOpen,
-        r.Service.LastValidatedAtMs is { } v ? FormatTimestamp(v) : null, r.Service.ValidationOk, Summarize(r.LastHour, null));
+        Instants.At(r.Service.LastValidatedAtMs), r.Service.ValidationOk, Summarize(r.LastHour, null));
 
     public static AttemptSummary Summarize(AttemptStats s, long? otps) => new(s.Attempts, s.Succeeded, s.Failed, s.SuccessRatePercent,
         s.FailureRatePercent, otps is > 0 ? Math.Round((double)s.Attempts / otps.Value, 4) : null, s.VerifyLatency);

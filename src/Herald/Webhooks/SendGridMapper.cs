@@ -22,32 +22,35 @@ public static class SendGridMapper
     /// group_unsubscribe and group_resubscribe → delivered (they prove the mail arrived, not that it was read).
     /// Events of other types, or naming no message, are skipped.
     /// </summary>
-    public static WebhookParse Map(ReadOnlySpan<byte> body, long nowMs, WebhookOverrides overrides, bool fullMessageId = false)
+    public static WebhookParse Map(JsonElement root, long nowMs, WebhookOverrides overrides, int maxEvents, bool fullMessageId = false)
     {
-        if (!WebhookParse.TryParseJson(body, out var doc, out var failure)) return failure;
-        using (doc)
+        var events = new WebhookEventList(maxEvents);
+        var context = new Context(nowMs, overrides, fullMessageId);
+        if (root.ValueKind == JsonValueKind.Object)
         {
-            var root = doc.RootElement;
-            var events = new List<IncomingEvent>();
-            if (root.ValueKind == JsonValueKind.Object)
-            {
-                if (FromEvent(root, nowMs, overrides, fullMessageId) is { } one) events.Add(one);
-            }
-            else if (root.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var item in root.EnumerateArray())
-                    if (item.ValueKind == JsonValueKind.Object && FromEvent(item, nowMs, overrides, fullMessageId) is { } e) events.Add(e);
-            }
-            else
-            {
-                return WebhookParse.Fail("body", "must be a JSON array of SendGrid events");
-            }
-            return WebhookParse.Ok(events);
+            events.Add(0, root, context, FromEvent);
         }
+        else if (root.ValueKind == JsonValueKind.Array)
+        {
+            int index = 0;
+            foreach (var item in root.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object) events.Add(index, item, context, FromEvent);
+                index++;
+            }
+        }
+        else
+        {
+            return WebhookParse.Fail("body", "must be a JSON array of SendGrid events");
+        }
+        return events.Result();
     }
 
-    private static IncomingEvent? FromEvent(JsonElement e, long nowMs, WebhookOverrides overrides, bool fullMessageId)
+    private sealed record Context(long NowMs, WebhookOverrides Overrides, bool FullMessageId);
+
+    private static IncomingEvent? FromEvent(JsonElement e, Context ctx)
     {
+        var (nowMs, overrides, fullMessageId) = (ctx.NowMs, ctx.Overrides, ctx.FullMessageId);
         string? kind = Str(e, "event")?.ToLowerInvariant();
         if (kind is null || !TryStatus(kind, out var status)) return null;
         string? itemId = WebhookText.Clean(ItemIdOf(Str(e, "sg_message_id"), Str(e, "smtp-id"), fullMessageId), EventParser.MaxIdLength);

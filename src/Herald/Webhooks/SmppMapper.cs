@@ -19,11 +19,16 @@ public static class SmppMapper
     /// <summary>
     /// Every receipt → one message event: item id = the receipt id, channel sms, at the done date (else the time received),
     /// event id <c>smpp:{id}:{STAT}</c>. A receipt that is a failure carries error_code = the stat word when err is absent or
-    /// all zeros, else <c>{STAT}:{err}</c> (<c>UNDELIV:001</c>), and error_message = its text. One bad line fails the whole request.
+    /// all zeros, else <c>{STAT}:{err}</c> (<c>UNDELIV:001</c>), and error_message = its text. One bad line fails the whole request,
+    /// and so do more than <paramref name="maxEvents"/> receipts.
     /// </summary>
-    public static WebhookParse Map(IReadOnlyList<string> lines, long nowMs, WebhookOverrides overrides)
+    public static WebhookParse Map(IReadOnlyList<string> lines, long nowMs, WebhookOverrides overrides, int maxEvents)
     {
-        var events = new List<IncomingEvent>();
+        int receipts = 0;
+        foreach (var line in lines)
+            if (!string.IsNullOrWhiteSpace(line)) receipts++;
+        if (receipts > maxEvents) return WebhookParse.TooMany;
+        var events = new List<IncomingEvent>(receipts);
         string? recipient = WebhookText.Clean(overrides.To);
         int number = 0;
         foreach (var line in lines)

@@ -4,6 +4,8 @@ using System.Text;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Events;
+using Herald.Api.Parameters;
+using Herald.Domain;
 using Herald.Hosting;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,7 +17,7 @@ namespace Herald.Webhooks;
 public sealed record WebhookResultDto(int Accepted, int Duplicates, IReadOnlyList<RejectedEventDto> Rejected);
 /// <param name="Url">The whole URL under <c>Herald:PublicBaseUrl</c>; without it, the path alone (see <paramref name="Note"/>).</param>
 public sealed record WebhookConfigDto(
-    string Provider, string Url, bool PublicBaseUrlConfigured, bool SecretConfigured, bool VerifyTokenConfigured, string? UpdatedAt, string? Note);
+    string Provider, string Url, bool PublicBaseUrlConfigured, bool SecretConfigured, bool VerifyTokenConfigured, DateTimeOffset? UpdatedAt, string? Note);
 public sealed record WebhookTokenDto(string Id, string WebhookToken);
 public sealed record SetWebhookSecretRequest(string? Secret, string? VerifyToken);
 
@@ -26,9 +28,10 @@ public sealed record SetWebhookSecretRequest(string? Secret, string? VerifyToken
 /// </summary>
 public static class WebhookEndpoints
 {
-    public const int MaxBodyBytes = 4 * 1024 * 1024;
     public const string PathOnlyNote =
         "Herald:PublicBaseUrl is not set, so url is the path alone: put the address providers reach Herald at in front of it, or set Herald__PublicBaseUrl to list whole URLs";
+    // Provider callbacks nest a few levels (Meta's entry → changes → value → statuses → errors → error_data).
+    private const int MaxJsonDepth = 64;
     public const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response></Response>""";
 
     public static IServiceCollection AddHeraldWebhooks(this IServiceCollection services) =>
@@ -37,10 +40,15 @@ public static class WebhookEndpoints
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         var hooks = app.MapGroup("/webhooks").WithTags("Webhooks");
+        // A provider's callback URL may carry query parameters of the operator's own (they are part of what Twilio signs).
+        hooks.AddEndpointFilterFactory(QueryParameterRules.Factory).AcceptsAnyQuery();
         hooks.MapPost("/{provider}/{token}", Receive).AcceptsLargeBodies()
-            .WithSummary("A provider's callback (twilio, twilio-voice, whatsapp, smpp, email) in its own format; the path token names the team");
+            .WithSummary("A provider's callback (twilio, twilio-voice, whatsapp, smpp, email) in its own format; the path token names the team")
+            .Produces<ErrorEnvelope>(StatusCodes.Status401Unauthorized).Produces<ErrorEnvelope>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorEnvelope>(StatusCodes.Status429TooManyRequests);
         hooks.MapGet("/whatsapp/{token}", VerifyWhatsApp)
-            .WithSummary("Meta's webhook verification handshake: answers hub.challenge when hub.verify_token matches");
+            .WithSummary("Meta's webhook verification handshake: answers hub.challenge when hub.verify_token matches")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
 
         var teams = app.MapGroup("/api/v1/teams/{id}").RequireScope(Scopes.EventsWrite).WithTags("Webhooks");
         teams.MapPost("/webhook-token/rotate", RotateToken).WithSummary("Give the team a new webhook token; the old one stops working at once");
@@ -53,8 +61,9 @@ public static class WebhookEndpoints
 
     // ---- Callbacks ----
 
-    private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, JsonHttpResult<ErrorEnvelope>>> Receive(
-        string provider, string token, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, IngestQueue queue, WebhookStats stats,
+    private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>,
+        JsonHttpResult<ErrorEnvelope>>> Receive(string provider, string token, [AsParameters] WebhookQueryParameters parameters, HttpContext http,
+        TeamDirectory teams, WebhookSecrets secrets, IngestQueue queue, WebhookStats stats, RequestBodies bodies, IngestOptions ingest,
         HeraldOptions options, TimeProvider time, ILoggerFactory loggers)
     {
         int index = WebhookProviders.IndexOf(provider);
@@ -63,7 +72,7 @@ public static class WebhookEndpoints
         bool ok = false;
         try
         {
-            var result = await Handle(provider, token, http, teams, secrets, queue, options, time, loggers.CreateLogger("Herald.Webhooks"));
+            var result = await Handle(provider, token, parameters, http, teams, secrets, queue, bodies, ingest, options, time, loggers.CreateLogger("Herald.Webhooks"));
             ok = result.Result is not IStatusCodeHttpResult { StatusCode: >= 400 };
             return result;
         }
@@ -73,19 +82,20 @@ public static class WebhookEndpoints
         }
     }
 
-    private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, JsonHttpResult<ErrorEnvelope>>> Handle(
-        string provider, string token, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, IngestQueue queue,
-        HeraldOptions options, TimeProvider time, ILogger logger)
+    private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>,
+        JsonHttpResult<ErrorEnvelope>>> Handle(string provider, string token, WebhookQueryParameters query, HttpContext http, TeamDirectory teams,
+        WebhookSecrets secrets, IngestQueue queue, RequestBodies bodies, IngestOptions ingest, HeraldOptions options, TimeProvider time, ILogger logger)
     {
         var team = teams.ByWebhookToken(token);
         if (team is null) return ApiResults.NotFound("no webhook endpoint at this URL: the team token is unknown or was rotated");
-        var body = await ReadBodyAsync(http.Request);
-        if (body is null)
-            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"a callback body may be at most {MaxBodyBytes} bytes");
+        var read = await bodies.ReadAsync(http, team.Id);
+        if (read.Error is { } refused) return refused;
+        using var body = read.Body!;
 
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var query = http.Request.Query;
-        var overrides = new WebhookOverrides(Param(query, "provider"), Param(query, "account"), Param(query, "route"), Param(query, "campaign"), Param(query, "to"));
+        int maxEvents = ingest.MaxEventsPerRequest;
+        var overrides = new WebhookOverrides(WebhookText.Clean(query.Provider), WebhookText.Clean(query.Account), WebhookText.Clean(query.Route),
+            WebhookText.Clean(query.Campaign), WebhookText.Clean(query.To));
         string? secret = secrets.SecretFor(team.Id, provider);
         if (secret is null) secrets.NoticeUnsigned(team.Id, team.PublicId, provider);
 
@@ -95,45 +105,60 @@ public static class WebhookEndpoints
             case WebhookProviders.Twilio:
             case WebhookProviders.TwilioVoice:
             {
-                var form = WebhookForm.Parse(body);
+                var form = WebhookForm.Parse(body.Bytes);
                 if (secret is not null && !WebhookSignatures.VerifyTwilio(secret, Header(http, WebhookSignatures.TwilioHeader), CalledUrl(http, options), form.Pairs))
                     return BadSignature(WebhookSignatures.TwilioHeader);
                 parsed = provider == WebhookProviders.Twilio ? TwilioMapper.Map(form, now, overrides) : TwilioVoiceMapper.Map(form, now, overrides);
                 break;
             }
             case WebhookProviders.WhatsApp:
-                if (secret is not null && !WebhookSignatures.VerifyMeta(secret, Header(http, WebhookSignatures.MetaHeader), body))
+            {
+                if (secret is not null && !WebhookSignatures.VerifyMeta(secret, Header(http, WebhookSignatures.MetaHeader), body.Bytes))
                     return BadSignature(WebhookSignatures.MetaHeader);
-                parsed = WhatsAppMapper.Map(body, now, overrides);
+                if (!body.TryParseJson(MaxJsonDepth, out var document, out var problem)) return ApiResults.InvalidJson(problem);
+                using (document) parsed = WhatsAppMapper.Map(document.RootElement, now, overrides, maxEvents);
                 break;
+            }
             case WebhookProviders.Smpp:
             {
-                if (secret is not null && !WebhookSignatures.VerifyHerald(secret, Header(http, WebhookSignatures.HeraldHeader), body))
+                if (secret is not null && !WebhookSignatures.VerifyHerald(secret, Header(http, WebhookSignatures.HeraldHeader), body.Bytes))
                     return BadSignature(WebhookSignatures.HeraldHeader);
                 var lines = new List<string>();
                 if (http.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
                 {
-                    var form = WebhookForm.Parse(body);
+                    var form = WebhookForm.Parse(body.Bytes);
                     foreach (var receipt in form.GetAll("receipt")) lines.AddRange(receipt.Split('\n'));
                     overrides = overrides with { To = overrides.To ?? form.Get("to") ?? form.Get("source_addr") };
                 }
                 else
                 {
-                    lines.AddRange(Encoding.UTF8.GetString(body).Split('\n'));
+                    lines.AddRange(Encoding.UTF8.GetString(body.Bytes).Split('\n'));
                 }
-                parsed = SmppMapper.Map(lines, now, overrides);
+                parsed = SmppMapper.Map(lines, now, overrides, maxEvents);
                 break;
             }
             default:
-                if (secret is not null && !WebhookSignatures.VerifyHerald(secret, Header(http, WebhookSignatures.HeraldHeader), body))
+            {
+                if (secret is not null && !WebhookSignatures.VerifyHerald(secret, Header(http, WebhookSignatures.HeraldHeader), body.Bytes))
                     return BadSignature(WebhookSignatures.HeraldHeader);
-                parsed = SendGridMapper.Map(body, now, overrides, string.Equals(Param(query, "item_id"), "full", StringComparison.Ordinal));
+                if (!body.TryParseJson(MaxJsonDepth, out var document, out var problem)) return ApiResults.InvalidJson(problem);
+                using (document) parsed = SendGridMapper.Map(document.RootElement, now, overrides, maxEvents, string.Equals(WebhookText.Clean(query.ItemId), "full", StringComparison.Ordinal));
                 break;
+            }
         }
+        if (parsed.IsTooMany)
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "too_many_events",
+                $"a callback may carry at most {maxEvents} events (Herald:Ingest:MaxEventsPerRequest); nothing of it was stored: send it in parts",
+                new ErrorDetail("body", $"must carry at most {maxEvents} events"));
         if (parsed.IsError) return ApiResults.BadRequest(parsed.Field!, parsed.Issue!);
 
         int accepted = 0, duplicates = 0;
         var rejected = new List<RejectedEventDto>();
+        foreach (var (index, error) in parsed.Rejected)
+        {
+            rejected.Add(new RejectedEventDto(index, error));
+            logger.LogInformation("webhook {Provider} of team {Team}: entry {Index} rejected: {Error}", provider, team.PublicId, index, error);
+        }
         if (parsed.Events.Count > 0)
         {
             var batch = new IngestBatch(team.Id, parsed.Events.ToArray());
@@ -147,9 +172,10 @@ public static class WebhookEndpoints
             (accepted, duplicates) = (tally.Accepted, tally.Duplicates);
             foreach (var (i, error) in tally.Rejected)
             {
-                rejected.Add(new RejectedEventDto(i, error));
+                rejected.Add(new RejectedEventDto(parsed.SourceOf(i), error));
                 logger.LogInformation("webhook {Provider} of team {Team}: event of item {Item} rejected: {Error}", provider, team.PublicId, batch.Events[i].ItemId, error);
             }
+            rejected.Sort((a, b) => a.Index.CompareTo(b.Index));
         }
         return provider switch
         {
@@ -159,12 +185,12 @@ public static class WebhookEndpoints
         };
     }
 
-    private static Results<ContentHttpResult, JsonHttpResult<ErrorEnvelope>> VerifyWhatsApp(string token, HttpContext http, TeamDirectory teams, WebhookSecrets secrets)
+    private static Results<ContentHttpResult, NotFound<ErrorEnvelope>, ErrorResult<ErrorStatus.Forbidden>> VerifyWhatsApp(
+        string token, [AsParameters] WhatsAppVerifyParameters query, TeamDirectory teams, WebhookSecrets secrets)
     {
         var team = teams.ByWebhookToken(token);
         if (team is null) return ApiResults.NotFound("no webhook endpoint at this URL: the team token is unknown or was rotated");
-        var query = http.Request.Query;
-        string? mode = query["hub.mode"], presented = query["hub.verify_token"], challenge = query["hub.challenge"];
+        string? mode = query.Mode, presented = query.VerifyToken, challenge = query.Challenge;
         string? expected = secrets.Stored(team.Id, WebhookProviders.WhatsApp)?.VerifyToken;
         if (mode == "subscribe" && expected is not null && presented is not null && !string.IsNullOrEmpty(challenge)
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
@@ -192,22 +218,6 @@ public static class WebhookEndpoints
 
     private static string? Header(HttpContext http, string name) => http.Request.Headers.TryGetValue(name, out var v) ? v.ToString() : null;
 
-    private static string? Param(IQueryCollection query, string name) => WebhookText.Clean(query[name].FirstOrDefault());
-
-    /// <summary>The raw body, read once (signatures are over these very bytes); null when it exceeds <see cref="MaxBodyBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
-    {
-        if (request.ContentLength > MaxBodyBytes) return null;
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and <= MaxBodyBytes ? (int)request.ContentLength.Value : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 
     // ---- Team token and secrets ----
 
@@ -218,7 +228,7 @@ public static class WebhookEndpoints
         return team;
     }
 
-    private static Results<Ok<SuccessEnvelope<WebhookTokenDto>>, JsonHttpResult<ErrorEnvelope>> RotateToken(string id, HttpContext http, TeamDirectory teams)
+    private static Results<Ok<SuccessEnvelope<WebhookTokenDto>>, NotFound<ErrorEnvelope>> RotateToken(string id, HttpContext http, TeamDirectory teams)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
         var team = Authorize(http, found);
@@ -227,7 +237,7 @@ public static class WebhookEndpoints
         return ApiResults.Ok(new WebhookTokenDto(rotated.PublicId, rotated.WebhookToken));
     }
 
-    private static Results<Ok<SuccessEnvelope<IReadOnlyList<WebhookConfigDto>>>, JsonHttpResult<ErrorEnvelope>> ListConfigs(
+    private static Results<Ok<SuccessEnvelope<IReadOnlyList<WebhookConfigDto>>>, NotFound<ErrorEnvelope>> ListConfigs(
         string id, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, HeraldOptions options)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
@@ -239,7 +249,7 @@ public static class WebhookEndpoints
         return ApiResults.Ok<IReadOnlyList<WebhookConfigDto>>(list);
     }
 
-    private static Results<Ok<SuccessEnvelope<WebhookConfigDto>>, JsonHttpResult<ErrorEnvelope>> GetConfig(
+    private static Results<Ok<SuccessEnvelope<WebhookConfigDto>>, NotFound<ErrorEnvelope>> GetConfig(
         string id, string provider, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, HeraldOptions options)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
@@ -248,7 +258,7 @@ public static class WebhookEndpoints
         return ApiResults.Ok(ToDto(http, options, team, provider, secrets.Stored(team.Id, provider)));
     }
 
-    private static Results<Ok<SuccessEnvelope<WebhookConfigDto>>, JsonHttpResult<ErrorEnvelope>> SetConfig(
+    private static Results<Ok<SuccessEnvelope<WebhookConfigDto>>, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>> SetConfig(
         string id, string provider, SetWebhookSecretRequest body, HttpContext http, TeamDirectory teams, WebhookSecrets secrets, HeraldOptions options)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
@@ -267,7 +277,7 @@ public static class WebhookEndpoints
         return ApiResults.Ok(ToDto(http, options, team, provider, record));
     }
 
-    private static Results<Ok<SuccessEnvelope<object>>, JsonHttpResult<ErrorEnvelope>> DeleteConfig(string id, string provider, HttpContext http, TeamDirectory teams, WebhookSecrets secrets)
+    private static Results<Ok<SuccessEnvelope<object>>, NotFound<ErrorEnvelope>> DeleteConfig(string id, string provider, HttpContext http, TeamDirectory teams, WebhookSecrets secrets)
     {
         if (teams.ByPublicIdOrName(id) is not { } found) return ApiResults.NotFound($"no team '{id}'");
         var team = Authorize(http, found);
@@ -277,7 +287,7 @@ public static class WebhookEndpoints
             : ApiResults.NotFound($"no secret configured for {provider}");
     }
 
-    private static JsonHttpResult<ErrorEnvelope> UnknownProvider(string provider) =>
+    private static NotFound<ErrorEnvelope> UnknownProvider(string provider) =>
         ApiResults.NotFound($"no webhook provider '{provider}'; one of {string.Join(", ", WebhookProviders.All)}");
 
     private static WebhookConfigDto ToDto(HttpContext http, HeraldOptions options, TeamRecord team, string provider, WebhookSecretRecord? record)
@@ -286,6 +296,6 @@ public static class WebhookEndpoints
         bool configured = !string.IsNullOrWhiteSpace(options.PublicBaseUrl);
         string root = configured ? options.PublicBaseUrl!.TrimEnd('/') : http.Request.PathBase.ToUriComponent();
         return new WebhookConfigDto(provider, $"{root}/webhooks/{provider}/{team.WebhookToken}", configured, record?.Secret is not null,
-            record?.VerifyToken is not null, record is null ? null : EventParser.FormatTimestamp(record.UpdatedAtMs), configured ? null : PathOnlyNote);
+            record?.VerifyToken is not null, Instants.At(record?.UpdatedAtMs), configured ? null : PathOnlyNote);
     }
 }

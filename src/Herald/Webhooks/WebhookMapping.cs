@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Herald.Domain;
@@ -14,41 +15,88 @@ public sealed record WebhookOverrides(string? Provider = null, string? Account =
     public static readonly WebhookOverrides None = new();
 }
 
-/// <summary>What a mapper made of one callback: the events to ingest, or what is wrong with it (answered 400, nothing stored).</summary>
+/// <summary>
+/// What a mapper made of one callback: the events to ingest (and the entries it refused alone, the others going on), or
+/// what is wrong with the whole of it (answered 400, nothing stored), or that it carries more events than a request may.
+/// </summary>
 public sealed class WebhookParse
 {
-    private WebhookParse(IReadOnlyList<IncomingEvent> events, string? field, string? issue)
+    private static readonly IReadOnlyList<(int, string)> NoneRejected = [];
+
+    private WebhookParse(IReadOnlyList<IncomingEvent> events, IReadOnlyList<int>? sources, IReadOnlyList<(int, string)> rejected, string? field, string? issue)
     {
         Events = events;
+        Sources = sources;
+        Rejected = rejected;
         Field = field;
         Issue = issue;
     }
 
     public IReadOnlyList<IncomingEvent> Events { get; }
+    /// <summary>Where each event stood in the callback (its index there), when not at its own index.</summary>
+    public IReadOnlyList<int>? Sources { get; }
+    /// <summary>Entries of the callback refused alone: their index in the callback and why.</summary>
+    public IReadOnlyList<(int Index, string Error)> Rejected { get; }
     public string? Field { get; }
     public string? Issue { get; }
     public bool IsError => Issue is not null;
+    public bool IsTooMany => ReferenceEquals(this, TooMany);
 
-    public static WebhookParse Ok(IReadOnlyList<IncomingEvent> events) => new(events, null, null);
+    public int SourceOf(int eventIndex) => Sources?[eventIndex] ?? eventIndex;
 
-    public static WebhookParse Nothing { get; } = new([], null, null);
+    public static WebhookParse Ok(IReadOnlyList<IncomingEvent> events) => new(events, null, NoneRejected, null, null);
 
-    public static WebhookParse Fail(string field, string issue) => new([], field, issue);
+    public static WebhookParse Ok(IReadOnlyList<IncomingEvent> events, IReadOnlyList<int> sources, IReadOnlyList<(int, string)> rejected) =>
+        new(events, sources, rejected, null, null);
 
-    /// <summary>Parses a JSON body; on failure <paramref name="failure"/> names the body and why.</summary>
-    public static bool TryParseJson(ReadOnlySpan<byte> body, out System.Text.Json.JsonDocument document, out WebhookParse failure)
+    public static WebhookParse Nothing { get; } = new([], null, NoneRejected, null, null);
+
+    /// <summary>More events than <see cref="IngestOptions.MaxEventsPerRequest"/>: answered 413, nothing stored.</summary>
+    public static WebhookParse TooMany { get; } = new([], null, NoneRejected, null, null);
+
+    public static WebhookParse Fail(string field, string issue) => new([], null, NoneRejected, field, issue);
+}
+
+/// <summary>
+/// Collects the events a JSON callback maps to, each with its index in the callback, up to the per-request limit. An
+/// entry whose text cannot be read (an escaped lone surrogate) is refused alone; one outside any entry fails the callback.
+/// </summary>
+internal sealed class WebhookEventList(int maxEvents)
+{
+    private readonly List<IncomingEvent> _events = new();
+    private readonly List<int> _sources = new();
+    private readonly List<(int, string)> _rejected = new();
+
+    public bool IsFull => _events.Count > maxEvents;
+
+    /// <summary>Maps the entry at <paramref name="index"/> of the callback (null: nothing to record, not an error).</summary>
+    public void Add<TState>(int index, JsonElement entry, TState state, Func<JsonElement, TState, IncomingEvent?> map)
+    {
+        if (IsFull) return;
+        try
+        {
+            if (map(entry, state) is not { } e) return;
+            _events.Add(e);
+            _sources.Add(index);
+        }
+        catch (InvalidOperationException)
+        {
+            _rejected.Add((index, EventParser.LoneSurrogate("the entry")));
+        }
+    }
+
+    public WebhookParse Result() => IsFull ? WebhookParse.TooMany : WebhookParse.Ok(_events, _sources, _rejected);
+
+    /// <summary>Runs a mapper over a callback, failing it when text outside every entry cannot be read.</summary>
+    public static WebhookParse Guard(Func<WebhookParse> map)
     {
         try
         {
-            document = System.Text.Json.JsonDocument.Parse(body.ToArray(), new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
-            failure = Nothing;
-            return true;
+            return map();
         }
-        catch (System.Text.Json.JsonException e)
+        catch (InvalidOperationException)
         {
-            document = null!;
-            failure = Fail("body", "is not JSON: " + e.Message);
-            return false;
+            return WebhookParse.Fail("body", EventParser.LoneSurrogate("a name or value outside any entry"));
         }
     }
 }
@@ -148,7 +196,7 @@ public sealed class WebhookForm
             if (k == name) yield return v;
     }
 
-    public static WebhookForm Parse(ReadOnlySpan<byte> body) => Parse(Encoding.UTF8.GetString(body));
+    public static WebhookForm Parse(in ReadOnlySequence<byte> body) => Parse(Encoding.UTF8.GetString(body));
 
     public static WebhookForm Parse(string text)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -46,23 +47,29 @@ public static class WebhookSignatures
     }
 
     /// <summary>Meta (WhatsApp Cloud API): <c>X-Hub-Signature-256: sha256=&lt;hex HMAC-SHA256(app secret, raw body)&gt;</c>.</summary>
-    public static bool VerifyMeta(string appSecret, string? header, ReadOnlySpan<byte> body)
+    public static bool VerifyMeta(string appSecret, string? header, in ReadOnlySequence<byte> body)
     {
         if (header is null || !header.StartsWith("sha256=", StringComparison.OrdinalIgnoreCase)) return false;
-        return HexEquals(header.AsSpan(7), HMACSHA256.HashData(Encoding.UTF8.GetBytes(appSecret), body));
+        return HexEquals(header.AsSpan(7), HmacSha256(appSecret, body));
     }
 
     /// <summary>Herald's own contract for SMPP gateways and email relays: <c>X-Herald-Signature: &lt;hex HMAC-SHA256(secret, raw body)&gt;</c>, an optional <c>sha256=</c> prefix allowed.</summary>
-    public static bool VerifyHerald(string secret, string? header, ReadOnlySpan<byte> body)
+    public static bool VerifyHerald(string secret, string? header, in ReadOnlySequence<byte> body)
     {
         if (header is null) return false;
         var hex = header.AsSpan().Trim();
         if (hex.StartsWith("sha256=", StringComparison.OrdinalIgnoreCase)) hex = hex[7..];
-        return HexEquals(hex, HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+        return HexEquals(hex, HmacSha256(secret, body));
     }
 
-    public static string HeraldSignature(string secret, ReadOnlySpan<byte> body) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+    public static string HeraldSignature(string secret, in ReadOnlySequence<byte> body) => Convert.ToHexStringLower(HmacSha256(secret, body));
+
+    private static byte[] HmacSha256(string key, in ReadOnlySequence<byte> body)
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(key));
+        foreach (var segment in body) hmac.AppendData(segment.Span);
+        return hmac.GetHashAndReset();
+    }
 
     private static bool HexEquals(ReadOnlySpan<char> hex, byte[] expected)
     {

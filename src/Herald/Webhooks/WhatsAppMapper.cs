@@ -22,38 +22,35 @@ public static class WhatsAppMapper
     /// Each message echo → an outbound <c>sent</c> event of its message, with its <c>template</c> when it is a template message: the
     /// echo is where Meta's payload names the template (a status never does), and the message's later statuses keep it.
     /// </summary>
-    public static WebhookParse Map(ReadOnlySpan<byte> body, long nowMs, WebhookOverrides overrides)
+    public static WebhookParse Map(JsonElement root, long nowMs, WebhookOverrides overrides, int maxEvents) =>
+        WebhookEventList.Guard(() => MapEntries(root, nowMs, overrides, maxEvents));
+
+    private static WebhookParse MapEntries(JsonElement root, long nowMs, WebhookOverrides overrides, int maxEvents)
     {
-        if (!WebhookParse.TryParseJson(body, out var doc, out var failure)) return failure;
-        using (doc)
+        if (root.ValueKind != JsonValueKind.Object) return WebhookParse.Fail("body", "must be a JSON object");
+        var events = new WebhookEventList(maxEvents);
+        if (!root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array) return events.Result();
+        // Statuses and messages are numbered in the order they come, across every entry and change.
+        int index = 0;
+        foreach (var entry in entries.EnumerateArray())
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return WebhookParse.Fail("body", "must be a JSON object");
-            var events = new List<IncomingEvent>();
-            if (!root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array) return WebhookParse.Ok(events);
-            foreach (var entry in entries.EnumerateArray())
+            if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array) continue;
+            foreach (var change in changes.EnumerateArray())
             {
-                if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("changes", out var changes) || changes.ValueKind != JsonValueKind.Array) continue;
-                foreach (var change in changes.EnumerateArray())
-                {
-                    if (change.ValueKind != JsonValueKind.Object) continue;
-                    if (Str(change, "field") is { } field && field is not ("messages" or EchoesField)) continue;
-                    if (!change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object) continue;
-                    string? phoneNumberId = value.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object ? Str(meta, "phone_number_id") : null;
-                    var ctx = new Context(nowMs, overrides, overrides.Account ?? WebhookText.Clean(phoneNumberId), overrides.Provider ?? "whatsapp");
-                    if (value.TryGetProperty("statuses", out var statuses) && statuses.ValueKind == JsonValueKind.Array)
-                        foreach (var s in statuses.EnumerateArray())
-                            if (FromStatus(s, ctx) is { } e) events.Add(e);
-                    if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
-                        foreach (var m in messages.EnumerateArray())
-                            if (FromMessage(m, ctx) is { } e) events.Add(e);
-                    if (value.TryGetProperty("message_echoes", out var echoes) && echoes.ValueKind == JsonValueKind.Array)
-                        foreach (var m in echoes.EnumerateArray())
-                            if (FromEcho(m, ctx) is { } e) events.Add(e);
-                }
+                if (change.ValueKind != JsonValueKind.Object) continue;
+                if (Str(change, "field") is { } field && field is not ("messages" or EchoesField)) continue;
+                if (!change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object) continue;
+                string? phoneNumberId = value.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object ? Str(meta, "phone_number_id") : null;
+                var ctx = new Context(nowMs, overrides, overrides.Account ?? WebhookText.Clean(phoneNumberId), overrides.Provider ?? "whatsapp");
+                if (value.TryGetProperty("statuses", out var statuses) && statuses.ValueKind == JsonValueKind.Array)
+                    foreach (var s in statuses.EnumerateArray()) events.Add(index++, s, ctx, FromStatus);
+                if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+                    foreach (var m in messages.EnumerateArray()) events.Add(index++, m, ctx, FromMessage);
+                if (value.TryGetProperty("message_echoes", out var echoes) && echoes.ValueKind == JsonValueKind.Array)
+                    foreach (var m in echoes.EnumerateArray()) events.Add(index++, m, ctx, FromEcho);
             }
-            return WebhookParse.Ok(events);
         }
+        return events.Result();
     }
 
     private sealed record Context(long NowMs, WebhookOverrides Overrides, string? Account, string Provider);

@@ -94,7 +94,7 @@ public sealed class ConsentBackfillTests
                     }
                 }
 
-                Assert.Equal(store.Migrations.Select(m => m.Version).Where(v => v > 13).ToArray(), store.MigrateUp().Select(m => m.Version).ToArray());
+                Assert.Equal(store.Migrations.Select(m => m.Version).Where(v => v > 13).Order().ToArray(), store.MigrateUp().Select(m => m.Version).ToArray());
                 using (var c = new SqliteConnection($"Data Source={db}"))
                 {
                     c.Open();

@@ -37,8 +37,15 @@ public sealed class IngestValidationTests(SharedServer shared) : IClassFixture<S
         { "bad direction", """{"item_id":"bad","status":"sent","occurred_at":"{T}","direction":"sideways"}""", "direction 'sideways'" },
         { "country USA", """{"item_id":"bad","status":"sent","occurred_at":"{T}","country":"USA"}""", "country" },
         { "country not letters", """{"item_id":"bad","status":"sent","occurred_at":"{T}","country":"1A"}""", "country must be an ISO 3166 alpha-2 code" },
-        { "negative cost", """{"item_id":"bad","status":"sent","occurred_at":"{T}","cost":-0.01}""", "cost must be a number >= 0" },
-        { "cost as text", """{"item_id":"bad","status":"sent","occurred_at":"{T}","cost":"0.05"}""", "cost must be a number >= 0" },
+        { "negative cost", """{"item_id":"bad","status":"sent","occurred_at":"{T}","cost":-0.01}""", "cost must be a number from 0 to 1000000000" },
+        { "cost as text", """{"item_id":"bad","status":"sent","occurred_at":"{T}","cost":"0.05"}""", "cost must be a number from 0 to 1000000000" },
+        { "cost 1.7e308", """{"item_id":"bad","status":"sent","occurred_at":"{T}","cost":1.7e308}""", "cost must be a number from 0 to 1000000000" },
+        { "cost over the cap", """{"item_id":"bad","status":"sent","occurred_at":"{T}","cost":1000000000.01}""", "cost must be a number from 0 to 1000000000" },
+        { "cost beyond a double", """{"item_id":"bad","status":"sent","occurred_at":"{T}","cost":1e400}""", "cost must be a number from 0 to 1000000000" },
+        { "lone surrogate in item_id", """{"item_id":"bad\ud800","status":"sent","occurred_at":"{T}"}""", "item_id holds an escaped lone UTF-16 surrogate" },
+        { "lone low surrogate in text", """{"item_id":"bad","status":"sent","occurred_at":"{T}","text":"a\udc00b"}""", "text holds an escaped lone UTF-16 surrogate" },
+        { "lone surrogate in metadata", """{"item_id":"bad","status":"sent","occurred_at":"{T}","metadata":{"k":["\ud83d"]}}""", "metadata holds an escaped lone UTF-16 surrogate" },
+        { "lone surrogate in a field name", """{"item_id":"bad","status":"sent","occurred_at":"{T}","\ud800":1}""", "a field name holds an escaped lone UTF-16 surrogate" },
         { "attempt 0", """{"item_id":"bad","status":"sent","occurred_at":"{T}","attempt":0}""", "attempt must be an integer from 1 to 1000" },
         { "attempt 1.5", """{"item_id":"bad","status":"sent","occurred_at":"{T}","attempt":1.5}""", "attempt must be an integer from 1 to 1000" },
         { "metadata array", """{"item_id":"bad","status":"sent","occurred_at":"{T}","metadata":[1,2]}""", "metadata must be a JSON object" },
@@ -119,6 +126,32 @@ public sealed class IngestValidationTests(SharedServer shared) : IClassFixture<S
         var (_, client) = await shared.NewTeamAsync();
         var response = await client.PostAsync("/api/v1/events", HeraldServer.Json(body));
         await Kit.AssertError(response, HttpStatusCode.BadRequest, code: "invalid_json");
+        Assert.Equal(0, Kit.Long(await Kit.Summary(client), "total"));
+    }
+
+    [Fact]
+    public async Task A_body_with_bytes_that_are_not_utf8_is_invalid_json_naming_the_offset_and_stores_nothing()
+    {
+        var (_, client) = await shared.NewTeamAsync();
+        // 500 events, one of which holds 0xFF in its item id: the body is not UTF-8, so none of it is JSON.
+        var text = new StringBuilder("[");
+        for (int i = 0; i < 500; i++) text.Append(i == 0 ? "" : ",").Append(Valid(i == 250 ? "bad@" : $"ok-{i}", i % 1000));
+        byte[] body = Encoding.UTF8.GetBytes(text.Append(']').ToString());
+        int offset = Array.IndexOf(body, (byte)'@');
+        body[offset] = 0xFF;
+        var response = await client.PostAsync("/api/v1/events", new ByteArrayContent(body) { Headers = { { "Content-Type", "application/json" } } });
+        var error = await Kit.AssertError(response, HttpStatusCode.BadRequest, field: "body", code: "invalid_json");
+        Assert.Contains($"byte offset {offset} (0xFF)", error["message"]!.GetValue<string>());
+        Assert.Equal(0, Kit.Long(await Kit.Summary(client), "total"));
+
+        // A sequence cut short (the first two bytes of a three-byte character), and an encoded surrogate (ED A0 80).
+        foreach (byte[] bad in new[] { new byte[] { 0xE2, 0x82 }, new byte[] { 0xED, 0xA0, 0x80 } })
+        {
+            byte[] cut = [.. Encoding.UTF8.GetBytes("{\"item_id\":\"a"), .. bad, .. Encoding.UTF8.GetBytes($"\",\"status\":\"sent\",\"occurred_at\":\"{Kit.At(1)}\"}}")];
+            response = await client.PostAsync("/api/v1/events", new ByteArrayContent(cut) { Headers = { { "Content-Type", "application/json" } } });
+            error = await Kit.AssertError(response, HttpStatusCode.BadRequest, field: "body", code: "invalid_json");
+            Assert.Contains("byte offset 13", error["message"]!.GetValue<string>());
+        }
         Assert.Equal(0, Kit.Long(await Kit.Summary(client), "total"));
     }
 

@@ -76,6 +76,15 @@ public sealed class HeraldProcess : IDisposable
         }
     }
 
+    /// <summary>The process's resident memory now (VmRSS of /proc/&lt;pid&gt;/status), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        throw new InvalidOperationException("no VmRSS in /proc/<pid>/status");
+    }
+
     /// <summary>SIGKILL: no shutdown hook, no drain, no flush.</summary>
     public void Kill()
     {

@@ -332,7 +332,7 @@ public sealed class WebhookEndpointTests(SharedServer shared) : IClassFixture<Sh
         string one = $"id:7220006 sub:001 dlvrd:001 submit date:{d} done date:{d} stat:DELIVRD err:000 text:";
         await Kit.AssertError(await PostRaw($"/webhooks/smpp/{team.Token}", one, "text/plain"), HttpStatusCode.Unauthorized, field: "X-Herald-Signature");
         Assert.Equal(before, await Events(team.Client));
-        var signed = await PostRaw($"/webhooks/smpp/{team.Token}", one, "text/plain", ("X-Herald-Signature", WebhookSignatures.HeraldSignature("s3cr3t-smpp", Encoding.UTF8.GetBytes(one))));
+        var signed = await PostRaw($"/webhooks/smpp/{team.Token}", one, "text/plain", ("X-Herald-Signature", WebhookSignatures.HeraldSignature("s3cr3t-smpp", new System.Buffers.ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(one)))));
         Assert.Equal(HttpStatusCode.OK, signed.StatusCode);
         Assert.Equal(before + 1, await Events(team.Client));
     }
@@ -368,10 +368,78 @@ public sealed class WebhookEndpointTests(SharedServer shared) : IClassFixture<Sh
         var bounced = (await Kit.Item(team.Client, "24c5d75ce93.dfd.64b469"))!;
         Assert.Equal(("failed", "5.1.1", "500 unknown recipient"), (S(bounced, "status"), S(bounced["events"]![0]!, "error_code"), S(bounced["events"]![0]!, "error_message")));
 
-        await Kit.AssertError(await PostRaw(path, "{oops", "application/json"), HttpStatusCode.BadRequest, field: "body");
+        await Kit.AssertError(await PostRaw(path, "{oops", "application/json"), HttpStatusCode.BadRequest, field: "body", code: "invalid_json");
         await PutSecret(team, "email", new { secret = "s3cr3t-email" });
         await Kit.AssertError(await PostRaw(path, body.Replace("rbtn", "xxxx"), "application/json", ("X-Herald-Signature", "00")), HttpStatusCode.Unauthorized);
         Assert.Equal(4, await Events(team.Client));
+    }
+
+    // ---- Bad bytes and limits ----
+
+    private async Task<HttpResponseMessage> PostBytes(string path, byte[] body, string contentType)
+    {
+        using var http = Server.Client(null);
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new(contentType);
+        return await http.PostAsync(path, content);
+    }
+
+    [Fact]
+    public async Task Json_callbacks_that_are_not_utf8_are_invalid_json_and_a_lone_surrogate_rejects_only_its_entry()
+    {
+        var team = await NewTeamAsync();
+        long ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60;
+        foreach (string provider in new[] { "whatsapp", "email" })
+        {
+            byte[] notUtf8 = [.. "[{\"event\":\"delivered\",\"sg_message_id\":\"a"u8, 0xFF, .. "\"}]"u8];
+            var error = await Kit.AssertError(await PostBytes($"/webhooks/{provider}/{team.Token}", notUtf8, "application/json"),
+                HttpStatusCode.BadRequest, field: "body", code: "invalid_json");
+            Assert.Contains("byte offset 40 (0xFF)", error["message"]!.GetValue<string>());
+        }
+
+        // SendGrid: the second of three events names its message with a lone surrogate; the other two are stored.
+        string sendgrid = $$$"""
+            [{"email":"a@test.com","timestamp":{{{ts}}},"event":"delivered","sg_event_id":"e1","sg_message_id":"sg-ok-1.filter0"},
+             {"email":"b@test.com","timestamp":{{{ts}}},"event":"delivered","sg_event_id":"e2","sg_message_id":"sg-bad\ud800.filter0"},
+             {"email":"c@test.com","timestamp":{{{ts}}},"event":"delivered","sg_event_id":"e3","sg_message_id":"sg-ok-3.filter0","\udc00":"x"},
+             {"email":"d@test.com","timestamp":{{{ts}}},"event":"delivered","sg_event_id":"e4","sg_message_id":"sg-ok-4.filter0"}]
+            """;
+        var response = await PostRaw($"/webhooks/email/{team.Token}", sendgrid, "application/json");
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var data = JsonNode.Parse(text)!["data"]!;
+        Assert.Equal(2, Kit.Int(data, "accepted"));
+        var rejected = data["rejected"]!.AsArray();
+        Assert.Equal([1, 2], rejected.Select(r => Kit.Int(r!, "index")).ToArray());
+        Assert.All(rejected, r => Assert.Contains("lone UTF-16 surrogate", r!["error"]!.GetValue<string>()));
+        Assert.NotNull(await Kit.Item(team.Client, "sg-ok-1"));
+        Assert.NotNull(await Kit.Item(team.Client, "sg-ok-4"));
+        Assert.Null(await Kit.Item(team.Client, "sg-ok-3"));
+
+        // WhatsApp: a status with a lone surrogate in its id is dropped alone (Meta reads no answer body: it is logged).
+        string whatsapp = WebhookMapperTests.WhatsAppStatus("wamid.OK", "delivered", ts).Replace("\"statuses\":[", "\"statuses\":[{\"id\":\"wamid.\\ud800\",\"status\":\"sent\"},");
+        Assert.Contains("\\ud800", whatsapp);
+        var meta = await PostRaw($"/webhooks/whatsapp/{team.Token}", whatsapp, "application/json");
+        Assert.Equal(HttpStatusCode.OK, meta.StatusCode);
+        Assert.Equal("delivered", S((await Kit.Item(team.Client, "wamid.OK"))!, "status"));
+        Assert.Equal(3, await Events(team.Client));
+        // Text outside every entry that cannot be read fails the whole callback.
+        await Kit.AssertError(await PostRaw($"/webhooks/whatsapp/{team.Token}", "{\"entry\":[{\"changes\":[{\"field\":\"messages\\ud800\",\"value\":{}}]}]}", "application/json"),
+            HttpStatusCode.BadRequest, field: "body", code: "invalid_parameter");
+    }
+
+    [Fact]
+    public async Task A_callback_over_the_per_request_limit_is_413_naming_it_and_stores_nothing()
+    {
+        var team = await NewTeamAsync();
+        string receipts = string.Join('\n', Enumerable.Range(0, 10_001).Select(i => $"id:over-{i} stat:DELIVRD"));
+        var error = await Kit.AssertError(await PostRaw($"/webhooks/smpp/{team.Token}", receipts, "text/plain"),
+            HttpStatusCode.RequestEntityTooLarge, field: "body", code: "too_many_events");
+        Assert.Contains("at most 10000 events (Herald:Ingest:MaxEventsPerRequest)", error["message"]!.GetValue<string>());
+        string sendgrid = "[" + string.Join(',', Enumerable.Range(0, 10_001).Select(i => $$"""{"event":"delivered","sg_message_id":"sg-over-{{i}}"}""")) + "]";
+        await Kit.AssertError(await PostRaw($"/webhooks/email/{team.Token}", sendgrid, "application/json"),
+            HttpStatusCode.RequestEntityTooLarge, field: "body", code: "too_many_events");
+        Assert.Equal(0, await Events(team.Client));
     }
 
     // ---- Tokens, teams and the secrets API ----

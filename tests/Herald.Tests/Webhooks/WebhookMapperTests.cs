@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using Herald.Domain;
 using Herald.Webhooks;
 
@@ -8,6 +10,9 @@ namespace Herald.Tests.Webhooks;
 public sealed class WebhookMapperTests
 {
     private static readonly long Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private const int Max = 10_000;
+
+    private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement;
 
     // ---- Signatures ----
 
@@ -35,14 +40,15 @@ public sealed class WebhookMapperTests
     [Fact]
     public void Meta_and_Herald_signatures_are_hex_hmac_sha256_of_the_raw_body()
     {
-        var body = Encoding.UTF8.GetBytes("""{"object":"whatsapp_business_account","entry":[]}""");
+        var bytes = Encoding.UTF8.GetBytes("""{"object":"whatsapp_business_account","entry":[]}""");
+        var body = new ReadOnlySequence<byte>(bytes);
         // HMAC-SHA256("secret", body), computed independently with: printf '%s' "$body" | openssl dgst -sha256 -hmac secret
-        string hex = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes("secret"), body));
+        string hex = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes("secret"), bytes));
         Assert.True(WebhookSignatures.VerifyMeta("secret", "sha256=" + hex, body));
         Assert.True(WebhookSignatures.VerifyMeta("secret", "sha256=" + hex.ToUpperInvariant(), body));
         Assert.False(WebhookSignatures.VerifyMeta("secret", hex, body));
         Assert.False(WebhookSignatures.VerifyMeta("other", "sha256=" + hex, body));
-        Assert.False(WebhookSignatures.VerifyMeta("secret", "sha256=" + hex, Encoding.UTF8.GetBytes("{}")));
+        Assert.False(WebhookSignatures.VerifyMeta("secret", "sha256=" + hex, new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("{}"))));
         Assert.True(WebhookSignatures.VerifyHerald("secret", hex, body));
         Assert.True(WebhookSignatures.VerifyHerald("secret", "sha256=" + hex, body));
         Assert.Equal(hex, WebhookSignatures.HeraldSignature("secret", body));
@@ -177,15 +183,15 @@ public sealed class WebhookMapperTests
     public void WhatsApp_template_echo_names_the_template_and_statuses_name_none()
     {
         long ts = Now / 1000 - 60;
-        var echo = Assert.Single(WhatsAppMapper.Map(Encoding.UTF8.GetBytes(WhatsAppTemplateEcho("wamid.T", "order_update", ts)), Now, WebhookOverrides.None).Events);
+        var echo = Assert.Single(WhatsAppMapper.Map(Json(WhatsAppTemplateEcho("wamid.T", "order_update", ts)), Now, WebhookOverrides.None, Max).Events);
         Assert.Equal(("wamid.T", Status.Sent, "order_update", "outbound", "+16315551234"), (echo.ItemId, echo.Status, echo.Template, echo.Direction, echo.Recipient));
         Assert.Equal("whatsapp:wamid.T:echo", echo.EventId);
-        var status = Assert.Single(WhatsAppMapper.Map(Encoding.UTF8.GetBytes(WhatsAppStatus("wamid.T", "sent", ts)), Now, WebhookOverrides.None).Events);
+        var status = Assert.Single(WhatsAppMapper.Map(Json(WhatsAppStatus("wamid.T", "sent", ts)), Now, WebhookOverrides.None, Max).Events);
         Assert.Null(status.Template);
         Assert.NotEqual(echo.EventId, status.EventId);
         // A text echo is an outbound message without a template.
         string text = WhatsAppTemplateEcho("wamid.U", "x", ts).Replace("\"type\":\"template\"", "\"type\":\"text\"");
-        Assert.Null(Assert.Single(WhatsAppMapper.Map(Encoding.UTF8.GetBytes(text), Now, WebhookOverrides.None).Events).Template);
+        Assert.Null(Assert.Single(WhatsAppMapper.Map(Json(text), Now, WebhookOverrides.None, Max).Events).Template);
     }
 
     private static string ErrorsPart(string? errors) => errors is null ? "" : ",\"errors\":" + errors;
@@ -195,13 +201,13 @@ public sealed class WebhookMapperTests
     {
         // Shapes of https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status/
         long ts = Now / 1000 - 60;
-        var sent = Assert.Single(WhatsAppMapper.Map(Encoding.UTF8.GetBytes(WhatsAppStatus("wamid.HBgLMTYzMTU1NTEyMzQVAgARGBI", "sent", ts)), Now, WebhookOverrides.None).Events);
+        var sent = Assert.Single(WhatsAppMapper.Map(Json(WhatsAppStatus("wamid.HBgLMTYzMTU1NTEyMzQVAgARGBI", "sent", ts)), Now, WebhookOverrides.None, Max).Events);
         Assert.Equal(("wamid.HBgLMTYzMTU1NTEyMzQVAgARGBI", Status.Sent, "whatsapp", "whatsapp", "106540352242922"), (sent.ItemId, sent.Status, sent.Channel, sent.Provider, sent.Account));
         Assert.Equal(("+16315551234", "US", ts * 1000, "whatsapp:wamid.HBgLMTYzMTU1NTEyMzQVAgARGBI:sent"), (sent.Recipient, sent.Country, sent.OccurredAtMs, sent.EventId));
         Assert.Contains("\"pricing_category\":\"marketing\"", sent.MetadataJson);
 
         const string errors = """[{"code":131026,"title":"Message undeliverable","message":"Message undeliverable","error_data":{"details":"Recipient is not a WhatsApp user"}}]""";
-        var failed = Assert.Single(WhatsAppMapper.Map(Encoding.UTF8.GetBytes(WhatsAppStatus("wamid.F", "failed", ts, errors: errors)), Now, WebhookOverrides.None).Events);
+        var failed = Assert.Single(WhatsAppMapper.Map(Json(WhatsAppStatus("wamid.F", "failed", ts, errors: errors)), Now, WebhookOverrides.None, Max).Events);
         Assert.Equal((Status.Failed, "131026", "Message undeliverable: Recipient is not a WhatsApp user"), (failed.Status, failed.ErrorCode, failed.ErrorMessage));
 
         // Inbound text message, as in Meta's payload examples (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples).
@@ -213,16 +219,16 @@ public sealed class WebhookMapperTests
                          {"from":"16505551234","id":"wamid.IMG","timestamp":"{{{ts}}}","type":"image","image":{"mime_type":"image/jpeg","id":"1003383421387256"}}]},
              "field":"messages"}]}]}
             """;
-        var events = WhatsAppMapper.Map(Encoding.UTF8.GetBytes(inbound), Now, WebhookOverrides.None).Events;
+        var events = WhatsAppMapper.Map(Json(inbound), Now, WebhookOverrides.None, Max).Events;
         Assert.Equal(2, events.Count);
         Assert.Equal((Status.Delivered, "inbound", "+16505551234", "Does it come in another color?"), (events[0].Status, events[0].Direction, events[0].Recipient, events[0].Text));
         Assert.EndsWith(":received", events[0].EventId);
         Assert.Equal("image", events[1].Text);
 
-        // Other fields, unknown statuses and non-message changes are ignored; bad JSON is an error.
-        Assert.Empty(WhatsAppMapper.Map(Encoding.UTF8.GetBytes("""{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"message_template_status_update","value":{"event":"APPROVED"}}]}]}"""), Now, WebhookOverrides.None).Events);
-        Assert.Empty(WhatsAppMapper.Map(Encoding.UTF8.GetBytes(WhatsAppStatus("wamid.X", "deleted", ts)), Now, WebhookOverrides.None).Events);
-        Assert.True(WhatsAppMapper.Map(Encoding.UTF8.GetBytes("{not json"), Now, WebhookOverrides.None).IsError);
+        // Other fields, unknown statuses and non-message changes are ignored; a body that is no object is an error.
+        Assert.Empty(WhatsAppMapper.Map(Json("""{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"message_template_status_update","value":{"event":"APPROVED"}}]}]}"""), Now, WebhookOverrides.None, Max).Events);
+        Assert.Empty(WhatsAppMapper.Map(Json(WhatsAppStatus("wamid.X", "deleted", ts)), Now, WebhookOverrides.None, Max).Events);
+        Assert.True(WhatsAppMapper.Map(Json("[]"), Now, WebhookOverrides.None, Max).IsError);
     }
 
     // ---- SMPP ----
@@ -262,7 +268,7 @@ public sealed class WebhookMapperTests
             $"id:m5 sub:001 dlvrd:000 submit date:{d} done date:{d} stat:ENROUTE err:000 text:",
             "",
         };
-        var events = SmppMapper.Map(lines, Now, new WebhookOverrides(Route: "smsc-a", To: "+33612345678")).Events;
+        var events = SmppMapper.Map(lines, Now, new WebhookOverrides(Route: "smsc-a", To: "+33612345678"), Max).Events;
         Assert.Equal(5, events.Count);
         Assert.Equal((Status.Delivered, (string?)null, "smpp:m1:DELIVRD"), (events[0].Status, events[0].ErrorCode, events[0].EventId));
         Assert.Equal((Status.Undelivered, "UNDELIV:001", "absent subscriber"), (events[1].Status, events[1].ErrorCode, events[1].ErrorMessage));
@@ -272,7 +278,7 @@ public sealed class WebhookMapperTests
         Assert.All(events, e => Assert.Equal(("sms", "smpp", "smsc-a", "+33612345678", "FR"), (e.Channel, e.Provider, e.Route, e.Recipient, e.Country)));
         Assert.Equal(new DateTimeOffset(done.Year, done.Month, done.Day, done.Hour, done.Minute, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), events[0].OccurredAtMs);
 
-        var bad = SmppMapper.Map([lines[0], "id:x stat:WHATEVER"], Now, WebhookOverrides.None);
+        var bad = SmppMapper.Map([lines[0], "id:x stat:WHATEVER"], Now, WebhookOverrides.None, Max);
         Assert.True(bad.IsError);
         Assert.Equal("receipt line 2", bad.Field);
         Assert.Contains("WHATEVER", bad.Issue);
@@ -299,7 +305,7 @@ public sealed class WebhookMapperTests
               {"email":"example@test.com","timestamp":{{{ts}}},"event":"some_future_event","sg_event_id":"y","sg_message_id":"14c5d75ce93.dfd.64b469.filter0001"}
             ]
             """;
-        var events = SendGridMapper.Map(Encoding.UTF8.GetBytes(body), Now, WebhookOverrides.None).Events;
+        var events = SendGridMapper.Map(Json(body), Now, WebhookOverrides.None, Max).Events;
         Assert.Equal(9, events.Count);
         Assert.All(events, e => Assert.Equal(("14c5d75ce93.dfd.64b469", "email", "sendgrid", "example@test.com", ts * 1000), (e.ItemId, e.Channel, e.Provider, e.Recipient, e.OccurredAtMs)));
         Assert.Equal([Status.Queued, Status.Queued, Status.Delivered, Status.Read, Status.Read, Status.Failed, Status.Failed, Status.Delivered, Status.Delivered],
@@ -311,10 +317,10 @@ public sealed class WebhookMapperTests
         Assert.Equal(("5.0.0", "Bounced Address", "cat facts"), (events[6].ErrorCode, events[6].ErrorMessage, events[6].Campaign));
         Assert.Contains("\"sendgrid_event\":\"spamreport\"", events[7].MetadataJson);
 
-        var full = SendGridMapper.Map(Encoding.UTF8.GetBytes(body), Now, new WebhookOverrides(Campaign: "override"), fullMessageId: true).Events;
+        var full = SendGridMapper.Map(Json(body), Now, new WebhookOverrides(Campaign: "override"), Max, fullMessageId: true).Events;
         Assert.Equal("14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.000000000000000000000", full[0].ItemId);
         Assert.Equal("override", full[0].Campaign);
         Assert.Equal("abc@host", SendGridMapper.ItemIdOf(null, "<abc@host>"));
-        Assert.True(SendGridMapper.Map(Encoding.UTF8.GetBytes("\"text\""), Now, WebhookOverrides.None).IsError);
+        Assert.True(SendGridMapper.Map(Json("\"text\""), Now, WebhookOverrides.None, Max).IsError);
     }
 }

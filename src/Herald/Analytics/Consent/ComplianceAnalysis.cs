@@ -1,11 +1,10 @@
 using Herald.Domain;
 using Herald.Storage;
-using static Herald.Engine.EventParser;
 using Herald.Engine;
 
 namespace Herald.Analytics.Consent;
 
-public sealed record ComplianceViolation(string Recipient, string ItemId, string SentAt, string State, string StateSince);
+public sealed record ComplianceViolation(string Recipient, string ItemId, DateTimeOffset SentAt, string State, DateTimeOffset StateSince);
 
 public sealed record ConsentVerification(
     long TotalMessagesSent, long ConsentVerifiedCount, double ComplianceRate, long MessagesToOptedOutContacts, long ContactsAffected,
@@ -13,13 +12,13 @@ public sealed record ConsentVerification(
 
 public sealed record QuietHoursDto(string Start, string End);
 public sealed record QuietHoursDefaultDto(string TimeZone, QuietHoursDto? QuietHours);
-public sealed record QuietHoursViolation(string? Recipient, string ItemId, string SentAt, string LocalTime, string TimeZone, QuietHoursDto QuietHours, string Setting);
+public sealed record QuietHoursViolation(string? Recipient, string ItemId, DateTimeOffset SentAt, string LocalTime, string TimeZone, QuietHoursDto QuietHours, string Setting);
 public sealed record QuietHoursCompliance(
     long TotalMessagesSent, long MessagesDuringQuietHours, long? MessagesRescheduled, double ComplianceRate, long ContactsWithOwnSettings,
     QuietHoursDefaultDto TeamDefault, IReadOnlyList<QuietHoursViolation> Examples);
 
 public sealed record AccountRateLimit(string Account, double TpsLimit, long RateLimitViolations, double AverageSendRate, double? PeakSendRate, string ComplianceStatus);
-public sealed record RateLimitViolation(string Account, string Minute, double SendRate, double TpsLimit);
+public sealed record RateLimitViolation(string Account, UtcMinute Minute, double SendRate, double TpsLimit);
 public sealed record RateLimitAdherence(
     long RateLimitViolations, double AverageSendRate, double PeakSendRate, string ComplianceStatus, int AccountsWithLimits,
     IReadOnlyList<AccountRateLimit> Accounts, IReadOnlyList<RateLimitViolation> Examples);
@@ -29,7 +28,7 @@ public sealed record RateLimitAdherence(
 /// arrived, its id and metadata). <c>events_logged</c> are the accepted events of the window (rollup cells);
 /// <c>missing_audit_entries</c> those whose raw record raw-event retention has deleted (events before its horizon).
 /// </summary>
-public sealed record AuditTrailCompleteness(long EventsLogged, long MissingAuditEntries, double AuditCoverage, string? RawEventsKeptFrom);
+public sealed record AuditTrailCompleteness(long EventsLogged, long MissingAuditEntries, double AuditCoverage, UtcMinute? RawEventsKeptFrom);
 
 public sealed record ComplianceMetrics(
     ConsentVerification ConsentVerification, QuietHoursCompliance QuietHoursCompliance, RateLimitAdherence RateLimitAdherence,
@@ -37,7 +36,7 @@ public sealed record ComplianceMetrics(
 
 /// <summary>Seed 003's compliance monitoring; the first fields are the route's earlier answer, kept for its clients.</summary>
 public sealed record ComplianceReport(
-    string From, string To, long MessagesToOptedOutContacts, long ContactsAffected, IReadOnlyList<ComplianceViolation> Examples,
+    UtcMinute From, UtcMinute To, long MessagesToOptedOutContacts, long ContactsAffected, IReadOnlyList<ComplianceViolation> Examples,
     ComplianceMetrics ComplianceMetrics);
 
 /// <summary>
@@ -79,8 +78,7 @@ public sealed class ComplianceAnalysis(
             var quiet = QuietHours(tallies, rules, sent, ids);
             var rates = RateLimits(teamId, from, to);
             var audit = AuditTrail(teamId, from, to, events);
-            string f = FormatTimestamp(from.ToUnixMillis()), t = FormatTimestamp(to.ToUnixMillis());
-            return new ComplianceReport(f, t, c.Count, c.Contacts, c.Examples, new ComplianceMetrics(verification, quiet, rates, audit));
+            return new ComplianceReport(from, to, c.Count, c.Contacts, c.Examples, new ComplianceMetrics(verification, quiet, rates, audit));
         }
     }
 
@@ -90,7 +88,7 @@ public sealed class ComplianceAnalysis(
         var gone = kept < to ? kept : to;
         long missing = from < gone ? metrics.Summary([teamId], MetricFilter.None, from, gone).Events : 0;
         return new AuditTrailCompleteness(logged, missing, Rate(logged, missing),
-            kept.Value == long.MinValue ? null : FormatTimestamp(kept.ToUnixMillis()));
+            kept.Value == long.MinValue ? null : kept);
     }
 
     /// <summary>
@@ -156,8 +154,8 @@ public sealed class ComplianceAnalysis(
                 }
             foreach (var e in t.ConsentExamples)
                 if (examples.Count < MaxExamples)
-                    examples.Add(new ComplianceViolation(e.Contact.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.ItemRef, ""), FormatTimestamp(e.AtMs),
-                        ConsentKeywords.StateName(e.State), FormatTimestamp(e.SinceMs)));
+                    examples.Add(new ComplianceViolation(e.Contact.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.ItemRef, ""), Instants.At(e.AtMs),
+                        ConsentKeywords.StateName(e.State), Instants.At(e.SinceMs)));
         }
         return (count, distinct, examples);
     }
@@ -173,7 +171,7 @@ public sealed class ComplianceAnalysis(
             {
                 if (examples.Count >= MaxExamples) break;
                 var rule = rules[e.Rule];
-                examples.Add(new QuietHoursViolation(e.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.ItemRef, ""), FormatTimestamp(e.AtMs),
+                examples.Add(new QuietHoursViolation(e.Recipient, e.ItemId ?? ids.GetValueOrDefault(e.ItemRef, ""), Instants.At(e.AtMs),
                     QuietWindow.Format(TimeZones.LocalMinuteOfDay(rule.Zone, e.AtMs)), rule.ZoneId, Dto(rule.Window), rule.Setting));
             }
         }
@@ -216,7 +214,7 @@ public sealed class ComplianceAnalysis(
                     if (n <= limited[a].Threshold) continue;
                     over[a]++;
                     if (examples.Count < MaxExamples)
-                        examples.Add(new RateLimitViolation(limited[a].Name, FormatTimestamp((hour.Value + i) * UtcMinute.MillisPerMinute),
+                        examples.Add(new RateLimitViolation(limited[a].Name, new UtcMinute(hour.Value + i),
                             Math.Round(n / 60.0, 4), limited[a].Limit));
                 }
             }

@@ -1,19 +1,18 @@
 using Herald.Domain;
 using Herald.Storage;
-using static Herald.Engine.EventParser;
 using Herald.Engine;
 
 namespace Herald.Analytics.Consent;
 
-public sealed record ConsentChange(string State, string Keyword, string At);
-public sealed record ContactConsent(string Recipient, string State, string? Since, IReadOnlyList<ConsentChange> History);
+public sealed record ConsentChange(string State, string Keyword, DateTimeOffset At);
+public sealed record ContactConsent(string Recipient, string State, DateTimeOffset? Since, IReadOnlyList<ConsentChange> History);
 
 public sealed record ConsentSummary(
-    string From, string To, long ContactsWithConsent, long OptedIn, long OptedOut, long Stopped, double OptInRatePercent,
+    DateTimeOffset From, DateTimeOffset To, long ContactsWithConsent, long OptedIn, long OptedOut, long Stopped, double OptInRatePercent,
     long OptInsInWindow, long OptOutsInWindow, long StopsInWindow, long HelpRequestsInWindow);
 
 public sealed record InboundSummary(
-    string From, string To, long Messages, long UniqueSenders, string? PeakHour, long PeakHourMessages,
+    DateTimeOffset From, DateTimeOffset To, long Messages, long UniqueSenders, DateTimeOffset? PeakHour, long PeakHourMessages,
     IReadOnlyDictionary<string, long> KeywordClasses, IReadOnlyList<long> MessagesByHourOfDay);
 
 /// <summary>
@@ -32,11 +31,11 @@ public sealed class ConsentAnalysis(IConsentReader reader)
         foreach (var row in reader.ContactConsent(teamId, recipient, nowMs + 86_400_000L))
         {
             if (row.State == ConsentKeywords.HelpCode) continue;
-            history.Add(new ConsentChange(ConsentKeywords.StateName(row.State), row.Keyword, FormatTimestamp(row.OccurredAtMs)));
+            history.Add(new ConsentChange(ConsentKeywords.StateName(row.State), row.Keyword, Instants.At(row.OccurredAtMs)));
             last = row;
         }
         return last is { } l
-            ? new ContactConsent(recipient, ConsentKeywords.StateName(l.State), FormatTimestamp(l.OccurredAtMs), history)
+            ? new ContactConsent(recipient, ConsentKeywords.StateName(l.State), Instants.At(l.OccurredAtMs), history)
             : new ContactConsent(recipient, "unknown", null, history);
     }
 
@@ -47,7 +46,7 @@ public sealed class ConsentAnalysis(IConsentReader reader)
         long optedIn = states.GetValueOrDefault(ConsentKeywords.OptInCode), optedOut = states.GetValueOrDefault(ConsentKeywords.OptOutCode),
             stopped = states.GetValueOrDefault(ConsentKeywords.StoppedCode);
         long with = optedIn + optedOut + stopped;
-        return new ConsentSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), with, optedIn, optedOut, stopped,
+        return new ConsentSummary(Instants.At(fromMs), Instants.At(toMs), with, optedIn, optedOut, stopped,
             MetricTotals.Percent(optedIn, with), changes.GetValueOrDefault(ConsentKeywords.OptInCode),
             changes.GetValueOrDefault(ConsentKeywords.OptOutCode), changes.GetValueOrDefault(ConsentKeywords.StoppedCode),
             changes.GetValueOrDefault(ConsentKeywords.HelpCode));
@@ -83,7 +82,7 @@ public sealed class ConsentAnalysis(IConsentReader reader)
             }
         // Past the raw events' retention the keywords outlive their texts; the rest is never negative.
         classes[ConsentKeywords.Name(KeywordClass.Other)] = Math.Max(0, counts.Messages - keywords);
-        return new InboundSummary(FormatTimestamp(fromMs), FormatTimestamp(toMs), counts.Messages, counts.UniqueSenders,
-            peak < 0 ? null : FormatTimestamp(peak * 3_600_000L), peakCount, classes, byHourOfDay);
+        return new InboundSummary(Instants.At(fromMs), Instants.At(toMs), counts.Messages, counts.UniqueSenders,
+            peak < 0 ? null : Instants.At(peak * 3_600_000L), peakCount, classes, byHourOfDay);
     }
 }

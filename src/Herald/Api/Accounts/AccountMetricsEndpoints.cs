@@ -1,5 +1,6 @@
 using Herald.Analytics;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,7 +10,7 @@ namespace Herald.Api.Accounts;
 
 public sealed record AccountMetricsDto(
     string AccountId, string AccountName, long MessagesSentToday, long MessagesSentMonth, double CostToday, double CostMonth,
-    double? CreditBalance, string? BalanceSetAt, double? ConsumedSinceBalanceSet, double? CurrentBalance, double? TpsLimit,
+    double? CreditBalance, DateTimeOffset? BalanceSetAt, double? ConsumedSinceBalanceSet, double? CurrentBalance, double? TpsLimit,
     double CurrentTps, double? TpsUtilizationPercent);
 
 /// <summary>
@@ -26,10 +27,10 @@ public static class AccountMetricsEndpoints
         return app;
     }
 
-    private static Results<Ok<SuccessEnvelope<AccountMetricsDto>>, JsonHttpResult<ErrorEnvelope>> Get(
-        string accountId, HttpContext http, IDirectoryStore directory, MetricsQuery metrics, TimeProvider time)
+    private static Results<Ok<SuccessEnvelope<AccountMetricsDto>>, NotFound<ErrorEnvelope>> Get(
+        string accountId, [AsParameters] OneTeamParameters parameters, HttpContext http, IDirectoryStore directory, MetricsQuery metrics, TimeProvider time)
     {
-        int teamId = QueryParameters.OneTeam(http);
+        int teamId = parameters.TeamId(http);
         var account = directory.ListAccounts(teamId).FirstOrDefault(a => a.Name == accountId);
         var filter = new MetricFilter().Allow(Dimension.Account, [accountId]);
         var nowMinute = UtcMinute.FromDateTimeOffset(time.GetUtcNow());
@@ -49,7 +50,7 @@ public static class AccountMetricsEndpoints
         }
         double? utilization = account?.TpsLimit is > 0 and var limit ? Math.Round(currentTps / limit * 100, 2) : null;
         return ApiResults.Ok(new AccountMetricsDto(accountId, account?.Name ?? accountId, today.Total, month.Total, today.Cost, month.Cost,
-            account?.CreditBalance, account?.BalanceSetAtMs is { } b ? Engine.EventParser.FormatTimestamp(b) : null, consumed, balance,
+            account?.CreditBalance, Instants.At(account?.BalanceSetAtMs), consumed, balance,
             account?.TpsLimit, currentTps, utilization));
     }
 }

@@ -1,11 +1,16 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Net.Mail;
 using System.Text.Json;
 using Herald.Alerts;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Dashboard;
+using Herald.Domain;
 using Herald.Otp;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Tenancy;
 
 namespace Herald.Api.Alerts;
@@ -16,7 +21,7 @@ public sealed record AlertRuleDto(
     string CreatedAt, string UpdatedAt)
 {
     public static AlertRuleDto From(AlertRuleRecord r) => new(r.RuleId, r.RuleName, r.MetricName, r.Condition, r.Threshold, r.DurationSeconds,
-        r.Severity, r.NotificationChannels, r.Filters, r.MinVolume, r.Enabled, r.IsDefault, AlertNotifier.Iso(r.CreatedAtMs)!, AlertNotifier.Iso(r.UpdatedAtMs)!);
+        r.Severity, r.NotificationChannels, r.Filters, r.MinVolume, r.Enabled, r.IsDefault, Timestamps.Iso(r.CreatedAtMs)!, Timestamps.Iso(r.UpdatedAtMs)!);
 }
 
 public sealed record AcknowledgeRequest(string? By);
@@ -25,6 +30,21 @@ public sealed record EmailChannelRequest(string[]? Recipients, Dictionary<string
 public sealed record AlertChannelDto(string Channel, bool Enabled, JsonElement Config, string UpdatedAt);
 public sealed record AlertDetailDto(AlertView Alert, IReadOnlyList<AlertNotificationDto> Notifications);
 public sealed record AlertNotificationDto(string Channel, string Event, string SentAt, bool Ok, int Attempts, string? Error);
+
+public sealed class AlertHistoryParameters : OneTeamParameters
+{
+    public const int DefaultLimit = 100;
+
+    [FromQuery(Name = "from"), Description("Only alerts that fired at or after this instant (ISO 8601).")]
+    public DateTimeOffset? From { get; init; }
+
+    [FromQuery(Name = "to"), Description("Only alerts that fired before this instant (ISO 8601).")]
+    public DateTimeOffset? To { get; init; }
+
+    [FromQuery(Name = "limit"), Description("At most this many alerts, newest first. Default: 100.")]
+    [Range(1, 1000)]
+    public int? Limit { get; init; }
+}
 
 /// <summary>
 /// Alert rules (CRUD), active alerts and history, acknowledge and resolve, and the team's notification channels. Reading
@@ -60,31 +80,32 @@ public static class AlertsEndpoints
         return app;
     }
 
-    private static int Team(HttpContext http) => TeamScope.ResolveOne(http);
-
     private static string TeamName(TeamDirectory teams, int id) => teams.ById(id)?.Name ?? id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static Ok<SuccessEnvelope<List<AlertRuleDto>>> ListRules(HttpContext http, AlertRules rules) =>
-        ApiResults.Ok(rules.List(Team(http)).Select(AlertRuleDto.From).ToList());
+    private static Ok<SuccessEnvelope<List<AlertRuleDto>>> ListRules([AsParameters] OneTeamParameters parameters, HttpContext http, AlertRules rules) =>
+        ApiResults.Ok(rules.List(parameters.TeamId(http)).Select(AlertRuleDto.From).ToList());
 
-    private static Results<Created<SuccessEnvelope<AlertRuleDto>>, JsonHttpResult<ErrorEnvelope>> CreateRule(AlertRuleRequest body, HttpContext http, AlertRules rules)
+    private static Results<Created<SuccessEnvelope<AlertRuleDto>>, BadRequest<ErrorEnvelope>, Conflict<ErrorEnvelope>> CreateRule(
+        AlertRuleRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertRules rules)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var (rule, field, issue) = AlertRules.Build(body, null);
         if (rule is null) return ApiResults.BadRequest(field!, issue!);
         if (!rules.Create(teamId, rule))
-            return ApiResults.Error(StatusCodes.Status409Conflict, "conflict", $"rule_id: the team already has a rule '{rule.RuleId}'",
+            return ApiResults.Conflict("conflict", $"rule_id: the team already has a rule '{rule.RuleId}'",
                 new ErrorDetail("rule_id", "already exists"));
         var stored = rules.Find(teamId, rule.RuleId)!;
         return TypedResults.Created($"/api/v1/alerts/rules/{stored.RuleId}", new SuccessEnvelope<AlertRuleDto>(AlertRuleDto.From(stored)));
     }
 
-    private static Results<Ok<SuccessEnvelope<AlertRuleDto>>, JsonHttpResult<ErrorEnvelope>> GetRule(string ruleId, HttpContext http, AlertRules rules) =>
-        rules.Find(Team(http), ruleId) is { } rule ? ApiResults.Ok(AlertRuleDto.From(rule)) : ApiResults.NotFound($"no alert rule '{ruleId}'");
+    private static Results<Ok<SuccessEnvelope<AlertRuleDto>>, NotFound<ErrorEnvelope>> GetRule(
+        string ruleId, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertRules rules) =>
+        rules.Find(parameters.TeamId(http), ruleId) is { } rule ? ApiResults.Ok(AlertRuleDto.From(rule)) : ApiResults.NotFound($"no alert rule '{ruleId}'");
 
-    private static Results<Ok<SuccessEnvelope<AlertRuleDto>>, JsonHttpResult<ErrorEnvelope>> UpdateRule(string ruleId, AlertRuleRequest body, HttpContext http, AlertRules rules)
+    private static Results<Ok<SuccessEnvelope<AlertRuleDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>> UpdateRule(
+        string ruleId, AlertRuleRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertRules rules)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var existing = rules.Find(teamId, ruleId);
         if (existing is null) return ApiResults.NotFound($"no alert rule '{ruleId}'");
         var (rule, field, issue) = AlertRules.Build(body, existing);
@@ -93,61 +114,69 @@ public static class AlertsEndpoints
         return ApiResults.Ok(AlertRuleDto.From(rules.Find(teamId, ruleId)!));
     }
 
-    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> DeleteRule(string ruleId, HttpContext http, AlertRules rules) =>
-        rules.Delete(Team(http), ruleId) ? TypedResults.NoContent() : ApiResults.NotFound($"no alert rule '{ruleId}'");
+    private static Results<NoContent, NotFound<ErrorEnvelope>> DeleteRule(string ruleId, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertRules rules) =>
+        rules.Delete(parameters.TeamId(http), ruleId) ? TypedResults.NoContent() : ApiResults.NotFound($"no alert rule '{ruleId}'");
 
-    private static Ok<SuccessEnvelope<List<AlertView>>> Active(HttpContext http, IAlertStore store, TeamDirectory teams)
+    private static Ok<SuccessEnvelope<List<AlertView>>> Active([AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store, TeamDirectory teams)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         return ApiResults.Ok(store.ListOpenAlerts(teamId).Select(a => AlertView.From(a, TeamName(teams, teamId))).ToList());
     }
 
-    private static Results<Ok<SuccessEnvelope<List<AlertView>>>, JsonHttpResult<ErrorEnvelope>> History(
-        HttpContext http, IAlertStore store, TeamDirectory teams, DateTimeOffset? from, DateTimeOffset? to, int? limit)
+    private static Results<Ok<SuccessEnvelope<List<AlertView>>>, BadRequest<ErrorEnvelope>> History(
+        [AsParameters] AlertHistoryParameters parameters, HttpContext http, IAlertStore store, TeamDirectory teams)
     {
-        int teamId = Team(http);
-        if (limit is < 1 or > 1000) return ApiResults.BadRequest("limit", "1-1000");
-        long since = from?.ToUnixTimeMilliseconds() ?? long.MinValue, before = to?.ToUnixTimeMilliseconds() ?? long.MaxValue;
+        int teamId = parameters.TeamId(http);
+        long since = parameters.From?.ToUnixTimeMilliseconds() ?? long.MinValue, before = parameters.To?.ToUnixTimeMilliseconds() ?? long.MaxValue;
         if (since >= before) return ApiResults.BadRequest("from", "must be before to");
-        return ApiResults.Ok(store.ListAlertHistory(teamId, since, before, limit ?? 100).Select(a => AlertView.From(a, TeamName(teams, teamId))).ToList());
+        return ApiResults.Ok(store.ListAlertHistory(teamId, since, before, parameters.Limit ?? AlertHistoryParameters.DefaultLimit).Select(a => AlertView.From(a, TeamName(teams, teamId))).ToList());
     }
 
-    private static Results<Ok<SuccessEnvelope<AlertDetailDto>>, JsonHttpResult<ErrorEnvelope>> GetAlert(string alertId, HttpContext http, IAlertStore store, TeamDirectory teams)
+    private static Results<Ok<SuccessEnvelope<AlertDetailDto>>, NotFound<ErrorEnvelope>> GetAlert(
+        string alertId, [AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store, TeamDirectory teams)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var alert = store.FindAlert(teamId, alertId);
         if (alert is null) return ApiResults.NotFound($"no alert '{alertId}'");
         var notifications = store.ListAlertNotifications(alert.Id)
-            .Select(n => new AlertNotificationDto(n.Channel, n.Event, AlertNotifier.Iso(n.SentAtMs)!, n.Ok, n.Attempts, n.Error)).ToList();
+            .Select(n => new AlertNotificationDto(n.Channel, n.Event, Timestamps.Iso(n.SentAtMs)!, n.Ok, n.Attempts, n.Error)).ToList();
         return ApiResults.Ok(new AlertDetailDto(AlertView.From(alert, TeamName(teams, teamId)), notifications));
     }
 
-    private static async Task<Results<Ok<SuccessEnvelope<AlertView>>, JsonHttpResult<ErrorEnvelope>>> Acknowledge(
-        string alertId, HttpContext http, AlertEngine engine, TeamDirectory teams, CancellationToken ct)
+    private static async Task<Results<Ok<SuccessEnvelope<AlertView>>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>, BadRequest<ErrorEnvelope>,
+        ErrorResult<ErrorStatus.UnsupportedMediaType>, JsonHttpResult<ErrorEnvelope>>> Acknowledge(
+        string alertId, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertEngine engine, TeamDirectory teams, RequestBodies bodies, CancellationToken ct)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         AcknowledgeRequest? body = null;
-        if (http.Request.ContentLength > 0) body = await http.Request.ReadFromJsonAsync<AcknowledgeRequest>(AlertNotifier.Json, ct);
+        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            if (!http.Request.HasJsonContentType()) return ApiResults.UnsupportedMediaType();
+            var read = await bodies.ReadAsync(http, teamId);
+            if (read.Error is { } refused) return refused;
+            using var raw = read.Body!;
+            if (!raw.TryDeserialize(AlertNotifier.Json, out body, out var problem)) return ApiResults.InvalidJson(problem);
+        }
         string by = body?.By is { } named ? IdentifierParameter.Require("by", named.Trim(), MaxAcknowledgedByLength) : $"key:{http.Caller().KeyId}";
         var alert = await engine.AcknowledgeAsync(teamId, alertId, by, ct);
         if (alert is null) return ApiResults.NotFound($"no alert '{alertId}'");
-        if (alert.State == "resolved") return ApiResults.Error(StatusCodes.Status409Conflict, "conflict", "the alert is already resolved");
+        if (alert.State == "resolved") return ApiResults.Conflict("conflict", "the alert is already resolved");
         return ApiResults.Ok(AlertView.From(alert, TeamName(teams, teamId)));
     }
 
-    private static async Task<Results<Ok<SuccessEnvelope<AlertView>>, JsonHttpResult<ErrorEnvelope>>> Resolve(
-        string alertId, HttpContext http, AlertEngine engine, IAlertStore store, TeamDirectory teams, CancellationToken ct)
+    private static async Task<Results<Ok<SuccessEnvelope<AlertView>>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Resolve(
+        string alertId, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertEngine engine, IAlertStore store, TeamDirectory teams, CancellationToken ct)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var before = store.FindAlert(teamId, alertId);
         if (before is null) return ApiResults.NotFound($"no alert '{alertId}'");
-        if (before.State == "resolved") return ApiResults.Error(StatusCodes.Status409Conflict, "conflict", "the alert is already resolved");
+        if (before.State == "resolved") return ApiResults.Conflict("conflict", "the alert is already resolved");
         var alert = await engine.ResolveAsync(teamId, alertId, ct);
         return ApiResults.Ok(AlertView.From(alert ?? before, TeamName(teams, teamId)));
     }
 
-    private static Ok<SuccessEnvelope<List<AlertChannelDto>>> ListChannels(HttpContext http, IAlertStore store) =>
-        ApiResults.Ok(store.ListAlertChannels(Team(http)).Select(Dto).ToList());
+    private static Ok<SuccessEnvelope<List<AlertChannelDto>>> ListChannels([AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store) =>
+        ApiResults.Ok(store.ListAlertChannels(parameters.TeamId(http)).Select(Dto).ToList());
 
     private static AlertChannelDto Dto(AlertChannelRecord c)
     {
@@ -156,13 +185,13 @@ public static class AlertsEndpoints
             : JsonSerializer.Deserialize<EmailChannelConfig>(c.ConfigJson, AlertNotifier.Json) is { } e
                 ? e with { Settings = OtpServices.Masked(e.Settings) }
                 : new { };
-        return new AlertChannelDto(c.Channel, c.Enabled, JsonSerializer.SerializeToElement(shown, AlertNotifier.Json), AlertNotifier.Iso(c.UpdatedAtMs)!);
+        return new AlertChannelDto(c.Channel, c.Enabled, JsonSerializer.SerializeToElement(shown, AlertNotifier.Json), Timestamps.Iso(c.UpdatedAtMs)!);
     }
 
-    private static Results<Ok<SuccessEnvelope<AlertChannelDto>>, JsonHttpResult<ErrorEnvelope>> PutWebhook(
-        WebhookChannelRequest body, HttpContext http, IAlertStore store, TimeProvider time)
+    private static Results<Ok<SuccessEnvelope<AlertChannelDto>>, BadRequest<ErrorEnvelope>> PutWebhook(
+        WebhookChannelRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store, TimeProvider time)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var existing = store.ListAlertChannels(teamId).FirstOrDefault(c => c.Channel == AlertChannels.Webhook);
         var old = existing is null ? null : JsonSerializer.Deserialize<WebhookChannelConfig>(existing.ConfigJson, AlertNotifier.Json);
         string? url = body.Url?.Trim() ?? old?.Url;
@@ -177,10 +206,10 @@ public static class AlertsEndpoints
         return ApiResults.Ok(Dto(record));
     }
 
-    private static Results<Ok<SuccessEnvelope<AlertChannelDto>>, JsonHttpResult<ErrorEnvelope>> PutEmail(
-        EmailChannelRequest body, HttpContext http, IAlertStore store, TimeProvider time)
+    private static Results<Ok<SuccessEnvelope<AlertChannelDto>>, BadRequest<ErrorEnvelope>> PutEmail(
+        EmailChannelRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store, TimeProvider time)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var existing = store.ListAlertChannels(teamId).FirstOrDefault(c => c.Channel == AlertChannels.Email);
         var old = existing is null ? null : JsonSerializer.Deserialize<EmailChannelConfig>(existing.ConfigJson, AlertNotifier.Json);
         var recipients = body.Recipients?.Select(r => r?.Trim() ?? "").ToArray() ?? old?.Recipients.ToArray();
@@ -198,6 +227,6 @@ public static class AlertsEndpoints
         return ApiResults.Ok(Dto(record));
     }
 
-    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> DeleteChannel(string channel, HttpContext http, IAlertStore store) =>
-        store.DeleteAlertChannel(Team(http), channel) ? TypedResults.NoContent() : ApiResults.NotFound($"no '{channel}' channel");
+    private static Results<NoContent, NotFound<ErrorEnvelope>> DeleteChannel(string channel, [AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store) =>
+        store.DeleteAlertChannel(parameters.TeamId(http), channel) ? TypedResults.NoContent() : ApiResults.NotFound($"no '{channel}' channel");
 }

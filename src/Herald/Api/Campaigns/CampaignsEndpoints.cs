@@ -1,15 +1,32 @@
 using Herald.Analytics.Campaigns;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Engine;
 
 namespace Herald.Api.Campaigns;
 
 public sealed record DeclareCampaignRequest(string? Name, long? TotalRecipients, string[]? Recipients, string? Account);
-public sealed record CampaignDto(string CampaignId, string Name, long TotalRecipients, string? Account, string CreatedAt, string UpdatedAt);
+public sealed record CampaignDto(string CampaignId, string Name, long TotalRecipients, string? Account, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 public sealed record CampaignRankingDto(int MinItems, IReadOnlyList<CampaignSummary> Best, IReadOnlyList<CampaignSummary> Worst);
+
+public sealed class CampaignRankingParameters : OneTeamParameters
+{
+    public const int DefaultMinItems = 10, DefaultLimit = 5;
+
+    [FromQuery(Name = "min_items"), Description("Only campaigns with at least this many items. Default: 10.")]
+    [Range(1, 1_000_000)]
+    public int? MinItems { get; init; }
+
+    [FromQuery(Name = "limit"), Description("How many best and worst campaigns. Default: 5.")]
+    [Range(1, 100)]
+    public int? Limit { get; init; }
+}
 
 /// <summary>Campaigns: declared with their recipients, then followed from the rollups (seed 004's campaign metrics).</summary>
 public static class CampaignsEndpoints
@@ -27,12 +44,10 @@ public static class CampaignsEndpoints
         return app;
     }
 
-    private static int Team(HttpContext http) => TeamScope.ResolveOne(http);
-
-    private static Results<Ok<SuccessEnvelope<CampaignDto>>, JsonHttpResult<ErrorEnvelope>> Declare(
-        string campaignId, DeclareCampaignRequest body, HttpContext http, ICampaignStore store, TimeProvider time)
+    private static Results<Ok<SuccessEnvelope<CampaignDto>>, BadRequest<ErrorEnvelope>> Declare(
+        string campaignId, DeclareCampaignRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, ICampaignStore store, TimeProvider time)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         IdentifierParameter.Require("campaign_id", campaignId, Identifier.MaxDimensionLength);
         string? account = body.Account is null ? null : IdentifierParameter.Require("account", body.Account.Trim(), Identifier.MaxDimensionLength);
         long total;
@@ -47,28 +62,23 @@ public static class CampaignsEndpoints
         if (name.Length > 200) return ApiResults.BadRequest("name", "at most 200 characters");
         var c = store.UpsertCampaign(teamId, campaignId, name, total, account, time.GetUtcNow().ToUnixTimeMilliseconds());
         return ApiResults.Ok(new CampaignDto(c.CampaignId, c.Name, c.TotalRecipients, c.Account,
-            Engine.EventParser.FormatTimestamp(c.CreatedAtMs), Engine.EventParser.FormatTimestamp(c.UpdatedAtMs)));
+            Instants.At(c.CreatedAtMs), Instants.At(c.UpdatedAtMs)));
     }
 
-    private static Ok<SuccessEnvelope<IReadOnlyList<CampaignSummary>>> List(HttpContext http, CampaignAnalytics analytics)
-    {
-        QueryParameters.Only(http.Request.Query);
-        return ApiResults.Ok(analytics.All(Team(http), minItems: 0));
-    }
+    private static Ok<SuccessEnvelope<IReadOnlyList<CampaignSummary>>> List([AsParameters] OneTeamParameters parameters, HttpContext http, CampaignAnalytics analytics) =>
+        ApiResults.Ok(analytics.All(parameters.TeamId(http), minItems: 0));
 
-    private static Results<Ok<SuccessEnvelope<CampaignReport>>, JsonHttpResult<ErrorEnvelope>> Get(string campaignId, HttpContext http, CampaignAnalytics analytics)
+    private static Results<Ok<SuccessEnvelope<CampaignReport>>, NotFound<ErrorEnvelope>> Get(
+        string campaignId, [AsParameters] OneTeamParameters parameters, HttpContext http, CampaignAnalytics analytics)
     {
-        QueryParameters.Only(http.Request.Query);
-        var report = analytics.Report(Team(http), campaignId);
+        var report = analytics.Report(parameters.TeamId(http), campaignId);
         return report is null ? ApiResults.NotFound($"no campaign '{campaignId}' declared or seen in the last 30 days") : ApiResults.Ok(report);
     }
 
-    private static Ok<SuccessEnvelope<CampaignRankingDto>> Ranking(HttpContext http, CampaignAnalytics analytics)
+    private static Ok<SuccessEnvelope<CampaignRankingDto>> Ranking([AsParameters] CampaignRankingParameters parameters, HttpContext http, CampaignAnalytics analytics)
     {
-        QueryParameters.Only(http.Request.Query, "min_items", "limit");
-        int minItems = QueryParameters.Int(http.Request.Query, "min_items", 1, 1_000_000, 10);
-        int limit = QueryParameters.Int(http.Request.Query, "limit", 1, 100, 5);
-        var all = analytics.All(Team(http), minItems);
+        int minItems = parameters.MinItems ?? CampaignRankingParameters.DefaultMinItems, limit = parameters.Limit ?? CampaignRankingParameters.DefaultLimit;
+        var all = analytics.All(parameters.TeamId(http), minItems);
         return ApiResults.Ok(new CampaignRankingDto(minItems, all.Take(limit).ToList(), all.AsEnumerable().Reverse().Take(limit).ToList()));
     }
 }

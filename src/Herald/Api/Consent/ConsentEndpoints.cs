@@ -1,8 +1,11 @@
+using System.ComponentModel;
 using Herald.Analytics.Consent;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Api.Consent;
 
@@ -19,38 +22,44 @@ public static class ConsentEndpoints
         return app;
     }
 
-    private static Ok<SuccessEnvelope<ContactConsent>> Contact(string recipient, HttpContext http, ConsentAnalysis consent, TimeProvider time)
+    private static Ok<SuccessEnvelope<ContactConsent>> Contact(
+        string recipient, [AsParameters] OneTeamParameters parameters, HttpContext http, ConsentAnalysis consent, TimeProvider time)
     {
-        int teamId = QueryParameters.OneTeam(http);
+        int teamId = parameters.TeamId(http);
         return ApiResults.Ok(consent.Contact(teamId, recipient, time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 
-    private static Ok<SuccessEnvelope<ConsentSummary>> Summary(HttpContext http, ConsentAnalysis consent, TimeProvider time)
+    private static Ok<SuccessEnvelope<ConsentSummary>> Summary([AsParameters] ConsentWindowParameters parameters, HttpContext http, ConsentAnalysis consent, TimeProvider time)
     {
-        var (team, from, to) = Window(http, time);
+        var (team, from, to) = parameters.Window(http, time.GetUtcNow());
         return ApiResults.Ok(consent.Summary(team, from, to));
     }
 
-    private static Ok<SuccessEnvelope<InboundSummary>> Inbound(HttpContext http, ConsentAnalysis consent, TimeProvider time)
+    private static Ok<SuccessEnvelope<InboundSummary>> Inbound([AsParameters] ConsentWindowParameters parameters, HttpContext http, ConsentAnalysis consent, TimeProvider time)
     {
-        var (team, from, to) = Window(http, time);
+        var (team, from, to) = parameters.Window(http, time.GetUtcNow());
         return ApiResults.Ok(consent.Inbound(team, from, to));
     }
 
-    private static Ok<SuccessEnvelope<ComplianceReport>> Compliance(HttpContext http, ComplianceAnalysis compliance, TimeProvider time)
+    private static Ok<SuccessEnvelope<ComplianceReport>> Compliance([AsParameters] ConsentWindowParameters parameters, HttpContext http, ComplianceAnalysis compliance, TimeProvider time)
     {
-        var (team, from, to) = Window(http, time);
+        var (team, from, to) = parameters.Window(http, time.GetUtcNow());
         return ApiResults.Ok(compliance.Report(team, from, to));
     }
+}
 
-    /// <summary>The metrics API's window (<c>from</c>/<c>to</c>, default the last 24 hours) for one team; no dimension filters.</summary>
-    private static (int Team, long FromMs, long ToMs) Window(HttpContext http, TimeProvider time)
+/// <summary>The metrics API's window (<c>from</c>/<c>to</c>, default the last 24 hours) for one team; no dimension filters.</summary>
+public sealed class ConsentWindowParameters : OneTeamParameters
+{
+    [FromQuery(Name = "from"), Description(MetricsWindow.FromText)]
+    public Timestamp? From { get; init; }
+
+    [FromQuery(Name = "to"), Description(MetricsWindow.ToText)]
+    public Timestamp? To { get; init; }
+
+    public (int Team, long FromMs, long ToMs) Window(HttpContext http, DateTimeOffset now)
     {
-        var r = MetricsRequest.Parse(http.Request.Query, time.GetUtcNow(), "team");
-        if (!r.Filter.IsEmpty)
-            foreach (var d in Dimensions.All)
-                if (d != Dimension.Team && http.Request.Query.ContainsKey(Dimensions.Name(d)))
-                    throw new BadParameterException(Dimensions.Name(d), "this endpoint takes no dimension filters");
-        return (TeamScope.ResolveOne(http, r.Team), r.From.ToUnixMillis(), r.To.ToUnixMillis());
+        var (from, to) = MetricsWindow.Of(From, To, now);
+        return (TeamId(http), from.ToUnixMillis(), to.ToUnixMillis());
     }
 }

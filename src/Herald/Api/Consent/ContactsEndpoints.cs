@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Herald.Analytics.Consent;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
+using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Engine;
@@ -9,9 +11,9 @@ namespace Herald.Api.Consent;
 
 public sealed record ContactDto(
     string Recipient, string? TimeZone, QuietHoursDto? QuietHours, string EffectiveTimeZone, QuietHoursDto? EffectiveQuietHours,
-    string ConsentState, string? CreatedAt, string? UpdatedAt);
+    string ConsentState, DateTimeOffset? CreatedAt, DateTimeOffset? UpdatedAt);
 
-public sealed record ComplianceSettingsDto(string TimeZone, QuietHoursDto? QuietHours, string? UpdatedAt);
+public sealed record ComplianceSettingsDto(string TimeZone, QuietHoursDto? QuietHours, DateTimeOffset? UpdatedAt);
 
 /// <summary>
 /// A contact's time zone and quiet hours, and the team's defaults (seed 003's quiet hours). Body of both PUTs:
@@ -74,10 +76,10 @@ public static class ContactsEndpoints
     private static QuietHoursDto? Quiet(int? start, int? end) =>
         QuietWindow.Of(start, end) is { } w ? new QuietHoursDto(QuietWindow.Format(w.StartMinute), QuietWindow.Format(w.EndMinute)) : null;
 
-    private static Results<Ok<SuccessEnvelope<ContactDto>>, JsonHttpResult<ErrorEnvelope>> Put(
-        string recipient, JsonElement body, HttpContext http, IContactSettingsStore store, ConsentAnalysis consent, TimeProvider time)
+    private static Ok<SuccessEnvelope<ContactDto>> Put(string recipient, JsonElement body, [AsParameters] OneTeamParameters parameters, HttpContext http,
+        IContactSettingsStore store, ConsentAnalysis consent, TimeProvider time)
     {
-        int teamId = QueryParameters.OneTeam(http);
+        int teamId = parameters.TeamId(http);
         IdentifierParameter.Require("recipient", recipient, Domain.Identifier.MaxDimensionLength);
         var s = Parse(body);
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -85,33 +87,36 @@ public static class ContactsEndpoints
         return ApiResults.Ok(Dto(teamId, recipient, store, consent, now));
     }
 
-    private static Ok<SuccessEnvelope<ContactDto>> Get(string recipient, HttpContext http, IContactSettingsStore store, ConsentAnalysis consent, TimeProvider time)
+    private static Ok<SuccessEnvelope<ContactDto>> Get(string recipient, [AsParameters] OneTeamParameters parameters, HttpContext http,
+        IContactSettingsStore store, ConsentAnalysis consent, TimeProvider time)
     {
-        int teamId = QueryParameters.OneTeam(http);
+        int teamId = parameters.TeamId(http);
         return ApiResults.Ok(Dto(teamId, recipient, store, consent, time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 
-    private static Results<Ok<SuccessEnvelope<object>>, JsonHttpResult<ErrorEnvelope>> Delete(string recipient, HttpContext http, IContactSettingsStore store)
+    private static Results<Ok<SuccessEnvelope<object>>, NotFound<ErrorEnvelope>> Delete(
+        string recipient, [AsParameters] OneTeamParameters parameters, HttpContext http, IContactSettingsStore store)
     {
-        int teamId = QueryParameters.OneTeam(http);
+        int teamId = parameters.TeamId(http);
         return store.DeleteContact(teamId, recipient)
             ? ApiResults.Ok<object>(new { recipient, deleted = true })
             : ApiResults.NotFound($"contact '{recipient}' has no settings of its own");
     }
 
-    private static Ok<SuccessEnvelope<ComplianceSettingsDto>> PutTeam(JsonElement body, HttpContext http, IContactSettingsStore store, TimeProvider time)
+    private static Ok<SuccessEnvelope<ComplianceSettingsDto>> PutTeam(
+        JsonElement body, [AsParameters] OneTeamParameters parameters, HttpContext http, IContactSettingsStore store, TimeProvider time)
     {
-        int teamId = QueryParameters.OneTeam(http);
+        int teamId = parameters.TeamId(http);
         var s = Parse(body);
         store.SetComplianceSettings(teamId, s.TimeZone, s.Start, s.End, time.GetUtcNow().ToUnixTimeMilliseconds());
         return ApiResults.Ok(TeamDto(store.ComplianceSettings(teamId)));
     }
 
-    private static Ok<SuccessEnvelope<ComplianceSettingsDto>> GetTeam(HttpContext http, IContactSettingsStore store) =>
-        ApiResults.Ok(TeamDto(store.ComplianceSettings(QueryParameters.OneTeam(http))));
+    private static Ok<SuccessEnvelope<ComplianceSettingsDto>> GetTeam([AsParameters] OneTeamParameters parameters, HttpContext http, IContactSettingsStore store) =>
+        ApiResults.Ok(TeamDto(store.ComplianceSettings(parameters.TeamId(http))));
 
     private static ComplianceSettingsDto TeamDto(ComplianceSettingsRecord? s) =>
-        new(s?.TimeZone ?? QuietRule.DefaultZone, Quiet(s?.QuietStart, s?.QuietEnd), s is null ? null : Engine.EventParser.FormatTimestamp(s.UpdatedAtMs));
+        new(s?.TimeZone ?? QuietRule.DefaultZone, Quiet(s?.QuietStart, s?.QuietEnd), Instants.At(s?.UpdatedAtMs));
 
     private static ContactDto Dto(int teamId, string recipient, IContactSettingsStore store, ConsentAnalysis consent, long nowMs)
     {
@@ -119,6 +124,6 @@ public static class ContactsEndpoints
         var rule = QuietRule.For(c, QuietRule.OfTeam(store.ComplianceSettings(teamId)));
         var effective = rule.Window is { } w ? Quiet(w.StartMinute, w.EndMinute) : null;
         return new ContactDto(recipient, c?.TimeZone, Quiet(c?.QuietStart, c?.QuietEnd), rule.ZoneId, effective, consent.Contact(teamId, recipient, nowMs).State,
-            c is null ? null : Engine.EventParser.FormatTimestamp(c.CreatedAtMs), c is null ? null : Engine.EventParser.FormatTimestamp(c.UpdatedAtMs));
+            Instants.At(c?.CreatedAtMs), Instants.At(c?.UpdatedAtMs));
     }
 }

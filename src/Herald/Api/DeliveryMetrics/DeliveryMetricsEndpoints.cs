@@ -1,15 +1,15 @@
 using Herald.Api.Auth;
 using Herald.Api.Items;
 using Herald.Api.Otp;
+using Herald.Api.Parameters;
 using Herald.Otp;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using static Herald.Api.DeliveryMetrics.DeliveryMetricsParameters;
 using Herald.Engine;
 
 namespace Herald.Api.DeliveryMetrics;
 
-public sealed record AlertsDto(string CheckedAt, int Count, IReadOnlyList<DeliveryAlert> Alerts);
+public sealed record AlertsDto(DateTimeOffset CheckedAt, int Count, IReadOnlyList<DeliveryAlert> Alerts);
 public sealed record ServicesDto(int TimeRangeHours, IReadOnlyList<ServicePerformance> Services);
 public sealed record UserDiagnosticsDto(
     string UserId, int Limit, OtpCounts Summary, IReadOnlyList<OtpDto> Otps, IReadOnlyList<OtpAttemptDto> RecentAttempts);
@@ -35,57 +35,35 @@ public static class DeliveryMetricsEndpoints
         return app;
     }
 
-    internal static int Team(HttpContext http) => TeamScope.ResolveOne(http);
+    private static Ok<SuccessEnvelope<OtpDeliveryMetrics>> Metrics([AsParameters] TimeRangeParameters parameters, HttpContext http, DeliveryMetricsService service) =>
+        ApiResults.Ok(service.Metrics(parameters.TeamId(http), parameters.Hours));
 
-    private static Ok<SuccessEnvelope<OtpDeliveryMetrics>> Metrics(HttpContext http, DeliveryMetricsService service)
+    private static Ok<SuccessEnvelope<SystemHealth>> Health([AsParameters] OneTeamParameters parameters, HttpContext http, DeliveryMetricsService service) =>
+        ApiResults.Ok(service.Health(parameters.TeamId(http)));
+
+    private static Ok<SuccessEnvelope<AlertsDto>> Alerts([AsParameters] OneTeamParameters parameters, HttpContext http, DeliveryMetricsService service, TimeProvider time)
     {
-        Only(http.Request.Query, "timeRange");
-        return ApiResults.Ok(service.Metrics(Team(http), TimeRange(http.Request.Query)));
+        var alerts = service.Alerts(parameters.TeamId(http));
+        return ApiResults.Ok(new AlertsDto(time.GetUtcNow(), alerts.Count, alerts));
     }
 
-    private static Ok<SuccessEnvelope<SystemHealth>> Health(HttpContext http, DeliveryMetricsService service)
-    {
-        Only(http.Request.Query);
-        return ApiResults.Ok(service.Health(Team(http)));
-    }
+    private static Ok<SuccessEnvelope<DeliveryTrends>> Trends([AsParameters] TrendDaysParameters parameters, HttpContext http, DeliveryMetricsService service) =>
+        ApiResults.Ok(service.Trends(parameters.TeamId(http), parameters.DayCount));
 
-    private static Ok<SuccessEnvelope<AlertsDto>> Alerts(HttpContext http, DeliveryMetricsService service, TimeProvider time)
-    {
-        Only(http.Request.Query);
-        var alerts = service.Alerts(Team(http));
-        return ApiResults.Ok(new AlertsDto(Engine.EventParser.FormatTimestamp(time.GetUtcNow().ToUnixTimeMilliseconds()), alerts.Count, alerts));
-    }
+    private static Ok<SuccessEnvelope<OtpFailureAnalysis>> Failures([AsParameters] TimeRangeParameters parameters, HttpContext http, DeliveryMetricsService service) =>
+        ApiResults.Ok(service.Failures(parameters.TeamId(http), parameters.Hours));
 
-    private static Ok<SuccessEnvelope<DeliveryTrends>> Trends(HttpContext http, DeliveryMetricsService service)
-    {
-        Only(http.Request.Query, "days");
-        return ApiResults.Ok(service.Trends(Team(http), Days(http.Request.Query)));
-    }
+    private static Ok<SuccessEnvelope<DeliveryReport>> Report([AsParameters] TimeRangeParameters parameters, HttpContext http, DeliveryMetricsService service) =>
+        ApiResults.Ok(service.Report(parameters.TeamId(http), parameters.Hours));
 
-    private static Ok<SuccessEnvelope<OtpFailureAnalysis>> Failures(HttpContext http, DeliveryMetricsService service)
-    {
-        Only(http.Request.Query, "timeRange");
-        return ApiResults.Ok(service.Failures(Team(http), TimeRange(http.Request.Query)));
-    }
+    private static Ok<SuccessEnvelope<ServicesDto>> Services([AsParameters] TimeRangeParameters parameters, HttpContext http, DeliveryMetricsService service) =>
+        ApiResults.Ok(new ServicesDto(parameters.Hours, service.Services(parameters.TeamId(http), parameters.Hours)));
 
-    private static Ok<SuccessEnvelope<DeliveryReport>> Report(HttpContext http, DeliveryMetricsService service)
+    private static Ok<SuccessEnvelope<UserDiagnosticsDto>> User(
+        string userId, [AsParameters] UserDiagnosticsParameters parameters, HttpContext http, IOtpStore store, TimeProvider time)
     {
-        Only(http.Request.Query, "timeRange");
-        return ApiResults.Ok(service.Report(Team(http), TimeRange(http.Request.Query)));
-    }
-
-    private static Ok<SuccessEnvelope<ServicesDto>> Services(HttpContext http, DeliveryMetricsService service)
-    {
-        Only(http.Request.Query, "timeRange");
-        int hours = TimeRange(http.Request.Query);
-        return ApiResults.Ok(new ServicesDto(hours, service.Services(Team(http), hours)));
-    }
-
-    private static Ok<SuccessEnvelope<UserDiagnosticsDto>> User(string userId, HttpContext http, IOtpStore store, TimeProvider time)
-    {
-        Only(http.Request.Query, "limit");
-        int limit = Limit(http.Request.Query);
-        int teamId = Team(http);
+        int limit = parameters.Count;
+        int teamId = parameters.TeamId(http);
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var otps = store.ListUserOtps(teamId, userId, limit);
         var attempts = store.ListUserOtpAttempts(teamId, userId, limit);
@@ -103,11 +81,10 @@ public static class DeliveryMetricsEndpoints
             attempts.Select(OtpAttemptDto.From).ToList()));
     }
 
-    private static Results<Ok<SuccessEnvelope<DeliveryDetailDto>>, JsonHttpResult<ErrorEnvelope>> Delivery(
-        string deliveryId, HttpContext http, IOtpStore store, ItemHistory items, TimeProvider time)
+    private static Results<Ok<SuccessEnvelope<DeliveryDetailDto>>, NotFound<ErrorEnvelope>> Delivery(
+        string deliveryId, [AsParameters] OneTeamParameters parameters, HttpContext http, IOtpStore store, ItemHistory items, TimeProvider time)
     {
-        Only(http.Request.Query);
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var otp = store.FindOtp(teamId, deliveryId);
         var attempts = store.ListOtpAttempts(teamId, deliveryId);
         if (otp is null && attempts.Count == 0) return ApiResults.NotFound($"no delivery '{deliveryId}' (codes are kept a day after expiry, attempts 30 days)");
@@ -116,9 +93,6 @@ public static class DeliveryMetricsEndpoints
             otp is null ? null : OtpDto.From(otp, time.GetUtcNow().ToUnixTimeMilliseconds(), null), details));
     }
 
-    private static Ok<SuccessEnvelope<LightStats>> Stats(HttpContext http, DeliveryMetricsService service)
-    {
-        Only(http.Request.Query);
-        return ApiResults.Ok(service.Stats(Team(http)));
-    }
+    private static Ok<SuccessEnvelope<LightStats>> Stats([AsParameters] OneTeamParameters parameters, HttpContext http, DeliveryMetricsService service) =>
+        ApiResults.Ok(service.Stats(parameters.TeamId(http)));
 }

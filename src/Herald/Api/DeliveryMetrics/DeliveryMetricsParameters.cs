@@ -1,11 +1,36 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Herald.Api.Parameters;
+using Microsoft.AspNetCore.Mvc;
+
 namespace Herald.Api.DeliveryMetrics;
 
-/// <summary>Seed 000's query parameters with their ranges: <c>timeRange</c> 1-168 hours, <c>days</c> 1-30, <c>limit</c> 1-100.</summary>
-public static class DeliveryMetricsParameters
+/// <summary>Seed 000's window: the last <c>timeRange</c> hours, 1-168.</summary>
+public sealed class TimeRangeParameters : OneTeamParameters
 {
-    public static int TimeRange(IQueryCollection query) => QueryParameters.Int(query, "timeRange", 1, 168, 24);
-    public static int Days(IQueryCollection query) => QueryParameters.Int(query, "days", 1, 30, 7);
-    public static int Limit(IQueryCollection query) => QueryParameters.Int(query, "limit", 1, 100, 20);
+    [FromQuery(Name = "timeRange"), Description("The window: the last this many hours. Default: 24.")]
+    [Range(1, 168)]
+    public int? TimeRange { get; init; }
 
-    public static void Only(IQueryCollection query, params string[] allowed) => QueryParameters.Only(query, allowed);
+    public int Hours => TimeRange ?? 24;
+}
+
+/// <summary>Seed 000's trend: the last <c>days</c> days, 1-30.</summary>
+public sealed class TrendDaysParameters : OneTeamParameters
+{
+    [FromQuery(Name = "days"), Description("The last this many days, one row each. Default: 7.")]
+    [Range(1, 30)]
+    public int? Days { get; init; }
+
+    public int DayCount => Days ?? 7;
+}
+
+/// <summary>Seed 000's user diagnostics: the latest <c>limit</c> codes and attempts, 1-100.</summary>
+public sealed class UserDiagnosticsParameters : OneTeamParameters
+{
+    [FromQuery(Name = "limit"), Description("At most this many codes and attempts, newest first. Default: 20.")]
+    [Range(1, 100)]
+    public int? Limit { get; init; }
+
+    public int Count => Limit ?? 20;
 }

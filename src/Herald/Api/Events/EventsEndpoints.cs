@@ -1,5 +1,6 @@
-using System.Buffers;
+using System.Text.Json;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Engine;
 
@@ -23,23 +24,28 @@ public static class EventsEndpoints
         return app;
     }
 
-    private static async Task<Results<Accepted<SuccessEnvelope<IngestResultDto>>, JsonHttpResult<ErrorEnvelope>>> Ingest(
-        HttpContext http, IngestQueue queue, IngestOptions options, TimeProvider time)
+    private static async Task<Results<Accepted<SuccessEnvelope<IngestResultDto>>, BadRequest<ErrorEnvelope>, ErrorResult<ErrorStatus.PayloadTooLarge>,
+        ErrorResult<ErrorStatus.TooManyRequests>, JsonHttpResult<ErrorEnvelope>>> Ingest([AsParameters] OneTeamParameters parameters, HttpContext http,
+        IngestQueue queue, IngestOptions options, RequestBodies bodies, TimeProvider time)
     {
-        int teamId = TeamScope.ResolveOne(http);
-        var (buffer, length) = await ReadBodyAsync(http.Request);
+        int teamId = parameters.TeamId(http);
+        var read = await bodies.ReadAsync(http, teamId);
+        if (read.Error is { } refused) return refused;
+        // Held until the answer: the bytes count against the buffered total while their events wait for the writer.
+        using var body = read.Body!;
+        if (body.Utf8Problem() is { } notUtf8) return ApiResults.InvalidJson(notUtf8);
         EventParser.Result parsed;
         try
         {
-            parsed = EventParser.Parse(buffer.AsSpan(0, length), time.GetUtcNow(), options.MaxEventsPerRequest);
+            parsed = EventParser.Parse(body.Bytes, time.GetUtcNow(), options.MaxEventsPerRequest);
         }
         catch (TooManyEventsException e)
         {
-            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "too_many_events", e.Message);
+            return ApiResults.Error<ErrorStatus.PayloadTooLarge>("too_many_events", e.Message);
         }
-        finally
+        catch (JsonException e)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return ApiResults.InvalidJson(e.Message);
         }
         if (parsed.Count == 0) return ApiResults.BadRequest("body", "the array holds no events");
 
@@ -54,7 +60,7 @@ public static class EventsEndpoints
             if (tally is null)
             {
                 http.Response.Headers.RetryAfter = "1";
-                return ApiResults.Error(StatusCodes.Status429TooManyRequests, "queue_full",
+                return ApiResults.Error<ErrorStatus.TooManyRequests>("queue_full",
                     "the ingest queue is full; nothing of this request was accepted, retry after 1 s");
             }
             (accepted, duplicates) = (tally.Accepted, tally.Duplicates);
@@ -62,26 +68,5 @@ public static class EventsEndpoints
             rejected.Sort((a, b) => a.Index.CompareTo(b.Index));
         }
         return TypedResults.Accepted((string?)null, new SuccessEnvelope<IngestResultDto>(new IngestResultDto(accepted, duplicates, rejected)));
-    }
-
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request)
-    {
-        int capacity = request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength.Value : 64 * 1024;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1024));
-        int length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                buffer.AsSpan(0, length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = bigger;
-            }
-            int read = await request.Body.ReadAsync(buffer.AsMemory(length));
-            if (read == 0) break;
-            length += read;
-        }
-        return (buffer, length);
     }
 }

@@ -1,14 +1,18 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Herald.Analytics;
 using Herald.Analytics.Failures;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Api.Failures;
 
-public sealed record WindowDto(string From, string To);
+public sealed record WindowDto(UtcMinute From, UtcMinute To);
 
 public sealed record FailureTrendDto(long LastWindow, long PreviousWindow, string Trend, double? ChangePercent);
 
@@ -63,6 +67,29 @@ public sealed record CategoryDto(string Category, string Group);
 
 public sealed record CatalogDto(IReadOnlyList<string> Families, IReadOnlyList<CategoryDto> Categories, IReadOnlyList<FailureClassDto> Codes);
 
+public sealed class FailuresParameters : MetricsParameters
+{
+    [FromQuery(Name = "limit"), Description("At most this many rows per breakdown (codes, providers, countries, campaigns). Default: 10.")]
+    [Range(1, FailuresEndpoints.MaxLimit)]
+    public int? Limit { get; init; }
+}
+
+public sealed class CatalogParameters
+{
+    [FromQuery(Name = "family"), Description("Only the codes of this provider family (any case).")]
+    [AllowedValuesIgnoringCase(FailureCatalog.Twilio, FailureCatalog.WhatsApp, FailureCatalog.Smpp, FailureCatalog.Email, FailureCatalog.Vonage, FailureCatalog.HeraldSender)]
+    public string? Family { get; init; }
+}
+
+public sealed class CodeLookupParameters
+{
+    [FromQuery(Name = "provider"), Description("The provider that reported the code (picks its family, e.g. twilio, whatsapp, smpp, sendgrid).")]
+    public string? Provider { get; init; }
+
+    [FromQuery(Name = "message"), Description("The provider's error message, which some codes are classified by.")]
+    public string? Message { get; init; }
+}
+
 /// <summary><c>/api/v1/failures</c>: failure analysis by category, code, provider, country and campaign; and the error catalog.</summary>
 public static class FailuresEndpoints
 {
@@ -85,46 +112,34 @@ public static class FailuresEndpoints
         return app;
     }
 
-    private static Ok<SuccessEnvelope<FailuresDto>> Analyze(HttpContext http, FailureAnalysis analysis, TimeProvider time)
+    private static Ok<SuccessEnvelope<FailuresDto>> Analyze([AsParameters] FailuresParameters parameters, HttpContext http, FailureAnalysis analysis, TimeProvider time)
     {
-        var r = MetricsRequest.Parse(http.Request.Query, time.GetUtcNow(), "team", "limit");
-        int limit = ParseLimit(http.Request.Query);
+        var r = parameters.ToRequest(time.GetUtcNow());
+        int limit = parameters.Limit ?? DefaultLimit;
         var teams = TeamScope.Resolve(http, r.Team);
         var report = analysis.Analyze(teams, r.From.ToUnixMillis(), r.To.ToUnixMillis(), r.Filter, limit);
         return ApiResults.Ok(ToDto(report, limit));
     }
 
-    private static Ok<SuccessEnvelope<CatalogDto>> Catalog(HttpContext http)
+    private static Ok<SuccessEnvelope<CatalogDto>> Catalog([AsParameters] CatalogParameters parameters)
     {
-        var query = http.Request.Query;
-        foreach (var (name, _) in query)
-            if (name != "family") throw new BadParameterException(name, "unknown parameter; allowed: family");
-        string? family = query.TryGetValue("family", out var f) ? f.ToString().Trim().ToLowerInvariant() : null;
-        if (family is not null && !FailureCatalog.IsFamily(family))
-            throw new BadParameterException("family", $"'{family}' is not one of {string.Join(", ", FailureCatalog.Families)}");
+        string? family = parameters.Family?.Trim().ToLowerInvariant();
         var codes = FailureCatalog.Entries(family).Select(FailureClassDto.Of).ToList();
         var categories = FailureCategories.All.Select(c => new CategoryDto(c, FailureCategories.GroupOf(c))).ToList();
         return ApiResults.Ok(new CatalogDto(FailureCatalog.Families, categories, codes));
     }
 
-    private static Ok<SuccessEnvelope<FailureClassDto>> Lookup(string code, HttpContext http)
+    private static Ok<SuccessEnvelope<FailureClassDto>> Lookup(string code, [AsParameters] CodeLookupParameters parameters)
     {
-        var query = http.Request.Query;
-        foreach (var (name, _) in query)
-            if (name is not ("provider" or "message")) throw new BadParameterException(name, "unknown parameter; allowed: provider, message");
         if (string.IsNullOrWhiteSpace(code) || code.Length > 64) throw new BadParameterException("code", "must be 1 to 64 characters");
-        string? provider = query.TryGetValue("provider", out var p) ? p.ToString() : null;
-        string? message = query.TryGetValue("message", out var m) ? m.ToString() : null;
-        return ApiResults.Ok(FailureClassDto.Of(FailureCatalog.Classify(provider, code, message)));
+        return ApiResults.Ok(FailureClassDto.Of(FailureCatalog.Classify(parameters.Provider, code, parameters.Message)));
     }
-
-    private static int ParseLimit(IQueryCollection query) => QueryParameters.Int(query, "limit", 1, MaxLimit, DefaultLimit);
 
     public static FailuresDto ToDto(FailureReport report, int limit)
     {
         long total = report.Total;
         double Share(long count) => total == 0 ? 0 : Math.Round(count * 100.0 / total, 2);
-        static string From(long ms) => UtcMinute.FromUnixMillis(ms).ToString();
+        static UtcMinute From(long ms) => UtcMinute.FromUnixMillis(ms);
 
         var codes = report.ByCode.Select(c =>
         {

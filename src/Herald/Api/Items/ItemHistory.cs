@@ -39,9 +39,8 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
             latency = Math.Max(0, success - (i.FirstSentAtMs ?? i.EarliestAtMs)) / 1000.0;
         var events = withEvents ? items.EventsOf(i.Id).Select(ToDto).ToList() : null;
         return new ItemDto(i.ItemId, directory.PublicIdOf(i.TeamId), ItemKinds.Name(kind), Statuses.Name(status),
-            StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), EventParser.FormatTimestamp(i.StatusAtMs),
-            EventParser.FormatTimestamp(i.EarliestAtMs), i.FirstSentAtMs is { } s ? EventParser.FormatTimestamp(s) : null,
-            i.FirstSuccessAtMs is { } ok ? EventParser.FormatTimestamp(ok) : null, latency, d.Account, d.Channel, d.Provider, d.Route,
+            StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), Instants.At(i.StatusAtMs),
+            Instants.At(i.EarliestAtMs), Instants.At(i.FirstSentAtMs), Instants.At(i.FirstSuccessAtMs), latency, d.Account, d.Channel, d.Provider, d.Route,
             d.Campaign, d.Country, d.Direction, d.Agent, d.Template, i.Recipient, Math.Round(i.Cost, 6), i.EventCount, events);
     }
 
@@ -49,8 +48,8 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
     {
         var d = registry.Get(e.DimensionSetId);
         System.Text.Json.JsonElement? metadata = e.MetadataJson is null ? null : System.Text.Json.JsonDocument.Parse(e.MetadataJson).RootElement;
-        return new ItemEventDto(e.EventId, Statuses.Name(e.Status), EventParser.FormatTimestamp(e.OccurredAtMs),
-            EventParser.FormatTimestamp(e.ReceivedAtMs), ItemKinds.Name(d.Kind), d.Account, d.Channel, d.Provider, d.Route, d.Campaign,
+        return new ItemEventDto(e.EventId, Statuses.Name(e.Status), Instants.At(e.OccurredAtMs),
+            Instants.At(e.ReceivedAtMs), ItemKinds.Name(d.Kind), d.Account, d.Channel, d.Provider, d.Route, d.Campaign,
             d.Country, d.Direction, d.Agent, d.Template, e.Recipient, e.ErrorCode, e.ErrorMessage, e.Cost, e.Attempt, e.Text, metadata);
     }
 }

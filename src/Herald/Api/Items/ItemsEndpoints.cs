@@ -1,21 +1,32 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Herald.Analytics;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Engine;
 
 namespace Herald.Api.Items;
 
 public sealed record ItemEventDto(
-    string? EventId, string Status, string OccurredAt, string ReceivedAt, string? Kind, string? Account, string? Channel, string? Provider,
+    string? EventId, string Status, DateTimeOffset OccurredAt, DateTimeOffset ReceivedAt, string? Kind, string? Account, string? Channel, string? Provider,
     string? Route, string? Campaign, string? Country, string? Direction, string? Agent, string? Template, string? Recipient, string? ErrorCode, string? ErrorMessage,
     double? Cost, int? Attempt, string? Text, System.Text.Json.JsonElement? Metadata);
 
 public sealed record ItemDto(
-    string ItemId, string Team, string Kind, string Status, string Outcome, string StatusAt, string EarliestAt, string? FirstSentAt,
-    string? DeliveredAt, double? LatencySeconds, string? Account, string? Channel, string? Provider, string? Route, string? Campaign,
+    string ItemId, string Team, string Kind, string Status, string Outcome, DateTimeOffset StatusAt, DateTimeOffset EarliestAt, DateTimeOffset? FirstSentAt,
+    DateTimeOffset? DeliveredAt, double? LatencySeconds, string? Account, string? Channel, string? Provider, string? Route, string? Campaign,
     string? Country, string? Direction, string? Agent, string? Template, string? Recipient, double Cost, int EventCount, IReadOnlyList<ItemEventDto>? Events);
+
+public sealed class RecipientHistoryParameters : TeamParameters
+{
+    [FromQuery(Name = "limit"), Description("At most this many items, newest first. Default: 20.")]
+    [Range(1, 100)]
+    public int? Limit { get; init; }
+}
 
 /// <summary><c>/api/v1/items/{item_id}</c> and <c>/api/v1/recipients/{recipient}/history</c>.</summary>
 public static class ItemsEndpoints
@@ -28,21 +39,20 @@ public static class ItemsEndpoints
         return app;
     }
 
-    private static Results<Ok<SuccessEnvelope<ItemDto>>, JsonHttpResult<ErrorEnvelope>> GetItem(
-        string itemId, string? team, HttpContext http, ItemHistory history)
+    private static Results<Ok<SuccessEnvelope<ItemDto>>, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>> GetItem(
+        string itemId, [AsParameters] TeamParameters parameters, HttpContext http, ItemHistory history)
     {
-        var found = history.Latest(TeamScope.Resolve(http, team), itemId);
+        var found = history.Latest(parameters.Teams(http), itemId);
         if (found.Count == 0) return ApiResults.NotFound($"no item '{itemId}'");
         if (found.Count > 1) return ApiResults.BadRequest("team", $"item '{itemId}' exists in {found.Count} teams; name one with ?team=");
         return ApiResults.Ok(history.ToDto(found[0], withEvents: true));
     }
 
     private static Ok<SuccessEnvelope<IReadOnlyList<ItemDto>>> RecipientHistory(
-        string recipient, string? team, int? limit, HttpContext http, IItemReader items, PendingRollups pending, ItemHistory history)
+        string recipient, [AsParameters] RecipientHistoryParameters parameters, HttpContext http, IItemReader items, PendingRollups pending, ItemHistory history)
     {
-        int n = limit ?? 20;
-        if (n is < 1 or > 100) throw new BadParameterException("limit", "must be from 1 to 100");
-        var teams = TeamScope.Resolve(http, team);
+        int n = parameters.Limit ?? 20;
+        var teams = parameters.Teams(http);
         var list = new List<ItemDto>();
         using (pending.Read())
         {
@@ -54,7 +64,7 @@ public static class ItemsEndpoints
                 foreach (var item in latest.Values) list.Add(history.ToDto(item, withEvents: false));
             }
         }
-        IReadOnlyList<ItemDto> result = list.OrderByDescending(i => i.EarliestAt, StringComparer.Ordinal).Take(n).ToList();
+        IReadOnlyList<ItemDto> result = list.OrderByDescending(i => i.EarliestAt).Take(n).ToList();
         return ApiResults.Ok(result);
     }
 }

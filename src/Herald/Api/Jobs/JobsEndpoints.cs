@@ -1,18 +1,33 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using Herald.Api.Auth;
+using Herald.Domain;
 using Herald.Jobs;
 using Herald.Snapshots;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Api.Jobs;
 
 public sealed record JobDto(
-    string Name, string Alias, string Type, string Cron, string Schedule, string Description, bool Scheduled, string? NextFireTime,
+    string Name, string Alias, string Type, string Cron, string Schedule, string Description, bool Scheduled, DateTimeOffset? NextFireTime,
     bool Running, long Runs, long SucceededRuns, long FailedRuns, long TeamSuccesses, long TeamErrors, long SnapshotsWritten,
     string? LastRunAt, string? LastStatus, JobRunSummary? LastRun);
 
 public sealed record TriggerRequest(string? Date, string? From, string? To);
+
+public sealed class JobTriggerParameters
+{
+    [FromQuery(Name = "date"), Description("Run the period holding this UTC day, yyyy-MM-dd (not in the future).")]
+    public string? Date { get; init; }
+
+    [FromQuery(Name = "from"), Description("With to: run every period from this UTC day, yyyy-MM-dd (a backfill).")]
+    public string? From { get; init; }
+
+    [FromQuery(Name = "to"), Description("With from: run every period up to this UTC day, yyyy-MM-dd, included.")]
+    public string? To { get; init; }
+}
 
 /// <summary><c>/api/v1/jobs</c> (admin): the scheduled jobs' state and counters, and manual triggers with an optional date or range.</summary>
 public static class JobsEndpoints
@@ -34,41 +49,39 @@ public static class JobsEndpoints
             var next = await scheduler.NextFireTimeAsync(s.Job, ct);
             var j = s.Job;
             list.Add(new JobDto(j.Name, j.Alias, SnapshotTypes.Name(j.Type).ToLowerInvariant(), j.Cron, j.Schedule, j.Description, scheduler.Running,
-                next is { } n ? Format(n) : null, s.Running, s.Runs, s.SucceededRuns, s.FailedRuns, s.TeamSuccesses, s.TeamErrors, s.SnapshotsWritten,
+                next is { } n ? Instants.ToSecond(n) : null, s.Running, s.Runs, s.SucceededRuns, s.FailedRuns, s.TeamSuccesses, s.TeamErrors, s.SnapshotsWritten,
                 s.LastRun?.StartedAt, s.LastRun?.Status, s.LastRun));
         }
         return ApiResults.Ok<IReadOnlyList<JobDto>>(list);
     }
 
-    private static async Task<Results<Ok<SuccessEnvelope<JobRunSummary>>, JsonHttpResult<ErrorEnvelope>>> Trigger(
-        string name, HttpContext http, JobRunner runner, JobsOptions options, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<SuccessEnvelope<JobRunSummary>>, NotFound<ErrorEnvelope>, JsonHttpResult<ErrorEnvelope>>> Trigger(
+        string name, [AsParameters] JobTriggerParameters parameters, HttpContext http, JobRunner runner, JobsOptions options, RequestBodies bodies,
+        TimeProvider time, CancellationToken ct)
     {
         var job = JobCatalog.Find(name);
         if (job is null) return ApiResults.NotFound($"no job '{name}'; the jobs are {JobCatalog.Names}");
-        var request = await ReadRequest(http, ct);
-        var periods = ResolvePeriods(job, request.Date, request.From, request.To, time.GetUtcNow(), options.MaxPeriodsPerRun);
+        var (request, refused) = await ReadRequest(parameters, http, bodies);
+        if (refused is not null) return refused;
+        var periods = ResolvePeriods(job, request!.Date, request.From, request.To, time.GetUtcNow(), options.MaxPeriodsPerRun);
         return ApiResults.Ok(await runner.RunAsync(job, periods, "manual", ct: ct));
     }
 
+    private static readonly JsonSerializerOptions BodyJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     /// <summary>Query parameters, else a JSON body: <c>{"date": "2026-11-21"}</c> or <c>{"from": "...", "to": "..."}</c>.</summary>
-    private static async Task<TriggerRequest> ReadRequest(HttpContext http, CancellationToken ct)
+    private static async Task<(TriggerRequest? Request, JsonHttpResult<ErrorEnvelope>? Refused)> ReadRequest(JobTriggerParameters query, HttpContext http,
+        RequestBodies bodies)
     {
-        var query = http.Request.Query;
-        foreach (var (key, _) in query)
-            if (key is not ("date" or "from" or "to")) throw new BadParameterException(key, "unknown parameter; allowed: date, from, to");
-        string? Q(string key) => query.TryGetValue(key, out var v) ? v.ToString() : null;
-        if (query.Count > 0) return new TriggerRequest(Q("date"), Q("from"), Q("to"));
-        if (http.Request.ContentLength is null or 0 && !http.Request.Headers.TransferEncoding.Any()) return new TriggerRequest(null, null, null);
-        try
-        {
-            var body = await JsonSerializer.DeserializeAsync<TriggerRequest>(http.Request.Body,
-                new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }, ct);
-            return body ?? new TriggerRequest(null, null, null);
-        }
-        catch (JsonException)
-        {
+        if (query.Date is not null || query.From is not null || query.To is not null) return (new TriggerRequest(query.Date, query.From, query.To), null);
+        if (http.Request.ContentLength is null or 0 && !http.Request.Headers.TransferEncoding.Any()) return (new TriggerRequest(null, null, null), null);
+        // Jobs belong to no team: an admin's bodies share the one account of team 0.
+        var read = await bodies.ReadAsync(http, teamId: 0);
+        if (read.Error is { } refused) return (null, refused);
+        using var body = read.Body!;
+        if (!body.TryDeserialize<TriggerRequest>(BodyJson, out var request, out _))
             throw new BadParameterException("body", "must be a JSON object with date, or from and to (yyyy-MM-dd)");
-        }
+        return (request ?? new TriggerRequest(null, null, null), null);
     }
 
     /// <summary>The periods a manual run or <c>herald jobs run</c> covers; throws <see cref="BadParameterException"/> naming the bad input.</summary>
@@ -97,6 +110,4 @@ public static class JobsEndpoints
         if (d > today) throw new BadParameterException(field, "must not be in the future");
         return d;
     }
-
-    private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

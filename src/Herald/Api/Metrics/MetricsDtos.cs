@@ -7,8 +7,8 @@ public sealed record LatencyDto(double Avg, double P50, double P75, double P90, 
 
 /// <summary>The summary fields of PRODUCT.md, shared by summary, timeseries points and breakdown rows.</summary>
 public sealed record SummaryDto(
-    string From,
-    string To,
+    UtcMinute From,
+    UtcMinute To,
     long Total,
     long Delivered,
     long Failed,
@@ -21,7 +21,7 @@ public sealed record SummaryDto(
     double Cost)
 {
     public static SummaryDto Of(MetricTotals t, UtcMinute from = default, UtcMinute to = default) => new(
-        from.ToString(), to.ToString(), t.Total, t.Delivered, t.Failed, t.Pending, t.DeliveryRatePercent, t.FailureRatePercent, t.StatusBreakdown,
+        from, to, t.Total, t.Delivered, t.Failed, t.Pending, t.DeliveryRatePercent, t.FailureRatePercent, t.StatusBreakdown,
         Latency(t.Latency), t.Events, t.Cost);
 
     public static LatencyDto? Latency(LatencySummary? l) => l is null
@@ -30,23 +30,23 @@ public sealed record SummaryDto(
 }
 
 public sealed record TimeseriesPointDto(
-    string Timestamp, long Events, long Total, long Delivered, long Failed, long Pending, double DeliveryRatePercent,
+    UtcMinute Timestamp, long Events, long Total, long Delivered, long Failed, long Pending, double DeliveryRatePercent,
     double FailureRatePercent, IReadOnlyDictionary<string, long> StatusBreakdown, LatencyDto? LatencySeconds, double Cost);
 
-public sealed record TimeseriesDto(string From, string To, string Granularity, IReadOnlyList<TimeseriesPointDto> Points);
+public sealed record TimeseriesDto(UtcMinute From, UtcMinute To, string Granularity, IReadOnlyList<TimeseriesPointDto> Points);
 
 public sealed record BreakdownRowDto(
     string? Key, long Total, long Delivered, long Failed, long Pending, double DeliveryRatePercent, double FailureRatePercent,
     IReadOnlyDictionary<string, long> StatusBreakdown, LatencyDto? LatencySeconds, long Events, double Cost);
 
-public sealed record BreakdownDto(string From, string To, string By, IReadOnlyList<BreakdownRowDto> Rows);
+public sealed record BreakdownDto(UtcMinute From, UtcMinute To, string By, IReadOnlyList<BreakdownRowDto> Rows);
 
 public static class MetricsDtoMapper
 {
     public static TimeseriesPointDto Point(UtcMinute bucket, MetricTotals t)
     {
         var s = SummaryDto.Of(t);
-        return new(bucket.ToString(), s.Events, s.Total, s.Delivered, s.Failed, s.Pending, s.DeliveryRatePercent, s.FailureRatePercent,
+        return new(bucket, s.Events, s.Total, s.Delivered, s.Failed, s.Pending, s.DeliveryRatePercent, s.FailureRatePercent,
             s.StatusBreakdown, s.LatencySeconds, s.Cost);
     }
 

@@ -57,7 +57,7 @@ public static class MetricsEndpoints
             throw new BadParameterException("granularity", $"the window holds more than {MaxPoints} {gText} buckets; choose a coarser granularity or a shorter window");
         var teams = TeamScope.Resolve(http, r.Team);
         var series = query.Timeseries(teams, r.Filter, r.From, r.To, g);
-        var dto = new TimeseriesDto(r.From.ToString(), r.To.ToString(), gText, series.Select(p => MetricsDtoMapper.Point(p.Bucket, p.Totals)).ToList());
+        var dto = new TimeseriesDto(r.From, r.To, gText, series.Select(p => MetricsDtoMapper.Point(p.Bucket, p.Totals)).ToList());
         return ApiResults.Ok(dto);
     }
 
@@ -69,6 +69,6 @@ public static class MetricsEndpoints
             throw new BadParameterException("by", "is required: one of " + string.Join(", ", Dimensions.All.Select(Dimensions.Name)));
         var teams = TeamScope.Resolve(http, r.Team);
         var rows = query.Breakdown(teams, r.Filter, dimension, r.From, r.To, directory.PublicIdOf);
-        return ApiResults.Ok(new BreakdownDto(r.From.ToString(), r.To.ToString(), by, rows.Select(x => MetricsDtoMapper.Row(x.Key, x.Totals)).ToList()));
+        return ApiResults.Ok(new BreakdownDto(r.From, r.To, by, rows.Select(x => MetricsDtoMapper.Row(x.Key, x.Totals)).ToList()));
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Herald.Analytics;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Engine;
 using Microsoft.AspNetCore.Mvc;
@@ -7,21 +8,12 @@ using Microsoft.AspNetCore.Mvc;
 namespace Herald.Api.Metrics;
 
 /// <summary>
-/// The window and filters every metrics question takes, bound with <c>[AsParameters]</c> so the OpenAPI document lists
-/// them. Filters take comma-separated values (<c>provider=twilio,vonage</c>); a missing filter matches everything.
+/// The dimension filters (and team) every metrics question takes, bound with <c>[AsParameters]</c> so the OpenAPI document
+/// lists them. Filters take comma-separated values (<c>provider=twilio,vonage</c>); a missing filter matches everything.
 /// </summary>
-public class MetricsParameters
+public class DimensionFilterParameters : TeamParameters
 {
     private const string FilterText = "Only items with one of these values (comma-separated).";
-
-    [FromQuery(Name = "from"), Description("Window start, inclusive: RFC 3339 with a time zone, truncated to the minute. Default: 24 hours before `to`.")]
-    public Timestamp? From { get; init; }
-
-    [FromQuery(Name = "to"), Description("Window end, exclusive: RFC 3339 with a time zone, truncated to the minute. Default: the end of the current minute.")]
-    public Timestamp? To { get; init; }
-
-    [FromQuery(Name = "team"), Description("Admin keys: the team (id or name) to read, else every team. A team key may only name its own team.")]
-    public string? Team { get; init; }
 
     [FromQuery(Name = "account"), Description(FilterText + " A sending account.")] public string? Account { get; init; }
     [FromQuery(Name = "channel"), Description(FilterText + " One of sms, whatsapp, email, voice, push, courier.")] public string? Channel { get; init; }
@@ -34,17 +26,18 @@ public class MetricsParameters
     [FromQuery(Name = "agent"), Description(FilterText + " A delivery agent's id.")] public string? Agent { get; init; }
     [FromQuery(Name = "template"), Description(FilterText + " A message template's name.")] public string? Template { get; init; }
 
-    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(3660);
-
-    /// <summary>The checked window and filter; a bad value is a 400 naming its parameter.</summary>
-    public MetricsRequest ToRequest(DateTimeOffset now)
+    /// <summary>The checked filter; a bad value is a 400 naming its parameter.</summary>
+    public MetricFilter Filter()
     {
-        var to = To?.Minute ?? UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
-        var from = From?.Minute ?? new UtcMinute(to.Value - 24 * 60);
-        if (from >= to) throw new BadParameterException("from", "must be earlier than to");
-        if (TimeSpan.FromMinutes(to.Value - from.Value) > MaxWindow) throw new BadParameterException("from", "the window may span at most 10 years");
-
         var filter = new MetricFilter();
+        foreach (var (d, list) in Values()) filter.Allow(d, list);
+        return filter;
+    }
+
+    /// <summary>Each given filter's checked values (countries upper-cased), for features that keep them apart (live streams).</summary>
+    public IReadOnlyList<(Dimension Dimension, string[] Values)> Values()
+    {
+        var given = new List<(Dimension, string[])>();
         foreach (var d in Dimensions.All)
         {
             if (d == Dimension.Team || ValueOf(d) is not { } values) continue;
@@ -54,13 +47,12 @@ public class MetricsParameters
                 foreach (var k in list)
                     if (!ItemKinds.TryParse(k, out _)) throw new BadParameterException("kind", $"'{k}' is not one of message, otp, call, parcel");
             if (d == Dimension.Country) list = list.Select(c => c.ToUpperInvariant()).ToArray();
-            filter.Allow(d, list);
+            given.Add((d, list));
         }
-        return new MetricsRequest(from, to, filter, Team);
+        return given;
     }
 
-    /// <summary>The dimension filters as given, for features that keep them as text (live streams, alert rules).</summary>
-    public string? ValueOf(Dimension d) => d switch
+    private string? ValueOf(Dimension d) => d switch
     {
         Dimension.Account => Account,
         Dimension.Channel => Channel,
@@ -74,4 +66,39 @@ public class MetricsParameters
         Dimension.Template => Template,
         _ => null,
     };
+}
+
+/// <summary>The window, filters and team of the metrics questions that take a window of the caller's choosing.</summary>
+public class MetricsParameters : DimensionFilterParameters
+{
+    [FromQuery(Name = "from"), Description(MetricsWindow.FromText)]
+    public Timestamp? From { get; init; }
+
+    [FromQuery(Name = "to"), Description(MetricsWindow.ToText)]
+    public Timestamp? To { get; init; }
+
+    /// <summary>The checked window and filter; a bad value is a 400 naming its parameter.</summary>
+    public MetricsRequest ToRequest(DateTimeOffset now)
+    {
+        var (from, to) = MetricsWindow.Of(From, To, now);
+        return new MetricsRequest(from, to, Filter(), Team);
+    }
+}
+
+/// <summary>The window rule of the metrics API: <c>[from, to)</c> in whole minutes, by default the last 24 hours, at most 10 years.</summary>
+public static class MetricsWindow
+{
+    public const string FromText = "Window start, inclusive: RFC 3339 with a time zone, truncated to the minute. Default: 24 hours before `to`.";
+    public const string ToText = "Window end, exclusive: RFC 3339 with a time zone, truncated to the minute. Default: the end of the current minute.";
+
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(3660);
+
+    public static (UtcMinute From, UtcMinute To) Of(Timestamp? fromParameter, Timestamp? toParameter, DateTimeOffset now)
+    {
+        var to = toParameter?.Minute ?? UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
+        var from = fromParameter?.Minute ?? new UtcMinute(to.Value - 24 * 60);
+        if (from >= to) throw new BadParameterException("from", "must be earlier than to");
+        if (TimeSpan.FromMinutes(to.Value - from.Value) > MaxWindow) throw new BadParameterException("from", "the window may span at most 10 years");
+        return (from, to);
+    }
 }

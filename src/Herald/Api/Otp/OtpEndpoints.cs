@@ -1,4 +1,5 @@
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Otp;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,12 +27,11 @@ public static class OtpEndpoints
         return app;
     }
 
-    private static int Team(HttpContext http) => TeamScope.ResolveOne(http);
-
-    private static async Task<Results<Created<SuccessEnvelope<OtpDto>>, JsonHttpResult<ErrorEnvelope>>> Issue(
-        IssueOtpRequest body, HttpContext http, OtpManager manager, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Created<SuccessEnvelope<OtpDto>>, BadRequest<ErrorEnvelope>, ErrorResult<ErrorStatus.ServiceUnavailable>,
+        ErrorResult<ErrorStatus.BadGateway>>> Issue(
+        IssueOtpRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, OtpManager manager, TimeProvider time, CancellationToken ct)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var request = new IssueRequest(body.UserId?.Trim() ?? "", body.Channel?.Trim().ToLowerInvariant() ?? "", body.Recipient?.Trim() ?? "");
         if (OtpManager.Check(request) is { } bad) return ApiResults.BadRequest(bad.Field, bad.Issue);
 
@@ -39,18 +39,18 @@ public static class OtpEndpoints
         var dto = OtpDto.From(outcome.Otp, time.GetUtcNow().ToUnixTimeMilliseconds(), outcome.Delivery.Attempts);
         if (outcome.Delivery.Delivered) return TypedResults.Created($"/api/v1/otp/{dto.DeliveryId}", new SuccessEnvelope<OtpDto>(dto));
         if (outcome.Delivery.CandidateCount == 0)
-            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "no_service",
+            return ApiResults.Error<ErrorStatus.ServiceUnavailable>("no_service",
                 $"no enabled, healthy service can deliver {request.Channel}; configure one with PUT /api/v1/otp/services/{{name}} (delivery {dto.DeliveryId})",
                 new ErrorDetail("channel", $"no service available for {request.Channel}"));
-        return ApiResults.Error(StatusCodes.Status502BadGateway, "delivery_failed",
+        return ApiResults.Error<ErrorStatus.BadGateway>("delivery_failed",
             $"every service failed to deliver the code; see GET /api/delivery-metrics/delivery/{dto.DeliveryId}",
             outcome.Delivery.Attempts.Select(a => new ErrorDetail(a.Service, $"{a.ErrorCode}: {a.ErrorMessage}")).ToArray());
     }
 
-    private static async Task<Results<Ok<SuccessEnvelope<VerifyOtpDto>>, JsonHttpResult<ErrorEnvelope>>> Verify(
-        VerifyOtpRequest body, HttpContext http, OtpManager manager, CancellationToken ct)
+    private static async Task<Results<Ok<SuccessEnvelope<VerifyOtpDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>>> Verify(
+        VerifyOtpRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, OtpManager manager, CancellationToken ct)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         if (body.DeliveryId is null && body.UserId is null) return ApiResults.BadRequest("delivery_id", "name the delivery_id (or the user_id)");
         if (string.IsNullOrEmpty(body.Code) || body.Code.Length > 32) return ApiResults.BadRequest("code", "is required");
         var outcome = await manager.VerifyAsync(teamId, body.DeliveryId, body.UserId, body.Code, ct);
@@ -66,22 +66,23 @@ public static class OtpEndpoints
         return ApiResults.Ok(new VerifyOtpDto(outcome.Result == VerifyResult.Verified, result, outcome.Otp?.DeliveryId, outcome.AttemptsRemaining));
     }
 
-    private static Results<Ok<SuccessEnvelope<OtpDto>>, JsonHttpResult<ErrorEnvelope>> Get(
-        string deliveryId, HttpContext http, IOtpStore store, TimeProvider time)
+    private static Results<Ok<SuccessEnvelope<OtpDto>>, NotFound<ErrorEnvelope>> Get(
+        string deliveryId, [AsParameters] OneTeamParameters parameters, HttpContext http, IOtpStore store, TimeProvider time)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var otp = store.FindOtp(teamId, deliveryId);
         if (otp is null) return ApiResults.NotFound($"no code with delivery id '{deliveryId}'");
         return ApiResults.Ok(OtpDto.From(otp, time.GetUtcNow().ToUnixTimeMilliseconds(), store.ListOtpAttempts(teamId, deliveryId)));
     }
 
-    private static Ok<SuccessEnvelope<IReadOnlyList<OtpServiceDto>>> ListServices(HttpContext http, ServiceHealth health) =>
-        ApiResults.Ok<IReadOnlyList<OtpServiceDto>>(health.Assess(Team(http)).Select(OtpServiceDto.From).ToList());
+    private static Ok<SuccessEnvelope<IReadOnlyList<OtpServiceDto>>> ListServices([AsParameters] OneTeamParameters parameters, HttpContext http, ServiceHealth health) =>
+        ApiResults.Ok<IReadOnlyList<OtpServiceDto>>(health.Assess(parameters.TeamId(http)).Select(OtpServiceDto.From).ToList());
 
-    private static Results<Ok<SuccessEnvelope<OtpServiceDto>>, JsonHttpResult<ErrorEnvelope>> UpsertService(
-        string name, UpsertServiceRequest body, HttpContext http, OtpServices services, ServiceHealth health, ServiceCircuits circuits)
+    private static Results<Ok<SuccessEnvelope<OtpServiceDto>>, BadRequest<ErrorEnvelope>> UpsertService(
+        string name, UpsertServiceRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, OtpServices services, ServiceHealth health,
+        ServiceCircuits circuits)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var existing = services.Find(teamId, name);
         string? sender = body.Sender?.Trim() ?? existing?.Sender;
         if (sender is null) return ApiResults.BadRequest("sender", "is required for a new service");
@@ -97,18 +98,19 @@ public static class OtpEndpoints
         return ApiResults.Ok(OtpServiceDto.From(health.Assess(teamId).First(r => r.Service.Name == name)));
     }
 
-    private static Results<NoContent, JsonHttpResult<ErrorEnvelope>> DeleteService(string name, HttpContext http, OtpServices services, ServiceCircuits circuits)
+    private static Results<NoContent, NotFound<ErrorEnvelope>> DeleteService(
+        string name, [AsParameters] OneTeamParameters parameters, HttpContext http, OtpServices services, ServiceCircuits circuits)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         if (!services.Delete(teamId, name)) return ApiResults.NotFound($"no service '{name}'");
         circuits.Reset(teamId, name);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<SuccessEnvelope<OtpServiceDto>>, JsonHttpResult<ErrorEnvelope>>> ValidateService(
-        string name, HttpContext http, OtpServices services, ServiceHealth health, CancellationToken ct)
+    private static async Task<Results<Ok<SuccessEnvelope<OtpServiceDto>>, NotFound<ErrorEnvelope>>> ValidateService(
+        string name, [AsParameters] OneTeamParameters parameters, HttpContext http, OtpServices services, ServiceHealth health, CancellationToken ct)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var service = services.Find(teamId, name);
         if (service is null) return ApiResults.NotFound($"no service '{name}'");
         await services.ValidateAsync(teamId, service, ct);

@@ -2,6 +2,7 @@ using Herald.Analytics;
 using Herald.Analytics.Caching;
 using Herald.Analytics.Consent;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Monitoring;
 using Herald.Storage;
@@ -24,14 +25,14 @@ public sealed record MessagesKpiDto(
     [property: System.Text.Json.Serialization.JsonPropertyName("failed_24h")] long Failed24h, double DeliveryRatePercent, double CurrentTps, double? LatencyP95Seconds);
 
 /// <summary>Seed 003's <c>/api/v1/monitoring/dashboard</c>.</summary>
-public sealed record MonitoringDashboardDto(string Timestamp, SystemHealthDto SystemHealth, PerformanceMetricsDto PerformanceMetrics, MessagesKpiDto Messages);
+public sealed record MonitoringDashboardDto(DateTimeOffset Timestamp, SystemHealthDto SystemHealth, PerformanceMetricsDto PerformanceMetrics, MessagesKpiDto Messages);
 
 public sealed record SummaryMessagesDto(long TotalToday, long LastHour, double CurrentTps, double DeliveryRate, double? AvgDeliveryTime);
 public sealed record SummaryCampaignsDto(long Active);
 public sealed record SummarySystemDto(double CpuUsage, double MemoryUsage, double DiskUsage, long ActiveConnections);
 
 /// <summary>Seed 004's <c>/api/v1/analytics/dashboard/summary</c>.</summary>
-public sealed record DashboardSummaryDto(string Timestamp, SummaryMessagesDto Messages, SummaryCampaignsDto Campaigns, SummarySystemDto System);
+public sealed record DashboardSummaryDto(DateTimeOffset Timestamp, SummaryMessagesDto Messages, SummaryCampaignsDto Campaigns, SummarySystemDto System);
 
 /// <summary>
 /// The two seeds' dashboard summaries for one team: message KPIs from the rollups, campaigns with traffic in the last
@@ -48,13 +49,11 @@ public static class OverviewEndpoints
         return app;
     }
 
-    private static int Team(HttpContext http) => QueryParameters.OneTeam(http);
-
     private static Ok<SuccessEnvelope<MonitoringDashboardDto>> Monitoring(
-        HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, ContactCounts contacts,
+        [AsParameters] OneTeamParameters parameters, HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, ContactCounts contacts,
         SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, TimeProvider time)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var now = time.GetUtcNow();
         var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
         // Consent (its own table) and the rollup figures are independent reads: side by side.
@@ -80,16 +79,16 @@ public static class OverviewEndpoints
         long hookCount = hooks.Sum(h => h.Requests);
         double? hookMs = hookCount > 0 ? Math.Round(hooks.Sum(h => h.TotalMs) / hookCount, 3) : null;
 
-        return ApiResults.Ok(new MonitoringDashboardDto(Engine.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()),
+        return ApiResults.Ok(new MonitoringDashboardDto(now,
             new SystemHealthDto(activeCampaigns, contacts.Of(teamId), consentNow.OptedIn,
                 consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 6), null),
             new PerformanceMetricsDto(avgMs, lastFive.P95Ms, Math.Round(lastFive.Requests / 5.0, 2), lastFive.ErrorRatePercent, hookMs),
             new MessagesKpiDto(day.Total, day.Delivered, day.Failed, day.DeliveryRatePercent, tps, day.Latency?.P95)));
     }
 
-    private static Ok<SuccessEnvelope<DashboardSummaryDto>> Summary(HttpContext http, MetricsQuery metrics, SystemMetrics system, TimeProvider time)
+    private static Ok<SuccessEnvelope<DashboardSummaryDto>> Summary([AsParameters] OneTeamParameters parameters, HttpContext http, MetricsQuery metrics, SystemMetrics system, TimeProvider time)
     {
-        int teamId = Team(http);
+        int teamId = parameters.TeamId(http);
         var now = time.GetUtcNow();
         var nowMinute = UtcMinute.FromDateTimeOffset(now);
         var to = nowMinute.Next(Granularity.Minute);
@@ -105,7 +104,7 @@ public static class OverviewEndpoints
                 new SummaryCampaignsDto(ActiveCampaigns(metrics, teamId, to)));
         });
         var sample = system.Sample();
-        return ApiResults.Ok(new DashboardSummaryDto(Engine.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), messages, campaigns,
+        return ApiResults.Ok(new DashboardSummaryDto(now, messages, campaigns,
             new SummarySystemDto(Math.Round(sample.CpuPercent, 2), Math.Round(sample.MemoryPercent, 2), Math.Round(sample.DiskPercent, 2), sample.ActiveRequests)));
     }
 

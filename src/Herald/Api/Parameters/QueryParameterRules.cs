@@ -14,7 +14,8 @@ public sealed class AcceptsAnyQueryMetadata
 /// The one rule for query strings, as an endpoint filter: an endpoint takes only the query parameters it declares
 /// (<c>[AsParameters]</c> properties and <c>[FromQuery]</c> parameters), so a misspelt one is a 400 naming it rather than
 /// silently ignored; and the declared values pass their data annotations (<c>[Range]</c>, <c>[AllowedValues]</c>,
-/// <c>[RegularExpression]</c>), answered as a 400 naming the parameter. <c>team</c> is allowed everywhere.
+/// <c>[RegularExpression]</c>), answered as a 400 naming the parameter. <c>team</c> too is taken only where declared
+/// (<see cref="TeamParameters"/>, <see cref="OneTeamParameters"/>). <see cref="AcceptsAnyQuery"/> lifts the first rule.
 /// </summary>
 public static class QueryParameterRules
 {
@@ -26,21 +27,19 @@ public static class QueryParameterRules
     public static EndpointFilterDelegate Factory(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
     {
         var declared = Declared(context.MethodInfo);
-        var allowed = new HashSet<string>(declared.Names, StringComparer.Ordinal) { Team };
+        var allowed = new HashSet<string>(declared.Names, StringComparer.Ordinal);
         string allowedText = string.Join(", ", allowed.Order(StringComparer.Ordinal));
         var validated = declared.Records;
-        // Endpoints that still check their query by hand (QueryParameters.Only) declare nothing here yet.
-        bool declares = declared.Names.Count > 0 || declared.Records.Count > 0;
         return async invocation =>
         {
             var http = invocation.HttpContext;
-            if (declares && http.GetEndpoint()?.Metadata.GetMetadata<AcceptsAnyQueryMetadata>() is null)
+            if (http.GetEndpoint()?.Metadata.GetMetadata<AcceptsAnyQueryMetadata>() is null)
             {
                 foreach (var (name, _) in http.Request.Query)
                 {
                     if (allowed.Contains(name)) continue;
-                    return ApiResults.BadRequest(name, allowed.Count == 1
-                        ? "unknown parameter; this endpoint takes only team"
+                    return ApiResults.BadRequest(name, allowed.Count == 0
+                        ? "unknown parameter; this endpoint takes no query parameters"
                         : $"unknown parameter; allowed: {allowedText}");
                 }
             }
@@ -50,6 +49,33 @@ public static class QueryParameterRules
             return await next(invocation);
         };
     }
+
+    /// <summary>The query parameters <paramref name="handler"/> declares, in their order.</summary>
+    public static IReadOnlyList<string> DeclaredNames(MethodInfo handler) => Declared(handler).Names;
+
+    /// <summary>
+    /// For a query value that did not bind to its member's type (<paramref name="member"/> as the framework names it):
+    /// the parameter's query name, and what it takes when its annotations say (a <c>[Range]</c>).
+    /// </summary>
+    public static (string Name, string? Issue)? BindingFailure(MethodInfo handler, string member)
+    {
+        foreach (var p in handler.GetParameters())
+        {
+            if (p.GetCustomAttribute<AsParametersAttribute>() is not null)
+            {
+                if (p.ParameterType.GetProperty(member, BindingFlags.Public | BindingFlags.Instance) is { } property && QueryMetadata(property) is { } query)
+                    return (query.Name ?? property.Name, RangeIssue(property));
+            }
+            else if (p.Name == member && QueryMetadata(p) is { } query)
+            {
+                return (query.Name ?? p.Name, RangeIssue(p));
+            }
+        }
+        return null;
+    }
+
+    private static string? RangeIssue(ICustomAttributeProvider member) =>
+        member.GetCustomAttributes(typeof(RangeAttribute), inherit: true).FirstOrDefault() is RangeAttribute range ? Issue(range) : null;
 
     private sealed record DeclaredParameters(List<string> Names, List<(int Index, List<(PropertyInfo Property, string Name)> Properties)> Records);
 
@@ -99,6 +125,7 @@ public static class QueryParameterRules
     private static string Issue(ValidationAttribute rule) => rule switch
     {
         RangeAttribute r when r.OperandType == typeof(int) || r.OperandType == typeof(long) => $"must be a whole number from {r.Minimum} to {r.Maximum}",
+        RangeAttribute { MinimumIsExclusive: true } r => $"must be a number above {r.Minimum} and at most {r.Maximum}",
         RangeAttribute r => $"must be a number from {r.Minimum} to {r.Maximum}",
         AllowedValuesAttribute a => "must be one of " + string.Join(", ", a.Values),
         _ => rule.ErrorMessage ?? "is not valid",

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Reports;
 using Herald.Storage;
@@ -13,7 +14,7 @@ namespace Herald.Api.Reports;
 /// <summary>A generated report as the API shows it: seed 004's report_id, summary, file_path (the download URL), format, generated_at.</summary>
 public sealed record ReportDto(
     string ReportId, string Type, string Status, double? ProgressPercent, JsonElement? Summary, string? FilePath, string Format,
-    string? GeneratedAt, string CreatedAt, string ExpiresAt, string Team, IReadOnlyDictionary<string, string> Parameters, string? FileName,
+    DateTimeOffset? GeneratedAt, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string Team, IReadOnlyDictionary<string, string> Parameters, string? FileName,
     long? SizeBytes, string? Error, string StatusUrl);
 
 /// <summary>
@@ -36,7 +37,9 @@ public static class ReportsEndpoints
             .WithSummary("Account usage report: daily usage, cost and balance consumption; ?start_date=&end_date=&format=");
         g.MapGet("", List).RequireScope(Scopes.MetricsRead).WithSummary("The team's reports, newest first (?type=&limit=)");
         g.MapGet("/{reportId}", Get).RequireScope(Scopes.MetricsRead).WithSummary("A report's status (running, completed, failed), progress and summary");
-        g.MapGet("/{reportId}/download", Download).RequireScope(Scopes.MetricsRead).WithSummary("The report file");
+        g.MapGet("/{reportId}/download", Download).RequireScope(Scopes.MetricsRead).WithSummary("The report file")
+            .Produces(StatusCodes.Status200OK, responseType: null, contentType: ReportFormats.ContentType(ReportFormats.Json),
+                additionalContentTypes: [.. ReportFormats.All.Where(f => f != ReportFormats.Json).Select(ReportFormats.ContentType)]);
         g.MapDelete("/{reportId}", Delete).RequireScope(Scopes.ReportsWrite).WithSummary("Deletes a report and its file");
 
         var seed003 = app.MapGroup("/api/v1/reports").RequireScope(Scopes.MetricsRead).WithTags("Reports");
@@ -47,38 +50,39 @@ public static class ReportsEndpoints
 
     // ---- generation ----
 
-    private static Task<IResult> Messages(HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
+    private static Task<Results<Ok<SuccessEnvelope<ReportDto>>, Accepted<SuccessEnvelope<ReportDto>>, NotFound<ErrorEnvelope>, ErrorResult<ErrorStatus.InternalServerError>>> Messages(
+        [AsParameters] MessageReportParameters parameters, HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
     {
-        var q = Query(http, "start_date", "end_date", "format", "account_id", "status", "campaign_id", "team");
-        var (start, end) = Period(q, required: true);
-        var statuses = q("status") is { } s ? ParseStatuses(s) : null;
-        var request = new ReportRequest(ReportTypes.Messages, Format(q), Team(http, q), start, end,
-            Name(q, "account_id"), Name(q, "campaign_id"), statuses);
-        return StartAsync(http, request, reports, builder, teams);
+        var (start, end) = parameters.Period();
+        var statuses = parameters.Status is { } s ? ParseStatuses(s) : null;
+        var request = new ReportRequest(ReportTypes.Messages, parameters.FormatOrDefault(), parameters.TeamId(http), start, end,
+            Name("account_id", parameters.AccountId), Name("campaign_id", parameters.CampaignId), statuses);
+        return StartAsync(request, reports, builder, teams);
     }
 
-    private static Task<IResult> Campaign(string campaignId, HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
+    private static Task<Results<Ok<SuccessEnvelope<ReportDto>>, Accepted<SuccessEnvelope<ReportDto>>, NotFound<ErrorEnvelope>, ErrorResult<ErrorStatus.InternalServerError>>> Campaign(
+        string campaignId, [AsParameters] ReportFormatParameters parameters, HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
     {
-        var q = Query(http, "format", "team");
         IdentifierParameter.Require("campaign_id", campaignId, Domain.Identifier.MaxDimensionLength);
-        var request = new ReportRequest(ReportTypes.Campaign, Format(q), Team(http, q), null, null, CampaignId: campaignId);
-        return StartAsync(http, request, reports, builder, teams);
+        var request = new ReportRequest(ReportTypes.Campaign, parameters.FormatOrDefault(), parameters.TeamId(http), null, null, CampaignId: campaignId);
+        return StartAsync(request, reports, builder, teams);
     }
 
-    private static Task<IResult> AccountUsage(string accountId, HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
+    private static Task<Results<Ok<SuccessEnvelope<ReportDto>>, Accepted<SuccessEnvelope<ReportDto>>, NotFound<ErrorEnvelope>, ErrorResult<ErrorStatus.InternalServerError>>> AccountUsage(
+        string accountId, [AsParameters] ReportPeriodParameters parameters, HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
     {
-        var q = Query(http, "start_date", "end_date", "format", "team");
         IdentifierParameter.Require("account_id", accountId, Domain.Identifier.MaxDimensionLength);
-        var (start, end) = Period(q, required: true);
-        var request = new ReportRequest(ReportTypes.AccountUsage, Format(q), Team(http, q), start, end, AccountId: accountId);
-        return StartAsync(http, request, reports, builder, teams);
+        var (start, end) = parameters.Period();
+        var request = new ReportRequest(ReportTypes.AccountUsage, parameters.FormatOrDefault(), parameters.TeamId(http), start, end, AccountId: accountId);
+        return StartAsync(request, reports, builder, teams);
     }
 
     /// <summary>
     /// Starts the report and waits up to <c>Herald:Reports:WaitForCompletion</c> (2 s): a finished report answers 200 with its
     /// summary and download URL, one still running answers 202 with <c>status: running</c> and its status URL (Location).
     /// </summary>
-    private static async Task<IResult> StartAsync(HttpContext http, ReportRequest request, ReportService reports, ReportBuilder builder, TeamDirectory teams)
+    private static async Task<Results<Ok<SuccessEnvelope<ReportDto>>, Accepted<SuccessEnvelope<ReportDto>>, NotFound<ErrorEnvelope>, ErrorResult<ErrorStatus.InternalServerError>>> StartAsync(
+        ReportRequest request, ReportService reports, ReportBuilder builder, TeamDirectory teams)
     {
         if (builder.MissingSubject(request) is { } missing) return ApiResults.NotFound(missing);
         var record = reports.Start(request, teams.PublicIdOf(request.TeamId));
@@ -89,67 +93,58 @@ public static class ReportsEndpoints
         {
             ReportStatuses.Completed => ApiResults.Ok(dto),
             ReportStatuses.Running => TypedResults.Accepted(dto.StatusUrl, new SuccessEnvelope<ReportDto>(dto)),
-            _ => ApiResults.Error(StatusCodes.Status500InternalServerError, "report_failed", $"report {record.Id} failed: {record.Error}"),
+            _ => ApiResults.Error<ErrorStatus.InternalServerError>("report_failed", $"report {record.Id} failed: {record.Error}"),
         };
     }
 
     // ---- reading ----
 
-    private static Ok<SuccessEnvelope<IReadOnlyList<ReportDto>>> List(HttpContext http, IReportStore store, ReportService reports, TeamDirectory teams)
+    private static Ok<SuccessEnvelope<IReadOnlyList<ReportDto>>> List(
+        [AsParameters] ReportListParameters parameters, HttpContext http, IReportStore store, ReportService reports, TeamDirectory teams)
     {
-        var q = Query(http, "type", "limit", "team");
-        string? type = q("type") is { } t
-            ? (ReportTypes.All.Contains(t) ? t : throw new BadParameterException("type", $"must be one of {string.Join(", ", ReportTypes.All)}"))
-            : null;
-        int limit = QueryParameters.Int(http.Request.Query, "limit", 1, MaxListed, 100);
-        var list = store.ListReports(TeamScope.Resolve(http, q("team")), type, limit).Select(r => Dto(r, reports, teams)).ToList();
+        var list = store.ListReports(parameters.Teams(http), parameters.Type, parameters.Limit ?? ReportListParameters.DefaultLimit)
+            .Select(r => Dto(r, reports, teams)).ToList();
         return ApiResults.Ok<IReadOnlyList<ReportDto>>(list);
     }
 
-    private static Results<Ok<SuccessEnvelope<ReportDto>>, JsonHttpResult<ErrorEnvelope>> Get(
-        string reportId, HttpContext http, IReportStore store, ReportService reports, TeamDirectory teams)
-    {
-        Query(http);
-        return Visible(http, store, reportId) is { } r ? ApiResults.Ok(Dto(r, reports, teams)) : NotFound(reportId);
-    }
+    private static Results<Ok<SuccessEnvelope<ReportDto>>, NotFound<ErrorEnvelope>> Get(
+        string reportId, HttpContext http, IReportStore store, ReportService reports, TeamDirectory teams) =>
+        Visible(http, store, reportId) is { } r ? ApiResults.Ok(Dto(r, reports, teams)) : NotFound(reportId);
 
     /// <summary>The file, as an attachment with its own name and content type; 409 while it runs or when it failed.</summary>
-    private static IResult Download(string reportId, HttpContext http, IReportStore store, ReportService reports)
+    private static Results<PhysicalFileHttpResult, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Download(
+        string reportId, HttpContext http, IReportStore store, ReportService reports)
     {
-        Query(http);
         if (Visible(http, store, reportId) is not { } r) return NotFound(reportId);
         if (r.Status != ReportStatuses.Completed || r.FileName is null)
-            return ApiResults.Error(StatusCodes.Status409Conflict, "report_not_ready",
+            return ApiResults.Conflict("report_not_ready",
                 r.Status == ReportStatuses.Running ? $"report {r.Id} is still running; poll GET /api/v1/analytics/reports/{r.Id}" : $"report {r.Id} failed: {r.Error}");
         var path = reports.FilePath(r);
         if (!File.Exists(path)) return ApiResults.NotFound($"the file of report {r.Id} is gone");
         return TypedResults.PhysicalFile(path, ReportFormats.ContentType(r.Format), Path.GetFileName(r.FileName));
     }
 
-    private static IResult Delete(string reportId, HttpContext http, IReportStore store, ReportService reports, TeamDirectory teams)
+    private static Results<Ok<SuccessEnvelope<object>>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Delete(
+        string reportId, HttpContext http, IReportStore store, ReportService reports)
     {
-        Query(http);
         if (Visible(http, store, reportId) is not { } r) return NotFound(reportId);
-        if (r.Status == ReportStatuses.Running)
-            return ApiResults.Error(StatusCodes.Status409Conflict, "report_running", $"report {r.Id} is still running");
+        if (r.Status == ReportStatuses.Running) return ApiResults.Conflict("report_running", $"report {r.Id} is still running");
         reports.Delete(r);
-        return ApiResults.Ok(new { report_id = r.Id, deleted = true });
+        return ApiResults.Ok<object>(new { report_id = r.Id, deleted = true });
     }
 
     // ---- seed 003 ----
 
-    private static Ok<SuccessEnvelope<DailyPerformanceReport>> Daily(HttpContext http, PerformanceReports performance, TimeProvider time)
+    private static Ok<SuccessEnvelope<DailyPerformanceReport>> Daily([AsParameters] DailyReportParameters parameters, HttpContext http, PerformanceReports performance, TimeProvider time)
     {
-        var q = Query(http, "date", "team");
-        var date = q("date") is { } d ? ParseDate("date", d) : Today(time).AddDays(-1);
-        return ApiResults.Ok(performance.Daily(Team(http, q), date));
+        var date = parameters.Date is { } d ? DayParameter.Parse("date", d) : Today(time).AddDays(-1);
+        return ApiResults.Ok(performance.Daily(parameters.TeamId(http), date));
     }
 
-    private static Ok<SuccessEnvelope<WeeklyAnalyticsSummary>> Weekly(HttpContext http, PerformanceReports performance, TimeProvider time)
+    private static Ok<SuccessEnvelope<WeeklyAnalyticsSummary>> Weekly([AsParameters] WeeklyReportParameters parameters, HttpContext http, PerformanceReports performance, TimeProvider time)
     {
-        var q = Query(http, "week", "team");
         DateOnly monday;
-        if (q("week") is { } w)
+        if (parameters.Week is { } w)
         {
             var m = System.Text.RegularExpressions.Regex.Match(w.Trim(), @"^(\d{4})-?W(\d{2})$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
             if (m.Success)
@@ -162,7 +157,7 @@ public static class ReportsEndpoints
             else throw new BadParameterException("week", "must be an ISO week like 2026-W47, or a date like 2026-11-18 (its ISO week)");
         }
         else monday = Monday(Today(time)).AddDays(-7);
-        return ApiResults.Ok(performance.Weekly(Team(http, q), monday));
+        return ApiResults.Ok(performance.Weekly(parameters.TeamId(http), monday));
     }
 
     private static DateOnly Monday(DateOnly d) => d.AddDays(-(((int)d.DayOfWeek + 6) % 7));
@@ -170,44 +165,6 @@ public static class ReportsEndpoints
     private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 
     // ---- parameters ----
-
-    /// <summary>Rejects parameters outside <paramref name="allowed"/>; answers a reader of the query (null when absent).</summary>
-    private static Func<string, string?> Query(HttpContext http, params string[] allowed)
-    {
-        var query = http.Request.Query;
-        foreach (var (key, _) in query)
-            if (Array.IndexOf(allowed, key) < 0)
-                throw new BadParameterException(key, allowed.Length == 0 ? "unknown parameter; this endpoint takes none" : $"unknown parameter; allowed: {string.Join(", ", allowed)}");
-        return key => query.TryGetValue(key, out var v) ? v.ToString() : null;
-    }
-
-    private static int Team(HttpContext http, Func<string, string?> q) => TeamScope.ResolveOne(http, q("team"));
-
-    private static string Format(Func<string, string?> q)
-    {
-        var text = q("format");
-        if (text is null) return DefaultFormat;
-        return ReportFormats.Parse(text) ?? throw new BadParameterException("format", "must be csv, json, excel or pdf");
-    }
-
-    private static (DateOnly Start, DateOnly End) Period(Func<string, string?> q, bool required)
-    {
-        var startText = q("start_date");
-        var endText = q("end_date");
-        if (startText is null) throw new BadParameterException("start_date", "is required (yyyy-MM-dd, a UTC day)");
-        if (endText is null) throw new BadParameterException("end_date", "is required (yyyy-MM-dd, a UTC day, inclusive)");
-        var start = ParseDate("start_date", startText);
-        var end = ParseDate("end_date", endText);
-        if (start > end) throw new BadParameterException("start_date", "must not be after end_date");
-        if (end.DayNumber - start.DayNumber + 1 > ReportBuilder.MaxDays)
-            throw new BadParameterException("end_date", $"the period may span at most {ReportBuilder.MaxDays} days (end_date is inclusive)");
-        return (start, end);
-    }
-
-    private static DateOnly ParseDate(string field, string value) =>
-        DateOnly.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
-            ? d
-            : throw new BadParameterException(field, "must be a date like 2026-11-21 (yyyy-MM-dd)");
 
     private static List<string> ParseStatuses(string text)
     {
@@ -218,12 +175,8 @@ public static class ReportsEndpoints
         return list;
     }
 
-    private static string? Name(Func<string, string?> q, string field)
-    {
-        if (q(field) is not { } value) return null;
-        IdentifierParameter.Require(field, value, Domain.Identifier.MaxDimensionLength);
-        return value;
-    }
+    private static string? Name(string field, string? value) =>
+        value is null ? null : IdentifierParameter.Require(field, value, Domain.Identifier.MaxDimensionLength);
 
     // ---- shapes ----
 
@@ -236,7 +189,7 @@ public static class ReportsEndpoints
         return caller.TeamId is null || caller.TeamId == r.TeamId ? r : null;
     }
 
-    private static JsonHttpResult<ErrorEnvelope> NotFound(string id) => ApiResults.NotFound($"no report '{id}'");
+    private static NotFound<ErrorEnvelope> NotFound(string id) => ApiResults.NotFound($"no report '{id}'");
 
     private static ReportDto Dto(ReportRecord r, ReportService reports, TeamDirectory teams)
     {
@@ -252,10 +205,8 @@ public static class ReportsEndpoints
             foreach (var prop in p.RootElement.EnumerateObject()) parameters[prop.Name] = prop.Value.ToString();
         bool done = r.Status == ReportStatuses.Completed;
         return new ReportDto(r.Id, r.Type, r.Status, r.Status == ReportStatuses.Running ? reports.Progress(r.Id) ?? 0 : done ? 100 : null, summary,
-            done ? statusUrl + "/download" : null, r.Format, r.CompletedAtMs is { } c && done ? Instant(c) : null, Instant(r.CreatedAtMs),
-            reports.ExpiresAt(r).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), teams.PublicIdOf(r.TeamId), parameters,
+            done ? statusUrl + "/download" : null, r.Format, done ? Instants.At(r.CompletedAtMs) : null, Instants.At(r.CreatedAtMs),
+            Instants.ToSecond(reports.ExpiresAt(r)), teams.PublicIdOf(r.TeamId), parameters,
             r.FileName is { } f ? Path.GetFileName(f) : null, r.SizeBytes, r.Error, statusUrl);
     }
-
-    private static string Instant(long ms) => Engine.EventParser.FormatTimestamp(ms);
 }

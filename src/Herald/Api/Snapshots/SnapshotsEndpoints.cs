@@ -1,17 +1,37 @@
 using System.Globalization;
 using System.Text.Json;
 using Herald.Analytics.Caching;
+using System.ComponentModel;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
+using Herald.Domain;
 using Herald.Snapshots;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Tenancy;
 
 namespace Herald.Api.Snapshots;
 
 public sealed record SnapshotDto(
-    string Team, string? Account, string Date, string Type, string SnapshotType, string PeriodStart, string PeriodEnd, JsonElement Metrics,
-    string CreatedAt, string UpdatedAt);
+    string Team, string? Account, string Date, string Type, string SnapshotType, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, JsonElement Metrics,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public sealed class SnapshotListParameters : TeamParameters
+{
+    [FromQuery(Name = "type"), Description("The snapshots' period (any case). Default: daily.")]
+    [AllowedValuesIgnoringCase("daily", "weekly", "monthly")]
+    public string? Type { get; init; }
+
+    [FromQuery(Name = "from"), Description("The first day, yyyy-MM-dd. Default: 90 days before to.")]
+    public string? From { get; init; }
+
+    [FromQuery(Name = "to"), Description("The last day, yyyy-MM-dd, included. Default: today (UTC).")]
+    public string? To { get; init; }
+
+    [FromQuery(Name = "account"), Description("An account's snapshots, or * for every row. Default: the team-wide ones.")]
+    public string? Account { get; init; }
+}
 
 /// <summary><c>GET /api/v1/analytics/snapshots</c>: the stored daily, weekly and monthly snapshots of the caller's team.</summary>
 public static class SnapshotsEndpoints
@@ -26,21 +46,17 @@ public static class SnapshotsEndpoints
         return app;
     }
 
-    private static Ok<SuccessEnvelope<IReadOnlyList<SnapshotDto>>> List(HttpContext http, ISnapshotStore store, TeamDirectory teams, TimeProvider time)
+    private static Ok<SuccessEnvelope<IReadOnlyList<SnapshotDto>>> List(
+        [AsParameters] SnapshotListParameters parameters, HttpContext http, ISnapshotStore store, TeamDirectory teams, TimeProvider time)
     {
-        var query = http.Request.Query;
-        QueryParameters.Only(query, "type", "from", "to", "account");
-        string? Q(string key) => query.TryGetValue(key, out var v) ? v.ToString() : null;
-
         var type = SnapshotType.Daily;
-        if (Q("type") is { } t && !SnapshotTypes.TryParse(t, out type))
-            throw new BadParameterException("type", "must be daily, weekly or monthly");
+        if (parameters.Type is { } t) SnapshotTypes.TryParse(t, out type);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var to = Q("to") is { } toText ? ParseDate("to", toText) : today;
-        var from = Q("from") is { } fromText ? ParseDate("from", fromText) : to.AddDays(-DefaultDays);
+        var to = parameters.To is { } toText ? DayParameter.Parse("to", toText) : today;
+        var from = parameters.From is { } fromText ? DayParameter.Parse("from", fromText) : to.AddDays(-DefaultDays);
         if (from > to) throw new BadParameterException("from", "must not be after to");
 
-        var (filter, account) = Q("account") switch
+        var (filter, account) = parameters.Account switch
         {
             null => (SnapshotAccountFilter.TeamOnly, (string?)null),
             "*" => (SnapshotAccountFilter.All, null),
@@ -48,7 +64,7 @@ public static class SnapshotsEndpoints
             var a => (SnapshotAccountFilter.Account, a.Trim()),
         };
 
-        var teamIds = TeamScope.Resolve(http, Q("team"));
+        var teamIds = parameters.Teams(http);
         return ApiResults.Ok(http.Cached<IReadOnlyList<SnapshotDto>>(CacheTier.Snapshot, CacheScope.Snapshots(teamIds), $"{Date(from)}..{Date(to)}", () =>
         {
             var rows = new List<SnapshotDto>();
@@ -66,12 +82,7 @@ public static class SnapshotsEndpoints
         }));
     }
 
-    private static DateOnly ParseDate(string field, string value) =>
-        DateOnly.TryParseExact(value.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
-            ? d
-            : throw new BadParameterException(field, "must be a date like 2026-11-21 (yyyy-MM-dd)");
-
     private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static string Instant(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private static DateTimeOffset Instant(long ms) => Instants.ToSecond(Instants.At(ms));
 }

@@ -1,23 +1,26 @@
+using System.ComponentModel;
 using Herald.Api.Auth;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Engine;
 using Herald.Tenancy;
 
 namespace Herald.Api.Teams;
 
 public sealed record CreateTeamRequest(string? Name);
-public sealed record TeamDto(string Id, string Name, string WebhookToken, string CreatedAt);
+public sealed record TeamDto(string Id, string Name, string WebhookToken, DateTimeOffset CreatedAt);
 public sealed record CreateKeyRequest(
     string? TeamId, string? Name, string[]? Scopes, RateLimitDto? RateLimit, DateTimeOffset? ExpiresAt, string? Description, string? Environment);
 public sealed record UpdateKeyRequest(bool? IsActive, string? Description);
 public sealed record RateLimitDto(int Requests, long Period);
 public sealed record KeyDto(
-    string Id, string? TeamId, string Name, string Prefix, string[] Scopes, RateLimitDto? RateLimit, string? ExpiresAt, string? RevokedAt,
-    string? LastUsedAt, long UsageCount, string CreatedAt, string? Key, string? Description, string Environment, string? CreatedBy, bool IsActive);
+    string Id, string? TeamId, string Name, string Prefix, string[] Scopes, RateLimitDto? RateLimit, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt,
+    DateTimeOffset? LastUsedAt, long UsageCount, DateTimeOffset CreatedAt, string? Key, string? Description, string Environment, string? CreatedBy, bool IsActive);
 public sealed record UpsertAccountRequest(string? Name, double? TpsLimit, double? CreditBalance);
-public sealed record AccountDto(string Name, double? TpsLimit, double? CreditBalance, string CreatedAt);
+public sealed record AccountDto(string Name, double? TpsLimit, double? CreditBalance, DateTimeOffset CreatedAt);
 
 /// <summary>Teams and API keys (admin), and a team's sending accounts.</summary>
 public static class TeamsEndpoints
@@ -40,7 +43,7 @@ public static class TeamsEndpoints
         return app;
     }
 
-    private static Results<Created<SuccessEnvelope<TeamDto>>, JsonHttpResult<ErrorEnvelope>> CreateTeam(CreateTeamRequest body, TeamDirectory teams)
+    private static Results<Created<SuccessEnvelope<TeamDto>>, Conflict<ErrorEnvelope>> CreateTeam(CreateTeamRequest body, TeamDirectory teams)
     {
         var name = IdentifierParameter.Require("name", body.Name?.Trim(), MaxTeamNameLength);
         try
@@ -50,7 +53,7 @@ public static class TeamsEndpoints
         }
         catch (DuplicateNameException e)
         {
-            return ApiResults.Error(StatusCodes.Status409Conflict, "conflict", e.Message, new ErrorDetail("name", "already taken"));
+            return ApiResults.Conflict("conflict", e.Message, new ErrorDetail("name", "already taken"));
         }
     }
 
@@ -59,7 +62,7 @@ public static class TeamsEndpoints
 
     public const int MaxKeyDescriptionLength = 1000;
 
-    private static Results<Created<SuccessEnvelope<KeyDto>>, JsonHttpResult<ErrorEnvelope>> CreateKey(
+    private static Results<Created<SuccessEnvelope<KeyDto>>, BadRequest<ErrorEnvelope>> CreateKey(
         CreateKeyRequest body, TeamDirectory teams, ApiKeyService keys, TimeProvider time, HttpContext http, IDirectoryStore store)
     {
         var name = IdentifierParameter.Require("name", body.Name?.Trim(), Identifier.MaxDimensionLength);
@@ -94,13 +97,16 @@ public static class TeamsEndpoints
         return TypedResults.Created($"/api/v1/keys/{created.Record.PublicId}", new SuccessEnvelope<KeyDto>(ToDto(created.Record, teams, created.Key)));
     }
 
-    private static Ok<SuccessEnvelope<IReadOnlyList<KeyDto>>> ListKeys(string? team, IDirectoryStore store, TeamDirectory teams)
+    private static Ok<SuccessEnvelope<IReadOnlyList<KeyDto>>> ListKeys(
+        [FromQuery(Name = QueryParameterRules.Team), Description("Only the keys of this team (id or name). Default: every key.")] string? team,
+        IDirectoryStore store, TeamDirectory teams)
     {
         int? teamId = team is null ? null : teams.ByPublicIdOrName(team)?.Id ?? throw new BadParameterException("team", $"no team '{team}'");
         return ApiResults.Ok<IReadOnlyList<KeyDto>>(store.ListKeys(teamId).Select(k => ToDto(k, teams, null)).ToList());
     }
 
-    private static Results<Ok<SuccessEnvelope<KeyDto>>, JsonHttpResult<ErrorEnvelope>> UpdateKey(string id, UpdateKeyRequest body, ApiKeyService keys, TeamDirectory teams)
+    private static Results<Ok<SuccessEnvelope<KeyDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>> UpdateKey(
+        string id, UpdateKeyRequest body, ApiKeyService keys, TeamDirectory teams)
     {
         IdentifierParameter.Require("id", id);
         if (body.Description is { } d && Identifier.LengthProblem(d, MaxKeyDescriptionLength) is { } issue) return ApiResults.BadRequest("description", issue);
@@ -108,35 +114,32 @@ public static class TeamsEndpoints
         return keys.Update(id, body.IsActive, body.Description) is { } updated ? ApiResults.Ok(ToDto(updated, teams, null)) : ApiResults.NotFound($"no key '{id}' that is not revoked");
     }
 
-    private static Results<Ok<SuccessEnvelope<object>>, JsonHttpResult<ErrorEnvelope>> RevokeKey(string id, ApiKeyService keys) =>
+    private static Results<Ok<SuccessEnvelope<object>>, NotFound<ErrorEnvelope>> RevokeKey(string id, ApiKeyService keys) =>
         keys.Revoke(id) ? ApiResults.Ok<object>(new { id, revoked = true }) : ApiResults.NotFound($"no active key '{id}'");
 
-    private static Ok<SuccessEnvelope<IReadOnlyList<AccountDto>>> ListAccounts(string? team, HttpContext http, IDirectoryStore store)
+    private static Ok<SuccessEnvelope<IReadOnlyList<AccountDto>>> ListAccounts([AsParameters] TeamParameters parameters, HttpContext http, IDirectoryStore store)
     {
         var list = new List<AccountDto>();
-        foreach (int t in TeamScope.Resolve(http, team))
+        foreach (int t in parameters.Teams(http))
             foreach (var a in store.ListAccounts(t)) list.Add(ToDto(a));
         return ApiResults.Ok<IReadOnlyList<AccountDto>>(list);
     }
 
-    private static Results<Ok<SuccessEnvelope<AccountDto>>, JsonHttpResult<ErrorEnvelope>> UpsertAccount(
-        string name, string? team, UpsertAccountRequest body, HttpContext http, IDirectoryStore store, TimeProvider time)
+    private static Results<Ok<SuccessEnvelope<AccountDto>>, BadRequest<ErrorEnvelope>> UpsertAccount(
+        string name, [AsParameters] OneTeamParameters parameters, UpsertAccountRequest body, HttpContext http, IDirectoryStore store, TimeProvider time)
     {
-        int teamId = TeamScope.ResolveOne(http, team);
+        int teamId = parameters.TeamId(http);
         IdentifierParameter.Require("name", name, Identifier.MaxDimensionLength);
         if (body.TpsLimit is < 0) return ApiResults.BadRequest("tps_limit", "must be >= 0");
         return ApiResults.Ok(ToDto(store.UpsertAccount(teamId, name, body.TpsLimit, body.CreditBalance, time.GetUtcNow().ToUnixTimeMilliseconds())));
     }
 
-    private static TeamDto ToDto(TeamRecord t) => new(t.PublicId, t.Name, t.WebhookToken, Engine.EventParser.FormatTimestamp(t.CreatedAtMs));
+    private static TeamDto ToDto(TeamRecord t) => new(t.PublicId, t.Name, t.WebhookToken, Instants.At(t.CreatedAtMs));
 
-    private static AccountDto ToDto(AccountRecord a) => new(a.Name, a.TpsLimit, a.CreditBalance, Engine.EventParser.FormatTimestamp(a.CreatedAtMs));
+    private static AccountDto ToDto(AccountRecord a) => new(a.Name, a.TpsLimit, a.CreditBalance, Instants.At(a.CreatedAtMs));
 
-    private static KeyDto ToDto(ApiKeyRecord k, TeamDirectory teams, string? key)
-    {
-        static string? Ts(long? ms) => ms is { } v ? Engine.EventParser.FormatTimestamp(v) : null;
-        return new KeyDto(k.PublicId, k.TeamId is { } t ? teams.PublicIdOf(t) : null, k.Name, k.Prefix, k.Scopes,
-            k.RateLimitRequests is { } r ? new RateLimitDto(r, k.RateLimitPeriodMs ?? 0) : null, Ts(k.ExpiresAtMs), Ts(k.RevokedAtMs),
-            Ts(k.LastUsedAtMs), k.UsageCount, Ts(k.CreatedAtMs)!, key, k.Description, k.Environment, k.CreatedBy, k.IsActive);
-    }
+    private static KeyDto ToDto(ApiKeyRecord k, TeamDirectory teams, string? key) =>
+        new(k.PublicId, k.TeamId is { } t ? teams.PublicIdOf(t) : null, k.Name, k.Prefix, k.Scopes,
+            k.RateLimitRequests is { } r ? new RateLimitDto(r, k.RateLimitPeriodMs ?? 0) : null, Instants.At(k.ExpiresAtMs), Instants.At(k.RevokedAtMs),
+            Instants.At(k.LastUsedAtMs), k.UsageCount, Instants.At(k.CreatedAtMs), key, k.Description, k.Environment, k.CreatedBy, k.IsActive);
 }

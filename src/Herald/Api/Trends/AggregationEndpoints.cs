@@ -1,15 +1,35 @@
-using System.Globalization;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Herald.Analytics;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
 using Herald.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Tenancy;
 
 namespace Herald.Api.Trends;
 
 public sealed record AggregationDto(
-    string Metric, string Aggregation, double? Percentile, IReadOnlyList<string> GroupBy, string From, string To, IReadOnlyList<AggregationRow> Rows);
+    string Metric, string Aggregation, double? Percentile, IReadOnlyList<string> GroupBy, UtcMinute From, UtcMinute To, IReadOnlyList<AggregationRow> Rows);
+
+public sealed class AggregationParameters : MetricsParameters
+{
+    [FromQuery(Name = "metric"), Description("The metric to aggregate (required).")]
+    [AllowedValues("events", "items", "delivered", "failed", "cost", "delivery_rate", "failure_rate", "delivery_time")]
+    public string? Metric { get; init; }
+
+    [FromQuery(Name = "aggregation"), Description("How the metric is aggregated per group: counts take sum, rates avg, delivery_time avg, min, max or percentile. Default: sum.")]
+    [AllowedValues("sum", "avg", "min", "max", "percentile")]
+    public string? Aggregation { get; init; }
+
+    [FromQuery(Name = "percentile"), Description("With aggregation=percentile: which percentile. Default: 95.")]
+    [Range(0d, 100d, MinimumIsExclusive = true)]
+    public double? Percentile { get; init; }
+
+    [FromQuery(Name = "group_by"), Description("Up to two dimensions (team excepted) and one time bucket (minute, hour, day, week, month), comma-separated.")]
+    public string? GroupBy { get; init; }
+}
 
 /// <summary><c>GET /api/v1/analytics/aggregations</c>: seed 004's custom aggregation over the rollups.</summary>
 public static class AggregationEndpoints
@@ -21,28 +41,25 @@ public static class AggregationEndpoints
         return app;
     }
 
-    private static Ok<SuccessEnvelope<AggregationDto>> Aggregate(HttpContext http, CustomAggregation aggregation, TeamDirectory directory, TimeProvider time)
+    private static Ok<SuccessEnvelope<AggregationDto>> Aggregate(
+        [AsParameters] AggregationParameters parameters, HttpContext http, CustomAggregation aggregation, TeamDirectory directory, TimeProvider time)
     {
-        var query = http.Request.Query;
-        var r = MetricsRequest.Parse(query, time.GetUtcNow(), "team", "metric", "aggregation", "percentile", "group_by");
-        string metric = query["metric"].ToString();
+        var r = parameters.ToRequest(time.GetUtcNow());
+        string metric = parameters.Metric ?? "";
         if (metric.Length == 0) throw new BadParameterException("metric", "is required: one of " + string.Join(", ", CustomAggregation.Metrics));
-        string agg = query["aggregation"].ToString() is { Length: > 0 } a ? a : "sum";
-        if (CustomAggregation.Check(metric, agg) is { } problem)
-            throw new BadParameterException(Array.IndexOf(CustomAggregation.Metrics, metric) < 0 ? "metric" : "aggregation", problem);
+        string agg = parameters.Aggregation ?? "sum";
+        if (CustomAggregation.Check(metric, agg) is { } problem) throw new BadParameterException("aggregation", problem);
         double? percentile = null;
-        if (query.TryGetValue("percentile", out var pText))
+        if (parameters.Percentile is { } p)
         {
             if (agg != "percentile") throw new BadParameterException("percentile", "only with aggregation=percentile");
-            if (!double.TryParse(pText, NumberStyles.Float, CultureInfo.InvariantCulture, out double p) || p is <= 0 or > 100)
-                throw new BadParameterException("percentile", "must be a number above 0 and at most 100");
             percentile = p;
         }
         else if (agg == "percentile") percentile = 95;
 
         var dimensions = new List<Dimension>();
         Granularity? bucket = null;
-        foreach (var part in query["group_by"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in (parameters.GroupBy ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (Granularities.TryParse(part, out var g))
             {
@@ -73,6 +90,6 @@ public static class AggregationEndpoints
             throw new BadParameterException("group_by", e.Message);
         }
         var groupBy = dimensions.Select(Dimensions.Name).Concat(bucket is { } bb ? [Granularities.Name(bb)] : []).ToList();
-        return ApiResults.Ok(new AggregationDto(metric, agg, percentile, groupBy, r.From.ToString(), r.To.ToString(), rows));
+        return ApiResults.Ok(new AggregationDto(metric, agg, percentile, groupBy, r.From, r.To, rows));
     }
 }

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Herald.Analytics;
 using Herald.Api.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -26,14 +27,16 @@ public static class RealtimeSocketEndpoints
         return app;
     }
 
-    private static async Task<IResult> Stream(HttpContext http, MetricsQuery query, TimeProvider time, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime)
+    private static async Task<Results<EmptyHttpResult, BadRequest<ErrorEnvelope>>> Stream(
+        [AsParameters] RealtimeSocketParameters parameters, HttpContext http, MetricsQuery query, TimeProvider time, IOptions<JsonOptions> json,
+        IHostApplicationLifetime lifetime)
     {
-        var (filter, team) = TrendEndpoints.Filters(http, time.GetUtcNow(), "window_seconds", "interval_seconds");
-        int seconds = QueryParameters.Int(http.Request.Query, "window_seconds", 1, 3600, 60);
-        int interval = QueryParameters.Int(http.Request.Query, "interval_seconds", 1, 60, 1);
-        var teams = TeamScope.Resolve(http, team);
+        var filter = parameters.Filter();
+        int seconds = parameters.Seconds;
+        int interval = parameters.IntervalSeconds ?? 1;
+        var teams = parameters.Teams(http);
         if (!http.WebSockets.IsWebSocketRequest)
-            throw new BadParameterException("upgrade", "this route speaks WebSocket: connect with a WebSocket client (Upgrade: websocket)");
+            return ApiResults.BadRequest("upgrade", "this route speaks WebSocket: connect with a WebSocket client (Upgrade: websocket)");
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
@@ -65,7 +68,7 @@ public static class RealtimeSocketEndpoints
             }
         }
         await reading;
-        return Results.Empty;
+        return TypedResults.Empty;
     }
 
     /// <summary>Reads (and ignores) what the client sends, so its close frame is seen and ends the stream.</summary>

@@ -1,8 +1,12 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Herald.Analytics;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
+using Herald.Api.Parameters;
 using Herald.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Tenancy;
 
 namespace Herald.Api.Trends;
@@ -13,7 +17,33 @@ public sealed record RoutePerformanceDto(
 
 public sealed record StalledDto(double LookbackHours, double Factor, double MinSeconds, int Count, IReadOnlyList<StalledItem> Items);
 
-public sealed record RoutesDto(string From, string To, IReadOnlyList<RoutePerformanceDto> Routes);
+public sealed record RoutesDto(UtcMinute From, UtcMinute To, IReadOnlyList<RoutePerformanceDto> Routes);
+
+public sealed class StalledParameters : OneTeamParameters
+{
+    [FromQuery(Name = "lookback_hours"), Description("Look at items created in the last this many hours. Default: 24.")]
+    [Range(1d, 168d)]
+    public double? LookbackHours { get; init; }
+
+    [FromQuery(Name = "factor"), Description("Stalled: in flight longer than this many times the route's p99 delivery latency. Default: 2.")]
+    [Range(1d, 100d)]
+    public double? Factor { get; init; }
+
+    [FromQuery(Name = "min_seconds"), Description("And in flight for at least this many seconds. Default: 60.")]
+    [Range(0d, 86_400d)]
+    public double? MinSeconds { get; init; }
+
+    [FromQuery(Name = "limit"), Description("At most this many items. Default: 100.")]
+    [Range(1, 1000)]
+    public int? Limit { get; init; }
+}
+
+public sealed class RoutesParameters : MetricsParameters
+{
+    [FromQuery(Name = "by"), Description("Rows per route or per provider. Default: route.")]
+    [AllowedValues("route", "provider")]
+    public string? By { get; init; }
+}
 
 /// <summary>
 /// Seed 004's route metrics: per route (or per provider with <c>by=provider</c>) its success rate, latency and
@@ -30,22 +60,19 @@ public static class RouteEndpoints
         return app;
     }
 
-    private static Ok<SuccessEnvelope<StalledDto>> Stalled(HttpContext http, StalledItems stalled)
+    private static Ok<SuccessEnvelope<StalledDto>> Stalled([AsParameters] StalledParameters parameters, HttpContext http, StalledItems stalled)
     {
-        int teamId = QueryParameters.OneTeam(http, "lookback_hours", "factor", "min_seconds", "limit");
-        var q = http.Request.Query;
-        double lookback = QueryParameters.Number(q, "lookback_hours", 1, 168, 24), factor = QueryParameters.Number(q, "factor", 1, 100, 2);
-        double minSeconds = QueryParameters.Number(q, "min_seconds", 0, 86_400, 60);
-        int limit = QueryParameters.Int(q, "limit", 1, 1000, 100);
+        int teamId = parameters.TeamId(http);
+        double lookback = parameters.LookbackHours ?? 24, factor = parameters.Factor ?? 2, minSeconds = parameters.MinSeconds ?? 60;
+        int limit = parameters.Limit ?? 100;
         var list = stalled.Find(teamId, TimeSpan.FromHours(lookback), factor, minSeconds, limit);
         return ApiResults.Ok(new StalledDto(lookback, factor, minSeconds, list.Count, list));
     }
 
-    private static Ok<SuccessEnvelope<RoutesDto>> Get(HttpContext http, MetricsQuery metrics, TeamDirectory directory, TimeProvider time)
+    private static Ok<SuccessEnvelope<RoutesDto>> Get([AsParameters] RoutesParameters parameters, HttpContext http, MetricsQuery metrics, TeamDirectory directory, TimeProvider time)
     {
-        var r = MetricsRequest.Parse(http.Request.Query, time.GetUtcNow(), "team", "by");
-        string by = http.Request.Query["by"].ToString() is { Length: > 0 } b ? b : "route";
-        if (by is not ("route" or "provider")) throw new BadParameterException("by", "must be route or provider");
+        var r = parameters.ToRequest(time.GetUtcNow());
+        string by = parameters.By ?? "route";
         var dimension = by == "route" ? Dimension.Route : Dimension.Provider;
         var teams = TeamScope.Resolve(http, r.Team);
         var rows = metrics.Breakdown(teams, r.Filter, dimension, r.From, r.To, directory.PublicIdOf);
@@ -58,6 +85,6 @@ public static class RouteEndpoints
             return new RoutePerformanceDto(by == "route" ? x.Key : null, by == "provider" ? x.Key : null, t.Total, t.Delivered, t.Failed, t.Pending,
                 t.DeliveryRatePercent, t.FailureRatePercent, l?.P50, l?.P95, l?.P99, Math.Round(t.Events / seconds, 4), MetricTotals.Percent(t.Total, all));
         }).OrderByDescending(x => x.Items).ToList();
-        return ApiResults.Ok(new RoutesDto(r.From.ToString(), r.To.ToString(), list));
+        return ApiResults.Ok(new RoutesDto(r.From, r.To, list));
     }
 }

@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Herald.Analytics;
 using Herald.Analytics.Caching;
 using Herald.Analytics.Trends;
@@ -7,30 +8,70 @@ using Herald.Api.Metrics;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Engine;
 
 namespace Herald.Api.Trends;
 
 public sealed record RealtimeMetricsDto(
-    string Timestamp, int WindowSeconds, string WindowFrom, string WindowTo, long TotalMessages, long MessagesDelivered, long MessagesFailed,
+    DateTimeOffset Timestamp, int WindowSeconds, UtcMinute WindowFrom, UtcMinute WindowTo, long TotalMessages, long MessagesDelivered, long MessagesFailed,
     long MessagesPending, double MessagesPerSecond, double DeliveryRatePercent, double? AvgDeliveryTimeSeconds, double? P95DeliveryTimeSeconds,
     double? P99DeliveryTimeSeconds);
 
-public sealed record TrendPointDto(string Timestamp, double Value);
+public sealed record TrendPointDto(UtcMinute Timestamp, double Value);
 public sealed record TrendDirectionDto(string Direction, double Percentage);
 public sealed record TrendStatisticsDto(double MinValue, double MaxValue, double AvgValue, double StdDev);
 public sealed record MessageTrendDto(
     string MetricName, string Granularity, int Hours, IReadOnlyList<TrendPointDto> DataPoints, TrendStatisticsDto Statistics, TrendDirectionDto Trend);
 
-public sealed record AnomalyDto(bool IsAnomaly, double AnomalyScore, double ExpectedValue, double ActualValue, string Hour);
-public sealed record IntervalPointDto(string Timestamp, double Value, double Lower, double Upper);
+public sealed record AnomalyDto(bool IsAnomaly, double AnomalyScore, double ExpectedValue, double ActualValue, UtcMinute Hour);
+public sealed record IntervalPointDto(UtcMinute Timestamp, double Value, double Lower, double Upper);
 public sealed record CapacityDto(
-    double PeakForecastEventsPerSecond, string PeakAt, double? TpsLimitTotal, double? PeakUtilizationPercent, string Recommendation);
+    double PeakForecastEventsPerSecond, UtcMinute PeakAt, double? TpsLimitTotal, double? PeakUtilizationPercent, string Recommendation);
 public sealed record VolumePredictionDto(
-    string MetricName, double CurrentValue, double PredictedValue, string PredictionTimestamp, double ConfidencePercent,
+    string MetricName, double CurrentValue, double PredictedValue, UtcMinute PredictionTimestamp, double ConfidencePercent,
     [property: System.Text.Json.Serialization.JsonPropertyName("forecast_24h")] IReadOnlyList<double> Forecast24h,
     [property: System.Text.Json.Serialization.JsonPropertyName("forecast_7d")] IReadOnlyList<double> Forecast7d, IReadOnlyList<IntervalPointDto> PredictionIntervals,
     AnomalyDto AnomalyDetection, CapacityDto Capacity, string Model, int HistoryHours, double? BacktestWapePercent);
+
+/// <summary>The real-time window: the last <c>window_seconds</c>, with the metrics API's filters (the window is not the caller's).</summary>
+public class RealtimeParameters : DimensionFilterParameters
+{
+    [FromQuery(Name = "window_seconds"), Description("The window: the last this many seconds, in the whole minutes that cover them. Default: 60.")]
+    [Range(1, 3600)]
+    public int? WindowSeconds { get; init; }
+
+    public int Seconds => WindowSeconds ?? 60;
+}
+
+public sealed class RealtimeSocketParameters : RealtimeParameters
+{
+    [FromQuery(Name = "interval_seconds"), Description("Seconds between two messages. Default: 1.")]
+    [Range(1, 60)]
+    public int? IntervalSeconds { get; init; }
+}
+
+public sealed class MessageTrendParameters : DimensionFilterParameters
+{
+    [FromQuery(Name = "metric"), Description("What each point measures. Default: message_volume (events).")]
+    [AllowedValues("message_volume", "items", "delivery_rate", "failure_rate", "latency_p95", "cost")]
+    public string? Metric { get; init; }
+
+    [FromQuery(Name = "hours"), Description("The window: the last this many hours, from the start of their first bucket. Default: 24.")]
+    [Range(1, 168)]
+    public int? Hours { get; init; }
+
+    [FromQuery(Name = "granularity"), Description("The bucket of each point. Default: hour.")]
+    [AllowedValues("minute", "hour", "day")]
+    public string? Granularity { get; init; }
+}
+
+public sealed class PredictionParameters : DimensionFilterParameters
+{
+    [FromQuery(Name = "hours_ahead"), Description("How far the forecast reaches, in hours. Default: 24.")]
+    [Range(1, 168)]
+    public int? HoursAhead { get; init; }
+}
 
 /// <summary>Seed 004's real-time metrics, message trend and volume prediction, all from the rollups.</summary>
 public static class TrendEndpoints
@@ -46,12 +87,12 @@ public static class TrendEndpoints
         return app;
     }
 
-    private static Ok<SuccessEnvelope<RealtimeMetricsDto>> Realtime(HttpContext http, MetricsQuery query, TimeProvider time)
+    private static Ok<SuccessEnvelope<RealtimeMetricsDto>> Realtime([AsParameters] RealtimeParameters parameters, HttpContext http, MetricsQuery query, TimeProvider time)
     {
         var now = time.GetUtcNow();
-        var (filter, team) = Filters(http, now, "window_seconds");
-        int seconds = QueryParameters.Int(http.Request.Query, "window_seconds", 1, 3600, 60);
-        var teams = TeamScope.Resolve(http, team);
+        var filter = parameters.Filter();
+        int seconds = parameters.Seconds;
+        var teams = parameters.Teams(http);
         var (from, to) = RealtimeWindow(now, seconds);
         return ApiResults.Ok(http.Cached(CacheTier.Realtime, new CacheScope(teams, DataSource.Rollups, from, to), $"{from.Value}-{to.Value}",
             () => RealtimeOf(query, teams, filter, seconds, now)));
@@ -71,20 +112,18 @@ public static class TrendEndpoints
         var t = query.Summary(teams, filter, from, to);
         double elapsed = Math.Max(1, (now - from.ToDateTimeOffset()).TotalSeconds);
         var latency = t.Latency;
-        return new RealtimeMetricsDto(Engine.EventParser.FormatTimestamp(now.ToUnixTimeMilliseconds()), seconds,
-            from.ToString(), to.ToString(), t.Total, t.Delivered, t.Failed, t.Pending, Math.Round(t.Events / elapsed, 4), t.DeliveryRatePercent,
+        return new RealtimeMetricsDto(now, seconds, from, to, t.Total, t.Delivered, t.Failed, t.Pending, Math.Round(t.Events / elapsed, 4), t.DeliveryRatePercent,
             latency?.Avg, latency?.P95, latency?.P99);
     }
 
-    private static Ok<SuccessEnvelope<MessageTrendDto>> Trend(HttpContext http, MetricsQuery query, TimeProvider time)
+    private static Ok<SuccessEnvelope<MessageTrendDto>> Trend([AsParameters] MessageTrendParameters parameters, HttpContext http, MetricsQuery query, TimeProvider time)
     {
         var now = time.GetUtcNow();
-        var (filter, team) = Filters(http, now, "granularity", "hours", "metric");
-        int hours = QueryParameters.Int(http.Request.Query, "hours", 1, 168, 24);
-        string gText = http.Request.Query["granularity"].ToString() is { Length: > 0 } gq ? gq : "hour";
-        if (gText is not ("minute" or "hour" or "day") || !Granularities.TryParse(gText, out var g))
-            throw new BadParameterException("granularity", "must be minute, hour or day");
-        string metric = http.Request.Query["metric"].ToString() is { Length: > 0 } mq ? mq : "message_volume";
+        var filter = parameters.Filter();
+        int hours = parameters.Hours ?? 24;
+        string gText = parameters.Granularity ?? "hour";
+        Granularities.TryParse(gText, out var g);
+        string metric = parameters.Metric ?? "message_volume";
         Func<MetricTotals, double> value = metric switch
         {
             "message_volume" => t => t.Events,
@@ -97,11 +136,11 @@ public static class TrendEndpoints
         };
         var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
         var from = new UtcMinute(to.Value - hours * 60L).Floor(g);
-        var teams = TeamScope.Resolve(http, team);
+        var teams = parameters.Teams(http);
         return ApiResults.Ok(http.Cached(CacheTier.Dashboard, new CacheScope(teams, DataSource.Rollups, from, to), $"{from.Value}-{to.Value}", () =>
         {
             var series = query.Timeseries(teams, filter, from, to, g, latency: metric == "latency_p95");
-            var points = series.Select(p => new TrendPointDto(p.Bucket.ToString(), Math.Round(value(p.Totals), 4))).ToList();
+            var points = series.Select(p => new TrendPointDto(p.Bucket, Math.Round(value(p.Totals), 4))).ToList();
             var stats = TrendStatistics.Of(points.Select(p => p.Value).ToList());
             return new MessageTrendDto(metric, gText, hours, points,
                 new TrendStatisticsDto(stats.MinValue, stats.MaxValue, stats.AvgValue, stats.StdDev), new TrendDirectionDto(stats.Direction, stats.Percentage));
@@ -112,12 +151,13 @@ public static class TrendEndpoints
     /// Forecasts events per hour from the last 28 days of hourly rollups (<see cref="SeasonalForecaster"/>). Capacity
     /// compares the forecast's peak rate with the sum of the team's account TPS limits, when any are set.
     /// </summary>
-    private static Ok<SuccessEnvelope<VolumePredictionDto>> Predict(HttpContext http, MetricsQuery query, IDirectoryStore directory, TimeProvider time)
+    private static Ok<SuccessEnvelope<VolumePredictionDto>> Predict(
+        [AsParameters] PredictionParameters parameters, HttpContext http, MetricsQuery query, IDirectoryStore directory, TimeProvider time)
     {
         var now = time.GetUtcNow();
-        var (filter, team) = Filters(http, now, "hours_ahead");
-        int ahead = QueryParameters.Int(http.Request.Query, "hours_ahead", 1, 168, 24);
-        var teams = TeamScope.Resolve(http, team);
+        var filter = parameters.Filter();
+        int ahead = parameters.HoursAhead ?? 24;
+        var teams = parameters.Teams(http);
         var currentHour = UtcMinute.FromDateTimeOffset(now).Floor(Granularity.Hour);
         var from = new UtcMinute(currentHour.Value - HistoryDays * 24 * 60L);
         // The history ends at the current hour, so traffic arriving now leaves a kept forecast exact for the rest of the hour.
@@ -134,7 +174,7 @@ public static class TrendEndpoints
         for (int h = 0; h < 7 * 24; h++) daily[h / 24] += forecast.Values[h];
         var intervals = new List<IntervalPointDto>(24);
         for (int h = 0; h < Math.Min(ahead, 24); h++)
-            intervals.Add(new IntervalPointDto(currentHour.ToDateTimeOffset().AddHours(h).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            intervals.Add(new IntervalPointDto(new UtcMinute(currentHour.Value + h * 60L),
                 Math.Round(forecast.Values[h], 2), Math.Round(forecast.Lower[h], 2), Math.Round(forecast.Upper[h], 2)));
 
         int peak = 0;
@@ -154,22 +194,13 @@ public static class TrendEndpoints
         };
         string model = forecast.SeasonHours switch { 168 => "weekly seasonal", 24 => "daily seasonal", _ => "recent mean" };
         return ApiResults.Ok(new VolumePredictionDto("message_volume", history.Count > 0 ? history[^1] : 0,
-            Math.Round(forecast.Values[ahead - 1], 2), currentHour.ToDateTimeOffset().AddHours(ahead).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            Math.Round(forecast.Values[ahead - 1], 2), new UtcMinute(currentHour.Value + ahead * 60L),
             forecast.ConfidencePercent, forecast.Values.Take(24).Select(v => Math.Round(v, 2)).ToList(), daily.Select(v => Math.Round(v, 2)).ToList(),
             intervals, new AnomalyDto(anomaly, score, Math.Round(expected, 2), history.Count > 0 ? history[^1] : 0,
-                currentHour.ToDateTimeOffset().AddHours(-1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
-            new CapacityDto(Math.Round(peakRate, 4), currentHour.ToDateTimeOffset().AddHours(peak).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                new UtcMinute(currentHour.Value - 60)),
+            new CapacityDto(Math.Round(peakRate, 4), new UtcMinute(currentHour.Value + peak * 60L),
                 limit, utilization, advice), model, history.Count, forecast.BacktestWapePercent));
     }
 
     private sealed record ForecastOfHistory(List<double> History, HourlyForecast Forecast, (double Expected, double Score, bool IsAnomaly) Anomaly);
-
-    /// <summary>The dimension filters and team of the metrics API; a window of its own is not accepted here.</summary>
-    internal static (MetricFilter Filter, string? Team) Filters(HttpContext http, DateTimeOffset now, params string[] extra)
-    {
-        foreach (var name in (string[])["from", "to"])
-            if (http.Request.Query.ContainsKey(name)) throw new BadParameterException(name, "this endpoint sets its own window");
-        var r = MetricsRequest.Parse(http.Request.Query, now, [.. extra, "team"]);
-        return (r.Filter, r.Team);
-    }
 }
