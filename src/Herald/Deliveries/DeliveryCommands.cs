@@ -30,8 +30,8 @@ public sealed record AgentCaller(long AgentId, int TeamId, string Role)
 /// </summary>
 public sealed class DeliveryCommands(IContactSettingsStore contacts)
 {
-    /// <summary>Auto-assignment looks this far, then farther, nearest first: most requests end in the first ring.</summary>
-    private static readonly double[] SearchRadiiKm = [2, 10, 50, 250, 1000, 5000, Geo.MaxDistanceKm];
+    /// <summary>Auto-assignment's first circle: most requests end in it.</summary>
+    private const double FirstSearchKm = 2;
 
     public Outcome<DeliveryRecord> Create(IDeliveryWriteSession s, DeliveryWriteContext ctx, int teamId, NewDelivery n)
     {
@@ -78,22 +78,15 @@ public sealed class DeliveryCommands(IContactSettingsStore contacts)
     private static Outcome<AgentRecord> NearestWithCapacity(IDeliveryWriteSession s, int teamId, DeliveryRecord delivery)
     {
         int max = (s.DeliverySettings(teamId) ?? DeliverySettingsRecord.Default).MaxActiveDeliveries;
-        var seen = new HashSet<long>();
-        foreach (double radius in SearchRadiiKm)
+        int seen = 0;
+        foreach (var (position, _) in NearestAgents.Outwards(boxes => s.ActiveAgentsWithin(teamId, boxes), delivery.Coordinates, FirstSearchKm, Geo.MaxDistanceKm))
         {
-            var ring = s.ActiveAgentsWithin(teamId, Geo.BoxesAround(delivery.Coordinates, radius))
-                .Select(a => (Agent: a, Km: Geo.DistanceKm(delivery.Coordinates, a.Location)))
-                .Where(x => x.Km <= radius && !seen.Contains(x.Agent.Id))
-                .OrderBy(x => x.Km).ThenBy(x => x.Agent.Id);
-            foreach (var (position, _) in ring)
-            {
-                seen.Add(position.Id);
-                if (s.ActiveDeliveries(teamId, position.Id) < max) return Outcome<AgentRecord>.Ok(s.FindAgentById(position.Id)!);
-            }
+            seen++;
+            if (s.ActiveDeliveries(teamId, position.Id) < max) return Outcome<AgentRecord>.Ok(s.FindAgentById(position.Id)!);
         }
-        return Outcome<AgentRecord>.Conflict("agent_id", seen.Count == 0
+        return Outcome<AgentRecord>.Conflict("agent_id", seen == 0
             ? "no agent could be chosen: the team has no active agent with a known location"
-            : $"no agent could be chosen: all {seen.Count} active agents with a known location have {max} active deliveries, the team's max_active_deliveries");
+            : $"no agent could be chosen: all {seen} active agents with a known location have {max} active deliveries, the team's max_active_deliveries");
     }
 
     private static Outcome<DeliveryRecord> AssignTo(IDeliveryWriteSession s, DeliveryWriteContext ctx, DeliveryRecord delivery, AttemptRecord attempt, AgentRecord agent)

@@ -158,4 +158,65 @@ public sealed class AgentAccessTests(AgentSignInServer shared) : IClassFixture<A
         Assert.Equal(S(agent, "id"), S(await Kit.GetData(team.Client, $"/api/v1/deliveries/{S(delivery, "id")}"), "agent_id"));
         await team.Agent(phone: S(agent, "phone"), email: S(agent, "email"));
     }
+
+    /// <summary>The subscription as stored for the agent with this public id (keys included), or null.</summary>
+    private string? StoredSubscription(string agentId)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Server.DataDir, "herald.db")}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT push_subscription FROM agents WHERE public_id = $id";
+        cmd.Parameters.AddWithValue("$id", agentId);
+        return cmd.ExecuteScalar() as string;
+    }
+
+    [Fact]
+    public async Task A_push_subscription_is_stored_with_its_keys_answered_without_them_and_a_bad_one_changes_nothing()
+    {
+        var team = await DeliveryTeam.CreateAsync(Server);
+        var ana = await team.Agent();
+        var bo = await team.Agent();
+        string path = $"/api/v1/agents/{S(ana, "id")}/push-subscription";
+        // A real P-256 public key (uncompressed, 65 bytes) and a 16-byte secret, as a browser's PushSubscription.toJSON() gives them.
+        using var ecdh = System.Security.Cryptography.ECDiffieHellman.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var q = ecdh.ExportParameters(false).Q;
+        string p256dh = Base64Url([4, .. q.X!, .. q.Y!]);
+        string auth = Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        const string endpoint = "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91b";
+        var subscription = new { endpoint, expirationTime = (long?)null, keys = new { p256dh, auth } };
+
+        var saved = await Ok(await team.Client.PutAsJsonAsync(path, subscription));
+        Assert.Equal(endpoint, S(saved["push_subscription"]!, "endpoint"));
+        Assert.DoesNotContain(p256dh, saved.ToJsonString());
+        Assert.DoesNotContain(auth, saved.ToJsonString());
+        string stored = StoredSubscription(S(ana, "id"))!;
+        Assert.Contains(p256dh, stored);
+        Assert.Contains(auth, stored);
+        Assert.Equal(endpoint, S((await Kit.GetData(team.Client, $"/api/v1/agents/{S(ana, "id")}"))["push_subscription"]!, "endpoint"));
+
+        // Each bad part is a 400 naming it, and the stored subscription stays.
+        var bad = new (object Body, string Field)[]
+        {
+            (new { endpoint = "http://push.example.com/x", keys = new { p256dh, auth } }, "endpoint"),
+            (new { endpoint = "not a url", keys = new { p256dh, auth } }, "endpoint"),
+            (new { endpoint, keys = new { p256dh = Base64Url(new byte[65]), auth } }, "keys.p256dh"),
+            (new { endpoint, keys = new { p256dh = p256dh[..40], auth } }, "keys.p256dh"),
+            (new { endpoint, keys = new { p256dh, auth = Base64Url(new byte[8]) } }, "keys.auth"),
+            (new { endpoint, keys = new { p256dh } }, "keys.auth"),
+            (new { endpoint, expirationTime = -5, keys = new { p256dh, auth } }, "expirationTime"),
+        };
+        foreach (var (body, field) in bad)
+            await Kit.AssertError(await team.Client.PutAsJsonAsync(path, body), HttpStatusCode.BadRequest, field);
+        Assert.Equal(stored, StoredSubscription(S(ana, "id")));
+
+        // An agent's own token may replace its subscription, not another agent's.
+        using var token = await team.SignIn(bo);
+        string other = "https://updates.push.services.mozilla.com/wpush/v2/gAAAAA";
+        await Ok(await token.PutAsJsonAsync($"/api/v1/agents/{S(bo, "id")}/push-subscription", new { endpoint = other, keys = new { p256dh, auth } }));
+        Assert.Contains(other, StoredSubscription(S(bo, "id")));
+        await Kit.AssertError(await token.PutAsJsonAsync(path, new { endpoint = other, keys = new { p256dh, auth } }), HttpStatusCode.NotFound);
+        Assert.Equal(stored, StoredSubscription(S(ana, "id")));
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
