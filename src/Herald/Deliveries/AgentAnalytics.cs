@@ -14,7 +14,7 @@ public sealed record AgentPerformanceDto(
     string? AgentId, string? Name, long TotalDeliveries, long Completed, long Failed, long Cancelled, long InProgress, double? SuccessRate,
     double? AverageRating, long Ratings, double? OnTimeRate, double? FirstAttemptSuccessRate, double? ResponseTime);
 
-public sealed record AgentAnalyticsDto(string From, string To, AgentPerformanceDto Totals, IReadOnlyList<AgentPerformanceDto> Agents);
+public sealed record AgentAnalyticsDto(UtcMinute From, UtcMinute To, AgentPerformanceDto Totals, IReadOnlyList<AgentPerformanceDto> Agents);
 
 /// <summary>
 /// Seed 001's agent analytics. The counts and the success rate come from the rollups (the engine's parcel items broken down
@@ -39,7 +39,7 @@ public sealed class AgentAnalytics(MetricsQuery metrics, IDeliveryStore store, I
             .ThenBy(r => r.AgentId, StringComparer.Ordinal).ToList();
         var carried = facts.Where(f => f.CarrierPublicId is not null).ToList();
         var totals = Row(null, Merge(rows.Where(r => r.Key is not null).Select(r => r.Totals)), carried);
-        return new AgentAnalyticsDto(from.ToString(), to.ToString(), totals, perAgent);
+        return new AgentAnalyticsDto(from, to, totals, perAgent);
     }
 
     /// <summary>The filter restricted to parcels; null when the request's kind filter excludes them.</summary>
