@@ -31,20 +31,24 @@ public sealed class AgentService(IAgentStore store, AgentTokens tokens, TeamDire
         long now = Now;
         var record = new AgentRecord(0, PublicIds.New(PublicIds.Agent, now), teamId, name, phone, email, AgentPasswords.Hash(body.Password!), role,
             body.IsActive ?? true, null, null, null, null, 0, 0, null, 0, now, now);
+        return Save(() => store.CreateAgent(record), location, now);
+    }
+
+    /// <summary>Saves an agent (a phone or email another agent of the team has is a 409 naming it), then its position if given.</summary>
+    private Outcome<AgentRecord> Save(Func<AgentRecord> save, GeoPoint? location, long now)
+    {
+        AgentRecord saved;
         try
         {
-            record = store.CreateAgent(record);
+            saved = save();
         }
         catch (DuplicateFieldException e)
         {
             return Outcome<AgentRecord>.Conflict(e.Field, e.Message);
         }
-        if (location is { } p)
-        {
-            store.SetAgentLocation(record.Id, p, now);
-            record = store.FindAgentById(record.Id)!;
-        }
-        return Outcome<AgentRecord>.Ok(record);
+        if (location is not { } p) return Outcome<AgentRecord>.Ok(saved);
+        store.SetAgentLocation(saved.Id, p, now);
+        return Outcome<AgentRecord>.Ok(store.FindAgentById(saved.Id)!);
     }
 
     public Outcome<AgentRecord> Update(int teamId, string id, UpdateAgentRequest body)
@@ -69,21 +73,9 @@ public sealed class AgentService(IAgentStore store, AgentTokens tokens, TeamDire
             CredentialsVersion = body.Password is null ? agent.CredentialsVersion : agent.CredentialsVersion + 1,
             UpdatedAtMs = now,
         };
-        try
-        {
-            changed = store.UpdateAgent(changed);
-        }
-        catch (DuplicateFieldException e)
-        {
-            return Outcome<AgentRecord>.Conflict(e.Field, e.Message);
-        }
-        if (location is { } p)
-        {
-            store.SetAgentLocation(agent.Id, p, now);
-            changed = store.FindAgentById(agent.Id)!;
-        }
+        var saved = Save(() => store.UpdateAgent(changed), location, now);
         _forTokens.TryRemove(agent.Id, out _);
-        return Outcome<AgentRecord>.Ok(changed);
+        return saved;
     }
 
     /// <summary>Deletes an agent that holds no active delivery; the deliveries it carried keep naming it.</summary>

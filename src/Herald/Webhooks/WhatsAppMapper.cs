@@ -109,57 +109,40 @@ public static class WhatsAppMapper
         };
     }
 
-    private static IncomingEvent? FromMessage(JsonElement m, Context ctx)
+    private static IncomingEvent? FromMessage(JsonElement m, Context ctx) => MessageEvent(m, ctx, echo: false);
+
+    private static IncomingEvent? FromEcho(JsonElement m, Context ctx) => MessageEvent(m, ctx, echo: true);
+
+    /// <summary>
+    /// An entry of <c>messages</c> (the contact's message: inbound, delivered, from <c>from</c>, with its text) or of
+    /// <c>message_echoes</c> (the business's own: outbound, sent, to <c>to</c>, with its template's name when it is one);
+    /// null without an id.
+    /// </summary>
+    private static IncomingEvent? MessageEvent(JsonElement m, Context ctx, bool echo)
     {
         if (m.ValueKind != JsonValueKind.Object) return null;
         string? id = WebhookText.Clean(Str(m, "id"), EventParser.MaxIdLength);
         if (id is null) return null;
-        string? contact = Phone(Str(m, "from"));
+        string? contact = Phone(Str(m, echo ? "to" : "from"));
         string type = Str(m, "type") ?? "unknown";
-        string? text = type == "text" && m.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.Object ? Str(t, "body") : null;
+        string? Part(string name) => m.TryGetProperty(type, out var part) && part.ValueKind == JsonValueKind.Object ? Str(part, name) : null;
         return new IncomingEvent
         {
-            EventId = $"whatsapp:{id}:received",
+            // An echo has its own event id: the status webhook's `sent` of the same message must not make it (and its template) a duplicate.
+            EventId = $"whatsapp:{id}:{(echo ? "echo" : "received")}",
             ItemId = id,
-            Status = Status.Delivered,
+            Status = echo ? Status.Sent : Status.Delivered,
             OccurredAtMs = WebhookText.Plausible(UnixSeconds(Str(m, "timestamp")), ctx.NowMs),
             Account = ctx.Account,
             Channel = "whatsapp",
             Provider = ctx.Provider,
             Route = ctx.Overrides.Route,
             Campaign = ctx.Overrides.Campaign,
+            Template = echo && type == "template" ? WebhookText.Clean(Part("name")) : null,
             Recipient = contact,
             Country = WebhookText.CountryOf(contact),
-            Direction = "inbound",
-            Text = WebhookText.Text(text ?? type, EventParser.MaxTextLength),
-            MetadataJson = WebhookText.Metadata(("whatsapp_type", WebhookText.Clean(type, 64))),
-        };
-    }
-
-    private static IncomingEvent? FromEcho(JsonElement m, Context ctx)
-    {
-        if (m.ValueKind != JsonValueKind.Object) return null;
-        string? id = WebhookText.Clean(Str(m, "id"), EventParser.MaxIdLength);
-        if (id is null) return null;
-        string? recipient = Phone(Str(m, "to"));
-        string type = Str(m, "type") ?? "unknown";
-        string? template = type == "template" && m.TryGetProperty("template", out var t) && t.ValueKind == JsonValueKind.Object ? Str(t, "name") : null;
-        return new IncomingEvent
-        {
-            // Its own event id: the status webhook's `sent` of the same message must not make the echo (and its template) a duplicate.
-            EventId = $"whatsapp:{id}:echo",
-            ItemId = id,
-            Status = Status.Sent,
-            OccurredAtMs = WebhookText.Plausible(UnixSeconds(Str(m, "timestamp")), ctx.NowMs),
-            Account = ctx.Account,
-            Channel = "whatsapp",
-            Provider = ctx.Provider,
-            Route = ctx.Overrides.Route,
-            Campaign = ctx.Overrides.Campaign,
-            Template = WebhookText.Clean(template),
-            Recipient = recipient,
-            Country = WebhookText.CountryOf(recipient),
-            Direction = "outbound",
+            Direction = echo ? "outbound" : "inbound",
+            Text = echo ? null : WebhookText.Text((type == "text" ? Part("body") : null) ?? type, EventParser.MaxTextLength),
             MetadataJson = WebhookText.Metadata(("whatsapp_type", WebhookText.Clean(type, 64))),
         };
     }

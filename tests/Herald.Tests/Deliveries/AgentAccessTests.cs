@@ -160,15 +160,8 @@ public sealed class AgentAccessTests(AgentSignInServer shared) : IClassFixture<A
     }
 
     /// <summary>The subscription as stored for the agent with this public id (keys included), or null.</summary>
-    private string? StoredSubscription(string agentId)
-    {
-        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Server.DataDir, "herald.db")}");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT push_subscription FROM agents WHERE public_id = $id";
-        cmd.Parameters.AddWithValue("$id", agentId);
-        return cmd.ExecuteScalar() as string;
-    }
+    private string? StoredSubscription(string agentId) =>
+        Server.StoredValue("SELECT push_subscription FROM agents WHERE public_id = $id", ("$id", agentId)) as string;
 
     [Fact]
     public async Task A_push_subscription_is_stored_with_its_keys_answered_without_them_and_a_bad_one_changes_nothing()

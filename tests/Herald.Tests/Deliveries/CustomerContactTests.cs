@@ -15,16 +15,8 @@ public sealed class CustomerContactTests(SharedServer shared) : IClassFixture<Sh
     private HeraldServer Server => shared.Server;
 
     /// <summary>The team's rows in the contacts table, customers or not.</summary>
-    private long ContactRows(DeliveryTeam team)
-    {
-        int teamId = Server.Services.GetRequiredService<TeamDirectory>().ByPublicIdOrName(team.Id)!.Id;
-        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Server.DataDir, "herald.db")}");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM contacts WHERE team_id = $team";
-        cmd.Parameters.AddWithValue("$team", teamId);
-        return Convert.ToInt64(cmd.ExecuteScalar());
-    }
+    private long ContactRows(DeliveryTeam team) =>
+        (long)Server.StoredValue("SELECT COUNT(*) FROM contacts c JOIN teams t ON t.id = c.team_id WHERE t.public_id = $team", ("$team", team.Id))!;
 
     /// <summary>The contacts the compliance analysis counts as having settings of their own.</summary>
     private int ContactsWithSettings(DeliveryTeam team)

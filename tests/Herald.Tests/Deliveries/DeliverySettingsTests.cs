@@ -16,15 +16,8 @@ public sealed class DeliverySettingsTests(SharedServer shared) : IClassFixture<S
     private HeraldServer Server => shared.Server;
 
     /// <summary>The team's settings row as stored.</summary>
-    private string? StoredTwilio(DeliveryTeam team)
-    {
-        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Server.DataDir, "herald.db")}");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT s.twilio FROM delivery_settings s JOIN teams t ON t.id = s.team_id WHERE t.public_id = $team";
-        cmd.Parameters.AddWithValue("$team", team.Id);
-        return cmd.ExecuteScalar() as string;
-    }
+    private string? StoredTwilio(DeliveryTeam team) =>
+        Server.StoredValue("SELECT s.twilio FROM delivery_settings s JOIN teams t ON t.id = s.team_id WHERE t.public_id = $team", ("$team", team.Id)) as string;
 
     [Fact]
     public async Task The_twilio_auth_token_is_kept_but_never_answered_and_omitted_fields_keep_their_value()
