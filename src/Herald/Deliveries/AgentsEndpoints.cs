@@ -11,20 +11,13 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Deliveries;
 
-public sealed class AgentListParameters : OneTeamParameters
+public sealed class AgentListParameters : PageParameters
 {
     [FromQuery(Name = "role"), Description("Only agents of this role."), AllowedValues("agent", "admin")]
     public string? Role { get; init; }
 
     [FromQuery(Name = "is_active"), Description("Only active (true) or only inactive (false) agents.")]
     public bool? IsActive { get; init; }
-
-    [FromQuery(Name = "limit"), Description("Agents per page. Default: 50."), Range(1, 200)]
-    public int? Limit { get; init; }
-
-    [FromQuery(Name = "cursor"), Description("The previous page's next_cursor.")]
-    public string? Cursor { get; init; }
-
 }
 
 public sealed class NearbyAgentsParameters : OneTeamParameters
@@ -40,7 +33,6 @@ public sealed class NearbyAgentsParameters : OneTeamParameters
 
     [FromQuery(Name = "limit"), Description("Agents at most, nearest first. Default: 10."), Range(1, 100)]
     public int? Limit { get; init; }
-
 }
 
 /// <summary>
@@ -77,7 +69,7 @@ public static class AgentsEndpoints
     {
         int team = p.TeamId(http);
         long after = p.Cursor is { } cursor ? Cursors.Decode("cursor", cursor).First : 0;
-        int limit = p.Limit ?? DeliveriesEndpoints.DefaultPageSize;
+        int limit = p.Limit ?? PageParameters.DefaultSize;
         var rows = store.ListAgents(team, p.Role, p.IsActive, after, limit + 1);
         var page = rows.Take(limit).ToList();
         var figures = store.AgentFigures(team, page.Select(a => a.Id).ToList());

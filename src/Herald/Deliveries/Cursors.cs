@@ -1,6 +1,10 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text;
 using Herald.Api;
+using Herald.Api.Parameters;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Deliveries;
 
@@ -26,4 +30,16 @@ public static class Cursors
         }
         throw new BadParameterException(field, "is not a cursor this list gave (use next_cursor as it was answered)");
     }
+}
+
+/// <summary>A page of a team's list: how many, and where the last page ended.</summary>
+public class PageParameters : OneTeamParameters
+{
+    public const int DefaultSize = 50;
+
+    [FromQuery(Name = "limit"), Description("At most this many per page. Default: 50."), Range(1, 200)]
+    public int? Limit { get; init; }
+
+    [FromQuery(Name = "cursor"), Description("The previous page's next_cursor.")]
+    public string? Cursor { get; init; }
 }

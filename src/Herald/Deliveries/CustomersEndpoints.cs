@@ -1,23 +1,10 @@
-using System.ComponentModel;
-using System.ComponentModel.DataAnnotations;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Parameters;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Deliveries;
-
-public sealed class CustomerListParameters : OneTeamParameters
-{
-    [FromQuery(Name = "limit"), Description("Customers per page. Default: 50."), Range(1, 200)]
-    public int? Limit { get; init; }
-
-    [FromQuery(Name = "cursor"), Description("The previous page's next_cursor.")]
-    public string? Cursor { get; init; }
-
-}
 
 /// <summary>
 /// <c>/api/v1/customers</c>: a team's customers. A customer is the team's contact of its phone, so its time zone is the
@@ -43,11 +30,11 @@ public static class CustomersEndpoints
         return Answers.Created(customers.Create(teamId, body), c => $"/api/v1/customers/{c.PublicId}", c => CustomerDto.Of(c, CustomerFigures.None));
     }
 
-    private static Ok<SuccessEnvelope<CustomerPageDto>> List([AsParameters] CustomerListParameters p, HttpContext http, ICustomerStore store)
+    private static Ok<SuccessEnvelope<CustomerPageDto>> List([AsParameters] PageParameters p, HttpContext http, ICustomerStore store)
     {
         int team = p.TeamId(http);
         (long, string)? before = p.Cursor is { } cursor ? Cursors.Decode("cursor", cursor) : null;
-        int limit = p.Limit ?? DeliveriesEndpoints.DefaultPageSize;
+        int limit = p.Limit ?? PageParameters.DefaultSize;
         var rows = store.ListCustomers(team, before, limit + 1);
         var page = rows.Take(limit).ToList();
         var figures = store.CustomerFigures(team, page.Select(c => c.PublicId).ToList());

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Deliveries;
 
-public sealed class DeliveryListParameters : OneTeamParameters
+public sealed class DeliveryListParameters : PageParameters
 {
     [FromQuery(Name = "status"), Description("Only deliveries in one of these statuses (comma-separated): scheduled, assigned, in_transit, completed, failed, cancelled.")]
     public string? Status { get; init; }
@@ -33,13 +33,6 @@ public sealed class DeliveryListParameters : OneTeamParameters
 
     [FromQuery(Name = "to"), Description("Only deliveries created before this time (RFC 3339 with a time zone).")]
     public Timestamp? To { get; init; }
-
-    [FromQuery(Name = "limit"), Description("Deliveries per page. Default: 50."), Range(1, 200)]
-    public int? Limit { get; init; }
-
-    [FromQuery(Name = "cursor"), Description("The previous page's next_cursor.")]
-    public string? Cursor { get; init; }
-
 }
 
 /// <summary>
@@ -49,8 +42,6 @@ public sealed class DeliveryListParameters : OneTeamParameters
 /// </summary>
 public static class DeliveriesEndpoints
 {
-    public const int DefaultPageSize = 50;
-
     public static IEndpointRouteBuilder MapDeliveriesEndpoints(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/v1/deliveries").WithTags("Deliveries");
@@ -108,7 +99,7 @@ public static class DeliveriesEndpoints
                 ? new DeliveryCursor(createdAt, rowId)
                 : throw new BadParameterException("cursor", "is not a cursor this list gave (use next_cursor as it was answered)");
         }
-        int limit = p.Limit ?? DefaultPageSize;
+        int limit = p.Limit ?? PageParameters.DefaultSize;
         var rows = store.ListDeliveries(new DeliveryListQuery(team, statuses, agentIds, Answers.Values("customer_id", p.CustomerId), priorities, p.Fragile,
             p.From?.Value.ToUnixTimeMilliseconds(), p.To?.Value.ToUnixTimeMilliseconds(), before, limit + 1));
         string? next = rows.Count > limit ? Cursors.Encode(rows[limit - 1].CreatedAtMs, rows[limit - 1].Id.ToString(CultureInfo.InvariantCulture)) : null;
