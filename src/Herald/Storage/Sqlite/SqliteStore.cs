@@ -22,13 +22,18 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         Timings = timings;
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _connectionString = new SqliteConnectionStringBuilder
+        var builder = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
+            Pooling = false,
             Cache = SqliteCacheMode.Private,
-        }.ToString();
+        };
+        using (var create = new SqliteConnection(builder.ToString())) create.Open();
+        // Created once, here: a database file that vanishes later is an error to report, never an empty one to write into.
+        builder.Mode = SqliteOpenMode.ReadWrite;
+        builder.Pooling = true;
+        _connectionString = builder.ToString();
         _synchronous = fullSync ? "FULL" : "NORMAL";
     }
 
