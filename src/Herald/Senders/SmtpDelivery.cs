@@ -232,7 +232,8 @@ internal static partial class SmtpDelivery
             SmtpCommandException c => Refused(StageOf(c.ErrorCode), c.StatusCode, c.Message),
             AuthenticationException { InnerException: SmtpCommandException c } => Refused("AUTH", c.StatusCode, c.Message),
             SmtpProtocolException p => (SendErrorCodes.ProtocolError, $"{options.Endpoint}: {OneLine(p.Message)}"),
-            OperationCanceledException when !ct.IsCancellationRequested =>
+            // Our deadline and MailKit's own (client.Timeout, the same span) race: either one is the timeout.
+            OperationCanceledException or TimeoutException when !ct.IsCancellationRequested =>
                 (SendErrorCodes.Timeout, $"{options.Endpoint} did not finish within {options.Timeout.TotalMilliseconds:0} ms"),
             IOException or SocketException => (SendErrorCodes.ConnectionLost, "the connection to the SMTP server was lost"),
             _ => (null!, null!),
