@@ -93,7 +93,7 @@ public sealed partial class AlertRules(IAlertStore store, TimeProvider time)
         var channels = body.NotificationChannels?.Select(c => c?.Trim().ToLowerInvariant() ?? "").Distinct().ToArray()
             ?? existing?.NotificationChannels.ToArray() ?? AllChannels;
         foreach (var c in channels)
-            if (Array.IndexOf(AlertChannels.All, c) < 0) return Bad("notification_channels", $"unknown channel '{c}'; one of webhook, email");
+            if (Array.IndexOf(AlertChannels.All, c) < 0) return Bad("notification_channels", $"unknown channel '{c}'; one of {string.Join(", ", AlertChannels.All)}");
 
         var filters = existing?.Filters.ToDictionary(p => p.Key, p => p.Value) ?? new Dictionary<string, string[]>();
         if (body.Filters is not null)

@@ -170,6 +170,7 @@ public static class HeraldHost
         app.MapMonitoringEndpoints();
         app.MapDashboardEndpoints();
         app.MapReportsEndpoints();
+        app.MapReportSchedulesEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
@@ -184,6 +185,7 @@ public static class HeraldHost
         services.AddSingleton<RequestMetrics>();
         services.AddHeraldHealthChecks();
         services.AddSingleton<SystemMetrics>();
+        AddUtilization(services, configuration);
         services.AddSingleton<AlertRules>();
         services.AddSingleton<AlertMetricReader>();
         services.AddSingleton<AlertNotifier>();
@@ -193,6 +195,18 @@ public static class HeraldHost
         services.AddSingleton<DatabaseMaintenance>();
         services.AddHostedService<AlertEvaluationService>();
         services.AddHostedService<MaintenanceService>();
+    }
+
+    /// <summary>The process's utilization, sampled and stored for the system report (<c>Herald:Utilization</c>).</summary>
+    private static void AddUtilization(IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Herald:Utilization").Get<Herald.Utilization.UtilizationOptions>() ?? new Herald.Utilization.UtilizationOptions();
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton<IUtilizationStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Herald.Utilization.NetworkCounters>();
+        services.AddSingleton<Herald.Utilization.HttpRequestRecorder>();
+        if (options.Enabled) services.AddHostedService<Herald.Utilization.UtilizationSampler>();
     }
 
     private static void AddOtp(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
@@ -232,14 +246,26 @@ public static class HeraldHost
         if (jobs.Enabled) services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
     }
 
-    /// <summary>Seed 004's generated reports and seed 003's daily and weekly reports (<c>Herald:Reports</c>).</summary>
+    /// <summary>
+    /// Seed 004's generated and scheduled reports and seed 003's daily and weekly reports (<c>Herald:Reports</c>). A wrong
+    /// <c>Herald:Reports:Smtp</c> setting stops the start.
+    /// </summary>
     private static void AddReports(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(configuration.GetSection("Herald:Reports").Get<ReportsOptions>() ?? new ReportsOptions());
+        var options = configuration.GetSection("Herald:Reports").Get<ReportsOptions>() ?? new ReportsOptions();
+        Herald.Reports.Scheduling.ReportMailer.Validate(options);
+        services.AddSingleton(options);
         services.AddSingleton<IReportStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IReportScheduleStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<UtilizationReport>();
+        services.AddSingleton<PerformanceReportDocuments>();
         services.AddSingleton<ReportBuilder>();
         services.AddSingleton<ReportService>();
         services.AddSingleton<PerformanceReports>();
+        services.AddSingleton<Herald.Reports.Scheduling.ReportMailer>();
+        services.AddSingleton<Herald.Reports.Scheduling.ScheduledReportRunner>();
+        services.AddSingleton<Herald.Reports.Scheduling.ReportScheduler>();
+        if (options.SchedulesEnabled) services.AddHostedService(sp => sp.GetRequiredService<Herald.Reports.Scheduling.ReportScheduler>());
         services.AddHostedService<ReportMaintenance>();
     }
 

@@ -6,6 +6,8 @@ public enum ColumnKind
     Text,
     /// <summary>A UTC day, held as <see cref="DateOnly"/>; an Excel date, <c>yyyy-MM-dd</c> elsewhere.</summary>
     Date,
+    /// <summary>A UTC time to the minute, held as a UTC <see cref="DateTime"/>; an Excel date-time, <c>yyyy-MM-ddTHH:mmZ</c> elsewhere.</summary>
+    Timestamp,
     Integer,
     /// <summary>A percentage as a number from 0 to 100 (97.1 means 97.1 %).</summary>
     Percent,
@@ -16,8 +18,13 @@ public enum ColumnKind
 
 public sealed record ReportColumn(string Name, string Header, ColumnKind Kind);
 
-/// <summary>One table of a report: a sheet in Excel, a section in CSV, an array of objects in JSON, a table in PDF.</summary>
-public sealed record ReportTable(string Name, string Title, IReadOnlyList<ReportColumn> Columns, IReadOnlyList<object?[]> Rows)
+/// <summary>
+/// One table of a report: a sheet in Excel, a section in CSV, an array of objects in JSON, a table in PDF. The writers
+/// read <see cref="Rows"/> once, row by row, and keep none of them (bar the first <see cref="Writers.ReportValues.SizingRows"/>,
+/// which size the columns of Excel and PDF), so a table may stream its rows from the store. The chart's table
+/// (<see cref="ReportDocument.ChartTable"/>) is read twice, for the chart and for the table: it must be a list.
+/// </summary>
+public sealed record ReportTable(string Name, string Title, IReadOnlyList<ReportColumn> Columns, IEnumerable<object?[]> Rows)
 {
     public int IndexOf(string column)
     {
@@ -50,6 +57,19 @@ public sealed class ReportDocument
 
     /// <summary>The table whose rows the chart draws (one point per row, the first column on the x axis).</summary>
     public string ChartTable { get; init; } = "daily";
+
+    /// <summary>The chart's title and what its y axis counts.</summary>
+    public string ChartTitle { get; init; } = "Daily volume (items by UTC day of their earliest event)";
+
+    public string ChartUnit { get; init; } = "items";
+
+    /// <summary>The rows the chart draws: those of <see cref="ChartTable"/>, which must be a list; none without that table.</summary>
+    public IReadOnlyList<object?[]> ChartRows => Table(ChartTable)?.Rows switch
+    {
+        null => [],
+        IReadOnlyList<object?[]> list => list,
+        _ => throw new InvalidOperationException($"the chart's table '{ChartTable}' must hold its rows in a list: it is read twice"),
+    };
 
     /// <summary>The columns of <see cref="ChartTable"/> the PDF stacks in its bars (their sum is the day's total).</summary>
     public IReadOnlyList<string> ChartStack { get; init; } = ["delivered", "failed", "pending"];

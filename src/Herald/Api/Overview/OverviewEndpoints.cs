@@ -51,7 +51,7 @@ public static class OverviewEndpoints
 
     private static Ok<SuccessEnvelope<MonitoringDashboardDto>> Monitoring(
         [AsParameters] OneTeamParameters parameters, HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, ContactCounts contacts,
-        SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, TimeProvider time)
+        SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, IStoreProbe store, TimeProvider time)
     {
         int teamId = parameters.TeamId(http);
         var now = time.GetUtcNow();
@@ -81,7 +81,7 @@ public static class OverviewEndpoints
 
         return ApiResults.Ok(new MonitoringDashboardDto(now,
             new SystemHealthDto(activeCampaigns, contacts.Of(teamId), consentNow.OptedIn,
-                consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 6), null),
+                consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 6), store.Connections().InUse),
             new PerformanceMetricsDto(avgMs, lastFive.P95Ms, Math.Round(lastFive.Requests / 5.0, 2), lastFive.ErrorRatePercent, hookMs),
             new MessagesKpiDto(day.Total, day.Delivered, day.Failed, day.DeliveryRatePercent, tps, day.Latency?.P95)));
     }

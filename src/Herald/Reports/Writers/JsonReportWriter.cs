@@ -9,6 +9,8 @@ namespace Herald.Reports.Writers;
 /// </summary>
 public static class JsonReportWriter
 {
+    private const int FlushBytes = 64 * 1024;
+
     public static void Write(ReportDocument doc, Stream output)
     {
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
@@ -36,6 +38,8 @@ public static class JsonReportWriter
                 w.WriteStartObject();
                 for (int i = 0; i < table.Columns.Count; i++) WriteValue(w, table.Columns[i].Name, row[i]);
                 w.WriteEndObject();
+                // The writer buffers until flushed: flushing as it fills keeps a long table out of memory.
+                if (w.BytesPending > FlushBytes) w.Flush();
             }
             w.WriteEndArray();
         }
@@ -55,7 +59,7 @@ public static class JsonReportWriter
             case double d when double.IsFinite(d): w.WriteNumber(name, d); break;
             case double: w.WriteNull(name); break;
             case bool b: w.WriteBoolean(name, b); break;
-            case DateOnly day: w.WriteString(name, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)); break;
+            case DateOnly or DateTime: w.WriteString(name, ReportValues.Text(value)); break;
             default: w.WriteString(name, value.ToString()); break;
         }
     }

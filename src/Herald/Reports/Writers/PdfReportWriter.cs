@@ -35,7 +35,7 @@ public static class PdfReportWriter
         layout.Y += 8;
         Kpis(layout, doc.Summary);
         layout.Y += 14;
-        if (doc.Table(doc.ChartTable) is { } chartTable) Chart(layout, chartTable, doc.ChartStack);
+        if (doc.Table(doc.ChartTable) is { } chartTable) Chart(layout, doc, chartTable, doc.ChartRows);
         foreach (var table in doc.Tables) Table(layout, table);
         if (doc.Notes.Count > 0)
         {
@@ -80,15 +80,15 @@ public static class PdfReportWriter
     }
 
     /// <summary>Stacked bars per row of the table (the stack columns' sum is the day's total), y axis with rounded ticks and grid.</summary>
-    private static void Chart(Layout layout, ReportTable table, IReadOnlyList<string> stack)
+    private static void Chart(Layout layout, ReportDocument doc, ReportTable table, IReadOnlyList<object?[]> rows)
     {
         layout.Need(ChartHeight + 20);
-        layout.Text("Daily volume (items by UTC day of their earliest event)", 10, bold: true, Ink, 16);
+        layout.Text(doc.ChartTitle, 10, bold: true, Ink, 16);
         var page = layout.Page;
-        var series = stack.Select(s => (Name: s, Index: table.IndexOf(s))).Where(s => s.Index >= 0).ToList();
+        var series = doc.ChartStack.Select(s => (Name: s, Index: table.IndexOf(s))).Where(s => s.Index >= 0).ToList();
         double top = layout.Y + 14, plotBottom = layout.Y + ChartHeight - 36, left = Margin + 42, right = Right - 6;
 
-        var totals = table.Rows.Select(r => series.Sum(s => ReportValues.Number(r[s.Index]) ?? 0)).ToList();
+        var totals = rows.Select(r => series.Sum(s => ReportValues.Number(r[s.Index]) ?? 0)).ToList();
         double max = totals.Count == 0 ? 0 : totals.Max();
         double step = NiceStep(max <= 0 ? 1 : max / 5);
         double yMax = Math.Max(step, Math.Ceiling(max / step) * step);
@@ -101,9 +101,9 @@ public static class PdfReportWriter
         }
         page.Line(left, top, left, plotBottom, Ink, 0.8);
         page.Line(left, plotBottom, right, plotBottom, Ink, 0.8);
-        page.Text("items", Margin, top - 12, 7, false, Muted);
+        page.Text(doc.ChartUnit, Margin, top - 12, 7, false, Muted);
 
-        int n = table.Rows.Count;
+        int n = rows.Count;
         if (n == 0) page.Text("No data in the period", left, (top + plotBottom) / 2 - 5, 9, false, Muted, TextAlign.Center, right - left);
         double slot = n == 0 ? 0 : (right - left) / n;
         double barWidth = Math.Max(0.6, slot * 0.72);
@@ -114,7 +114,7 @@ public static class PdfReportWriter
             double y = plotBottom;
             for (int s = 0; s < series.Count; s++)
             {
-                double v = ReportValues.Number(table.Rows[i][series[s].Index]) ?? 0;
+                double v = ReportValues.Number(rows[i][series[s].Index]) ?? 0;
                 if (v <= 0) continue;
                 double h = v / yMax * (plotBottom - top);
                 page.FillRect(x, y - h, barWidth, h, SeriesColors[s % SeriesColors.Length]);
@@ -124,7 +124,12 @@ public static class PdfReportWriter
             {
                 double cx = left + i * slot + slot / 2;
                 page.Line(cx, plotBottom, cx, plotBottom + 3, Ink, 0.8);
-                string label = table.Rows[i][0] is DateOnly d ? d.ToString(n > 31 ? "yyyy-MM-dd" : "MM-dd", CultureInfo.InvariantCulture) : ReportValues.Text(table.Rows[i][0]);
+                string label = rows[i][0] switch
+                {
+                    DateOnly d => d.ToString(n > 31 ? "yyyy-MM-dd" : "MM-dd", CultureInfo.InvariantCulture),
+                    DateTime t => t.ToString(t.Hour == 0 ? "MM-dd" : "HH:mm", CultureInfo.InvariantCulture),
+                    var other => ReportValues.Text(other),
+                };
                 page.Text(label, cx - 30, plotBottom + 5, 7, false, Muted, TextAlign.Center, 60);
             }
         }
@@ -150,12 +155,14 @@ public static class PdfReportWriter
 
     private static void Table(Layout layout, ReportTable table)
     {
-        var cells = table.Rows.Select(r => r.Select((v, i) => ReportValues.Display(v, table.Columns[i].Kind)).ToArray()).ToList();
+        string[] Cells(object?[] row) => row.Select((v, i) => ReportValues.Display(v, table.Columns[i].Kind)).ToArray();
+        // Columns are sized by the header and the first rows; later rows stream onto the pages, cut to fit.
+        var (head, rows) = ReportValues.Sized(table.Rows);
         var widths = new double[table.Columns.Count];
         for (int c = 0; c < widths.Length; c++)
         {
             widths[c] = layout.Fonts.Width(table.Columns[c].Header, TableFontSize, true) + 8;
-            foreach (var row in cells) widths[c] = Math.Max(widths[c], layout.Fonts.Width(row[c], TableFontSize, false) + 8);
+            foreach (var row in head) widths[c] = Math.Max(widths[c], layout.Fonts.Width(ReportValues.Display(row[c], table.Columns[c].Kind), TableFontSize, false) + 8);
         }
         // Too wide: the widest text columns give way (their values are cut with an ellipsis), then everything scales.
         double excess = widths.Sum() - ContentWidth;
@@ -173,16 +180,18 @@ public static class PdfReportWriter
         for (int c = 0; c < widths.Length; c++) widths[c] *= ContentWidth / sum; // fill the width (or shrink to it)
 
         layout.Y += 12;
-        layout.Need(16 + (RowHeight + 1) + RowHeight * Math.Min(3, Math.Max(1, cells.Count)));
+        layout.Need(16 + (RowHeight + 1) + RowHeight * Math.Min(3, Math.Max(1, head.Count)));
         layout.Text(table.Title, 10, bold: true, Ink, 16);
         Header(layout, table, widths);
-        if (cells.Count == 0)
+        if (head.Count == 0)
         {
             layout.Page.Text("no rows", Margin + 4, layout.Y + 2, TableFontSize, false, Muted);
             layout.Y += RowHeight;
         }
-        for (int r = 0; r < cells.Count; r++)
+        int r = 0;
+        foreach (var row in rows)
         {
+            var cells = Cells(row);
             if (layout.Y + RowHeight > Bottom)
             {
                 layout.NewPage();
@@ -194,12 +203,13 @@ public static class PdfReportWriter
             double x = Margin;
             for (int c = 0; c < widths.Length; c++)
             {
-                bool numeric = table.Columns[c].Kind is not (ColumnKind.Text or ColumnKind.Date);
-                page.Text(Fit(layout.Fonts, cells[r][c], TableFontSize, false, widths[c] - 6), x + 3, layout.Y + 2.5, TableFontSize, false, Ink,
+                bool numeric = !ReportValues.IsTextLike(table.Columns[c].Kind);
+                page.Text(Fit(layout.Fonts, cells[c], TableFontSize, false, widths[c] - 6), x + 3, layout.Y + 2.5, TableFontSize, false, Ink,
                     numeric ? TextAlign.Right : TextAlign.Left, widths[c] - 6);
                 x += widths[c];
             }
             layout.Y += RowHeight;
+            r++;
         }
         layout.Page.Line(Margin, layout.Y, Right, layout.Y, Rule, 0.5);
     }
@@ -211,7 +221,7 @@ public static class PdfReportWriter
         double x = Margin;
         for (int c = 0; c < widths.Length; c++)
         {
-            bool numeric = table.Columns[c].Kind is not (ColumnKind.Text or ColumnKind.Date);
+            bool numeric = !ReportValues.IsTextLike(table.Columns[c].Kind);
             page.Text(Fit(layout.Fonts, table.Columns[c].Header, TableFontSize, true, widths[c] - 6), x + 3, layout.Y + 3, TableFontSize, true, Ink,
                 numeric ? TextAlign.Right : TextAlign.Left, widths[c] - 6);
             x += widths[c];

@@ -3,12 +3,16 @@ using System.Globalization;
 namespace Herald.Reports.Writers;
 
 /// <summary>How a cell value reads as text (CSV, PDF): invariant culture, dates as yyyy-MM-dd, null as empty.</summary>
-internal static class ReportValues
+public static class ReportValues
 {
+    /// <summary>How many first rows of a table size its columns in Excel and PDF (the only rows a writer holds).</summary>
+    public const int SizingRows = 1000;
+
     public static string Text(object? value) => value switch
     {
         null => "",
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture),
         double x => x.ToString("0.######", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
@@ -28,6 +32,7 @@ internal static class ReportValues
     {
         null => "–",
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
         long or int when kind == ColumnKind.Integer => Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString("#,##0", CultureInfo.InvariantCulture),
         double x => kind switch
         {
@@ -39,6 +44,26 @@ internal static class ReportValues
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+
+    /// <summary>The first <see cref="SizingRows"/> rows, held, and the whole table as one pass that replays them first.</summary>
+    public static (List<object?[]> Head, IEnumerable<object?[]> All) Sized(IEnumerable<object?[]> rows)
+    {
+        var enumerator = rows.GetEnumerator();
+        var head = new List<object?[]>();
+        while (head.Count < SizingRows && enumerator.MoveNext()) head.Add(enumerator.Current);
+        return (head, Replay(head, enumerator));
+    }
+
+    private static IEnumerable<object?[]> Replay(List<object?[]> head, IEnumerator<object?[]> rest)
+    {
+        using (rest)
+        {
+            foreach (var row in head) yield return row;
+            while (rest.MoveNext()) yield return rest.Current;
+        }
+    }
+
+    public static bool IsTextLike(ColumnKind kind) => kind is ColumnKind.Text or ColumnKind.Date or ColumnKind.Timestamp;
 
     public static double? Number(object? value) => value switch
     {

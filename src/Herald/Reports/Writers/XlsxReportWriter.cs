@@ -1,3 +1,4 @@
+using System.IO.Packaging;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
@@ -9,40 +10,45 @@ namespace Herald.Reports.Writers;
 
 /// <summary>
 /// An .xlsx workbook (DocumentFormat.OpenXml): a <c>Summary</c> sheet (title, period, parameters, the summary figures and a
-/// native line chart of the daily volume drawn from the daily sheet), then one sheet per table named by its title. Header rows
+/// native line chart drawn from the chart's table), then one sheet per table named by its title. Header rows
 /// are bold and frozen; numbers are numeric cells with a number format (integers <c>#,##0</c>, rates <c>0.00</c>, money
-/// <c>#,##0.0000</c>, seconds <c>0.000</c>), days are date cells (<c>yyyy-mm-dd</c>); column widths follow the content.
+/// <c>#,##0.0000</c>, seconds <c>0.000</c>), days are date cells (<c>yyyy-mm-dd</c>), times date-time cells; column widths
+/// follow the content of the first rows. Table sheets are written row by row (SAX) into a write-only package, which
+/// streams each part into the file as it is written, so a long table is never held whole.
 /// </summary>
 public static class XlsxReportWriter
 {
-    private const uint StyleBold = 1, StyleInteger = 2, StylePercent = 3, StyleSeconds = 4, StyleMoney = 5, StyleDate = 6, StyleTitle = 7;
+    private const uint StyleBold = 1, StyleInteger = 2, StylePercent = 3, StyleSeconds = 4, StyleMoney = 5, StyleDate = 6, StyleTitle = 7, StyleDateTime = 8;
     private const int ChartRows = 20;
 
     public static void Write(ReportDocument doc, Stream output)
     {
-        using var package = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
-        var workbookPart = package.AddWorkbookPart();
-        workbookPart.Workbook = new Workbook();
-        workbookPart.AddNewPart<WorkbookStylesPart>().Stylesheet = Styles();
-        var sheets = workbookPart.Workbook.AppendChild(new Sheets());
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Summary" };
-        foreach (var t in doc.Tables) names[t.Name] = SheetName(t.Title, used);
-
-        // Summary first: the sheet a reader lands on.
-        var summaryPart = workbookPart.AddNewPart<WorksheetPart>();
-        sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(summaryPart), SheetId = 1, Name = "Summary" });
-        int summaryRows = WriteSummary(doc, summaryPart);
-        uint sheetId = 2;
-        foreach (var table in doc.Tables)
+        using (var zip = Package.Open(output, FileMode.Create, FileAccess.Write))
+        using (var package = SpreadsheetDocument.Create(zip, SpreadsheetDocumentType.Workbook))
         {
-            var part = workbookPart.AddNewPart<WorksheetPart>();
-            sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId++, Name = names[table.Name] });
-            WriteTable(table, part);
+            var workbookPart = package.AddWorkbookPart();
+            workbookPart.Workbook = new Workbook();
+            workbookPart.AddNewPart<WorkbookStylesPart>().Stylesheet = Styles();
+            var sheets = workbookPart.Workbook.AppendChild(new Sheets());
+            var names = new Dictionary<string, string>(StringComparer.Ordinal);
+            var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Summary" };
+            foreach (var t in doc.Tables) names[t.Name] = SheetName(t.Title, used);
+
+            // Summary first: the sheet a reader lands on.
+            var summaryPart = workbookPart.AddNewPart<WorksheetPart>();
+            sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(summaryPart), SheetId = 1, Name = "Summary" });
+            int summaryRows = WriteSummary(doc, summaryPart);
+            uint sheetId = 2;
+            foreach (var table in doc.Tables)
+            {
+                var part = workbookPart.AddNewPart<WorksheetPart>();
+                sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId++, Name = names[table.Name] });
+                WriteTable(table, part);
+            }
+            if (doc.ChartRows is { Count: > 0 } chartRows)
+                AddChart(summaryPart, doc, doc.Table(doc.ChartTable)!, chartRows, names[doc.ChartTable], summaryRows + 1);
+            // The DOM parts (workbook, styles, summary, chart) are written once, when the document is disposed.
         }
-        if (doc.Table(doc.ChartTable) is { Rows.Count: > 0 } chartTable)
-            AddChart(summaryPart, chartTable, names[chartTable.Name], doc.ChartLines, summaryRows + 1);
-        workbookPart.Workbook.Save();
     }
 
     private static int WriteSummary(ReportDocument doc, WorksheetPart part)
@@ -86,21 +92,10 @@ public static class XlsxReportWriter
 
     private static void WriteTable(ReportTable table, WorksheetPart part)
     {
-        var data = new SheetData();
-        var header = data.AppendChild(new Row { RowIndex = 1 });
-        for (int c = 0; c < table.Columns.Count; c++) header.Append(TextCell(c + 1, 1, table.Columns[c].Header, StyleBold));
+        var (head, rows) = ReportValues.Sized(table.Rows);
         var widths = table.Columns.Select(c => c.Header.Length + 2).ToArray();
-        int r = 1;
-        foreach (var values in table.Rows)
-        {
-            var row = data.AppendChild(new Row { RowIndex = (uint)++r });
-            for (int c = 0; c < table.Columns.Count; c++)
-            {
-                var kind = table.Columns[c].Kind;
-                if (ValueCell(c + 1, r, values[c], kind) is { } cell) row.Append(cell);
-                widths[c] = Math.Max(widths[c], ReportValues.Display(values[c], kind).Length + 2);
-            }
-        }
+        foreach (var values in head)
+            for (int c = 0; c < widths.Length; c++) widths[c] = Math.Max(widths[c], ReportValues.Display(values[c], table.Columns[c].Kind).Length + 2);
         var columns = new Columns();
         for (int c = 0; c < widths.Length; c++)
             columns.Append(new Column { Min = (uint)(c + 1), Max = (uint)(c + 1), Width = Math.Clamp(widths[c], 8, 60), CustomWidth = true });
@@ -108,7 +103,25 @@ public static class XlsxReportWriter
         {
             VerticalSplit = 1, TopLeftCell = "A2", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen,
         }) { WorkbookViewId = 0 };
-        part.Worksheet = new Worksheet(new SheetViews(view), columns, data);
+
+        using var writer = OpenXmlWriter.Create(part);
+        writer.WriteStartElement(new Worksheet());
+        writer.WriteElement(new SheetViews(view));
+        writer.WriteElement(columns);
+        writer.WriteStartElement(new SheetData());
+        var header = new Row { RowIndex = 1 };
+        for (int c = 0; c < table.Columns.Count; c++) header.Append(TextCell(c + 1, 1, table.Columns[c].Header, StyleBold));
+        writer.WriteElement(header);
+        int r = 1;
+        foreach (var values in rows)
+        {
+            var row = new Row { RowIndex = (uint)++r };
+            for (int c = 0; c < table.Columns.Count; c++)
+                if (ValueCell(c + 1, r, values[c], table.Columns[c].Kind) is { } cell) row.Append(cell);
+            writer.WriteElement(row);
+        }
+        writer.WriteEndElement();
+        writer.WriteEndElement();
     }
 
     /// <summary>A text cell; text that starts like a formula gets an apostrophe (<see cref="ReportValues.Inert"/>), as in the CSV.</summary>
@@ -123,6 +136,8 @@ public static class XlsxReportWriter
         if (value is null) return null;
         if (value is DateOnly day)
             return NumberCell(column, row, day.ToDateTime(TimeOnly.MinValue).ToOADate(), StyleDate);
+        if (value is DateTime time)
+            return NumberCell(column, row, time.ToOADate(), StyleDateTime);
         if (ReportValues.Number(value) is { } number && double.IsFinite(number))
         {
             uint style = kind switch
@@ -164,7 +179,8 @@ public static class XlsxReportWriter
         new NumberingFormats(
             new NumberingFormat { NumberFormatId = 164, FormatCode = "yyyy-mm-dd" },
             new NumberingFormat { NumberFormatId = 165, FormatCode = "#,##0.0000" },
-            new NumberingFormat { NumberFormatId = 166, FormatCode = "0.000" }) { Count = 3 },
+            new NumberingFormat { NumberFormatId = 166, FormatCode = "0.000" },
+            new NumberingFormat { NumberFormatId = 167, FormatCode = "yyyy-mm-dd hh:mm" }) { Count = 4 },
         new Fonts(
             new Font(new FontSize { Val = 11 }, new FontName { Val = "Calibri" }),
             new Font(new Bold(), new FontSize { Val = 11 }, new FontName { Val = "Calibri" }),
@@ -181,16 +197,18 @@ public static class XlsxReportWriter
             new CellFormat { NumberFormatId = 166, ApplyNumberFormat = true },
             new CellFormat { NumberFormatId = 165, ApplyNumberFormat = true },
             new CellFormat { NumberFormatId = 164, ApplyNumberFormat = true },
-            new CellFormat { FontId = 2, ApplyFont = true }) { Count = 8 });
+            new CellFormat { FontId = 2, ApplyFont = true },
+            new CellFormat { NumberFormatId = 167, ApplyNumberFormat = true }) { Count = 9 });
 
     /// <summary>A line chart on the summary sheet below the figures: one series per column, the dates on the category axis.</summary>
-    private static void AddChart(WorksheetPart host, ReportTable table, string sheet, IReadOnlyList<string> series, int atRow)
+    private static void AddChart(WorksheetPart host, ReportDocument doc, ReportTable table, IReadOnlyList<object?[]> rows, string sheet, int atRow)
     {
+        var series = doc.ChartLines;
         var drawings = host.AddNewPart<DrawingsPart>();
         host.Worksheet.Append(new Drawing { Id = host.GetIdOfPart(drawings) });
         drawings.WorksheetDrawing = new Xdr.WorksheetDrawing();
         var chartPart = drawings.AddNewPart<ChartPart>();
-        int last = table.Rows.Count + 1;
+        int last = rows.Count + 1;
         string quoted = "'" + sheet.Replace("'", "''") + "'";
 
         const uint categoryAxis = 500_001, valueAxis = 500_002;
@@ -202,14 +220,14 @@ public static class XlsxReportWriter
             int col = table.IndexOf(name);
             if (col < 0) continue;
             string letter = ColumnLetter(col + 1);
-            var values = new C.NumberingCache(new C.FormatCode("General"), new C.PointCount { Val = (uint)table.Rows.Count });
-            var dates = new C.NumberingCache(new C.FormatCode("yyyy-mm-dd"), new C.PointCount { Val = (uint)table.Rows.Count });
-            for (int i = 0; i < table.Rows.Count; i++)
+            var values = new C.NumberingCache(new C.FormatCode("General"), new C.PointCount { Val = (uint)rows.Count });
+            var dates = new C.NumberingCache(new C.FormatCode(DateFormat(rows)), new C.PointCount { Val = (uint)rows.Count });
+            for (int i = 0; i < rows.Count; i++)
             {
-                if (ReportValues.Number(table.Rows[i][col]) is { } v)
+                if (ReportValues.Number(rows[i][col]) is { } v)
                     values.Append(new C.NumericPoint(new C.NumericValue(v.ToString(System.Globalization.CultureInfo.InvariantCulture))) { Index = (uint)i });
-                if (table.Rows[i][0] is DateOnly d)
-                    dates.Append(new C.NumericPoint(new C.NumericValue(d.ToDateTime(TimeOnly.MinValue).ToOADate().ToString(System.Globalization.CultureInfo.InvariantCulture))) { Index = (uint)i });
+                if (OADate(rows[i][0]) is { } d)
+                    dates.Append(new C.NumericPoint(new C.NumericValue(d.ToString(System.Globalization.CultureInfo.InvariantCulture))) { Index = (uint)i });
             }
             var header = table.Columns[col].Header;
             lineChart.Append(new C.LineChartSeries(
@@ -226,12 +244,12 @@ public static class XlsxReportWriter
         lineChart.Append(new C.ShowMarker { Val = true }, new C.AxisId { Val = categoryAxis }, new C.AxisId { Val = valueAxis });
 
         var title = new C.Title(new C.ChartText(new C.RichText(new A.BodyProperties(), new A.ListStyle(),
-            new A.Paragraph(new A.Run(new A.RunProperties { Language = "en-US", FontSize = 1200, Bold = true }, new A.Text("Daily volume (items by day of their earliest event)"))))),
+            new A.Paragraph(new A.Run(new A.RunProperties { Language = "en-US", FontSize = 1200, Bold = true }, new A.Text(doc.ChartTitle))))),
             new C.Overlay { Val = false });
         var plotArea = new C.PlotArea(new C.Layout(), lineChart,
             new C.DateAxis(new C.AxisId { Val = categoryAxis }, new C.Scaling(new C.Orientation { Val = C.OrientationValues.MinMax }),
                 new C.Delete { Val = false }, new C.AxisPosition { Val = C.AxisPositionValues.Bottom },
-                new C.NumberingFormat { FormatCode = "yyyy-mm-dd", SourceLinked = false },
+                new C.NumberingFormat { FormatCode = DateFormat(rows), SourceLinked = false },
                 new C.MajorTickMark { Val = C.TickMarkValues.Outside }, new C.MinorTickMark { Val = C.TickMarkValues.None },
                 new C.TickLabelPosition { Val = C.TickLabelPositionValues.NextTo }, new C.CrossingAxis { Val = valueAxis },
                 new C.Crosses { Val = C.CrossesValues.AutoZero }, new C.AutoLabeled { Val = true }, new C.LabelOffset { Val = 100 },
@@ -239,7 +257,7 @@ public static class XlsxReportWriter
             new C.ValueAxis(new C.AxisId { Val = valueAxis }, new C.Scaling(new C.Orientation { Val = C.OrientationValues.MinMax }),
                 new C.Delete { Val = false }, new C.AxisPosition { Val = C.AxisPositionValues.Left }, new C.MajorGridlines(),
                 new C.Title(new C.ChartText(new C.RichText(new A.BodyProperties { Rotation = -5400000, Vertical = A.TextVerticalValues.Horizontal },
-                    new A.ListStyle(), new A.Paragraph(new A.Run(new A.RunProperties { Language = "en-US", FontSize = 1000 }, new A.Text("Items"))))),
+                    new A.ListStyle(), new A.Paragraph(new A.Run(new A.RunProperties { Language = "en-US", FontSize = 1000 }, new A.Text(char.ToUpperInvariant(doc.ChartUnit[0]) + doc.ChartUnit[1..]))))),
                     new C.Overlay { Val = false }),
                 new C.NumberingFormat { FormatCode = "#,##0", SourceLinked = false },
                 new C.MajorTickMark { Val = C.TickMarkValues.Outside }, new C.MinorTickMark { Val = C.TickMarkValues.None },
@@ -258,7 +276,7 @@ public static class XlsxReportWriter
             new Xdr.FromMarker(new Xdr.ColumnId("0"), new Xdr.ColumnOffset("0"), new Xdr.RowId(atRow.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Xdr.RowOffset("0")),
             new Xdr.ToMarker(new Xdr.ColumnId("8"), new Xdr.ColumnOffset("0"), new Xdr.RowId((atRow + ChartRows).ToString(System.Globalization.CultureInfo.InvariantCulture)), new Xdr.RowOffset("0")),
             new Xdr.GraphicFrame(
-                new Xdr.NonVisualGraphicFrameProperties(new Xdr.NonVisualDrawingProperties { Id = 2U, Name = "Daily volume" },
+                new Xdr.NonVisualGraphicFrameProperties(new Xdr.NonVisualDrawingProperties { Id = 2U, Name = "Chart" },
                     new Xdr.NonVisualGraphicFrameDrawingProperties()),
                 new Xdr.Transform(new A.Offset { X = 0, Y = 0 }, new A.Extents { Cx = 0, Cy = 0 }),
                 new A.Graphic(new A.GraphicData(new C.ChartReference { Id = drawings.GetIdOfPart(chartPart) })
@@ -266,4 +284,13 @@ public static class XlsxReportWriter
             new Xdr.ClientData()) { EditAs = Xdr.EditAsValues.OneCell });
         drawings.WorksheetDrawing.Save();
     }
+
+    private static double? OADate(object? value) => value switch
+    {
+        DateOnly d => d.ToDateTime(TimeOnly.MinValue).ToOADate(),
+        DateTime t => t.ToOADate(),
+        _ => null,
+    };
+
+    private static string DateFormat(IReadOnlyList<object?[]> rows) => rows.Count > 0 && rows[0][0] is DateTime ? "yyyy-mm-dd hh:mm" : "yyyy-mm-dd";
 }

@@ -35,10 +35,17 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
     private const int WriterCacheKib = 32 * 1024;
     private const int ReaderCacheKib = 4 * 1024;
 
+    private int _connectionsInUse;
+
     internal SqliteConnection Open(bool writer = false)
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        Interlocked.Increment(ref _connectionsInUse);
+        connection.StateChange += (_, e) =>
+        {
+            if (e.CurrentState == System.Data.ConnectionState.Closed) Interlocked.Decrement(ref _connectionsInUse);
+        };
         using var pragmas = connection.CreateCommand();
         pragmas.CommandText = string.Format(SqliteSql.ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib);
         pragmas.ExecuteNonQuery();
@@ -46,6 +53,32 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
     }
 
     public string Provider => "sqlite";
+
+    /// <summary>
+    /// In use: connections opened here and not yet closed (the writer's is held for the process's life). Open: the process's
+    /// file descriptors on the database file, one per SQLite connection, so pooled idle ones count (null without /proc).
+    /// Microsoft.Data.Sqlite's pool has no size limit.
+    /// </summary>
+    public StoreConnections Connections() => new(Volatile.Read(ref _connectionsInUse), OpenDatabaseFiles(), null);
+
+    private int? OpenDatabaseFiles()
+    {
+        const string descriptors = "/proc/self/fd";
+        if (!Directory.Exists(descriptors)) return null;
+        int open = 0;
+        foreach (var fd in Directory.EnumerateFileSystemEntries(descriptors))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget == Path) open++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // a descriptor closed while the folder was read
+            }
+        }
+        return open;
+    }
 
     public bool Ping()
     {
