@@ -240,6 +240,7 @@ public static class HeraldHost
         services.AddSingleton(jobs);
         services.TryAddSingleton<ISnapshotStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<SnapshotBuilder>();
+        services.AddSingleton<DashboardMetrics>();
         services.AddSingleton<SnapshotService>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobScheduler>();

@@ -227,10 +227,20 @@ public sealed class SnapshotTests
             inner.UpsertSnapshots(snapshots);
         }
 
-        public IReadOnlyList<SnapshotRecord> ListSnapshots(int teamId, string type, string fromDate, string toDate, SnapshotAccountFilter filter, string? account, int limit) =>
-            inner.ListSnapshots(teamId, type, fromDate, toDate, filter, account, limit);
+        public IReadOnlyList<SnapshotRecord> ListSnapshots(int teamId, string type, string fromDate, string toDate, SnapshotAccountFilter filter, string? account, int limit,
+            (string Date, string Account)? after) =>
+            inner.ListSnapshots(teamId, type, fromDate, toDate, filter, account, limit, after);
 
         public void ReadRecipientItems(int teamId, long fromMs, long toMs, Action<RecipientItem> visit) => inner.ReadRecipientItems(teamId, fromMs, toMs, visit);
+
+        public StoredContacts CountContacts(int teamId, long fromMs, long toMs) => inner.CountContacts(teamId, fromMs, toMs);
+
+        public long? FirstContact(int teamId, string recipient, string? account, long toMs) => inner.FirstContact(teamId, recipient, account, toMs);
+
+        public IReadOnlyList<string> BlockedRecipients(int teamId, long toMs) => inner.BlockedRecipients(teamId, toMs);
+
+        public IReadOnlyList<(string Account, string Recipient)> AccountsOfRecipients(int teamId, IReadOnlyCollection<string> recipients, long toMs) =>
+            inner.AccountsOfRecipients(teamId, recipients, toMs);
     }
 
     [Fact]
