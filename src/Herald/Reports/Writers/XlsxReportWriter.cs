@@ -1,4 +1,4 @@
-using System.IO.Packaging;
+using System.IO.Compression;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
@@ -13,8 +13,10 @@ namespace Herald.Reports.Writers;
 /// native line chart drawn from the chart's table), then one sheet per table named by its title. Header rows
 /// are bold and frozen; numbers are numeric cells with a number format (integers <c>#,##0</c>, rates <c>0.00</c>, money
 /// <c>#,##0.0000</c>, seconds <c>0.000</c>), days are date cells (<c>yyyy-mm-dd</c>), times date-time cells; column widths
-/// follow the content of the first rows. Table sheets are written row by row (SAX) into a write-only package, which
-/// streams each part into the file as it is written, so a long table is never held whole.
+/// follow the content of the first rows.
+/// <para>The SDK's package holds every part in memory until it is saved, so the table sheets are not written into it: the
+/// package is built with empty sheets, then copied entry by entry into the output zip, each table sheet written there row
+/// by row (SAX) in its place. A long table is never held whole.</para>
 /// </summary>
 public static class XlsxReportWriter
 {
@@ -23,8 +25,9 @@ public static class XlsxReportWriter
 
     public static void Write(ReportDocument doc, Stream output)
     {
-        using (var zip = Package.Open(output, FileMode.Create, FileAccess.Write))
-        using (var package = SpreadsheetDocument.Create(zip, SpreadsheetDocumentType.Workbook))
+        using var skeleton = new MemoryStream();
+        var tableEntries = new Dictionary<string, ReportTable>(StringComparer.Ordinal);
+        using (var package = SpreadsheetDocument.Create(skeleton, SpreadsheetDocumentType.Workbook))
         {
             var workbookPart = package.AddWorkbookPart();
             workbookPart.Workbook = new Workbook();
@@ -43,11 +46,26 @@ public static class XlsxReportWriter
             {
                 var part = workbookPart.AddNewPart<WorksheetPart>();
                 sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId++, Name = names[table.Name] });
-                WriteTable(table, part);
+                part.Worksheet = new Worksheet(new SheetData());
+                tableEntries[part.Uri.OriginalString.TrimStart('/')] = table;
             }
             if (doc.ChartRows is { Count: > 0 } chartRows)
                 AddChart(summaryPart, doc, doc.Table(doc.ChartTable)!, chartRows, names[doc.ChartTable], summaryRows + 1);
-            // The DOM parts (workbook, styles, summary, chart) are written once, when the document is disposed.
+            workbookPart.Workbook.Save();
+        }
+
+        skeleton.Position = 0;
+        using var source = new ZipArchive(skeleton, ZipArchiveMode.Read);
+        using var target = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
+        foreach (var entry in source.Entries)
+        {
+            using var into = target.CreateEntry(entry.FullName, CompressionLevel.Fastest).Open();
+            if (tableEntries.TryGetValue(entry.FullName, out var table)) WriteTable(table, into);
+            else
+            {
+                using var from = entry.Open();
+                from.CopyTo(into);
+            }
         }
     }
 
@@ -90,7 +108,7 @@ public static class XlsxReportWriter
         return r;
     }
 
-    private static void WriteTable(ReportTable table, WorksheetPart part)
+    private static void WriteTable(ReportTable table, Stream part)
     {
         var (head, rows) = ReportValues.Sized(table.Rows);
         var widths = table.Columns.Select(c => c.Header.Length + 2).ToArray();

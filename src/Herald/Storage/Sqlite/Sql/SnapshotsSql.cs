@@ -31,7 +31,7 @@ internal static partial class SqliteSql
     /// <summary>The team's contacts before $to and those first seen from $from, from the recipient index alone.</summary>
     public const string CountTeamContacts = """
         SELECT COUNT(*), TOTAL(first >= $from) FROM (
-            SELECT MIN(earliest_at) AS first FROM items INDEXED BY ix_items_recipient
+            SELECT MIN(earliest_at) AS first FROM items INDEXED BY ix_items_recipient_dims
             WHERE team_id = $team AND recipient IS NOT NULL AND earliest_at < $to GROUP BY recipient)
         """;
     /// <summary>The same per account, from the index by earliest event (which covers recipient and dimension set).</summary>
