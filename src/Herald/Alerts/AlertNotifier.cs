@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Herald.Domain;
 using Herald.Outbound;
 using Herald.Senders;
 using Herald.Storage;
@@ -49,7 +50,7 @@ public sealed class AlertNotifier(
         foreach (var channel in channels)
         {
             if (!configured.TryGetValue(channel, out var config)) continue;
-            tasks.Add(SendOneAsync(alert, channel, config, new AlertNotification(eventName, view, Iso(time.GetUtcNow())), ct));
+            tasks.Add(SendOneAsync(alert, channel, config, new AlertNotification(eventName, view, Timestamps.Iso(time.GetUtcNow())), ct));
         }
         await Task.WhenAll(tasks);
     }
@@ -188,10 +189,6 @@ public sealed class AlertNotifier(
     /// <summary><c>sha256=</c> and the lower-case hex HMAC-SHA256 of the body under the secret.</summary>
     public static string Sign(string secret, byte[] body) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
-
-    public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-
-    public static string? Iso(long? ms) => ms is { } v ? Iso(DateTimeOffset.FromUnixTimeMilliseconds(v)) : null;
 }
 
 /// <summary>An alert as the API and notifications show it: current value against the threshold.</summary>
@@ -202,7 +199,7 @@ public sealed record AlertView(
 {
     public static AlertView From(AlertRecord a, string team) => new(
         a.PublicId, team, a.RuleId, a.RuleName, a.MetricName, a.Condition, a.Threshold, a.CurrentValue, a.SampleSize, a.Severity, a.State,
-        a.Message, AlertNotifier.Iso(a.PendingSinceMs)!, AlertNotifier.Iso(a.FiredAtMs), AlertNotifier.Iso(a.ResolvedAtMs), a.Resolution,
-        AlertNotifier.Iso(a.AcknowledgedAtMs), a.AcknowledgedBy, AlertNotifier.Iso(a.LastNotifiedAtMs), a.NotificationsSent,
-        AlertNotifier.Iso(a.LastEvaluatedAtMs)!);
+        a.Message, Timestamps.Iso(a.PendingSinceMs)!, Timestamps.Iso(a.FiredAtMs), Timestamps.Iso(a.ResolvedAtMs), a.Resolution,
+        Timestamps.Iso(a.AcknowledgedAtMs), a.AcknowledgedBy, Timestamps.Iso(a.LastNotifiedAtMs), a.NotificationsSent,
+        Timestamps.Iso(a.LastEvaluatedAtMs)!);
 }

@@ -18,8 +18,11 @@ public static class RequestBodyLimits
     public const long DefaultBytes = 1024 * 1024;
     public const long DefaultLargeBytes = 8 * 1024 * 1024;
 
+    /// <summary>Marks the endpoint; it may then answer 413 (over the cap) and 503 (the shared budget of bodies is spent).</summary>
     public static TBuilder AcceptsLargeBodies<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(LargeBodyMetadata.Instance);
+        builder.WithMetadata(LargeBodyMetadata.Instance,
+            new ProducesResponseTypeMetadata(StatusCodes.Status413PayloadTooLarge, typeof(ErrorEnvelope), ["application/json"]),
+            new ProducesResponseTypeMetadata(StatusCodes.Status503ServiceUnavailable, typeof(ErrorEnvelope), ["application/json"]));
 
     public static WebApplication UseRequestBodyLimits(this WebApplication app)
     {

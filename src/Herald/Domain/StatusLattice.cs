@@ -22,6 +22,13 @@ public static class StatusLattice
     private static readonly sbyte[] SuccessRank = BuildSuccessRanks();
     private static readonly bool[,] Failures = BuildFailures();
 
+    /// <summary>
+    /// Every status that is a failure of some kind, by code (failed, undelivered, expired, busy, no-answer, canceled, cancelled):
+    /// an event with one of them, or with an error code, is a failing event. Storage's failure index is built on this list.
+    /// </summary>
+    public static readonly IReadOnlyList<Status> FailureStatuses = Enumerable.Range(1, Statuses.CodeLimit - 1)
+        .Where(s => ItemKinds.All.Any(k => Failures[(int)k, s])).Select(s => (Status)s).ToArray();
+
     public static bool Allows(ItemKind kind, Status status) => Ranks[(int)kind, (int)status] != NotInKind;
 
     public static int Rank(ItemKind kind, Status status) => Ranks[(int)kind, (int)status];
@@ -54,6 +61,8 @@ public static class StatusLattice
             if (Allows(kind, status)) return kind;
         return ItemKind.Message;
     }
+
+    public static IEnumerable<Status> FailureStatusesOf(ItemKind kind) => StatusesOf(kind).Where(s => Failures[(int)kind, (int)s]);
 
     public static IEnumerable<Status> StatusesOf(ItemKind kind)
     {

@@ -25,3 +25,11 @@ public readonly record struct Timestamp(DateTimeOffset Value) : IParsable<Timest
 
     public override string ToString() => EventParser.FormatTimestamp(Value.ToUnixTimeMilliseconds());
 }
+
+/// <summary>How API answers and alert notifications write an instant: UTC, milliseconds, <c>Z</c> (<c>2026-11-22T10:00:00.000Z</c>).</summary>
+public static class Timestamps
+{
+    public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    public static string? Iso(long? ms) => ms is { } v ? Iso(DateTimeOffset.FromUnixTimeMilliseconds(v)) : null;
+}

@@ -123,6 +123,8 @@ public static class HeraldHost
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // Numbers are numbers: a quoted "5" where a number belongs is a 400, not silently read.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.Converters.Add(new FiniteDoubleConverter());
             o.SerializerOptions.Converters.Add(new InstantJsonConverter());
         });
@@ -185,6 +187,7 @@ public static class HeraldHost
         services.AddSingleton<RequestMetrics>();
         services.AddHeraldHealthChecks();
         services.AddSingleton<SystemMetrics>();
+        services.AddHeraldMetrics();
         AddUtilization(services, configuration);
         services.AddSingleton<AlertRules>();
         services.AddSingleton<AlertMetricReader>();

@@ -129,8 +129,11 @@ public sealed class RequestMetrics
     }
 }
 
-/// <summary>Times every request and counts it under its route template (<c>/api/v1/items/{itemId}</c>, not the item).</summary>
-public sealed class RequestMetricsMiddleware(RequestDelegate next, RequestMetrics metrics)
+/// <summary>
+/// Times every request and counts it under its route template (<c>/api/v1/items/{itemId}</c>, not the item), in the windows
+/// the alert rules read and in the request-duration histogram of <c>/metrics</c>.
+/// </summary>
+public sealed class RequestMetricsMiddleware(RequestDelegate next, RequestMetrics metrics, HeraldMetrics instruments)
 {
     public async Task InvokeAsync(HttpContext http)
     {
@@ -144,10 +147,12 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, RequestMetric
         }
         finally
         {
+            long end = Stopwatch.GetTimestamp();
             var endpoint = http.GetEndpoint();
             string route = endpoint is RouteEndpoint e ? "/" + (e.RoutePattern.RawText ?? "").TrimStart('/') : "unmatched";
-            metrics.Finished(http.Request.Method, route, status, Stopwatch.GetTimestamp() - start,
-                longLived: endpoint?.Metadata.GetMetadata<LongLivedRequests>() is not null);
+            bool longLived = endpoint?.Metadata.GetMetadata<LongLivedRequests>() is not null;
+            metrics.Finished(http.Request.Method, route, status, end - start, longLived);
+            if (!longLived) instruments.RequestFinished(http.Request.Method, route, Stopwatch.GetElapsedTime(start, end));
         }
     }
 }

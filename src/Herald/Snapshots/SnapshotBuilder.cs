@@ -339,7 +339,7 @@ public sealed class SnapshotBuilder(
         {
             long N(Status s) => c.ItemsByStatus[(int)s];
             long queued = N(Status.Queued), sent = N(Status.Sent), delivered = N(Status.Delivered), read = N(Status.Read), replied = N(Status.Replied);
-            long failed = N(Status.Failed) + N(Status.Undelivered) + N(Status.Expired);
+            long failed = StatusLattice.FailureStatusesOf(ItemKind.Message).Sum(N);
             long total = ItemCount(c);
             return new MessageCounts(total, sent + delivered + read + replied, delivered + read + replied, read + replied, replied, failed, queued + sent);
         }

@@ -1,82 +1,70 @@
-using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
-using Herald.Monitoring;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Herald.Alerts;
 using Herald.Tests.Api;
 using Herald.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Alerts;
 
-public sealed partial class MetricsEndpointTests
+public sealed class MetricsEndpointTests
 {
-    [GeneratedRegex(@"^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$")]
-    private static partial Regex Help();
-
-    [GeneratedRegex(@"^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$")]
-    private static partial Regex Type();
-
-    // name, optional {label="value",...} with escaped values, one space, a float or +Inf/-Inf/NaN, no timestamp.
-    [GeneratedRegex(@"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*=""(?:[^""\\\n]|\\[\\""n])*"",?)*\})? (\S+)$")]
-    private static partial Regex SampleLine();
-
-    [GeneratedRegex(@"([a-zA-Z_][a-zA-Z0-9_]*)=""((?:[^""\\]|\\.)*)""")]
-    private static partial Regex Label();
-
-    /// <summary>A strict check of the text exposition format: every line one of HELP, TYPE or a sample of the current family.</summary>
-    private static Dictionary<string, List<(Dictionary<string, string> Labels, double Value)>> Parse(string text, Dictionary<string, string> types)
+    /// <summary>Every family of <c>/metrics</c> and its type: the families of the hand-written exposition it replaced, under their names.</summary>
+    private static readonly Dictionary<string, string> Families = new()
     {
-        Assert.EndsWith("\n", text);
-        Assert.DoesNotContain("\r", text);
-        var families = new Dictionary<string, List<(Dictionary<string, string>, double)>>();
-        var series = new HashSet<string>();
-        string? family = null;
-        bool helped = false;
-        foreach (var line in text[..^1].Split('\n'))
-        {
-            Assert.False(string.IsNullOrEmpty(line), "empty line in the exposition");
-            if (Help().Match(line) is { Success: true } h)
-            {
-                Assert.False(families.ContainsKey(h.Groups[1].Value), $"family {h.Groups[1].Value} appears twice");
-                family = h.Groups[1].Value;
-                helped = true;
-                families[family] = [];
-                Assert.DoesNotContain("\n", h.Groups[2].Value);
-                continue;
-            }
-            if (Type().Match(line) is { Success: true } t)
-            {
-                Assert.True(helped && t.Groups[1].Value == family, $"TYPE without its HELP first: {line}");
-                types[family!] = t.Groups[2].Value;
-                if (t.Groups[2].Value == "counter") Assert.EndsWith("_total", family);
-                else Assert.False(family!.EndsWith("_total", StringComparison.Ordinal), $"a {t.Groups[2].Value} named like a counter: {family}");
-                helped = false;
-                continue;
-            }
-            Assert.False(line.StartsWith('#'), $"unexpected comment: {line}");
-            var m = SampleLine().Match(line);
-            Assert.True(m.Success, $"not a sample line: {line}");
-            Assert.Equal(family, m.Groups[1].Value);
-            Assert.True(types.ContainsKey(family!), $"sample before TYPE: {line}");
-            string v = m.Groups[3].Value;
-            Assert.True(v is "+Inf" or "-Inf" or "NaN" || double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _), $"bad value: {line}");
-            double value = v switch { "+Inf" => double.PositiveInfinity, "-Inf" => double.NegativeInfinity, "NaN" => double.NaN, _ => double.Parse(v, CultureInfo.InvariantCulture) };
-            var labels = new Dictionary<string, string>();
-            foreach (Match l in Label().Matches(m.Groups[2].Value))
-            {
-                Assert.True(labels.TryAdd(l.Groups[1].Value, Regex.Unescape(l.Groups[2].Value)), $"label twice: {line}");
-            }
-            Assert.True(series.Add(m.Groups[1].Value + m.Groups[2].Value), $"series twice: {line}");
-            families[family!].Add((labels, value));
-        }
-        return families;
+        ["herald_process_cpu_seconds_total"] = "counter",
+        ["herald_process_cpu_percent"] = "gauge",
+        ["herald_process_resident_memory_bytes"] = "gauge",
+        ["herald_memory_limit_bytes"] = "gauge",
+        ["herald_process_memory_percent"] = "gauge",
+        ["herald_gc_heap_bytes"] = "gauge",
+        ["herald_gc_committed_bytes"] = "gauge",
+        ["herald_gc_collections_total"] = "counter",
+        ["herald_process_threads"] = "gauge",
+        ["herald_uptime_seconds"] = "gauge",
+        ["herald_data_disk_total_bytes"] = "gauge",
+        ["herald_data_disk_free_bytes"] = "gauge",
+        ["herald_data_disk_used_percent"] = "gauge",
+        ["herald_db_file_bytes"] = "gauge",
+        ["herald_ingest_queue_depth"] = "gauge",
+        ["herald_events_written_total"] = "counter",
+        ["herald_events_written_per_second"] = "gauge",
+        ["herald_http_requests_in_flight"] = "gauge",
+        ["herald_http_requests_total"] = "counter",
+        ["herald_http_request_errors_total"] = "counter",
+        // Was herald_http_request_duration_seconds_total (a counter of the time spent): now its _sum.
+        ["herald_http_request_duration_seconds"] = "histogram",
+        // Was herald_http_response_p95_milliseconds: promtool wants the base unit.
+        ["herald_http_response_p95_seconds"] = "gauge",
+        ["herald_webhook_requests_total"] = "counter",
+        ["herald_webhook_errors_total"] = "counter",
+        ["herald_webhook_processing_seconds_total"] = "counter",
+        ["herald_webhook_processing_max_seconds"] = "gauge",
+        ["herald_items_last_hour"] = "gauge",
+        ["herald_delivery_latency_p95_seconds_last_hour"] = "gauge",
+        ["herald_alerts_firing"] = "gauge",
+        ["herald_cache_requests_total"] = "counter",
+        ["herald_cache_entries"] = "gauge",
+    };
+
+    private static async Task<PrometheusExposition> Scrape(HttpClient client)
+    {
+        var response = await client.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        return await PrometheusExposition.CheckAsync(await response.Content.ReadAsStringAsync());
     }
 
+    private static Dictionary<string, double> ItemsByStatus(PrometheusExposition metrics, string team) =>
+        metrics["herald_items_last_hour"].Where(s => s.Label("team") == team).ToDictionary(s => s.Label("status"), s => s.Value);
+
     [Fact]
-    public async Task Metrics_is_strict_text_exposition_with_system_request_and_team_figures()
+    public async Task Metrics_pass_promtool_and_keep_every_family_with_system_request_team_and_alert_figures()
     {
-        await using var server = await HeraldServer.StartAsync(new() { ["Herald:Alerts:Enabled"] = "false" });
+        await using var server = await HeraldServer.StartAsync(new() { ["Herald:Alerts:EvaluationInterval"] = "00:00:00.250" });
         // A team name that needs escaping in a label value.
-        var (_, key) = await server.CreateTeamAsync("quote\"back\\slash", "events:write", "metrics:read");
+        var (_, key) = await server.CreateTeamAsync("quote\"back\\slash", "events:write", "metrics:read", "alerts:write");
         var client = server.Client(key);
         var now = DateTimeOffset.UtcNow;
         await Kit.Ingest(client, new[]
@@ -86,28 +74,57 @@ public sealed partial class MetricsEndpointTests
             Kit.Event("m2", "failed", Kit.Format(now.AddSeconds(-20)), eventId: "m2f", kind: "message"),
             Kit.Event("m3", "sent", Kit.Format(now.AddSeconds(-20)), eventId: "m3s", kind: "message"),
         });
-        await client.GetAsync("/api/v1/items/nope");
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/v1/alerts/rules", new
+        {
+            rule_id = "failures", rule_name = "Failures", metric_name = "message_failure_rate", condition = "gt", threshold = 1, duration = 0,
+            severity = "critical", notification_channels = Array.Empty<string>(), min_volume = 1,
+        })).StatusCode);
+        var engine = server.Services.GetRequiredService<AlertEngine>();
+        long evaluated = engine.Evaluations + 2;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (engine.Evaluations < evaluated && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.True(engine.Evaluations >= evaluated, "the alert engine did not evaluate");
+        for (int i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/items/nope")).StatusCode);
 
-        var response = await server.Admin.GetAsync("/metrics");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
-        var types = new Dictionary<string, string>();
-        var f = Parse(await response.Content.ReadAsStringAsync(), types);
-
-        Assert.Equal("counter", types["herald_process_cpu_seconds_total"]);
+        var f = await Scrape(server.Admin);
+        Assert.Equal(Families.OrderBy(x => x.Key), f.Types.OrderBy(x => x.Key));
         Assert.True(f["herald_process_resident_memory_bytes"].Single().Value > 0);
         Assert.True(f["herald_data_disk_free_bytes"].Single().Value > 0);
-        Assert.True(f["herald_db_file_bytes"].Single(s => s.Labels["file"] == "db").Value > 0);
+        Assert.True(f["herald_db_file_bytes"].Single(s => s.Label("file") == "db").Value > 0);
         Assert.Equal(3, f["herald_gc_collections_total"].Count);
         Assert.True(f["herald_events_written_total"].Single().Value >= 4);
-        Assert.Contains(f["herald_http_requests_total"], s => s.Labels["route"] == "/api/v1/events" && s.Labels["method"] == "POST" && s.Labels["status"] == "2xx");
-        Assert.Contains(f["herald_http_requests_total"], s => s.Labels["route"] == "/api/v1/items/{itemId}" && s.Labels["status"] == "4xx");
+        Assert.Contains(f["herald_http_requests_total"], s => s.Label("route") == "/api/v1/events" && s.Label("method") == "POST" && s.Label("status") == "2xx");
+        Assert.Equal(3, f["herald_http_requests_total"].Single(s => s.Label("route") == "/api/v1/items/{itemId}" && s.Label("status") == "4xx").Value);
         Assert.Equal(5, f["herald_webhook_requests_total"].Count);
-        var items = f["herald_items_last_hour"].Where(s => s.Labels["team"] == "quote\"back\\slash").ToDictionary(s => s.Labels["status"], s => s.Value);
-        Assert.Equal(1, items["delivered"]);
-        Assert.Equal(1, items["failed"]);
-        Assert.Equal(1, items["pending"]);
-        Assert.Contains("team=\"quote\\\"back\\\\slash\"", await (await server.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync());
+        Assert.Equal(new Dictionary<string, double> { ["delivered"] = 1, ["failed"] = 1, ["pending"] = 1 }, ItemsByStatus(f, "quote\"back\\slash"));
+        Assert.True(f["herald_delivery_latency_p95_seconds_last_hour"].Single(s => s.Label("team") == "quote\"back\\slash").Value > 0);
+        Assert.Equal(1, f["herald_alerts_firing"].Single(s => s.Label("team") == "quote\"back\\slash" && s.Label("severity") == "critical").Value);
+        Assert.Equal(6, f["herald_cache_requests_total"].Count);
+
+        // The request duration is a real histogram: cumulative buckets up to +Inf, which counts every request of the route.
+        var route = f["herald_http_request_duration_seconds"].Where(s => s.Labels.GetValueOrDefault("route") == "/api/v1/items/{itemId}").ToList();
+        var buckets = route.Where(s => s.Name.EndsWith("_bucket", StringComparison.Ordinal)).ToList();
+        Assert.Equal(14, buckets.Count);
+        Assert.Equal(buckets.Select(b => b.Value).Order(), buckets.Select(b => b.Value));
+        Assert.Equal("+Inf", buckets[^1].Label("le"));
+        Assert.Equal(3, buckets[^1].Value);
+        Assert.Equal(3, route.Single(s => s.Name.EndsWith("_count", StringComparison.Ordinal)).Value);
+        Assert.InRange(route.Single(s => s.Name.EndsWith("_sum", StringComparison.Ordinal)).Value, 1e-6, 30);
+
+        // Prometheus itself asks for OpenMetrics first, and gets it.
+        var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+        var openMetrics = await server.Admin.SendAsync(request);
+        Assert.StartsWith("application/openmetrics-text", openMetrics.Content.Headers.ContentType!.ToString());
+        string om = await openMetrics.Content.ReadAsStringAsync();
+        Assert.EndsWith("# EOF\n", om);
+        Assert.Contains("herald_events_written_total ", om.Replace("{}", ""));
+
+        // The exporter's endpoint is in the API document as the handler it replaced was.
+        var document = JsonNode.Parse(await (await server.Admin.GetAsync("/openapi/v1.json")).Content.ReadAsStringAsync())!;
+        var scrape = document["paths"]!["/metrics"]!["get"]!;
+        Assert.Equal("Operations", scrape["tags"]![0]!.GetValue<string>());
+        Assert.NotNull(scrape["responses"]!["200"]!["content"]!["text/plain; version=0.0.4; charset=utf-8"]);
 
         // The system endpoint: seed 004's fields in the envelope.
         var system = await Kit.GetData(client, "/api/v1/analytics/metrics/system");
@@ -120,6 +137,41 @@ public sealed partial class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Team_figures_cover_the_busiest_MaxTeams_and_a_team_that_drops_out_leaves_the_exposition()
+    {
+        await using var server = await HeraldServer.StartAsync(new() { ["Herald:Metrics:MaxTeams"] = "1", ["Herald:Alerts:Enabled"] = "false" });
+        var (_, quietKey) = await server.CreateTeamAsync("quiet-team", "events:write");
+        var (_, busyKey) = await server.CreateTeamAsync("busy-team", "events:write");
+        string at = Kit.Format(DateTimeOffset.UtcNow.AddSeconds(-10));
+        await Kit.Ingest(server.Client(quietKey), new[] { Kit.Event("q1", "sent", at, kind: "message"), Kit.Event("q2", "sent", at, kind: "message") });
+
+        var before = await Scrape(server.Admin);
+        Assert.Equal(["quiet-team"], before["herald_items_last_hour"].Select(s => s.Label("team")).Distinct());
+        Assert.Equal(2, ItemsByStatus(before, "quiet-team")["pending"]);
+
+        await Kit.Ingest(server.Client(busyKey), Enumerable.Range(0, 3).Select(i => Kit.Event($"b{i}", "delivered", at, kind: "message")).ToArray());
+        var after = await Scrape(server.Admin);
+        Assert.Equal(["busy-team"], after["herald_items_last_hour"].Select(s => s.Label("team")).Distinct());
+        Assert.Equal(3, ItemsByStatus(after, "busy-team")["delivered"]);
+    }
+
+    [Fact]
+    public async Task Each_server_in_one_process_exports_only_its_own_figures()
+    {
+        await using var busy = await HeraldServer.StartAsync(new() { ["Herald:Alerts:Enabled"] = "false" });
+        await using var idle = await HeraldServer.StartAsync(new() { ["Herald:Alerts:Enabled"] = "false" });
+        var (_, key) = await busy.CreateTeamAsync("own-figures", "events:write");
+        string at = Kit.Format(DateTimeOffset.UtcNow.AddSeconds(-10));
+        await Kit.Ingest(busy.Client(key), Enumerable.Range(0, 5).Select(i => Kit.Event($"o{i}", "sent", at, kind: "message")).ToArray());
+
+        Assert.Equal(5, (await Scrape(busy.Admin))["herald_events_written_total"].Single().Value);
+        var other = await Scrape(idle.Admin);
+        Assert.Equal(0, other["herald_events_written_total"].Single().Value);
+        Assert.DoesNotContain(other["herald_http_requests_total"], s => s.Label("route") == "/api/v1/events");
+        Assert.DoesNotContain(other["herald_http_request_duration_seconds"], s => s.Labels.GetValueOrDefault("route") == "/api/v1/events");
+    }
+
+    [Fact]
     public async Task Metrics_needs_an_admin_key_or_the_scrape_token_unless_opened_on_purpose()
     {
         await using var server = await HeraldServer.StartAsync(new() { ["Herald:Metrics:ScrapeToken"] = "scrape-secret-1", ["Herald:Alerts:Enabled"] = "false" });
@@ -129,7 +181,9 @@ public sealed partial class MetricsEndpointTests
         await Kit.AssertError(await server.Client(key).GetAsync("/metrics"), HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.OK, (await server.Admin.GetAsync("/metrics")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(Bearer(HeraldServer.AdminKey))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(Bearer("scrape-secret-1"))).StatusCode);
+        var scraped = await anonymous.SendAsync(Bearer("scrape-secret-1"));
+        Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+        Assert.Contains("# TYPE herald_events_written_total counter", await scraped.Content.ReadAsStringAsync());
         await Kit.AssertError(await anonymous.SendAsync(Bearer("scrape-secret-2")), HttpStatusCode.Unauthorized);
 
         await using var open = await HeraldServer.StartAsync(new() { ["Herald:Metrics:Public"] = "true", ["Herald:Alerts:Enabled"] = "false" });
@@ -142,18 +196,5 @@ public sealed partial class MetricsEndpointTests
         var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
         request.Headers.Authorization = new("Bearer", token);
         return request;
-    }
-
-    [Fact]
-    public void Writer_escapes_and_refuses_bad_names()
-    {
-        var p = new PrometheusText();
-        p.Family("x_total", "counter", "a \\ help\nwith a newline").Sample(1.5, ("l", "a\"b\\c\nd"));
-        p.Family("y", "gauge", "g").Sample(double.NaN).Sample(double.PositiveInfinity, ("k", "v"));
-        Assert.Equal("# HELP x_total a \\\\ help\\nwith a newline\n# TYPE x_total counter\nx_total{l=\"a\\\"b\\\\c\\nd\"} 1.5\n" +
-            "# HELP y g\n# TYPE y gauge\ny NaN\ny{k=\"v\"} +Inf\n", p.ToString());
-        Assert.Throws<ArgumentException>(() => new PrometheusText().Family("requests", "counter", "h"));
-        Assert.Throws<ArgumentException>(() => new PrometheusText().Family("bad-name", "gauge", "h"));
-        Assert.Throws<InvalidOperationException>(() => new PrometheusText().Family("a", "gauge", "h").Family("a", "gauge", "h"));
     }
 }

@@ -6,6 +6,7 @@ using Herald.Alerts;
 using Herald.Api.Auth;
 using Herald.Api.Parameters;
 using Herald.Dashboard;
+using Herald.Domain;
 using Herald.Otp;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,7 +21,7 @@ public sealed record AlertRuleDto(
     string CreatedAt, string UpdatedAt)
 {
     public static AlertRuleDto From(AlertRuleRecord r) => new(r.RuleId, r.RuleName, r.MetricName, r.Condition, r.Threshold, r.DurationSeconds,
-        r.Severity, r.NotificationChannels, r.Filters, r.MinVolume, r.Enabled, r.IsDefault, AlertNotifier.Iso(r.CreatedAtMs)!, AlertNotifier.Iso(r.UpdatedAtMs)!);
+        r.Severity, r.NotificationChannels, r.Filters, r.MinVolume, r.Enabled, r.IsDefault, Timestamps.Iso(r.CreatedAtMs)!, Timestamps.Iso(r.UpdatedAtMs)!);
 }
 
 public sealed record AcknowledgeRequest(string? By);
@@ -141,7 +142,7 @@ public static class AlertsEndpoints
         var alert = store.FindAlert(teamId, alertId);
         if (alert is null) return ApiResults.NotFound($"no alert '{alertId}'");
         var notifications = store.ListAlertNotifications(alert.Id)
-            .Select(n => new AlertNotificationDto(n.Channel, n.Event, AlertNotifier.Iso(n.SentAtMs)!, n.Ok, n.Attempts, n.Error)).ToList();
+            .Select(n => new AlertNotificationDto(n.Channel, n.Event, Timestamps.Iso(n.SentAtMs)!, n.Ok, n.Attempts, n.Error)).ToList();
         return ApiResults.Ok(new AlertDetailDto(AlertView.From(alert, TeamName(teams, teamId)), notifications));
     }
 
@@ -192,7 +193,7 @@ public static class AlertsEndpoints
                 ? e with { Settings = OtpServices.Masked(e.Settings) }
                 : new { },
         };
-        return new AlertChannelDto(c.Channel, c.Enabled, JsonSerializer.SerializeToElement(shown, AlertNotifier.Json), AlertNotifier.Iso(c.UpdatedAtMs)!);
+        return new AlertChannelDto(c.Channel, c.Enabled, JsonSerializer.SerializeToElement(shown, AlertNotifier.Json), Timestamps.Iso(c.UpdatedAtMs)!);
     }
 
     private static Results<Ok<SuccessEnvelope<AlertChannelDto>>, BadRequest<ErrorEnvelope>> PutWebhook(

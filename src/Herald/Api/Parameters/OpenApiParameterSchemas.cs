@@ -31,6 +31,21 @@ public static class OpenApiParameterSchemas
             }
             return Task.CompletedTask;
         });
+        // FiniteDoubleConverter (which refuses NaN and infinities) hides the number type from the schema exporter: a schema
+        // left with only format double is a number.
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            var seen = new HashSet<OpenApiSchema>(ReferenceEqualityComparer.Instance);
+            foreach (var schema in document.Components?.Schemas?.Values ?? Enumerable.Empty<IOpenApiSchema>()) TypeDoubles(schema, seen);
+            foreach (var path in document.Paths.Values)
+                foreach (var operation in path.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>())
+                {
+                    foreach (var parameter in operation.Parameters ?? []) TypeDoubles(parameter.Schema, seen);
+                    foreach (var response in operation.Responses?.Values ?? Enumerable.Empty<IOpenApiResponse>())
+                        foreach (var content in response.Content?.Values ?? Enumerable.Empty<OpenApiMediaType>()) TypeDoubles(content.Schema, seen);
+                }
+            return Task.CompletedTask;
+        });
         options.AddOperationTransformer((operation, context, _) =>
         {
             if (operation.Parameters is null) return Task.CompletedTask;
@@ -47,12 +62,27 @@ public static class OpenApiParameterSchemas
             foreach (var description in context.Description.ParameterDescriptions)
             {
                 if (description.ParameterDescriptor is not IParameterInfoParameterDescriptor { ParameterInfo: var info }) continue;
-                if (info.GetCustomAttributes(typeof(AllowedValuesAttribute), inherit: true).FirstOrDefault() is not AllowedValuesAttribute allowed) continue;
                 var parameter = operation.Parameters.FirstOrDefault(p => p.Name == description.Name && p.In == ParameterLocation.Query);
-                if (parameter?.Schema is OpenApiSchema schema)
+                if (parameter?.Schema is not OpenApiSchema schema) continue;
+                // FiniteDoubleConverter (which refuses NaN and infinities) hides the number type from the schema exporter.
+                if ((info.ParameterType == typeof(double) || info.ParameterType == typeof(double?)) && schema.Type is null)
+                    schema.Type = JsonSchemaType.Number;
+                if (info.GetCustomAttributes(typeof(AllowedValuesAttribute), inherit: true).FirstOrDefault() is AllowedValuesAttribute allowed)
                     schema.Enum = allowed.Values.Select(v => (JsonNode)JsonValue.Create(v?.ToString())!).ToList();
             }
             return Task.CompletedTask;
         });
+    }
+
+    private static void TypeDoubles(IOpenApiSchema? node, HashSet<OpenApiSchema> seen)
+    {
+        if (node is not OpenApiSchema schema || !seen.Add(schema)) return;
+        if (schema.Type is null && schema.Format is "double" or "float") schema.Type = JsonSchemaType.Number;
+        foreach (var child in schema.Properties?.Values ?? []) TypeDoubles(child, seen);
+        TypeDoubles(schema.Items, seen);
+        TypeDoubles(schema.AdditionalProperties, seen);
+        foreach (var child in schema.AllOf ?? []) TypeDoubles(child, seen);
+        foreach (var child in schema.AnyOf ?? []) TypeDoubles(child, seen);
+        foreach (var child in schema.OneOf ?? []) TypeDoubles(child, seen);
     }
 }

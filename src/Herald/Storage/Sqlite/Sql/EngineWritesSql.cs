@@ -60,10 +60,10 @@ internal static partial class SqliteSql
         ON CONFLICT (team_id, granularity, bucket, dimension_set_id, error_code) DO UPDATE SET failures = failure_cells.failures + excluded.failures
         """;
     /// <summary>An item's possibly failing events up to an event id, to move its failure cells when its dimensions change.</summary>
-    public const string SelectFailureCandidatesOfItem = """
+    public static readonly string SelectFailureCandidatesOfItem = """
         SELECT e.occurred_at, e.status, e.error_code FROM events e INDEXED BY ix_events_item
         WHERE e.item_ref = $item AND e.id <= $upTo AND 
-        """ + FailingEventTerm;
+        """ + FailingEventSql.Term;
     public const string SelectItemKeys = "SELECT team_id, item_id FROM items";
     public const string InsertDimensionSet = """
         INSERT INTO dimension_sets (team_id, kind, account, channel, provider, route, campaign, country, direction)
