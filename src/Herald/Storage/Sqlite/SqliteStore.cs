@@ -56,7 +56,8 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     /// <summary>
     /// In use: connections opened here and not yet closed (the writer's is held for the process's life). Open: the process's
-    /// file descriptors on the database file, one per SQLite connection, so pooled idle ones count (null without /proc).
+    /// file descriptors on the database file, one per SQLite connection, so pooled idle ones count, as do handles SQLite keeps
+    /// after a close while other connections hold locks (null without /proc).
     /// Microsoft.Data.Sqlite's pool has no size limit.
     /// </summary>
     public StoreConnections Connections() => new(Volatile.Read(ref _connectionsInUse), OpenDatabaseFiles(), null);
