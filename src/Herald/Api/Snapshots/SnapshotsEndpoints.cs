@@ -95,7 +95,7 @@ public static class SnapshotsEndpoints
         };
         int limit = parameters.Limit ?? MaxRows;
         var teamIds = parameters.Teams(http).Order().ToList();
-        var after = parameters.Cursor is { } c ? SnapshotCursor.Parse(c) : null;
+        var after = parameters.Cursor is { } c ? SnapshotCursor.Parse(c, teams) : null;
 
         var page = http.Cached(CacheTier.Snapshot, CacheScope.Snapshots(teamIds), $"{Date(from)}..{Date(to)}", () =>
         {
@@ -115,7 +115,7 @@ public static class SnapshotsEndpoints
                 }
             }
             var dtos = rows.Select(s => Dto(s, teams)).ToList();
-            string? next = more ? SnapshotCursor.Of(rows[^1]) : null;
+            string? next = more ? SnapshotCursor.Of(rows[^1], teams) : null;
             return new SnapshotPage(dtos, new PaginationDto(limit, more, next));
         });
         if (page.Pagination.NextCursor is { } cursor)
@@ -147,7 +147,7 @@ public static class SnapshotsEndpoints
         var written = await Task.Run(() => snapshots.GenerateStored(teamId, period, account));
         var filter = account is null ? SnapshotAccountFilter.All : SnapshotAccountFilter.Account;
         var stored = store.ListSnapshots(teamId, SnapshotTypes.Name(type), period.DateText, period.DateText, filter, account, MaxRows, null);
-        return ApiResults.Ok(new GeneratedSnapshotsDto(teams.PublicIdOf(teamId), SnapshotTypes.Name(type), period.DateText, Instant(period.Start.ToUnixMillis()),
+        return ApiResults.Ok(new GeneratedSnapshotsDto(teams.PublicIdOf(teamId), SnapshotTypes.Name(type).ToLowerInvariant(), period.DateText, Instant(period.Start.ToUnixMillis()),
             Instant(period.End.ToUnixMillis()), written.Count, stored.Select(s => Dto(s, teams)).ToList()));
     }
 
@@ -164,21 +164,22 @@ public static class SnapshotsEndpoints
 }
 
 /// <summary>
-/// Where a page of snapshots ended: the last row's team, date and account, as base64url JSON. Opaque to clients; the
-/// teams a request may read are resolved again for every page, so a cursor cannot widen them.
+/// Where a page of snapshots ended: the last row's team (its public id), date and account, as base64url JSON. Opaque to
+/// clients; the teams a request may read are resolved again for every page, so a cursor cannot widen them.
 /// </summary>
 public sealed record SnapshotCursor(int Team, string Date, string Account)
 {
-    public static string Of(SnapshotRecord last) =>
-        Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new object[] { last.TeamId, last.Date, last.Account ?? "" }));
+    public static string Of(SnapshotRecord last, TeamDirectory teams) =>
+        Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new[] { teams.PublicIdOf(last.TeamId), last.Date, last.Account ?? "" }));
 
-    public static SnapshotCursor Parse(string text)
+    public static SnapshotCursor Parse(string text, TeamDirectory teams)
     {
         try
         {
             var parts = JsonSerializer.Deserialize<JsonElement[]>(Base64Url.DecodeFromChars(text.Trim()));
-            if (parts is [{ ValueKind: JsonValueKind.Number } team, { ValueKind: JsonValueKind.String } date, { ValueKind: JsonValueKind.String } account])
-                return new SnapshotCursor(team.GetInt32(), date.GetString()!, account.GetString()!);
+            if (parts is [{ ValueKind: JsonValueKind.String } team, { ValueKind: JsonValueKind.String } date, { ValueKind: JsonValueKind.String } account]
+                && teams.All.FirstOrDefault(t => t.PublicId == team.GetString()) is { } known)
+                return new SnapshotCursor(known.Id, date.GetString()!, account.GetString()!);
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
         {
