@@ -38,9 +38,11 @@ public sealed class SystemReportTests
         // Samples land every second: wait until one holds everything above.
         JsonNode json = null!;
         JsonNode summary = null!;
+        int generated = 0;
         for (var deadline = DateTime.UtcNow.AddSeconds(30); ;)
         {
             json = await ReportKit.Generate(client, Report("json"));
+            generated++;
             summary = json["summary"]!;
             if (summary["requests"]!.GetValue<long>() >= Ok + NotFound + Bad && summary["events"]!.GetValue<long>() >= Events) break;
             Assert.True(DateTime.UtcNow < deadline, $"the samples never held the test's requests and events: {summary.ToJsonString()}");
@@ -110,7 +112,7 @@ public sealed class SystemReportTests
 
         // The report is listed under its type.
         var listed = await Kit.GetData(client, "/api/v1/analytics/reports?type=system");
-        Assert.Equal(6, listed.AsArray().Count(r => r!["report_type"]!.GetValue<string>() == "system"));
+        Assert.Equal(generated + 4, listed.AsArray().Count(r => r!["report_type"]!.GetValue<string>() == "system"));
     }
 
     [Fact]

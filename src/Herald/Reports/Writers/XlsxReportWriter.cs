@@ -108,38 +108,102 @@ public static class XlsxReportWriter
         return r;
     }
 
+    private const string SheetNamespace = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+
+    private static readonly System.Xml.XmlWriterSettings SheetXml = new() { Encoding = new System.Text.UTF8Encoding(false), CloseOutput = false };
+
+    /// <summary>
+    /// A table's sheet, written as XML straight into its zip entry: the SDK's element per cell cost most of the time of a
+    /// long table, and the sheet is a flat list of rows of cells.
+    /// </summary>
     private static void WriteTable(ReportTable table, Stream part)
     {
         var (head, rows) = ReportValues.Sized(table.Rows);
+        int count = table.Columns.Count;
         var widths = table.Columns.Select(c => c.Header.Length + 2).ToArray();
         foreach (var values in head)
-            for (int c = 0; c < widths.Length; c++) widths[c] = Math.Max(widths[c], ReportValues.Display(values[c], table.Columns[c].Kind).Length + 2);
-        var columns = new Columns();
-        for (int c = 0; c < widths.Length; c++)
-            columns.Append(new Column { Min = (uint)(c + 1), Max = (uint)(c + 1), Width = Math.Clamp(widths[c], 8, 60), CustomWidth = true });
-        var view = new SheetView(new Pane
-        {
-            VerticalSplit = 1, TopLeftCell = "A2", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen,
-        }) { WorkbookViewId = 0 };
+            for (int c = 0; c < count; c++) widths[c] = Math.Max(widths[c], ReportValues.Display(values[c], table.Columns[c].Kind).Length + 2);
+        var letters = Enumerable.Range(1, count).Select(ColumnLetter).ToArray();
 
-        using var writer = OpenXmlWriter.Create(part);
-        writer.WriteStartElement(new Worksheet());
-        writer.WriteElement(new SheetViews(view));
-        writer.WriteElement(columns);
-        writer.WriteStartElement(new SheetData());
-        var header = new Row { RowIndex = 1 };
-        for (int c = 0; c < table.Columns.Count; c++) header.Append(TextCell(c + 1, 1, table.Columns[c].Header, StyleBold));
-        writer.WriteElement(header);
+        using var xml = System.Xml.XmlWriter.Create(part, SheetXml);
+        xml.WriteStartElement("worksheet", SheetNamespace);
+        xml.WriteStartElement("sheetViews", SheetNamespace);
+        xml.WriteStartElement("sheetView", SheetNamespace);
+        xml.WriteAttributeString("workbookViewId", "0");
+        xml.WriteStartElement("pane", SheetNamespace); // the header row frozen
+        xml.WriteAttributeString("ySplit", "1");
+        xml.WriteAttributeString("topLeftCell", "A2");
+        xml.WriteAttributeString("activePane", "bottomLeft");
+        xml.WriteAttributeString("state", "frozen");
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+        xml.WriteStartElement("cols", SheetNamespace);
+        for (int c = 0; c < count; c++)
+        {
+            xml.WriteStartElement("col", SheetNamespace);
+            xml.WriteAttributeString("min", (c + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            xml.WriteAttributeString("max", (c + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            xml.WriteAttributeString("width", Math.Clamp(widths[c], 8, 60).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            xml.WriteAttributeString("customWidth", "1");
+            xml.WriteEndElement();
+        }
+        xml.WriteEndElement();
+        xml.WriteStartElement("sheetData", SheetNamespace);
+        StartRow(xml, 1);
+        for (int c = 0; c < count; c++) WriteCell(xml, letters[c], 1, new CellContent(null, table.Columns[c].Header, StyleBold));
+        xml.WriteEndElement();
         int r = 1;
         foreach (var values in rows)
         {
-            var row = new Row { RowIndex = (uint)++r };
-            for (int c = 0; c < table.Columns.Count; c++)
-                if (ValueCell(c + 1, r, values[c], table.Columns[c].Kind) is { } cell) row.Append(cell);
-            writer.WriteElement(row);
+            StartRow(xml, ++r);
+            for (int c = 0; c < count; c++)
+                if (Content(values[c], table.Columns[c].Kind) is { } content) WriteCell(xml, letters[c], r, content);
+            xml.WriteEndElement();
         }
-        writer.WriteEndElement();
-        writer.WriteEndElement();
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    private static void StartRow(System.Xml.XmlWriter xml, int row)
+    {
+        xml.WriteStartElement("row", SheetNamespace);
+        xml.WriteStartAttribute("r");
+        xml.WriteValue(row);
+        xml.WriteEndAttribute();
+    }
+
+    /// <summary>The cell as <see cref="Cell"/> would write it: <c>&lt;c r s t&gt;</c> with a value, or an inline string.</summary>
+    private static void WriteCell(System.Xml.XmlWriter xml, string letter, int row, CellContent content)
+    {
+        xml.WriteStartElement("c", SheetNamespace);
+        xml.WriteStartAttribute("r");
+        xml.WriteString(letter);
+        xml.WriteValue(row);
+        xml.WriteEndAttribute();
+        if (content.Style != 0)
+        {
+            xml.WriteStartAttribute("s");
+            xml.WriteValue(content.Style);
+            xml.WriteEndAttribute();
+        }
+        if (content.Number is { } number)
+        {
+            xml.WriteStartElement("v", SheetNamespace);
+            xml.WriteString(number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            xml.WriteEndElement();
+        }
+        else
+        {
+            xml.WriteAttributeString("t", "inlineStr");
+            xml.WriteStartElement("is", SheetNamespace);
+            xml.WriteStartElement("t", SheetNamespace);
+            xml.WriteAttributeString("xml", "space", null, "preserve");
+            xml.WriteString(ReportValues.Inert(content.Text!));
+            xml.WriteEndElement();
+            xml.WriteEndElement();
+        }
+        xml.WriteEndElement();
     }
 
     /// <summary>A text cell; text that starts like a formula gets an apostrophe (<see cref="ReportValues.Inert"/>), as in the CSV.</summary>
@@ -149,13 +213,22 @@ public static class XlsxReportWriter
             CellReference = Reference(column, row), DataType = CellValues.InlineString, StyleIndex = style == 0 ? null : style,
         };
 
-    private static Cell? ValueCell(int column, int row, object? value, ColumnKind kind)
+    private static Cell? ValueCell(int column, int row, object? value, ColumnKind kind) => Content(value, kind) switch
+    {
+        null => null,
+        { Number: { } number } c => NumberCell(column, row, number, c.Style),
+        { } c => TextCell(column, row, c.Text!, c.Style),
+    };
+
+    /// <summary>What a cell holds: a number with its style, or text.</summary>
+    private readonly record struct CellContent(double? Number, string? Text, uint Style);
+
+    /// <summary>Days and times are date cells, finite numbers numeric cells styled by their kind, anything else text; null is no cell.</summary>
+    private static CellContent? Content(object? value, ColumnKind kind)
     {
         if (value is null) return null;
-        if (value is DateOnly day)
-            return NumberCell(column, row, day.ToDateTime(TimeOnly.MinValue).ToOADate(), StyleDate);
-        if (value is DateTime time)
-            return NumberCell(column, row, time.ToOADate(), StyleDateTime);
+        if (value is DateOnly day) return new CellContent(day.ToDateTime(TimeOnly.MinValue).ToOADate(), null, StyleDate);
+        if (value is DateTime time) return new CellContent(time.ToOADate(), null, StyleDateTime);
         if (ReportValues.Number(value) is { } number && double.IsFinite(number))
         {
             uint style = kind switch
@@ -166,9 +239,9 @@ public static class XlsxReportWriter
                 ColumnKind.Money or ColumnKind.Decimal => StyleMoney,
                 _ => 0,
             };
-            return NumberCell(column, row, number, style);
+            return new CellContent(number, null, style);
         }
-        return TextCell(column, row, ReportValues.Text(value));
+        return new CellContent(null, ReportValues.Text(value), 0);
     }
 
     private static Cell NumberCell(int column, int row, double value, uint style) =>
