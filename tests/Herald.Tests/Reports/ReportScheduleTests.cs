@@ -205,6 +205,26 @@ public sealed class ReportScheduleTests(SmtpServerFixture smtp) : IClassFixture<
     }
 
     [Fact]
+    public async Task Without_the_allow_list_the_mailer_does_not_reach_an_smtp_server_on_an_internal_address()
+    {
+        var settings = Mailing();
+        settings.Remove(Herald.Outbound.OutboundPolicy.AllowListSetting);
+        await using var server = await HeraldServer.StartAsync(settings);
+        var (_, key) = await server.CreateTeamAsync("sched-guarded", "reports:write", "metrics:read");
+        using var client = server.Client(key);
+        string to = Unique("guarded");
+        var created = await Create(client, new { report = "system", format = "csv", cron = "0 0 7 * * ?", recipients = new[] { to } });
+        string id = (await HeraldServer.ReadData(created))["schedule_id"]!.GetValue<string>();
+
+        var schedule = await HeraldServer.ReadData(await client.PostAsync($"{Path}/{id}/run", null));
+        Assert.Equal("error", schedule["last_status"]!.GetValue<string>());
+        Assert.Contains(Herald.Outbound.OutboundFailure.NotAllowed, schedule["last_error"]!.GetValue<string>());
+        Assert.DoesNotContain(smtp.Server.Port.ToString(CultureInfo.InvariantCulture), schedule["last_error"]!.GetValue<string>());
+        await Task.Delay(500);
+        Assert.Equal(0, Mails(to));
+    }
+
+    [Fact]
     public async Task Quartz_fires_a_pdf_schedule_on_its_cron_and_the_attachment_opens_in_pdftotext()
     {
         await using var server = await HeraldServer.StartAsync(Mailing(("Herald:Reports:MinScheduleInterval", "00:00:01")));
