@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Herald.Analytics;
-using Herald.Analytics.Caching;
 using Herald.Analytics.Consent;
 using Herald.Domain;
 using Herald.Storage.Sqlite;

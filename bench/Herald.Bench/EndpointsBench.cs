@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using Herald.Analytics;
 using Herald.Simulation;
 using Herald.Storage.Sqlite;
 using Herald.Engine;
@@ -93,7 +92,7 @@ public static class EndpointsBench
                         ["direction"] = "outbound", ["recipient"] = recipient, ["channel"] = "sms", ["account"] = "acme-marketing" });
             }
             using var response = await http.PostAsJsonAsync("/api/v1/events?team=acme", batch, CancellationToken.None);
-            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"live ingest: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"live ingest: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(CancellationToken.None)}");
             onBatch();
             try
             {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Herald.Analytics;
 using Herald.Domain;
 using Herald.Simulation;
 using Herald.Storage;
@@ -30,14 +29,19 @@ public static class IngestBench
         Console.WriteLine($"ingest: {o.Events:N0} events, batches of {o.BatchSize}");
         double baseline = Baseline(o);
         report.Add("bare SQLite append (same rows, same indexes)", $"{baseline:N0} events/s");
-        var (engine, rss) = Engine(o);
-        report.Add("engine ingest with rollups", $"{engine:N0} events/s", $"ratio to bare append {engine / baseline:F2}; bench process peak RSS {rss} MB");
+        var engine = Engine(o);
+        report.Add("engine ingest with rollups", $"{engine.EventsPerSecond:N0} events/s",
+            $"ratio to bare append {engine.EventsPerSecond / baseline:F2}; bench process peak RSS {engine.PeakRssMb} MB");
     }
 
-    private static (double EventsPerSecond, long PeakRssMb) Engine(BenchOptions o)
+    /// <summary>One engine run: its rate and the process's RSS after it.</summary>
+    public readonly record struct EngineRun(double EventsPerSecond, long PeakRssMb);
+
+    /// <param name="timings">The store's timing recorder, as the server gives it one; none for the bare writer.</param>
+    public static EngineRun Engine(BenchOptions o, StoreTimings? timings = null, bool quiet = false)
     {
         Fresh(o.EngineDb);
-        using var store = new SqliteStore(o.EngineDb);
+        using var store = new SqliteStore(o.EngineDb, timings: timings);
         store.MigrateUp();
         var registry = new DimensionRegistry();
         registry.Load(store);
@@ -55,7 +59,7 @@ public static class IngestBench
             writer.Write(batches);
             inWrite.Stop();
             done += chunk.Count;
-            if (done >= nextReport && !inWrite.IsRunning)
+            if (!quiet && done >= nextReport && !inWrite.IsRunning)
             {
                 Console.WriteLine($"  engine {done:N0} events, {done / inWrite.Elapsed.TotalSeconds:N0} events/s");
                 nextReport += 1_000_000;
@@ -64,8 +68,8 @@ public static class IngestBench
         inWrite.Start();
         writer.Flush();
         inWrite.Stop();
-        Console.WriteLine($"  per event: {writer.ItemRowsWritten / (double)done:F2} item rows, {writer.CellRowsWritten / (double)done:F2} cell merges, {writer.ItemLookups / (double)done:F3} item lookups, {writer.FailureCellRowsWritten / (double)done:F3} failure cell merges, {writer.FailureMoves / (double)done:F4} items whose failures moved");
-        return (done / inWrite.Elapsed.TotalSeconds, Environment.WorkingSet / 1_000_000);
+        if (!quiet) Console.WriteLine($"  per event: {writer.ItemRowsWritten / (double)done:F2} item rows, {writer.CellRowsWritten / (double)done:F2} cell merges, {writer.ItemLookups / (double)done:F3} item lookups, {writer.FailureCellRowsWritten / (double)done:F3} failure cell merges, {writer.FailureMoves / (double)done:F4} items whose failures moved");
+        return new EngineRun(done / inWrite.Elapsed.TotalSeconds, Environment.WorkingSet / 1_000_000);
     }
 
     private static List<IngestBatch> Split(IReadOnlyList<SimulatedEvent> chunk, Dictionary<string, int> teamIds)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Herald.Analytics;
 using Herald.Cli;
 using Herald.Domain;
 using Herald.Snapshots;

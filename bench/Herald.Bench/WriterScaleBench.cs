@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Herald.Analytics;
 using Herald.Domain;
 using Herald.Engine;
 using Herald.Storage.Sqlite;

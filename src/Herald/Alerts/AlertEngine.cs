@@ -9,13 +9,16 @@ namespace Herald.Alerts;
 /// <c>pending</c>; once the condition has held for the rule's <c>duration</c> (at every evaluation since) it turns
 /// <c>firing</c> and is notified once; while it fires unacknowledged it is notified again every
 /// <see cref="AlertOptions.ReminderInterval"/>; when the condition stops holding it is <c>resolved</c> and that is notified.
-/// A pending alert whose condition stops is dropped (it never fired, so it is no history). State is written before a
-/// notification goes out, so a restart never notifies twice (a crash between the two loses that one notification).
+/// A pending alert whose condition stops is dropped (it never fired, so it is no history). A firing alert nobody acknowledged
+/// within its severity's response target goes to the next channel of its rule's escalation path (<see cref="IncidentPolicy"/>).
+/// State is written before a notification goes out, so a restart never notifies twice (a crash between the two loses that
+/// one notification).
 /// Rule changes, acknowledgements and manual resolves go through the same lock as evaluation.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A singleton for the process's lifetime: disposing its semaphore at shutdown would only race the last background callers.")]
 public sealed class AlertEngine(
     IAlertStore store, AlertRules rules, AlertMetricReader reader, AlertNotifier notifier, TeamDirectory teams,
-    AlertOptions options, TimeProvider time, ILogger<AlertEngine> logger)
+    AlertOptions options, IncidentPolicy incidents, TimeProvider time, ILogger<AlertEngine> logger)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly List<Task> _notifications = [];
@@ -71,11 +74,11 @@ public sealed class AlertEngine(
             }
             alert ??= store.InsertAlert(new AlertRecord(0, "alt_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
                 teamId, rule.RuleId, rule.RuleName, rule.MetricName, rule.Condition, rule.Threshold, rule.Severity, "pending", reading.Value,
-                reading.Sample, message, nowMs, null, null, null, null, null, null, 0, nowMs));
+                reading.Sample, message, nowMs, null, null, null, null, null, null, 0, nowMs, rule.EscalationPath));
             alert = alert with
             {
                 CurrentValue = reading.Value, SampleSize = reading.Sample, Message = message, LastEvaluatedAtMs = nowMs,
-                Threshold = rule.Threshold, Severity = rule.Severity,
+                Threshold = rule.Threshold, Severity = rule.Severity, Escalation = rule.EscalationPath,
             };
             string? notify = null;
             if (alert.State == "pending" && nowMs - alert.PendingSinceMs >= rule.DurationSeconds * 1000L)
@@ -89,8 +92,12 @@ public sealed class AlertEngine(
                 notify = "reminder";
             }
             if (notify is not null) alert = alert with { LastNotifiedAtMs = nowMs, NotificationsSent = alert.NotificationsSent + 1 };
+            var escalation = incidents.DueEscalation(alert, nowMs);
+            if (escalation is { } step)
+                alert = alert with { EscalationLevel = step.Level, EscalatedAtMs = nowMs, NotificationsSent = alert.NotificationsSent + 1 };
             store.UpdateAlert(alert);
             if (notify is not null) Send(alert, teamName, notify, rule.NotificationChannels, ct);
+            if (escalation is { } sent) Send(alert, teamName, "escalated", [sent.Channel], ct);
         }
         // Open alerts whose rule is gone.
         foreach (var orphan in open.Values) Close(orphan, teamName, nowMs, "rule_deleted", AlertChannels.All, ct);
@@ -191,8 +198,10 @@ public sealed class AlertEngine(
         string text = $"{rule.MetricName} is {v.ToString("0.###", ci)}{unit} (threshold {AlertConditions.Symbol(rule.Condition)} {rule.Threshold.ToString("0.###", ci)}{unit})";
         if (r.Bound is { } b)
             text += $", Wilson 95 % {(AlertConditions.IsUpward(rule.Condition) ? "lower" : "upper")} bound {b.ToString("0.##", ci)} %";
-        if (r.Sample is { } n) text += $", over {n} {(metric.Source == MetricSource.System ? "requests" : "items")}";
-        if (metric.Source != MetricSource.System || rule.MetricName is AlertMetrics.ApiResponseMsP95 or AlertMetrics.WebhookDelaySeconds)
+        if (r.Sample is { } n)
+            text += $", over {n} {(rule.MetricName == AlertMetrics.StoreProbeFailures ? "probes" : metric.Source == MetricSource.System ? "requests" : "items")}";
+        if (metric.Source != MetricSource.System
+            || rule.MetricName is AlertMetrics.ApiResponseMsP95 or AlertMetrics.WebhookDelaySeconds or AlertMetrics.StoreProbeFailures)
             text += $" in the last {r.WindowMinutes} min";
         return text;
     }

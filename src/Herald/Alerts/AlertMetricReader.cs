@@ -16,9 +16,12 @@ public sealed record MetricReading(double? Value, long? Sample, double? Bound, i
     public static MetricReading None(int window) => new(null, 0, null, window);
 }
 
-/// <summary>What one evaluation reads once for every team: the system sample and the request windows.</summary>
-public sealed class EvaluationCycle(SystemMetrics system, RequestMetrics requests)
+/// <summary>What one evaluation reads once for every team: the system sample, the request windows, and a store probe (made first).</summary>
+public sealed class EvaluationCycle(SystemMetrics system, RequestMetrics requests, StoreHealth store)
 {
+    /// <summary>The cycle's probe, made before any team is read: a store that hangs is recorded as failing before it holds up the cycle.</summary>
+    public StoreProbeResult StoreProbe { get; } = store.Probe();
+
     private SystemSnapshot? _snapshot;
     private readonly Dictionary<(bool, int), RequestWindow> _windows = new();
 
@@ -39,12 +42,12 @@ public sealed class EvaluationCycle(SystemMetrics system, RequestMetrics request
 /// system metrics from the process sampler and the request histograms.
 /// </summary>
 public sealed class AlertMetricReader(MetricsQuery metrics, SystemMetrics system, RequestMetrics requests, AlertOptions options,
-    ComplianceAnalysis? compliance = null)
+    StoreHealth storeHealth, ComplianceAnalysis? compliance = null)
 {
     public int WindowMinutes(AlertRuleRecord rule) =>
         (int)Math.Ceiling(Math.Max(rule.DurationSeconds, options.MinimumWindow.TotalSeconds) / 60.0);
 
-    public EvaluationCycle NewCycle() => new(system, requests);
+    public EvaluationCycle NewCycle() => new(system, requests, storeHealth);
 
     public MetricReading Read(int teamId, AlertRuleRecord rule, DateTimeOffset now, EvaluationCycle cycle)
     {
@@ -71,11 +74,29 @@ public sealed class AlertMetricReader(MetricsQuery metrics, SystemMetrics system
             }
             case AlertMetrics.OptedOutSends:
             case AlertMetrics.QuietHoursSends:
+            case AlertMetrics.ComplianceViolations:
             {
                 if (compliance is null) return MetricReading.None(minutes);
                 var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
                 var (sent, optedOut, quiet) = compliance.Violations(teamId, new UtcMinute(to.Value - minutes), to);
-                return new MetricReading(rule.MetricName == AlertMetrics.OptedOutSends ? optedOut : quiet, sent, null, minutes);
+                long value = rule.MetricName switch
+                {
+                    AlertMetrics.OptedOutSends => optedOut,
+                    AlertMetrics.QuietHoursSends => quiet,
+                    _ => optedOut + quiet,
+                };
+                return new MetricReading(value, sent, null, minutes);
+            }
+            case AlertMetrics.RateLimitViolations:
+            {
+                if (compliance is null) return MetricReading.None(minutes);
+                var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
+                return new MetricReading(compliance.RateLimitViolations(teamId, new UtcMinute(to.Value - minutes), to), null, null, minutes);
+            }
+            case AlertMetrics.StoreProbeFailures:
+            {
+                var (probes, failures) = storeHealth.Window(minutes);
+                return new MetricReading(failures, probes, null, minutes);
             }
             case AlertMetrics.QueueDepth: return new MetricReading(cycle.Snapshot.QueueDepth, null, null, minutes);
             case AlertMetrics.CpuPercent: return new MetricReading(cycle.Snapshot.CpuPercent, null, null, minutes);

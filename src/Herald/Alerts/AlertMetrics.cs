@@ -27,6 +27,9 @@ public static class AlertMetrics
     public const string WebhookDelaySeconds = "webhook_delay_seconds";
     public const string OptedOutSends = "opted_out_sends";
     public const string QuietHoursSends = "quiet_hours_sends";
+    public const string ComplianceViolations = "compliance_violations";
+    public const string RateLimitViolations = "rate_limit_violations";
+    public const string StoreProbeFailures = "store_probe_failures";
 
     public static readonly AlertMetric[] All =
     [
@@ -42,6 +45,9 @@ public static class AlertMetrics
         new(WebhookDelaySeconds, MetricSource.System, "seconds", false, "longest provider webhook processing time in the window"),
         new(OptedOutSends, MetricSource.Compliance, "messages", false, "outbound items whose earliest event in the window came while their recipient was stopped or opted out"),
         new(QuietHoursSends, MetricSource.Compliance, "messages", false, "outbound items whose earliest event in the window came inside their recipient's quiet hours"),
+        new(ComplianceViolations, MetricSource.Compliance, "violations", false, "opted_out_sends plus quiet_hours_sends of the window (a send breaking both rules counts twice)"),
+        new(RateLimitViolations, MetricSource.Compliance, "minutes", false, "minutes of the window in which an account sent more events per second than its tps_limit, summed over the team's accounts"),
+        new(StoreProbeFailures, MetricSource.System, "probes", false, "store health probes in the window that failed: a new connection could not open and read the store within 2 s"),
     ];
 
     public static AlertMetric? Find(string? name) => All.FirstOrDefault(m => m.Name == name);

@@ -23,7 +23,7 @@ public sealed record EmailChannelConfig(IReadOnlyList<string> Recipients, IReadO
 /// </summary>
 public sealed record SmsChannelConfig(IReadOnlyList<string> Recipients, string Sender, IReadOnlyDictionary<string, string> Settings);
 
-/// <summary>What a notification says: <c>firing</c>, <c>reminder</c> or <c>resolved</c>, and the alert as the API shows it.</summary>
+/// <summary>What a notification says: <c>firing</c>, <c>reminder</c>, <c>escalated</c> or <c>resolved</c>, and the alert as the API shows it.</summary>
 public sealed record AlertNotification(string Event, AlertView Alert, string SentAt);
 
 /// <summary>
@@ -34,7 +34,8 @@ public sealed record AlertNotification(string Event, AlertView Alert, string Sen
 /// (<see cref="OutboundHttp"/>); the notification log says what kind of failure happened, never what answered.
 /// </summary>
 public sealed class AlertNotifier(
-    IAlertStore store, SenderRegistry senders, IHttpClientFactory httpClients, AlertOptions options, TimeProvider time, ILogger<AlertNotifier> logger)
+    IAlertStore store, SenderRegistry senders, IHttpClientFactory httpClients, AlertOptions options, IncidentPolicy incidents, TimeProvider time,
+    ILogger<AlertNotifier> logger)
 {
     public const string SignatureHeader = "X-Herald-Signature";
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -45,7 +46,7 @@ public sealed class AlertNotifier(
     public async Task NotifyAsync(AlertRecord alert, string teamName, string eventName, IReadOnlyList<string> channels, CancellationToken ct)
     {
         var configured = store.ListAlertChannels(alert.TeamId).Where(c => c.Enabled).ToDictionary(c => c.Channel);
-        var view = AlertView.From(alert, teamName);
+        var view = AlertView.From(alert, teamName) with { Incident = incidents.View(alert, time.GetUtcNow().ToUnixTimeMilliseconds()) };
         var tasks = new List<Task>();
         foreach (var channel in channels)
         {
@@ -172,6 +173,7 @@ public sealed class AlertNotifier(
         {
             "resolved" => "Resolved",
             "reminder" => "Still firing",
+            "escalated" => $"Escalated (not acknowledged within {a.Incident?.ResponseTarget ?? "its response target"})",
             _ => "Firing",
         }).Append(": ").AppendLine(a.RuleName).AppendLine();
         sb.AppendLine(a.Message).AppendLine();
@@ -182,6 +184,7 @@ public sealed class AlertNotifier(
         sb.AppendLine($"severity:   {a.Severity}");
         sb.AppendLine($"fired at:   {a.FiredAt ?? "-"}");
         if (a.ResolvedAt is not null) sb.AppendLine($"resolved:   {a.ResolvedAt} ({a.Resolution})");
+        if (a.Incident?.RespondBy is { } by) sb.AppendLine($"respond by: {by}");
         sb.AppendLine($"alert id:   {a.Id}");
         return sb.ToString();
     }
@@ -197,6 +200,15 @@ public sealed record AlertView(
     long? SampleSize, string Severity, string State, string Message, string PendingSince, string? FiredAt, string? ResolvedAt,
     string? Resolution, string? AcknowledgedAt, string? AcknowledgedBy, string? LastNotifiedAt, int NotificationsSent, string LastEvaluatedAt)
 {
+    /// <summary>Seed 003's name for <see cref="Id"/>.</summary>
+    public string AlertId => Id;
+
+    /// <summary>Seed 003's name for <see cref="FiredAt"/>; for a pending alert, when its condition started holding.</summary>
+    public string TriggeredAt => FiredAt ?? PendingSince;
+
+    /// <summary>The alert against its response target and escalation path; set where the API or a notification shows it.</summary>
+    public IncidentView? Incident { get; init; }
+
     public static AlertView From(AlertRecord a, string team) => new(
         a.PublicId, team, a.RuleId, a.RuleName, a.MetricName, a.Condition, a.Threshold, a.CurrentValue, a.SampleSize, a.Severity, a.State,
         a.Message, Timestamps.Iso(a.PendingSinceMs)!, Timestamps.Iso(a.FiredAtMs), Timestamps.Iso(a.ResolvedAtMs), a.Resolution,

@@ -8,17 +8,18 @@ namespace Herald.Alerts;
 /// <summary>A rule as the API receives it; on PUT every omitted field keeps its value.</summary>
 public sealed record AlertRuleRequest(
     string? RuleId, string? RuleName, string? MetricName, string? Condition, double? Threshold, int? Duration, string? Severity,
-    string[]? NotificationChannels, Dictionary<string, JsonElement>? Filters, long? MinVolume, bool? Enabled);
+    string[]? NotificationChannels, Dictionary<string, JsonElement>? Filters, long? MinVolume, bool? Enabled, string[]? Escalation = null);
 
 /// <summary>
-/// A team's alert rules: validation, the built-in defaults (seeds 003 and 004), and storage. Defaults are given to a team
-/// once, the first time it is seen; they can then be edited, disabled or deleted like any rule.
+/// A team's alert rules: validation, the built-in defaults (seeds 003 and 004), and storage. Each default is given to a team
+/// once, the first time the team is seen after the default exists; it can then be edited, disabled or deleted like any rule.
 /// </summary>
 public sealed partial class AlertRules(IAlertStore store, TimeProvider time)
 {
     /// <summary>Rate rules without a <c>min_volume</c> need this many items with an outcome behind them.</summary>
     public const long DefaultRateMinVolume = 50;
     public const int MaxDurationSeconds = 86_400;
+    public const int MaxEscalationSteps = 5;
     private static readonly string[] AllChannels = [AlertChannels.Webhook, AlertChannels.Email];
 
     public static IReadOnlyList<AlertRuleRecord> Defaults { get; } =
@@ -31,6 +32,9 @@ public sealed partial class AlertRules(IAlertStore store, TimeProvider time)
         Rule("high_memory", "High Memory", AlertMetrics.MemoryPercent, "gt", 85, 300, "warning", 0),
         Rule("high_disk", "High Disk Usage", AlertMetrics.DiskPercent, "gt", 90, 300, "critical", 0),
         Rule("webhook_processing_delay", "Webhook Processing Delay", AlertMetrics.WebhookDelaySeconds, "gt", 30, 60, "high", 0),
+        Rule("rate_limit_exceeded", "Rate Limit Exceeded", AlertMetrics.RateLimitViolations, "gt", 0, 0, "high", 0),
+        Rule("database_connection_issues", "Database Connection Issues", AlertMetrics.StoreProbeFailures, "gt", 0, 0, "critical", 0),
+        Rule("compliance_violation", "Compliance Violation", AlertMetrics.ComplianceViolations, "gt", 0, 0, "high", 0),
     ];
 
     private static AlertRuleRecord Rule(string id, string name, string metric, string condition, double threshold, int duration, string severity, long minVolume) =>
@@ -116,6 +120,11 @@ public sealed partial class AlertRules(IAlertStore store, TimeProvider time)
                 filters[key] = values;
             }
         }
+        var escalation = body.Escalation?.Select(c => c?.Trim().ToLowerInvariant() ?? "").ToArray() ?? existing?.EscalationPath.ToArray() ?? [];
+        if (escalation.Length > MaxEscalationSteps) return Bad("escalation", $"at most {MaxEscalationSteps} channels");
+        foreach (var c in escalation)
+            if (Array.IndexOf(AlertChannels.All, c) < 0) return Bad("escalation", $"unknown channel '{c}'; one of {string.Join(", ", AlertChannels.All)}");
+
         if (filters.Count > 0 && metric.Source != MetricSource.Rollups)
             return Bad("filters", $"{metric.Name} is a {(metric.Source == MetricSource.System ? "system" : "compliance")} metric; filters apply to delivery metrics only");
 
@@ -124,7 +133,7 @@ public sealed partial class AlertRules(IAlertStore store, TimeProvider time)
 
         bool enabled = body.Enabled ?? existing?.Enabled ?? true;
         return (new AlertRuleRecord(ruleId!, name, metric.Name, condition, t, duration, severity, channels, filters, minVolume, enabled,
-            existing?.IsDefault ?? false, existing?.CreatedAtMs ?? 0, existing?.UpdatedAtMs ?? 0), null, null);
+            existing?.IsDefault ?? false, existing?.CreatedAtMs ?? 0, existing?.UpdatedAtMs ?? 0, escalation), null, null);
     }
 
     private static (AlertRuleRecord?, string?, string?) Bad(string field, string issue) => (null, field, issue);

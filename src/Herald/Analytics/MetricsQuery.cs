@@ -89,35 +89,9 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         IReadOnlyList<int> teams, MetricFilter filter, Dimension by, UtcMinute from, UtcMinute to, Func<int, string> teamName)
     {
         using var readLock = pending.Read();
-        var keys = new List<string?>();
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        int nullIndex = -1;
-        int KeyIndex(string? key)
-        {
-            if (key is null) return nullIndex >= 0 ? nullIndex : nullIndex = Add(null);
-            return index.TryGetValue(key, out int i) ? i : index[key] = Add(key);
-        }
-        int Add(string? key)
-        {
-            keys.Add(key);
-            return keys.Count - 1;
-        }
-
-        var cells = new List<CellStats>();
-        CellStats CellOf(int group)
-        {
-            while (cells.Count <= group) cells.Add(new CellStats());
-            return cells[group];
-        }
-        // Minutes read only to be taken away from their hour's cell (see WindowDecomposer.DecomposeSigned), per group.
-        var less = new List<CellStats>();
-        CellStats LessOf(int group)
-        {
-            while (less.Count <= group) less.Add(new CellStats());
-            return less[group];
-        }
+        var groups = new BreakdownGroups();
         int[]? byDimensionSet = null;
-        int[] BySet() => byDimensionSet ??= GroupsOf(teams, filter, t => KeyIndex(by == Dimension.Team ? teamName(t.TeamId) : t.Text(by)), out _);
+        int[] BySet() => byDimensionSet ??= GroupsOf(teams, filter, t => groups.KeyIndex(by == Dimension.Team ? teamName(t.TeamId) : t.Text(by)), out _);
         if (filter.IsEmpty && by != Dimension.Team)
         {
             // Unfiltered: each value's projection cells, and the items lacking the dimension are the team
@@ -127,14 +101,14 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
             Array.Fill(byValue, -1);
             foreach (int team in teams)
                 foreach (int id in registry.SetsOf(team))
-                    if (id < byValue.Length && IsValueTuple(registry.Get(id), by) is { } value) byValue[id] = KeyIndex(value);
+                    if (id < byValue.Length && IsValueTuple(registry.Get(id), by) is { } value) byValue[id] = groups.KeyIndex(value);
             var totals = new CellStats();
             var projected = new List<CellStats>();
             foreach (var (range, subtract) in WindowDecomposer.DecomposeSigned(from, to, horizons))
             {
                 if (range.Granularity == Granularity.Minute)
                 {
-                    Read(teams, range, BySet(), subtract ? (_, group) => LessOf(group) : (_, group) => CellOf(group));
+                    Read(teams, range, BySet(), subtract ? (_, group) => groups.LessOf(group) : (_, group) => groups.CellOf(group));
                     continue;
                 }
                 Read(teams.Select(t => Projections.ScopeOf(t, by)).ToArray(), range, byValue, (_, group) =>
@@ -146,27 +120,65 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
             }
             for (int i = 0; i < projected.Count; i++)
             {
-                CellOf(i).Add(projected[i]);
+                groups.CellOf(i).Add(projected[i]);
                 totals.Subtract(projected[i]);
             }
-            CellOf(KeyIndex(null)).Add(totals);
+            groups.CellOf(groups.KeyIndex(null)).Add(totals);
         }
         else
         {
             foreach (var (range, subtract) in WindowDecomposer.DecomposeSigned(from, to, horizons))
-                Read(teams, range, BySet(), subtract ? (_, group) => LessOf(group) : (_, group) => CellOf(group));
+                Read(teams, range, BySet(), subtract ? (_, group) => groups.LessOf(group) : (_, group) => groups.CellOf(group));
         }
-        for (int i = 0; i < less.Count; i++) CellOf(i).Subtract(less[i]);
-        while (cells.Count < keys.Count) cells.Add(new CellStats());
+        return groups.Rows();
+    }
 
-        var rows = new List<(string?, MetricTotals)>();
-        for (int i = 0; i < keys.Count; i++)
+    /// <summary>A breakdown's groups: each key's index, its cells, and the minutes to take away from them.</summary>
+    private sealed class BreakdownGroups
+    {
+        private readonly List<string?> _keys = new();
+        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+        private readonly List<CellStats> _cells = new();
+        // Minutes read only to be taken away from their hour's cell (see WindowDecomposer.DecomposeSigned), per group.
+        private readonly List<CellStats> _less = new();
+        private int _nullIndex = -1;
+
+        public int KeyIndex(string? key)
         {
-            var totals = new MetricTotals(cells[i]);
-            if (totals.Total != 0 || totals.Events != 0) rows.Add((keys[i], totals));
+            if (key is null) return _nullIndex >= 0 ? _nullIndex : _nullIndex = Add(null);
+            return _index.TryGetValue(key, out int i) ? i : _index[key] = Add(key);
         }
-        rows.Sort((a, b) => b.Item2.Total != a.Item2.Total ? b.Item2.Total.CompareTo(a.Item2.Total) : string.CompareOrdinal(a.Item1, b.Item1));
-        return rows;
+
+        public CellStats CellOf(int group) => Grow(_cells, group);
+
+        public CellStats LessOf(int group) => Grow(_less, group);
+
+        /// <summary>The non-empty groups, largest first, then by key.</summary>
+        public List<(string? Key, MetricTotals Totals)> Rows()
+        {
+            for (int i = 0; i < _less.Count; i++) CellOf(i).Subtract(_less[i]);
+            while (_cells.Count < _keys.Count) _cells.Add(new CellStats());
+            var rows = new List<(string? Key, MetricTotals Totals)>();
+            for (int i = 0; i < _keys.Count; i++)
+            {
+                var totals = new MetricTotals(_cells[i]);
+                if (totals.Total != 0 || totals.Events != 0) rows.Add((_keys[i], totals));
+            }
+            rows.Sort((a, b) => b.Totals.Total != a.Totals.Total ? b.Totals.Total.CompareTo(a.Totals.Total) : string.CompareOrdinal(a.Key, b.Key));
+            return rows;
+        }
+
+        private int Add(string? key)
+        {
+            _keys.Add(key);
+            return _keys.Count - 1;
+        }
+
+        private static CellStats Grow(List<CellStats> list, int group)
+        {
+            while (list.Count <= group) list.Add(new CellStats());
+            return list[group];
+        }
     }
 
     /// <summary>

@@ -28,6 +28,6 @@ public static class AnswerCaching
             foreach (var value in values) sb.Append('\u001e').Append(name).Append('=').Append(value);
         sb.Append("\u001eteams=");
         foreach (int team in teams) sb.Append(team).Append(',');
-        return sb.Append("\u001e").Append(window).ToString();
+        return sb.Append('\u001e').Append(window).ToString();
     }
 }

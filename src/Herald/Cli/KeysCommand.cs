@@ -12,7 +12,14 @@ public static class KeysCommand
     public static Command Create()
     {
         var command = new Command("keys", "Create, list and revoke API keys");
+        command.Subcommands.Add(CreateKey());
+        command.Subcommands.Add(ListKeys());
+        command.Subcommands.Add(RevokeKey());
+        return command;
+    }
 
+    private static Command CreateKey()
+    {
         var team = new Option<string?>("--team") { Description = "Team id or name (omit for an admin key)" };
         var name = new Option<string>("--name") { Description = "What the key is for", DefaultValueFactory = _ => "cli key" };
         var scopes = new Option<string>("--scopes") { Description = "Comma-separated: events:write, metrics:read, reports:write, admin", DefaultValueFactory = _ => "events:write,metrics:read" };
@@ -56,7 +63,11 @@ public static class KeysCommand
             Console.WriteLine(created.Key);
             return 0;
         });
+        return create;
+    }
 
+    private static Command ListKeys()
+    {
         var listTeam = new Option<string?>("--team") { Description = "Only this team's keys" };
         var list = new Command("list", "List keys (never the keys themselves)") { listTeam };
         list.SetAction(parse =>
@@ -76,7 +87,11 @@ public static class KeysCommand
             AnsiConsole.Write(table);
             return 0;
         });
+        return list;
+    }
 
+    private static Command RevokeKey()
+    {
         var id = new Argument<string>("id") { Description = "The key's id (key_...)" };
         var revoke = new Command("revoke", "Revoke a key") { id };
         revoke.SetAction(parse =>
@@ -86,11 +101,7 @@ public static class KeysCommand
             AnsiConsole.MarkupLine(ok ? "[green]revoked[/]" : "[red]no active key with that id[/]");
             return ok ? 0 : 1;
         });
-
-        command.Subcommands.Add(create);
-        command.Subcommands.Add(list);
-        command.Subcommands.Add(revoke);
-        return command;
+        return revoke;
     }
 
     /// <summary>Parses "100/60s", "1000/15m", "5000/1h" into requests and a period in ms.</summary>

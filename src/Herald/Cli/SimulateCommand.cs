@@ -89,6 +89,8 @@ public static class SimulateCommand
 /// <summary>Makes sure the simulator's teams exist and each has an events:write key.</summary>
 public static class SimulationTeams
 {
+    private static readonly string[] IngestScopes = ["events:write"];
+
     public static async Task<Dictionary<string, string>> EnsureKeysAsync(HttpClient http, string baseUrl, string adminKey, IReadOnlyList<string> teamNames, CancellationToken ct)
     {
         async Task<System.Text.Json.Nodes.JsonNode> Send(HttpMethod method, string path, object? body)
@@ -109,7 +111,7 @@ public static class SimulationTeams
         {
             string? id = existing.FirstOrDefault(t => t!["name"]!.GetValue<string>() == name)?["id"]!.GetValue<string>();
             id ??= (await Send(HttpMethod.Post, "/api/v1/teams", new { name }))["data"]!["id"]!.GetValue<string>();
-            var key = await Send(HttpMethod.Post, "/api/v1/keys", new { team_id = id, name = "herald simulate", scopes = new[] { "events:write" } });
+            var key = await Send(HttpMethod.Post, "/api/v1/keys", new { team_id = id, name = "herald simulate", scopes = IngestScopes });
             keys[name] = key["data"]!["key"]!.GetValue<string>();
         }
         return keys;

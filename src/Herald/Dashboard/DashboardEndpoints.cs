@@ -1,11 +1,9 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
-using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
-using Herald.Domain;
 using Herald.Engine;
 using Herald.Hosting;
 using System.Security.Claims;
@@ -60,6 +58,7 @@ public static class DashboardEndpoints
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "dataprotection-keys")));
         services.AddSingleton<DashboardAssets>();
         services.AddSingleton<LiveActivity>();
+        services.AddSingleton<ActivityDetails>();
         services.AddSingleton<IIngestObserver>(sp => sp.GetRequiredService<LiveActivity>());
         services.AddSingleton<LiveHub>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Herald.Analytics;
 using Herald.Api.Metrics;
@@ -76,9 +77,18 @@ public sealed class LiveSubscription : IDisposable
     public void Dispose() => _hub.Unsubscribe(this);
 }
 
+/// <summary>
+/// A live activity entry: Herald's fields, then seed 003's names (<c>event_type</c>, <c>timestamp</c> = occurred_at,
+/// <c>campaign_name</c>, and where they apply <c>delivery_time_seconds</c>, <c>from_phone</c> and <c>message_body</c> of an
+/// inbound message, <c>estimated_recipients</c> of a started campaign).
+/// </summary>
 public sealed record LiveActivityDto(
     string ItemId, string Status, string Outcome, string Kind, string? Channel, string? Provider, string? Country, string? Campaign,
-    string? Recipient, string? ErrorCode, string OccurredAt, string ReceivedAt);
+    string? Recipient, string? ErrorCode, string OccurredAt, string ReceivedAt, string EventType, string Timestamp, string? CampaignName,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DeliveryTimeSeconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FromPhone,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? MessageBody,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? EstimatedRecipients);
 
 public sealed record LiveTickDto(
     string At, int WindowMinutes, string From, string To, double EventsPerSecond, long EventsLastMinute, SummaryDto Summary, long ActiveCampaigns,
@@ -96,6 +106,7 @@ public sealed class LiveHub : BackgroundService
 
     private readonly MetricsQuery _query;
     private readonly LiveActivity _activity;
+    private readonly ActivityDetails _details;
     private readonly TimeProvider _time;
     private readonly ILogger<LiveHub> _logger;
     private readonly JsonSerializerOptions _json;
@@ -105,10 +116,12 @@ public sealed class LiveHub : BackgroundService
     private readonly DateTimeOffset _started;
     private long _lastSeq;
 
-    public LiveHub(MetricsQuery query, LiveActivity activity, TimeProvider time, ILogger<LiveHub> logger, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    public LiveHub(MetricsQuery query, LiveActivity activity, ActivityDetails details, TimeProvider time, ILogger<LiveHub> logger,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         _query = query;
         _activity = activity;
+        _details = details;
         _time = time;
         _logger = logger;
         _json = json.Value.SerializerOptions;
@@ -288,16 +301,31 @@ public sealed class LiveHub : BackgroundService
         return Frame("activity", picked);
     }
 
-    private static LiveActivityDto ToDto(in ActivityEntry a)
+    private LiveActivityDto ToDto(in ActivityEntry a)
     {
         var e = a.Event;
         var kind = e.Kind ?? StatusLattice.InferKind(e.Status);
-        string outcome = StatusLattice.Allows(kind, e.Status)
-            ? StatusLattice.OutcomeOf(kind, e.Status) switch { Outcome.Delivered => "delivered", Outcome.Failed => "failed", _ => "pending" }
-            : "pending";
-        return new LiveActivityDto(e.ItemId, Statuses.Name(e.Status), outcome, ItemKinds.Name(kind), e.Channel, e.Provider, e.Country, e.Campaign,
-            e.Recipient, e.ErrorCode, EventParser.FormatTimestamp(e.OccurredAtMs), EventParser.FormatTimestamp(a.ReceivedAtMs));
+        var outcome = StatusLattice.Allows(kind, e.Status) ? StatusLattice.OutcomeOf(kind, e.Status) : Outcome.Pending;
+        string outcomeName = outcome switch { Outcome.Delivered => "delivered", Outcome.Failed => "failed", _ => "pending" };
+        bool inbound = e.Direction == "inbound";
+        string occurredAt = EventParser.FormatTimestamp(e.OccurredAtMs);
+        var campaign = a.CampaignStarted && e.Campaign is { } id ? _details.Campaign(a.TeamId, id) : null;
+        return new LiveActivityDto(e.ItemId, Statuses.Name(e.Status), outcomeName, ItemKinds.Name(kind), e.Channel, e.Provider, e.Country, e.Campaign,
+            e.Recipient, e.ErrorCode, occurredAt, EventParser.FormatTimestamp(a.ReceivedAtMs), EventType(a, kind, outcome, inbound), occurredAt,
+            campaign?.Name ?? e.Campaign,
+            !a.CampaignStarted && !inbound && outcome == Outcome.Delivered ? _details.DeliveryTimeSeconds(a.TeamId, e.ItemId) : null,
+            inbound && !a.CampaignStarted ? e.Recipient : null, inbound && !a.CampaignStarted ? e.Text : null, campaign?.TotalRecipients);
     }
+
+    /// <summary>
+    /// Seed 003's event type: <c>campaign_started</c>, <c>inbound_message</c>, else the item's kind and what the event made
+    /// of it: <c>message_delivered</c> (delivered or beyond), <c>message_failed</c>, or the status of a step on the way
+    /// (<c>message_sent</c>); other kinds likewise (<c>otp_delivered</c>).
+    /// </summary>
+    private static string EventType(in ActivityEntry a, ItemKind kind, Outcome outcome, bool inbound) =>
+        a.CampaignStarted ? "campaign_started"
+        : inbound ? "inbound_message"
+        : ItemKinds.Name(kind) + "_" + (outcome switch { Outcome.Delivered => "delivered", Outcome.Failed => "failed", _ => Statuses.Name(a.Event.Status) });
 
     private string Frame<T>(string name, T data) => $"event: {name}\ndata: {JsonSerializer.Serialize(data, _json)}\n\n";
 }

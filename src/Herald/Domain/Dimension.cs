@@ -1,4 +1,3 @@
-using Herald.Engine;
 
 namespace Herald.Domain;
 

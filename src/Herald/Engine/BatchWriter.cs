@@ -1,8 +1,5 @@
-using Herald.Analytics;
-using Herald.Analytics.Consent;
 using Herald.Domain;
 using Herald.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Herald.Engine;
 

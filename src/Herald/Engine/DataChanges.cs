@@ -1,4 +1,3 @@
-using Herald.Analytics.Consent;
 using Herald.Domain;
 
 namespace Herald.Engine;

@@ -82,6 +82,11 @@ public sealed class DimensionRegistry
         lock (_lock) return _ids.TryGetValue(tuple, out id);
     }
 
+    public bool TryGet(int id, out DimensionTuple tuple)
+    {
+        lock (_lock) return _tuples.TryGetValue(id, out tuple);
+    }
+
     public DimensionTuple Get(int id)
     {
         lock (_lock) return _tuples[id];

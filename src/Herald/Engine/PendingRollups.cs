@@ -9,6 +9,7 @@ namespace Herald.Engine;
 /// read lock, and a flush swaps overlay into store under the write lock, so no answer counts a delta
 /// twice or misses it.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A singleton for the process's lifetime: disposing its lock at shutdown would only race the last background callers.")]
 public sealed class PendingRollups(DataChanges? changes = null)
 {
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.SupportsRecursion);

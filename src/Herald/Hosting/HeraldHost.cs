@@ -6,7 +6,9 @@ using Herald.Api.Accounts;
 using Herald.Api.Alerts;
 using Herald.Api.Auth;
 using Herald.Api.Campaigns;
+using Herald.Api.Capacity;
 using Herald.Api.Consent;
+using Herald.Api.Database;
 using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
 using Herald.Api.Failures;
@@ -19,6 +21,7 @@ using Herald.Api.Reports;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
+using Herald.Api.Users;
 using Herald.Dashboard;
 using Herald.Jobs;
 using Herald.Maintenance;
@@ -43,103 +46,52 @@ public static class HeraldHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        // herald itself runs culture-invariant (InvariantGlobalization); a host that keeps cultures (tests, the bench) must
+        // not let its locale reach what Herald writes either.
+        System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
         var builder = WebApplication.CreateBuilder(args);
         AddAppDirectorySettings(builder.Configuration);
         // PRODUCT.md's documented variables, mapped onto the Herald section.
         builder.Configuration.AddInMemoryCollection(HeraldConfiguration.EnvironmentOverrides());
         configure?.Invoke(builder);
 
-        var options = builder.Configuration.GetSection("Herald").Get<HeraldOptions>() ?? new HeraldOptions();
-        var ingestOptions = builder.Configuration.GetSection("Herald:Ingest").Get<IngestOptions>() ?? new IngestOptions();
+        var configuration = builder.Configuration;
+        var options = configuration.GetSection("Herald").Get<HeraldOptions>() ?? new HeraldOptions();
         ConfigureLogging(builder, options);
 
-        var services = builder.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(ingestOptions);
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(OutboundPolicy.Parse(builder.Configuration[OutboundPolicy.AllowListSetting]));
-        services.AddSingleton(_ => DataDirectoryLock.Acquire(options.DataDir));
-        services.AddSingleton(sp =>
-        {
-            _ = sp.GetRequiredService<DataDirectoryLock>(); // the store opens only under the data directory's lock
-            return new SqliteStore(options.DatabasePath, ingestOptions.FullSync);
-        });
-        services.AddSingleton<IEngineStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<IItemReader>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<IDirectoryStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<IStoreProbe>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton(sp =>
-        {
-            var registry = new DimensionRegistry();
-            registry.Load(sp.GetRequiredService<IEngineStore>());
-            return registry;
-        });
-        services.AddSingleton(builder.Configuration.GetSection("Herald:Cache").Get<Herald.Analytics.Caching.CacheOptions>() ?? new Herald.Analytics.Caching.CacheOptions());
-        services.AddSingleton<Herald.Engine.DataChanges>();
-        services.AddSingleton<Herald.Analytics.Caching.AnswerCache>();
-        services.AddSingleton<PendingRollups>();
-        services.AddSingleton(builder.Configuration.GetSection("Herald:Writer").Get<WriterOptions>() ?? new WriterOptions());
-        services.AddSingleton<BatchWriter>();
-        services.AddSingleton<IngestQueue>();
-        services.AddSingleton<RequestBodies>();
-        services.AddSingleton<RetentionHorizons>();
-        services.AddSingleton<MetricsQuery>();
-        services.AddSingleton<CustomAggregation>();
-        services.AddSingleton<StalledItems>();
-        services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<Herald.Analytics.Campaigns.CampaignAnalytics>();
-        services.AddSingleton<IConsentReader>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<Herald.Analytics.Consent.ConsentAnalysis>();
-        services.AddSingleton<IContactSettingsStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<Herald.Analytics.Consent.AccountMinutes>();
-        services.AddSingleton<Herald.Analytics.Consent.ConsentTimelines>();
-        services.AddSingleton<Herald.Analytics.Consent.ComplianceHours>();
-        services.AddSingleton<Herald.Analytics.Consent.ComplianceAnalysis>();
-        services.AddSingleton<IContactReader>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<ContactCounts>();
-        services.AddSingleton<IFailureReader>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddFailureAnalysis();
-        services.AddSingleton<ApiKeyService>();
-        services.AddHeraldAuthentication(builder.Configuration);
-        services.AddSingleton<TeamDirectory>();
-        services.AddSingleton<ItemHistory>();
-        AddOtp(services, builder.Configuration, options);
-        services.AddHeraldWebhooks();
-        AddSnapshotJobs(services, builder.Configuration);
-        AddAlertsAndMonitoring(services, builder.Configuration);
-        services.AddHeraldDashboard(options);
-        AddReports(services, builder.Configuration);
-        services.AddHostedService<IngestQueueLifetime>();
-        services.AddHostedService<KeyUsageFlusher>();
-        if (options.Demo)
-        {
-            services.AddHostedService<DemoTraffic>();
-            services.AddSingleton<DemoInbox>();
-            services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<DemoInbox>());
-            services.AddHostedService<DemoOtp>();
-        }
-        services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            // Numbers are numbers: a quoted "5" where a number belongs is a 400, not silently read.
-            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
-            o.SerializerOptions.Converters.Add(new FiniteDoubleConverter());
-            o.SerializerOptions.Converters.Add(new InstantJsonConverter());
-        });
-        // Binding failures (a non-numeric limit, a body that is not JSON) throw, so ApiErrorMiddleware answers them in the envelope.
-        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOpenApi(Herald.Api.Parameters.OpenApiParameterSchemas.Configure);
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services
+            .AddHeraldSettings(configuration, options)
+            .AddHeraldStore(configuration, options)
+            .AddHeraldEngine(configuration)
+            .AddHeraldAnalytics(configuration)
+            .AddHeraldAccess(configuration)
+            .AddHeraldHttpApi()
+            .AddHeraldOtp(configuration, options)
+            .AddHeraldWebhooks()
+            .AddHeraldSnapshotJobs(configuration)
+            .AddHeraldAlertsAndMonitoring(configuration)
+            .AddHeraldDashboard(options)
+            .AddHeraldReports(configuration)
+            .AddHeraldDemo(options);
 
         var app = builder.Build();
         Initialize(app, options);
+        app.UseHeraldPipeline();
+        app.MapHeraldEndpoints();
+        return app;
+    }
 
+    private static void UseHeraldPipeline(this WebApplication app)
+    {
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseHeraldAuthentication();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+    }
+
+    /// <summary>Every feature's route table, one call each.</summary>
+    private static void MapHeraldEndpoints(this WebApplication app)
+    {
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {
@@ -163,6 +115,7 @@ public static class HeraldHost
         app.MapCampaignsEndpoints();
         app.MapConsentEndpoints();
         app.MapContactsEndpoints();
+        app.MapUsersEndpoints();
         app.MapRouteEndpoints();
         app.MapOverviewEndpoints();
         app.MapWebhookEndpoints();
@@ -170,16 +123,136 @@ public static class HeraldHost
         app.MapJobsEndpoints();
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
+        app.MapDatabaseMetricsEndpoints();
+        app.MapCapacityEndpoints();
         app.MapDashboardEndpoints();
         app.MapReportsEndpoints();
         app.MapReportSchedulesEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
-        return app;
     }
 
-    private static void AddAlertsAndMonitoring(IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddHeraldSettings(this IServiceCollection services, IConfiguration configuration, HeraldOptions options)
     {
-        services.AddSingleton(configuration.GetSection("Herald:Alerts").Get<AlertOptions>() ?? new AlertOptions());
+        services.AddSingleton(options);
+        services.AddSingleton(configuration.GetSection("Herald:Ingest").Get<IngestOptions>() ?? new IngestOptions());
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(OutboundPolicy.Parse(configuration[OutboundPolicy.AllowListSetting]));
+        return services;
+    }
+
+    /// <summary>The SQLite store, opened under the data directory's lock, behind each store interface it serves.</summary>
+    public static IServiceCollection AddHeraldStore(this IServiceCollection services, IConfiguration configuration, HeraldOptions options)
+    {
+        bool fullSync = (configuration.GetSection("Herald:Ingest").Get<IngestOptions>() ?? new IngestOptions()).FullSync;
+        services.AddSingleton(_ => DataDirectoryLock.Acquire(options.DataDir));
+        services.AddSingleton<StoreTimings>();
+        services.AddSingleton(sp =>
+        {
+            _ = sp.GetRequiredService<DataDirectoryLock>(); // the store opens only under the data directory's lock
+            return new SqliteStore(options.DatabasePath, fullSync, sp.GetRequiredService<StoreTimings>());
+        });
+        services.AddSingleton<IEngineStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IItemReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IDirectoryStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IStoreProbe>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ISessionStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IConsentReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IContactSettingsStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IFailureReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IConsentStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IUserReader>(sp => sp.GetRequiredService<SqliteStore>());
+        return services;
+    }
+
+    /// <summary>The write side: dimensions, the writer and its queue, the unflushed overlay, bounded request bodies.</summary>
+    public static IServiceCollection AddHeraldEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(sp =>
+        {
+            var registry = new DimensionRegistry();
+            registry.Load(sp.GetRequiredService<IEngineStore>());
+            return registry;
+        });
+        services.AddSingleton<DataChanges>();
+        services.AddSingleton<PendingRollups>();
+        services.AddSingleton(configuration.GetSection("Herald:Writer").Get<WriterOptions>() ?? new WriterOptions());
+        services.AddSingleton<BatchWriter>();
+        services.AddSingleton<IngestQueue>();
+        services.AddSingleton<RequestBodies>();
+        services.AddSingleton<RetentionHorizons>();
+        services.AddHostedService<IngestQueueLifetime>();
+        return services;
+    }
+
+    /// <summary>The read side: metric queries, their answer cache, campaign, consent, contact and failure analysis.</summary>
+    public static IServiceCollection AddHeraldAnalytics(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(configuration.GetSection("Herald:Cache").Get<Herald.Analytics.Caching.CacheOptions>() ?? new Herald.Analytics.Caching.CacheOptions());
+        services.AddSingleton<Herald.Analytics.Caching.AnswerCache>();
+        services.AddSingleton<MetricsQuery>();
+        services.AddSingleton<CustomAggregation>();
+        services.AddSingleton<StalledItems>();
+        services.AddSingleton<Herald.Analytics.Campaigns.CampaignAnalytics>();
+        services.AddSingleton<Herald.Analytics.Consent.ConsentAnalysis>();
+        services.AddSingleton<Herald.Analytics.Consent.AccountMinutes>();
+        services.AddSingleton<Herald.Analytics.Consent.ConsentTimelines>();
+        services.AddSingleton<Herald.Analytics.Consent.ComplianceHours>();
+        services.AddSingleton<Herald.Analytics.Consent.ComplianceAnalysis>();
+        services.AddSingleton<Herald.Analytics.Consent.ConsentRecorder>();
+        services.AddSingleton<Herald.Analytics.Consent.ResponsePatterns>();
+        services.AddSingleton<Herald.Analytics.Users.UserAnalytics>();
+        services.AddFailureAnalysis();
+        services.AddSingleton<ItemHistory>();
+        return services;
+    }
+
+    /// <summary>Teams, API keys and the authentication schemes and policies in front of every route.</summary>
+    public static IServiceCollection AddHeraldAccess(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<ApiKeyService>();
+        services.AddHeraldAuthentication(configuration);
+        services.AddSingleton<TeamDirectory>();
+        services.AddHostedService<KeyUsageFlusher>();
+        return services;
+    }
+
+    /// <summary>JSON as the API writes it, binding failures as errors in the envelope, the OpenAPI document.</summary>
+    public static IServiceCollection AddHeraldHttpApi(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // Numbers are numbers: a quoted "5" where a number belongs is a 400, not silently read.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            o.SerializerOptions.Converters.Add(new FiniteDoubleConverter());
+            o.SerializerOptions.Converters.Add(new InstantJsonConverter());
+        });
+        // Binding failures (a non-numeric limit, a body that is not JSON) throw, so ApiErrorMiddleware answers them in the envelope.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddOpenApi(Herald.Api.Parameters.OpenApiParameterSchemas.Configure);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return services;
+    }
+
+    /// <summary><c>serve --demo</c>: generated traffic, and OTP codes shown in the dashboard's inbox instead of sent.</summary>
+    public static IServiceCollection AddHeraldDemo(this IServiceCollection services, HeraldOptions options)
+    {
+        if (!options.Demo) return services;
+        services.AddHostedService<DemoTraffic>();
+        services.AddSingleton<DemoInbox>();
+        services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<DemoInbox>());
+        services.AddHostedService<DemoOtp>();
+        return services;
+    }
+
+    public static IServiceCollection AddHeraldAlertsAndMonitoring(this IServiceCollection services, IConfiguration configuration)
+    {
+        var alertOptions = configuration.GetSection("Herald:Alerts").Get<AlertOptions>() ?? new AlertOptions();
+        alertOptions.Validate();
+        services.AddSingleton(alertOptions);
+        services.AddSingleton<IncidentPolicy>();
         services.AddSingleton(configuration.GetSection("Herald:Metrics").Get<MetricsOptions>() ?? new MetricsOptions());
         services.AddSingleton(configuration.GetSection("Herald:Retention").Get<RetentionOptions>() ?? new RetentionOptions());
         services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<SqliteStore>());
@@ -196,8 +269,16 @@ public static class HeraldHost
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsScrapeRequirementHandler>();
         services.AddAuthorizationBuilder().AddPolicy(MetricsScrapeRequirement.PolicyName, p => p.AddRequirements(new MetricsScrapeRequirement()));
         services.AddSingleton<DatabaseMaintenance>();
+        services.AddSingleton<IStoreLayoutReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<CachedStoreLayout>();
+        services.AddSingleton<IServerHistoryStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(configuration.GetSection("Herald:History").Get<ServerHistoryOptions>() ?? new ServerHistoryOptions());
+        services.AddSingleton<ServerHistory>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServerHistory>());
+        services.AddSingleton<CapacityPlanning>();
         services.AddHostedService<AlertEvaluationService>();
         services.AddHostedService<MaintenanceService>();
+        return services;
     }
 
     /// <summary>The process's utilization, sampled and stored for the system report (<c>Herald:Utilization</c>).</summary>
@@ -212,7 +293,7 @@ public static class HeraldHost
         if (options.Enabled) services.AddHostedService<Herald.Utilization.UtilizationSampler>();
     }
 
-    private static void AddOtp(IServiceCollection services, IConfiguration configuration, HeraldOptions options)
+    public static IServiceCollection AddHeraldOtp(this IServiceCollection services, IConfiguration configuration, HeraldOptions options)
     {
         var otpOptions = configuration.GetSection("Herald:Otp").Get<OtpOptions>() ?? new OtpOptions();
         if (options.Demo) otpOptions.EnableConsoleSender = true;
@@ -230,6 +311,7 @@ public static class HeraldHost
         services.AddSingleton<OtpManager>();
         services.AddSingleton<DeliveryMetricsService>();
         services.AddHostedService<OtpMaintenance>();
+        return services;
     }
 
     /// <summary>
@@ -237,7 +319,7 @@ public static class HeraldHost
     /// (a test) may put its own in front of the SQLite one. The scheduler runs as a hosted service unless
     /// <c>Herald:Jobs:Enabled</c> is false; manual triggers work either way.
     /// </summary>
-    private static void AddSnapshotJobs(IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddHeraldSnapshotJobs(this IServiceCollection services, IConfiguration configuration)
     {
         var jobs = configuration.GetSection("Herald:Jobs").Get<JobsOptions>() ?? new JobsOptions();
         services.AddSingleton(jobs);
@@ -248,13 +330,14 @@ public static class HeraldHost
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobScheduler>();
         if (jobs.Enabled) services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
+        return services;
     }
 
     /// <summary>
     /// Seed 004's generated and scheduled reports and seed 003's daily and weekly reports (<c>Herald:Reports</c>). A wrong
     /// <c>Herald:Reports:Smtp</c> setting stops the start.
     /// </summary>
-    private static void AddReports(IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddHeraldReports(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection("Herald:Reports").Get<ReportsOptions>() ?? new ReportsOptions();
         Herald.Reports.Scheduling.ReportMailer.Validate(options);
@@ -271,6 +354,7 @@ public static class HeraldHost
         services.AddSingleton<Herald.Reports.Scheduling.ReportScheduler>();
         if (options.SchedulesEnabled) services.AddHostedService(sp => sp.GetRequiredService<Herald.Reports.Scheduling.ReportScheduler>());
         services.AddHostedService<ReportMaintenance>();
+        return services;
     }
 
     /// <summary>Migrates the store, loads the engine's state, and makes the bootstrap admin key.</summary>

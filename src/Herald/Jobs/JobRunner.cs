@@ -103,6 +103,7 @@ public sealed class JobRunner(SnapshotService snapshots, TimeProvider time, ILog
     private static string Format(DateTimeOffset t) =>
         t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "One per registered job, for the process's lifetime.")]
     private sealed class Entry(JobDefinition job)
     {
         public readonly JobDefinition Job = job;

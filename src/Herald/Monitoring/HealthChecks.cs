@@ -15,6 +15,7 @@ public static class HealthChecks
 {
     public static IServiceCollection AddHeraldHealthChecks(this IServiceCollection services)
     {
+        services.AddSingleton<StoreHealth>();
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store")
             .AddCheck<IngestQueueHealthCheck>("queue")
@@ -72,21 +73,12 @@ public static class HealthChecks
     }
 }
 
-public sealed class StoreHealthCheck(IStoreProbe store) : IHealthCheck
+public sealed class StoreHealthCheck(StoreHealth health) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            return Task.FromResult(store.Ping()
-                ? HealthCheckResult.Healthy($"the {store.Provider} store answers")
-                : HealthCheckResult.Unhealthy($"the {store.Provider} store gave a wrong answer"));
-        }
-        catch (Exception e)
-        {
-            // The message names the failure (locked, missing, full) without the data directory's path.
-            return Task.FromResult(HealthCheckResult.Unhealthy($"the {store.Provider} store does not answer: {e.GetType().Name}"));
-        }
+        var probe = health.Probe();
+        return Task.FromResult(probe.Ok ? HealthCheckResult.Healthy(probe.Description) : HealthCheckResult.Unhealthy(probe.Description));
     }
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Analytics.Caching;
 using Herald.Analytics;
 using Herald.Api;
@@ -39,7 +40,22 @@ public static class MonitoringEndpoints
         int? DbConnectionPoolSize, int? DbActiveConnections, string Timestamp, double CpuSecondsTotal, int ProcessorCount,
         long MemoryRssBytes, long MemoryLimitBytes, long GcHeapBytes, long GcCommittedBytes, IReadOnlyList<long> GcCollections,
         long DiskTotalBytes, long DiskFreeBytes, long DatabaseBytes, long WalBytes, long QueueDepth, long EventsWritten,
-        double EventsPerSecond, double UptimeSeconds, RequestsDto Requests, IReadOnlyList<WebhookDto> Webhooks, IReadOnlyList<CacheTierDto> Cache);
+        double EventsPerSecond, double UptimeSeconds, RequestsDto Requests, IReadOnlyList<WebhookDto> Webhooks, IReadOnlyList<CacheTierDto> Cache,
+        ApplicationPerformanceDto ApplicationPerformance);
+
+    /// <summary>Seed 003's <c>application_performance</c>.</summary>
+    public sealed record ApplicationPerformanceDto(
+        ApiMetricsDto ApiMetrics, IReadOnlyDictionary<string, EndpointPerformanceDto> EndpointPerformance, ResourceUtilizationDto ResourceUtilization);
+
+    public sealed record ApiMetricsDto(
+        double RequestsPerSecond, double? AverageResponseTimeMs, double ErrorRatePercent,
+        [property: System.Text.Json.Serialization.JsonPropertyName("throughput_24h")] long Throughput24h);
+
+    public sealed record EndpointPerformanceDto(double AvgTimeMs, long Requests);
+
+    public sealed record ResourceUtilizationDto(
+        double CpuUsagePercent, double MemoryUsageMb, double? DiskIoOpsSec, double? DiskReadBytesPerSec, double? DiskWriteBytesPerSec,
+        long? DiskReadBytesTotal, long? DiskWriteBytesTotal);
 
     public sealed record CacheTierDto(string Tier, double TtlSeconds, long Hits, long Misses, double HitRatePercent);
 
@@ -49,7 +65,7 @@ public static class MonitoringEndpoints
 
     public sealed record WebhookDto(string Provider, long Requests, long Errors, double AvgMs, double MaxMs);
 
-    private static IResult SystemMetricsOf(SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, AnswerCache cache,
+    private static Ok<SuccessEnvelope<SystemMetricsDto>> SystemMetricsOf(SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, AnswerCache cache,
         Utilization.NetworkCounters network, IStoreProbe store)
     {
         var s = system.Sample();
@@ -68,7 +84,28 @@ public static class MonitoringEndpoints
             s.GcCommittedBytes, s.GcCollections, s.DiskTotalBytes, s.DiskFreeBytes, s.DatabaseBytes, s.WalBytes, s.QueueDepth, s.EventsWritten,
             s.EventsPerSecond, Math.Round(s.UptimeSeconds, 3), new RequestsDto(window.Requests, window.ErrorRatePercent, window.P95Ms, routes), hooks,
             Enum.GetValues<CacheTier>().Select(t => new CacheTierDto(t.ToString().ToLowerInvariant(), AnswerCache.TimeToLive(t).TotalSeconds,
-                cache.Hits(t), cache.Misses(t), MetricTotals.Percent(cache.Hits(t), cache.Hits(t) + cache.Misses(t)))).ToList()));
+                cache.Hits(t), cache.Misses(t), MetricTotals.Percent(cache.Hits(t), cache.Hits(t) + cache.Misses(t)))).ToList(),
+            ApplicationPerformance(s, window, routes, requests)));
+    }
+
+    /// <summary>
+    /// Seed 003's application performance: request rate (every request, the last five minutes) and count of the last 24 hours;
+    /// average time and 5xx rate of the API requests of the last five minutes; per route template (methods together) its
+    /// requests and average time since start; the process's CPU, resident memory and I/O.
+    /// </summary>
+    private static ApplicationPerformanceDto ApplicationPerformance(SystemSnapshot s, RequestWindow window, IReadOnlyList<RouteDto> routes, RequestMetrics requests)
+    {
+        var endpoints = routes.GroupBy(r => r.Route).ToDictionary(g => g.Key, g =>
+        {
+            long n = g.Sum(r => r.Requests);
+            return new EndpointPerformanceDto(n == 0 ? 0 : Math.Round(g.Sum(r => r.AvgMs * r.Requests) / n, 3), n);
+        });
+        var io = s.DiskIo;
+        return new ApplicationPerformanceDto(
+            new ApiMetricsDto(requests.RequestsPerSecond(), window.AvgMs, window.ErrorRatePercent, requests.LastDay()),
+            endpoints,
+            new ResourceUtilizationDto(s.CpuPercent, Math.Round(s.ResidentBytes / 1048576.0, 1), io?.OpsPerSecond, io?.ReadBytesPerSecond,
+                io?.WriteBytesPerSecond, io?.ReadBytes, io?.WriteBytes));
     }
 
     public sealed record DatabaseDto(
@@ -79,7 +116,7 @@ public static class MonitoringEndpoints
 
     public sealed record MaintenanceRunDto(string StartedAt, string FinishedAt, IReadOnlyDictionary<string, long> Deleted, string? Error);
 
-    private static IResult Database(IMaintenanceStore store, RetentionOptions retention, RetentionHorizons horizons, DatabaseMaintenance maintenance)
+    private static Ok<SuccessEnvelope<DatabaseDto>> Database(IMaintenanceStore store, RetentionOptions retention, RetentionHorizons horizons, DatabaseMaintenance maintenance)
     {
         var stats = store.DatabaseStats();
         var tiers = maintenance.Tiers().Select(t => new RetentionTierDto(t.Name, retention.Enabled ? t.Retention.ToString("c") : null,

@@ -9,7 +9,7 @@ namespace Herald.Monitoring;
 public sealed record RouteCounter(string Method, string Route, string StatusClass, long Requests, double Seconds);
 
 /// <summary>What a window of recent requests looked like.</summary>
-public sealed record RequestWindow(long Requests, long ServerErrors, long ClientErrors, double? P95Ms, double? MaxMs)
+public sealed record RequestWindow(long Requests, long ServerErrors, long ClientErrors, double? P95Ms, double? MaxMs, double? AvgMs = null)
 {
     public double ErrorRatePercent => MetricTotals.Percent(ServerErrors, Requests);
 }
@@ -17,7 +17,8 @@ public sealed record RequestWindow(long Requests, long ServerErrors, long Client
 /// <summary>
 /// Herald's own HTTP traffic: counters per route template (bounded: one per endpoint, plus <c>unmatched</c>), and per-minute
 /// log-scale latency histograms of the last hour for API requests and for provider webhooks separately, from which the
-/// alert metrics <c>api_response_ms_p95</c> and <c>webhook_delay_seconds</c> read any window up to an hour.
+/// alert metrics <c>api_response_ms_p95</c> and <c>webhook_delay_seconds</c> read any window up to an hour; and every request
+/// counted per minute of the last day (<see cref="RequestsPerSecond"/>, <see cref="LastDay"/>).
 /// </summary>
 public sealed class RequestMetrics
 {
@@ -31,10 +32,20 @@ public sealed class RequestMetrics
     private readonly ConcurrentDictionary<(string, string, string), Counter> _routes = new();
     private readonly MinuteRing _api = new();
     private readonly MinuteRing _webhooks = new();
+    private readonly long[] _dayMinutes = new long[DayMinutes], _dayCounts = new long[DayMinutes];
+    private readonly Lock _dayLock = new();
     private readonly TimeProvider _time;
+    private readonly long _startedMs;
     private long _inFlight;
 
-    public RequestMetrics(TimeProvider time) => _time = time;
+    public const int DayMinutes = 24 * 60;
+
+    public RequestMetrics(TimeProvider time)
+    {
+        _time = time;
+        _startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        Array.Fill(_dayMinutes, -1);
+    }
 
     public long InFlight => Interlocked.Read(ref _inFlight);
 
@@ -50,6 +61,12 @@ public sealed class RequestMetrics
         Interlocked.Add(ref counter.Ticks, elapsedTicks);
         long ms = elapsedTicks * 1000 / Stopwatch.Frequency;
         long minute = _time.GetUtcNow().ToUnixTimeMilliseconds() / 60_000;
+        lock (_dayLock)
+        {
+            int slot = (int)(minute % DayMinutes);
+            if (_dayMinutes[slot] != minute) (_dayMinutes[slot], _dayCounts[slot]) = (minute, 0);
+            _dayCounts[slot]++;
+        }
         if (longLived) return;
         if (route.StartsWith("/webhooks/", StringComparison.Ordinal)) _webhooks.Record(minute, ms, status);
         else if (route != "/metrics") _api.Record(minute, ms, status);
@@ -67,6 +84,32 @@ public sealed class RequestMetrics
     /// <summary>API requests of the last <paramref name="minutes"/> minutes (the current one included), at most an hour.</summary>
     public RequestWindow Api(int minutes) => _api.Window(_time.GetUtcNow().ToUnixTimeMilliseconds() / 60_000, minutes);
 
+    /// <summary>Requests of every kind finished in the last <paramref name="minutes"/> minutes (the current one included), at most a day.</summary>
+    public long RequestsIn(int minutes)
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds() / 60_000, total = 0;
+        minutes = Math.Clamp(minutes, 1, DayMinutes);
+        lock (_dayLock)
+            for (int i = 0; i < DayMinutes; i++)
+                if (_dayMinutes[i] > now - minutes && _dayMinutes[i] <= now) total += _dayCounts[i];
+        return total;
+    }
+
+    /// <summary>Requests finished in the last 24 hours (since start when the server is younger).</summary>
+    public long LastDay() => RequestsIn(DayMinutes);
+
+    /// <summary>
+    /// Requests per second over the last five minutes, the current one included: those requests over the seconds from the
+    /// window's start (or the server's start, when later) to now.
+    /// </summary>
+    public double RequestsPerSecond()
+    {
+        const int minutes = 5;
+        long nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        long windowStart = Math.Max((nowMs / 60_000 - minutes + 1) * 60_000, _startedMs);
+        return Math.Round(RequestsIn(minutes) / Math.Max(1.0, (nowMs - windowStart) / 1000.0), 3);
+    }
+
     public RequestWindow Webhooks(int minutes) => _webhooks.Window(_time.GetUtcNow().ToUnixTimeMilliseconds() / 60_000, minutes);
 
     /// <summary>One slot per minute of the last hour; a slot is reset when its minute comes round again.</summary>
@@ -74,7 +117,7 @@ public sealed class RequestMetrics
     {
         private sealed class Slot
         {
-            public long Minute = -1, Requests, ServerErrors, ClientErrors;
+            public long Minute = -1, Requests, ServerErrors, ClientErrors, TotalMs;
             public readonly long[] Histogram = new long[LatencyScale.BucketCount];
         }
 
@@ -88,10 +131,11 @@ public sealed class RequestMetrics
                 if (slot.Minute != minute)
                 {
                     slot.Minute = minute;
-                    slot.Requests = slot.ServerErrors = slot.ClientErrors = 0;
+                    slot.Requests = slot.ServerErrors = slot.ClientErrors = slot.TotalMs = 0;
                     Array.Clear(slot.Histogram);
                 }
                 slot.Requests++;
+                slot.TotalMs += ms;
                 if (status >= 500) slot.ServerErrors++;
                 else if (status >= 400) slot.ClientErrors++;
                 slot.Histogram[LatencyScale.BucketOf(ms)]++;
@@ -102,7 +146,7 @@ public sealed class RequestMetrics
         {
             minutes = Math.Clamp(minutes, 1, WindowMinutes);
             var merged = new long[LatencyScale.BucketCount];
-            long requests = 0, server = 0, client = 0;
+            long requests = 0, server = 0, client = 0, totalMs = 0;
             foreach (var slot in _slots)
             {
                 lock (slot)
@@ -111,6 +155,7 @@ public sealed class RequestMetrics
                     requests += slot.Requests;
                     server += slot.ServerErrors;
                     client += slot.ClientErrors;
+                    totalMs += slot.TotalMs;
                     for (int i = 0; i < merged.Length; i++) merged[i] += slot.Histogram[i];
                 }
             }
@@ -124,7 +169,7 @@ public sealed class RequestMetrics
                 if (p95 is null && seen >= rank) p95 = LatencyScale.RepresentativeMs(i);
                 max = LatencyScale.RepresentativeMs(i);
             }
-            return new RequestWindow(requests, server, client, p95, max);
+            return new RequestWindow(requests, server, client, p95, max, Math.Round(totalMs / (double)requests, 3));
         }
     }
 }

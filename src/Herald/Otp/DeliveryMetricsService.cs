@@ -2,7 +2,6 @@ using Herald.Analytics;
 using Herald.Analytics.Failures;
 using Herald.Domain;
 using Herald.Storage;
-using Herald.Engine;
 
 namespace Herald.Otp;
 

@@ -30,9 +30,6 @@ public sealed class OtpAttemptStats(MetricsQuery metrics, TimeProvider time)
     public AttemptStats All(int teamId, UtcMinute from, UtcMinute to) =>
         AttemptStats.From(metrics.Summary([teamId], OtpFilter(), from, to));
 
-    public AttemptStats OfService(int teamId, string service, UtcMinute from, UtcMinute to) =>
-        AttemptStats.From(metrics.Summary([teamId], OtpFilter().Allow(Dimension.Provider, [service]), from, to));
-
     /// <summary>Per service (provider) in one read.</summary>
     public Dictionary<string, AttemptStats> ByService(int teamId, UtcMinute from, UtcMinute to)
     {

@@ -2,6 +2,8 @@ using System.Globalization;
 using Herald.Analytics;
 using Herald.Analytics.Consent;
 using Herald.Analytics.Failures;
+using Herald.Analytics.Users;
+using Herald.Monitoring;
 using Herald.Domain;
 using Herald.Storage;
 using Herald.Engine;
@@ -9,7 +11,7 @@ using Herald.Engine;
 namespace Herald.Reports;
 
 public sealed record DailySummary(
-    long CampaignsExecuted, long TotalMessagesSent, double DeliveryRate, double ErrorRate, long OptOutRequests);
+    long CampaignsExecuted, long TotalMessagesSent, double DeliveryRate, double ErrorRate, long OptOutRequests, long NewUsersAdded);
 
 public sealed record CampaignPerformance(string CampaignId, string CampaignName, double DeliveryRate, long MessagesSent);
 
@@ -17,19 +19,24 @@ public sealed record DailyPerformanceReport(
     string ReportType, string Date, DailySummary Summary, IReadOnlyList<CampaignPerformance> TopPerformingCampaigns,
     IReadOnlyList<string> AreasForImprovement);
 
-public sealed record WeeklyMetrics(long TotalMessages, double DeliveryRateAvg, string? CampaignPerformance);
+public sealed record WeeklyMetrics(
+    long TotalMessages, double DeliveryRateAvg, string? CampaignPerformance, long NewUsers, string? UserGrowth, double? UserGrowthPercent,
+    string? SystemUptime, double? SystemUptimePercent, double? UserEngagementRate);
 
-public sealed record WeeklyTrends(string? DeliveryRateTrend, string? ErrorRateTrend);
+public sealed record WeeklyTrends(string? DeliveryRateTrend, string? ErrorRateTrend, string? UserEngagementTrend);
 
 public sealed record WeeklyAnalyticsSummary(string ReportPeriod, string Week, WeeklyMetrics WeeklyMetrics, WeeklyTrends Trends);
 
 /// <summary>
 /// Seed 003's daily performance report and weekly analytics summary, from the rollups, the failure analysis and the consent
 /// keywords. "Messages sent" are a team's outbound items (every item but the inbound ones) by the UTC day of their earliest
-/// event; rates are over them. The seed's fields Herald cannot know (new users, user growth, engagement, system uptime) are
-/// left out rather than invented.
+/// event; rates are over them. New users are the team's users who joined in the period (<see cref="UserAnalytics"/>), user
+/// growth those over the users there were before it; user engagement is inbound items per outbound item (percent), its
+/// trend the relative change against the week before; system uptime is the share of the week (up to now, from the first
+/// recorded run) that a server run was alive (<see cref="ServerHistory"/>).
 /// </summary>
-public sealed class PerformanceReports(MetricsQuery metrics, FailureAnalysis failures, ConsentAnalysis consent, ICampaignStore campaigns)
+public sealed class PerformanceReports(MetricsQuery metrics, FailureAnalysis failures, ConsentAnalysis consent, ICampaignStore campaigns,
+    UserAnalytics users, ServerHistory history)
 {
     public const int TopCampaigns = 5;
     public const int MinItemsToJudge = 10;
@@ -72,7 +79,7 @@ public sealed class PerformanceReports(MetricsQuery metrics, FailureAnalysis fai
         var optOuts = consent.Summary(team, from.ToUnixMillis(), to.ToUnixMillis());
         return new DailyPerformanceReport("daily_performance", Date(date),
             new DailySummary(executed, outbound.Total, Math.Round(outbound.DeliveryRatePercent, 2), Math.Round(outbound.FailureRatePercent, 2),
-                optOuts.OptOutsInWindow + optOuts.StopsInWindow),
+                optOuts.OptOutsInWindow + optOuts.StopsInWindow, users.Joined(team, from.ToUnixMillis(), to.ToUnixMillis())),
             top, areas);
     }
 
@@ -104,11 +111,16 @@ public sealed class PerformanceReports(MetricsQuery metrics, FailureAnalysis fai
             _ => "poor",
         };
         var isoWeek = $"{ISOWeek.GetYear(monday.ToDateTime(TimeOnly.MinValue))}-W{ISOWeek.GetWeekOfYear(monday.ToDateTime(TimeOnly.MinValue)):00}";
+        long newUsers = users.Joined(team, from.ToUnixMillis(), to.ToUnixMillis()), before = users.JoinedBefore(team, from.ToUnixMillis());
+        double? uptime = history.UptimePercent(from.ToUnixMillis(), to.ToUnixMillis());
+        double? engagement = Engagement(team, from, to, week), previousEngagement = Engagement(team, prevFrom, prevTo, previous);
         return new WeeklyAnalyticsSummary($"{Date(monday)} to {Date(sunday)}", isoWeek,
-            new WeeklyMetrics(week.Total, avg, performance),
+            new WeeklyMetrics(week.Total, avg, performance, newUsers, UserAnalytics.Growth(newUsers, before), UserAnalytics.GrowthPercent(newUsers, before),
+                uptime is { } u ? u.ToString("0.##", CultureInfo.InvariantCulture) + "%" : null, uptime, engagement),
             new WeeklyTrends(
                 Change(week.Total > 0 ? week.DeliveryRatePercent : null, previous.Total > 0 ? previous.DeliveryRatePercent : null),
-                Change(week.Total > 0 ? week.FailureRatePercent : null, previous.Total > 0 ? previous.FailureRatePercent : null)));
+                Change(week.Total > 0 ? week.FailureRatePercent : null, previous.Total > 0 ? previous.FailureRatePercent : null),
+                Change(engagement, previousEngagement)));
     }
 
     /// <summary>The relative change of a rate against the previous period, as the seed writes it (<c>+2.1%</c>); null without both.</summary>
@@ -119,6 +131,11 @@ public sealed class PerformanceReports(MetricsQuery metrics, FailureAnalysis fai
         double change = Math.Round((c - p) / p * 100, 1);
         return (change >= 0 ? "+" : "") + change.ToString("0.#", CultureInfo.InvariantCulture) + "%";
     }
+
+    /// <summary>Inbound items per outbound item of the period, in percent; null without outbound items.</summary>
+    private double? Engagement(int team, UtcMinute from, UtcMinute to, MetricTotals outbound) =>
+        outbound.Total == 0 ? null
+            : MetricTotals.Percent(metrics.Summary([team], MetricFilter.None.With(Dimension.Direction, "inbound"), from, to).Total, outbound.Total);
 
     private MetricTotals Outbound(int team, MetricFilter filter, UtcMinute from, UtcMinute to)
     {

@@ -49,6 +49,7 @@ public sealed class ReportsOptions
 /// complete (a download never sees half a file), then the row turns <c>completed</c> with the file's name, size and the
 /// summary, or <c>failed</c> with the reason. Reports older than <see cref="ReportsOptions.Retention"/> are deleted.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A singleton for the process's lifetime: disposing its semaphore at shutdown would only race the last background callers.")]
 public sealed class ReportService(
     IReportStore store, ReportBuilder builder, HeraldOptions herald, ReportsOptions options, TimeProvider time, ILogger<ReportService> logger)
 {

@@ -199,7 +199,9 @@ internal static partial class SmtpDelivery
     private static async Task OpenAsync(SmtpClient client, SmtpOptions options, OutboundConnector connector, CancellationToken ct)
     {
         client.Timeout = (int)options.Timeout.TotalMilliseconds;
+#pragma warning disable CA5359 // Only when the sender sets tls_accept_any_certificate (documented: test servers only).
         if (options.AcceptAnyCertificate) client.ServerCertificateValidationCallback = (_, _, _, _) => true;
+#pragma warning restore CA5359
         // Our own socket, through the outbound guard (a team names the host: no internal address unless allow-listed), so
         // EHLO can name the connection's address (RFC 5321 §4.1.4 wants an address literal when the host has no domain
         // name; MailKit would send the machine's host name) and so refusal reads as connect_failed.

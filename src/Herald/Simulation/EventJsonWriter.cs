@@ -10,6 +10,7 @@ namespace Herald.Simulation;
 /// omitted, occurred_at as RFC 3339 UTC with milliseconds). Reflection-free and reusing one buffer, so the
 /// simulator can feed the server at benchmark rates. An instance is not thread-safe: use one per sender slot.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Pooled for the sender's lifetime; its JSON writer wraps a managed buffer and holds no unmanaged resource.")]
 public sealed class EventJsonWriter
 {
     private static readonly JsonWriterOptions Options = new()
@@ -70,15 +71,6 @@ public sealed class EventJsonWriter
         _writer.WriteEndArray();
         _writer.Flush();
         return _buffer.WrittenMemory;
-    }
-
-    /// <summary>Writes the events as a JSON array into any buffer.</summary>
-    public static void WriteArray(IBufferWriter<byte> output, IReadOnlyList<IncomingEvent> events)
-    {
-        using var writer = new Utf8JsonWriter(output, Options);
-        writer.WriteStartArray();
-        for (int i = 0; i < events.Count; i++) WriteEvent(writer, events[i]);
-        writer.WriteEndArray();
     }
 
     /// <summary>Writes one event as a JSON object.</summary>

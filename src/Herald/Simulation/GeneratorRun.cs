@@ -238,30 +238,35 @@ internal sealed class GeneratorRun
             : team.TransactionalAccount];
         if (campaign >= 0) item.Campaign = team.Campaigns[campaign];
 
-        string? metadata;
-        double cost;
+        var (metadata, cost) = MetadataAndCost(team, channelIndex, otp, campaign, provider, country);
+        Add(t0, otp ? Status.Pending : Status.Queued, 0, app: true, metadata: metadata);
+        double deliverRate = provider.DeliveryRate * provider.RouteFactors[route] * (email ? 1 : country.DeliveryFactor);
+        AddAttempts(t0, otp, channelIndex, email, provider, deliverRate, cost);
+        return item;
+    }
+
+    /// <summary>What the app reports with the message (SMS segments, WhatsApp category) and what one attempt costs.</summary>
+    private (string? Metadata, double Cost) MetadataAndCost(TeamWorld team, int channelIndex, bool otp, int campaign, ProviderSpec provider, CountrySpec country)
+    {
         if (channelIndex == 0)
         {
             int segments = otp ? 1 : TrafficCatalog.Pick(_rng, SegmentsCumulative) + 1;
-            metadata = otp ? TrafficCatalog.OtpMetadata : TrafficCatalog.SmsSegmentsMetadata[segments - 1];
-            cost = Math.Round(country.SmsCost * provider.CostMultiplier * segments, 5);
+            return (otp ? TrafficCatalog.OtpMetadata : TrafficCatalog.SmsSegmentsMetadata[segments - 1],
+                Math.Round(country.SmsCost * provider.CostMultiplier * segments, 5));
         }
-        else if (channelIndex == 1)
+        if (channelIndex == 1)
         {
-            metadata = otp ? TrafficCatalog.WhatsAppOtpMetadata
+            string metadata = otp ? TrafficCatalog.WhatsAppOtpMetadata
                 : campaign >= 0 ? team.CampaignWhatsAppMetadata[campaign]
                 : TrafficCatalog.WhatsAppUtilityMetadata;
-            cost = Math.Round(country.WhatsAppCost * (otp ? 0.5 : campaign >= 0 ? 1 : 0.4), 5);
+            return (metadata, Math.Round(country.WhatsAppCost * (otp ? 0.5 : campaign >= 0 ? 1 : 0.4), 5));
         }
-        else
-        {
-            metadata = otp ? TrafficCatalog.OtpMetadata : null;
-            cost = 0.0001;
-        }
+        return (otp ? TrafficCatalog.OtpMetadata : null, 0.0001);
+    }
 
-        Add(t0, otp ? Status.Pending : Status.Queued, 0, app: true, metadata: metadata);
-
-        double deliverRate = provider.DeliveryRate * provider.RouteFactors[route] * (email ? 1 : country.DeliveryFactor);
+    /// <summary>The provider's callbacks: a delivery, or a failure that a transient error may retry once.</summary>
+    private void AddAttempts(long t0, bool otp, int channelIndex, bool email, ProviderSpec provider, double deliverRate, double cost)
+    {
         long t = t0;
         byte attempt = 1;
         while (true)
@@ -270,36 +275,7 @@ internal sealed class GeneratorRun
             if (_rng.NextDouble() < deliverRate)
             {
                 Add(sentAt, Status.Sent, attempt, cost: cost);
-                long deliveredAt = sentAt + Dur(LogNormal(provider.MedianLatencyMs, provider.LatencySigma));
-                if (otp)
-                {
-                    long ttl = Dur(OtpTtlMs);
-                    if (deliveredAt - sentAt > ttl)
-                    {
-                        Add(sentAt + ttl, Status.Expired, attempt, TrafficCatalog.OtpExpired);
-                        if (_rng.NextDouble() < 0.4) Add(deliveredAt, Status.Delivered, attempt); // late, still counts
-                    }
-                    else
-                    {
-                        Add(deliveredAt, Status.Delivered, attempt);
-                    }
-                }
-                else if (channelIndex == 1)
-                {
-                    bool readWithoutDelivered = _rng.NextDouble() < 0.03;
-                    if (!readWithoutDelivered) Add(deliveredAt, Status.Delivered, attempt);
-                    if (readWithoutDelivered || _rng.NextDouble() < 0.65)
-                    {
-                        long readAt = deliveredAt + Dur(LogNormal(180_000, 1.2));
-                        Add(readAt, Status.Read, attempt);
-                        if (_rng.NextDouble() < 0.12) Add(readAt + Dur(LogNormal(240_000, 1.0)), Status.Replied, attempt);
-                    }
-                }
-                else
-                {
-                    Add(deliveredAt, Status.Delivered, attempt);
-                    if (email && _rng.NextDouble() < 0.25) Add(deliveredAt + Dur(LogNormal(1_200_000, 1.2)), Status.Read, attempt);
-                }
+                AddDelivery(sentAt, attempt, otp, channelIndex, email, provider);
                 break;
             }
 
@@ -326,7 +302,41 @@ internal sealed class GeneratorRun
             }
             break;
         }
-        return item;
+    }
+
+    /// <summary>A delivered attempt: an OTP may expire first; WhatsApp and email may be read, WhatsApp replied to.</summary>
+    private void AddDelivery(long sentAt, byte attempt, bool otp, int channelIndex, bool email, ProviderSpec provider)
+    {
+        long deliveredAt = sentAt + Dur(LogNormal(provider.MedianLatencyMs, provider.LatencySigma));
+        if (otp)
+        {
+            long ttl = Dur(OtpTtlMs);
+            if (deliveredAt - sentAt > ttl)
+            {
+                Add(sentAt + ttl, Status.Expired, attempt, TrafficCatalog.OtpExpired);
+                if (_rng.NextDouble() < 0.4) Add(deliveredAt, Status.Delivered, attempt); // late, still counts
+            }
+            else
+            {
+                Add(deliveredAt, Status.Delivered, attempt);
+            }
+        }
+        else if (channelIndex == 1)
+        {
+            bool readWithoutDelivered = _rng.NextDouble() < 0.03;
+            if (!readWithoutDelivered) Add(deliveredAt, Status.Delivered, attempt);
+            if (readWithoutDelivered || _rng.NextDouble() < 0.65)
+            {
+                long readAt = deliveredAt + Dur(LogNormal(180_000, 1.2));
+                Add(readAt, Status.Read, attempt);
+                if (_rng.NextDouble() < 0.12) Add(readAt + Dur(LogNormal(240_000, 1.0)), Status.Replied, attempt);
+            }
+        }
+        else
+        {
+            Add(deliveredAt, Status.Delivered, attempt);
+            if (email && _rng.NextDouble() < 0.25) Add(deliveredAt + Dur(LogNormal(1_200_000, 1.2)), Status.Read, attempt);
+        }
     }
 
     private SimItem BuildInbound(TeamWorld team, string itemId, long t0)

@@ -308,7 +308,7 @@ public sealed class HttpEventSender : IAsyncDisposable
         throw new InvalidOperationException("No API key configured for team '" + team + "'.");
     }
 
-    private static IReadOnlyList<IncomingEvent> Slice(IReadOnlyList<SimulatedEvent> batch, string? team)
+    private static List<IncomingEvent> Slice(IReadOnlyList<SimulatedEvent> batch, string? team)
     {
         var events = new List<IncomingEvent>(batch.Count);
         for (int i = 0; i < batch.Count; i++)

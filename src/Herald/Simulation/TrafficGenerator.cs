@@ -45,14 +45,6 @@ public sealed class TrafficGenerator
         throw new ArgumentException("Unknown team: " + teamName, nameof(teamName));
     }
 
-    /// <summary>The campaigns of a team.</summary>
-    public IReadOnlyList<string> CampaignsOf(string teamName)
-    {
-        foreach (var team in _teams)
-            if (team.Name == teamName) return team.Campaigns;
-        throw new ArgumentException("Unknown team: " + teamName, nameof(teamName));
-    }
-
     /// <summary>
     /// Yields exactly <paramref name="count"/> events (use <see cref="long.MaxValue"/> for an endless stream),
     /// roughly in occurred_at order. Each enumeration starts over: same profile, same sequence (in

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Herald.Storage;
-using Herald.Engine;
 
 namespace Herald.Snapshots;
 

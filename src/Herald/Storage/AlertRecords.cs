@@ -4,23 +4,31 @@ namespace Herald.Storage;
 /// One alert rule of a team (seed 004's AlertRule): <see cref="MetricName"/> compared with <see cref="Threshold"/> by
 /// <see cref="Condition"/> (gt, gte, lt, lte) must hold for <see cref="DurationSeconds"/> before it fires. <see cref="Filters"/>
 /// narrow a delivery metric to dimension values (provider=twilio); <see cref="MinVolume"/> is the fewest items behind a
-/// delivery metric for it to count. Times are Unix ms.
+/// delivery metric for it to count. <see cref="Escalation"/> lists the channels an alert nobody acknowledged goes to, one more
+/// each time its response target passes. Times are Unix ms.
 /// </summary>
 public sealed record AlertRuleRecord(
     string RuleId, string RuleName, string MetricName, string Condition, double Threshold, int DurationSeconds, string Severity,
     IReadOnlyList<string> NotificationChannels, IReadOnlyDictionary<string, string[]> Filters, long MinVolume, bool Enabled,
-    bool IsDefault, long CreatedAtMs, long UpdatedAtMs);
+    bool IsDefault, long CreatedAtMs, long UpdatedAtMs, IReadOnlyList<string>? Escalation = null)
+{
+    public IReadOnlyList<string> EscalationPath => Escalation ?? [];
+}
 
 /// <summary>
 /// One alert: a rule whose condition started holding. <see cref="State"/> is <c>pending</c> (holding, not yet for the rule's
 /// duration), <c>firing</c> or <c>resolved</c>. The rule's name, metric, condition and threshold are copied so history
-/// reads the same after the rule changes or goes.
+/// reads the same after the rule changes or goes. <see cref="Escalation"/> is the rule's escalation path, of which the first
+/// <see cref="EscalationLevel"/> channels have been notified (the last at <see cref="EscalatedAtMs"/>).
 /// </summary>
 public sealed record AlertRecord(
     long Id, string PublicId, int TeamId, string RuleId, string RuleName, string MetricName, string Condition, double Threshold,
     string Severity, string State, double? CurrentValue, long? SampleSize, string Message, long PendingSinceMs, long? FiredAtMs,
     long? ResolvedAtMs, string? Resolution, long? AcknowledgedAtMs, string? AcknowledgedBy, long? LastNotifiedAtMs,
-    int NotificationsSent, long LastEvaluatedAtMs);
+    int NotificationsSent, long LastEvaluatedAtMs, IReadOnlyList<string>? Escalation = null, int EscalationLevel = 0, long? EscalatedAtMs = null)
+{
+    public IReadOnlyList<string> EscalationPath => Escalation ?? [];
+}
 
 /// <summary>A team's notification channel (<c>webhook</c> or <c>email</c>) with its configuration as JSON.</summary>
 public sealed record AlertChannelRecord(int TeamId, string Channel, string ConfigJson, bool Enabled, long UpdatedAtMs);
@@ -31,7 +39,7 @@ public interface IAlertStore
 {
     IReadOnlyList<AlertRuleRecord> ListAlertRules(int teamId);
     AlertRuleRecord? FindAlertRule(int teamId, string ruleId);
-    /// <summary>Gives a team the built-in rules once (the first time it is seen); rules it later deletes stay deleted.</summary>
+    /// <summary>Gives a team each built-in rule once (the first time the team is seen after the rule exists); rules it deletes stay deleted.</summary>
     void EnsureDefaultAlertRules(int teamId, IEnumerable<AlertRuleRecord> defaults, long nowMs);
     /// <summary>False when the team already has a rule with that id.</summary>
     bool InsertAlertRule(int teamId, AlertRuleRecord rule, long nowMs);

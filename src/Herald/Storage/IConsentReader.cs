@@ -1,4 +1,3 @@
-using Herald.Engine;
 
 namespace Herald.Storage;
 
@@ -9,8 +8,12 @@ namespace Herald.Storage;
 /// </summary>
 public sealed record InboundCounts(long Messages, long UniqueSenders, IReadOnlyDictionary<long, long> ByHour, IReadOnlyList<string> ShortTextsWithoutSender);
 
-/// <summary>One keyword a contact sent, as the writer recorded it (state code of <c>ConsentKeywords</c>; 0 = help).</summary>
-public readonly record struct ConsentRow(long OccurredAtMs, int State, string Keyword);
+/// <summary>
+/// One consent change of a contact: a keyword it sent, as the writer recorded it (state code of <c>ConsentKeywords</c>;
+/// 0 = help; <paramref name="Source"/> null), or a change recorded through the API (<paramref name="Keyword"/> null, its
+/// <paramref name="Source"/>).
+/// </summary>
+public readonly record struct ConsentRow(long OccurredAtMs, int State, string? Keyword, string? Source);
 
 /// <summary>
 /// One stored item as <see cref="IConsentReader.ScanItemsByEarliest"/> reads it; <paramref name="recipient"/> is empty when
@@ -35,19 +38,28 @@ public interface IConsentReader
     /// <summary>Contacts per state code as their last change before <paramref name="toMs"/> left them.</summary>
     IReadOnlyDictionary<int, long> ConsentStates(int teamId, long toMs);
 
-    /// <summary>Keywords per state code (0 = help) in [from, to).</summary>
+    /// <summary>Changes per state code (0 = help) in [from, to): keywords and those recorded through the API.</summary>
     IReadOnlyDictionary<int, long> ConsentChanges(int teamId, long fromMs, long toMs);
+
+    /// <summary>Keywords per state code (0 = help) in [from, to): the inbound texts that were keywords, nothing recorded through the API.</summary>
+    IReadOnlyDictionary<int, long> ConsentKeywordsReceived(int teamId, long fromMs, long toMs);
 
     /// <summary>The item ids of stored rows.</summary>
     IReadOnlyDictionary<long, string> ItemIdsOf(IReadOnlyCollection<long> itemRefs);
 
     /// <summary>The text events of [from, to), counted.</summary>
     InboundCounts Inbound(int teamId, long fromMs, long toMs);
+
+    /// <summary>The texts of the inbound messages of [from, to), in no particular order (each read from its event row).</summary>
+    void ForEachInboundText(int teamId, long fromMs, long toMs, Action<string> visit);
+
+    /// <summary>The inbound messages of [from, to) that name their sender: (time, sender), from the index of texts alone.</summary>
+    void ForEachInboundSender(int teamId, long fromMs, long toMs, Action<long, string> visit);
 }
 
-/// <summary>The contacts (distinct recipients) of a team's stored items.</summary>
-public interface IContactReader
+/// <summary>Consent a contact gave or withdrew outside SMS keywords (a signup form, a web form), into the same timeline.</summary>
+public interface IConsentStore
 {
-    long CountRecipients(int teamId);
-    bool RecipientKnown(int teamId, string recipient);
+    /// <summary>Records a state change (<c>ConsentKeywords</c>' opt-in or opt-out code); false when the same change (contact, time, state) is already recorded.</summary>
+    bool RecordConsent(int teamId, string recipient, long occurredAtMs, int state, string source);
 }

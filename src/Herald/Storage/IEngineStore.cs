@@ -1,4 +1,3 @@
-using Herald.Analytics;
 using Herald.Domain;
 using Herald.Engine;
 

@@ -14,7 +14,11 @@ public sealed record ItemRecord(
     int DimensionSetId,
     string? Recipient,
     double Cost,
-    int EventCount);
+    int EventCount)
+{
+    /// <summary>Delivery latency in ms: first success (or beyond) minus first sent, else minus earliest event; null when not delivered.</summary>
+    public long? LatencyMs => FirstSuccessAtMs is { } success ? Math.Max(0, success - (FirstSentAtMs ?? EarliestAtMs)) : null;
+}
 
 /// <summary>A raw event as stored.</summary>
 public sealed record EventRecord(

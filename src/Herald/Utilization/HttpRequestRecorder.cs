@@ -7,10 +7,12 @@ namespace Herald.Utilization;
 /// <summary>The requests of one interval: how many, the 4xx and 5xx among them, and their times.</summary>
 public sealed class RequestTally
 {
-    public long Requests, ServerErrors, ClientErrors;
-    public double TotalMs;
-    public double? MaxMs;
-    public readonly long[] Histogram = new long[LatencyScale.BucketCount];
+    public long Requests { get; private set; }
+    public long ServerErrors { get; private set; }
+    public long ClientErrors { get; private set; }
+    public double TotalMs { get; private set; }
+    public double? MaxMs { get; private set; }
+    public long[] Histogram { get; } = new long[LatencyScale.BucketCount];
 
     public void Add(int status, double ms)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Herald.Domain;
 using Herald.Engine;
 
@@ -120,7 +119,7 @@ public static class SmppMapper
         if (lastKey >= 0) values[lastKey] = line[lastValueStart..].Trim();
 
         string? id = values[0], stat = values[5];
-        if (string.IsNullOrEmpty(id) || line.TrimStart().IndexOf("id:", StringComparison.OrdinalIgnoreCase) != 0)
+        if (string.IsNullOrEmpty(id) || !line.TrimStart().StartsWith("id:", StringComparison.OrdinalIgnoreCase))
         {
             problem = "a receipt must start with id:<message id> (id:... sub:... dlvrd:... submit date:... done date:... stat:... err:... text:...)";
             return false;

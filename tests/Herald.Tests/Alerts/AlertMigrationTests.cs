@@ -29,11 +29,11 @@ public sealed class AlertMigrationTests
             var versions = store.Migrations.Select(m => m.Version).ToList();
             Assert.Equal(versions.Order().ToList(), versions);
             Assert.Contains(8, versions);
-            store.MigrateUp();
+            store.MigrateUp(8);
             Assert.Superset(Tables.ToHashSet(), TablesOf(store.Path));
             Assert.Contains(store.MigrateDown(7), m => m.Version == 8);
             Assert.Empty(TablesOf(store.Path).Intersect(Tables));
-            Assert.Contains(store.MigrateUp(), m => m.Version == 8);
+            Assert.Contains(store.MigrateUp(8), m => m.Version == 8);
             Assert.Superset(Tables.ToHashSet(), TablesOf(store.Path));
         }
         finally

@@ -1,4 +1,5 @@
 using System.Net;
+using Herald.Alerts;
 using System.Net.Http.Json;
 using Herald.Tests.Api;
 using Herald.Tests.Support;
@@ -27,7 +28,7 @@ public sealed class AlertRulesApiTests
         var defaults = (await Kit.GetData(a, "/api/v1/alerts/rules")).AsArray();
         var ids = defaults.Select(r => r!["rule_id"]!.GetValue<string>()).ToList();
         Assert.Equal(["high_failure_rate", "low_delivery_rate", "critical_delivery_rate", "slow_response_time", "high_cpu", "high_memory",
-            "high_disk", "webhook_processing_delay"], ids);
+            "high_disk", "webhook_processing_delay", "rate_limit_exceeded", "database_connection_issues", "compliance_violation"], ids);
         var cpu = defaults.Single(r => r!["rule_id"]!.GetValue<string>() == "high_cpu")!;
         Assert.Equal(80, cpu["threshold"]!.GetValue<double>());
         Assert.True(cpu["is_default"]!.GetValue<bool>());
@@ -90,13 +91,13 @@ public sealed class AlertRulesApiTests
         await Kit.AssertError(await b.PutAsJsonAsync("/api/v1/alerts/rules/fail5", new { threshold = 1 }), HttpStatusCode.NotFound);
         await Kit.AssertError(await b.DeleteAsync("/api/v1/alerts/rules/fail5"), HttpStatusCode.NotFound);
         Assert.True((await Kit.GetData(b, "/api/v1/alerts/rules/high_cpu"))["enabled"]!.GetValue<bool>());
-        Assert.Equal(8, (await Kit.GetData(b, "/api/v1/alerts/rules")).AsArray().Count);
+        Assert.Equal(AlertRules.Defaults.Count, (await Kit.GetData(b, "/api/v1/alerts/rules")).AsArray().Count);
         await Kit.AssertError(await b.GetAsync("/api/v1/alerts/rules?team=rules-a"), HttpStatusCode.Forbidden);
 
         // Writing needs alerts:write; an admin key names the team.
         await Kit.AssertError(await server.Client(readOnly).PostAsJsonAsync("/api/v1/alerts/rules", Rule()), HttpStatusCode.Forbidden);
         await Kit.AssertError(await server.Admin.GetAsync("/api/v1/alerts/rules"), HttpStatusCode.BadRequest, "team");
-        Assert.Equal(10, (await Kit.GetData(server.Admin, $"/api/v1/alerts/rules?team={teamA}")).AsArray().Count);
+        Assert.Equal(AlertRules.Defaults.Count + 2, (await Kit.GetData(server.Admin, $"/api/v1/alerts/rules?team={teamA}")).AsArray().Count);
 
         // Deleting: a deleted default stays deleted (defaults are given once).
         Assert.Equal(HttpStatusCode.NoContent, (await a.DeleteAsync("/api/v1/alerts/rules/fail5")).StatusCode);
@@ -107,7 +108,7 @@ public sealed class AlertRulesApiTests
         var after = (await Kit.GetData(a, "/api/v1/alerts/rules")).AsArray().Select(r => r!["rule_id"]!.GetValue<string>()).ToList();
         Assert.DoesNotContain("high_disk", after);
         Assert.DoesNotContain("fail5", after);
-        Assert.Equal(8, after.Count);
+        Assert.Equal(AlertRules.Defaults.Count, after.Count);
     }
 
     [Fact]

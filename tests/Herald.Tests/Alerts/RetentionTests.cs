@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Herald.Maintenance;
 using Herald.Tests.Api;

@@ -46,6 +46,30 @@ public sealed class CampaignTests(SharedServer shared) : IClassFixture<SharedSer
         Assert.Equal(4, timing["p50"]!.GetValue<double>(), 0.08);
         Assert.Equal(5, timing["average_delivery_seconds"]!.GetValue<double>(), 0.01);
         Assert.Equal(4, Kit.Long(c["status_breakdown"]!, "delivered"));
+
+        // Seed 003's campaign_performance: the same figures in the seed's shape.
+        var performance = c["campaign_performance"]!;
+        Assert.Equal("spring", performance["campaign_id"]!.GetValue<string>());
+        Assert.Equal("Spring Promotion", performance["campaign_name"]!.GetValue<string>());
+        var execution = performance["execution_summary"]!;
+        Assert.Equal((10, 6, 4, 2), (Kit.Long(execution, "total_recipients"), Kit.Long(execution, "messages_sent"),
+            Kit.Long(execution, "messages_delivered"), Kit.Long(execution, "messages_failed")));
+        Assert.Equal(4 * 100.0 / 6, execution["delivery_rate_percent"]!.GetValue<double>(), 3);
+        Assert.Equal(c["execution_duration_minutes"]!.GetValue<double>(), execution["execution_duration_minutes"]!.GetValue<double>());
+        var breakdown = performance["performance_breakdown"]!.AsObject();
+        Assert.Equal(["DELIVERED", "FAILED"], breakdown.Select(p => p.Key).Order());
+        Assert.Equal((4, 2), (Kit.Long(breakdown, "DELIVERED"), Kit.Long(breakdown, "FAILED")));
+        var seedTiming = performance["timing_analysis"]!;
+        Assert.Equal(5, seedTiming["average_delivery_time_seconds"]!.GetValue<double>(), 0.01);
+        var percentiles = seedTiming["delivery_time_percentiles"]!;
+        // Nearest-rank percentiles of the four latencies, within the histograms' 1.5 %.
+        var sorted = latencies.Order().ToArray();
+        foreach (var (name, p) in new[] { ("p50", 50), ("p75", 75), ("p90", 90), ("p95", 95) })
+        {
+            double exact = sorted[(int)Math.Ceiling(p / 100.0 * sorted.Length) - 1];
+            Assert.Equal(exact, percentiles[name]!.GetValue<double>(), exact * 0.015 + 0.001);
+            Assert.Equal(timing[name]!.GetValue<double>(), percentiles[name]!.GetValue<double>());
+        }
         var errors = c["error_breakdown"]!.AsArray().Select(e => e!["code"]!.GetValue<string>()).Order();
         Assert.Equal(["21211", "30003"], errors);
 

@@ -1,5 +1,3 @@
-using Herald.Analytics;
-using Herald.Analytics.Caching;
 using Herald.Analytics.Consent;
 using Herald.Domain;
 using Herald.Storage;

@@ -1,9 +1,7 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Herald.Tests.Api;
 using Herald.Tests.Support;
-using Herald.Engine;
 
 namespace Herald.Tests.Analytics;
 

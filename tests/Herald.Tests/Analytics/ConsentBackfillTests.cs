@@ -1,5 +1,3 @@
-using Herald.Analytics;
-using Herald.Analytics.Caching;
 using Herald.Analytics.Consent;
 using Herald.Domain;
 using Herald.Storage.Sqlite;
@@ -121,7 +119,7 @@ public sealed class ConsentBackfillTests
                 Assert.Equal(finals.Count(c => c == ConsentKeywords.OptOutCode), upgraded.OptedOut);
                 var one = consent.Contact(teamId, "+33699999999", t0 + 3 * 86_400_000L);
                 Assert.Equal("stopped", one.State);
-                Assert.Equal(["STOP", "QUIT"], one.History.Select(h => h.Keyword).ToArray());
+                Assert.Equal(["STOP", "QUIT"], one.History.Select(h => h.Keyword!).ToArray());
 
                 // The writer goes on recording after the upgrade.
                 writer.Write([new IngestBatch(teamId, [new IncomingEvent { ItemId = "in-late", Kind = ItemKind.Message, Status = Status.Delivered,

@@ -64,7 +64,16 @@ public sealed class BodyLimitTests(SharedServer shared) : IClassFixture<SharedSe
             // A stream of unknown length goes out chunked: the server learns the size only by reading.
             var content = new StreamContent(new MemoryStream(Padded(length, "over")));
             content.Headers.ContentType = new("application/json");
-            var response = await client.PostAsync("/api/v1/events", content);
+            HttpResponseMessage response;
+            try
+            {
+                response = await client.PostAsync("/api/v1/events", content);
+            }
+            catch (HttpRequestException) when (length > 2 * SmallCap)
+            {
+                // The server answers 413 and closes while a far larger body is still going out: a client may see the reset first.
+                continue;
+            }
             await Kit.AssertError(response, HttpStatusCode.RequestEntityTooLarge, field: "body", code: "payload_too_large");
         }
         Assert.Null(await Kit.Item(client, "over"));
@@ -81,8 +90,11 @@ public sealed class BodyLimitTests(SharedServer shared) : IClassFixture<SharedSe
     [Fact]
     public async Task Past_a_teams_share_or_the_buffered_total_a_request_gets_503_before_its_body_is_read()
     {
-        // Room for three chunks of 64 KB in all; a team's share is one body of the largest size (64 KB).
-        await using var server = await HeraldServer.StartAsync(SmallLimits(3 * SmallCap));
+        // Room for three chunks of 64 KB in all; a team's share is one body of the largest size (64 KB). The slow bodies
+        // stall for as long as the test's steps take on a loaded machine: Kestrel's minimum data rate (a slowloris guard,
+        // kept in production) would answer them 408 first.
+        await using var server = await HeraldServer.StartAsync(SmallLimits(3 * SmallCap),
+            configure: b => b.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MinRequestBodyDataRate = null));
         var bodies = server.Services.GetRequiredService<RequestBodies>();
         var keys = new List<string>();
         for (int t = 0; t < 4; t++) keys.Add((await server.CreateTeamAsync($"budget-{t}")).Key);

@@ -1,19 +1,13 @@
-using Herald.Analytics;
 using Herald.Analytics.Caching;
 using Herald.Domain;
 using Herald.Engine;
+using Herald.Tests.Support;
 
 namespace Herald.Tests.Caching;
 
 /// <summary>The cache tiers and their invalidation, with a clock the test moves.</summary>
 public sealed class AnswerCacheTests
 {
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
     private static UtcMinute Minute(DateTimeOffset t) => UtcMinute.FromDateTimeOffset(t);
 

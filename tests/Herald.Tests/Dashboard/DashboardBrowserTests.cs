@@ -277,6 +277,15 @@ public sealed class DashboardBrowserTests : IClassFixture<DashboardFixture>, IAs
         await DashboardFixture.WaitLiveAsync(_page);
         await _page.Locator("#feed li").First.WaitForAsync(); // the backlog of recent activity
         Assert.True(await _page.Locator(".breakdown tbody tr.clickable").CountAsync() >= 8);
+        Assert.Equal(await _page.Locator("#feed li").CountAsync(), await _page.Locator("#feed li[data-event-type]").CountAsync());
+        // Total users is the users API's (seed 003's user database: the team's distinct recipients and contacts).
+        using (var acme = _f.Server.Client(_f.AcmeKey))
+        {
+            long total = (await Kit.GetData(acme, "/api/v1/analytics/users"))["total_users"]!.GetValue<long>();
+            Assert.True(total > 0);
+            await _page.WaitForFunctionAsync($"() => document.querySelector(\"[data-kpi='total_users']\").dataset.value === '{total}'");
+            Assert.Equal(total.ToString("N0", CultureInfo.GetCultureInfo("en-US")), (await _page.TextContentAsync("[data-kpi='total_users']"))!.Trim());
+        }
         if (save)
         {
             await _page.WaitForTimeoutAsync(300); // let the charts settle

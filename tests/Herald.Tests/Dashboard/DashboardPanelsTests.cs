@@ -47,12 +47,12 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
     }
 
     /// <summary>A rule on the team's item volume of the last 5 minutes, fired by items posted now and one evaluation.</summary>
-    private async Task<JsonNode> FiringAlertAsync(HttpClient client, string ruleId, int items, double threshold)
+    private async Task<JsonNode> FiringAlertAsync(HttpClient client, string ruleId, int items, double threshold, string[]? escalation = null)
     {
         var rule = await client.PostAsJsonAsync("/api/v1/alerts/rules", new
         {
             rule_id = ruleId, rule_name = $"Volume {ruleId}", metric_name = "volume", condition = "gt", threshold, duration = 0,
-            severity = "critical", notification_channels = Array.Empty<string>(), min_volume = 1,
+            severity = "critical", notification_channels = Array.Empty<string>(), min_volume = 1, escalation = escalation ?? [],
         });
         Assert.Equal(HttpStatusCode.Created, rule.StatusCode);
         var events = Enumerable.Range(0, items).Select(i => Kit.Event($"{ruleId}-{i}", "sent", Ago(0.5), provider: "twilio", channel: "sms")).ToArray();
@@ -99,7 +99,7 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
     public async Task An_alert_fired_by_a_rule_shows_the_API_values_and_acknowledging_and_resolving_it_in_the_browser_change_it_in_the_API()
     {
         var (_, key, client) = await TeamAsync("ops");
-        var alert = await FiringAlertAsync(client, "ops_volume", items: 5, threshold: 2);
+        var alert = await FiringAlertAsync(client, "ops_volume", items: 5, threshold: 2, escalation: ["email", "webhook"]);
         string id = alert["id"]!.GetValue<string>();
 
         await DashboardFixture.SignInAsync(_page, key);
@@ -123,6 +123,13 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
         Assert.Contains("5 items", await row.Locator(".value").TextContentAsync());
         Assert.Contains("> 2 items", await row.Locator(".threshold").TextContentAsync());
         Assert.Equal("critical", (await row.Locator(".sev-badge").TextContentAsync())!.Trim());
+        // The incident view: the critical response target, not yet overdue, and where the escalation path goes next.
+        var incident = alert["incident"]!;
+        Assert.Equal("15 minutes", incident["response_target"]!.GetValue<string>());
+        Assert.Equal("target 15 minutes", (await row.Locator(".response-target").TextContentAsync())!.Trim());
+        Assert.Equal("false", await row.Locator(".response-target").GetAttributeAsync("data-overdue"));
+        Assert.Equal(incident["respond_by"]!.GetValue<string>(), await row.Locator(".incident time").GetAttributeAsync("datetime"));
+        Assert.StartsWith("not escalated (0 of 2); next email at ", (await row.Locator(".escalation").TextContentAsync())!.Trim());
         Assert.True(await _page.Locator("#alerts-readonly").CountAsync() == 0);
         // The rules list and the health cards are drawn from their APIs.
         Assert.Equal(1, await _page.Locator("#alert-rules-table tr[data-rule='ops_volume']").CountAsync());
@@ -374,7 +381,7 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
 
     /// <summary>
     /// A team with a STOP then a send to that contact, a send inside another contact's quiet hours and an account over its
-    /// TPS limit: the consent & compliance tab shows the API's figures, its examples and the inbound chart's hours.
+    /// TPS limit: the consent &amp; compliance tab shows the API's figures, its examples and the inbound chart's hours.
     /// </summary>
     [Fact]
     public async Task The_compliance_tab_shows_the_APIs_consent_quiet_hours_rate_limit_and_audit_figures()

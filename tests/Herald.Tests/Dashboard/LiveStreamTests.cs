@@ -219,9 +219,13 @@ public sealed class LiveStreamTests(LiveServerFixture fixture) : IClassFixture<L
         Assert.True(tick["events_per_second"]!.GetValue<double>() > 0);
         Assert.True(tick["uptime_seconds"]!.GetValue<long>() >= 0);
         // The backlog of recent activity arrives at once, filtered (the vonage item is not in it), oldest first.
-        var backlog = events.First(e => e.Name == "activity").Data.AsArray();
+        var activity = events.First(e => e.Name == "activity").Data.AsArray();
+        var backlog = activity.Where(a => a!["event_type"]!.GetValue<string>() != "campaign_started").ToList();
         Assert.Equal(["t-1", "t-1", "t-2"], backlog.Select(a => a!["item_id"]!.GetValue<string>()));
         Assert.Equal("delivered", backlog[1]!["outcome"]!.GetValue<string>());
+        // Both campaigns started in that request, each with the first of its events.
+        Assert.Equal(["c1:t-1", "c2:t-2"], activity.Where(a => a!["event_type"]!.GetValue<string>() == "campaign_started")
+            .Select(a => $"{a!["campaign"]}:{a["item_id"]}"));
 
         // A shorter window is its own computation.
         await using var hour = await Sse.OpenAsync(_server, key, "?window=1h");
@@ -286,5 +290,58 @@ public sealed class LiveStreamTests(LiveServerFixture fixture) : IClassFixture<L
         var after = new HttpRequestMessage(HttpMethod.Get, "/api/v1/metrics/summary");
         after.Headers.Add("Cookie", cookie);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(after)).StatusCode);
+    }
+    [Fact]
+    public async Task Activity_carries_seed_003_event_types_delivery_times_and_inbound_bodies_only()
+    {
+        var (_, key) = await _server.CreateTeamAsync("seed003-feed");
+        using var client = _server.Client(key);
+        Assert.True((await client.PutAsync("/api/v1/campaigns/flash", HeraldServer.Json(new { name = "Flash Sale Alert", total_recipients = 2500 }))).IsSuccessStatusCode);
+        await using var stream = await Sse.OpenAsync(_server, key);
+        await stream.WaitAsync("tick");
+
+        var sent = DateTimeOffset.UtcNow.AddSeconds(-130);
+        Dictionary<string, object?> E(string item, string status, DateTimeOffset at, string? campaign = null, string? direction = null, string? text = null) =>
+            new Dictionary<string, object?>
+            {
+                ["item_id"] = item, ["kind"] = "message", ["status"] = status, ["occurred_at"] = Kit.Format(at), ["recipient"] = $"+1415555{item.Length:0000}",
+                ["campaign"] = campaign, ["direction"] = direction, ["text"] = text,
+            }.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value);
+        await Kit.Ingest(client, new[]
+        {
+            E("welcome-1", "sent", sent, campaign: "flash", text: "Our sale starts now"),
+            E("welcome-1", "delivered", sent.AddSeconds(125), campaign: "flash"),
+            E("welcome-2", "sent", sent, campaign: "flash"),
+            E("welcome-2", "failed", sent.AddSeconds(3), campaign: "flash"),
+            E("reply-1", "delivered", sent.AddSeconds(126), direction: "inbound", text: "Thank you for the update!"),
+        });
+        var entries = new List<JsonNode>();
+        while (entries.Count < 6)
+            entries.AddRange((await stream.WaitAsync("activity")).AsArray().Select(a => a!));
+
+        var started = Assert.Single(entries, e => e["event_type"]!.GetValue<string>() == "campaign_started");
+        Assert.Equal("Flash Sale Alert", started["campaign_name"]!.GetValue<string>());
+        Assert.Equal(2500, started["estimated_recipients"]!.GetValue<long>());
+        Assert.Equal("welcome-1", started["item_id"]!.GetValue<string>()); // the first event that named the campaign
+
+        var delivered = Assert.Single(entries, e => e["event_type"]!.GetValue<string>() == "message_delivered");
+        Assert.Equal("welcome-1", delivered["item_id"]!.GetValue<string>());
+        Assert.Equal(125.0, delivered["delivery_time_seconds"]!.GetValue<double>());
+        Assert.Equal(delivered["occurred_at"]!.GetValue<string>(), delivered["timestamp"]!.GetValue<string>());
+        Assert.Equal("welcome-2", Assert.Single(entries, e => e["event_type"]!.GetValue<string>() == "message_failed")["item_id"]!.GetValue<string>());
+        Assert.Equal(2, entries.Count(e => e["event_type"]!.GetValue<string>() == "message_sent"));
+
+        var inbound = Assert.Single(entries, e => e["event_type"]!.GetValue<string>() == "inbound_message");
+        Assert.Equal("Thank you for the update!", inbound["message_body"]!.GetValue<string>());
+        Assert.Equal(inbound["recipient"]!.GetValue<string>(), inbound["from_phone"]!.GetValue<string>());
+        Assert.Null(inbound["delivery_time_seconds"]);
+        // An outbound message's text is never shown, and nothing but a delivery has a delivery time.
+        Assert.All(entries.Where(e => e != inbound), e => Assert.False(e.AsObject().ContainsKey("message_body")));
+        Assert.All(entries.Where(e => e != delivered), e => Assert.False(e.AsObject().ContainsKey("delivery_time_seconds")));
+
+        // A campaign starts once: more of its traffic is no new start.
+        await Kit.Ingest(client, new[] { E("welcome-3", "sent", sent.AddSeconds(10), campaign: "flash") });
+        var more = await stream.WaitAsync("activity", a => a.AsArray().Any(x => x!["item_id"]!.GetValue<string>() == "welcome-3"));
+        Assert.DoesNotContain(more.AsArray(), x => x!["event_type"]!.GetValue<string>() == "campaign_started");
     }
 }

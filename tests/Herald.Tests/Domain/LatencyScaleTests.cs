@@ -1,4 +1,3 @@
-using Herald.Analytics;
 using Herald.Engine;
 
 namespace Herald.Tests.Domain;

@@ -1,4 +1,3 @@
-using Herald.Analytics;
 using Herald.Domain;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
@@ -247,7 +246,9 @@ public sealed class FailedBatchTests
             if (FailingCheckpointReads > 0)
             {
                 FailingCheckpointReads--;
+#pragma warning disable CA2201 // the failure under test is the runtime's own
                 throw new OutOfMemoryException("injected: no memory for the rebuild");
+#pragma warning restore CA2201
             }
             return inner.ReadCheckpoint();
         }

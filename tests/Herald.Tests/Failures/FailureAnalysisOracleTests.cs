@@ -4,7 +4,6 @@ using Herald.Analytics.Failures;
 using Herald.Tests.Oracle;
 using Herald.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Herald.Tenancy;
 
 namespace Herald.Tests.Failures;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Herald.Storage.Sqlite;
 using Herald.Tests.Api;
 using Microsoft.Data.Sqlite;
@@ -26,6 +25,41 @@ public sealed class FailuresApiTests(SharedServer shared) : IClassFixture<Shared
             ["campaign"] = campaign,
             ["error_code"] = code,
         }.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value);
+
+    /// <summary>Seed 003's error_trends: the 24 hours ending at the window's end against the 24 before, whatever the window.</summary>
+    [Fact]
+    public async Task Error_trends_count_the_last_two_days_before_the_window_end()
+    {
+        var (_, client) = await shared.NewTeamAsync();
+        var rng = new Random(5);
+        var minutes = new List<double>();
+        var events = new List<object>();
+        for (int i = 0; i < 120; i++)
+        {
+            double minute = rng.Next(-30 * 60, 22 * 60) + rng.Next(60) / 60.0;
+            minutes.Add(minute);
+            events.Add(Failure($"f-{i}", "failed", minute, rng.Next(2) == 0 ? "30003" : "21211", kind: "message"));
+        }
+        await Kit.Ingest(client, events);
+
+        double from = 18 * 60, to = 20 * 60;
+        var data = await Kit.GetData(client, $"/api/v1/failures?from={Kit.At(from)}&to={Kit.At(to)}");
+        var trends = data["error_analysis"]!["error_trends"]!;
+        long last = minutes.Count(m => m >= to - 1440 && m < to), previous = minutes.Count(m => m >= to - 2880 && m < to - 1440);
+        Assert.Equal(last, trends["last_24h"]!.GetValue<long>());
+        Assert.Equal(previous, trends["previous_24h"]!.GetValue<long>());
+        double change = (last - previous) * 100.0 / previous;
+        Assert.Equal(Math.Abs(change) <= 5 ? "stable" : change > 0 ? "increasing" : "decreasing", trends["trend_24h"]!.GetValue<string>());
+        // The window's own figures stand beside them.
+        Assert.Equal(minutes.Count(m => m >= from && m < to), trends["last_window"]!.GetValue<long>());
+        Assert.Equal(minutes.Count(m => m >= from - 120 && m < from), trends["previous_window"]!.GetValue<long>());
+
+        // A 24-hour window: the same counts both ways.
+        var day = (await Kit.GetData(client, $"/api/v1/failures?from={Kit.At(to - 1440)}&to={Kit.At(to)}"))["error_analysis"]!["error_trends"]!;
+        Assert.Equal(day["last_window"]!.GetValue<long>(), day["last_24h"]!.GetValue<long>());
+        Assert.Equal(day["previous_window"]!.GetValue<long>(), day["previous_24h"]!.GetValue<long>());
+        Assert.Equal(last, day["last_24h"]!.GetValue<long>());
+    }
 
     [Fact]
     public async Task The_seed_shape_with_descriptions_resolutions_countries_and_trend()

@@ -2,7 +2,6 @@ using System.Net;
 using Herald.Tests.Api;
 using Herald.Tests.Support;
 using static Herald.Tests.Otp.OtpKit;
-using Herald.Tenancy;
 
 namespace Herald.Tests.Otp;
 

@@ -156,7 +156,7 @@ public sealed class ReportAccessTests(SharedServer shared) : IClassFixture<Share
         Assert.Equal(25, summary["error_rate"]!.GetValue<double>());
         Assert.Equal(2, summary["campaigns_executed"]!.GetValue<long>());
         Assert.Equal(1, summary["opt_out_requests"]!.GetValue<long>());
-        Assert.Null(summary["new_users_added"]); // Herald has no users: left out, not invented
+        Assert.Equal(20, summary["new_users_added"]!.GetValue<long>()); // every recipient was first seen that day
         var top = daily["top_performing_campaigns"]!.AsArray();
         Assert.Equal("welcome", top[0]!["campaign_name"]!.GetValue<string>());
         Assert.Equal(100, top[0]!["delivery_rate"]!.GetValue<double>());
@@ -172,6 +172,14 @@ public sealed class ReportAccessTests(SharedServer shared) : IClassFixture<Share
         Assert.Equal(75, weekly["weekly_metrics"]!["delivery_rate_avg"]!.GetValue<double>());
         Assert.Equal("poor", weekly["weekly_metrics"]!["campaign_performance"]!.GetValue<string>());
         Assert.Null(weekly["trends"]!["delivery_rate_trend"]); // nothing the week before
+        var users = weekly["weekly_metrics"]!;
+        Assert.Equal(20, users["new_users"]!.GetValue<long>());
+        Assert.Null(users["user_growth"]); // no user before the week: no growth to state
+        Assert.Equal(5.0, users["user_engagement_rate"]!.GetValue<double>()); // 1 inbound message per 20 sent
+        Assert.Null(weekly["trends"]!["user_engagement_trend"]);
+        // This server's first run started now: a week that holds today was up throughout, an earlier one predates Herald.
+        if (monday.AddDays(7) > ReportTraffic.Today) Assert.Equal("100%", users["system_uptime"]!.GetValue<string>());
+        else Assert.Null(users["system_uptime"]);
         var iso = $"{ISOWeek.GetYear(monday.ToDateTime(TimeOnly.MinValue))}-W{ISOWeek.GetWeekOfYear(monday.ToDateTime(TimeOnly.MinValue)):00}";
         var same = await Kit.GetData(client, $"/api/v1/reports/weekly?week={iso}");
         Assert.Equal(weekly["report_period"]!.GetValue<string>(), same["report_period"]!.GetValue<string>());

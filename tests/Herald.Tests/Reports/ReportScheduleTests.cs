@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using Herald.Reports;
 using Herald.Reports.Scheduling;
 using Herald.Storage;

@@ -7,7 +7,6 @@ using CsvHelper;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using Herald.Tests.Api;
-using Herald.Tests.Support;
 
 namespace Herald.Tests.Reports;
 
@@ -216,5 +215,5 @@ internal static class ReportKit
 
     /// <summary>The page objects of a PDF (each <c>/Type /Page</c> dictionary; the page tree is <c>/Type /Pages</c>).</summary>
     public static int PdfPages(byte[] pdf) =>
-        System.Text.RegularExpressions.Regex.Matches(Encoding.Latin1.GetString(pdf), @"/Type\s*/Page(?![s\w])").Count;
+        System.Text.RegularExpressions.Regex.Count(Encoding.Latin1.GetString(pdf), @"/Type\s*/Page(?![s\w])");
 }

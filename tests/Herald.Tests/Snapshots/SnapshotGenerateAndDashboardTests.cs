@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Herald.Api;
 using Herald.Tests.Api;
 using Herald.Tests.Support;

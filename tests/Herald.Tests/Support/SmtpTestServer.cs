@@ -14,12 +14,10 @@ namespace Herald.Tests.Support;
 public sealed class SmtpTestServer : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _stderr;
 
-    private SmtpTestServer(Process process, StringBuilder stderr, int port, string outDir)
+    private SmtpTestServer(Process process, int port, string outDir)
     {
         _process = process;
-        _stderr = stderr;
         Port = port;
         OutDir = outDir;
     }
@@ -84,7 +82,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
                 line = null;
             }
             if (line == "READY" && await AcceptsAsync(port))
-                return new SmtpTestServer(process, stderr, port, outDir);
+                return new SmtpTestServer(process, port, outDir);
 
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             await process.WaitForExitAsync();

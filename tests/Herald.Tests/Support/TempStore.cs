@@ -1,4 +1,3 @@
-using Herald.Analytics;
 using Herald.Storage.Sqlite;
 using Herald.Engine;
 

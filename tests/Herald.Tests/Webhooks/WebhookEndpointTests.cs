@@ -76,7 +76,7 @@ public sealed class WebhookEndpointTests(SharedServer shared) : IClassFixture<Sh
         [("AccountSid", "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), ("ApiVersion", "2010-04-01"), ("From", "+15017250604"), ("MessageSid", sid),
             ("MessageStatus", status), ("SmsSid", sid), ("SmsStatus", status), ("To", to), .. extra];
 
-    private async Task PutSecret(Team team, string provider, object body)
+    private static async Task PutSecret(Team team, string provider, object body)
     {
         var response = await team.Client.PutAsJsonAsync($"/api/v1/teams/{team.Id}/webhooks/{provider}", body);
         string text = await response.Content.ReadAsStringAsync();

@@ -2,12 +2,34 @@ using Herald.Analytics.Failures;
 using Herald.Domain;
 using Herald.Storage;
 using static Herald.Engine.EventParser;
-using Herald.Engine;
 
 namespace Herald.Analytics.Campaigns;
 
+/// <summary>Delivery percentiles as seed 003 nests them under <c>delivery_time_percentiles</c>.</summary>
+public sealed record DeliveryTimePercentiles(double? P50, double? P75, double? P90, double? P95);
+
+/// <summary>
+/// A campaign's delivery timing. <see cref="AverageDeliveryTimeSeconds"/> and <see cref="DeliveryTimePercentiles"/> are seed
+/// 003's names for <see cref="AverageDeliverySeconds"/> and the flat p50-p95, kept beside them for earlier clients.
+/// </summary>
 public sealed record CampaignTiming(
-    double? AverageDeliverySeconds, double? FastestDeliverySeconds, double? SlowestDeliverySeconds, double? P50, double? P75, double? P90, double? P95);
+    double? AverageDeliverySeconds, double? FastestDeliverySeconds, double? SlowestDeliverySeconds, double? P50, double? P75, double? P90, double? P95)
+{
+    public double? AverageDeliveryTimeSeconds => AverageDeliverySeconds;
+    public DeliveryTimePercentiles DeliveryTimePercentiles => new(P50, P75, P90, P95);
+}
+
+/// <summary>Seed 003's <c>execution_summary</c>: sent = the campaign's items, failed = those whose status is a failure.</summary>
+public sealed record CampaignExecutionSummary(
+    long? TotalRecipients, long MessagesSent, long MessagesDelivered, long MessagesFailed, double DeliveryRatePercent, double? ExecutionDurationMinutes);
+
+/// <summary>
+/// Seed 003's <c>campaign_performance</c>: the same figures as the report around it, in the seed's shape;
+/// <c>performance_breakdown</c> is the status breakdown keyed by the status in upper case (<c>DELIVERED</c>, <c>SENT</c>, ...).
+/// </summary>
+public sealed record CampaignPerformance(
+    string CampaignId, string CampaignName, CampaignExecutionSummary ExecutionSummary, IReadOnlyDictionary<string, long> PerformanceBreakdown,
+    CampaignTiming TimingAnalysis);
 
 public sealed record CampaignErrorCount(string Code, string Category, string Description, string Resolution, long Count);
 
@@ -21,7 +43,12 @@ public sealed record CampaignReport(
     long Delivered, long Failed, long Pending, double DeliveryRatePercent, double FailureRatePercent, long Events, double Cost,
     double AvgSendRateTps, double CurrentSendRateTps, string? EstimatedCompletion, string? FirstActivity, string? LastActivity,
     double? ExecutionDurationMinutes, IReadOnlyDictionary<string, long> StatusBreakdown, CampaignTiming TimingAnalysis,
-    IReadOnlyList<CampaignErrorCount> ErrorBreakdown);
+    IReadOnlyList<CampaignErrorCount> ErrorBreakdown)
+{
+    public CampaignPerformance CampaignPerformance => new(CampaignId, CampaignName,
+        new CampaignExecutionSummary(TotalRecipients, Processed, Delivered, Failed, DeliveryRatePercent, ExecutionDurationMinutes),
+        StatusBreakdown.ToDictionary(p => p.Key.ToUpperInvariant(), p => p.Value, StringComparer.Ordinal), TimingAnalysis);
+}
 
 /// <summary>
 /// Campaign progress and performance from the rollups filtered by campaign. <c>processed</c> counts the campaign's

@@ -110,6 +110,13 @@ public sealed class ComplianceAnalysis(
         }
     }
 
+    /// <summary>
+    /// Minutes of [from, to) in which an account sent more events per second than its <c>tps_limit</c>, summed over the
+    /// team's accounts (the report's <c>rate_limit_violations</c>, what alert rules watch); 0 without any limit, read nothing then.
+    /// </summary>
+    public long RateLimitViolations(int teamId, UtcMinute from, UtcMinute to) =>
+        directory.ListAccounts(teamId).Any(a => a.TpsLimit > 0) ? RateLimits(teamId, from, to).RateLimitViolations : 0;
+
     private static double Rate(long total, long violations) => total == 0 ? 100.0 : Math.Round((total - violations) * 100.0 / total, 2);
 
     private static readonly MetricFilter InboundOnly = new MetricFilter().Allow(Dimension.Direction, ["inbound"]);

@@ -1,4 +1,3 @@
-using Herald.Analytics.Caching;
 using Herald.Domain;
 using Herald.Storage;
 using Herald.Engine;

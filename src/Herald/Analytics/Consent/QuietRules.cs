@@ -1,4 +1,3 @@
-using Herald.Domain;
 using Herald.Storage;
 
 namespace Herald.Analytics.Consent;
@@ -38,6 +37,7 @@ public sealed class QuietRules
         ulong hash = Fnv(FnvOffset, Team);
         foreach (var c in contacts)
         {
+            if (!c.HasOwnSettings) continue; // a contact with attributes only follows the team's rule
             var rule = QuietRule.For(c, Team);
             _ownRule[c.Recipient] = NumberOf(rule, "contact");
             hash = Fnv(Fnv(hash, c.Recipient), rule);
@@ -68,8 +68,6 @@ public sealed class QuietRules
     /// <summary>The number of the rule in force for a send to <paramref name="recipient"/> (-1: never quiet).</summary>
     public int RuleOf(bool hasRecipient, ReadOnlySpan<char> recipient) =>
         hasRecipient && _ownBySpan.TryGetValue(recipient, out int own) ? own : TeamRule;
-
-    public bool HasOwnSettings(string recipient) => _ownRule.ContainsKey(recipient);
 
     /// <summary>
     /// Works out the masks of every hour of [<paramref name="fromMinute"/>, <paramref name="toMinute"/>) (Unix minutes, from

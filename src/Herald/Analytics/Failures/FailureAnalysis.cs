@@ -97,7 +97,7 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
     public FailureReport Analyze(IReadOnlyList<int> teams, long fromMs, long toMs, MetricFilter? filter = null, int limit = 10)
     {
         if (toMs <= fromMs) throw new ArgumentException("the window is empty", nameof(toMs));
-        if (limit < 1) throw new ArgumentOutOfRangeException(nameof(limit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         filter ??= MetricFilter.None;
         long previousFromMs = fromMs - (toMs - fromMs);
         var plans = new FailureWindowPlan[2];

@@ -48,8 +48,6 @@ public static class FailureCategories
         RateLimit => GroupRateLimit,
         _ => GroupOther,
     };
-
-    public static bool IsCategory(string value) => Array.IndexOf(All, value) >= 0;
 }
 
 /// <summary>
@@ -158,8 +156,6 @@ public static partial class FailureCatalog
             if (token is "ses" or "sns") return Email;
         return null;
     }
-
-    public static bool IsFamily(string value) => Array.IndexOf(Families, value) >= 0;
 
     private static FailureClass Unknown(string code, string family) =>
         new(code, family, FailureCategories.Other, FailureCategories.GroupOther, "Unrecognized error code",

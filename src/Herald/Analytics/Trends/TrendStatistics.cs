@@ -23,16 +23,17 @@ public sealed record TrendStatistics(double MinValue, double MaxValue, double Av
             sum += v;
         }
         double avg = sum / n;
-        double squares = 0, sxy = 0, sxx = 0, xMean = (n - 1) / 2.0;
+        double squares = 0;
+        var x = new double[n];
+        var y = new double[n];
         for (int i = 0; i < n; i++)
         {
             double d = values[i] - avg;
             squares += d * d;
-            sxy += (i - xMean) * d;
-            sxx += (i - xMean) * (i - xMean);
+            (x[i], y[i]) = (i, values[i]);
         }
         double std = Math.Sqrt(squares / n);
-        double percentage = n < 2 || avg == 0 ? 0 : sxy / sxx * (n - 1) / Math.Abs(avg) * 100;
+        double percentage = avg == 0 || LinearFit.Of(x, y) is not { } line ? 0 : line.Slope * (n - 1) / Math.Abs(avg) * 100;
         string direction = percentage > StableBandPercent ? "up" : percentage < -StableBandPercent ? "down" : "stable";
         return new TrendStatistics(Round(min), Round(max), Round(avg), Round(std), direction, Round(percentage));
     }

@@ -4,7 +4,6 @@ using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Herald.Engine;
 
 namespace Herald.Api.Accounts;
 

@@ -18,10 +18,11 @@ namespace Herald.Api.Alerts;
 public sealed record AlertRuleDto(
     string RuleId, string RuleName, string MetricName, string Condition, double Threshold, int Duration, string Severity,
     IReadOnlyList<string> NotificationChannels, IReadOnlyDictionary<string, string[]> Filters, long MinVolume, bool Enabled, bool IsDefault,
-    string CreatedAt, string UpdatedAt)
+    string CreatedAt, string UpdatedAt, IReadOnlyList<string> Escalation)
 {
     public static AlertRuleDto From(AlertRuleRecord r) => new(r.RuleId, r.RuleName, r.MetricName, r.Condition, r.Threshold, r.DurationSeconds,
-        r.Severity, r.NotificationChannels, r.Filters, r.MinVolume, r.Enabled, r.IsDefault, Timestamps.Iso(r.CreatedAtMs)!, Timestamps.Iso(r.UpdatedAtMs)!);
+        r.Severity, r.NotificationChannels, r.Filters, r.MinVolume, r.Enabled, r.IsDefault, Timestamps.Iso(r.CreatedAtMs)!, Timestamps.Iso(r.UpdatedAtMs)!,
+        r.EscalationPath);
 }
 
 public sealed record AcknowledgeRequest(string? By);
@@ -74,6 +75,8 @@ public static class AlertsEndpoints
             .WithSummary("Set the SMS sender (twilio, phone-email), its settings and the phone numbers (E.164) alerts are texted to");
         alerts.MapDelete("/channels/{channel}", DeleteChannel).RequireScope(Scopes.AlertsWrite).WithSummary("Remove a notification channel");
         alerts.MapGet("", Active).RequireScope(Scopes.MetricsRead).WithSummary("Active alerts (pending and firing) with current value against threshold");
+        alerts.MapGet("/incident-management", IncidentManagement).RequireScope(Scopes.MetricsRead)
+            .WithSummary("Seed 003's incident management: severity levels, response times per severity, the rules' escalation paths");
         alerts.MapGet("/history", History).RequireScope(Scopes.MetricsRead).WithSummary("Alerts that fired, newest first");
         alerts.MapGet("/{alertId}", GetAlert).RequireScope(Scopes.MetricsRead).WithSummary("One alert with its notifications");
         alerts.MapPost("/{alertId}/acknowledge", Acknowledge).RequireScope(Scopes.AlertsWrite).AllowDashboardWrites()
@@ -84,6 +87,14 @@ public static class AlertsEndpoints
     }
 
     private static string TeamName(TeamDirectory teams, int id) => teams.ById(id)?.Name ?? id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The alert as the API shows it, with where it stands against its response target now.</summary>
+    private static AlertView View(AlertRecord a, TeamDirectory teams, int teamId, IncidentPolicy incidents, TimeProvider time) =>
+        AlertView.From(a, TeamName(teams, teamId)) with { Incident = incidents.View(a, time.GetUtcNow().ToUnixTimeMilliseconds()) };
+
+    private static Ok<SuccessEnvelope<IncidentManagementDto>> IncidentManagement(
+        [AsParameters] OneTeamParameters parameters, HttpContext http, AlertRules rules, IncidentPolicy incidents) =>
+        ApiResults.Ok(incidents.Management(rules.List(parameters.TeamId(http))));
 
     private static Ok<SuccessEnvelope<List<AlertRuleDto>>> ListRules([AsParameters] OneTeamParameters parameters, HttpContext http, AlertRules rules) =>
         ApiResults.Ok(rules.List(parameters.TeamId(http)).Select(AlertRuleDto.From).ToList());
@@ -120,35 +131,38 @@ public static class AlertsEndpoints
     private static Results<NoContent, NotFound<ErrorEnvelope>> DeleteRule(string ruleId, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertRules rules) =>
         rules.Delete(parameters.TeamId(http), ruleId) ? TypedResults.NoContent() : ApiResults.NotFound($"no alert rule '{ruleId}'");
 
-    private static Ok<SuccessEnvelope<List<AlertView>>> Active([AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store, TeamDirectory teams)
+    private static Ok<SuccessEnvelope<List<AlertView>>> Active([AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store, TeamDirectory teams,
+        IncidentPolicy incidents, TimeProvider time)
     {
         int teamId = parameters.TeamId(http);
-        return ApiResults.Ok(store.ListOpenAlerts(teamId).Select(a => AlertView.From(a, TeamName(teams, teamId))).ToList());
+        return ApiResults.Ok(store.ListOpenAlerts(teamId).Select(a => View(a, teams, teamId, incidents, time)).ToList());
     }
 
     private static Results<Ok<SuccessEnvelope<List<AlertView>>>, BadRequest<ErrorEnvelope>> History(
-        [AsParameters] AlertHistoryParameters parameters, HttpContext http, IAlertStore store, TeamDirectory teams)
+        [AsParameters] AlertHistoryParameters parameters, HttpContext http, IAlertStore store, TeamDirectory teams, IncidentPolicy incidents, TimeProvider time)
     {
         int teamId = parameters.TeamId(http);
         long since = parameters.From?.ToUnixTimeMilliseconds() ?? long.MinValue, before = parameters.To?.ToUnixTimeMilliseconds() ?? long.MaxValue;
         if (since >= before) return ApiResults.BadRequest("from", "must be before to");
-        return ApiResults.Ok(store.ListAlertHistory(teamId, since, before, parameters.Limit ?? AlertHistoryParameters.DefaultLimit).Select(a => AlertView.From(a, TeamName(teams, teamId))).ToList());
+        return ApiResults.Ok(store.ListAlertHistory(teamId, since, before, parameters.Limit ?? AlertHistoryParameters.DefaultLimit).Select(a => View(a, teams, teamId, incidents, time)).ToList());
     }
 
     private static Results<Ok<SuccessEnvelope<AlertDetailDto>>, NotFound<ErrorEnvelope>> GetAlert(
-        string alertId, [AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store, TeamDirectory teams)
+        string alertId, [AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store, TeamDirectory teams, IncidentPolicy incidents,
+        TimeProvider time)
     {
         int teamId = parameters.TeamId(http);
         var alert = store.FindAlert(teamId, alertId);
         if (alert is null) return ApiResults.NotFound($"no alert '{alertId}'");
         var notifications = store.ListAlertNotifications(alert.Id)
             .Select(n => new AlertNotificationDto(n.Channel, n.Event, Timestamps.Iso(n.SentAtMs)!, n.Ok, n.Attempts, n.Error)).ToList();
-        return ApiResults.Ok(new AlertDetailDto(AlertView.From(alert, TeamName(teams, teamId)), notifications));
+        return ApiResults.Ok(new AlertDetailDto(View(alert, teams, teamId, incidents, time), notifications));
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<AlertView>>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>, BadRequest<ErrorEnvelope>,
         ErrorResult<ErrorStatus.UnsupportedMediaType>, JsonHttpResult<ErrorEnvelope>>> Acknowledge(
-        string alertId, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertEngine engine, TeamDirectory teams, RequestBodies bodies, CancellationToken ct)
+        string alertId, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertEngine engine, TeamDirectory teams, RequestBodies bodies,
+        IncidentPolicy incidents, TimeProvider time, CancellationToken ct)
     {
         int teamId = parameters.TeamId(http);
         AcknowledgeRequest? body = null;
@@ -164,18 +178,19 @@ public static class AlertsEndpoints
         var alert = await engine.AcknowledgeAsync(teamId, alertId, by, ct);
         if (alert is null) return ApiResults.NotFound($"no alert '{alertId}'");
         if (alert.State == "resolved") return ApiResults.Conflict("conflict", "the alert is already resolved");
-        return ApiResults.Ok(AlertView.From(alert, TeamName(teams, teamId)));
+        return ApiResults.Ok(View(alert, teams, teamId, incidents, time));
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<AlertView>>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Resolve(
-        string alertId, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertEngine engine, IAlertStore store, TeamDirectory teams, CancellationToken ct)
+        string alertId, [AsParameters] OneTeamParameters parameters, HttpContext http, AlertEngine engine, IAlertStore store, TeamDirectory teams,
+        IncidentPolicy incidents, TimeProvider time, CancellationToken ct)
     {
         int teamId = parameters.TeamId(http);
         var before = store.FindAlert(teamId, alertId);
         if (before is null) return ApiResults.NotFound($"no alert '{alertId}'");
         if (before.State == "resolved") return ApiResults.Conflict("conflict", "the alert is already resolved");
         var alert = await engine.ResolveAsync(teamId, alertId, ct);
-        return ApiResults.Ok(AlertView.From(alert ?? before, TeamName(teams, teamId)));
+        return ApiResults.Ok(View(alert ?? before, teams, teamId, incidents, time));
     }
 
     private static Ok<SuccessEnvelope<List<AlertChannelDto>>> ListChannels([AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store) =>

@@ -6,20 +6,20 @@ namespace Herald.Api.Auth;
 /// <summary>Answers a refused request in the error envelope: 401 (no key, or a bad one), 429 (a throttled address), 403 (scope, CSRF).</summary>
 public sealed class AuthorizationFailureResponder : IAuthorizationMiddlewareResultHandler
 {
-    public async Task HandleAsync(RequestDelegate next, HttpContext http, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        if (result.Succeeded)
+        if (authorizeResult.Succeeded)
         {
-            await next(http);
+            await next(context);
             return;
         }
         IResult answer;
-        if (result.Challenged)
+        if (authorizeResult.Challenged)
         {
-            var failure = AuthenticationFailure.Of(http);
+            var failure = AuthenticationFailure.Of(context);
             if (failure is ThrottledException throttled)
             {
-                http.Response.Headers.RetryAfter = throttled.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers.RetryAfter = throttled.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 answer = ApiResults.Error(StatusCodes.Status429TooManyRequests, "too_many_failed_attempts", throttled.Message);
             }
             else
@@ -30,11 +30,11 @@ public sealed class AuthorizationFailureResponder : IAuthorizationMiddlewareResu
         }
         else
         {
-            var reason = result.AuthorizationFailure?.FailureReasons.FirstOrDefault();
+            var reason = authorizeResult.AuthorizationFailure?.FailureReasons.FirstOrDefault();
             answer = reason is CsrfFailureReason csrf
                 ? ApiResults.Error(StatusCodes.Status403Forbidden, "csrf_rejected", csrf.Message)
                 : ApiResults.Forbidden(reason?.Message ?? "this key may not call this endpoint");
         }
-        await answer.ExecuteAsync(http);
+        await answer.ExecuteAsync(context);
     }
 }

@@ -7,7 +7,6 @@ using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Herald.Engine;
 
 namespace Herald.Api.Campaigns;
 

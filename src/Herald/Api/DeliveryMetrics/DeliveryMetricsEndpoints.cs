@@ -5,7 +5,6 @@ using Herald.Api.Parameters;
 using Herald.Otp;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Herald.Engine;
 
 namespace Herald.Api.DeliveryMetrics;
 

@@ -1,12 +1,11 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using Herald.Analytics;
+using System.Text.Json.Serialization;
 using Herald.Analytics.Failures;
 using Herald.Api.Auth;
 using Herald.Api.Metrics;
 using Herald.Api.Parameters;
 using Herald.Domain;
-using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -14,7 +13,15 @@ namespace Herald.Api.Failures;
 
 public sealed record WindowDto(UtcMinute From, UtcMinute To);
 
-public sealed record FailureTrendDto(long LastWindow, long PreviousWindow, string Trend, double? ChangePercent);
+/// <summary>
+/// The window's failures against the previous window; <c>last_24h</c> and <c>previous_24h</c> (seed 003's names) are the 24
+/// hours ending at the window's end and the 24 before them (the same counts when the window is 24 hours), with their trend.
+/// </summary>
+public sealed record FailureTrendDto(
+    long LastWindow, long PreviousWindow, string Trend, double? ChangePercent,
+    [property: JsonPropertyName("last_24h")] long Last24h,
+    [property: JsonPropertyName("previous_24h")] long Previous24h,
+    [property: JsonPropertyName("trend_24h")] string Trend24h);
 
 public sealed record ErrorCodeDto(
     string Description, long Count, double Percentage, string Resolution, string Category, string Group, string ProviderFamily, bool Known,
@@ -117,8 +124,10 @@ public static class FailuresEndpoints
         var r = parameters.ToRequest(time.GetUtcNow());
         int limit = parameters.Limit ?? DefaultLimit;
         var teams = TeamScope.Resolve(http, r.Team);
-        var report = analysis.Analyze(teams, r.From.ToUnixMillis(), r.To.ToUnixMillis(), r.Filter, limit);
-        return ApiResults.Ok(ToDto(report, limit));
+        long from = r.From.ToUnixMillis(), to = r.To.ToUnixMillis();
+        var report = analysis.Analyze(teams, from, to, r.Filter, limit);
+        var day = to - from == DayMs ? report.Totals : analysis.Analyze(teams, to - DayMs, to, r.Filter, limit: 1).Totals;
+        return ApiResults.Ok(ToDto(report, limit, day));
     }
 
     private static Ok<SuccessEnvelope<CatalogDto>> Catalog([AsParameters] CatalogParameters parameters)
@@ -135,7 +144,10 @@ public static class FailuresEndpoints
         return ApiResults.Ok(FailureClassDto.Of(FailureCatalog.Classify(parameters.Provider, code, parameters.Message)));
     }
 
-    public static FailuresDto ToDto(FailureReport report, int limit)
+    private const long DayMs = 86_400_000L;
+
+    /// <param name="lastDay">The failures of the 24 hours ending at the window's end against the 24 before.</param>
+    public static FailuresDto ToDto(FailureReport report, int limit, FailureTrend lastDay)
     {
         long total = report.Total;
         double Share(long count) => total == 0 ? 0 : Math.Round(count * 100.0 / total, 2);
@@ -171,7 +183,7 @@ public static class FailuresEndpoints
             new ErrorAnalysisDto(
                 breakdown,
                 report.ByCountry.Where(c => c.Count > 0).Select(c => new ErrorCountryDto(c.Key, c.Count)).ToList(),
-                new FailureTrendDto(totals.Current, totals.Previous, totals.Trend, totals.ChangePercent)));
+                new FailureTrendDto(totals.Current, totals.Previous, totals.Trend, totals.ChangePercent, lastDay.Current, lastDay.Previous, lastDay.Trend)));
     }
 
     private static T Row<T>(FailureCount c, Func<FailureTrend, string?, T> make) => make(FailureTrend.Of(c.Count, c.PreviousCount), c.Key);

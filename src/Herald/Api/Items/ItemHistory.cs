@@ -1,4 +1,3 @@
-using Herald.Analytics;
 using Herald.Domain;
 using Herald.Storage;
 using Herald.Engine;
@@ -34,9 +33,7 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
         var d = registry.Get(i.DimensionSetId);
         var kind = (ItemKind)i.Kind;
         var status = (Status)i.Status;
-        double? latency = null;
-        if (i.FirstSuccessAtMs is { } success)
-            latency = Math.Max(0, success - (i.FirstSentAtMs ?? i.EarliestAtMs)) / 1000.0;
+        double? latency = i.LatencyMs / 1000.0;
         var events = withEvents ? items.EventsOf(i.Id).Select(ToDto).ToList() : null;
         return new ItemDto(i.ItemId, directory.PublicIdOf(i.TeamId), ItemKinds.Name(kind), Statuses.Name(status),
             StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), Instants.At(i.StatusAtMs),

@@ -74,7 +74,7 @@ public static class JobsEndpoints
         RequestBodies bodies)
     {
         if (query.Date is not null || query.From is not null || query.To is not null) return (new TriggerRequest(query.Date, query.From, query.To), null);
-        if (http.Request.ContentLength is null or 0 && !http.Request.Headers.TransferEncoding.Any()) return (new TriggerRequest(null, null, null), null);
+        if (http.Request.ContentLength is null or 0 && http.Request.Headers.TransferEncoding.Count == 0) return (new TriggerRequest(null, null, null), null);
         // Jobs belong to no team: an admin's bodies share the one account of team 0.
         var read = await bodies.ReadAsync(http, teamId: 0);
         if (read.Error is { } refused) return (null, refused);

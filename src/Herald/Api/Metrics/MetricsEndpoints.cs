@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Herald.Analytics;
 using Herald.Api.Auth;
-using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,7 +49,7 @@ public static class MetricsEndpoints
     {
         var r = parameters.ToRequest(time.GetUtcNow());
         string gText = parameters.Granularity ?? "hour";
-        Granularities.TryParse(gText, out var g);
+        _ = Granularities.TryParse(gText, out var g);
         long points = 0;
         for (var b = r.From.Floor(g); b < r.To && points <= MaxPoints; b = b.Next(g)) points++;
         if (points > MaxPoints)

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Herald.Analytics;
 using Herald.Api.Parameters;
 using Herald.Domain;
-using Herald.Engine;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Api.Metrics;

@@ -1,6 +1,7 @@
 using Herald.Analytics;
 using Herald.Analytics.Caching;
 using Herald.Analytics.Consent;
+using Herald.Analytics.Users;
 using Herald.Api.Auth;
 using Herald.Api.Parameters;
 using Herald.Domain;
@@ -66,7 +67,7 @@ public static class OverviewEndpoints
     }
 
     private static Ok<SuccessEnvelope<MonitoringDashboardDto>> Monitoring(
-        [AsParameters] OneTeamParameters parameters, HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, ContactCounts contacts,
+        [AsParameters] OneTeamParameters parameters, HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, UserAnalytics users,
         SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, IStoreProbe store, TimeProvider time)
     {
         int teamId = parameters.TeamId(http);
@@ -96,7 +97,7 @@ public static class OverviewEndpoints
         double? hookMs = hookCount > 0 ? Math.Round(hooks.Sum(h => h.TotalMs) / hookCount, 3) : null;
 
         return ApiResults.Ok(new MonitoringDashboardDto(now,
-            new SystemHealthDto(activeCampaigns, contacts.Of(teamId), consentNow.OptedIn,
+            new SystemHealthDto(activeCampaigns, users.TotalUsers(teamId), consentNow.OptedIn,
                 consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 6), store.Connections().InUse),
             new PerformanceMetricsDto(avgMs, lastFive.P95Ms, Math.Round(lastFive.Requests / 5.0, 2), lastFive.ErrorRatePercent, hookMs),
             new MessagesKpiDto(day.Total, day.Delivered, day.Failed, day.DeliveryRatePercent, tps, day.Latency?.P95)));
@@ -147,31 +148,4 @@ public static class OverviewEndpoints
         return n;
     }
 
-}
-
-/// <summary>
-/// The contacts (distinct recipients) of a team: the stored items' recipients plus those only the writer's unflushed
-/// items know yet. Counting them reads a whole index, so a count is kept for seed 002's dashboard tier (5 minutes).
-/// </summary>
-public sealed class ContactCounts(IContactReader contacts, PendingRollups pending, TimeProvider time)
-{
-    public static readonly TimeSpan DashboardTier = TimeSpan.FromMinutes(5);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, (long Count, DateTimeOffset At)> _cache = new();
-
-    public long Of(int teamId)
-    {
-        var now = time.GetUtcNow();
-        if (_cache.TryGetValue(teamId, out var hit) && now - hit.At < DashboardTier) return hit.Count;
-        long count;
-        using (pending.Read())
-        {
-            count = contacts.CountRecipients(teamId);
-            var fresh = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var item in pending.ItemsOfTeam(teamId))
-                if (item.Recipient is { } r && fresh.Add(r) && contacts.RecipientKnown(teamId, r)) fresh.Remove(r);
-            count += fresh.Count;
-        }
-        _cache[teamId] = (count, now);
-        return count;
-    }
 }

@@ -6,7 +6,6 @@ using Herald.Domain;
 using Herald.Reports;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Herald.Engine;
 using Herald.Tenancy;
 
 namespace Herald.Api.Reports;

@@ -80,7 +80,7 @@ public static class SnapshotsEndpoints
         [AsParameters] SnapshotListParameters parameters, HttpContext http, ISnapshotStore store, TeamDirectory teams, TimeProvider time)
     {
         var type = SnapshotType.Daily;
-        if (parameters.Type is { } t) SnapshotTypes.TryParse(t, out type);
+        if (parameters.Type is { } t) _ = SnapshotTypes.TryParse(t, out type);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var to = parameters.To is { } toText ? DayParameter.Parse("to", toText) : today;
         var from = parameters.From is { } fromText ? DayParameter.Parse("from", fromText) : to.AddDays(-DefaultDays);

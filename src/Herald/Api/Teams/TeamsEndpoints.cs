@@ -5,7 +5,6 @@ using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Herald.Engine;
 using Herald.Tenancy;
 
 namespace Herald.Api.Teams;

@@ -122,7 +122,7 @@ public static class TrendEndpoints
         var filter = parameters.Filter();
         int hours = parameters.Hours ?? 24;
         string gText = parameters.Granularity ?? "hour";
-        Granularities.TryParse(gText, out var g);
+        _ = Granularities.TryParse(gText, out var g);
         string metric = parameters.Metric ?? "message_volume";
         Func<MetricTotals, double> value = metric switch
         {

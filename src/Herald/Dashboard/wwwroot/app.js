@@ -375,26 +375,41 @@
     }
     lastChartLoad = Date.now();
   }
-  async function loadOtp(generation) {
+  // The query of a per-team route: the admin's picked team (a team key's is implied); null while an admin has picked none.
+  function oneTeamParams() {
     const team = state.session.is_admin ? state.team : state.session.team?.id;
-    if (!team) { showOtp(null, null); return; }
+    if (!team) return null;
     const p = new URLSearchParams();
     if (state.session.is_admin) p.set('team', team);
+    return p;
+  }
+  async function loadOtp(generation) {
+    const p = oneTeamParams();
+    if (!p) { showOtp(null, null); return; }
     const [health, alerts] = await Promise.all([api('/api/delivery-metrics/health', p), api('/api/delivery-metrics/alerts', p)]);
     if (generation === loadGeneration) showOtp(health, alerts);
   }
   // Consent comes from inbound STOP/START keywords (/api/v1/analytics/consent), per team.
   async function loadConsent(generation) {
-    const team = state.session.is_admin ? state.team : state.session.team?.id;
+    const p = oneTeamParams();
     const sub = $('#kpi-optin-sub');
-    if (!team) { setKpi('opt_in_rate', null, '—'); sub.textContent = 'pick a team'; return; }
-    const p = new URLSearchParams();
-    if (state.session.is_admin) p.set('team', team);
+    if (!p) { setKpi('opt_in_rate', null, '—'); sub.textContent = 'pick a team'; return; }
     const c = await api('/api/v1/analytics/consent', p);
     if (generation !== loadGeneration) return;
     if (c.contacts_with_consent === 0) { setKpi('opt_in_rate', null, '—'); sub.textContent = 'no STOP/START replies yet'; return; }
     setKpi('opt_in_rate', c.opt_in_rate_percent, `${c.opt_in_rate_percent.toFixed(1)} %`);
     sub.textContent = `${fmtInt(c.opted_in)} of ${fmtInt(c.contacts_with_consent)} contacts who replied`;
+  }
+  // Seed 003's Total Users: the team's distinct recipients and contact records (/api/v1/analytics/users).
+  async function loadUsers(generation) {
+    const p = oneTeamParams();
+    const sub = $('#kpi-users-sub');
+    if (!p) { setKpi('total_users', null, '—'); sub.textContent = 'pick a team'; return; }
+    const u = await api('/api/v1/analytics/users', p);
+    if (generation !== loadGeneration) return;
+    setKpi('total_users', u.total_users, fmtInt(u.total_users));
+    const trends = u.user_demographics.signup_trends;
+    sub.textContent = `${fmtInt(trends.last_30_days)} joined in 30 days${trends.growth_rate ? ` (${trends.growth_rate})` : ''}`;
   }
   async function loadAll() {
     const generation = ++loadGeneration;
@@ -405,7 +420,7 @@
       const summary = await api('/api/v1/metrics/summary', scopeParams(windowParams()));
       if (generation !== loadGeneration) return;
       showSummary(summary);
-      await Promise.all([loadCharts(generation), loadOtp(generation), loadConsent(generation)]);
+      await Promise.all([loadCharts(generation), loadOtp(generation), loadConsent(generation), loadUsers(generation)]);
     } catch (e) {
       if (e.status !== 401) showBanner(`Could not load the dashboard: ${e.message}`);
     } finally {
@@ -476,12 +491,15 @@
     for (const a of entries) {
       if (state.errorCode && a.error_code !== state.errorCode) continue;
       const dims = [a.channel, a.provider].filter(Boolean).join(' · ') || a.kind;
-      const li = el('li', { class: 'new', dataset: { item: a.item_id, outcome: a.outcome } },
+      const started = a.event_type === 'campaign_started';
+      const detail = started ? `started${a.estimated_recipients ? ` · ${fmtInt(a.estimated_recipients)} recipients` : ''}`
+        : a.delivery_time_seconds !== undefined ? `delivered in ${fmtSeconds(a.delivery_time_seconds)}` : '';
+      const li = el('li', { class: 'new', dataset: { item: a.item_id, outcome: a.outcome, eventType: a.event_type } },
         el('time', { datetime: a.occurred_at, title: `${fmtFull.format(new Date(a.occurred_at))} UTC (received ${fmtHms.format(new Date(a.received_at))})` }, fmtHms.format(new Date(a.occurred_at))),
         el('button', { type: 'button', class: 'item link-button', title: `Open ${a.item_id}`, onclick: () => openItem(a.item_id) }, a.item_id),
         el('span', {}, statusChip(a.status, a.outcome)),
-        el('span', { class: 'dim' }, dims, a.error_code ? ` · ${a.error_code}` : ''),
-        el('span', { class: 'dim' }, a.campaign || ''),
+        el('span', { class: 'dim' }, dims, a.error_code ? ` · ${a.error_code}` : '', detail && !started ? ` · ${detail}` : ''),
+        el('span', { class: 'dim' }, a.campaign_name || a.campaign || '', started ? ` ${detail}` : ''),
         el('span', { class: 'country' }, a.country || ''));
       feed.prepend(li);
     }

@@ -159,10 +159,27 @@
           el('span', { class: 'desc' }, 'threshold ', el('span', { class: 'threshold', dataset: { threshold: a.threshold } }, `${CONDITION[a.condition] || a.condition} ${valueText(a.threshold, a.metric_name)}`)),
           a.sample_size !== null && a.sample_size !== undefined ? el('span', { class: 'desc' }, `sample of ${fmt.int(a.sample_size)} items`) : null),
         el('td', {}, timeEl(since), el('span', { class: 'desc' }, a.fired_at ? 'firing since' : 'pending since')),
+        el('td', { class: 'incident' }, ...incidentCells(a.incident)),
         el('td', { class: 'actions' }, ack, resolve));
     });
-    parts.push(table([['Rule'], ['Severity'], ['State'], ['Value vs threshold', 'num'], ['Since'], ['Actions']], rows, { id: 'active-alerts-table' }));
+    parts.push(table([['Rule'], ['Severity'], ['State'], ['Value vs threshold', 'num'], ['Since'], ['Response'], ['Actions']], rows, { id: 'active-alerts-table' }));
     put(target, ...parts);
+  }
+
+  // The alert against its severity's response target, and how far its rule's escalation path went.
+  function incidentCells(i) {
+    if (!i) return [];
+    const target = el('span', { class: 'response-target', dataset: { overdue: String(i.overdue) } },
+      i.overdue ? `overdue: target ${i.response_target}` : `target ${i.response_target}`);
+    const by = i.respond_by ? el('span', { class: 'desc' }, i.acknowledged_within_target === null ? 'respond by ' : 'was due ', timeEl(i.respond_by, fullTime(i.respond_by))) : null;
+    let path = null;
+    if (i.escalation_path.length > 0) {
+      const reached = i.escalated_to.length ? `escalated to ${i.escalated_to.join(' → ')}` : 'not escalated';
+      const next = i.next_escalation_channel ? `; next ${i.next_escalation_channel} at ${fullTime(i.next_escalation_at)}` : '';
+      path = el('span', { class: 'desc escalation', dataset: { level: String(i.escalation_level) } },
+        `${reached} (${i.escalation_level} of ${i.escalation_path.length})${next}`);
+    }
+    return [target, by, path];
   }
 
   async function act(button, alert, action) {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
@@ -74,10 +75,10 @@ public sealed class EngineIoServer
         return get ? await PollAsync(http, session) : await PostAsync(http, session);
     }
 
-    private static IResult UnknownSession() =>
+    private static BadRequest<ErrorEnvelope> UnknownSession() =>
         ApiResults.BadRequest("sid", "no open session has this id (it closed, timed out, or never existed)");
 
-    private IResult Full(HttpContext http)
+    private JsonHttpResult<ErrorEnvelope> Full(HttpContext http)
     {
         http.Response.Headers.RetryAfter = "5";
         return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "too_many_sessions",

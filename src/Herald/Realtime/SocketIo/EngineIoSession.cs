@@ -16,6 +16,7 @@ public enum EngineIoTransport
 /// <c>pingTimeout</c> closes the session). Long-polling GETs take everything queued; on a WebSocket a writer sends each
 /// packet in its own frame. State changes happen under one lock; received packets are handled one at a time.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Its tokens are handed to the transport's readers and writers, which may observe them after the session closes; a cancelled source holds nothing.")]
 internal sealed class EngineIoSession
 {
     /// <summary>How long a closing WebSocket may take to finish its close handshake before it is aborted.</summary>

@@ -23,7 +23,7 @@ public static class PdfReportWriter
 
     public static void Write(ReportDocument doc, Stream output)
     {
-        var pdf = new ReportPdf();
+        using var pdf = new ReportPdf();
         var layout = new Layout(pdf);
 
         layout.Text(doc.Title, 18, bold: true, Ink, 26);

@@ -12,7 +12,7 @@ public enum TextAlign
 }
 
 /// <summary>An A4 PDF document of PDFsharp pages drawn through <see cref="ReportPage"/>, text in <see cref="ReportFonts"/>.</summary>
-internal sealed class ReportPdf
+internal sealed class ReportPdf : IDisposable
 {
     public const double A4Width = 595.28, A4Height = 841.89;
     private readonly PdfDocument _document = new();
@@ -32,6 +32,8 @@ internal sealed class ReportPdf
         _pages.Add(drawn);
         return drawn;
     }
+
+    public void Dispose() => _document.Dispose();
 
     public void Save(Stream output, string title, string subject, DateTimeOffset created)
     {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
@@ -15,13 +14,9 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
     {
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
-        using (var done = Command(c, SqliteSql.AlertRuleDefaultsDone, ("$team", teamId)))
-        {
-            done.Transaction = tx;
-            if (Convert.ToInt64(done.ExecuteScalar()) != 0) return;
-        }
-        foreach (var rule in defaults) Execute(c, tx, SqliteSql.InsertAlertRule, RuleParameters(teamId, rule, nowMs));
-        Execute(c, tx, SqliteSql.MarkAlertRuleDefaultsDone, ("$team", teamId), ("$now", nowMs));
+        foreach (var rule in defaults)
+            if (Execute(c, tx, SqliteSql.OfferAlertRule, ("$team", teamId), ("$rule", rule.RuleId), ("$now", nowMs)) == 1)
+                Execute(c, tx, SqliteSql.InsertAlertRule, RuleParameters(teamId, rule, nowMs));
         tx.Commit();
     }
 
@@ -49,6 +44,7 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         ("$threshold", r.Threshold), ("$duration", r.DurationSeconds), ("$severity", r.Severity),
         ("$channels", string.Join(',', r.NotificationChannels)), ("$filters", JsonSerializer.Serialize(r.Filters)),
         ("$min_volume", r.MinVolume), ("$enabled", r.Enabled ? 1 : 0), ("$is_default", r.IsDefault ? 1 : 0), ("$now", nowMs),
+        ("$escalation", string.Join(',', r.EscalationPath)),
     ];
 
     private List<AlertRuleRecord> ReadRules(string sql, params (string Name, object? Value)[] parameters)
@@ -62,7 +58,7 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
             list.Add(new AlertRuleRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetInt32(5),
                 r.GetString(6), r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries),
                 JsonSerializer.Deserialize<Dictionary<string, string[]>>(r.GetString(8)) ?? [], r.GetInt64(9), r.GetInt64(10) != 0,
-                r.GetInt64(11) != 0, r.GetInt64(12), r.GetInt64(13)));
+                r.GetInt64(11) != 0, r.GetInt64(12), r.GetInt64(13), r.GetString(14).Split(',', StringSplitOptions.RemoveEmptyEntries)));
         }
         return list;
     }
@@ -75,25 +71,27 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
     public IReadOnlyList<AlertRecord> ListAlertHistory(int teamId, long sinceMs, long beforeMs, int limit) =>
         ReadAlerts(SqliteSql.SelectAlertHistory, ("$team", teamId), ("$since", sinceMs), ("$before", beforeMs), ("$limit", limit));
 
-    public AlertRecord InsertAlert(AlertRecord a)
+    public AlertRecord InsertAlert(AlertRecord alert)
     {
         using var c = Open();
-        using var cmd = Command(c, SqliteSql.InsertAlert, ("$public_id", a.PublicId), ("$team", a.TeamId), ("$rule", a.RuleId),
-            ("$name", a.RuleName), ("$metric", a.MetricName), ("$condition", a.Condition), ("$threshold", a.Threshold),
-            ("$severity", a.Severity), ("$state", a.State), ("$value", a.CurrentValue), ("$sample", a.SampleSize), ("$message", a.Message),
-            ("$pending_since", a.PendingSinceMs), ("$fired_at", a.FiredAtMs), ("$resolved_at", a.ResolvedAtMs), ("$resolution", a.Resolution),
-            ("$ack_at", a.AcknowledgedAtMs), ("$ack_by", a.AcknowledgedBy), ("$notified_at", a.LastNotifiedAtMs),
-            ("$notifications", a.NotificationsSent), ("$evaluated_at", a.LastEvaluatedAtMs));
-        return a with { Id = Convert.ToInt64(cmd.ExecuteScalar()) };
+        using var cmd = Command(c, SqliteSql.InsertAlert, ("$public_id", alert.PublicId), ("$team", alert.TeamId), ("$rule", alert.RuleId),
+            ("$name", alert.RuleName), ("$metric", alert.MetricName), ("$condition", alert.Condition), ("$threshold", alert.Threshold),
+            ("$severity", alert.Severity), ("$state", alert.State), ("$value", alert.CurrentValue), ("$sample", alert.SampleSize), ("$message", alert.Message),
+            ("$pending_since", alert.PendingSinceMs), ("$fired_at", alert.FiredAtMs), ("$resolved_at", alert.ResolvedAtMs), ("$resolution", alert.Resolution),
+            ("$ack_at", alert.AcknowledgedAtMs), ("$ack_by", alert.AcknowledgedBy), ("$notified_at", alert.LastNotifiedAtMs),
+            ("$notifications", alert.NotificationsSent), ("$evaluated_at", alert.LastEvaluatedAtMs), ("$escalation", string.Join(',', alert.EscalationPath)),
+            ("$escalation_level", alert.EscalationLevel), ("$escalated_at", alert.EscalatedAtMs));
+        return alert with { Id = Convert.ToInt64(cmd.ExecuteScalar()) };
     }
 
-    public void UpdateAlert(AlertRecord a)
+    public void UpdateAlert(AlertRecord alert)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.UpdateAlert, ("$id", a.Id), ("$state", a.State), ("$value", a.CurrentValue), ("$sample", a.SampleSize),
-            ("$message", a.Message), ("$severity", a.Severity), ("$threshold", a.Threshold), ("$fired_at", a.FiredAtMs),
-            ("$resolved_at", a.ResolvedAtMs), ("$resolution", a.Resolution), ("$ack_at", a.AcknowledgedAtMs), ("$ack_by", a.AcknowledgedBy),
-            ("$notified_at", a.LastNotifiedAtMs), ("$notifications", a.NotificationsSent), ("$evaluated_at", a.LastEvaluatedAtMs));
+        Execute(c, null, SqliteSql.UpdateAlert, ("$id", alert.Id), ("$state", alert.State), ("$value", alert.CurrentValue), ("$sample", alert.SampleSize),
+            ("$message", alert.Message), ("$severity", alert.Severity), ("$threshold", alert.Threshold), ("$fired_at", alert.FiredAtMs),
+            ("$resolved_at", alert.ResolvedAtMs), ("$resolution", alert.Resolution), ("$ack_at", alert.AcknowledgedAtMs), ("$ack_by", alert.AcknowledgedBy),
+            ("$notified_at", alert.LastNotifiedAtMs), ("$notifications", alert.NotificationsSent), ("$evaluated_at", alert.LastEvaluatedAtMs),
+            ("$escalation", string.Join(',', alert.EscalationPath)), ("$escalation_level", alert.EscalationLevel), ("$escalated_at", alert.EscalatedAtMs));
     }
 
     public void DeleteAlert(long id)
@@ -123,7 +121,7 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
             list.Add(new AlertRecord(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5),
                 r.GetString(6), r.GetDouble(7), r.GetString(8), r.GetString(9), Double(r, 10), Long(r, 11), r.GetString(12),
                 r.GetInt64(13), Long(r, 14), Long(r, 15), Text(r, 16), Long(r, 17), Text(r, 18), Long(r, 19), r.GetInt32(20),
-                r.GetInt64(21)));
+                r.GetInt64(21), r.GetString(22).Split(',', StringSplitOptions.RemoveEmptyEntries), r.GetInt32(23), Long(r, 24)));
         }
         return list;
     }
@@ -138,11 +136,11 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         return list;
     }
 
-    public void UpsertAlertChannel(AlertChannelRecord ch)
+    public void UpsertAlertChannel(AlertChannelRecord channel)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.UpsertAlertChannel, ("$team", ch.TeamId), ("$channel", ch.Channel), ("$config", ch.ConfigJson),
-            ("$enabled", ch.Enabled ? 1 : 0), ("$now", ch.UpdatedAtMs));
+        Execute(c, null, SqliteSql.UpsertAlertChannel, ("$team", channel.TeamId), ("$channel", channel.Channel), ("$config", channel.ConfigJson),
+            ("$enabled", channel.Enabled ? 1 : 0), ("$now", channel.UpdatedAtMs));
     }
 
     public bool DeleteAlertChannel(int teamId, string channel)
@@ -151,11 +149,11 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         return Execute(c, null, SqliteSql.DeleteAlertChannel, ("$team", teamId), ("$channel", channel)) == 1;
     }
 
-    public void RecordAlertNotification(long alertId, AlertNotificationRecord n)
+    public void RecordAlertNotification(long alertId, AlertNotificationRecord notification)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.InsertAlertNotification, ("$alert", alertId), ("$channel", n.Channel), ("$event", n.Event),
-            ("$at", n.SentAtMs), ("$ok", n.Ok ? 1 : 0), ("$attempts", n.Attempts), ("$error", n.Error));
+        Execute(c, null, SqliteSql.InsertAlertNotification, ("$alert", alertId), ("$channel", notification.Channel), ("$event", notification.Event),
+            ("$at", notification.SentAtMs), ("$ok", notification.Ok ? 1 : 0), ("$attempts", notification.Attempts), ("$error", notification.Error));
     }
 
     public IReadOnlyList<AlertNotificationRecord> ListAlertNotifications(long alertId)
@@ -259,7 +257,7 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         var tables = new List<TableStats>();
         foreach (var name in names)
         {
-            using var count = Command(c, string.Format(System.Globalization.CultureInfo.InvariantCulture, SqliteSql.CountRowsOf, name.Replace("\"", "\"\"")));
+            using var count = Command(c, string.Format(null, CountRowsOf, name.Replace("\"", "\"\"")));
             tables.Add(new TableStats(name, Convert.ToInt64(count.ExecuteScalar())));
         }
         long pageSize, pageCount, free;

@@ -1,11 +1,10 @@
 using System.Text;
 using System.Text.Json;
-using Herald.Analytics.Consent;
 using Herald.Engine;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore : IConsentReader
+public sealed partial class SqliteStore : IConsentReader, IConsentStore
 {
     public void ForEachConsentChange(int teamId, Action<string, long, int> visit)
     {
@@ -46,7 +45,11 @@ public sealed partial class SqliteStore : IConsentReader
         using var cmd = Command(c, SqliteSql.SelectContactConsent, ("$team", teamId), ("$recipient", recipient), ("$until", untilMs));
         using var r = cmd.ExecuteReader();
         var rows = new List<ConsentRow>();
-        while (r.Read()) rows.Add(new ConsentRow(r.GetInt64(0), r.GetInt32(1), r.GetString(2)));
+        while (r.Read())
+        {
+            string keyword = r.GetString(2);
+            rows.Add(new ConsentRow(r.GetInt64(0), r.GetInt32(1), keyword.Length == 0 ? null : keyword, Text(r, 3)));
+        }
         return rows;
     }
 
@@ -55,6 +58,16 @@ public sealed partial class SqliteStore : IConsentReader
 
     public IReadOnlyDictionary<int, long> ConsentChanges(int teamId, long fromMs, long toMs) =>
         CountsByCode(SqliteSql.SelectConsentChangesInWindow, ("$team", teamId), ("$from", fromMs), ("$to", toMs));
+
+    public IReadOnlyDictionary<int, long> ConsentKeywordsReceived(int teamId, long fromMs, long toMs) =>
+        CountsByCode(SqliteSql.SelectConsentKeywordsInWindow, ("$team", teamId), ("$from", fromMs), ("$to", toMs));
+
+    public bool RecordConsent(int teamId, string recipient, long occurredAtMs, int state, string source)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.InsertRecordedConsentChange, ("$team", teamId), ("$recipient", recipient), ("$at", occurredAtMs),
+            ("$state", state), ("$source", source)) == 1;
+    }
 
     private Dictionary<int, long> CountsByCode(string sql, params (string Name, object? Value)[] parameters)
     {
@@ -91,11 +104,27 @@ public sealed partial class SqliteStore : IConsentReader
                 messages += r.GetInt64(1);
             }
         long senders;
-        using (var cmd = Command(c, SqliteSql.SelectInboundSenders, p)) senders = Convert.ToInt64(cmd.ExecuteScalar());
+        using (var cmd = Command(c, SqliteSql.CountInboundSenders, p)) senders = Convert.ToInt64(cmd.ExecuteScalar());
         var withoutSender = new List<string>();
         using (var cmd = Command(c, SqliteSql.SelectShortTextsWithoutSender, [.. p, ("$max_length", ConsentKeywords.MaxKeywordLength * 2)]))
         using (var r = cmd.ExecuteReader())
             while (r.Read()) withoutSender.Add(r.GetString(0));
         return new InboundCounts(messages, senders, byHour, withoutSender);
+    }
+
+    public void ForEachInboundText(int teamId, long fromMs, long toMs, Action<string> visit)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectInboundTexts, ("$team", teamId), ("$from", fromMs), ("$to", toMs));
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) visit(r.GetString(0));
+    }
+
+    public void ForEachInboundSender(int teamId, long fromMs, long toMs, Action<long, string> visit)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectInboundSenders, ("$team", teamId), ("$from", fromMs), ("$to", toMs));
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) visit(r.GetInt64(0), r.GetString(1));
     }
 }

@@ -40,12 +40,12 @@ public sealed partial class SqliteStore : IOtpStore
         tx.Commit();
     }
 
-    public void UpsertOtpService(int teamId, OtpServiceRecord s, long nowMs)
+    public void UpsertOtpService(int teamId, OtpServiceRecord service, long nowMs)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.UpsertOtpService, ("$team", teamId), ("$name", s.Name), ("$sender", s.Sender),
-            ("$channels", string.Join(',', s.Channels)), ("$enabled", s.Enabled ? 1 : 0), ("$priority", s.Priority),
-            ("$settings", JsonSerializer.Serialize(s.Settings)), ("$down", s.MarkedDown ? 1 : 0), ("$now", nowMs));
+        Execute(c, null, SqliteSql.UpsertOtpService, ("$team", teamId), ("$name", service.Name), ("$sender", service.Sender),
+            ("$channels", string.Join(',', service.Channels)), ("$enabled", service.Enabled ? 1 : 0), ("$priority", service.Priority),
+            ("$settings", JsonSerializer.Serialize(service.Settings)), ("$down", service.MarkedDown ? 1 : 0), ("$now", nowMs));
     }
 
     public bool DeleteOtpService(int teamId, string name)
@@ -61,12 +61,12 @@ public sealed partial class SqliteStore : IOtpStore
         Execute(c, null, SqliteSql.RecordOtpServiceValidation, ("$team", teamId), ("$name", name), ("$at", atMs), ("$ok", ok ? 1 : 0), ("$error", error));
     }
 
-    public void InsertOtp(OtpRecord o)
+    public void InsertOtp(OtpRecord otp)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.InsertOtp, ("$team", o.TeamId), ("$delivery", o.DeliveryId), ("$user", o.UserId),
-            ("$recipient", o.Recipient), ("$method", o.DeliveryMethod), ("$hash", o.CodeHash), ("$now", o.CreatedAtMs),
-            ("$expires", o.ExpiresAtMs));
+        Execute(c, null, SqliteSql.InsertOtp, ("$team", otp.TeamId), ("$delivery", otp.DeliveryId), ("$user", otp.UserId),
+            ("$recipient", otp.Recipient), ("$method", otp.DeliveryMethod), ("$hash", otp.CodeHash), ("$now", otp.CreatedAtMs),
+            ("$expires", otp.ExpiresAtMs));
     }
 
     public OtpRecord? FindOtp(int teamId, string deliveryId) =>
@@ -100,13 +100,13 @@ public sealed partial class SqliteStore : IOtpStore
         return cmd.ExecuteNonQuery() > 0;
     }
 
-    public void InsertOtpAttempt(int teamId, OtpAttemptRecord a)
+    public void InsertOtpAttempt(int teamId, OtpAttemptRecord attempt)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.InsertOtpAttempt, ("$team", teamId), ("$delivery", a.DeliveryId), ("$user", a.UserId),
-            ("$attempt", a.Attempt), ("$service", a.Service), ("$method", a.Method), ("$item", a.ItemId), ("$started", a.StartedAtMs),
-            ("$completed", a.CompletedAtMs), ("$success", a.Success ? 1 : 0), ("$provider_id", a.ProviderMessageId),
-            ("$error_code", a.ErrorCode), ("$error_message", a.ErrorMessage), ("$response_ms", a.ResponseMs));
+        Execute(c, null, SqliteSql.InsertOtpAttempt, ("$team", teamId), ("$delivery", attempt.DeliveryId), ("$user", attempt.UserId),
+            ("$attempt", attempt.Attempt), ("$service", attempt.Service), ("$method", attempt.Method), ("$item", attempt.ItemId), ("$started", attempt.StartedAtMs),
+            ("$completed", attempt.CompletedAtMs), ("$success", attempt.Success ? 1 : 0), ("$provider_id", attempt.ProviderMessageId),
+            ("$error_code", attempt.ErrorCode), ("$error_message", attempt.ErrorMessage), ("$response_ms", attempt.ResponseMs));
     }
 
     public IReadOnlyList<OtpAttemptRecord> ListOtpAttempts(int teamId, string deliveryId) =>

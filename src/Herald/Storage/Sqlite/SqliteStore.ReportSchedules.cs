@@ -5,11 +5,11 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore : IReportScheduleStore
 {
-    public void InsertReportSchedule(ReportScheduleRecord s)
+    public void InsertReportSchedule(ReportScheduleRecord schedule)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.InsertReportSchedule, ("$id", s.Id), ("$team", s.TeamId), ("$report", s.Report), ("$parameters", s.ParametersJson),
-            ("$format", s.Format), ("$cron", s.Cron), ("$tz", s.TimeZone), ("$recipients", JsonSerializer.Serialize(s.Recipients)), ("$created", s.CreatedAtMs));
+        Execute(c, null, SqliteSql.InsertReportSchedule, ("$id", schedule.Id), ("$team", schedule.TeamId), ("$report", schedule.Report), ("$parameters", schedule.ParametersJson),
+            ("$format", schedule.Format), ("$cron", schedule.Cron), ("$tz", schedule.TimeZone), ("$recipients", JsonSerializer.Serialize(schedule.Recipients)), ("$created", schedule.CreatedAtMs));
     }
 
     public ReportScheduleRecord? FindReportSchedule(string id) => ReadReportSchedules(SqliteSql.SelectReportSchedule, ("$id", id)).FirstOrDefault();

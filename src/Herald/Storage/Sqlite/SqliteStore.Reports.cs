@@ -4,12 +4,12 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore : IReportStore
 {
-    public void InsertReport(ReportRecord r)
+    public void InsertReport(ReportRecord report)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.InsertReport, ("$id", r.Id), ("$team", r.TeamId), ("$type", r.Type), ("$format", r.Format),
-            ("$params", r.ParamsJson), ("$file", r.FileName), ("$size", r.SizeBytes), ("$created", r.CreatedAtMs), ("$completed", r.CompletedAtMs),
-            ("$status", r.Status), ("$error", r.Error), ("$summary", r.SummaryJson));
+        Execute(c, null, SqliteSql.InsertReport, ("$id", report.Id), ("$team", report.TeamId), ("$type", report.Type), ("$format", report.Format),
+            ("$params", report.ParamsJson), ("$file", report.FileName), ("$size", report.SizeBytes), ("$created", report.CreatedAtMs), ("$completed", report.CompletedAtMs),
+            ("$status", report.Status), ("$error", report.Error), ("$summary", report.SummaryJson));
     }
 
     public void CompleteReport(string id, string fileName, long sizeBytes, string summaryJson, long completedAtMs)

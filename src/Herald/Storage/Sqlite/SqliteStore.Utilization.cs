@@ -2,14 +2,14 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore : IUtilizationStore
 {
-    public void InsertUtilizationSample(UtilizationSample s)
+    public void InsertUtilizationSample(UtilizationSample sample)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.InsertUtilizationSample, ("$at", s.AtMs), ("$interval", s.IntervalMs), ("$cpu", s.CpuPercent),
-            ("$memory", s.MemoryPercent), ("$memory_bytes", s.MemoryBytes), ("$disk", s.DiskPercent), ("$disk_free", s.DiskFreeBytes),
-            ("$db", s.DatabaseBytes), ("$queue", s.QueueDepth), ("$events", s.Events), ("$requests", s.Requests), ("$server_errors", s.ServerErrors),
-            ("$client_errors", s.ClientErrors), ("$latency_total", s.LatencyTotalMs), ("$latency_max", s.LatencyMaxMs), ("$histogram", s.LatencyHistogram),
-            ("$network", s.NetworkBytes));
+        Execute(c, null, SqliteSql.InsertUtilizationSample, ("$at", sample.AtMs), ("$interval", sample.IntervalMs), ("$cpu", sample.CpuPercent),
+            ("$memory", sample.MemoryPercent), ("$memory_bytes", sample.MemoryBytes), ("$disk", sample.DiskPercent), ("$disk_free", sample.DiskFreeBytes),
+            ("$db", sample.DatabaseBytes), ("$queue", sample.QueueDepth), ("$events", sample.Events), ("$requests", sample.Requests), ("$server_errors", sample.ServerErrors),
+            ("$client_errors", sample.ClientErrors), ("$latency_total", sample.LatencyTotalMs), ("$latency_max", sample.LatencyMaxMs), ("$histogram", sample.LatencyHistogram),
+            ("$network", sample.NetworkBytes));
     }
 
     public void ReadUtilizationSamples(long fromMs, long toMs, Action<UtilizationSample> visit)

@@ -1,6 +1,5 @@
 using Herald.Domain;
 using Microsoft.Data.Sqlite;
-using Herald.Engine;
 
 namespace Herald.Storage.Sqlite;
 
@@ -10,13 +9,17 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemReader, IDirectoryStore, IStoreProbe, IDisposable
 {
+    private static readonly System.Text.CompositeFormat ConnectionPragmas = System.Text.CompositeFormat.Parse(SqliteSql.ConnectionPragmas);
+    private static readonly System.Text.CompositeFormat CountRowsOf = System.Text.CompositeFormat.Parse(SqliteSql.CountRowsOf);
     private readonly string _connectionString;
     private readonly string _synchronous;
     private SqliteConnection? _writerConnection;
     private long _nextItemId = -1;
 
-    public SqliteStore(string path, bool fullSync = false)
+    /// <param name="timings">Where reader connections and write batches record their durations; none in tools and tests that need none.</param>
+    public SqliteStore(string path, bool fullSync = false, StoreTimings? timings = null)
     {
+        Timings = timings;
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connectionString = new SqliteConnectionStringBuilder
@@ -31,15 +34,18 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     public string Path { get; }
 
+    internal StoreTimings? Timings { get; }
+
     // Page cache in KiB: the writer's indexes are hot and large; a reader's work is a few range scans.
     private const int WriterCacheKib = 32 * 1024;
     private const int ReaderCacheKib = 4 * 1024;
 
     private int _connectionsInUse;
 
-    internal SqliteConnection Open(bool writer = false)
+    /// <param name="operation">The store method that opens it, which its timing is recorded under.</param>
+    internal SqliteConnection Open(bool writer = false, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = writer || Timings is null ? new SqliteConnection(_connectionString) : new TimedConnection(_connectionString, operation, Timings);
         connection.Open();
         Interlocked.Increment(ref _connectionsInUse);
         connection.StateChange += (_, e) =>
@@ -47,7 +53,7 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
             if (e.CurrentState == System.Data.ConnectionState.Closed) Interlocked.Decrement(ref _connectionsInUse);
         };
         using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = string.Format(SqliteSql.ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib);
+        pragmas.CommandText = string.Format(null, ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib);
         pragmas.ExecuteNonQuery();
         return connection;
     }
@@ -81,9 +87,18 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         return open;
     }
 
+    /// <summary>Seconds a probe may wait for the store (a lock held elsewhere) before it counts as failed.</summary>
+    public const int PingTimeoutSeconds = 2;
+
+    /// <summary>
+    /// A new connection (not a pooled one, which keeps its open file) that opens the existing file and reads its schema:
+    /// fails when the file is gone, unreadable, or locked for longer than <see cref="PingTimeoutSeconds"/>.
+    /// </summary>
     public bool Ping()
     {
-        using var c = Open();
+        var probe = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false, DefaultTimeout = PingTimeoutSeconds };
+        using var c = new SqliteConnection(probe.ToString());
+        c.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = SqliteSql.Ping;
         return Convert.ToInt64(cmd.ExecuteScalar()) == 1;

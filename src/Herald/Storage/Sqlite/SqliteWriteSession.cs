@@ -1,4 +1,3 @@
-using Herald.Analytics;
 using Herald.Domain;
 using Microsoft.Data.Sqlite;
 using Herald.Engine;
@@ -12,6 +11,7 @@ internal sealed class SqliteWriteSession : IWriteSession
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
     private readonly Statements _s;
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public SqliteWriteSession(SqliteStore store, SqliteConnection connection)
     {
@@ -183,7 +183,15 @@ internal sealed class SqliteWriteSession : IWriteSession
         SqliteStore.Execute(_connection, _transaction, SqliteSql.EnsureAccount,
             ("$team", teamId), ("$name", account), ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
 
-    public void Commit() => _transaction.Commit();
+    public void Commit()
+    {
+        _transaction.Commit();
+        if (_store.Timings is { } timings)
+        {
+            timings.Record(StoreTimings.WriteBatch, System.Diagnostics.Stopwatch.GetElapsedTime(_started));
+            TimedConnection.RecordCache(_connection.Handle, timings);
+        }
+    }
 
     internal static void ReleaseStatements(SqliteConnection connection) => Statements.Release(connection);
 
@@ -194,7 +202,7 @@ internal sealed class SqliteWriteSession : IWriteSession
     }
 
     /// <summary>The writer's hot statements, prepared once per connection and reused by every batch.</summary>
-    private sealed class Statements
+    private sealed class Statements : IDisposable
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Statements> Cache = new();
 
@@ -208,15 +216,20 @@ internal sealed class SqliteWriteSession : IWriteSession
         {
             if (Cache.TryGetValue(c, out var s))
             {
-                s.InsertEvent.Dispose();
-                s.InsertItem.Dispose();
-                s.UpdateItem.Dispose();
-                s.UpdateItemState.Dispose();
-                s.MergeCell.Dispose();
-                s.MergeFailureCell.Dispose();
-                s.InsertConsent.Dispose();
+                s.Dispose();
                 Cache.Remove(c);
             }
+        }
+
+        public void Dispose()
+        {
+            InsertEvent.Dispose();
+            InsertItem.Dispose();
+            UpdateItem.Dispose();
+            UpdateItemState.Dispose();
+            MergeCell.Dispose();
+            MergeFailureCell.Dispose();
+            InsertConsent.Dispose();
         }
 
         private static Statements Create(SqliteConnection c)

@@ -24,5 +24,9 @@ internal static class SqliteMigrations
         V017DashboardSessions.Migration,
         V027ReportSchedules.Migration,
         V028UtilizationSamples.Migration,
+        V030ConsentSources.Migration,
+        V031ContactAttributes.Migration,
+        V032AlertIncidents.Migration,
+        V033UptimeAndCapacity.Migration,
     ];
 }

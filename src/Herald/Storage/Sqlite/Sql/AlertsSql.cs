@@ -5,30 +5,30 @@ internal static partial class SqliteSql
     // Alerts: rules, instances (pending, firing, resolved), channels, the notification log.
     public const string AlertRuleColumns = """
         rule_id, rule_name, metric_name, condition, threshold, duration_seconds, severity, notification_channels, filters,
-        min_volume, enabled, is_default, created_at, updated_at
+        min_volume, enabled, is_default, created_at, updated_at, escalation
         """;
     public const string SelectAlertRules = "SELECT " + AlertRuleColumns + " FROM alert_rules WHERE team_id = $team ORDER BY id";
     public const string SelectAlertRule = "SELECT " + AlertRuleColumns + " FROM alert_rules WHERE team_id = $team AND rule_id = $rule";
-    public const string AlertRuleDefaultsDone = "SELECT EXISTS (SELECT 1 FROM alert_rule_defaults WHERE team_id = $team)";
-    public const string MarkAlertRuleDefaultsDone = "INSERT INTO alert_rule_defaults (team_id, created_at) VALUES ($team, $now)";
+    /// <summary>A built-in rule is offered to a team once (migration 32): 1 row when it is offered now, 0 when it was before.</summary>
+    public const string OfferAlertRule = "INSERT INTO alert_rule_offers (team_id, rule_id, offered_at) VALUES ($team, $rule, $now) ON CONFLICT DO NOTHING";
     public const string InsertAlertRule = """
         INSERT INTO alert_rules (team_id, rule_id, rule_name, metric_name, condition, threshold, duration_seconds, severity,
-                                 notification_channels, filters, min_volume, enabled, is_default, created_at, updated_at)
+                                 notification_channels, filters, min_volume, enabled, is_default, created_at, updated_at, escalation)
         VALUES ($team, $rule, $name, $metric, $condition, $threshold, $duration, $severity, $channels, $filters, $min_volume,
-                $enabled, $is_default, $now, $now)
+                $enabled, $is_default, $now, $now, $escalation)
         ON CONFLICT (team_id, rule_id) DO NOTHING
         """;
     public const string UpdateAlertRule = """
         UPDATE alert_rules SET rule_name = $name, metric_name = $metric, condition = $condition, threshold = $threshold,
             duration_seconds = $duration, severity = $severity, notification_channels = $channels, filters = $filters,
-            min_volume = $min_volume, enabled = $enabled, updated_at = $now
+            min_volume = $min_volume, enabled = $enabled, updated_at = $now, escalation = $escalation
         WHERE team_id = $team AND rule_id = $rule
         """;
     public const string DeleteAlertRule = "DELETE FROM alert_rules WHERE team_id = $team AND rule_id = $rule";
     public const string AlertColumns = """
         id, public_id, team_id, rule_id, rule_name, metric_name, condition, threshold, severity, state, current_value, sample_size,
         message, pending_since, fired_at, resolved_at, resolution, acknowledged_at, acknowledged_by, last_notified_at,
-        notifications_sent, last_evaluated_at
+        notifications_sent, last_evaluated_at, escalation, escalation_level, escalated_at
         """;
     public const string SelectOpenAlerts = "SELECT " + AlertColumns + " FROM alerts WHERE team_id = $team AND state <> 'resolved' ORDER BY id";
     public const string SelectAlert = "SELECT " + AlertColumns + " FROM alerts WHERE team_id = $team AND public_id = $id";
@@ -40,16 +40,19 @@ internal static partial class SqliteSql
     public const string InsertAlert = """
         INSERT INTO alerts (public_id, team_id, rule_id, rule_name, metric_name, condition, threshold, severity, state,
                             current_value, sample_size, message, pending_since, fired_at, resolved_at, resolution,
-                            acknowledged_at, acknowledged_by, last_notified_at, notifications_sent, last_evaluated_at)
+                            acknowledged_at, acknowledged_by, last_notified_at, notifications_sent, last_evaluated_at, escalation,
+                            escalation_level, escalated_at)
         VALUES ($public_id, $team, $rule, $name, $metric, $condition, $threshold, $severity, $state, $value, $sample, $message,
-                $pending_since, $fired_at, $resolved_at, $resolution, $ack_at, $ack_by, $notified_at, $notifications, $evaluated_at)
+                $pending_since, $fired_at, $resolved_at, $resolution, $ack_at, $ack_by, $notified_at, $notifications, $evaluated_at,
+                $escalation, $escalation_level, $escalated_at)
         RETURNING id
         """;
     public const string UpdateAlert = """
         UPDATE alerts SET state = $state, current_value = $value, sample_size = $sample, message = $message, severity = $severity,
             threshold = $threshold, fired_at = $fired_at, resolved_at = $resolved_at, resolution = $resolution,
             acknowledged_at = $ack_at, acknowledged_by = $ack_by, last_notified_at = $notified_at,
-            notifications_sent = $notifications, last_evaluated_at = $evaluated_at
+            notifications_sent = $notifications, last_evaluated_at = $evaluated_at, escalation = $escalation,
+            escalation_level = $escalation_level, escalated_at = $escalated_at
         WHERE id = $id
         """;
     public const string DeleteAlert = "DELETE FROM alerts WHERE id = $id";
