@@ -199,7 +199,7 @@ public static class EndpointsBench
     }
 
     /// <summary>Fills the store through the engine with traffic ending about now; answers the last event's time.</summary>
-    private static long Fill(BenchOptions o, string dataDir)
+    internal static long Fill(BenchOptions o, string dataDir)
     {
         if (Directory.Exists(dataDir)) Directory.Delete(dataDir, true);
         Directory.CreateDirectory(dataDir);
@@ -233,7 +233,7 @@ public static class EndpointsBench
         return last;
     }
 
-    private static long LastEvent(string dataDir)
+    internal static long LastEvent(string dataDir)
     {
         using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "herald.db")}");
         c.Open();

@@ -77,6 +77,13 @@ public sealed class HeraldChild : IAsyncDisposable
         return 0;
     }
 
+    /// <summary>The server's CPU time so far (user and system, all threads): on a shared machine a steadier measure of work than the wall clock.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _process.Kill(entireProcessTree: true);

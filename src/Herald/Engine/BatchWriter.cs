@@ -412,6 +412,7 @@ public sealed class BatchWriter
         {
             item.Status = e.Status;
             item.StatusAtMs = at;
+            item.ErrorCode = e.ErrorCode;
         }
         if (at < item.EarliestAtMs)
         {

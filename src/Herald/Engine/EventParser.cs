@@ -274,8 +274,23 @@ public static class EventParser
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out value);
     }
 
-    public static string FormatTimestamp(long unixMs) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString(unixMs % 1000 == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// RFC 3339 in UTC: <c>2026-11-22T10:00:04Z</c>, or <c>2026-11-22T10:00:04.200Z</c> with milliseconds. Built on the
+    /// sortable format's fast path: exports write millions of these, and a custom format string costs several times more.
+    /// </summary>
+    public static string FormatTimestamp(long unixMs) => string.Create(unixMs % 1000 == 0 ? 20 : 24, unixMs, static (text, ms) =>
+    {
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.TryFormat(text, out _, "s", CultureInfo.InvariantCulture); // yyyy-MM-ddTHH:mm:ss
+        if (text.Length == 24)
+        {
+            int fraction = (int)((ms % 1000 + 1000) % 1000);
+            text[19] = '.';
+            text[20] = (char)('0' + fraction / 100);
+            text[21] = (char)('0' + fraction / 10 % 10);
+            text[22] = (char)('0' + fraction % 10);
+        }
+        text[^1] = 'Z';
+    });
 }
 
 public sealed class TooManyEventsException(int max) : Exception($"a request may carry at most {max} events")

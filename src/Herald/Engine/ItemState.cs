@@ -24,6 +24,8 @@ public sealed class ItemState
     public string? Recipient { get; set; }
     public double Cost { get; set; }
     public int EventCount { get; set; }
+    /// <summary>The error code of the event that gave the item its current status (null when that event carried none).</summary>
+    public string? ErrorCode { get; set; }
     public long LastEventReceivedAtMs { get; set; }
 
     /// <summary>Minutes in which the item's events occurred, with counts: each entry is (minute &lt;&lt; 16) | count.</summary>
@@ -57,7 +59,7 @@ public sealed class ItemState
     public Storage.ItemRecord ToRecord() => new(
         Id, TeamId, ItemId, (int)Kind, (int)Status, StatusAtMs, EarliestAtMs,
         FirstSentAtMs == None ? null : FirstSentAtMs, FirstSuccessAtMs == None ? null : FirstSuccessAtMs,
-        DimensionSetId, Recipient, Cost, EventCount);
+        DimensionSetId, Recipient, Cost, EventCount, ErrorCode);
 
     public Contribution Contribution() => new(DimensionSetId, UtcMinute.FromUnixMillis(EarliestAtMs), Status, Cost, LatencyMs);
 }

@@ -110,6 +110,9 @@ public sealed class PendingRollups(DataChanges? changes = null)
 
     public ItemRecord? Item(int teamId, string itemId) => _items.GetValueOrDefault((teamId, itemId));
 
+    /// <summary>The pending states of every team's items. Caller holds the read lock.</summary>
+    public IEnumerable<ItemRecord> AllItems() => _items.Values;
+
     /// <summary>The pending states of a team's items. Caller holds the read lock.</summary>
     public IEnumerable<ItemRecord> ItemsOfTeam(int teamId)
     {

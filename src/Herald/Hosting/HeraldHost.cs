@@ -104,6 +104,7 @@ public static class HeraldHost
         app.MapMetricsEndpoints();
         app.MapFailuresEndpoints();
         app.MapItemsEndpoints();
+        app.MapItemSearchEndpoints();
         app.MapTeamsEndpoints();
         app.MapOtpEndpoints();
         app.MapDeliveryMetricsEndpoints();
@@ -163,6 +164,7 @@ public static class HeraldHost
         services.AddSingleton<IFailureReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IConsentStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IUserReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IItemSearchReader>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 
@@ -205,6 +207,9 @@ public static class HeraldHost
         services.AddSingleton<Herald.Analytics.Users.UserAnalytics>();
         services.AddFailureAnalysis();
         services.AddSingleton<ItemHistory>();
+        services.AddSingleton<Herald.Analytics.Items.ItemSearch>();
+        services.AddSingleton<Herald.Analytics.Items.ItemRows>();
+        services.AddSingleton<ItemExports>();
         return services;
     }
 

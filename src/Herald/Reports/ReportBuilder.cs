@@ -1,6 +1,7 @@
 using Herald.Analytics;
 using Herald.Analytics.Campaigns;
 using Herald.Analytics.Failures;
+using Herald.Analytics.Items;
 using Herald.Domain;
 using Herald.Storage;
 using Herald.Engine;
@@ -19,8 +20,11 @@ public sealed class ReportSubjectNotFoundException(string message) : Exception(m
 /// </summary>
 public sealed class ReportBuilder(
     MetricsQuery metrics, FailureAnalysis failures, CampaignAnalytics campaigns, IDirectoryStore directory, TeamDirectory teams, TimeProvider time,
-    UtilizationReport utilization, PerformanceReportDocuments performance)
+    ItemSearch items, ItemRows itemRows, UtilizationReport utilization, PerformanceReportDocuments performance)
 {
+    /// <summary>The message report's per-message columns in its PDF (the other formats have them all).</summary>
+    private static readonly string[] PdfMessageColumns = ["earliest_at", "item_id", "status", "channel", "provider", "country", "recipient", "cost", "error_code"];
+
     public const int MaxDays = 366;
     public const int TopErrorCodes = 10;
 
@@ -130,6 +134,16 @@ public sealed class ReportBuilder(
             notes.Add($"Status filter ({string.Join(", ", request.Statuses!)}): item counts cover only items whose current status is one of these; " +
                       "events, cost and latency are left empty (the rollups do not split them by current status) and the error codes are left out.");
         }
+        ReportDetail? detail = null;
+        if (request.Detail == ReportRequest.ItemsDetail)
+        {
+            var query = new ItemQuery([team], from.ToUnixMillis(), to.ToUnixMillis(), filter,
+                request.Statuses?.Select(w => Domain.Statuses.TryParse(w, out var s) ? s : throw new ArgumentException($"status {w}")).ToHashSet());
+            detail = new ReportDetail("messages", "Messages", ItemColumns.All, () => MessageRows(query), PdfMessageColumns,
+                "The CSV (a ZIP with a -messages.csv file), JSON and Excel formats of this report list every one.");
+            notes.Add("Messages: one row per item the totals count, newest first, as GET /api/v1/items shows it when the file was written " +
+                      "(its current status; error_code is the code that status came with).");
+        }
         progress(0.95);
 
         var summary = new List<ReportKpi>
@@ -150,8 +164,15 @@ public sealed class ReportBuilder(
         {
             Id = id, Type = request.Type, Title = "Message delivery report", Team = teams.PublicIdOf(team),
             StartDate = request.StartDate, EndDate = request.EndDate, GeneratedAt = time.GetUtcNow(), Parameters = request.Describe(),
-            Summary = summary, Tables = tables, Notes = notes,
+            Summary = summary, Tables = tables, Notes = notes, Detail = detail,
         };
+    }
+
+    /// <summary>The message report's rows, read from one snapshot of the items each time the file is written.</summary>
+    private IEnumerable<object?[]> MessageRows(ItemQuery query)
+    {
+        using var reading = items.Read(query);
+        foreach (var item in reading) yield return ItemColumns.Values(itemRows.Of(item));
     }
 
     // ---- campaign ----

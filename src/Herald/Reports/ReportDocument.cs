@@ -18,13 +18,8 @@ public enum ColumnKind
 
 public sealed record ReportColumn(string Name, string Header, ColumnKind Kind);
 
-/// <summary>
-/// One table of a report: a sheet in Excel, a section in CSV, an array of objects in JSON, a table in PDF. The writers
-/// read <see cref="Rows"/> once, row by row, and keep none of them (bar the first <see cref="Writers.ReportValues.SizingRows"/>,
-/// which size the columns of Excel and PDF), so a table may stream its rows from the store. The chart's table
-/// (<see cref="ReportDocument.ChartTable"/>) is read twice, for the chart and for the table: it must be a list.
-/// </summary>
-public sealed record ReportTable(string Name, string Title, IReadOnlyList<ReportColumn> Columns, IEnumerable<object?[]> Rows)
+/// <summary>One table of a report: a sheet in Excel, a section in CSV, an array of objects in JSON, a table in PDF.</summary>
+public sealed record ReportTable(string Name, string Title, IReadOnlyList<ReportColumn> Columns, IReadOnlyList<object?[]> Rows)
 {
     public int IndexOf(string column)
     {
@@ -32,6 +27,17 @@ public sealed record ReportTable(string Name, string Title, IReadOnlyList<Report
             if (Columns[i].Name == column) return i;
         return -1;
     }
+}
+
+/// <summary>
+/// A table listed row by row after the others (the message report's messages), too long to hold: <see cref="Rows"/> reads
+/// it while the report is written, once per format. The PDF lists the first <see cref="PdfRows"/> rows in the
+/// <see cref="PdfColumns"/> and says how many more there are.
+/// </summary>
+public sealed record ReportDetail(string Name, string Title, IReadOnlyList<ReportColumn> Columns, Func<IEnumerable<object?[]>> Rows,
+    IReadOnlyList<string> PdfColumns, string PdfNote)
+{
+    public const int PdfRows = 1_000;
 }
 
 /// <summary>One figure of the summary (seed 004's <c>summary</c>: total_messages, delivered, failed, delivery_rate, ...).</summary>
@@ -55,6 +61,9 @@ public sealed class ReportDocument
     public required IReadOnlyList<ReportTable> Tables { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>Rows listed one by one after the tables, when the request asked for them (<c>detail=items</c>).</summary>
+    public ReportDetail? Detail { get; init; }
+
     /// <summary>The table whose rows the chart draws (one point per row, the first column on the x axis).</summary>
     public string ChartTable { get; init; } = "daily";
 
@@ -62,14 +71,6 @@ public sealed class ReportDocument
     public string ChartTitle { get; init; } = "Daily volume (items by UTC day of their earliest event)";
 
     public string ChartUnit { get; init; } = "items";
-
-    /// <summary>The rows the chart draws: those of <see cref="ChartTable"/>, which must be a list; none without that table.</summary>
-    public IReadOnlyList<object?[]> ChartRows => Table(ChartTable)?.Rows switch
-    {
-        null => [],
-        IReadOnlyList<object?[]> list => list,
-        _ => throw new InvalidOperationException($"the chart's table '{ChartTable}' must hold its rows in a list: it is read twice"),
-    };
 
     /// <summary>The columns of <see cref="ChartTable"/> the PDF stacks in its bars (their sum is the day's total).</summary>
     public IReadOnlyList<string> ChartStack { get; init; } = ["delivered", "failed", "pending"];

@@ -55,6 +55,10 @@ public static class ReportFormats
         _ => "pdf",
     };
 
+    /// <summary>The content type of a report's file: its format's, or a ZIP's for a <c>.zip</c> (a CSV report with its detail).</summary>
+    public static string ContentTypeOf(string format, string fileName) =>
+        fileName.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? "application/zip" : ContentType(format);
+
     public static string ContentType(string format) => format switch
     {
         Csv => "text/csv; charset=utf-8",
@@ -77,8 +81,14 @@ public static class ReportFormats
 /// <summary>What to report on: the type's subject (campaign, account), the UTC days and the filters. Stored as the row's params.</summary>
 public sealed record ReportRequest(
     string Type, string Format, int TeamId, DateOnly? StartDate, DateOnly? EndDate, string? AccountId = null, string? CampaignId = null,
-    IReadOnlyList<string>? Statuses = null)
+    IReadOnlyList<string>? Statuses = null, string? Detail = null)
 {
+    /// <summary>The <c>detail</c> value that lists every item of a message report.</summary>
+    public const string ItemsDetail = "items";
+
+    /// <summary>The file's extension: a CSV report with a detail is one ZIP of two CSV files.</summary>
+    public string FileExtension => Format == ReportFormats.Csv && Detail is not null ? "zip" : ReportFormats.Extension(Format);
+
     public string ToJson()
     {
         var map = new SortedDictionary<string, object?>(StringComparer.Ordinal);
@@ -87,6 +97,7 @@ public sealed record ReportRequest(
         if (AccountId is not null) map["account_id"] = AccountId;
         if (CampaignId is not null) map["campaign_id"] = CampaignId;
         if (Statuses is { Count: > 0 }) map["status"] = string.Join(",", Statuses);
+        if (Detail is not null) map["detail"] = Detail;
         map["format"] = Format;
         return JsonSerializer.Serialize(map);
     }

@@ -101,13 +101,14 @@ public sealed class ReportService(
                 var doc = builder.Build(id, request, p => running.Progress = Math.Clamp(p, 0, 0.95));
                 var folder = Path.Combine(Root, teamFolder);
                 Directory.CreateDirectory(folder);
-                string name = $"{ReportTypes.FileStem(request.Type)}_{id[(id.IndexOf('_') + 1)..]}.{ReportFormats.Extension(request.Format)}";
+                string stem = $"{ReportTypes.FileStem(request.Type)}_{id[(id.IndexOf('_') + 1)..]}";
+                string name = $"{stem}.{request.FileExtension}";
                 temp = Path.Combine(folder, "." + name + ".tmp");
                 await using (var file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
                 {
                     switch (request.Format)
                     {
-                        case ReportFormats.Csv: CsvReportWriter.Write(doc, file); break;
+                        case ReportFormats.Csv: CsvReportWriter.Write(doc, file, stem); break;
                         case ReportFormats.Json: JsonReportWriter.Write(doc, file); break;
                         case ReportFormats.Excel: XlsxReportWriter.Write(doc, file); break;
                         default: PdfReportWriter.Write(doc, file); break;

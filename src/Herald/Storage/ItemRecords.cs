@@ -1,6 +1,6 @@
 namespace Herald.Storage;
 
-/// <summary>An item as stored, for the item and recipient history endpoints.</summary>
+/// <summary>An item as stored (or as the writer holds it until its next flush), for the item endpoints and item search.</summary>
 public sealed record ItemRecord(
     long Id,
     int TeamId,
@@ -14,7 +14,8 @@ public sealed record ItemRecord(
     int DimensionSetId,
     string? Recipient,
     double Cost,
-    int EventCount)
+    int EventCount,
+    string? ErrorCode = null)
 {
     /// <summary>Delivery latency in ms: first success (or beyond) minus first sent, else minus earliest event; null when not delivered.</summary>
     public long? LatencyMs => FirstSuccessAtMs is { } success ? Math.Max(0, success - (FirstSentAtMs ?? EarliestAtMs)) : null;

@@ -160,6 +160,8 @@ public sealed class OpenApiDocumentTests(SharedServer shared) : IClassFixture<Sh
     [Theory]
     [InlineData("GET", "/api/v1/metrics/summary", new[] { 200, 400, 401, 403, 429 })]
     [InlineData("GET", "/api/v1/items/{itemId}", new[] { 200, 400, 401, 403, 404, 429 })]
+    [InlineData("GET", "/api/v1/items", new[] { 200, 400, 401, 403, 429 })]
+    [InlineData("GET", "/api/v1/exports/items", new[] { 200, 400, 401, 403, 429 })]
     [InlineData("POST", "/api/v1/alerts/{alertId}/acknowledge", new[] { 200, 400, 401, 403, 404, 409, 415, 429 })]
     [InlineData("POST", "/api/v1/alerts/rules", new[] { 201, 400, 401, 403, 409, 429 })]
     [InlineData("POST", "/api/v1/otp", new[] { 201, 400, 401, 403, 429, 502, 503 })]

@@ -436,6 +436,81 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
         Assert.Equal("true", await _page.GetAttributeAsync("#tab-compliance", "aria-selected"));
     }
 
+    /// <summary>
+    /// The messages tab: a search by provider shows the items API's first page, pages on with its cursor and back, opens an
+    /// item's timeline, and exports the search on screen (every page of it) as the export route answers it.
+    /// </summary>
+    [Fact]
+    public async Task The_messages_tab_searches_pages_opens_an_item_and_exports_what_it_shows()
+    {
+        var (_, key, client) = await TeamAsync("msgs");
+        var events = new List<object>();
+        for (int i = 0; i < 60; i++)
+        {
+            string id = $"msg-{i:D2}";
+            events.Add(Kit.Event(id, "sent", Ago(90 - i), provider: i % 3 == 0 ? "vonage" : "twilio", channel: "sms", recipient: $"+44770090{i:D4}"));
+            events.Add(i % 4 == 0
+                ? new Dictionary<string, object> { ["item_id"] = id, ["status"] = "failed", ["occurred_at"] = Ago(90 - i - 0.5), ["error_code"] = "30007" }
+                : Kit.Event(id, "delivered", Ago(90 - i - 0.2)));
+        }
+        await Kit.Ingest(client, events);
+
+        await DashboardFixture.SignInAsync(_page, key);
+        await OpenTabAsync(_page, "messages");
+        var results = _page.Locator("#message-results .card-body");
+        Assert.Equal(50, await _page.Locator("#message-table tbody tr").CountAsync()); // every provider, 50 a page
+
+        async Task<int> Shown() => int.Parse(await results.GetAttributeAsync("data-shown") ?? "0", CultureInfo.InvariantCulture);
+        async Task Then(Func<Task> act)
+        {
+            int before = await Shown();
+            await act();
+            await _page.WaitForFunctionAsync($"() => Number(document.querySelector('#message-results .card-body').dataset.shown) > {before}");
+        }
+        async Task<List<string?>> Listed() =>
+            (await _page.Locator("#message-table tbody tr").EvaluateAllAsync<string?[]>("rows => rows.map(r => r.dataset.item)")).ToList();
+
+        await _page.FillAsync("#message-search [name='provider']", "twilio");
+        await _page.SelectOptionAsync("#message-search [name='limit']", "25");
+        await Then(() => _page.ClickAsync("#message-search-run"));
+        string window = $"from={Uri.EscapeDataString((await _page.GetAttributeAsync("#message-table", "data-from"))!)}" +
+                        $"&to={Uri.EscapeDataString((await _page.GetAttributeAsync("#message-table", "data-to"))!)}";
+        var first = await Kit.GetData(client, $"/api/v1/items?{window}&provider=twilio&limit=25");
+        Assert.Equal(first["items"]!.AsArray().Select(i => i!["item_id"]!.GetValue<string>()), await Listed());
+        Assert.Equal(25, (await Listed()).Count);
+        Assert.True(await _page.IsDisabledAsync("#message-newer"));
+
+        await Then(() => _page.ClickAsync("#message-older"));
+        var second = await Kit.GetData(client, $"/api/v1/items?{window}&provider=twilio&limit=25&cursor={Uri.EscapeDataString(first["next_cursor"]!.GetValue<string>())}");
+        Assert.Equal(second["items"]!.AsArray().Select(i => i!["item_id"]!.GetValue<string>()), await Listed());
+        Assert.Null(second["next_cursor"]);
+        Assert.True(await _page.IsDisabledAsync("#message-older"));
+        Assert.Equal(40, 25 + (await Listed()).Count);
+        await Then(() => _page.ClickAsync("#message-newer"));
+        Assert.Equal(first["items"]!.AsArray().Select(i => i!["item_id"]!.GetValue<string>()), await Listed());
+
+        // A row opens the item's timeline: its events as the items API has them.
+        string opened = first["items"]![3]!["item_id"]!.GetValue<string>();
+        await _page.ClickAsync($"#message-table tr[data-item='{opened}']");
+        await _page.Locator("#detail[open] #timeline").WaitForAsync();
+        Assert.Equal($"Item {opened}", (await _page.TextContentAsync("#detail-title"))!.Trim());
+        var item = await Kit.GetData(client, $"/api/v1/items/{opened}");
+        Assert.Equal(item["events"]!.AsArray().Count, await _page.Locator("#timeline li").CountAsync());
+        await _page.ClickAsync("#detail-close");
+
+        // The export links carry the search on screen; the CSV holds every page of it.
+        var csvHref = (await _page.GetAttributeAsync("#export-csv", "href"))!;
+        Assert.Contains("provider=twilio", csvHref);
+        Assert.Contains("format=csv", csvHref);
+        Assert.Contains("format=xlsx", (await _page.GetAttributeAsync("#export-xlsx", "href"))!);
+        var download = await _page.RunAndWaitForDownloadAsync(() => _page.ClickAsync("#export-csv"));
+        Assert.EndsWith(".csv", download.SuggestedFilename);
+        var lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("item_id", lines[0].Split(',')[0]);
+        Assert.Equal(first["items"]!.AsArray().Concat(second["items"]!.AsArray()).Select(i => i!["item_id"]!.GetValue<string>()),
+            lines.Skip(1).Select(l => l.Split(',')[0]));
+    }
+
     private async Task AssertTrendAsync(HttpClient acme, string metric, string granularity, int hours)
     {
         var trend = await Kit.GetData(acme, $"/api/v1/analytics/trends/messages?metric={metric}&granularity={granularity}&hours={hours}");

@@ -253,6 +253,7 @@ public sealed class OracleTests
         Put("recipient", e.Recipient);
         Put("direction", e.Direction);
         Put("cost", e.Cost);
+        Put("error_code", e.ErrorCode);
         return d;
     }).ToList();
 }

@@ -4,7 +4,7 @@ namespace Herald.Tests.Oracle;
 public sealed record TestEvent(
     string Team, string ItemId, string Status, long OccurredMs, string? EventId = null, string? Kind = null,
     string? Account = null, string? Channel = null, string? Provider = null, string? Route = null, string? Campaign = null,
-    string? Country = null, string? Recipient = null, string? Direction = null, double? Cost = null);
+    string? Country = null, string? Recipient = null, string? Direction = null, double? Cost = null, string? ErrorCode = null);
 
 /// <summary>
 /// A deliberately naive re-implementation of PRODUCT.md's semantics, written from the brief and not from
@@ -35,8 +35,18 @@ public sealed class ReferenceModel
 
         public long Earliest => Events.Min(e => e.OccurredMs);
 
-        public string Status => Events
-            .OrderByDescending(e => Ranks[Kind][e.Status]).ThenByDescending(e => e.OccurredMs).First().Status;
+        /// <summary>The event that gave the item its current status (its error code is the item's).</summary>
+        public TestEvent StatusEvent => Events
+            .OrderByDescending(e => Ranks[Kind][e.Status]).ThenByDescending(e => e.OccurredMs).First();
+
+        public string Status => StatusEvent.Status;
+
+        /// <summary>The first recipient an accepted event named, in arrival order.</summary>
+        public string? Recipient => Events.Select(e => e.Recipient).FirstOrDefault(r => r is not null);
+
+        public long? FirstSentMs => Events.Where(e => e.Status == "sent").Select(e => (long?)e.OccurredMs).Min();
+
+        public long? FirstSuccessMs => Events.Where(e => Ranks[Kind][e.Status] >= SuccessRank[Kind]).Select(e => (long?)e.OccurredMs).Min();
 
         public string Outcome =>
             Ranks[Kind][Status] >= SuccessRank[Kind] ? "delivered" : FailureStatuses.Contains(Status) ? "failed" : "pending";
@@ -45,10 +55,8 @@ public sealed class ReferenceModel
         {
             get
             {
-                var success = Events.Where(e => Ranks[Kind][e.Status] >= SuccessRank[Kind]).Select(e => (long?)e.OccurredMs).Min();
-                if (success is null) return null;
-                long start = Events.Where(e => e.Status == "sent").Select(e => (long?)e.OccurredMs).Min() ?? Earliest;
-                return Math.Max(0, success.Value - start);
+                if (FirstSuccessMs is not { } success) return null;
+                return Math.Max(0, success - (FirstSentMs ?? Earliest));
             }
         }
 

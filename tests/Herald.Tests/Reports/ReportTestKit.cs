@@ -119,6 +119,22 @@ internal static class ReportKit
         return data;
     }
 
+    /// <summary>POSTs a report and answers its <c>data</c> once completed: a report still running after the POST's wait is polled.</summary>
+    public static async Task<JsonNode> GenerateAndWait(HttpClient client, string path)
+    {
+        var response = await client.PostAsync(path, null);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted, $"POST {path}: {(int)response.StatusCode}: {text}");
+        var data = JsonNode.Parse(text)!["data"]!;
+        for (int i = 0; i < 600 && data["status"]!.GetValue<string>() == "running"; i++)
+        {
+            await Task.Delay(100);
+            data = JsonNode.Parse(await client.GetStringAsync(data["status_url"]!.GetValue<string>()))!["data"]!;
+        }
+        Assert.Equal("completed", data["status"]!.GetValue<string>());
+        return data;
+    }
+
     public static async Task<(byte[] Body, HttpResponseMessage Response)> Download(HttpClient client, JsonNode report)
     {
         var url = report["file_path"]!.GetValue<string>();

@@ -1,12 +1,12 @@
+using Herald.Analytics.Items;
 using Herald.Domain;
 using Herald.Storage;
 using Herald.Engine;
-using Herald.Tenancy;
 
 namespace Herald.Api.Items;
 
 /// <summary>Reads items as they are now: the writer's unflushed state wins over the stored row until the next flush.</summary>
-public sealed class ItemHistory(IItemReader items, PendingRollups pending, DimensionRegistry registry, TeamDirectory directory)
+public sealed class ItemHistory(IItemReader items, PendingRollups pending, DimensionRegistry registry, ItemRows rows)
 {
     /// <summary>The item of that id in each of the given teams that has one.</summary>
     public IReadOnlyList<ItemRecord> Latest(IReadOnlyList<int> teams, string itemId)
@@ -30,15 +30,11 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
 
     public ItemDto ToDto(ItemRecord i, bool withEvents)
     {
-        var d = registry.Get(i.DimensionSetId);
-        var kind = (ItemKind)i.Kind;
-        var status = (Status)i.Status;
-        double? latency = i.LatencyMs / 1000.0;
+        var r = rows.Of(i);
+        var d = r.Dimensions;
         var events = withEvents ? items.EventsOf(i.Id).Select(ToDto).ToList() : null;
-        return new ItemDto(i.ItemId, directory.PublicIdOf(i.TeamId), ItemKinds.Name(kind), Statuses.Name(status),
-            StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), Instants.At(i.StatusAtMs),
-            Instants.At(i.EarliestAtMs), Instants.At(i.FirstSentAtMs), Instants.At(i.FirstSuccessAtMs), latency, d.Account, d.Channel, d.Provider, d.Route,
-            d.Campaign, d.Country, d.Direction, i.Recipient, Math.Round(i.Cost, 6), i.EventCount, events);
+        return new ItemDto(r.ItemId, r.Team, r.Kind, r.Status, r.Outcome, r.StatusAt, r.EarliestAt, r.FirstSentAt, r.DeliveredAt, r.LatencySeconds,
+            d.Account, d.Channel, d.Provider, d.Route, d.Campaign, d.Country, d.Direction, r.Recipient, r.Cost, r.ErrorCode, r.EventCount, events);
     }
 
     private ItemEventDto ToDto(EventRecord e)

@@ -29,7 +29,7 @@ public static class ReportsEndpoints
     {
         var g = app.MapGroup("/api/v1/analytics/reports").WithTags("Reports");
         g.MapPost("/messages", Messages).RequireScope(Scopes.ReportsWrite)
-            .WithSummary("Message delivery report: ?start_date=&end_date= (yyyy-MM-dd, UTC, inclusive, at most 366 days) &format=csv|json|excel|pdf [&account_id=&status=&campaign_id=]");
+            .WithSummary("Message delivery report: ?start_date=&end_date= (yyyy-MM-dd, UTC, inclusive, at most 366 days) &format=csv|json|excel|pdf [&account_id=&status=&campaign_id=] [&detail=items: one row per message too]");
         g.MapPost("/campaigns/{campaignId}", Campaign).RequireScope(Scopes.ReportsWrite)
             .WithSummary("Campaign performance report: progress, timing, errors and daily rows; ?format=");
         g.MapPost("/accounts/{accountId}/usage", AccountUsage).RequireScope(Scopes.ReportsWrite)
@@ -57,7 +57,7 @@ public static class ReportsEndpoints
         var (start, end) = parameters.Period();
         var statuses = parameters.Status is { } s ? ParseStatuses(s) : null;
         var request = new ReportRequest(ReportTypes.Messages, parameters.FormatOrDefault(), parameters.TeamId(http), start, end,
-            Name("account_id", parameters.AccountId), Name("campaign_id", parameters.CampaignId), statuses);
+            Name("account_id", parameters.AccountId), Name("campaign_id", parameters.CampaignId), statuses, parameters.Detail);
         return StartAsync(request, reports, builder, teams);
     }
 
@@ -130,7 +130,7 @@ public static class ReportsEndpoints
                 r.Status == ReportStatuses.Running ? $"report {r.Id} is still running; poll GET /api/v1/analytics/reports/{r.Id}" : $"report {r.Id} failed: {r.Error}");
         var path = reports.FilePath(r);
         if (!File.Exists(path)) return ApiResults.NotFound($"the file of report {r.Id} is gone");
-        return TypedResults.PhysicalFile(path, ReportFormats.ContentType(r.Format), Path.GetFileName(r.FileName));
+        return TypedResults.PhysicalFile(path, ReportFormats.ContentTypeOf(r.Format, r.FileName), Path.GetFileName(r.FileName));
     }
 
     private static Results<Ok<SuccessEnvelope<object>>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Delete(

@@ -47,6 +47,10 @@ public sealed class MessageReportParameters : ReportPeriodParameters
 
     [FromQuery(Name = "campaign_id"), Description("Only messages of this campaign.")]
     public string? CampaignId { get; init; }
+
+    [FromQuery(Name = "detail"), Description("items: also one row per message, as the items API shows it (JSON messages, an Excel Messages sheet, a CSV report becomes a ZIP of the summary and the messages, the PDF lists the first 1,000).")]
+    [AllowedValues(ReportRequest.ItemsDetail)]
+    public string? Detail { get; init; }
 }
 
 public sealed class ReportListParameters : TeamParameters

@@ -15,7 +15,7 @@
   const FEED_MAX = 50;
   const CHART_REFRESH_MS = 10000;
 
-  const TABS = ['overview', 'alerts', 'campaigns', 'trends', 'compliance'];
+  const TABS = ['overview', 'alerts', 'campaigns', 'trends', 'compliance', 'messages'];
 
   const state = { range: '24h', team: null, filters: [], errorCode: null, session: null, tab: 'overview' };
   let charts = {};
@@ -668,7 +668,7 @@
 
   // What panels.js uses of this page (one copy of the formatting, the API calls and the session).
   window.HeraldDashboard = {
-    state, api, apiSend, el, $, $$, COLORS, ApiError,
+    state, api, apiSend, el, $, $$, COLORS, ApiError, RANGES, openItem, statusChip,
     fmt: { int: fmtInt, pct: fmtPct, seconds: fmtSeconds, rate: fmtRate, uptime: fmtUptime, full: fmtFull, hm: fmtHm, day: fmtDay, bucketLabel },
     scopeParams,
     /** The team the per-team panels are about: the key's own, or the admin's picked one (null: all teams). */

@@ -1,10 +1,11 @@
-// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast, consent & compliance). Loaded by app.js the
+// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast, consent & compliance, messages). Loaded by app.js the
 // first time one of them is opened, so the overview's first load does not carry it. Plain JS over Herald's JSON API;
 // changes (acknowledge, resolve) send the session's CSRF token in X-Herald-CSRF.
 'use strict';
 (() => {
   const D = window.HeraldDashboard;
   const { el, $, api, apiSend, fmt, COLORS } = D;
+  // The messages tab is not refreshed: a search stays as it was run (its pages would shift under the reader).
   const REFRESH_MS = { alerts: 15000, campaigns: 30000, trends: 60000, compliance: 60000 };
   const CONDITION = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
   const SEVERITY_ORDER = ['critical', 'high', 'medium', 'warning', 'low', 'info'];
@@ -755,8 +756,119 @@
         el('td', {}, badge(STATUS_LEVEL[x.compliance_status] || 'degraded', x.compliance_status)))), { id: 'rate-limit-table' }));
   }
 
+  // ---------- messages: item search ----------
+  const SEARCH_FIELDS = [
+    ['status', 'Status', 'failed,undelivered'], ['channel', 'Channel', 'sms,whatsapp'], ['provider', 'Provider', 'twilio'],
+    ['campaign', 'Campaign', ''], ['country', 'Country', 'GB,US'], ['account', 'Account', ''], ['kind', 'Kind', 'message,otp'],
+    ['recipient', 'Recipient', '+447700900123'], ['error_code', 'Error code', '30007'],
+  ];
+  const EXPORTS = [['csv', 'CSV'], ['ndjson', 'NDJSON'], ['xlsx', 'Excel']];
+  // The search on screen: its filters and window (fixed when it is run, so paging never shifts), and the cursors of its pages.
+  const messages = { range: null, params: null, cursors: [null], page: 0 };
+
+  function buildMessages(panel) {
+    messages.range = D.state.range;
+    const inputs = SEARCH_FIELDS.map(([name, label, placeholder]) => {
+      const chips = D.state.filters.filter((f) => f.dim === name).map((f) => f.value);
+      const value = name === 'error_code' ? (D.state.errorCode || '') : chips.join(',');
+      return el('label', {}, label, el('input', { type: 'text', name, value, placeholder, autocomplete: 'off', 'aria-label': `${label} (comma-separated)` }));
+    });
+    const form = el('form', { class: 'search-form', id: 'message-search', role: 'search', onsubmit: (ev) => { ev.preventDefault(); runSearch(); } },
+      inputs,
+      el('label', {}, 'Per page', el('select', { name: 'limit', 'aria-label': 'Items per page' }, [25, 50, 100].map((n) => el('option', { value: n, selected: n === 50 }, n)))),
+      el('div', { class: 'form-actions' }, el('button', { type: 'submit', class: 'action', id: 'message-search-run' }, 'Search'),
+        el('button', { type: 'button', class: 'action', id: 'message-search-clear', onclick: () => {
+          for (const input of form.querySelectorAll('input')) input.value = '';
+          runSearch();
+        } }, 'Clear')));
+    put(panel, el('section', { class: 'grid' }, card('message-results', 'Messages')));
+    $('#message-results .card-head').after(el('div', { class: 'controls', id: 'message-controls' }), form);
+    renderMessageControls();
+  }
+
+  function renderMessageControls() {
+    put($('#message-controls'), segmented('message-range', 'Window (by first event)', Object.entries(D.RANGES).map(([k, r]) => [k, r.label]), messages.range,
+      (v) => { messages.range = v; renderMessageControls(); runSearch(); }));
+  }
+
+  /** The form's filters and the window ending now, as the search's and the export's query. */
+  function searchParams() {
+    const p = D.teamParams();
+    const minutes = D.RANGES[messages.range].minutes;
+    const to = Math.floor(Date.now() / 60000) * 60000 + 60000;
+    p.set('from', new Date(to - minutes * 60000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    p.set('to', new Date(to).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    for (const [name] of SEARCH_FIELDS) {
+      const value = $(`#message-search [name="${name}"]`).value.split(',').map((v) => v.trim()).filter(Boolean).join(',');
+      if (value) p.set(name, value);
+    }
+    return p;
+  }
+
+  async function runSearch() {
+    messages.params = searchParams();
+    messages.cursors = [null];
+    messages.page = 0;
+    await loadCard('message-results', showPage);
+  }
+
+  async function showPage() {
+    const p = new URLSearchParams(messages.params);
+    p.set('limit', $('#message-search [name="limit"]').value);
+    const cursor = messages.cursors[messages.page];
+    if (cursor) p.set('cursor', cursor);
+    const target = body('message-results');
+    target.dataset.loading = 'true';
+    const page = await api('/api/v1/items', p);
+    messages.cursors[messages.page + 1] = page.next_cursor;
+    const first = messages.page * Number(p.get('limit'));
+    note('message-results', page.items.length ? `${fmt.int(first + 1)}–${fmt.int(first + page.items.length)}${page.next_cursor ? '' : ' (the last)'} · newest first`
+      : '');
+    const exportQuery = new URLSearchParams(messages.params);
+    const links = el('div', { class: 'exports', id: 'message-exports' }, el('span', { class: 'muted' }, 'Export this search (every page):'),
+      EXPORTS.map(([format, label]) => {
+        exportQuery.set('format', format);
+        return el('a', { href: `/api/v1/exports/items?${exportQuery}`, download: '', id: `export-${format}`, dataset: { format } }, label);
+      }));
+    const rows = page.items.map((i) => el('tr', {
+      class: 'clickable', tabindex: 0, title: `Open ${i.item_id}`, dataset: { item: i.item_id, team: i.team },
+      onclick: () => D.openItem(i.item_id),
+      onkeydown: (ev) => { if (ev.key === 'Enter') D.openItem(i.item_id); },
+    },
+    el('td', {}, timeEl(i.earliest_at, fmt.full.format(new Date(i.earliest_at)))),
+    el('td', { class: 'wrap' }, el('code', {}, i.item_id)),
+    el('td', {}, D.statusChip(i.status, i.outcome)),
+    el('td', {}, [i.kind, i.channel, i.provider].filter(Boolean).join(' · ')),
+    el('td', {}, i.country || '–'),
+    el('td', { class: 'wrap' }, i.campaign || '–'),
+    el('td', {}, i.recipient || '–'),
+    el('td', { class: 'num' }, i.cost ? i.cost.toFixed(4) : '–'),
+    el('td', {}, i.error_code || '–')));
+    const pager = el('div', { class: 'pager' },
+      el('button', { type: 'button', class: 'action', id: 'message-newer', disabled: messages.page === 0, onclick: () => { messages.page--; loadCard('message-results', showPage); } }, '← Newer'),
+      el('span', { class: 'muted small', id: 'message-page', dataset: { page: messages.page + 1 } }, `page ${messages.page + 1}`),
+      el('button', { type: 'button', class: 'action', id: 'message-older', disabled: !page.next_cursor, onclick: () => { messages.page++; loadCard('message-results', showPage); } }, 'Older →'));
+    put(target, links, page.items.length === 0
+      ? empty('No item matches this search in the window.', 'no-messages')
+      : table([['First event (UTC)'], ['Item'], ['Status'], ['Kind · channel · provider'], ['Country'], ['Campaign'], ['Recipient'], ['Cost', 'num'], ['Error']], rows,
+        { id: 'message-table', dataset: { from: messages.params.get('from'), to: messages.params.get('to') } }), pager);
+    target.dataset.loading = 'false';
+    target.dataset.shown = String((Number(target.dataset.shown) || 0) + 1);
+  }
+
+  async function loadMessages(panel) {
+    if (!panel.dataset.built) {
+      buildMessages(panel);
+      panel.dataset.built = 'true';
+      await runSearch();
+      return;
+    }
+    // Shown again (the team or the overview's filters changed): the same form, read afresh from its first page.
+    await runSearch();
+  }
+
   // ---------- the tab switcher's entry points ----------
-  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance };
+  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance, messages: loadMessages };
   async function load(tab) {
     const panel = $(`#panel-${tab}`);
     panel.dataset.loading = 'true';
@@ -773,6 +885,7 @@
     visible = tab;
     clearInterval(refreshTimer);
     load(tab);
+    if (!REFRESH_MS[tab]) return;
     refreshTimer = setInterval(() => {
       // Not while the page is in the background, nor under a keyboard user's focus (redrawing would drop it).
       const focused = document.activeElement;

@@ -11,6 +11,25 @@ namespace Herald.Reports.Writers;
 /// </summary>
 public static class CsvReportWriter
 {
+    /// <summary>
+    /// The CSV file; with a detail (the message report's messages), one ZIP instead holding <c>{fileStem}.csv</c> (the
+    /// sections above) and <c>{fileStem}-{detail}.csv</c> (a header row of the detail's column names, then a row each).
+    /// </summary>
+    public static void Write(ReportDocument doc, Stream output, string fileStem)
+    {
+        if (doc.Detail is not { } detail)
+        {
+            Write(doc, output);
+            return;
+        }
+        using var zip = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true);
+        using (var summary = zip.CreateEntry(fileStem + ".csv", System.IO.Compression.CompressionLevel.Fastest).Open())
+            Write(doc, summary);
+        using var rowsEntry = zip.CreateEntry($"{fileStem}-{detail.Name}.csv", System.IO.Compression.CompressionLevel.Fastest).Open();
+        using var rows = new CsvTableWriter(rowsEntry, detail.Columns);
+        foreach (var row in detail.Rows()) rows.Write(row);
+    }
+
     public static void Write(ReportDocument doc, Stream output)
     {
         using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\r\n" };

@@ -5,12 +5,11 @@ namespace Herald.Reports.Writers;
 /// <summary>
 /// The report as one JSON object: <c>report_id</c>, <c>report_type</c>, <c>title</c>, <c>team</c>, <c>period</c>
 /// (<c>start_date</c>, <c>end_date</c>), <c>generated_at</c>, <c>parameters</c>, <c>summary</c> (name → value), then one
-/// array of row objects per table under the table's name (<c>daily</c>, <c>by_channel</c>, ...), and <c>notes</c>.
+/// array of row objects per table under the table's name (<c>daily</c>, <c>by_channel</c>, ...), the detail's rows when asked
+/// for (<c>messages</c>), and <c>notes</c>.
 /// </summary>
 public static class JsonReportWriter
 {
-    private const int FlushBytes = 64 * 1024;
-
     public static void Write(ReportDocument doc, Stream output)
     {
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
@@ -38,18 +37,36 @@ public static class JsonReportWriter
                 w.WriteStartObject();
                 for (int i = 0; i < table.Columns.Count; i++) WriteValue(w, table.Columns[i].Name, row[i]);
                 w.WriteEndObject();
-                // The writer buffers until flushed: flushing as it fills keeps a long table out of memory.
-                if (w.BytesPending > FlushBytes) w.Flush();
             }
             w.WriteEndArray();
         }
+        if (doc.Detail is { } detail) WriteDetail(w, detail);
         w.WriteStartArray("notes");
         foreach (var n in doc.Notes) w.WriteStringValue(n);
         w.WriteEndArray();
         w.WriteEndObject();
     }
 
-    private static void WriteValue(Utf8JsonWriter w, string name, object? value)
+    /// <summary>The detail's rows as they are read, flushed to the stream every so often so the writer's buffer stays small.</summary>
+    private static void WriteDetail(Utf8JsonWriter w, ReportDetail detail)
+    {
+        var names = detail.Columns.Select(c => JsonEncodedText.Encode(c.Name)).ToArray();
+        w.WriteStartArray(detail.Name);
+        long n = 0;
+        foreach (var row in detail.Rows())
+        {
+            w.WriteStartObject();
+            for (int i = 0; i < names.Length; i++) WriteValue(w, names[i], row[i]);
+            w.WriteEndObject();
+            if (++n % 1000 == 0) w.Flush();
+        }
+        w.WriteEndArray();
+    }
+
+    private static void WriteValue(Utf8JsonWriter w, string name, object? value) => WriteValue(w, JsonEncodedText.Encode(name), value);
+
+    /// <summary>A cell's value as a JSON property: numbers as numbers, days as yyyy-MM-dd, the rest as text.</summary>
+    internal static void WriteValue(Utf8JsonWriter w, JsonEncodedText name, object? value)
     {
         switch (value)
         {

@@ -5,8 +5,9 @@ namespace Herald.Reports.Writers;
 
 /// <summary>
 /// An A4 PDF (PDFsharp, through <see cref="ReportPdf"/>): the title, period, team and filters; the summary figures as a grid; a bar chart of
-/// the daily volume (items per day stacked by outcome, with axes, ticks, date labels and a legend); then every table,
-/// paginated with its header repeated; the notes; and a footer <c>Herald · report id · Page i of n</c> on every page.
+/// the chart table (the daily volume: items per day stacked by outcome, with axes, ticks, date labels and a legend); then every table,
+/// paginated with its header repeated; the first rows of a detail (the message report's messages) and how many more there are;
+/// the notes; and a footer <c>Herald · report id · Page i of n</c> on every page.
 /// </summary>
 public static class PdfReportWriter
 {
@@ -35,8 +36,9 @@ public static class PdfReportWriter
         layout.Y += 8;
         Kpis(layout, doc.Summary);
         layout.Y += 14;
-        if (doc.Table(doc.ChartTable) is { } chartTable) Chart(layout, doc, chartTable, doc.ChartRows);
+        if (doc.Table(doc.ChartTable) is { } chartTable) Chart(layout, doc, chartTable);
         foreach (var table in doc.Tables) Table(layout, table);
+        if (doc.Detail is { } detail) Detail(layout, detail);
         if (doc.Notes.Count > 0)
         {
             layout.Y += 10;
@@ -80,7 +82,7 @@ public static class PdfReportWriter
     }
 
     /// <summary>Stacked bars per row of the table (the stack columns' sum is the day's total), y axis with rounded ticks and grid.</summary>
-    private static void Chart(Layout layout, ReportDocument doc, ReportTable table, IReadOnlyList<object?[]> rows)
+    private static void Chart(Layout layout, ReportDocument doc, ReportTable table)
     {
         layout.Need(ChartHeight + 20);
         layout.Text(doc.ChartTitle, 10, bold: true, Ink, 16);
@@ -88,7 +90,7 @@ public static class PdfReportWriter
         var series = doc.ChartStack.Select(s => (Name: s, Index: table.IndexOf(s))).Where(s => s.Index >= 0).ToList();
         double top = layout.Y + 14, plotBottom = layout.Y + ChartHeight - 36, left = Margin + 42, right = Right - 6;
 
-        var totals = rows.Select(r => series.Sum(s => ReportValues.Number(r[s.Index]) ?? 0)).ToList();
+        var totals = table.Rows.Select(r => series.Sum(s => ReportValues.Number(r[s.Index]) ?? 0)).ToList();
         double max = totals.Count == 0 ? 0 : totals.Max();
         double step = NiceStep(max <= 0 ? 1 : max / 5);
         double yMax = Math.Max(step, Math.Ceiling(max / step) * step);
@@ -103,7 +105,7 @@ public static class PdfReportWriter
         page.Line(left, plotBottom, right, plotBottom, Ink, 0.8);
         page.Text(doc.ChartUnit, Margin, top - 12, 7, false, Muted);
 
-        int n = rows.Count;
+        int n = table.Rows.Count;
         if (n == 0) page.Text("No data in the period", left, (top + plotBottom) / 2 - 5, 9, false, Muted, TextAlign.Center, right - left);
         double slot = n == 0 ? 0 : (right - left) / n;
         double barWidth = Math.Max(0.6, slot * 0.72);
@@ -114,7 +116,7 @@ public static class PdfReportWriter
             double y = plotBottom;
             for (int s = 0; s < series.Count; s++)
             {
-                double v = ReportValues.Number(rows[i][series[s].Index]) ?? 0;
+                double v = ReportValues.Number(table.Rows[i][series[s].Index]) ?? 0;
                 if (v <= 0) continue;
                 double h = v / yMax * (plotBottom - top);
                 page.FillRect(x, y - h, barWidth, h, SeriesColors[s % SeriesColors.Length]);
@@ -124,7 +126,7 @@ public static class PdfReportWriter
             {
                 double cx = left + i * slot + slot / 2;
                 page.Line(cx, plotBottom, cx, plotBottom + 3, Ink, 0.8);
-                string label = rows[i][0] switch
+                string label = table.Rows[i][0] switch
                 {
                     DateOnly d => d.ToString(n > 31 ? "yyyy-MM-dd" : "MM-dd", CultureInfo.InvariantCulture),
                     DateTime t => t.ToString(t.Hour == 0 ? "MM-dd" : "HH:mm", CultureInfo.InvariantCulture),
@@ -155,14 +157,12 @@ public static class PdfReportWriter
 
     private static void Table(Layout layout, ReportTable table)
     {
-        string[] Cells(object?[] row) => row.Select((v, i) => ReportValues.Display(v, table.Columns[i].Kind)).ToArray();
-        // Columns are sized by the header and the first rows; later rows stream onto the pages, cut to fit.
-        var (head, rows) = ReportValues.Sized(table.Rows);
+        var cells = table.Rows.Select(r => r.Select((v, i) => ReportValues.Display(v, table.Columns[i].Kind)).ToArray()).ToList();
         var widths = new double[table.Columns.Count];
         for (int c = 0; c < widths.Length; c++)
         {
             widths[c] = layout.Fonts.Width(table.Columns[c].Header, TableFontSize, true) + 8;
-            foreach (var row in head) widths[c] = Math.Max(widths[c], layout.Fonts.Width(ReportValues.Display(row[c], table.Columns[c].Kind), TableFontSize, false) + 8);
+            foreach (var row in cells) widths[c] = Math.Max(widths[c], layout.Fonts.Width(row[c], TableFontSize, false) + 8);
         }
         // Too wide: the widest text columns give way (their values are cut with an ellipsis), then everything scales.
         double excess = widths.Sum() - ContentWidth;
@@ -180,18 +180,16 @@ public static class PdfReportWriter
         for (int c = 0; c < widths.Length; c++) widths[c] *= ContentWidth / sum; // fill the width (or shrink to it)
 
         layout.Y += 12;
-        layout.Need(16 + (RowHeight + 1) + RowHeight * Math.Min(3, Math.Max(1, head.Count)));
+        layout.Need(16 + (RowHeight + 1) + RowHeight * Math.Min(3, Math.Max(1, cells.Count)));
         layout.Text(table.Title, 10, bold: true, Ink, 16);
         Header(layout, table, widths);
-        if (head.Count == 0)
+        if (cells.Count == 0)
         {
             layout.Page.Text("no rows", Margin + 4, layout.Y + 2, TableFontSize, false, Muted);
             layout.Y += RowHeight;
         }
-        int r = 0;
-        foreach (var row in rows)
+        for (int r = 0; r < cells.Count; r++)
         {
-            var cells = Cells(row);
             if (layout.Y + RowHeight > Bottom)
             {
                 layout.NewPage();
@@ -204,14 +202,32 @@ public static class PdfReportWriter
             for (int c = 0; c < widths.Length; c++)
             {
                 bool numeric = !ReportValues.IsTextLike(table.Columns[c].Kind);
-                page.Text(Fit(layout.Fonts, cells[c], TableFontSize, false, widths[c] - 6), x + 3, layout.Y + 2.5, TableFontSize, false, Ink,
+                page.Text(Fit(layout.Fonts, cells[r][c], TableFontSize, false, widths[c] - 6), x + 3, layout.Y + 2.5, TableFontSize, false, Ink,
                     numeric ? TextAlign.Right : TextAlign.Left, widths[c] - 6);
                 x += widths[c];
             }
             layout.Y += RowHeight;
-            r++;
         }
         layout.Page.Line(Margin, layout.Y, Right, layout.Y, Rule, 0.5);
+    }
+
+    /// <summary>The detail's first <see cref="ReportDetail.PdfRows"/> rows in its PDF columns, then how many more the report has.</summary>
+    private static void Detail(Layout layout, ReportDetail detail)
+    {
+        var columns = detail.PdfColumns.Select(name => detail.Columns.Select((c, i) => (Column: c, Index: i)).First(c => c.Column.Name == name)).ToList();
+        var shown = new List<object?[]>();
+        long total = 0;
+        foreach (var row in detail.Rows())
+        {
+            if (total++ < ReportDetail.PdfRows) shown.Add(columns.Select(c => row[c.Index]).ToArray());
+        }
+        string title = total > shown.Count ? string.Create(CultureInfo.InvariantCulture, $"{detail.Title} (the first {shown.Count:N0} of {total:N0})") : detail.Title;
+        Table(layout, new ReportTable(detail.Name, title, columns.Select(c => c.Column).ToList(), shown));
+        layout.Y += 4;
+        string more = total > shown.Count
+            ? string.Create(CultureInfo.InvariantCulture, $"{total - shown.Count:N0} more {detail.Name} are not listed here. {detail.PdfNote}")
+            : string.Create(CultureInfo.InvariantCulture, $"All {total:N0} {detail.Name} are listed.");
+        foreach (var line in Wrap(layout.Fonts, more, 8, ContentWidth)) layout.Text(line, 8, bold: false, Muted, 11);
     }
 
     private static void Header(Layout layout, ReportTable table, double[] widths)

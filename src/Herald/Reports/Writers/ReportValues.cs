@@ -3,11 +3,8 @@ using System.Globalization;
 namespace Herald.Reports.Writers;
 
 /// <summary>How a cell value reads as text (CSV, PDF): invariant culture, dates as yyyy-MM-dd, null as empty.</summary>
-public static class ReportValues
+internal static partial class ReportValues
 {
-    /// <summary>How many first rows of a table size its columns in Excel and PDF (the only rows a writer holds).</summary>
-    public const int SizingRows = 1000;
-
     public static string Text(object? value) => value switch
     {
         null => "",
@@ -24,8 +21,14 @@ public static class ReportValues
     /// <summary>
     /// Text a spreadsheet will not run as a formula: a cell starting with = + - @, tab or CR gets a leading apostrophe
     /// (OWASP, CSV injection). Provider names, error codes and campaign ids come from clients and webhook query parameters.
+    /// A signed plain number (a recipient in E.164, <c>+447700900123</c>) stays as it is: a spreadsheet reads it as a number,
+    /// never a formula, and the apostrophe would spoil every phone number of an export.
     /// </summary>
-    public static string Inert(string text) => text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + text : text;
+    public static string Inert(string text) =>
+        text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !SignedNumber().IsMatch(text) ? "'" + text : text;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[+-][0-9]+(\.[0-9]+)?\z")]
+    private static partial System.Text.RegularExpressions.Regex SignedNumber();
 
     /// <summary>A value for people (PDF): thousands separators, 2 decimals for rates, 3 for seconds, 4 for money.</summary>
     public static string Display(object? value, ColumnKind kind) => value switch
@@ -45,24 +48,7 @@ public static class ReportValues
         _ => value.ToString() ?? "",
     };
 
-    /// <summary>The first <see cref="SizingRows"/> rows, held, and the whole table as one pass that replays them first.</summary>
-    public static (List<object?[]> Head, IEnumerable<object?[]> All) Sized(IEnumerable<object?[]> rows)
-    {
-        var enumerator = rows.GetEnumerator();
-        var head = new List<object?[]>();
-        while (head.Count < SizingRows && enumerator.MoveNext()) head.Add(enumerator.Current);
-        return (head, Replay(head, enumerator));
-    }
-
-    private static IEnumerable<object?[]> Replay(List<object?[]> head, IEnumerator<object?[]> rest)
-    {
-        using (rest)
-        {
-            foreach (var row in head) yield return row;
-            while (rest.MoveNext()) yield return rest.Current;
-        }
-    }
-
+    /// <summary>Kinds shown as text, left-aligned (days and times too); the others are numbers, right-aligned.</summary>
     public static bool IsTextLike(ColumnKind kind) => kind is ColumnKind.Text or ColumnKind.Date or ColumnKind.Timestamp;
 
     public static double? Number(object? value) => value switch

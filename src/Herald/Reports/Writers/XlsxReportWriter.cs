@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
@@ -10,63 +9,112 @@ namespace Herald.Reports.Writers;
 
 /// <summary>
 /// An .xlsx workbook (DocumentFormat.OpenXml): a <c>Summary</c> sheet (title, period, parameters, the summary figures and a
-/// native line chart drawn from the chart's table), then one sheet per table named by its title. Header rows
+/// native line chart of the daily volume drawn from the daily sheet), then one sheet per table named by its title. Header rows
 /// are bold and frozen; numbers are numeric cells with a number format (integers <c>#,##0</c>, rates <c>0.00</c>, money
-/// <c>#,##0.0000</c>, seconds <c>0.000</c>), days are date cells (<c>yyyy-mm-dd</c>), times date-time cells; column widths
-/// follow the content of the first rows.
-/// <para>The SDK's package holds every part in memory until it is saved, so the table sheets are not written into it: the
-/// package is built with empty sheets, then copied entry by entry into the output zip, each table sheet written there row
-/// by row (SAX) in its place. A long table is never held whole.</para>
+/// <c>#,##0.0000</c>, seconds <c>0.000</c>), days are date cells (<c>yyyy-mm-dd</c>); column widths follow the content.
+/// A report's detail rows (the message report's messages) are a last sheet, written row by row.
 /// </summary>
 public static class XlsxReportWriter
 {
     private const uint StyleBold = 1, StyleInteger = 2, StylePercent = 3, StyleSeconds = 4, StyleMoney = 5, StyleDate = 6, StyleTitle = 7, StyleDateTime = 8;
     private const int ChartRows = 20;
 
+    /// <summary>The rows an Excel sheet holds (its header row included).</summary>
+    public const int ExcelMaxRows = 1_048_576;
+
+    /// <summary>The cell style of bold header text.</summary>
+    internal const uint BoldStyle = StyleBold;
+
+    /// <summary>
+    /// The workbook. With a detail (the message report's messages) its rows go on a last sheet, written as they are read
+    /// (<see cref="XlsxStreamedSheet"/>): the rest of the workbook is made in memory first.
+    /// </summary>
     public static void Write(ReportDocument doc, Stream output)
     {
-        using var skeleton = new MemoryStream();
-        var tableEntries = new Dictionary<string, ReportTable>(StringComparer.Ordinal);
-        using (var package = SpreadsheetDocument.Create(skeleton, SpreadsheetDocumentType.Workbook))
+        if (doc.Detail is not { } detail)
+        {
+            WriteWorkbook(doc, output, null);
+            return;
+        }
+        using var template = new MemoryStream();
+        var (entry, name) = WriteWorkbook(doc, template, detail.Title)!.Value;
+        template.Position = 0;
+        using var sheet = new XlsxStreamedSheet(template, entry, name, output, detail.Columns);
+        foreach (var row in detail.Rows()) sheet.Write(row);
+    }
+
+    /// <summary>
+    /// A workbook of one sheet whose rows the caller writes as they come (item exports); disposing it ends the file. Rows past
+    /// <paramref name="rowsPerSheet"/> continue on further sheets.
+    /// </summary>
+    public static ITableRowWriter OpenRows(string sheetName, IReadOnlyList<ReportColumn> columns, Stream output, int rowsPerSheet = ExcelMaxRows)
+    {
+        using var template = new MemoryStream();
+        string entry;
+        using (var package = SpreadsheetDocument.Create(template, SpreadsheetDocumentType.Workbook))
         {
             var workbookPart = package.AddWorkbookPart();
             workbookPart.Workbook = new Workbook();
             workbookPart.AddNewPart<WorkbookStylesPart>().Stylesheet = Styles();
-            var sheets = workbookPart.Workbook.AppendChild(new Sheets());
-            var names = new Dictionary<string, string>(StringComparer.Ordinal);
-            var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Summary" };
-            foreach (var t in doc.Tables) names[t.Name] = SheetName(t.Title, used);
-
-            // Summary first: the sheet a reader lands on.
-            var summaryPart = workbookPart.AddNewPart<WorksheetPart>();
-            sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(summaryPart), SheetId = 1, Name = "Summary" });
-            int summaryRows = WriteSummary(doc, summaryPart);
-            uint sheetId = 2;
-            foreach (var table in doc.Tables)
-            {
-                var part = workbookPart.AddNewPart<WorksheetPart>();
-                sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId++, Name = names[table.Name] });
-                part.Worksheet = new Worksheet(new SheetData());
-                tableEntries[part.Uri.OriginalString.TrimStart('/')] = table;
-            }
-            if (doc.ChartRows is { Count: > 0 } chartRows)
-                AddChart(summaryPart, doc, doc.Table(doc.ChartTable)!, chartRows, names[doc.ChartTable], summaryRows + 1);
+            entry = EmptySheet(workbookPart, workbookPart.Workbook.AppendChild(new Sheets()), 1, sheetName);
             workbookPart.Workbook.Save();
         }
+        template.Position = 0;
+        return new XlsxStreamedSheet(template, entry, sheetName, output, columns, rowsPerSheet);
+    }
 
-        skeleton.Position = 0;
-        using var source = new ZipArchive(skeleton, ZipArchiveMode.Read);
-        using var target = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
-        foreach (var entry in source.Entries)
+    /// <summary>An empty sheet to be filled by <see cref="XlsxStreamedSheet"/>: its part's entry in the package.</summary>
+    private static string EmptySheet(WorkbookPart workbookPart, Sheets sheets, uint sheetId, string name)
+    {
+        var part = workbookPart.AddNewPart<WorksheetPart>();
+        part.Worksheet = new Worksheet(new SheetData());
+        sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId, Name = name });
+        return part.Uri.OriginalString.TrimStart('/');
+    }
+
+    /// <summary>The number style of a column kind (0: none).</summary>
+    internal static uint StyleOf(ColumnKind kind) => kind switch
+    {
+        ColumnKind.Integer => StyleInteger,
+        ColumnKind.Percent => StylePercent,
+        ColumnKind.Seconds => StyleSeconds,
+        ColumnKind.Money or ColumnKind.Decimal => StyleMoney,
+        _ => 0,
+    };
+
+    /// <returns>With <paramref name="detailTitle"/>: the entry and name of the empty sheet left for the detail's rows.</returns>
+    private static (string Entry, string Name)? WriteWorkbook(ReportDocument doc, Stream output, string? detailTitle)
+    {
+        using var package = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
+        var workbookPart = package.AddWorkbookPart();
+        workbookPart.Workbook = new Workbook();
+        workbookPart.AddNewPart<WorkbookStylesPart>().Stylesheet = Styles();
+        var sheets = workbookPart.Workbook.AppendChild(new Sheets());
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Summary" };
+        foreach (var t in doc.Tables) names[t.Name] = SheetName(t.Title, used);
+
+        // Summary first: the sheet a reader lands on.
+        var summaryPart = workbookPart.AddNewPart<WorksheetPart>();
+        sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(summaryPart), SheetId = 1, Name = "Summary" });
+        int summaryRows = WriteSummary(doc, summaryPart);
+        uint sheetId = 2;
+        foreach (var table in doc.Tables)
         {
-            using var into = target.CreateEntry(entry.FullName, CompressionLevel.Fastest).Open();
-            if (tableEntries.TryGetValue(entry.FullName, out var table)) WriteTable(table, into);
-            else
-            {
-                using var from = entry.Open();
-                from.CopyTo(into);
-            }
+            var part = workbookPart.AddNewPart<WorksheetPart>();
+            sheets.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId++, Name = names[table.Name] });
+            WriteTable(table, part);
         }
+        (string, string)? detail = null;
+        if (detailTitle is not null)
+        {
+            string name = SheetName(detailTitle, used);
+            detail = (EmptySheet(workbookPart, sheets, sheetId, name), name);
+        }
+        if (doc.Table(doc.ChartTable) is { Rows.Count: > 0 } chartTable)
+            AddChart(summaryPart, doc, chartTable, names[chartTable.Name], summaryRows + 1);
+        workbookPart.Workbook.Save();
+        return detail;
     }
 
     private static int WriteSummary(ReportDocument doc, WorksheetPart part)
@@ -108,102 +156,31 @@ public static class XlsxReportWriter
         return r;
     }
 
-    private const string SheetNamespace = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-
-    private static readonly System.Xml.XmlWriterSettings SheetXml = new() { Encoding = new System.Text.UTF8Encoding(false), CloseOutput = false };
-
-    /// <summary>
-    /// A table's sheet, written as XML straight into its zip entry: the SDK's element per cell cost most of the time of a
-    /// long table, and the sheet is a flat list of rows of cells.
-    /// </summary>
-    private static void WriteTable(ReportTable table, Stream part)
+    private static void WriteTable(ReportTable table, WorksheetPart part)
     {
-        var (head, rows) = ReportValues.Sized(table.Rows);
-        int count = table.Columns.Count;
+        var data = new SheetData();
+        var header = data.AppendChild(new Row { RowIndex = 1 });
+        for (int c = 0; c < table.Columns.Count; c++) header.Append(TextCell(c + 1, 1, table.Columns[c].Header, StyleBold));
         var widths = table.Columns.Select(c => c.Header.Length + 2).ToArray();
-        foreach (var values in head)
-            for (int c = 0; c < count; c++) widths[c] = Math.Max(widths[c], ReportValues.Display(values[c], table.Columns[c].Kind).Length + 2);
-        var letters = Enumerable.Range(1, count).Select(ColumnLetter).ToArray();
-
-        using var xml = System.Xml.XmlWriter.Create(part, SheetXml);
-        xml.WriteStartElement("worksheet", SheetNamespace);
-        xml.WriteStartElement("sheetViews", SheetNamespace);
-        xml.WriteStartElement("sheetView", SheetNamespace);
-        xml.WriteAttributeString("workbookViewId", "0");
-        xml.WriteStartElement("pane", SheetNamespace); // the header row frozen
-        xml.WriteAttributeString("ySplit", "1");
-        xml.WriteAttributeString("topLeftCell", "A2");
-        xml.WriteAttributeString("activePane", "bottomLeft");
-        xml.WriteAttributeString("state", "frozen");
-        xml.WriteEndElement();
-        xml.WriteEndElement();
-        xml.WriteEndElement();
-        xml.WriteStartElement("cols", SheetNamespace);
-        for (int c = 0; c < count; c++)
-        {
-            xml.WriteStartElement("col", SheetNamespace);
-            xml.WriteAttributeString("min", (c + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            xml.WriteAttributeString("max", (c + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            xml.WriteAttributeString("width", Math.Clamp(widths[c], 8, 60).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            xml.WriteAttributeString("customWidth", "1");
-            xml.WriteEndElement();
-        }
-        xml.WriteEndElement();
-        xml.WriteStartElement("sheetData", SheetNamespace);
-        StartRow(xml, 1);
-        for (int c = 0; c < count; c++) WriteCell(xml, letters[c], 1, new CellContent(null, table.Columns[c].Header, StyleBold));
-        xml.WriteEndElement();
         int r = 1;
-        foreach (var values in rows)
+        foreach (var values in table.Rows)
         {
-            StartRow(xml, ++r);
-            for (int c = 0; c < count; c++)
-                if (Content(values[c], table.Columns[c].Kind) is { } content) WriteCell(xml, letters[c], r, content);
-            xml.WriteEndElement();
+            var row = data.AppendChild(new Row { RowIndex = (uint)++r });
+            for (int c = 0; c < table.Columns.Count; c++)
+            {
+                var kind = table.Columns[c].Kind;
+                if (ValueCell(c + 1, r, values[c], kind) is { } cell) row.Append(cell);
+                widths[c] = Math.Max(widths[c], ReportValues.Display(values[c], kind).Length + 2);
+            }
         }
-        xml.WriteEndElement();
-        xml.WriteEndElement();
-    }
-
-    private static void StartRow(System.Xml.XmlWriter xml, int row)
-    {
-        xml.WriteStartElement("row", SheetNamespace);
-        xml.WriteStartAttribute("r");
-        xml.WriteValue(row);
-        xml.WriteEndAttribute();
-    }
-
-    /// <summary>The cell as <see cref="Cell"/> would write it: <c>&lt;c r s t&gt;</c> with a value, or an inline string.</summary>
-    private static void WriteCell(System.Xml.XmlWriter xml, string letter, int row, CellContent content)
-    {
-        xml.WriteStartElement("c", SheetNamespace);
-        xml.WriteStartAttribute("r");
-        xml.WriteString(letter);
-        xml.WriteValue(row);
-        xml.WriteEndAttribute();
-        if (content.Style != 0)
+        var columns = new Columns();
+        for (int c = 0; c < widths.Length; c++)
+            columns.Append(new Column { Min = (uint)(c + 1), Max = (uint)(c + 1), Width = Math.Clamp(widths[c], 8, 60), CustomWidth = true });
+        var view = new SheetView(new Pane
         {
-            xml.WriteStartAttribute("s");
-            xml.WriteValue(content.Style);
-            xml.WriteEndAttribute();
-        }
-        if (content.Number is { } number)
-        {
-            xml.WriteStartElement("v", SheetNamespace);
-            xml.WriteString(number.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            xml.WriteEndElement();
-        }
-        else
-        {
-            xml.WriteAttributeString("t", "inlineStr");
-            xml.WriteStartElement("is", SheetNamespace);
-            xml.WriteStartElement("t", SheetNamespace);
-            xml.WriteAttributeString("xml", "space", null, "preserve");
-            xml.WriteString(ReportValues.Inert(content.Text!));
-            xml.WriteEndElement();
-            xml.WriteEndElement();
-        }
-        xml.WriteEndElement();
+            VerticalSplit = 1, TopLeftCell = "A2", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen,
+        }) { WorkbookViewId = 0 };
+        part.Worksheet = new Worksheet(new SheetViews(view), columns, data);
     }
 
     /// <summary>A text cell; text that starts like a formula gets an apostrophe (<see cref="ReportValues.Inert"/>), as in the CSV.</summary>
@@ -213,35 +190,16 @@ public static class XlsxReportWriter
             CellReference = Reference(column, row), DataType = CellValues.InlineString, StyleIndex = style == 0 ? null : style,
         };
 
-    private static Cell? ValueCell(int column, int row, object? value, ColumnKind kind) => Content(value, kind) switch
-    {
-        null => null,
-        { Number: { } number } c => NumberCell(column, row, number, c.Style),
-        { } c => TextCell(column, row, c.Text!, c.Style),
-    };
-
-    /// <summary>What a cell holds: a number with its style, or text.</summary>
-    private readonly record struct CellContent(double? Number, string? Text, uint Style);
-
-    /// <summary>Days and times are date cells, finite numbers numeric cells styled by their kind, anything else text; null is no cell.</summary>
-    private static CellContent? Content(object? value, ColumnKind kind)
+    private static Cell? ValueCell(int column, int row, object? value, ColumnKind kind)
     {
         if (value is null) return null;
-        if (value is DateOnly day) return new CellContent(day.ToDateTime(TimeOnly.MinValue).ToOADate(), null, StyleDate);
-        if (value is DateTime time) return new CellContent(time.ToOADate(), null, StyleDateTime);
+        if (value is DateOnly day)
+            return NumberCell(column, row, day.ToDateTime(TimeOnly.MinValue).ToOADate(), StyleDate);
+        if (value is DateTime time)
+            return NumberCell(column, row, time.ToOADate(), StyleDateTime);
         if (ReportValues.Number(value) is { } number && double.IsFinite(number))
-        {
-            uint style = kind switch
-            {
-                ColumnKind.Integer => StyleInteger,
-                ColumnKind.Percent => StylePercent,
-                ColumnKind.Seconds => StyleSeconds,
-                ColumnKind.Money or ColumnKind.Decimal => StyleMoney,
-                _ => 0,
-            };
-            return new CellContent(number, null, style);
-        }
-        return new CellContent(null, ReportValues.Text(value), 0);
+            return NumberCell(column, row, number, StyleOf(kind));
+        return TextCell(column, row, ReportValues.Text(value));
     }
 
     private static Cell NumberCell(int column, int row, double value, uint style) =>
@@ -291,15 +249,16 @@ public static class XlsxReportWriter
             new CellFormat { FontId = 2, ApplyFont = true },
             new CellFormat { NumberFormatId = 167, ApplyNumberFormat = true }) { Count = 9 });
 
-    /// <summary>A line chart on the summary sheet below the figures: one series per column, the dates on the category axis.</summary>
-    private static void AddChart(WorksheetPart host, ReportDocument doc, ReportTable table, IReadOnlyList<object?[]> rows, string sheet, int atRow)
+    /// <summary>A line chart on the summary sheet below the figures: one series per column, the days (or hours) on the category axis.</summary>
+    private static void AddChart(WorksheetPart host, ReportDocument doc, ReportTable table, string sheet, int atRow)
     {
         var series = doc.ChartLines;
+        string dateFormat = table.Rows.Count > 0 && table.Rows[0][0] is DateTime ? "yyyy-mm-dd hh:mm" : "yyyy-mm-dd";
         var drawings = host.AddNewPart<DrawingsPart>();
         host.Worksheet.Append(new Drawing { Id = host.GetIdOfPart(drawings) });
         drawings.WorksheetDrawing = new Xdr.WorksheetDrawing();
         var chartPart = drawings.AddNewPart<ChartPart>();
-        int last = rows.Count + 1;
+        int last = table.Rows.Count + 1;
         string quoted = "'" + sheet.Replace("'", "''") + "'";
 
         const uint categoryAxis = 500_001, valueAxis = 500_002;
@@ -311,14 +270,20 @@ public static class XlsxReportWriter
             int col = table.IndexOf(name);
             if (col < 0) continue;
             string letter = ColumnLetter(col + 1);
-            var values = new C.NumberingCache(new C.FormatCode("General"), new C.PointCount { Val = (uint)rows.Count });
-            var dates = new C.NumberingCache(new C.FormatCode(DateFormat(rows)), new C.PointCount { Val = (uint)rows.Count });
-            for (int i = 0; i < rows.Count; i++)
+            var values = new C.NumberingCache(new C.FormatCode("General"), new C.PointCount { Val = (uint)table.Rows.Count });
+            var dates = new C.NumberingCache(new C.FormatCode(dateFormat), new C.PointCount { Val = (uint)table.Rows.Count });
+            for (int i = 0; i < table.Rows.Count; i++)
             {
-                if (ReportValues.Number(rows[i][col]) is { } v)
+                if (ReportValues.Number(table.Rows[i][col]) is { } v)
                     values.Append(new C.NumericPoint(new C.NumericValue(v.ToString(System.Globalization.CultureInfo.InvariantCulture))) { Index = (uint)i });
-                if (OADate(rows[i][0]) is { } d)
-                    dates.Append(new C.NumericPoint(new C.NumericValue(d.ToString(System.Globalization.CultureInfo.InvariantCulture))) { Index = (uint)i });
+                double? at = table.Rows[i][0] switch
+                {
+                    DateOnly d => d.ToDateTime(TimeOnly.MinValue).ToOADate(),
+                    DateTime t => t.ToOADate(),
+                    _ => null,
+                };
+                if (at is { } oa)
+                    dates.Append(new C.NumericPoint(new C.NumericValue(oa.ToString(System.Globalization.CultureInfo.InvariantCulture))) { Index = (uint)i });
             }
             var header = table.Columns[col].Header;
             lineChart.Append(new C.LineChartSeries(
@@ -340,7 +305,7 @@ public static class XlsxReportWriter
         var plotArea = new C.PlotArea(new C.Layout(), lineChart,
             new C.DateAxis(new C.AxisId { Val = categoryAxis }, new C.Scaling(new C.Orientation { Val = C.OrientationValues.MinMax }),
                 new C.Delete { Val = false }, new C.AxisPosition { Val = C.AxisPositionValues.Bottom },
-                new C.NumberingFormat { FormatCode = DateFormat(rows), SourceLinked = false },
+                new C.NumberingFormat { FormatCode = dateFormat, SourceLinked = false },
                 new C.MajorTickMark { Val = C.TickMarkValues.Outside }, new C.MinorTickMark { Val = C.TickMarkValues.None },
                 new C.TickLabelPosition { Val = C.TickLabelPositionValues.NextTo }, new C.CrossingAxis { Val = valueAxis },
                 new C.Crosses { Val = C.CrossesValues.AutoZero }, new C.AutoLabeled { Val = true }, new C.LabelOffset { Val = 100 },
@@ -367,7 +332,7 @@ public static class XlsxReportWriter
             new Xdr.FromMarker(new Xdr.ColumnId("0"), new Xdr.ColumnOffset("0"), new Xdr.RowId(atRow.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Xdr.RowOffset("0")),
             new Xdr.ToMarker(new Xdr.ColumnId("8"), new Xdr.ColumnOffset("0"), new Xdr.RowId((atRow + ChartRows).ToString(System.Globalization.CultureInfo.InvariantCulture)), new Xdr.RowOffset("0")),
             new Xdr.GraphicFrame(
-                new Xdr.NonVisualGraphicFrameProperties(new Xdr.NonVisualDrawingProperties { Id = 2U, Name = "Chart" },
+                new Xdr.NonVisualGraphicFrameProperties(new Xdr.NonVisualDrawingProperties { Id = 2U, Name = "Daily volume" },
                     new Xdr.NonVisualGraphicFrameDrawingProperties()),
                 new Xdr.Transform(new A.Offset { X = 0, Y = 0 }, new A.Extents { Cx = 0, Cy = 0 }),
                 new A.Graphic(new A.GraphicData(new C.ChartReference { Id = drawings.GetIdOfPart(chartPart) })
@@ -375,13 +340,4 @@ public static class XlsxReportWriter
             new Xdr.ClientData()) { EditAs = Xdr.EditAsValues.OneCell });
         drawings.WorksheetDrawing.Save();
     }
-
-    private static double? OADate(object? value) => value switch
-    {
-        DateOnly d => d.ToDateTime(TimeOnly.MinValue).ToOADate(),
-        DateTime t => t.ToOADate(),
-        _ => null,
-    };
-
-    private static string DateFormat(IReadOnlyList<object?[]> rows) => rows.Count > 0 && rows[0][0] is DateTime ? "yyyy-mm-dd hh:mm" : "yyyy-mm-dd";
 }

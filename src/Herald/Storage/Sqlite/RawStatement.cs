@@ -49,6 +49,9 @@ public sealed class RawStatement : IDisposable
     public bool ColumnIsNull(int index) => raw.sqlite3_column_type(_stmt, index) == raw.SQLITE_NULL;
     public int ColumnInt(int index) => raw.sqlite3_column_int(_stmt, index);
     public long ColumnInt64(int index) => raw.sqlite3_column_int64(_stmt, index);
+    public double ColumnDouble(int index) => raw.sqlite3_column_double(_stmt, index);
+    /// <summary>The column as a new string, or null when it is NULL.</summary>
+    public string? ColumnText(int index) => ColumnIsNull(index) ? null : raw.sqlite3_column_text(_stmt, index).utf8_to_string();
     /// <summary>The column's bytes, valid until the next step.</summary>
     public ReadOnlySpan<byte> ColumnBlob(int index) => raw.sqlite3_column_blob(_stmt, index);
 

@@ -7,26 +7,12 @@ public sealed partial class SqliteStore : IFailureReader
 {
     public IFailureSnapshot OpenFailureSnapshot() => new FailureSnapshot(Open());
 
-    /// <summary>A deferred read transaction whose WAL snapshot is pinned by a first read at creation.</summary>
-    private sealed class FailureSnapshot : IFailureSnapshot
+    private sealed class FailureSnapshot(SqliteConnection connection) : PinnedSnapshot(connection), IFailureSnapshot
     {
-        private readonly SqliteConnection _connection;
-        private readonly SqliteTransaction _transaction;
-
-        public FailureSnapshot(SqliteConnection connection)
-        {
-            _connection = connection;
-            _transaction = connection.BeginTransaction(deferred: true);
-            using var pin = connection.CreateCommand();
-            pin.Transaction = _transaction;
-            pin.CommandText = SqliteSql.PinReadSnapshot;
-            pin.ExecuteScalar();
-        }
-
         public void ReadFailingEvents(int teamId, long fromMs, long midMs, long toMs, Action<FailingEventRow> visit)
         {
-            using var cmd = _connection.CreateCommand();
-            cmd.Transaction = _transaction;
+            using var cmd = Connection.CreateCommand();
+            cmd.Transaction = Transaction;
             cmd.CommandText = SqliteSql.SelectFailingEvents;
             cmd.Parameters.AddWithValue("$team", teamId);
             cmd.Parameters.AddWithValue("$from", fromMs);
@@ -41,7 +27,7 @@ public sealed partial class SqliteStore : IFailureReader
         {
             // SQLite's API straight (the statement runs in this connection's read transaction): per row, ADO.NET's reader
             // and a new string for the code cost more than the read itself, and there are tens of thousands of cells a day.
-            using var cells = new RawStatement(_connection, SqliteSql.SelectFailureCells);
+            using var cells = new RawStatement(Connection, SqliteSql.SelectFailureCells);
             cells.Bind(1, (long)teamId);
             cells.Bind(2, (long)(int)g);
             cells.Bind(3, from.Value);
@@ -55,12 +41,6 @@ public sealed partial class SqliteStore : IFailureReader
         }
 
         private readonly InternedCodes _codes = new();
-
-        public void Dispose()
-        {
-            _transaction.Dispose(); // a read-only transaction: rolling back releases the snapshot
-            _connection.Dispose();
-        }
     }
 
     /// <summary>SQLite's plan of the failure scan, one line per step (for tests and the benchmark).</summary>

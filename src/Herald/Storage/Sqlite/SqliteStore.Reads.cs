@@ -83,5 +83,28 @@ public sealed partial class SqliteStore
 
     private static ItemRecord ReadItem(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
-        Long(r, 7), Long(r, 8), r.GetInt32(9), Text(r, 10), r.GetDouble(11), r.GetInt32(12));
+        Long(r, 7), Long(r, 8), r.GetInt32(9), Text(r, 10), r.GetDouble(11), r.GetInt32(12), Text(r, 13));
+
+    /// <summary>A deferred read transaction whose WAL snapshot is pinned by a first read at creation.</summary>
+    private abstract class PinnedSnapshot : IDisposable
+    {
+        protected SqliteConnection Connection { get; }
+        protected SqliteTransaction Transaction { get; }
+
+        protected PinnedSnapshot(SqliteConnection connection)
+        {
+            Connection = connection;
+            Transaction = connection.BeginTransaction(deferred: true);
+            using var pin = connection.CreateCommand();
+            pin.Transaction = Transaction;
+            pin.CommandText = SqliteSql.PinReadSnapshot;
+            pin.ExecuteScalar();
+        }
+
+        public void Dispose()
+        {
+            Transaction.Dispose(); // a read-only transaction: rolling back releases the snapshot
+            Connection.Dispose();
+        }
+    }
 }

@@ -38,7 +38,7 @@ internal sealed class SqliteWriteSession : IWriteSession
         var cmd = _s.SelectItemByRef;
         cmd.Parameters[0].Value = id;
         using var r = cmd.ExecuteReader();
-        return r.Read() ? ReadItem(r, r.GetInt32(13), r.GetString(14)) : null;
+        return r.Read() ? ReadItem(r, r.GetInt32(14), r.GetString(15)) : null;
     }
 
     private static ItemState ReadItem(SqliteDataReader r, int teamId, string itemId)
@@ -59,6 +59,7 @@ internal sealed class SqliteWriteSession : IWriteSession
             Cost = r.GetDouble(9),
             EventCount = r.GetInt32(10),
             LastEventReceivedAtMs = r.GetInt64(12),
+            ErrorCode = SqliteStore.Text(r, 13),
             IsPersisted = true,
         };
         item.Minutes.Load((byte[])r.GetValue(11));
@@ -126,6 +127,7 @@ internal sealed class SqliteWriteSession : IWriteSession
         cmd.Bind(13, item.EventCount);
         cmd.Bind(14, item.Minutes.Encode());
         cmd.Bind(15, item.LastEventReceivedAtMs);
+        cmd.Bind(16, item.ErrorCode);
         cmd.Execute();
     }
 

@@ -22,6 +22,7 @@ internal static class SqliteMigrations
         V015Compliance.Migration,
         V016ItemsByEarliestEvent.Migration,
         V017DashboardSessions.Migration,
+        V024ItemErrorCode.Migration,
         V027ReportSchedules.Migration,
         V028UtilizationSamples.Migration,
         V030ConsentSources.Migration,

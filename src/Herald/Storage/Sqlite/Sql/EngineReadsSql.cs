@@ -14,7 +14,7 @@ internal static partial class SqliteSql
         """;
     public const string ItemColumns = """
         id, team_id, item_id, kind, status, status_at, earliest_at, first_sent_at, first_success_at,
-        dimension_set_id, recipient, cost, event_count
+        dimension_set_id, recipient, cost, event_count, error_code
         """;
     public const string SelectItemById = "SELECT " + ItemColumns + " FROM items WHERE team_id = $team AND item_id = $item";
     /// <summary>Item ids grow with creation: the earliest_at of the first row at or after an id, to bisect by time.</summary>

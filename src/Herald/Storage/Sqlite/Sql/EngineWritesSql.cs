@@ -14,12 +14,12 @@ internal static partial class SqliteSql
         """;
     public const string SelectItem = """
         SELECT id, kind, status, status_at, earliest_at, first_sent_at, first_success_at, dimension_set_id,
-               recipient, cost, event_count, event_minutes, last_event_received_at
+               recipient, cost, event_count, event_minutes, last_event_received_at, error_code
         FROM items WHERE team_id = $team AND item_id = $item
         """;
     public const string SelectItemByRef = """
         SELECT id, kind, status, status_at, earliest_at, first_sent_at, first_success_at, dimension_set_id,
-               recipient, cost, event_count, event_minutes, last_event_received_at, team_id, item_id
+               recipient, cost, event_count, event_minutes, last_event_received_at, error_code, team_id, item_id
         FROM items WHERE id = $id
         """;
     public const string InsertEvent = """
@@ -31,22 +31,22 @@ internal static partial class SqliteSql
     // Insert and update of an item share positions: ?1 id, ?2 team, ?3 item id, ?4.. the state.
     public const string InsertItem = """
         INSERT INTO items (id, team_id, item_id, kind, status, status_at, earliest_at, first_sent_at, first_success_at,
-                           dimension_set_id, recipient, cost, event_count, event_minutes, last_event_received_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                           dimension_set_id, recipient, cost, event_count, event_minutes, last_event_received_at, error_code)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
         """;
     public const string UpdateItem = """
         UPDATE items SET kind = ?4, status = ?5, status_at = ?6, earliest_at = ?7, first_sent_at = ?8, first_success_at = ?9,
             dimension_set_id = ?10, recipient = ?11, cost = ?12, event_count = ?13, event_minutes = ?14,
-            last_event_received_at = ?15
+            last_event_received_at = ?15, error_code = ?16
         WHERE id = ?1 AND team_id = ?2 AND item_id = ?3
         """;
     /// <summary>
     /// <see cref="UpdateItem"/> without the columns the item indexes hold (earliest event, dimension set, recipient), for an
-    /// item whose indexed columns did not change: SQLite then leaves those index entries alone. Binds the same ?1-?15.
+    /// item whose indexed columns did not change: SQLite then leaves those index entries alone. Binds the same ?1-?16.
     /// </summary>
     public const string UpdateItemState = """
         UPDATE items SET kind = ?4, status = ?5, status_at = ?6, first_sent_at = ?8, first_success_at = ?9,
-            cost = ?12, event_count = ?13, event_minutes = ?14, last_event_received_at = ?15
+            cost = ?12, event_count = ?13, event_minutes = ?14, last_event_received_at = ?15, error_code = ?16
         WHERE id = ?1 AND team_id = ?2 AND item_id = ?3
         """;
     /// <summary>Folds a delta into a cell inside SQLite (herald_merge_cell is registered on the writer's connection): no read round trip.</summary>

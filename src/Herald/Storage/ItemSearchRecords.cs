@@ -1,0 +1,50 @@
+namespace Herald.Storage;
+
+/// <summary>
+/// Where an item stands in a search: by its earliest event, then by its ref (unique, given when the item is created).
+/// Searches list items newest first, so "before" a position means an earlier earliest event, or the same and a lower ref.
+/// </summary>
+public readonly record struct ItemPosition(long EarliestAtMs, long Id) : IComparable<ItemPosition>
+{
+    public int CompareTo(ItemPosition other) =>
+        EarliestAtMs != other.EarliestAtMs ? EarliestAtMs.CompareTo(other.EarliestAtMs) : Id.CompareTo(other.Id);
+
+    public static ItemPosition Of(ItemRecord item) => new(item.EarliestAtMs, item.Id);
+
+    public static bool operator <(ItemPosition a, ItemPosition b) => a.CompareTo(b) < 0;
+    public static bool operator >(ItemPosition a, ItemPosition b) => a.CompareTo(b) > 0;
+    public static bool operator <=(ItemPosition a, ItemPosition b) => a.CompareTo(b) <= 0;
+    public static bool operator >=(ItemPosition a, ItemPosition b) => a.CompareTo(b) >= 0;
+}
+
+/// <summary>
+/// What one team's stored items must match: earliest event in [<see cref="FromMs"/>, <see cref="ToMs"/>), before
+/// <see cref="Before"/> when given, and each set that is given (a null set matches everything).
+/// </summary>
+public sealed record StoredItemFilter(
+    long FromMs,
+    long ToMs,
+    ItemPosition? Before = null,
+    IReadOnlyCollection<int>? DimensionSets = null,
+    IReadOnlyCollection<int>? Statuses = null,
+    IReadOnlyCollection<string>? Recipients = null,
+    IReadOnlyCollection<string>? ErrorCodes = null);
+
+/// <summary>Reads stored items for item search (see <c>Herald.Analytics.Items.ItemSearch</c>).</summary>
+public interface IItemSearchReader
+{
+    /// <summary>
+    /// Pins a read snapshot of the store now: every read through it sees the stored items as they are at this call, whatever
+    /// the writer flushes meanwhile. Take it under the pending overlay's read lock, copy the overlay, then release the lock.
+    /// </summary>
+    IItemSnapshot OpenItemSnapshot();
+}
+
+public interface IItemSnapshot : IDisposable
+{
+    /// <summary>
+    /// The team's stored items that match, newest first (<see cref="ItemPosition"/> descending), read from the store as the
+    /// caller enumerates: a caller that stops early reads no further.
+    /// </summary>
+    IEnumerable<ItemRecord> Items(int teamId, StoredItemFilter filter);
+}
