@@ -261,10 +261,6 @@ public static class DashboardBench
         }
     }
 
-    private static string Percentiles(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        double P(double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-        return $"p50 {P(0.5):F1} ms, p99 {P(0.99):F1} ms";
-    }
+    private static string Percentiles(List<double> values) =>
+        $"p50 {BenchStats.Quantile(values, 0.5):F1} ms, p99 {BenchStats.Quantile(values, 0.99):F1} ms";
 }

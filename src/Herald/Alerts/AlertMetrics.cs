@@ -63,6 +63,8 @@ public static class AlertMetrics
         ["country"] = Dimension.Country,
         ["kind"] = Dimension.Kind,
         ["direction"] = Dimension.Direction,
+        ["agent"] = Dimension.Agent,
+        ["template"] = Dimension.Template,
     };
 }
 

@@ -15,6 +15,9 @@ public sealed class MetricFilter
     public (Dimension Dimension, IReadOnlyCollection<string> Values)? Single =>
         _allowed.Count == 1 ? (_allowed.First().Key, _allowed.First().Value) : null;
 
+    /// <summary>The values the filter allows for <paramref name="d"/>; null when it does not restrict it.</summary>
+    public IReadOnlyCollection<string>? Allowed(Dimension d) => _allowed.TryGetValue(d, out var values) ? values : null;
+
     public MetricFilter Allow(Dimension d, IEnumerable<string> values)
     {
         _allowed[d] = new HashSet<string>(values, StringComparer.Ordinal);

@@ -37,6 +37,12 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
             http.Response.Headers.RetryAfter = "5";
             await Write(http, ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "store_unavailable", "the events could not be stored; nothing was accepted, retry"));
         }
+        catch (Herald.Deliveries.DeliveryUnavailableException e)
+        {
+            logger.LogError(e.InnerException, "delivery change failed");
+            http.Response.Headers.RetryAfter = "5";
+            await Write(http, ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "store_unavailable", e.Message));
+        }
         catch (BadHttpRequestException e) when (BindingFailure.Match(e.Message) is { Success: true } m)
         {
             // A query or route value that does not parse as its declared type: name the parameter and say what it takes.

@@ -54,6 +54,11 @@ public static class ApiResults
     public static Conflict<ErrorEnvelope> Conflict(string code, string message, params ErrorDetail[] details) =>
         TypedResults.Conflict(Envelope(code, message, details));
 
+    /// <summary>409: the request is well formed but the record's state (or another record's) refuses it; the field says which.</summary>
+    public static Conflict<ErrorEnvelope> Conflicting(string field, string message) => Conflict("conflict", message, new ErrorDetail(field, message));
+
+    public static Created<SuccessEnvelope<T>> Created<T>(string location, T data) => TypedResults.Created(location, new SuccessEnvelope<T>(data));
+
     public static ErrorResult<ErrorStatus.Forbidden> Forbidden(string message) => Error<ErrorStatus.Forbidden>("forbidden", message);
 }
 

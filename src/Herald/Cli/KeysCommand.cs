@@ -22,7 +22,7 @@ public static class KeysCommand
     {
         var team = new Option<string?>("--team") { Description = "Team id or name (omit for an admin key)" };
         var name = new Option<string>("--name") { Description = "What the key is for", DefaultValueFactory = _ => "cli key" };
-        var scopes = new Option<string>("--scopes") { Description = "Comma-separated: events:write, metrics:read, reports:write, admin", DefaultValueFactory = _ => "events:write,metrics:read" };
+        var scopes = new Option<string>("--scopes") { Description = "Comma-separated: " + string.Join(", ", Scopes.All), DefaultValueFactory = _ => "events:write,metrics:read" };
         var rateLimit = new Option<string?>("--rate-limit") { Description = "Requests per period, e.g. 100/60s or 1000/15m (default: 1000/15m, none for events:write keys)" };
         var expires = new Option<DateTimeOffset?>("--expires") { Description = "Expiry, RFC 3339" };
         var create = new Command("create", "Create a key; it is printed once") { team, name, scopes, rateLimit, expires };
@@ -58,7 +58,7 @@ public static class KeysCommand
                 AnsiConsole.MarkupLineInterpolated($"[red]--rate-limit must look like 100/60s or 1000/15m[/]");
                 return 2;
             }
-            var created = new ApiKeyService(store, TimeProvider.System).Create(teamId, parse.GetValue(name)!, scopeList, requests, period, parse.GetValue(expires));
+            var created = new ApiKeyService(store, TimeProvider.System).Create(teamId, parse.GetValue(name)!, scopeList, requests, period, parse.GetValue(expires), createdBy: "cli");
             AnsiConsole.MarkupLineInterpolated($"created key [bold]{created.Record.PublicId}[/] (shown once):");
             Console.WriteLine(created.Key);
             return 0;
@@ -79,7 +79,7 @@ public static class KeysCommand
             var table = new Table().AddColumns("id", "team", "name", "prefix", "scopes", "rate limit", "uses", "state");
             foreach (var k in store.ListKeys(teamId))
             {
-                string state = k.RevokedAtMs is not null ? "[red]revoked[/]" : k.ExpiresAtMs is { } e && e < DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() ? "[yellow]expired[/]" : "[green]active[/]";
+                string state = k.RevokedAtMs is not null ? "[red]revoked[/]" : !k.IsActive ? "[yellow]inactive[/]" : k.ExpiresAtMs is { } e && e < DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() ? "[yellow]expired[/]" : "[green]active[/]";
                 table.AddRow(k.PublicId, k.TeamId is { } id ? teams.PublicIdOf(id) : "(admin)", Markup.Escape(k.Name), k.Prefix + "…",
                     string.Join(' ', k.Scopes), k.RateLimitRequests is { } r ? $"{r}/{k.RateLimitPeriodMs / 1000}s" : "none",
                     k.UsageCount.ToString(CultureInfo.InvariantCulture), state);

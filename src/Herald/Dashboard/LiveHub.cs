@@ -42,6 +42,8 @@ public sealed record LiveQuery(IReadOnlyList<int> Teams, MetricFilter Filter, IR
                 Dimension.Campaign => e.Campaign,
                 Dimension.Country => e.Country,
                 Dimension.Direction => e.Direction,
+                Dimension.Agent => e.Agent,
+                Dimension.Template => e.Template,
                 Dimension.Kind => e.Kind is { } k ? ItemKinds.Name(k) : null,
                 _ => null,
             };

@@ -102,6 +102,33 @@ public static class CallingCodes
         };
     }
 
+    /// <summary>
+    /// The E.164 form of a number written in international format ("+1 (415) 555-0100", "0044 20 7946 0958") when
+    /// libphonenumber calls it valid; otherwise null and <paramref name="problem"/> says why.
+    /// </summary>
+    public static string? ToE164(string text, out string? problem)
+    {
+        string trimmed = text.Trim();
+        if (trimmed.StartsWith("00", StringComparison.Ordinal)) trimmed = "+" + trimmed[2..];
+        problem = null;
+        if (!trimmed.StartsWith('+'))
+        {
+            problem = "must be an international number: + and the country calling code, like +14155550100";
+            return null;
+        }
+        try
+        {
+            string e164 = Numbers.Format(Numbers.Parse(trimmed, null), PhoneNumberFormat.E164);
+            problem = Invalidity(e164);
+            return problem is null ? e164 : null;
+        }
+        catch (NumberParseException)
+        {
+            problem = "it is not a phone number";
+            return null;
+        }
+    }
+
     /// <summary>True when <paramref name="value"/> is '+' followed by 8 to 15 ASCII digits, the first not 0.</summary>
     public static bool IsE164([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value)
     {

@@ -13,6 +13,9 @@ public enum Dimension
     Country,
     Kind,
     Direction,
+    // Appended after the original nine: a dimension's number keys its projection scope (Projections.ScopeOf).
+    Agent,
+    Template,
 }
 
 public static class Dimensions
@@ -20,14 +23,14 @@ public static class Dimensions
     public static readonly Dimension[] All =
     [
         Dimension.Team, Dimension.Account, Dimension.Channel, Dimension.Provider, Dimension.Route,
-        Dimension.Campaign, Dimension.Country, Dimension.Kind, Dimension.Direction,
+        Dimension.Campaign, Dimension.Country, Dimension.Kind, Dimension.Direction, Dimension.Agent, Dimension.Template,
     ];
 
     /// <summary>The dimensions an event carries as text (kind and team are typed).</summary>
     public static readonly Dimension[] Textual =
     [
         Dimension.Account, Dimension.Channel, Dimension.Provider, Dimension.Route,
-        Dimension.Campaign, Dimension.Country, Dimension.Direction,
+        Dimension.Campaign, Dimension.Country, Dimension.Direction, Dimension.Agent, Dimension.Template,
     ];
 
     public static readonly string[] Channels = ["sms", "whatsapp", "email", "voice", "push", "courier"];
@@ -44,6 +47,8 @@ public static class Dimensions
         Dimension.Country => "country",
         Dimension.Kind => "kind",
         Dimension.Direction => "direction",
+        Dimension.Agent => "agent",
+        Dimension.Template => "template",
         _ => throw new ArgumentOutOfRangeException(nameof(d)),
     };
 
@@ -75,7 +80,9 @@ public readonly record struct DimensionTuple(
     string? Route,
     string? Campaign,
     string? Country,
-    string? Direction)
+    string? Direction,
+    string? Agent = null,
+    string? Template = null)
 {
     /// <summary>Received from the contact rather than sent to it: every other direction (or none) is outbound.</summary>
     public bool IsInbound => Direction == "inbound";
@@ -89,6 +96,8 @@ public readonly record struct DimensionTuple(
         Dimension.Campaign => Campaign,
         Dimension.Country => Country,
         Dimension.Direction => Direction,
+        Dimension.Agent => Agent,
+        Dimension.Template => Template,
         Dimension.Kind => ItemKinds.Name(Kind),
         _ => throw new ArgumentOutOfRangeException(nameof(d)),
     };
@@ -98,7 +107,8 @@ public readonly record struct DimensionTuple(
         (Account is null && other.Account is not null) || (Channel is null && other.Channel is not null)
         || (Provider is null && other.Provider is not null) || (Route is null && other.Route is not null)
         || (Campaign is null && other.Campaign is not null) || (Country is null && other.Country is not null)
-        || (Direction is null && other.Direction is not null)
+        || (Direction is null && other.Direction is not null) || (Agent is null && other.Agent is not null)
+        || (Template is null && other.Template is not null)
             ? this with
             {
                 Account = Account ?? other.Account,
@@ -108,6 +118,8 @@ public readonly record struct DimensionTuple(
                 Campaign = Campaign ?? other.Campaign,
                 Country = Country ?? other.Country,
                 Direction = Direction ?? other.Direction,
+                Agent = Agent ?? other.Agent,
+                Template = Template ?? other.Template,
             }
             : this;
 }

@@ -17,6 +17,10 @@ public sealed class IncomingEvent
     public string? Recipient { get; init; }
     public string? Country { get; init; }
     public string? Direction { get; init; }
+    /// <summary>The delivery agent who carried the item (a parcel attempt).</summary>
+    public string? Agent { get; init; }
+    /// <summary>The message template the item was sent with.</summary>
+    public string? Template { get; init; }
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
     public double? Cost { get; init; }
@@ -26,5 +30,6 @@ public sealed class IncomingEvent
 
     public bool HasAnyDimension =>
         Account is not null || Channel is not null || Provider is not null || Route is not null
-        || Campaign is not null || Country is not null || Direction is not null;
+        || Campaign is not null || Country is not null || Direction is not null
+        || Agent is not null || Template is not null;
 }

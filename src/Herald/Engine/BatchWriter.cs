@@ -285,7 +285,7 @@ public sealed class BatchWriter
         if (!StatusLattice.Allows(item.Kind, e.Status))
             return EventOutcome.Rejected($"status '{Statuses.Name(e.Status)}' is not a status of kind '{ItemKinds.Name(item.Kind)}'");
 
-        var carried = new DimensionTuple(teamId, e.Kind ?? item.Kind, e.Account, e.Channel, e.Provider, e.Route, e.Campaign, e.Country, e.Direction);
+        var carried = new DimensionTuple(teamId, e.Kind ?? item.Kind, e.Account, e.Channel, e.Provider, e.Route, e.Campaign, e.Country, e.Direction, e.Agent, e.Template);
         int carriedId = _registry.Intern(carried, session);
         string key = e.EventId ?? EventKeys.Synthetic(item.Id, (int)e.Status, e.OccurredAtMs);
         if (!session.AppendEvent(teamId, item.Id, key, carriedId, now, e, isNew ? e.ItemId : null))
@@ -322,6 +322,8 @@ public sealed class BatchWriter
             Campaign = tuple.Campaign,
             Country = tuple.Country,
             Direction = tuple.Direction,
+            Agent = tuple.Agent,
+            Template = tuple.Template,
             Recipient = s.Recipient,
             ErrorCode = s.ErrorCode,
             Cost = s.Cost,

@@ -29,7 +29,7 @@ public static class Projections
     public static readonly Dimension[] Projected =
     [
         Dimension.Account, Dimension.Channel, Dimension.Provider, Dimension.Route,
-        Dimension.Campaign, Dimension.Country, Dimension.Kind, Dimension.Direction,
+        Dimension.Campaign, Dimension.Country, Dimension.Kind, Dimension.Direction, Dimension.Agent, Dimension.Template,
     ];
 
     /// <summary>Below every team-total scope (-teamId); team ids stay under a million.</summary>
@@ -45,6 +45,8 @@ public static class Projections
         Dimension.Campaign => new(teamId, 0, null, null, null, null, value, null, null),
         Dimension.Country => new(teamId, 0, null, null, null, null, null, value, null),
         Dimension.Direction => new(teamId, 0, null, null, null, null, null, null, value),
+        Dimension.Agent => new(teamId, 0, null, null, null, null, null, null, null, Agent: value),
+        Dimension.Template => new(teamId, 0, null, null, null, null, null, null, null, Template: value),
         Dimension.Kind => new(teamId, ItemKinds.TryParse(value, out var k) ? k : 0, null, null, null, null, null, null, null),
         _ => throw new ArgumentOutOfRangeException(nameof(d)),
     };

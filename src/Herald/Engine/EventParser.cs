@@ -113,6 +113,8 @@ public static class EventParser
             Recipient = f.Recipient,
             Country = f.Country,
             Direction = f.Direction,
+            Agent = f.Agent,
+            Template = f.Template,
             ErrorCode = f.ErrorCode,
             ErrorMessage = f.ErrorMessage,
             Cost = f.Cost,
@@ -125,7 +127,7 @@ public static class EventParser
     private struct Fields
     {
         public string? EventId, ItemId, KindText, StatusText, OccurredAtText, Account, Channel, Provider, Route, Campaign,
-            Recipient, Country, Direction, ErrorCode, ErrorMessage, Text, MetadataJson;
+            Recipient, Country, Direction, Agent, Template, ErrorCode, ErrorMessage, Text, MetadataJson;
         public double? Cost;
         public int? Attempt;
         public ItemKind? Kind;
@@ -150,6 +152,8 @@ public static class EventParser
             case "recipient": return ReadString(ref reader, name, MaxDimensionLength, out f.Recipient);
             case "country": return ReadString(ref reader, name, 2, out f.Country);
             case "direction": return ReadString(ref reader, name, 16, out f.Direction);
+            case "agent": return ReadString(ref reader, name, MaxDimensionLength, out f.Agent);
+            case "template": return ReadString(ref reader, name, MaxDimensionLength, out f.Template);
             case "error_code": return ReadString(ref reader, name, 64, out f.ErrorCode);
             case "error_message": return ReadString(ref reader, name, 1024, out f.ErrorMessage);
             case "text": return ReadString(ref reader, name, MaxTextLength, out f.Text);

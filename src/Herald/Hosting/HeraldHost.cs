@@ -23,6 +23,7 @@ using Herald.Api.Teams;
 using Herald.Api.Trends;
 using Herald.Api.Users;
 using Herald.Dashboard;
+using Herald.Deliveries;
 using Herald.Jobs;
 using Herald.Maintenance;
 using Herald.Monitoring;
@@ -72,6 +73,7 @@ public static class HeraldHost
             .AddHeraldAlertsAndMonitoring(configuration)
             .AddHeraldDashboard(options)
             .AddHeraldReports(configuration)
+            .AddDeliveries(configuration, options)
             .AddHeraldDemo(options);
 
         var app = builder.Build();
@@ -129,6 +131,7 @@ public static class HeraldHost
         app.MapDashboardEndpoints();
         app.MapReportsEndpoints();
         app.MapReportSchedulesEndpoints();
+        app.MapDeliveryOperations();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
     }
 
@@ -374,6 +377,8 @@ public static class HeraldHost
         writer.Recover();
         if (writer.EventsReplayed > 0) logger.LogWarning("recovered {Events} events accepted but not yet folded into rollups at the last stop", writer.EventsReplayed);
         _ = app.Services.GetRequiredService<IngestQueue>();
+        // Before any request: deliveries and the engine agree again (see DeliveryWriter), then the writer takes commands.
+        app.Services.GetRequiredService<Herald.Deliveries.DeliveryWriter>().ReconcileAsync().GetAwaiter().GetResult();
         int interrupted = app.Services.GetRequiredService<ReportService>().FailInterrupted();
         if (interrupted > 0) logger.LogWarning("{Count} reports were interrupted by the last stop and are marked failed", interrupted);
         Bootstrap.EnsureAdminKey(store, app.Services.GetRequiredService<ApiKeyService>(), options, logger);

@@ -28,6 +28,8 @@ public static class ItemColumns
         new("campaign", "Campaign", ColumnKind.Text),
         new("country", "Country", ColumnKind.Text),
         new("direction", "Direction", ColumnKind.Text),
+        new("agent", "Agent", ColumnKind.Text),
+        new("template", "Template", ColumnKind.Text),
         new("recipient", "Recipient", ColumnKind.Text),
         new("cost", "Cost", ColumnKind.Money),
         new("error_code", "Error code", ColumnKind.Text),
@@ -41,7 +43,7 @@ public static class ItemColumns
         return
         [
             r.ItemId, r.Team, r.Kind, r.Status, r.Outcome, Text(r.StatusAt), Text(r.EarliestAt), Text(r.FirstSentAt), Text(r.DeliveredAt), r.LatencySeconds,
-            d.Account, d.Channel, d.Provider, d.Route, d.Campaign, d.Country, d.Direction, r.Recipient, r.Cost, r.ErrorCode, r.EventCount,
+            d.Account, d.Channel, d.Provider, d.Route, d.Campaign, d.Country, d.Direction, d.Agent, d.Template, r.Recipient, r.Cost, r.ErrorCode, r.EventCount,
         ];
     }
 

@@ -21,7 +21,18 @@ public sealed record ApiKeyRecord(
     long? RevokedAtMs,
     long? LastUsedAtMs,
     long UsageCount,
-    long CreatedAtMs);
+    long CreatedAtMs,
+    string? Description = null,
+    string Environment = ApiKeyEnvironments.Development,
+    string? CreatedBy = null,
+    bool IsActive = true);
+
+/// <summary>Where a key is used; it says which traffic a key's requests are, it changes nothing they may do.</summary>
+public static class ApiKeyEnvironments
+{
+    public const string Development = "development";
+    public static readonly string[] All = [Development, "staging", "production"];
+}
 
 /// <summary>Teams, accounts, API keys and webhook secrets.</summary>
 public interface IDirectoryStore
@@ -35,6 +46,8 @@ public interface IDirectoryStore
     ApiKeyRecord? FindKeyById(int id);
     IReadOnlyList<ApiKeyRecord> ListKeys(int? teamId);
     bool RevokeKey(string publicId, long nowMs);
+    /// <summary>Turns a key that is not revoked on or off and sets its description; null when there is no such key.</summary>
+    ApiKeyRecord? UpdateKey(string publicId, bool? isActive, string? description);
     bool AnyAdminKey();
     void RecordKeyUsage(IReadOnlyList<(int KeyId, long Uses, long LastUsedAtMs)> usage);
     /// <summary>Replaces the team's webhook token; false when there is no such team.</summary>

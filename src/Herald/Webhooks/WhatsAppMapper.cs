@@ -12,10 +12,15 @@ namespace Herald.Webhooks;
 /// </summary>
 public static class WhatsAppMapper
 {
+    /// <summary>The change field of message echoes: what a business sent from the WhatsApp Business app, template messages with their template.</summary>
+    public const string EchoesField = "smb_message_echoes";
+
     /// <summary>
     /// Each status → an outbound event of the message <c>id</c> (wamid) at its <c>timestamp</c>; each inbound message → an
     /// inbound, delivered event carrying its text (or its type, for media and other non-text messages). Other fields and
     /// changes, unknown statuses and entries without an id are ignored, not errors: Meta adds fields freely.
+    /// Each message echo → an outbound <c>sent</c> event of its message, with its <c>template</c> when it is a template message: the
+    /// echo is where Meta's payload names the template (a status never does), and the message's later statuses keep it.
     /// </summary>
     public static WebhookParse Map(JsonElement root, long nowMs, WebhookOverrides overrides, int maxEvents) =>
         WebhookEventList.Guard(() => MapEntries(root, nowMs, overrides, maxEvents));
@@ -33,7 +38,7 @@ public static class WhatsAppMapper
             foreach (var change in changes.EnumerateArray())
             {
                 if (change.ValueKind != JsonValueKind.Object) continue;
-                if (Str(change, "field") is { } field && field != "messages") continue;
+                if (Str(change, "field") is { } field && field is not ("messages" or EchoesField)) continue;
                 if (!change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object) continue;
                 string? phoneNumberId = value.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object ? Str(meta, "phone_number_id") : null;
                 var ctx = new Context(nowMs, overrides, overrides.Account ?? WebhookText.Clean(phoneNumberId), overrides.Provider ?? "whatsapp");
@@ -41,6 +46,8 @@ public static class WhatsAppMapper
                     foreach (var s in statuses.EnumerateArray()) events.Add(index++, s, ctx, FromStatus);
                 if (value.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
                     foreach (var m in messages.EnumerateArray()) events.Add(index++, m, ctx, FromMessage);
+                if (value.TryGetProperty("message_echoes", out var echoes) && echoes.ValueKind == JsonValueKind.Array)
+                    foreach (var m in echoes.EnumerateArray()) events.Add(index++, m, ctx, FromEcho);
             }
         }
         return events.Result();
@@ -102,29 +109,40 @@ public static class WhatsAppMapper
         };
     }
 
-    private static IncomingEvent? FromMessage(JsonElement m, Context ctx)
+    private static IncomingEvent? FromMessage(JsonElement m, Context ctx) => MessageEvent(m, ctx, echo: false);
+
+    private static IncomingEvent? FromEcho(JsonElement m, Context ctx) => MessageEvent(m, ctx, echo: true);
+
+    /// <summary>
+    /// An entry of <c>messages</c> (the contact's message: inbound, delivered, from <c>from</c>, with its text) or of
+    /// <c>message_echoes</c> (the business's own: outbound, sent, to <c>to</c>, with its template's name when it is one);
+    /// null without an id.
+    /// </summary>
+    private static IncomingEvent? MessageEvent(JsonElement m, Context ctx, bool echo)
     {
         if (m.ValueKind != JsonValueKind.Object) return null;
         string? id = WebhookText.Clean(Str(m, "id"), EventParser.MaxIdLength);
         if (id is null) return null;
-        string? contact = Phone(Str(m, "from"));
+        string? contact = Phone(Str(m, echo ? "to" : "from"));
         string type = Str(m, "type") ?? "unknown";
-        string? text = type == "text" && m.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.Object ? Str(t, "body") : null;
+        string? Part(string name) => m.TryGetProperty(type, out var part) && part.ValueKind == JsonValueKind.Object ? Str(part, name) : null;
         return new IncomingEvent
         {
-            EventId = $"whatsapp:{id}:received",
+            // An echo has its own event id: the status webhook's `sent` of the same message must not make it (and its template) a duplicate.
+            EventId = $"whatsapp:{id}:{(echo ? "echo" : "received")}",
             ItemId = id,
-            Status = Status.Delivered,
+            Status = echo ? Status.Sent : Status.Delivered,
             OccurredAtMs = WebhookText.Plausible(UnixSeconds(Str(m, "timestamp")), ctx.NowMs),
             Account = ctx.Account,
             Channel = "whatsapp",
             Provider = ctx.Provider,
             Route = ctx.Overrides.Route,
             Campaign = ctx.Overrides.Campaign,
+            Template = echo && type == "template" ? WebhookText.Clean(Part("name")) : null,
             Recipient = contact,
             Country = WebhookText.CountryOf(contact),
-            Direction = "inbound",
-            Text = WebhookText.Text(text ?? type, EventParser.MaxTextLength),
+            Direction = echo ? "outbound" : "inbound",
+            Text = echo ? null : WebhookText.Text((type == "text" ? Part("body") : null) ?? type, EventParser.MaxTextLength),
             MetadataJson = WebhookText.Metadata(("whatsapp_type", WebhookText.Clean(type, 64))),
         };
     }

@@ -12,6 +12,7 @@ namespace Herald.Tests.Api;
 /// Raw bodies (events, provider callbacks) are read as their bytes come, up to <c>Herald:Ingest:MaxBodyBytes</c> each and
 /// <c>Herald:Ingest:MaxBufferedBodyBytes</c> for all requests at once; nothing is reserved on a client's declared length.
 /// </summary>
+[Collection(SoloCollection.Name)]
 public sealed class BodyLimitTests(SharedServer shared) : IClassFixture<SharedServer>
 {
     private const int SmallCap = 64 * 1024;

@@ -14,7 +14,7 @@ internal static class ItemFileKit
     public static readonly string[] Columns =
     [
         "item_id", "team", "kind", "status", "outcome", "status_at", "earliest_at", "first_sent_at", "delivered_at", "latency_seconds",
-        "account", "channel", "provider", "route", "campaign", "country", "direction", "recipient", "cost", "error_code", "event_count",
+        "account", "channel", "provider", "route", "campaign", "country", "direction", "agent", "template", "recipient", "cost", "error_code", "event_count",
     ];
 
     public static readonly HashSet<string> Numbers = ["latency_seconds", "cost", "event_count"];

@@ -169,6 +169,8 @@ public sealed class OpenApiDocumentTests(SharedServer shared) : IClassFixture<Sh
     [InlineData("POST", "/api/v1/analytics/reports/messages", new[] { 200, 202, 400, 401, 403, 404, 429, 500 })]
     [InlineData("GET", "/api/v1/analytics/reports/{reportId}/download", new[] { 200, 400, 401, 403, 404, 409, 429 })]
     [InlineData("DELETE", "/api/v1/keys/{id}", new[] { 200, 400, 401, 403, 404, 429 })]
+    [InlineData("POST", "/api/v1/deliveries/{id}/assign", new[] { 200, 400, 401, 403, 404, 409, 429 })]
+    [InlineData("POST", "/api/v1/agents/login", new[] { 200, 400, 401, 403, 429 })]
     [InlineData("POST", "/webhooks/{provider}/{token}", new[] { 200, 400, 401, 404, 413, 429, 503 })]
     [InlineData("GET", "/webhooks/whatsapp/{token}", new[] { 200, 403, 404 })]
     public async Task Every_status_a_route_answers_is_in_the_document_errors_with_the_envelope(string method, string path, int[] statuses)
@@ -211,7 +213,7 @@ public sealed class OpenApiDocumentTests(SharedServer shared) : IClassFixture<Sh
             Assert.Null(route.Endpoint.Metadata.GetMetadata<AcceptsAnyQueryMetadata>());
             string path = System.Text.RegularExpressions.Regex.Replace(route.Path, "\\{[^}]+\\}", "x");
             using var request = new HttpRequestMessage(new HttpMethod(route.Method), $"{path}?{Unknown}=1");
-            if (route.Method is "POST" or "PUT") request.Content = HeraldServer.Json(new { });
+            if (route.Method is "POST" or "PUT" or "PATCH") request.Content = HeraldServer.Json(new { });
             var response = await admin.SendAsync(request);
             var error = await Kit.AssertError(response, HttpStatusCode.BadRequest, field: Unknown, code: "invalid_parameter");
             var declared = QueryParameterRules.DeclaredNames(route.Handler);

@@ -11,7 +11,7 @@ namespace Herald.Tests.Oracle;
 public sealed class OracleTests
 {
     private static readonly string[] TeamNames = ["oracle-a", "oracle-b", "oracle-c"];
-    private static readonly string[] FilterDimensions = ["account", "channel", "provider", "route", "campaign", "country", "kind", "direction"];
+    private static readonly string[] FilterDimensions = ["account", "channel", "provider", "route", "campaign", "country", "kind", "direction", "agent", "template"];
 
     /// <param name="flushMs">How often pending rollups fold into the store: never (all answers from the overlay), or very often.</param>
     /// <param name="restartMidway">Restart the server half way through the stream: state must survive.</param>
@@ -252,6 +252,8 @@ public sealed class OracleTests
         Put("country", e.Country);
         Put("recipient", e.Recipient);
         Put("direction", e.Direction);
+        Put("agent", e.Agent);
+        Put("template", e.Template);
         Put("cost", e.Cost);
         Put("error_code", e.ErrorCode);
         return d;

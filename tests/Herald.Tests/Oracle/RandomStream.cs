@@ -11,6 +11,8 @@ public static class RandomStream
     private static readonly string[] Channels = ["sms", "whatsapp", "email", "voice"];
     private static readonly string[] Campaigns = ["black-friday", "welcome", "otp-login"];
     private static readonly string[] Countries = ["US", "GB", "DE", "NG", "IN"];
+    private static readonly string[] Agents = ["agt-ana", "agt-bo", "agt-chen"];
+    private static readonly string[] Templates = ["order_update", "otp_code", "welcome_v2"];
     private static readonly string[] Recipients = ["+447700900123", "+4915112345678", "+14155550100", "+2348031234567"];
 
     public static List<TestEvent> Generate(int seed, string[] teams, int items, long startMs, long spanMs)
@@ -33,6 +35,9 @@ public static class RandomStream
             string? provider = Pick(rnd, Providers), channel = Pick(rnd, Channels), campaign = Pick(rnd, Campaigns);
             string? country = rnd.Next(3) == 0 ? null : Pick(rnd, Countries);
             string? recipient = rnd.Next(2) == 0 ? Recipients[rnd.Next(Recipients.Length)] : null;
+            // Parcels mostly name their agent, messages often their template; either may come late or be contradicted.
+            string? agent = kind == "parcel" || rnd.Next(8) == 0 ? Pick(rnd, Agents) : null;
+            string? template = kind is "message" or "otp" && rnd.Next(3) > 0 ? Pick(rnd, Templates) : null;
             for (int k = 0; k < count; k++)
             {
                 string status = statuses[rnd.Next(statuses.Length)];
@@ -56,6 +61,8 @@ public static class RandomStream
                     Country: carriesDims ? country : null,
                     Recipient: carriesDims ? recipient : null,
                     Direction: carriesDims ? (rnd.Next(10) == 0 ? "inbound" : "outbound") : null,
+                    Agent: carriesDims && agent is not null ? (rnd.NextDouble() < 0.1 ? Pick(rnd, Agents) : agent) : null,
+                    Template: carriesDims ? template : null,
                     Cost: rnd.NextDouble() < 0.4 ? Math.Round(rnd.NextDouble() * 0.05, 4) : null));
             }
             // Callbacks out of order: shuffle a third of the items' events.

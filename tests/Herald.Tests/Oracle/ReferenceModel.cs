@@ -4,7 +4,7 @@ namespace Herald.Tests.Oracle;
 public sealed record TestEvent(
     string Team, string ItemId, string Status, long OccurredMs, string? EventId = null, string? Kind = null,
     string? Account = null, string? Channel = null, string? Provider = null, string? Route = null, string? Campaign = null,
-    string? Country = null, string? Recipient = null, string? Direction = null, double? Cost = null, string? ErrorCode = null);
+    string? Country = null, string? Recipient = null, string? Direction = null, double? Cost = null, string? ErrorCode = null, string? Agent = null, string? Template = null);
 
 /// <summary>
 /// A deliberately naive re-implementation of PRODUCT.md's semantics, written from the brief and not from
@@ -89,6 +89,8 @@ public sealed class ReferenceModel
         Fill("campaign", e.Campaign);
         Fill("country", e.Country ?? CountryOf(e.Recipient));
         Fill("direction", e.Direction);
+        Fill("agent", e.Agent);
+        Fill("template", e.Template);
         return "accepted";
     }
 

@@ -34,6 +34,17 @@ public sealed class HeraldServer : IAsyncDisposable
     public HttpClient Admin { get; private set; } = null!;
     public IServiceProvider Services => _app!.Services;
 
+    /// <summary>One value read straight from the server's database file (what is stored, as opposed to what the API answers).</summary>
+    public object? StoredValue(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDir, "herald.db")}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        return cmd.ExecuteScalar();
+    }
+
     /// <param name="configure">Runs on the builder before Herald registers its services (a test may put its own in front).</param>
     public static async Task<HeraldServer> StartAsync(
         Dictionary<string, string?>? settings = null, string? dataDir = null, Action<WebApplicationBuilder>? configure = null)

@@ -260,6 +260,32 @@ public sealed class WebhookEndpointTests(SharedServer shared) : IClassFixture<Sh
         Assert.Equal(("inbound", "+16315551181", "this is a text message"), (S(@in, "direction"), S(@in, "recipient"), S(@in["events"]![0]!, "text")));
     }
 
+    [Fact]
+    public async Task WhatsApp_template_echoes_give_items_their_template_dimension()
+    {
+        var team = await NewTeamAsync();
+        string path = $"/webhooks/whatsapp/{team.Token}";
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // The status may come before the echo: the echo still names the template, and the item keeps it.
+        foreach (var body in new[]
+                 {
+                     WebhookMapperTests.WhatsAppStatus("wamid.T1", "sent", now - 60), WebhookMapperTests.WhatsAppTemplateEcho("wamid.T1", "order_update", now - 60),
+                     WebhookMapperTests.WhatsAppStatus("wamid.T1", "delivered", now - 50),
+                     WebhookMapperTests.WhatsAppTemplateEcho("wamid.T2", "order_update", now - 40), WebhookMapperTests.WhatsAppStatus("wamid.T2", "failed", now - 30),
+                     WebhookMapperTests.WhatsAppTemplateEcho("wamid.T3", "welcome", now - 40), WebhookMapperTests.WhatsAppStatus("wamid.T3", "read", now - 20),
+                     WebhookMapperTests.WhatsAppStatus("wamid.T4", "delivered", now - 20),
+                 })
+            Assert.Equal(HttpStatusCode.OK, (await PostRaw(path, body, "application/json")).StatusCode);
+        Assert.Equal("order_update", S((await Kit.Item(team.Client, "wamid.T1"))!, "template"));
+        var rows = (await Kit.GetData(team.Client, $"/api/v1/metrics/breakdown?by=template&{Window}"))["rows"]!.AsArray();
+        var byTemplate = rows.ToDictionary(r => r!["key"]?.GetValue<string>() ?? "(none)", r => (Kit.Long(r!, "total"), Kit.Long(r!, "delivered"), Kit.Long(r!, "failed")));
+        Assert.Equal((2L, 1L, 1L), byTemplate["order_update"]);
+        Assert.Equal((1L, 1L, 0L), byTemplate["welcome"]);
+        Assert.Equal((1L, 1L, 0L), byTemplate["(none)"]);
+        var filtered = await Summary(team.Client, "&template=order_update,welcome");
+        Assert.Equal((3, 2), (Kit.Long(filtered, "total"), Kit.Long(filtered, "delivered")));
+    }
+
     // ---- SMPP ----
 
     [Fact]

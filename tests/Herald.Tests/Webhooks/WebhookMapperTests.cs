@@ -170,6 +170,30 @@ public sealed class WebhookMapperTests
          "field":"messages"}]}]}
         """;
 
+    /// <summary>A message echo (smb_message_echoes) of a template message, as Meta sends it for a message sent from the Business app.</summary>
+    internal static string WhatsAppTemplateEcho(string wamid, string template, long unixSeconds, string to = "16315551234") => $$$"""
+        {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp",
+         "metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
+         "message_echoes":[{"from":"15550783881","to":"{{{to}}}","id":"{{{wamid}}}","timestamp":"{{{unixSeconds}}}","type":"template",
+           "template":{"name":"{{{template}}}","language":{"code":"en_US"} } } ]},
+         "field":"smb_message_echoes"}]}]}
+        """;
+
+    [Fact]
+    public void WhatsApp_template_echo_names_the_template_and_statuses_name_none()
+    {
+        long ts = Now / 1000 - 60;
+        var echo = Assert.Single(WhatsAppMapper.Map(Json(WhatsAppTemplateEcho("wamid.T", "order_update", ts)), Now, WebhookOverrides.None, Max).Events);
+        Assert.Equal(("wamid.T", Status.Sent, "order_update", "outbound", "+16315551234"), (echo.ItemId, echo.Status, echo.Template, echo.Direction, echo.Recipient));
+        Assert.Equal("whatsapp:wamid.T:echo", echo.EventId);
+        var status = Assert.Single(WhatsAppMapper.Map(Json(WhatsAppStatus("wamid.T", "sent", ts)), Now, WebhookOverrides.None, Max).Events);
+        Assert.Null(status.Template);
+        Assert.NotEqual(echo.EventId, status.EventId);
+        // A text echo is an outbound message without a template.
+        string text = WhatsAppTemplateEcho("wamid.U", "x", ts).Replace("\"type\":\"template\"", "\"type\":\"text\"");
+        Assert.Null(Assert.Single(WhatsAppMapper.Map(Json(text), Now, WebhookOverrides.None, Max).Events).Template);
+    }
+
     private static string ErrorsPart(string? errors) => errors is null ? "" : ",\"errors\":" + errors;
 
     [Fact]

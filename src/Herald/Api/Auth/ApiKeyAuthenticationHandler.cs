@@ -39,11 +39,7 @@ public sealed class ApiKeyAuthenticationHandler(
     /// The authentication middleware keeps only successful results; the failure is kept on the request as well so that
     /// <see cref="AuthorizationFailureResponder"/> can say why.
     /// </summary>
-    private Task<AuthenticateResult> Fail(Exception why)
-    {
-        Context.Items[typeof(AuthenticationFailure)] = why;
-        return Task.FromResult(AuthenticateResult.Fail(why));
-    }
+    private Task<AuthenticateResult> Fail(Exception why) => AuthenticationFailure.Fail(Context, why);
 
     /// <summary>The key a request presents: the <c>X-API-Key</c> header, else an API key as a bearer token; null when none.</summary>
     public static string? PresentedKey(HttpRequest request)
@@ -60,9 +56,16 @@ public sealed class ApiKeyAuthenticationHandler(
 public static class AuthenticationFailure
 {
     public static Exception? Of(HttpContext http) => http.Items.TryGetValue(typeof(AuthenticationFailure), out var why) ? why as Exception : null;
+
+    /// <summary>A failed authentication, kept on the request as well: the middleware keeps only successful results.</summary>
+    public static Task<AuthenticateResult> Fail(HttpContext http, Exception why)
+    {
+        http.Items[typeof(AuthenticationFailure)] = why;
+        return Task.FromResult(AuthenticateResult.Fail(why));
+    }
 }
 
-public sealed class UnknownKeyException() : Exception("the API key is unknown, revoked or expired");
+public sealed class UnknownKeyException() : Exception("the API key is unknown, inactive, revoked or expired");
 
 /// <summary>An authentication that failed because the remote address is throttled, with the seconds it must wait.</summary>
 public sealed class ThrottledException(int retryAfterSeconds)

@@ -25,16 +25,17 @@ public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
 
     public sealed record Created(ApiKeyRecord Record, string Key);
 
-    public Created Create(int? teamId, string name, IReadOnlyCollection<string> scopes, int? rateLimitRequests, long? rateLimitPeriodMs, DateTimeOffset? expiresAt, string? fixedKey = null)
+    public Created Create(int? teamId, string name, IReadOnlyCollection<string> scopes, int? rateLimitRequests, long? rateLimitPeriodMs, DateTimeOffset? expiresAt,
+        string? fixedKey = null, string? description = null, string environment = ApiKeyEnvironments.Development, string? createdBy = null)
     {
         string key = fixedKey ?? KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        // Keys that ingest are not throttled by default: a busy provider must never be turned away by a quota it did not ask for.
-        bool ingests = scopes.Contains(Scopes.EventsWrite) || scopes.Contains(Scopes.Admin);
+        // Keys that ingest (events or deliveries) are not throttled by default: a busy provider must never be turned away by a quota it did not ask for.
+        bool ingests = scopes.Contains(Scopes.EventsWrite) || scopes.Contains(Scopes.DeliveriesWrite) || scopes.Contains(Scopes.Admin);
         int? requests = rateLimitRequests ?? (ingests ? null : DefaultRateLimitRequests);
         long? period = requests is null ? null : rateLimitPeriodMs ?? DefaultRateLimitPeriodMs;
         var record = new ApiKeyRecord(0, "key_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant(), teamId, name,
             key[..Math.Min(8, key.Length)], scopes.ToArray(), requests, period, expiresAt?.ToUnixTimeMilliseconds(), null, null, 0,
-            time.GetUtcNow().ToUnixTimeMilliseconds());
+            time.GetUtcNow().ToUnixTimeMilliseconds(), description, environment, createdBy);
         return new Created(store.CreateKey(record, Hash(key)), key);
     }
 
@@ -46,7 +47,16 @@ public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
         return revoked;
     }
 
-    /// <summary>The key's record when it exists, is not revoked and has not expired.</summary>
+    /// <summary>Turns a key on or off (an inactive key authenticates nothing until turned on again) and sets its description.</summary>
+    public ApiKeyRecord? Update(string publicId, bool? isActive, string? description)
+    {
+        var updated = store.UpdateKey(publicId, isActive, description);
+        _byKey.Clear();
+        _byId.Clear();
+        return updated;
+    }
+
+    /// <summary>The key's record when it exists, is active, is not revoked and has not expired.</summary>
     public ApiKeyRecord? Validate(string key)
     {
         if (key.Length > MaxKeyLength) return null;
@@ -75,7 +85,7 @@ public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
 
     private static ApiKeyRecord? Usable(ApiKeyRecord? record, DateTimeOffset now)
     {
-        if (record is null || record.RevokedAtMs is not null) return null;
+        if (record is null || record.RevokedAtMs is not null || !record.IsActive) return null;
         if (record.ExpiresAtMs is { } exp && exp <= now.ToUnixTimeMilliseconds()) return null;
         return record;
     }

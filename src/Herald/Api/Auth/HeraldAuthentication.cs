@@ -10,8 +10,8 @@ using Microsoft.Extensions.Options;
 namespace Herald.Api.Auth;
 
 /// <summary>
-/// Who may call what, on ASP.NET Core's own parts: an API-key scheme and the dashboard's cookie scheme behind one policy
-/// scheme that picks between them, a policy per scope, per-key rate limits, and forwarded headers from known proxies only.
+/// Who may call what, on ASP.NET Core's own parts: an API-key scheme, delivery agents' token scheme and the dashboard's
+/// cookie scheme behind one policy scheme that picks between them, a policy per scope, per-key rate limits, and forwarded headers from known proxies only.
 /// </summary>
 public static class HeraldAuthentication
 {
@@ -27,6 +27,7 @@ public static class HeraldAuthentication
         services.AddAuthentication(SchemeName)
             .AddPolicyScheme(SchemeName, "API key or dashboard session", o => o.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(AgentTokenAuthenticationHandler.SchemeName, null)
             .AddCookie(DashboardCookie.SchemeName);
         services.AddOptions<CookieAuthenticationOptions>(DashboardCookie.SchemeName)
             .Configure<ITicketStore>((o, sessions) => DashboardCookie.Configure(o, sessions));
@@ -55,12 +56,13 @@ public static class HeraldAuthentication
     }
 
     /// <summary>
-    /// A header key always wins. Without one, the dashboard cookie authenticates safe methods, and unsafe ones only on the
+    /// A header key always wins, then an agent's bearer token. Without either, the dashboard cookie authenticates safe methods, and unsafe ones only on the
     /// endpoints that allow dashboard writes (the CSRF requirement then checks origin and token).
     /// </summary>
     private static string SelectScheme(HttpContext http)
     {
         if (ApiKeyAuthenticationHandler.PresentedKey(http.Request) is not null) return ApiKeyAuthenticationHandler.SchemeName;
+        if (AgentTokenAuthenticationHandler.PresentedToken(http.Request) is not null) return AgentTokenAuthenticationHandler.SchemeName;
         if (http.Request.Cookies.ContainsKey(DashboardCookie.CookieName)
             && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || DashboardWrites.Allowed(http)))
             return DashboardCookie.SchemeName;

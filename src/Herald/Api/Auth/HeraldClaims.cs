@@ -12,6 +12,8 @@ public static class HeraldClaims
     public const string TeamId = "herald:team_id";
     public const string Scope = "herald:scope";
     public const string CsrfToken = "herald:csrf";
+    public const string AgentId = "herald:agent_id";
+    public const string AgentRole = "herald:agent_role";
 
     public static List<Claim> Of(ApiKeyRecord key)
     {
@@ -26,11 +28,21 @@ public static class HeraldClaims
         return claims;
     }
 
-    /// <summary>The caller of an authenticated request; null when the principal carries no key.</summary>
+    /// <summary>An agent signed in with its token: its id, team and role, and no scope (see <see cref="ScopeRequirementHandler"/>).</summary>
+    public static List<Claim> OfAgent(AgentRecord agent) =>
+    [
+        new(AgentId, agent.Id.ToString(CultureInfo.InvariantCulture)),
+        new(TeamId, agent.TeamId.ToString(CultureInfo.InvariantCulture)),
+        new(AgentRole, agent.Role),
+    ];
+
+    /// <summary>The caller of an authenticated request; null when the principal carries no key and no agent.</summary>
     public static Caller? CallerOf(ClaimsPrincipal user)
     {
-        if (user.FindFirst(KeyId)?.Value is not { } keyId) return null;
         int? team = user.FindFirst(TeamId)?.Value is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null;
+        if (user.FindFirst(AgentId)?.Value is { } agentId && team is { } agentTeam)
+            return new Caller(0, agentTeam, new HashSet<string>()) { Agent = new(long.Parse(agentId, CultureInfo.InvariantCulture), agentTeam, user.FindFirst(AgentRole)?.Value ?? "") };
+        if (user.FindFirst(KeyId)?.Value is not { } keyId) return null;
         var scopes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in user.FindAll(Scope)) scopes.Add(c.Value);
         return new Caller(int.Parse(keyId, CultureInfo.InvariantCulture), team, scopes);

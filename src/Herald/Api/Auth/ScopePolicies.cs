@@ -29,6 +29,19 @@ public static class ScopePolicies
             new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(ErrorEnvelope), ["application/json"]));
         return builder;
     }
+
+    /// <summary>
+    /// An agent token may call this endpoint too (besides keys with the scope); the endpoint then limits it to the agent's
+    /// own deliveries and record.
+    /// </summary>
+    public static TBuilder AllowAgentTokens<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(AgentTokenAccess.Instance);
+}
+
+/// <summary>Endpoint metadata: agent tokens are let through (see <see cref="ScopePolicies.AllowAgentTokens"/>).</summary>
+public sealed class AgentTokenAccess
+{
+    public static readonly AgentTokenAccess Instance = new();
 }
 
 public sealed record ScopeRequirement(string Scope) : IAuthorizationRequirement;
@@ -39,6 +52,13 @@ public sealed class ScopeRequirementHandler : AuthorizationHandler<ScopeRequirem
     {
         var caller = HeraldClaims.CallerOf(context.User);
         if (caller is null) return Task.CompletedTask; // not authenticated: the middleware challenges
+        if (caller.Agent is not null)
+        {
+            var endpoint = context.Resource switch { HttpContext http => http.GetEndpoint(), Endpoint e => e, _ => null };
+            if (endpoint?.Metadata.GetMetadata<AgentTokenAccess>() is not null) context.Succeed(requirement);
+            else context.Fail(new AuthorizationFailureReason(this, "an agent token may only read its own deliveries, post their tracking and update its own location and push subscription"));
+            return Task.CompletedTask;
+        }
         if (caller.Has(requirement.Scope)) context.Succeed(requirement);
         else context.Fail(new AuthorizationFailureReason(this, $"this key lacks the '{requirement.Scope}' scope"));
         return Task.CompletedTask;

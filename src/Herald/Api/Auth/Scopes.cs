@@ -7,7 +7,10 @@ public static class Scopes
     public const string ReportsWrite = "reports:write";
     public const string OtpSend = "otp:send";
     public const string AlertsWrite = "alerts:write";
+    public const string DeliveriesRead = "deliveries:read";
+    public const string DeliveriesWrite = "deliveries:write";
+    public const string AgentsWrite = "agents:write";
     public const string Admin = "admin";
 
-    public static readonly string[] All = [EventsWrite, MetricsRead, ReportsWrite, OtpSend, AlertsWrite, Admin];
+    public static readonly string[] All = [EventsWrite, MetricsRead, ReportsWrite, OtpSend, AlertsWrite, DeliveriesRead, DeliveriesWrite, AgentsWrite, Admin];
 }

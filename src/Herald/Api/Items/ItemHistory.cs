@@ -34,7 +34,7 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
         var d = r.Dimensions;
         var events = withEvents ? items.EventsOf(i.Id).Select(ToDto).ToList() : null;
         return new ItemDto(r.ItemId, r.Team, r.Kind, r.Status, r.Outcome, r.StatusAt, r.EarliestAt, r.FirstSentAt, r.DeliveredAt, r.LatencySeconds,
-            d.Account, d.Channel, d.Provider, d.Route, d.Campaign, d.Country, d.Direction, r.Recipient, r.Cost, r.ErrorCode, r.EventCount, events);
+            d.Account, d.Channel, d.Provider, d.Route, d.Campaign, d.Country, d.Direction, d.Agent, d.Template, r.Recipient, r.Cost, r.ErrorCode, r.EventCount, events);
     }
 
     private ItemEventDto ToDto(EventRecord e)
@@ -43,6 +43,6 @@ public sealed class ItemHistory(IItemReader items, PendingRollups pending, Dimen
         System.Text.Json.JsonElement? metadata = e.MetadataJson is null ? null : System.Text.Json.JsonDocument.Parse(e.MetadataJson).RootElement;
         return new ItemEventDto(e.EventId, Statuses.Name(e.Status), Instants.At(e.OccurredAtMs),
             Instants.At(e.ReceivedAtMs), ItemKinds.Name(d.Kind), d.Account, d.Channel, d.Provider, d.Route, d.Campaign,
-            d.Country, d.Direction, e.Recipient, e.ErrorCode, e.ErrorMessage, e.Cost, e.Attempt, e.Text, metadata);
+            d.Country, d.Direction, d.Agent, d.Template, e.Recipient, e.ErrorCode, e.ErrorMessage, e.Cost, e.Attempt, e.Text, metadata);
     }
 }

@@ -11,14 +11,14 @@ namespace Herald.Api.Items;
 
 public sealed record ItemEventDto(
     string? EventId, string Status, DateTimeOffset OccurredAt, DateTimeOffset ReceivedAt, string? Kind, string? Account, string? Channel, string? Provider,
-    string? Route, string? Campaign, string? Country, string? Direction, string? Recipient, string? ErrorCode, string? ErrorMessage,
+    string? Route, string? Campaign, string? Country, string? Direction, string? Agent, string? Template, string? Recipient, string? ErrorCode, string? ErrorMessage,
     double? Cost, int? Attempt, string? Text, System.Text.Json.JsonElement? Metadata);
 
 /// <summary>An item as the API shows it; <c>error_code</c> is the code of the event that gave it its status. Lists leave out <c>events</c>.</summary>
 public sealed record ItemDto(
     string ItemId, string Team, string Kind, string Status, string Outcome, DateTimeOffset StatusAt, DateTimeOffset EarliestAt, DateTimeOffset? FirstSentAt,
     DateTimeOffset? DeliveredAt, double? LatencySeconds, string? Account, string? Channel, string? Provider, string? Route, string? Campaign,
-    string? Country, string? Direction, string? Recipient, double Cost, string? ErrorCode, int EventCount,
+    string? Country, string? Direction, string? Agent, string? Template, string? Recipient, double Cost, string? ErrorCode, int EventCount,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     IReadOnlyList<ItemEventDto>? Events);
 

@@ -19,7 +19,7 @@ public sealed class TimeseriesParameters : MetricsParameters
 public sealed class BreakdownParameters : MetricsParameters
 {
     [FromQuery(Name = "by"), Description("The dimension to group by (required).")]
-    [AllowedValues("team", "account", "channel", "provider", "route", "campaign", "country", "kind", "direction")]
+    [AllowedValues("team", "account", "channel", "provider", "route", "campaign", "country", "kind", "direction", "agent", "template")]
     public string? By { get; init; }
 }
 

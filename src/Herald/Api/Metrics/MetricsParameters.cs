@@ -22,6 +22,8 @@ public class DimensionFilterParameters : TeamParameters
     [FromQuery(Name = "country"), Description(FilterText + " An ISO 3166 alpha-2 country code.")] public string? Country { get; init; }
     [FromQuery(Name = "kind"), Description(FilterText + " One of message, otp, call, parcel.")] public string? Kind { get; init; }
     [FromQuery(Name = "direction"), Description(FilterText + " outbound or inbound.")] public string? Direction { get; init; }
+    [FromQuery(Name = "agent"), Description(FilterText + " A delivery agent's id.")] public string? Agent { get; init; }
+    [FromQuery(Name = "template"), Description(FilterText + " A message template's name.")] public string? Template { get; init; }
 
     /// <summary>The checked filter; a bad value is a 400 naming its parameter.</summary>
     public MetricFilter Filter()
@@ -59,6 +61,8 @@ public class DimensionFilterParameters : TeamParameters
         Dimension.Country => Country,
         Dimension.Kind => Kind,
         Dimension.Direction => Direction,
+        Dimension.Agent => Agent,
+        Dimension.Template => Template,
         _ => null,
     };
 }

@@ -11,11 +11,13 @@ namespace Herald.Api.Teams;
 
 public sealed record CreateTeamRequest(string? Name);
 public sealed record TeamDto(string Id, string Name, string WebhookToken, DateTimeOffset CreatedAt);
-public sealed record CreateKeyRequest(string? TeamId, string? Name, string[]? Scopes, RateLimitDto? RateLimit, DateTimeOffset? ExpiresAt);
+public sealed record CreateKeyRequest(
+    string? TeamId, string? Name, string[]? Scopes, RateLimitDto? RateLimit, DateTimeOffset? ExpiresAt, string? Description, string? Environment);
+public sealed record UpdateKeyRequest(bool? IsActive, string? Description);
 public sealed record RateLimitDto(int Requests, long Period);
 public sealed record KeyDto(
     string Id, string? TeamId, string Name, string Prefix, string[] Scopes, RateLimitDto? RateLimit, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt,
-    DateTimeOffset? LastUsedAt, long UsageCount, DateTimeOffset CreatedAt, string? Key);
+    DateTimeOffset? LastUsedAt, long UsageCount, DateTimeOffset CreatedAt, string? Key, string? Description, string Environment, string? CreatedBy, bool IsActive);
 public sealed record UpsertAccountRequest(string? Name, double? TpsLimit, double? CreditBalance);
 public sealed record AccountDto(string Name, double? TpsLimit, double? CreditBalance, DateTimeOffset CreatedAt);
 
@@ -31,6 +33,7 @@ public static class TeamsEndpoints
         admin.MapGet("/teams", ListTeams).WithSummary("List teams");
         admin.MapPost("/keys", CreateKey).WithSummary("Create an API key; the key is shown once");
         admin.MapGet("/keys", ListKeys).WithSummary("List API keys (never the keys themselves)");
+        admin.MapPatch("/keys/{id}", UpdateKey).WithSummary("Turn an API key on or off (is_active) without revoking it, or change its description");
         admin.MapDelete("/keys/{id}", RevokeKey).WithSummary("Revoke an API key");
 
         var accounts = app.MapGroup("/api/v1/accounts").WithTags("Accounts");
@@ -56,8 +59,10 @@ public static class TeamsEndpoints
     private static Ok<SuccessEnvelope<IReadOnlyList<TeamDto>>> ListTeams(TeamDirectory teams) =>
         ApiResults.Ok<IReadOnlyList<TeamDto>>(teams.All.Select(ToDto).ToList());
 
+    public const int MaxKeyDescriptionLength = 1000;
+
     private static Results<Created<SuccessEnvelope<KeyDto>>, BadRequest<ErrorEnvelope>> CreateKey(
-        CreateKeyRequest body, TeamDirectory teams, ApiKeyService keys, TimeProvider time)
+        CreateKeyRequest body, TeamDirectory teams, ApiKeyService keys, TimeProvider time, HttpContext http, IDirectoryStore store)
     {
         var name = IdentifierParameter.Require("name", body.Name?.Trim(), Identifier.MaxDimensionLength);
         var scopes = body.Scopes ?? [];
@@ -81,7 +86,13 @@ public static class TeamsEndpoints
             return ApiResults.BadRequest("rate_limit", "requests must be >= 1 and period (ms) >= 1000");
         if (body.ExpiresAt is { } exp && exp <= time.GetUtcNow())
             return ApiResults.BadRequest("expires_at", "must be in the future");
-        var created = keys.Create(teamId, name, scopes, body.RateLimit?.Requests, body.RateLimit?.Period, body.ExpiresAt);
+        if (body.Description is { } d && Identifier.LengthProblem(d, MaxKeyDescriptionLength) is { } issue) return ApiResults.BadRequest("description", issue);
+        string environment = body.Environment ?? ApiKeyEnvironments.Development;
+        if (Array.IndexOf(ApiKeyEnvironments.All, environment) < 0)
+            return ApiResults.BadRequest("environment", "must be one of " + string.Join(", ", ApiKeyEnvironments.All));
+        // Who made the key: the key that asked (a dashboard session acts with its key).
+        string? createdBy = store.FindKeyById(http.Caller().KeyId)?.PublicId;
+        var created = keys.Create(teamId, name, scopes, body.RateLimit?.Requests, body.RateLimit?.Period, body.ExpiresAt, null, body.Description, environment, createdBy);
         return TypedResults.Created($"/api/v1/keys/{created.Record.PublicId}", new SuccessEnvelope<KeyDto>(ToDto(created.Record, teams, created.Key)));
     }
 
@@ -91,6 +102,15 @@ public static class TeamsEndpoints
     {
         int? teamId = team is null ? null : teams.ByPublicIdOrName(team)?.Id ?? throw new BadParameterException("team", $"no team '{team}'");
         return ApiResults.Ok<IReadOnlyList<KeyDto>>(store.ListKeys(teamId).Select(k => ToDto(k, teams, null)).ToList());
+    }
+
+    private static Results<Ok<SuccessEnvelope<KeyDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>> UpdateKey(
+        string id, UpdateKeyRequest body, ApiKeyService keys, TeamDirectory teams)
+    {
+        IdentifierParameter.Require("id", id);
+        if (body.Description is { } d && Identifier.LengthProblem(d, MaxKeyDescriptionLength) is { } issue) return ApiResults.BadRequest("description", issue);
+        if (body.IsActive is null && body.Description is null) return ApiResults.BadRequest("is_active", "name is_active or description to change");
+        return keys.Update(id, body.IsActive, body.Description) is { } updated ? ApiResults.Ok(ToDto(updated, teams, null)) : ApiResults.NotFound($"no key '{id}' that is not revoked");
     }
 
     private static Results<Ok<SuccessEnvelope<object>>, NotFound<ErrorEnvelope>> RevokeKey(string id, ApiKeyService keys) =>
@@ -120,5 +140,5 @@ public static class TeamsEndpoints
     private static KeyDto ToDto(ApiKeyRecord k, TeamDirectory teams, string? key) =>
         new(k.PublicId, k.TeamId is { } t ? teams.PublicIdOf(t) : null, k.Name, k.Prefix, k.Scopes,
             k.RateLimitRequests is { } r ? new RateLimitDto(r, k.RateLimitPeriodMs ?? 0) : null, Instants.At(k.ExpiresAtMs), Instants.At(k.RevokedAtMs),
-            Instants.At(k.LastUsedAtMs), k.UsageCount, Instants.At(k.CreatedAtMs), key);
+            Instants.At(k.LastUsedAtMs), k.UsageCount, Instants.At(k.CreatedAtMs), key, k.Description, k.Environment, k.CreatedBy, k.IsActive);
 }

@@ -250,7 +250,8 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         while (r.Read())
         {
             list.Add((r.GetInt32(0), new DimensionTuple(
-                r.GetInt32(1), (ItemKind)r.GetInt32(2), Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), Text(r, 9))));
+                r.GetInt32(1), (ItemKind)r.GetInt32(2), Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), Text(r, 9),
+                Text(r, 10), Text(r, 11))));
         }
         return list;
     }
@@ -265,6 +266,10 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         if (_writerConnection is not null) SqliteWriteSession.ReleaseStatements(_writerConnection);
         _writerConnection?.Dispose();
         _writerConnection = null;
+        foreach (var statement in _deliveryStatements.Values) statement.Dispose();
+        _deliveryStatements.Clear();
+        _deliveryWriterConnection?.Dispose();
+        _deliveryWriterConnection = null;
         SqliteConnection.ClearAllPools();
     }
 }

@@ -178,6 +178,8 @@ internal sealed class SqliteWriteSession : IWriteSession
         cmd.Parameters.AddWithValue("$campaign", (object?)t.Campaign ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$country", (object?)t.Country ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$direction", (object?)t.Direction ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$agent", (object?)t.Agent ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$template", (object?)t.Template ?? DBNull.Value);
         return Convert.ToInt32(cmd.ExecuteScalar());
     }
 

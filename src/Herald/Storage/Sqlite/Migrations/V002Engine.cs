@@ -61,5 +61,6 @@ internal static class V002Engine
         DROP TABLE events;
         DROP TABLE items;
         DROP TABLE dimension_sets;
+        DROP TABLE IF EXISTS dimension_sets_reverted_v18;
         """);
 }

@@ -69,13 +69,21 @@ internal static partial class SqliteSql
         RETURNING
         """ + " " + ContactColumns;
     public const string SelectContact = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team AND recipient = $recipient";
-    public const string SelectContacts = "SELECT " + ContactColumns + " FROM contacts WHERE team_id = $team ORDER BY recipient";
-    /// <summary>A contact with attributes keeps its row and forgets only its own settings; one without is deleted.</summary>
+    /// <summary>
+    /// The contacts with settings or attributes of their own: a customer's row without any is only a customer.
+    /// </summary>
+    public const string SelectContacts = "SELECT " + ContactColumns + """
+         FROM contacts WHERE team_id = $team
+           AND (customer_id IS NULL OR time_zone IS NOT NULL OR quiet_start IS NOT NULL OR city IS NOT NULL OR tier IS NOT NULL OR signed_up_at IS NOT NULL)
+         ORDER BY recipient
+        """;
+    /// <summary>A customer's contact, or one with attributes, keeps its row and forgets only its own settings; others are deleted.</summary>
     public const string DeleteContact = """
         UPDATE contacts SET time_zone = NULL, quiet_start = NULL, quiet_end = NULL
         WHERE team_id = $team AND recipient = $recipient AND (time_zone IS NOT NULL OR quiet_start IS NOT NULL)
-          AND (city IS NOT NULL OR tier IS NOT NULL OR signed_up_at IS NOT NULL);
-        DELETE FROM contacts WHERE team_id = $team AND recipient = $recipient AND city IS NULL AND tier IS NULL AND signed_up_at IS NULL;
+          AND (customer_id IS NOT NULL OR city IS NOT NULL OR tier IS NOT NULL OR signed_up_at IS NOT NULL);
+        DELETE FROM contacts WHERE team_id = $team AND recipient = $recipient
+          AND customer_id IS NULL AND city IS NULL AND tier IS NULL AND signed_up_at IS NULL;
         """;
     public const string SelectComplianceSettings = "SELECT time_zone, quiet_start, quiet_end, updated_at FROM compliance_settings WHERE team_id = $team";
     public const string UpsertComplianceSettings = """

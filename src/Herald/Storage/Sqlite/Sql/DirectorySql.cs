@@ -19,16 +19,22 @@ internal static partial class SqliteSql
         """;
     public const string KeyColumns = """
         id, public_id, team_id, name, prefix, scopes, rate_limit_requests, rate_limit_period_ms, expires_at, revoked_at,
-        last_used_at, usage_count, created_at
+        last_used_at, usage_count, created_at, description, environment, created_by, is_active
         """;
     public const string InsertKey = """
         INSERT INTO api_keys (public_id, team_id, name, key_hash, prefix, scopes, rate_limit_requests, rate_limit_period_ms,
-                              expires_at, created_at)
-        VALUES ($public_id, $team, $name, $hash, $prefix, $scopes, $rl_requests, $rl_period, $expires, $now)
+                              expires_at, created_at, description, environment, created_by, is_active)
+        VALUES ($public_id, $team, $name, $hash, $prefix, $scopes, $rl_requests, $rl_period, $expires, $now, $description, $environment,
+                $created_by, $active)
         RETURNING 
         """ + " " + KeyColumns;
     public const string SelectKeyByHash = "SELECT " + KeyColumns + " FROM api_keys WHERE key_hash = $hash";
     public const string SelectKeys = "SELECT " + KeyColumns + " FROM api_keys WHERE ($team IS NULL OR team_id = $team) ORDER BY id";
+    public const string UpdateKey = """
+        UPDATE api_keys SET is_active = IFNULL($active, is_active), description = IFNULL($description, description)
+        WHERE public_id = $public_id AND revoked_at IS NULL
+        RETURNING
+        """ + " " + KeyColumns;
     public const string RevokeKey = "UPDATE api_keys SET revoked_at = $now WHERE public_id = $public_id AND revoked_at IS NULL";
     public const string AnyAdminKey = "SELECT EXISTS (SELECT 1 FROM api_keys WHERE team_id IS NULL AND revoked_at IS NULL AND scopes LIKE '%admin%')";
     public const string RecordKeyUsage = """

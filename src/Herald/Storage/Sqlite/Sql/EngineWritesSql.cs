@@ -66,12 +66,12 @@ internal static partial class SqliteSql
         """ + FailingEventSql.Term;
     public const string SelectItemKeys = "SELECT team_id, item_id FROM items";
     public const string InsertDimensionSet = """
-        INSERT INTO dimension_sets (team_id, kind, account, channel, provider, route, campaign, country, direction)
-        VALUES ($team, $kind, $account, $channel, $provider, $route, $campaign, $country, $direction)
+        INSERT INTO dimension_sets (team_id, kind, account, channel, provider, route, campaign, country, direction, agent, template)
+        VALUES ($team, $kind, $account, $channel, $provider, $route, $campaign, $country, $direction, $agent, $template)
         RETURNING id
         """;
     public const string SelectDimensionSets = """
-        SELECT id, team_id, kind, account, channel, provider, route, campaign, country, direction FROM dimension_sets ORDER BY id
+        SELECT id, team_id, kind, account, channel, provider, route, campaign, country, direction, agent, template FROM dimension_sets ORDER BY id
         """;
     public const string EnsureAccount = """
         INSERT INTO accounts (team_id, name, created_at) VALUES ($team, $name, $now) ON CONFLICT (team_id, name) DO NOTHING
