@@ -100,7 +100,7 @@ public sealed class AlertEngine(
             if (escalation is { } sent) Send(alert, teamName, "escalated", [sent.Channel], ct);
         }
         // Open alerts whose rule is gone.
-        foreach (var orphan in open.Values) Close(orphan, teamName, nowMs, "rule_deleted", [AlertChannels.Webhook, AlertChannels.Email], ct);
+        foreach (var orphan in open.Values) Close(orphan, teamName, nowMs, "rule_deleted", AlertChannels.All, ct);
     }
 
     /// <summary>Resolves an open alert: a firing one is recorded and notified; a pending one never fired and is dropped.</summary>
@@ -147,7 +147,7 @@ public sealed class AlertEngine(
             var alert = store.FindAlert(teamId, alertId);
             if (alert is null || alert.State == "resolved") return alert;
             var team = teams.ById(teamId)?.Name ?? teamId.ToString(CultureInfo.InvariantCulture);
-            var channels = store.FindAlertRule(teamId, alert.RuleId)?.NotificationChannels ?? [AlertChannels.Webhook, AlertChannels.Email];
+            var channels = store.FindAlertRule(teamId, alert.RuleId)?.NotificationChannels ?? AlertChannels.All;
             long now = time.GetUtcNow().ToUnixTimeMilliseconds();
             if (alert.State == "pending")
             {

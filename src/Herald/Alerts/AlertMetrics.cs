@@ -103,5 +103,7 @@ public static class AlertChannels
 {
     public const string Webhook = "webhook";
     public const string Email = "email";
-    public static readonly string[] All = [Webhook, Email];
+    /// <summary>A text message through one of Herald's SMS senders (twilio, phone-email), seed 004's <c>"sms"</c>.</summary>
+    public const string Sms = "sms";
+    public static readonly string[] All = [Webhook, Email, Sms];
 }

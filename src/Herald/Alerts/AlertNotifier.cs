@@ -17,12 +17,18 @@ public sealed record WebhookChannelConfig(string Url, string Secret);
 /// <summary>A team's e-mail channel: Herald's SMTP sender with these settings (as for an OTP smtp service), to these recipients.</summary>
 public sealed record EmailChannelConfig(IReadOnlyList<string> Recipients, IReadOnlyDictionary<string, string> Settings);
 
+/// <summary>
+/// A team's SMS channel: a text to each recipient (E.164) through the Herald sender of kind <see cref="Sender"/> (one that
+/// sends sms: twilio, phone-email) with these settings, as for an OTP service.
+/// </summary>
+public sealed record SmsChannelConfig(IReadOnlyList<string> Recipients, string Sender, IReadOnlyDictionary<string, string> Settings);
+
 /// <summary>What a notification says: <c>firing</c>, <c>reminder</c>, <c>escalated</c> or <c>resolved</c>, and the alert as the API shows it.</summary>
 public sealed record AlertNotification(string Event, AlertView Alert, string SentAt);
 
 /// <summary>
 /// Sends alert notifications: a JSON POST signed <c>X-Herald-Signature: sha256=&lt;hex HMAC-SHA256(secret, body)&gt;</c>,
-/// and mail through <see cref="SmtpSender"/>. Each is tried <see cref="AlertOptions.NotificationAttempts"/> times with
+/// mail through <see cref="SmtpSender"/>, and texts through an SMS sender (<see cref="SmsChannelConfig"/>). Each is tried <see cref="AlertOptions.NotificationAttempts"/> times with
 /// exponential backoff (Polly); every outcome is logged in the store. The same <c>X-Herald-Delivery</c> id is sent on every
 /// retry of one notification, so a receiver can drop a repeat it already handled. Webhooks go through the outbound guard
 /// (<see cref="OutboundHttp"/>); the notification log says what kind of failure happened, never what answered.
@@ -72,9 +78,12 @@ public sealed class AlertNotifier(
                 attempts++;
                 try
                 {
-                    return channel == AlertChannels.Webhook
-                        ? await PostAsync(JsonSerializer.Deserialize<WebhookChannelConfig>(config.ConfigJson, Json)!, n, delivery, token)
-                        : await MailAsync(JsonSerializer.Deserialize<EmailChannelConfig>(config.ConfigJson, Json)!, n, token);
+                    return channel switch
+                    {
+                        AlertChannels.Webhook => await PostAsync(JsonSerializer.Deserialize<WebhookChannelConfig>(config.ConfigJson, Json)!, n, delivery, token),
+                        AlertChannels.Sms => await TextAsync(JsonSerializer.Deserialize<SmsChannelConfig>(config.ConfigJson, Json)!, n, token),
+                        _ => await MailAsync(JsonSerializer.Deserialize<EmailChannelConfig>(config.ConfigJson, Json)!, n, token),
+                    };
                 }
                 catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !token.IsCancellationRequested)
                 {
@@ -130,6 +139,30 @@ public sealed class AlertNotifier(
             if (!result.Success) errors.Add($"{to}: {result.ErrorCode}: {result.ErrorMessage}");
         }
         return errors.Count == 0 ? new Attempt(true, null) : new Attempt(false, string.Join("; ", errors));
+    }
+
+    /// <summary>One text per recipient; the attempt fails when any recipient's does (the retry resends to all).</summary>
+    private async Task<Attempt> TextAsync(SmsChannelConfig config, AlertNotification n, CancellationToken ct)
+    {
+        if (!senders.TryGet(config.Sender, out var sender) || !sender.Supports("sms"))
+            return new Attempt(false, $"the sender '{config.Sender}' cannot send sms");
+        string text = ShortBody(n);
+        var errors = new List<string>();
+        foreach (var to in config.Recipients)
+        {
+            var result = await sender.SendAsync(new OutboundMessage("sms", to, "", text), config.Settings, ct);
+            if (!result.Success) errors.Add($"{to}: {result.ErrorCode}: {result.ErrorMessage}");
+        }
+        return errors.Count == 0 ? new Attempt(true, null) : new Attempt(false, string.Join("; ", errors));
+    }
+
+    /// <summary>The alert in one short line for a text message: what happened, the rule, the value against the threshold, the id.</summary>
+    public static string ShortBody(AlertNotification n)
+    {
+        var a = n.Alert;
+        string value = a.CurrentValue?.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) ?? "n/a";
+        string threshold = a.Threshold.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+        return $"[Herald] {n.Event.ToUpperInvariant()} {a.Severity}: {a.RuleName} ({a.Team}): {a.MetricName} {value} {AlertConditions.Symbol(a.Condition)} {threshold}. {a.Id}";
     }
 
     private static string Body(AlertNotification n)

@@ -114,6 +114,6 @@ public static class JobsCommand
 
     /// <summary>A snapshot service straight on a store (the CLI and the benchmark): no server, no pending writes.</summary>
     public static SnapshotService Direct(SqliteStore store, DimensionRegistry registry, PendingRollups pending) =>
-        new(new SnapshotBuilder(new MetricsQuery(store, registry, pending), store, pending, registry), store, store, TimeProvider.System,
+        new(new SnapshotBuilder(new MetricsQuery(store, registry, pending), store, store, pending, registry, TimeProvider.System), store, store, TimeProvider.System,
             NullLogger<SnapshotService>.Instance);
 }

@@ -76,7 +76,7 @@ public static class DashboardEndpoints
 
         app.MapGet("/api/v1/dashboard/session", Session).RequireScope(Scopes.MetricsRead).WithTags("Dashboard")
             .WithSummary("Who the caller is: the key's team (or every team, for an admin key) and the process uptime");
-        app.MapGet("/api/v1/stream", Stream).RequireScope(Scopes.MetricsRead).WithTags("Dashboard")
+        app.MapGet("/api/v1/stream", Stream).RequireScope(Scopes.MetricsRead).WithTags("Dashboard").WithMetadata(new Monitoring.LongLivedRequests())
             .WithSummary("Server-Sent Events: a 'tick' with current figures at most once a second and 'activity' with recent events of the caller's teams")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         return app;

@@ -130,6 +130,7 @@ public static class HeraldHost
         app.MapCapacityEndpoints();
         app.MapDashboardEndpoints();
         app.MapReportsEndpoints();
+        app.MapReportSchedulesEndpoints();
         app.MapDeliveryOperations();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
     }
@@ -268,6 +269,7 @@ public static class HeraldHost
         services.AddHeraldHealthChecks();
         services.AddSingleton<SystemMetrics>();
         services.AddHeraldMetrics();
+        AddUtilization(services, configuration);
         services.AddSingleton<AlertRules>();
         services.AddSingleton<AlertMetricReader>();
         services.AddSingleton<AlertNotifier>();
@@ -285,6 +287,18 @@ public static class HeraldHost
         services.AddHostedService<AlertEvaluationService>();
         services.AddHostedService<MaintenanceService>();
         return services;
+    }
+
+    /// <summary>The process's utilization, sampled and stored for the system report (<c>Herald:Utilization</c>).</summary>
+    private static void AddUtilization(IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Herald:Utilization").Get<Herald.Utilization.UtilizationOptions>() ?? new Herald.Utilization.UtilizationOptions();
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton<IUtilizationStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Herald.Utilization.NetworkCounters>();
+        services.AddSingleton<Herald.Utilization.HttpRequestRecorder>();
+        if (options.Enabled) services.AddHostedService<Herald.Utilization.UtilizationSampler>();
     }
 
     public static IServiceCollection AddHeraldOtp(this IServiceCollection services, IConfiguration configuration, HeraldOptions options)
@@ -319,6 +333,7 @@ public static class HeraldHost
         services.AddSingleton(jobs);
         services.TryAddSingleton<ISnapshotStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<SnapshotBuilder>();
+        services.AddSingleton<DashboardMetrics>();
         services.AddSingleton<SnapshotService>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobScheduler>();
@@ -326,14 +341,26 @@ public static class HeraldHost
         return services;
     }
 
-    /// <summary>Seed 004's generated reports and seed 003's daily and weekly reports (<c>Herald:Reports</c>).</summary>
+    /// <summary>
+    /// Seed 004's generated and scheduled reports and seed 003's daily and weekly reports (<c>Herald:Reports</c>). A wrong
+    /// <c>Herald:Reports:Smtp</c> setting stops the start.
+    /// </summary>
     public static IServiceCollection AddHeraldReports(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(configuration.GetSection("Herald:Reports").Get<ReportsOptions>() ?? new ReportsOptions());
+        var options = configuration.GetSection("Herald:Reports").Get<ReportsOptions>() ?? new ReportsOptions();
+        Herald.Reports.Scheduling.ReportMailer.Validate(options);
+        services.AddSingleton(options);
         services.AddSingleton<IReportStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IReportScheduleStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<UtilizationReport>();
+        services.AddSingleton<PerformanceReportDocuments>();
         services.AddSingleton<ReportBuilder>();
         services.AddSingleton<ReportService>();
         services.AddSingleton<PerformanceReports>();
+        services.AddSingleton<Herald.Reports.Scheduling.ReportMailer>();
+        services.AddSingleton<Herald.Reports.Scheduling.ScheduledReportRunner>();
+        services.AddSingleton<Herald.Reports.Scheduling.ReportScheduler>();
+        if (options.SchedulesEnabled) services.AddHostedService(sp => sp.GetRequiredService<Herald.Reports.Scheduling.ReportScheduler>());
         services.AddHostedService<ReportMaintenance>();
         return services;
     }

@@ -65,9 +65,11 @@ public static class MonitoringEndpoints
 
     public sealed record WebhookDto(string Provider, long Requests, long Errors, double AvgMs, double MaxMs);
 
-    private static Ok<SuccessEnvelope<SystemMetricsDto>> SystemMetricsOf(SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, AnswerCache cache)
+    private static Ok<SuccessEnvelope<SystemMetricsDto>> SystemMetricsOf(SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, AnswerCache cache,
+        Utilization.NetworkCounters network, IStoreProbe store)
     {
         var s = system.Sample();
+        var connections = store.Connections();
         var window = requests.Api(5);
         var routes = requests.Routes().GroupBy(r => (r.Method, r.Route)).Select(g =>
         {
@@ -76,7 +78,8 @@ public static class MonitoringEndpoints
         }).OrderByDescending(r => r.Requests).ToList();
         var hooks = webhooks.Snapshot().Select(w => new WebhookDto(w.Provider, w.Requests, w.Errors,
             w.Requests == 0 ? 0 : Math.Round(w.TotalMs / w.Requests, 3), Math.Round(w.MaxMs, 3))).ToList();
-        return ApiResults.Ok(new SystemMetricsDto(s.CpuPercent, s.MemoryPercent, s.DiskPercent, null, s.ActiveRequests, null, null,
+        return ApiResults.Ok(new SystemMetricsDto(s.CpuPercent, s.MemoryPercent, s.DiskPercent, network.Megabits(), s.ActiveRequests,
+            connections.Open, connections.InUse,
             Timestamps.Iso(s.At), Math.Round(s.CpuSecondsTotal, 3), s.ProcessorCount, s.ResidentBytes, s.MemoryLimitBytes, s.GcHeapBytes,
             s.GcCommittedBytes, s.GcCollections, s.DiskTotalBytes, s.DiskFreeBytes, s.DatabaseBytes, s.WalBytes, s.QueueDepth, s.EventsWritten,
             s.EventsPerSecond, Math.Round(s.UptimeSeconds, 3), new RequestsDto(window.Requests, window.ErrorRatePercent, window.P95Ms, routes), hooks,

@@ -15,11 +15,12 @@ public sealed class ReportSubjectNotFoundException(string message) : Exception(m
 /// <summary>
 /// Builds the content of seed 004's three reports from the rollups (<see cref="MetricsQuery"/>), the failure analysis and
 /// the campaign analytics; every figure means what it means in <c>/api/v1/metrics</c> (items by their earliest event,
-/// at their current status; events by <c>occurred_at</c>). Days are UTC.
+/// at their current status; events by <c>occurred_at</c>). Days are UTC. The system report comes from the utilization
+/// samples (<see cref="UtilizationReport"/>), the daily and weekly ones from seed 003's reports (<see cref="PerformanceReportDocuments"/>).
 /// </summary>
 public sealed class ReportBuilder(
     MetricsQuery metrics, FailureAnalysis failures, CampaignAnalytics campaigns, IDirectoryStore directory, TeamDirectory teams, TimeProvider time,
-    ItemSearch items, ItemRows itemRows)
+    ItemSearch items, ItemRows itemRows, UtilizationReport utilization, PerformanceReportDocuments performance)
 {
     /// <summary>The message report's per-message columns in its PDF (the other formats have them all).</summary>
     private static readonly string[] PdfMessageColumns = ["earliest_at", "item_id", "status", "channel", "provider", "country", "recipient", "cost", "error_code"];
@@ -75,6 +76,9 @@ public sealed class ReportBuilder(
             ReportTypes.Messages => Messages(id, request, progress),
             ReportTypes.Campaign => Campaign(id, request, progress),
             ReportTypes.AccountUsage => AccountUsage(id, request, progress),
+            ReportTypes.System => utilization.Build(id, request, teams.PublicIdOf(request.TeamId), time.GetUtcNow(), progress),
+            ReportTypes.Daily => performance.Daily(id, request, teams.PublicIdOf(request.TeamId), time.GetUtcNow()),
+            ReportTypes.Weekly => performance.Weekly(id, request, teams.PublicIdOf(request.TeamId), time.GetUtcNow()),
             _ => throw new ArgumentException($"unknown report type {request.Type}"),
         };
     }
@@ -154,7 +158,7 @@ public sealed class ReportBuilder(
             new("cost", "Cost", byStatus ? null : total.Cost, ColumnKind.Money),
             new("latency_p50_seconds", "Latency p50 (s)", byStatus ? null : total.P50, ColumnKind.Seconds),
             new("latency_p95_seconds", "Latency p95 (s)", byStatus ? null : total.P95, ColumnKind.Seconds),
-            new("days", "Days", daily.Rows.Count, ColumnKind.Integer),
+            new("days", "Days", request.EndDate!.Value.DayNumber - request.StartDate!.Value.DayNumber + 1, ColumnKind.Integer),
         };
         return new ReportDocument
         {

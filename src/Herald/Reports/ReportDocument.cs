@@ -6,6 +6,8 @@ public enum ColumnKind
     Text,
     /// <summary>A UTC day, held as <see cref="DateOnly"/>; an Excel date, <c>yyyy-MM-dd</c> elsewhere.</summary>
     Date,
+    /// <summary>A UTC time to the minute, held as a UTC <see cref="DateTime"/>; an Excel date-time, <c>yyyy-MM-ddTHH:mmZ</c> elsewhere.</summary>
+    Timestamp,
     Integer,
     /// <summary>A percentage as a number from 0 to 100 (97.1 means 97.1 %).</summary>
     Percent,
@@ -64,6 +66,11 @@ public sealed class ReportDocument
 
     /// <summary>The table whose rows the chart draws (one point per row, the first column on the x axis).</summary>
     public string ChartTable { get; init; } = "daily";
+
+    /// <summary>The chart's title and what its y axis counts.</summary>
+    public string ChartTitle { get; init; } = "Daily volume (items by UTC day of their earliest event)";
+
+    public string ChartUnit { get; init; } = "items";
 
     /// <summary>The columns of <see cref="ChartTable"/> the PDF stacks in its bars (their sum is the day's total).</summary>
     public IReadOnlyList<string> ChartStack { get; init; } = ["delivered", "failed", "pending"];

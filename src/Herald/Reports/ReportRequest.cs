@@ -7,14 +7,23 @@ public static class ReportTypes
     public const string Messages = "messages";
     public const string Campaign = "campaign";
     public const string AccountUsage = "account_usage";
+    /// <summary>The Herald process's utilization over UTC days (seed 004's system utilization report).</summary>
+    public const string System = "system";
+    /// <summary>Seed 003's daily performance report of one UTC day, as a file.</summary>
+    public const string Daily = "daily";
+    /// <summary>Seed 003's weekly analytics summary of one ISO week, as a file.</summary>
+    public const string Weekly = "weekly";
 
-    public static readonly string[] All = [Messages, Campaign, AccountUsage];
+    public static readonly string[] All = [Messages, Campaign, AccountUsage, System, Daily, Weekly];
 
     /// <summary>The prefix of a report id (seed 004: <c>MSG_20250115_103045</c>).</summary>
     public static string IdPrefix(string type) => type switch
     {
         Messages => "MSG",
         Campaign => "CMP",
+        System => "SYS",
+        Daily => "DLY",
+        Weekly => "WKY",
         _ => "ACC",
     };
 
@@ -22,6 +31,9 @@ public static class ReportTypes
     {
         Messages => "message_report",
         Campaign => "campaign_report",
+        System => "system_report",
+        Daily => "daily_report",
+        Weekly => "weekly_report",
         _ => "account_usage_report",
     };
 }

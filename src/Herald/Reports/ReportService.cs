@@ -21,6 +21,26 @@ public sealed class ReportsOptions
 
     /// <summary>Reports generated at once; more wait their turn (still <c>running</c>).</summary>
     public int MaxConcurrent { get; set; } = 2;
+
+    /// <summary>
+    /// The SMTP server scheduled reports are mailed through (<c>Herald:Reports:Smtp:host</c>, <c>port</c>, <c>from</c>, ...:
+    /// the settings of the <c>smtp</c> sender). Empty: schedules cannot be created.
+    /// </summary>
+    public Dictionary<string, string> Smtp { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Run report schedules (the cron triggers). Off: schedules are kept, and run only when asked to.</summary>
+    public bool SchedulesEnabled { get; set; } = true;
+
+    /// <summary>A schedule may not fire more often than this (it mails every recipient each time).</summary>
+    public TimeSpan MinScheduleInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    public int MaxSchedulesPerTeam { get; set; } = 100;
+
+    /// <summary>A scheduled run gives up on its report after this (the run is then an error; the report may still finish).</summary>
+    public TimeSpan ScheduledReportTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A report file larger than this is not attached; the mail says where to download it.</summary>
+    public long MaxAttachmentBytes { get; set; } = 20 * 1024 * 1024;
 }
 
 /// <summary>

@@ -44,6 +44,9 @@ internal sealed record SmtpOptions(
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
 }
 
+/// <summary>A file to attach to a mail: where it is, the name the recipient sees, and its MIME type.</summary>
+internal sealed record MailAttachment(string Path, string FileName, string ContentType);
+
 /// <summary>
 /// Sending and validating over SMTP with MailKit, every failure mapped onto a result (never an exception, except the
 /// caller's cancellation). A refusal reports the server's RFC 3463 enhanced status code when its reply starts with one
@@ -102,12 +105,18 @@ internal static partial class SmtpDelivery
         return mailbox;
     }
 
-    public static async Task<SendResult> SendAsync(SmtpOptions options, OutboundConnector connector, string to, string subject, string body, CancellationToken ct)
+    public static Task<SendResult> SendAsync(SmtpOptions options, OutboundConnector connector, string to, string subject, string body, CancellationToken ct) =>
+        SendAsync(options, connector, to, subject, body, null, ct);
+
+    /// <summary>One mail to <paramref name="to"/>; with <paramref name="attachment"/>, a multipart/mixed mail carrying the file (base64).</summary>
+    public static async Task<SendResult> SendAsync(
+        SmtpOptions options, OutboundConnector connector, string to, string subject, string body, MailAttachment? attachment, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         if (ParseMailbox(to, allowDisplayName: false) is not { } recipient)
             return SendResult.Fail(SendErrorCodes.InvalidRecipient, $"'{to}' is not an email address (local@domain)", clock.Elapsed);
-        var message = Compose(options.From, recipient, subject, body);
+        await using var file = attachment is null ? null : File.OpenRead(attachment.Path);
+        var message = Compose(options.From, recipient, subject, body, attachment is null ? null : (attachment, file!));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Timeout);
         using var client = new SmtpSession();
@@ -155,8 +164,9 @@ internal static partial class SmtpDelivery
     }
 
     /// <summary>A plain-text mail MimeKit keeps 7-bit clean: 7bit for short ASCII lines, else quoted-printable or base64,
-    /// and RFC 2047 encoded words for a non-ASCII subject or display name.</summary>
-    private static MimeMessage Compose(MailboxAddress from, MailboxAddress to, string subject, string body)
+    /// and RFC 2047 encoded words for a non-ASCII subject or display name; with an attachment, the text and the file
+    /// (base64, its name in Content-Disposition) in a multipart/mixed body.</summary>
+    private static MimeMessage Compose(MailboxAddress from, MailboxAddress to, string subject, string body, (MailAttachment File, Stream Content)? attachment)
     {
         var text = body.ReplaceLineEndings("\n");
         if (!text.EndsWith('\n')) text += "\n";
@@ -164,7 +174,19 @@ internal static partial class SmtpDelivery
         part.SetText(System.Text.Encoding.UTF8, text);
         // Pinned here: MailKit would otherwise send 8bit to a server that offers 8BITMIME.
         part.ContentTransferEncoding = part.GetBestEncoding(EncodingConstraint.SevenBit);
-        var message = new MimeMessage { Body = part, MessageId = MimeUtils.GenerateMessageId(from.Domain) };
+        MimeEntity content = part;
+        if (attachment is { } a)
+        {
+            var attached = new MimePart(ContentType.Parse(a.File.ContentType))
+            {
+                Content = new MimeContent(a.Content),
+                ContentDisposition = new ContentDisposition(ContentDisposition.Attachment),
+                ContentTransferEncoding = ContentEncoding.Base64,
+                FileName = a.File.FileName,
+            };
+            content = new Multipart("mixed") { part, attached };
+        }
+        var message = new MimeMessage { Body = content, MessageId = MimeUtils.GenerateMessageId(from.Domain) };
         message.From.Add(from);
         message.To.Add(to);
         var subjectHeader = new Header(HeaderId.Subject, "");

@@ -42,11 +42,20 @@ public sealed record MessageMetrics(
     double Cost);
 
 /// <summary>
-/// Outbound message items that name a campaign. <c>active</c>: distinct campaigns with traffic in the period (an item
-/// of the cohort or an event); the averages are means over those campaigns' own rates.
+/// Campaigns (seed 002's campaign metrics). <c>active</c>: distinct campaigns with outbound traffic in the period (an item
+/// of the cohort or an event); <c>total</c>: those and the campaigns declared in the period (<c>PUT /api/v1/campaigns/{id}</c>).
+/// Herald knows a campaign's size only when it was declared, so only declared campaigns finish: one whose items (from a day
+/// before it was declared to the period's end, or now if sooner) reached its <c>total_recipients</c> with none still pending
+/// is <c>completed</c> when at least as many were delivered as failed, else <c>failed</c>. <c>total_recipients</c>: the declared
+/// recipients of the declared campaigns counted, plus the outbound messages of the period of the undeclared ones (one
+/// recipient each). The averages are means over the active campaigns' own rates.
 /// </summary>
 public sealed record CampaignMetrics(
+    long Total,
     long Active,
+    long Completed,
+    long Failed,
+    long TotalRecipients,
     long TotalMessages,
     long Delivered,
     double AverageDeliveryRate,
@@ -71,19 +80,25 @@ public sealed record CampaignTotals(
     double Score);
 
 /// <summary>
-/// Recipients of the period's message items (items without a recipient are not contacts). <c>active</c>: distinct
-/// recipients; <c>reached</c>: with an outbound message delivered; <c>engaged</c>: read or replied to one, or wrote in;
-/// <c>engagement_rate</c> = engaged / active; <c>average_engagement_score</c>: mean per-contact score (0–100).
+/// Contacts. <c>total</c>: distinct recipients of the team's items of any kind (for an account snapshot, of that account's
+/// items) whose earliest event is before the period's end; <c>new</c>: those whose first item is in the period; <c>blocked</c>:
+/// those whose consent, as their last change before the period's end left it, is opted out or stopped (STOP). Of the period's
+/// message items with a recipient: <c>active</c>: distinct recipients; <c>reached</c>: with an outbound message delivered;
+/// <c>engaged</c>: read or replied to one, or wrote in; <c>engagement_rate</c> = engaged / active;
+/// <c>average_engagement_score</c>: mean per-contact score (0–100).
 /// </summary>
-public sealed record ContactMetrics(long Active, long Reached, long Engaged, double EngagementRate, double AverageEngagementScore);
+public sealed record ContactMetrics(
+    long Total, long New, long Blocked, long Active, long Reached, long Engaged, double EngagementRate, double AverageEngagementScore);
 
 /// <summary>
 /// Inbound/outbound exchanges per recipient in the period. <c>total</c>: recipients with both an outbound and an inbound
 /// message; <c>responses</c>: inbound messages that follow an outbound one to the same recipient;
 /// <c>average_response_time_seconds</c>: mean time from the latest such outbound message's earliest event to the
-/// inbound one's (null without responses).
+/// inbound one's (null without responses). <c>open</c> and <c>closed</c> split the recipients who wrote in during the
+/// period by their last inbound message of the period: <c>closed</c> when an outbound message to them (of the same
+/// account, for an account snapshot) followed it within 24 hours, else <c>open</c> (unanswered, or answered later).
 /// </summary>
-public sealed record ConversationMetrics(long Total, long Responses, double? AverageResponseTimeSeconds);
+public sealed record ConversationMetrics(long Total, long Open, long Closed, long Responses, double? AverageResponseTimeSeconds);
 
 /// <summary>Every item of every kind (messages, OTPs, calls, parcels) with PRODUCT.md's outcome semantics.</summary>
 public sealed record ItemMetrics(long Total, long Delivered, long Failed, long Pending, double DeliveryRate, double FailureRate, long Events, double Cost);

@@ -12,10 +12,10 @@ public sealed record TeamFailure(int TeamId, string TeamName, string Error);
 /// Generates and stores the snapshots of a period for every team. Each team is built and upserted on its own: one
 /// team's failure is logged and counted, and the others still get their snapshots (seed 002's per-team isolation).
 /// Upserts replace the row of the same team, account, type and date, so a run repeated or a backfill over stored
-/// periods never duplicates.
+/// periods never duplicates. Each team's generation warms its dashboard metrics (<see cref="DashboardMetrics"/>).
 /// </summary>
 public sealed class SnapshotService(SnapshotBuilder builder, ISnapshotStore store, IDirectoryStore directory, TimeProvider time, ILogger<SnapshotService> logger,
-    Herald.Engine.DataChanges? changes = null)
+    Herald.Engine.DataChanges? changes = null, DashboardMetrics? dashboard = null)
 {
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -41,14 +41,35 @@ public sealed class SnapshotService(SnapshotBuilder builder, ISnapshotStore stor
     }
 
     /// <summary>Builds and stores one team's snapshots of the period (team-wide and per account); answers how many.</summary>
-    public int GenerateForTeam(int teamId, SnapshotPeriod period)
+    public int GenerateForTeam(int teamId, SnapshotPeriod period) => GenerateStored(teamId, period, null).Count;
+
+    /// <summary>
+    /// Seed 002's <c>generateSnapshot(teamId, accountId, date, type)</c>: the team's snapshots of the period (team-wide and per
+    /// account with traffic), or only <paramref name="account"/>'s; answers the stored rows.
+    /// </summary>
+    public IReadOnlyList<SnapshotRecord> GenerateStored(int teamId, SnapshotPeriod period, string? account)
     {
-        var built = builder.Build(teamId, period);
+        var built = builder.Build(teamId, period, account);
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var records = built.Select(b => new SnapshotRecord(b.TeamId, b.Account, period.DateText, SnapshotTypes.Name(period.Type),
             period.Start.ToUnixMillis(), period.End.ToUnixMillis(), JsonSerializer.Serialize(b.Metrics, Json), now, now)).ToList();
         store.UpsertSnapshots(records);
         changes?.RecordSnapshots(teamId);
-        return records.Count;
+        Warm(teamId);
+        return records;
+    }
+
+    /// <summary>Seed 002's cache warming: the team's dashboard windows, computed now rather than on the next dashboard request.</summary>
+    private void Warm(int teamId)
+    {
+        if (dashboard is null) return;
+        try
+        {
+            dashboard.Warm(teamId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "could not warm the dashboard metrics of team {Team}", teamId);
+        }
     }
 }

@@ -54,7 +54,7 @@ public sealed class AlertRulesApiTests
             HttpStatusCode.BadRequest, "duration");
         await Kit.AssertError(await a.PostAsync("/api/v1/alerts/rules", HeraldServer.Json("""{"rule_name":"x","metric_name":"volume","condition":"gt","threshold":1,"severity":"urgent"}""")),
             HttpStatusCode.BadRequest, "severity");
-        await Kit.AssertError(await a.PostAsync("/api/v1/alerts/rules", HeraldServer.Json("""{"rule_name":"x","metric_name":"volume","condition":"gt","threshold":1,"notification_channels":["sms"]}""")),
+        await Kit.AssertError(await a.PostAsync("/api/v1/alerts/rules", HeraldServer.Json("""{"rule_name":"x","metric_name":"volume","condition":"gt","threshold":1,"notification_channels":["pager"]}""")),
             HttpStatusCode.BadRequest, "notification_channels");
         await Kit.AssertError(await a.PostAsync("/api/v1/alerts/rules", HeraldServer.Json("""{"rule_name":"x","metric_name":"volume","condition":"gt","threshold":1,"filters":{"colour":"red"}}""")),
             HttpStatusCode.BadRequest, "filters");

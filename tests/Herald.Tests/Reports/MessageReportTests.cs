@@ -207,22 +207,7 @@ public sealed class MessageReportTests(SharedServer shared) : IClassFixture<Shar
         Assert.Equal(["'@SUM(1+1)", "UNDELIV:001"], Cells(package.WorkbookPart!, "Top error codes").Skip(1).Select(r => r[0].Text).Order(StringComparer.Ordinal));
     }
 
-    private sealed record XCell(string Text, double? Number, bool Bold);
-
-    private static List<List<XCell>> Cells(WorkbookPart workbook, string sheet)
-    {
-        var id = workbook.Workbook.Sheets!.Elements<Sheet>().First(s => s.Name == sheet).Id!;
-        var part = (WorksheetPart)workbook.GetPartById(id!);
-        var formats = workbook.WorkbookStylesPart!.Stylesheet.CellFormats!.Elements<CellFormat>().ToList();
-        var fonts = workbook.WorkbookStylesPart.Stylesheet.Fonts!.Elements<Font>().ToList();
-        return part.Worksheet.Descendants<Row>().Select(r => r.Elements<Cell>().Select(c =>
-        {
-            bool bold = c.StyleIndex is { } si && fonts[(int)(formats[(int)si.Value].FontId?.Value ?? 0)].Bold is not null;
-            if (c.DataType?.Value == CellValues.InlineString) return new XCell(c.InlineString!.InnerText, null, bold);
-            var text = c.CellValue?.Text ?? "";
-            return new XCell(text, double.Parse(text, CultureInfo.InvariantCulture), bold);
-        }).ToList()).ToList();
-    }
+    private static List<List<ReportKit.XCell>> Cells(WorkbookPart workbook, string sheet) => ReportKit.XlsxCells(workbook, sheet);
 
     [Fact]
     public async Task Pdf_report_has_the_kpis_the_chart_and_the_pages_expected()

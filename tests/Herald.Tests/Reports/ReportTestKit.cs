@@ -4,6 +4,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using CsvHelper;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Spreadsheet;
 using Herald.Tests.Api;
 
 namespace Herald.Tests.Reports;
@@ -169,6 +171,24 @@ internal static class ReportKit
         section.Skip(1).Select(r => section[0].Select((h, i) => (h, v: i < r.Length ? r[i] : "")).ToDictionary(p => p.h, p => p.v)).ToList();
 
     public static double Num(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    public sealed record XCell(string Text, double? Number, bool Bold);
+
+    /// <summary>A sheet's cells by row: text (inline strings), number (numeric cells) and whether the font is bold.</summary>
+    public static List<List<XCell>> XlsxCells(WorkbookPart workbook, string sheet)
+    {
+        var id = workbook.Workbook.Sheets!.Elements<Sheet>().First(s => s.Name == sheet).Id!;
+        var part = (WorksheetPart)workbook.GetPartById(id!);
+        var formats = workbook.WorkbookStylesPart!.Stylesheet.CellFormats!.Elements<CellFormat>().ToList();
+        var fonts = workbook.WorkbookStylesPart.Stylesheet.Fonts!.Elements<Font>().ToList();
+        return part.Worksheet.Descendants<Row>().Select(r => r.Elements<Cell>().Select(c =>
+        {
+            bool bold = c.StyleIndex is { } si && fonts[(int)(formats[(int)si.Value].FontId?.Value ?? 0)].Bold is not null;
+            if (c.DataType?.Value == CellValues.InlineString) return new XCell(c.InlineString!.InnerText, null, bold);
+            var text = c.CellValue?.Text ?? "";
+            return new XCell(text, double.Parse(text, CultureInfo.InvariantCulture), bold);
+        }).ToList()).ToList();
+    }
 
     /// <summary>The text of a PDF, by poppler's pdftotext (Debian's poppler-utils; .ci/run installs it: without it this fails).</summary>
     public static string PdfText(byte[] pdf) => Poppler("pdftotext", pdf, "-layout", "-enc", "UTF-8", "{pdf}", "-");

@@ -26,8 +26,8 @@ public sealed class SnapshotModel
         long Total, long Inbound, long Outbound, long Sent, long Delivered, long Read, long Replied, long Failed, long Pending,
         double DeliveryRate, double ReadRate, double ReplyRate, double FailureRate, long PreviousTotal, double GrowthRate, long Events, double Cost,
         SortedDictionary<string, Campaign> Campaigns,
-        long ContactsActive, long ContactsReached, long ContactsEngaged, double EngagementRate, double AverageEngagementScore,
-        long Conversations, long Responses, double? AverageResponseTime,
+        long ContactsTotal, long ContactsNew, long ContactsActive, long ContactsReached, long ContactsEngaged, double EngagementRate, double AverageEngagementScore,
+        long Conversations, long Responses, double? AverageResponseTime, long ConversationsOpen, long ConversationsClosed,
         long AllTotal, long AllDelivered, long AllFailed, long AllEvents);
 
     private static bool Inbound(ReferenceModel.Item i) => ReferenceModel.DimensionOf(i, "direction") == "inbound";
@@ -92,13 +92,30 @@ public sealed class SnapshotModel
         }
         long active = byRecipient.Count;
 
+        // Contacts: the recipients of items of any kind that began before the period's end; new: whose first began in it.
+        var firstSeen = items.Where(i => i.Earliest < to && Recipients.ContainsKey((i.Team, i.Id)))
+            .GroupBy(i => Recipients[(i.Team, i.Id)]).Select(g => g.Min(i => i.Earliest)).ToList();
+        // Open conversations: the recipient's last inbound message of the period had no outbound message within 24 h after it.
+        long open = 0, closed = 0;
+        foreach (var g in byRecipient)
+        {
+            var inbound = g.Where(Inbound).ToList();
+            if (inbound.Count == 0) continue;
+            long last = inbound.Max(i => i.Earliest);
+            bool answered = items.Any(i => i.Kind == "message" && !Inbound(i) && Recipients.TryGetValue((i.Team, i.Id), out var r) && r == g.Key
+                && i.Earliest > last && i.Earliest <= last + 86_400_000L);
+            if (answered) closed++;
+            else open++;
+        }
+
         return new Expected(
             messages.Count, messages.Count - outbound.Count, outbound.Count, sent, delivered, read, replied, failed, outbound.Count - delivered - failed,
             Pct(delivered, outbound.Count), Pct(read, delivered), Pct(replied, delivered), Pct(failed, outbound.Count), previousTotal,
             previousTotal == 0 ? (messages.Count > 0 ? 100 : 0) : Math.Round((messages.Count - previousTotal) * 100.0 / previousTotal, 2),
             events, messages.Sum(i => i.Cost), campaigns,
+            firstSeen.Count, firstSeen.Count(f => f >= from),
             active, reached, engaged, Pct(engaged, active), active == 0 ? 0 : Math.Round(scores / active, 2),
-            conversations, responseTimes.Count, responseTimes.Count == 0 ? null : Math.Round(responseTimes.Average(), 2),
+            conversations, responseTimes.Count, responseTimes.Count == 0 ? null : Math.Round(responseTimes.Average(), 2), open, closed,
             cohort.Count, cohort.Count(i => i.Outcome == "delivered"), cohort.Count(i => i.Outcome == "failed"),
             items.Sum(i => i.Events.Count(e => e.OccurredMs >= from && e.OccurredMs < to)));
     }

@@ -49,12 +49,12 @@ public sealed class SnapshotTests
         foreach (var job in new[] { "daily", "weekly", "monthly" })
         {
             var run = await Trigger(server.Admin, job, $"?from={from}&to={to}");
-            Assert.Equal("success", run["status"]!.GetValue<string>());
+            Assert.True(run["status"]!.GetValue<string>() == "success", run.ToJsonString());
             Assert.Equal(0, run["teams_failed"]!.GetValue<int>());
         }
 
         int compared = 0;
-        long conversations = 0, campaigns = 0, inbound = 0;
+        long conversations = 0, campaigns = 0, inbound = 0, open = 0, closed = 0, newContacts = 0;
         foreach (var team in names)
         {
             using var client = server.Client(keys[team]);
@@ -73,6 +73,7 @@ public sealed class SnapshotTests
                     conversations += expected.Responses;
                     campaigns += expected.Campaigns.Count;
                     inbound += expected.Inbound;
+                    (open, closed, newContacts) = (open + expected.ConversationsOpen, closed + expected.ConversationsClosed, newContacts + expected.ContactsNew);
                     var accounts = model.AccountsWithTraffic(team, Ms(start), Ms(end));
                     Assert.Equal(accounts, new SortedSet<string>(ofPeriod.Where(r => r!["account"] is not null).Select(r => r!["account"]!.GetValue<string>()), StringComparer.Ordinal));
                     foreach (var account in accounts)
@@ -87,6 +88,7 @@ public sealed class SnapshotTests
         Assert.True(compared > 150, $"compared {compared} snapshots");
         // The stream exercises every section: inbound messages, responses within conversations, campaigns.
         Assert.True(conversations > 0 && campaigns > 0 && inbound > 0, $"responses {conversations}, campaigns {campaigns}, inbound {inbound}");
+        Assert.True(open > 0 && closed > 0 && newContacts > 0, $"open {open}, closed {closed}, new contacts {newContacts}");
     }
 
     private static void AssertMetrics(SnapshotModel.Expected x, JsonNode m, string what)
@@ -131,6 +133,9 @@ public sealed class SnapshotTests
         }
 
         var contacts = m["contacts"]!;
+        Eq(x.ContactsTotal, contacts["total"], "contacts.total");
+        Eq(x.ContactsNew, contacts["new"], "contacts.new");
+        Eq(0, contacts["blocked"], "contacts.blocked"); // the stream sends no consent keywords
         Eq(x.ContactsActive, contacts["active"], "contacts.active");
         Eq(x.ContactsReached, contacts["reached"], "contacts.reached");
         Eq(x.ContactsEngaged, contacts["engaged"], "contacts.engaged");
@@ -140,6 +145,8 @@ public sealed class SnapshotTests
         var conversations = m["conversations"]!;
         Eq(x.Conversations, conversations["total"], "conversations.total");
         Eq(x.Responses, conversations["responses"], "conversations.responses");
+        Eq(x.ConversationsOpen, conversations["open"], "conversations.open");
+        Eq(x.ConversationsClosed, conversations["closed"], "conversations.closed");
         if (x.AverageResponseTime is null) Assert.Null(conversations["average_response_time_seconds"]);
         else Assert.True(Math.Abs(x.AverageResponseTime.Value - conversations["average_response_time_seconds"]!.GetValue<double>()) <= 0.011, $"{what} response time");
 
@@ -227,10 +234,20 @@ public sealed class SnapshotTests
             inner.UpsertSnapshots(snapshots);
         }
 
-        public IReadOnlyList<SnapshotRecord> ListSnapshots(int teamId, string type, string fromDate, string toDate, SnapshotAccountFilter filter, string? account, int limit) =>
-            inner.ListSnapshots(teamId, type, fromDate, toDate, filter, account, limit);
+        public IReadOnlyList<SnapshotRecord> ListSnapshots(int teamId, string type, string fromDate, string toDate, SnapshotAccountFilter filter, string? account, int limit,
+            (string Date, string Account)? after) =>
+            inner.ListSnapshots(teamId, type, fromDate, toDate, filter, account, limit, after);
 
         public void ReadRecipientItems(int teamId, long fromMs, long toMs, Action<RecipientItem> visit) => inner.ReadRecipientItems(teamId, fromMs, toMs, visit);
+
+        public StoredContacts CountContacts(int teamId, long fromMs, long toMs) => inner.CountContacts(teamId, fromMs, toMs);
+
+        public long? FirstContact(int teamId, string recipient, string? account, long toMs) => inner.FirstContact(teamId, recipient, account, toMs);
+
+        public IReadOnlyList<string> BlockedRecipients(int teamId, long toMs) => inner.BlockedRecipients(teamId, toMs);
+
+        public IReadOnlyList<(string Account, string Recipient)> AccountsOfRecipients(int teamId, IReadOnlyCollection<string> recipients, long toMs) =>
+            inner.AccountsOfRecipients(teamId, recipients, toMs);
     }
 
     [Fact]

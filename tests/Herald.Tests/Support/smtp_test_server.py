@@ -6,6 +6,8 @@ Usage: smtp_test_server.py --port P --out DIR [--reject ADDR ...] [--auth USER:P
 
 Each accepted mail becomes DIR/<n>.json: the envelope (mail_from, rcpt_tos), the HELO name, the AUTH login, the raw
 data and what Python's own email parser reads from it (from, to, subject, body decoded, content type, transfer encoding).
+A multipart mail's body is its text/plain part; each attachment's decoded bytes are saved as DIR/<n>-<i>.bin and listed
+under "attachments" (filename, content_type, path, size).
 A recipient named by --reject is refused with 550 5.1.1. Prints READY once the server accepts connections.
 """
 import argparse
@@ -44,6 +46,15 @@ class RecordingHandler:
         login = getattr(session.auth_data, "login", None)
         if isinstance(login, bytes):
             login = login.decode("utf-8", "replace")
+        body_part = msg.get_body(preferencelist=("plain",)) if msg.is_multipart() else msg
+        attachments = []
+        for i, part in enumerate(msg.iter_attachments() if msg.is_multipart() else []):
+            data = part.get_payload(decode=True) or b""
+            saved = os.path.join(self.out_dir, f"{n:05d}-{i}.bin")
+            with open(saved, "wb") as f:
+                f.write(data)
+            attachments.append({"filename": part.get_filename(), "content_type": part.get_content_type(),
+                                "transfer_encoding": str(part["content-transfer-encoding"]), "path": saved, "size": len(data)})
         record = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
@@ -57,7 +68,8 @@ class RecordingHandler:
             "content_type": msg.get_content_type(),
             "charset": msg.get_content_charset(),
             "transfer_encoding": str(msg["content-transfer-encoding"]),
-            "body": msg.get_content(),
+            "body": body_part.get_content() if body_part is not None else "",
+            "attachments": attachments,
             "raw": raw.decode("utf-8", "replace"),
         }
         path = os.path.join(self.out_dir, f"{n:05d}.json")

@@ -68,9 +68,7 @@ public sealed class CampaignAnalytics(MetricsQuery metrics, ICampaignStore campa
         var declared = campaigns.FindCampaign(teamId, campaignId);
         var now = time.GetUtcNow();
         var to = UtcMinute.FromDateTimeOffset(now).Next(Granularity.Minute);
-        var from = declared is null
-            ? UtcMinute.FromDateTimeOffset(now - UndeclaredLookback)
-            : UtcMinute.FromUnixMillis(declared.CreatedAtMs - 86_400_000L);
+        var from = LifetimeStart(declared, now);
         var filter = new MetricFilter().Allow(Dimension.Campaign, [campaignId]);
         var totals = metrics.Summary([teamId], filter, from, to);
         if (declared is null && totals.Total == 0 && totals.Events == 0) return null;
@@ -108,6 +106,11 @@ public sealed class CampaignAnalytics(MetricsQuery metrics, ICampaignStore campa
             avgRate, currentRate, eta, first?.ToString(), last?.Next(Granularity.Minute).ToString(),
             first is { } a && last is { } b ? b.Value - a.Value + 1 : null, totals.StatusBreakdown, timing, errors);
     }
+
+    /// <summary>Where a campaign's items are counted from: a day before it was declared, else 30 days before <paramref name="at"/>.</summary>
+    public static UtcMinute LifetimeStart(CampaignRecord? declared, DateTimeOffset at) => declared is null
+        ? UtcMinute.FromDateTimeOffset(at - UndeclaredLookback)
+        : UtcMinute.FromUnixMillis(declared.CreatedAtMs - 86_400_000L);
 
     /// <summary>
     /// Every campaign declared or seen in the last 30 days with at least <paramref name="minItems"/> items, best delivery

@@ -28,6 +28,7 @@ public sealed record AlertRuleDto(
 public sealed record AcknowledgeRequest(string? By);
 public sealed record WebhookChannelRequest(string? Url, string? Secret, bool? Enabled);
 public sealed record EmailChannelRequest(string[]? Recipients, Dictionary<string, string>? Settings, bool? Enabled);
+public sealed record SmsChannelRequest(string[]? Recipients, string? Sender, Dictionary<string, string>? Settings, bool? Enabled);
 public sealed record AlertChannelDto(string Channel, bool Enabled, JsonElement Config, string UpdatedAt);
 public sealed record AlertDetailDto(AlertView Alert, IReadOnlyList<AlertNotificationDto> Notifications);
 public sealed record AlertNotificationDto(string Channel, string Event, string SentAt, bool Ok, int Attempts, string? Error);
@@ -70,6 +71,8 @@ public static class AlertsEndpoints
         alerts.MapGet("/channels", ListChannels).RequireScope(Scopes.MetricsRead).WithSummary("The team's notification channels (secrets masked)");
         alerts.MapPut("/channels/webhook", PutWebhook).RequireScope(Scopes.AlertsWrite).WithSummary("Set the webhook alerts are POSTed to, signed with the secret");
         alerts.MapPut("/channels/email", PutEmail).RequireScope(Scopes.AlertsWrite).WithSummary("Set the SMTP settings and recipients of alert mail");
+        alerts.MapPut("/channels/sms", PutSms).RequireScope(Scopes.AlertsWrite)
+            .WithSummary("Set the SMS sender (twilio, phone-email), its settings and the phone numbers (E.164) alerts are texted to");
         alerts.MapDelete("/channels/{channel}", DeleteChannel).RequireScope(Scopes.AlertsWrite).WithSummary("Remove a notification channel");
         alerts.MapGet("", Active).RequireScope(Scopes.MetricsRead).WithSummary("Active alerts (pending and firing) with current value against threshold");
         alerts.MapGet("/incident-management", IncidentManagement).RequireScope(Scopes.MetricsRead)
@@ -195,11 +198,16 @@ public static class AlertsEndpoints
 
     private static AlertChannelDto Dto(AlertChannelRecord c)
     {
-        object shown = c.Channel == AlertChannels.Webhook
-            ? JsonSerializer.Deserialize<WebhookChannelConfig>(c.ConfigJson, AlertNotifier.Json)! with { Secret = "********" }
-            : JsonSerializer.Deserialize<EmailChannelConfig>(c.ConfigJson, AlertNotifier.Json) is { } e
+        object shown = c.Channel switch
+        {
+            AlertChannels.Webhook => JsonSerializer.Deserialize<WebhookChannelConfig>(c.ConfigJson, AlertNotifier.Json)! with { Secret = "********" },
+            AlertChannels.Sms => JsonSerializer.Deserialize<SmsChannelConfig>(c.ConfigJson, AlertNotifier.Json) is { } t
+                ? t with { Settings = OtpServices.Masked(t.Settings) }
+                : new { },
+            _ => JsonSerializer.Deserialize<EmailChannelConfig>(c.ConfigJson, AlertNotifier.Json) is { } e
                 ? e with { Settings = OtpServices.Masked(e.Settings) }
-                : new { };
+                : new { },
+        };
         return new AlertChannelDto(c.Channel, c.Enabled, JsonSerializer.SerializeToElement(shown, AlertNotifier.Json), Timestamps.Iso(c.UpdatedAtMs)!);
     }
 
@@ -237,6 +245,31 @@ public static class AlertsEndpoints
             if (!settings.TryGetValue(required, out var v) || string.IsNullOrWhiteSpace(v)) return ApiResults.BadRequest("settings", $"'{required}' is required");
         var record = new AlertChannelRecord(teamId, AlertChannels.Email,
             JsonSerializer.Serialize(new EmailChannelConfig(recipients, settings), AlertNotifier.Json), body.Enabled ?? existing?.Enabled ?? true,
+            time.GetUtcNow().ToUnixTimeMilliseconds());
+        store.UpsertAlertChannel(record);
+        return ApiResults.Ok(Dto(record));
+    }
+
+    /// <summary>E.164: a plus, a country code that does not start with 0, and 7 to 15 digits in all.</summary>
+    private static readonly System.Text.RegularExpressions.Regex E164 = new(@"^\+[1-9][0-9]{6,14}$");
+
+    private static Results<Ok<SuccessEnvelope<AlertChannelDto>>, BadRequest<ErrorEnvelope>> PutSms(
+        SmsChannelRequest body, [AsParameters] OneTeamParameters parameters, HttpContext http, IAlertStore store, Senders.SenderRegistry senders, TimeProvider time)
+    {
+        int teamId = parameters.TeamId(http);
+        var existing = store.ListAlertChannels(teamId).FirstOrDefault(c => c.Channel == AlertChannels.Sms);
+        var old = existing is null ? null : JsonSerializer.Deserialize<SmsChannelConfig>(existing.ConfigJson, AlertNotifier.Json);
+        var recipients = body.Recipients?.Select(r => r?.Trim() ?? "").ToArray() ?? old?.Recipients.ToArray();
+        if (recipients is null || recipients.Length is 0 or > 20) return ApiResults.BadRequest("recipients", "1-20 phone numbers (E.164, like +447700900123) are required");
+        foreach (var r in recipients)
+            if (!E164.IsMatch(r)) return ApiResults.BadRequest("recipients", $"'{r}' is not an E.164 phone number (like +447700900123)");
+        string? sender = body.Sender?.Trim().ToLowerInvariant() ?? old?.Sender;
+        var smsKinds = senders.Kinds.Where(k => senders.Get(k).Supports("sms")).ToList();
+        if (sender is null || !smsKinds.Contains(sender)) return ApiResults.BadRequest("sender", $"one of {string.Join(", ", smsKinds)} (the Herald sender the texts go through)");
+        var settings = body.Settings is null ? old?.Settings.ToDictionary(p => p.Key, p => p.Value) : OtpServices.MergeMasked(body.Settings, old?.Settings);
+        if (settings is null) return ApiResults.BadRequest("settings", $"the {sender} sender's settings are required (as for an OTP service of that kind)");
+        var record = new AlertChannelRecord(teamId, AlertChannels.Sms,
+            JsonSerializer.Serialize(new SmsChannelConfig(recipients, sender, settings), AlertNotifier.Json), body.Enabled ?? existing?.Enabled ?? true,
             time.GetUtcNow().ToUnixTimeMilliseconds());
         store.UpsertAlertChannel(record);
         return ApiResults.Ok(Dto(record));

@@ -6,6 +6,7 @@ using Herald.Api.Auth;
 using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Monitoring;
+using Herald.Storage;
 using Herald.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Engine;
@@ -31,8 +32,24 @@ public sealed record SummaryMessagesDto(long TotalToday, long LastHour, double C
 public sealed record SummaryCampaignsDto(long Active);
 public sealed record SummarySystemDto(double CpuUsage, double MemoryUsage, double DiskUsage, long ActiveConnections);
 
-/// <summary>Seed 004's <c>/api/v1/analytics/dashboard/summary</c>.</summary>
-public sealed record DashboardSummaryDto(DateTimeOffset Timestamp, SummaryMessagesDto Messages, SummaryCampaignsDto Campaigns, SummarySystemDto System);
+/// <summary>
+/// Seed 004's <c>/api/v1/analytics/dashboard/summary</c>; with <c>?days=N</c> also seed 002's dashboard metrics of the last N
+/// days (<see cref="Herald.Snapshots.DashboardMetrics"/>).
+/// </summary>
+public sealed record DashboardSummaryDto(
+    DateTimeOffset Timestamp, SummaryMessagesDto Messages, SummaryCampaignsDto Campaigns, SummarySystemDto System,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Days = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] UtcMinute? PeriodStart = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] UtcMinute? PeriodEnd = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Herald.Snapshots.SnapshotMetrics? Metrics = null);
+
+public sealed class DashboardSummaryParameters : OneTeamParameters
+{
+    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "days")]
+    [System.ComponentModel.Description("Also seed 002's dashboard metrics (messages, campaigns, contacts, conversations) of the last N UTC days, today included.")]
+    [System.ComponentModel.DataAnnotations.Range(1, Herald.Snapshots.DashboardMetrics.MaxDays)]
+    public int? Days { get; init; }
+}
 
 /// <summary>
 /// The two seeds' dashboard summaries for one team: message KPIs from the rollups, campaigns with traffic in the last
@@ -45,13 +62,13 @@ public static class OverviewEndpoints
         app.MapGet("/api/v1/monitoring/dashboard", Monitoring).RequireScope(Scopes.MetricsRead).WithTags("Monitoring")
             .WithSummary("Seed 003's monitoring dashboard: system health, performance, 24 h message KPIs");
         app.MapGet("/api/v1/analytics/dashboard/summary", Summary).RequireScope(Scopes.MetricsRead).WithTags("Analytics")
-            .WithSummary("Seed 004's dashboard summary: today's messages, active campaigns, system usage");
+            .WithSummary("Seed 004's dashboard summary: today's messages, active campaigns, system usage; ?days=N adds seed 002's metrics of the last N days");
         return app;
     }
 
     private static Ok<SuccessEnvelope<MonitoringDashboardDto>> Monitoring(
         [AsParameters] OneTeamParameters parameters, HttpContext http, MetricsQuery metrics, ConsentAnalysis consent, UserAnalytics users,
-        SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, TimeProvider time)
+        SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, IStoreProbe store, TimeProvider time)
     {
         int teamId = parameters.TeamId(http);
         var now = time.GetUtcNow();
@@ -81,12 +98,13 @@ public static class OverviewEndpoints
 
         return ApiResults.Ok(new MonitoringDashboardDto(now,
             new SystemHealthDto(activeCampaigns, users.TotalUsers(teamId), consentNow.OptedIn,
-                consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 6), null),
+                consentNow.OptedOut, consentNow.Stopped, consentNow.OptInRatePercent, Math.Round(sample.UptimeSeconds / 3600, 6), store.Connections().InUse),
             new PerformanceMetricsDto(avgMs, lastFive.P95Ms, Math.Round(lastFive.Requests / 5.0, 2), lastFive.ErrorRatePercent, hookMs),
             new MessagesKpiDto(day.Total, day.Delivered, day.Failed, day.DeliveryRatePercent, tps, day.Latency?.P95)));
     }
 
-    private static Ok<SuccessEnvelope<DashboardSummaryDto>> Summary([AsParameters] OneTeamParameters parameters, HttpContext http, MetricsQuery metrics, SystemMetrics system, TimeProvider time)
+    private static Ok<SuccessEnvelope<DashboardSummaryDto>> Summary([AsParameters] DashboardSummaryParameters parameters, HttpContext http, MetricsQuery metrics,
+        SystemMetrics system, Herald.Snapshots.DashboardMetrics dashboard, TimeProvider time)
     {
         int teamId = parameters.TeamId(http);
         var now = time.GetUtcNow();
@@ -104,8 +122,15 @@ public static class OverviewEndpoints
                 new SummaryCampaignsDto(ActiveCampaigns(metrics, teamId, to)));
         });
         var sample = system.Sample();
-        return ApiResults.Ok(new DashboardSummaryDto(now, messages, campaigns,
-            new SummarySystemDto(Math.Round(sample.CpuPercent, 2), Math.Round(sample.MemoryPercent, 2), Math.Round(sample.DiskPercent, 2), sample.ActiveRequests)));
+        var summary = new DashboardSummaryDto(now, messages, campaigns,
+            new SummarySystemDto(Math.Round(sample.CpuPercent, 2), Math.Round(sample.MemoryPercent, 2), Math.Round(sample.DiskPercent, 2), sample.ActiveRequests));
+        if (parameters.Days is { } days)
+        {
+            var window = dashboard.Get(teamId, days, out var outcome);
+            http.Response.Headers[AnswerCaching.Header] = outcome == CacheOutcome.Hit ? "hit" : "miss";
+            summary = summary with { Days = days, PeriodStart = window.From, PeriodEnd = window.To, Metrics = window.Metrics };
+        }
+        return ApiResults.Ok(summary);
     }
 
     private sealed record SummaryFigures(SummaryMessagesDto Messages, SummaryCampaignsDto Campaigns);

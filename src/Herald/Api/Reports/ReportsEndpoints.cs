@@ -12,7 +12,7 @@ namespace Herald.Api.Reports;
 
 /// <summary>A generated report as the API shows it: seed 004's report_id, summary, file_path (the download URL), format, generated_at.</summary>
 public sealed record ReportDto(
-    string ReportId, string Type, string Status, double? ProgressPercent, JsonElement? Summary, string? FilePath, string Format,
+    string ReportId, string ReportType, string Type, string Status, double? ProgressPercent, JsonElement? Summary, string? FilePath, string Format,
     DateTimeOffset? GeneratedAt, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string Team, IReadOnlyDictionary<string, string> Parameters, string? FileName,
     long? SizeBytes, string? Error, string StatusUrl);
 
@@ -34,6 +34,8 @@ public static class ReportsEndpoints
             .WithSummary("Campaign performance report: progress, timing, errors and daily rows; ?format=");
         g.MapPost("/accounts/{accountId}/usage", AccountUsage).RequireScope(Scopes.ReportsWrite)
             .WithSummary("Account usage report: daily usage, cost and balance consumption; ?start_date=&end_date=&format=");
+        g.MapPost("/system", SystemUtilization).RequireScope(Scopes.ReportsWrite)
+            .WithSummary("System utilization report (report_type: system): requests, latency, errors, CPU, memory, disk, ingest and network per day; ?start_date=&end_date=&format=");
         g.MapGet("", List).RequireScope(Scopes.MetricsRead).WithSummary("The team's reports, newest first (?type=&limit=)");
         g.MapGet("/{reportId}", Get).RequireScope(Scopes.MetricsRead).WithSummary("A report's status (running, completed, failed), progress and summary");
         g.MapGet("/{reportId}/download", Download).RequireScope(Scopes.MetricsRead).WithSummary("The report file")
@@ -73,6 +75,14 @@ public static class ReportsEndpoints
         IdentifierParameter.Require("account_id", accountId, Domain.Identifier.MaxDimensionLength);
         var (start, end) = parameters.Period();
         var request = new ReportRequest(ReportTypes.AccountUsage, parameters.FormatOrDefault(), parameters.TeamId(http), start, end, AccountId: accountId);
+        return StartAsync(request, reports, builder, teams);
+    }
+
+    private static Task<Results<Ok<SuccessEnvelope<ReportDto>>, Accepted<SuccessEnvelope<ReportDto>>, NotFound<ErrorEnvelope>, ErrorResult<ErrorStatus.InternalServerError>>> SystemUtilization(
+        [AsParameters] ReportPeriodParameters parameters, HttpContext http, ReportService reports, ReportBuilder builder, TeamDirectory teams)
+    {
+        var (start, end) = parameters.Period();
+        var request = new ReportRequest(ReportTypes.System, parameters.FormatOrDefault(), parameters.TeamId(http), start, end);
         return StartAsync(request, reports, builder, teams);
     }
 
@@ -165,12 +175,13 @@ public static class ReportsEndpoints
 
     // ---- parameters ----
 
-    private static List<string> ParseStatuses(string text)
+    /// <summary>Comma-separated status words; anything else is a 400 naming <paramref name="field"/>.</summary>
+    internal static List<string> ParseStatuses(string text, string field = "status")
     {
         var list = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
-        if (list.Count == 0) throw new BadParameterException("status", "must name at least one status");
+        if (list.Count == 0) throw new BadParameterException(field, "must name at least one status");
         foreach (var s in list)
-            if (!Statuses.TryParse(s, out _)) throw new BadParameterException("status", $"'{s}' is not a status word (queued, sent, delivered, read, failed, undelivered, ...)");
+            if (!Statuses.TryParse(s, out _)) throw new BadParameterException(field, $"'{s}' is not a status word (queued, sent, delivered, read, failed, undelivered, ...)");
         return list;
     }
 
@@ -203,7 +214,7 @@ public static class ReportsEndpoints
         using (var p = JsonDocument.Parse(r.ParamsJson))
             foreach (var prop in p.RootElement.EnumerateObject()) parameters[prop.Name] = prop.Value.ToString();
         bool done = r.Status == ReportStatuses.Completed;
-        return new ReportDto(r.Id, r.Type, r.Status, r.Status == ReportStatuses.Running ? reports.Progress(r.Id) ?? 0 : done ? 100 : null, summary,
+        return new ReportDto(r.Id, r.Type, r.Type, r.Status, r.Status == ReportStatuses.Running ? reports.Progress(r.Id) ?? 0 : done ? 100 : null, summary,
             done ? statusUrl + "/download" : null, r.Format, done ? Instants.At(r.CompletedAtMs) : null, Instants.At(r.CreatedAtMs),
             Instants.ToSecond(reports.ExpiresAt(r)), teams.PublicIdOf(r.TeamId), parameters,
             r.FileName is { } f ? Path.GetFileName(f) : null, r.SizeBytes, r.Error, statusUrl);

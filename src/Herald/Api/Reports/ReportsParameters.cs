@@ -58,7 +58,7 @@ public sealed class ReportListParameters : TeamParameters
     public const int DefaultLimit = 100;
 
     [FromQuery(Name = "type"), Description("Only reports of this type.")]
-    [AllowedValues(ReportTypes.Messages, ReportTypes.Campaign, ReportTypes.AccountUsage)]
+    [AllowedValues(ReportTypes.Messages, ReportTypes.Campaign, ReportTypes.AccountUsage, ReportTypes.System, ReportTypes.Daily, ReportTypes.Weekly)]
     public string? Type { get; init; }
 
     [FromQuery(Name = "limit"), Description("At most this many reports, newest first. Default: 100.")]

@@ -22,7 +22,7 @@ public static class RealtimeSocketEndpoints
 
     public static IEndpointRouteBuilder MapRealtimeSocketEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/analytics/realtime/ws", Stream).RequireScope(Scopes.MetricsRead).WithTags("Analytics")
+        app.MapGet("/api/v1/analytics/realtime/ws", Stream).RequireScope(Scopes.MetricsRead).WithTags("Analytics").WithMetadata(new Monitoring.LongLivedRequests())
             .WithSummary("WebSocket: the real-time message metrics every interval_seconds, as {\"event\":\"metrics:realtime\",\"data\":...}");
         return app;
     }

@@ -76,7 +76,7 @@ public static class JsonReportWriter
             case double d when double.IsFinite(d): w.WriteNumber(name, d); break;
             case double: w.WriteNull(name); break;
             case bool b: w.WriteBoolean(name, b); break;
-            case DateOnly day: w.WriteString(name, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)); break;
+            case DateOnly or DateTime: w.WriteString(name, ReportValues.Text(value)); break;
             default: w.WriteString(name, value.ToString()); break;
         }
     }

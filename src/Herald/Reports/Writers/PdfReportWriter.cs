@@ -5,7 +5,7 @@ namespace Herald.Reports.Writers;
 
 /// <summary>
 /// An A4 PDF (PDFsharp, through <see cref="ReportPdf"/>): the title, period, team and filters; the summary figures as a grid; a bar chart of
-/// the daily volume (items per day stacked by outcome, with axes, ticks, date labels and a legend); then every table,
+/// the chart table (the daily volume: items per day stacked by outcome, with axes, ticks, date labels and a legend); then every table,
 /// paginated with its header repeated; the first rows of a detail (the message report's messages) and how many more there are;
 /// the notes; and a footer <c>Herald · report id · Page i of n</c> on every page.
 /// </summary>
@@ -36,7 +36,7 @@ public static class PdfReportWriter
         layout.Y += 8;
         Kpis(layout, doc.Summary);
         layout.Y += 14;
-        if (doc.Table(doc.ChartTable) is { } chartTable) Chart(layout, chartTable, doc.ChartStack);
+        if (doc.Table(doc.ChartTable) is { } chartTable) Chart(layout, doc, chartTable);
         foreach (var table in doc.Tables) Table(layout, table);
         if (doc.Detail is { } detail) Detail(layout, detail);
         if (doc.Notes.Count > 0)
@@ -82,12 +82,12 @@ public static class PdfReportWriter
     }
 
     /// <summary>Stacked bars per row of the table (the stack columns' sum is the day's total), y axis with rounded ticks and grid.</summary>
-    private static void Chart(Layout layout, ReportTable table, IReadOnlyList<string> stack)
+    private static void Chart(Layout layout, ReportDocument doc, ReportTable table)
     {
         layout.Need(ChartHeight + 20);
-        layout.Text("Daily volume (items by UTC day of their earliest event)", 10, bold: true, Ink, 16);
+        layout.Text(doc.ChartTitle, 10, bold: true, Ink, 16);
         var page = layout.Page;
-        var series = stack.Select(s => (Name: s, Index: table.IndexOf(s))).Where(s => s.Index >= 0).ToList();
+        var series = doc.ChartStack.Select(s => (Name: s, Index: table.IndexOf(s))).Where(s => s.Index >= 0).ToList();
         double top = layout.Y + 14, plotBottom = layout.Y + ChartHeight - 36, left = Margin + 42, right = Right - 6;
 
         var totals = table.Rows.Select(r => series.Sum(s => ReportValues.Number(r[s.Index]) ?? 0)).ToList();
@@ -103,7 +103,7 @@ public static class PdfReportWriter
         }
         page.Line(left, top, left, plotBottom, Ink, 0.8);
         page.Line(left, plotBottom, right, plotBottom, Ink, 0.8);
-        page.Text("items", Margin, top - 12, 7, false, Muted);
+        page.Text(doc.ChartUnit, Margin, top - 12, 7, false, Muted);
 
         int n = table.Rows.Count;
         if (n == 0) page.Text("No data in the period", left, (top + plotBottom) / 2 - 5, 9, false, Muted, TextAlign.Center, right - left);
@@ -126,7 +126,12 @@ public static class PdfReportWriter
             {
                 double cx = left + i * slot + slot / 2;
                 page.Line(cx, plotBottom, cx, plotBottom + 3, Ink, 0.8);
-                string label = table.Rows[i][0] is DateOnly d ? d.ToString(n > 31 ? "yyyy-MM-dd" : "MM-dd", CultureInfo.InvariantCulture) : ReportValues.Text(table.Rows[i][0]);
+                string label = table.Rows[i][0] switch
+                {
+                    DateOnly d => d.ToString(n > 31 ? "yyyy-MM-dd" : "MM-dd", CultureInfo.InvariantCulture),
+                    DateTime t => t.ToString(t.Hour == 0 ? "MM-dd" : "HH:mm", CultureInfo.InvariantCulture),
+                    var other => ReportValues.Text(other),
+                };
                 page.Text(label, cx - 30, plotBottom + 5, 7, false, Muted, TextAlign.Center, 60);
             }
         }
@@ -196,7 +201,7 @@ public static class PdfReportWriter
             double x = Margin;
             for (int c = 0; c < widths.Length; c++)
             {
-                bool numeric = table.Columns[c].Kind is not (ColumnKind.Text or ColumnKind.Date);
+                bool numeric = !ReportValues.IsTextLike(table.Columns[c].Kind);
                 page.Text(Fit(layout.Fonts, cells[r][c], TableFontSize, false, widths[c] - 6), x + 3, layout.Y + 2.5, TableFontSize, false, Ink,
                     numeric ? TextAlign.Right : TextAlign.Left, widths[c] - 6);
                 x += widths[c];
@@ -232,7 +237,7 @@ public static class PdfReportWriter
         double x = Margin;
         for (int c = 0; c < widths.Length; c++)
         {
-            bool numeric = table.Columns[c].Kind is not (ColumnKind.Text or ColumnKind.Date);
+            bool numeric = !ReportValues.IsTextLike(table.Columns[c].Kind);
             page.Text(Fit(layout.Fonts, table.Columns[c].Header, TableFontSize, true, widths[c] - 6), x + 3, layout.Y + 3, TableFontSize, true, Ink,
                 numeric ? TextAlign.Right : TextAlign.Left, widths[c] - 6);
             x += widths[c];

@@ -9,6 +9,7 @@ internal static partial class ReportValues
     {
         null => "",
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture),
         double x => x.ToString("0.######", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
@@ -34,6 +35,7 @@ internal static partial class ReportValues
     {
         null => "–",
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
         long or int when kind == ColumnKind.Integer => Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString("#,##0", CultureInfo.InvariantCulture),
         double x => kind switch
         {
@@ -45,6 +47,9 @@ internal static partial class ReportValues
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+
+    /// <summary>Kinds shown as text, left-aligned (days and times too); the others are numbers, right-aligned.</summary>
+    public static bool IsTextLike(ColumnKind kind) => kind is ColumnKind.Text or ColumnKind.Date or ColumnKind.Timestamp;
 
     public static double? Number(object? value) => value switch
     {

@@ -16,7 +16,7 @@ namespace Herald.Reports.Writers;
 /// </summary>
 public static class XlsxReportWriter
 {
-    private const uint StyleBold = 1, StyleInteger = 2, StylePercent = 3, StyleSeconds = 4, StyleMoney = 5, StyleDate = 6, StyleTitle = 7;
+    private const uint StyleBold = 1, StyleInteger = 2, StylePercent = 3, StyleSeconds = 4, StyleMoney = 5, StyleDate = 6, StyleTitle = 7, StyleDateTime = 8;
     private const int ChartRows = 20;
 
     /// <summary>The rows an Excel sheet holds (its header row included).</summary>
@@ -112,7 +112,7 @@ public static class XlsxReportWriter
             detail = (EmptySheet(workbookPart, sheets, sheetId, name), name);
         }
         if (doc.Table(doc.ChartTable) is { Rows.Count: > 0 } chartTable)
-            AddChart(summaryPart, chartTable, names[chartTable.Name], doc.ChartLines, summaryRows + 1);
+            AddChart(summaryPart, doc, chartTable, names[chartTable.Name], summaryRows + 1);
         workbookPart.Workbook.Save();
         return detail;
     }
@@ -195,6 +195,8 @@ public static class XlsxReportWriter
         if (value is null) return null;
         if (value is DateOnly day)
             return NumberCell(column, row, day.ToDateTime(TimeOnly.MinValue).ToOADate(), StyleDate);
+        if (value is DateTime time)
+            return NumberCell(column, row, time.ToOADate(), StyleDateTime);
         if (ReportValues.Number(value) is { } number && double.IsFinite(number))
             return NumberCell(column, row, number, StyleOf(kind));
         return TextCell(column, row, ReportValues.Text(value));
@@ -226,7 +228,8 @@ public static class XlsxReportWriter
         new NumberingFormats(
             new NumberingFormat { NumberFormatId = 164, FormatCode = "yyyy-mm-dd" },
             new NumberingFormat { NumberFormatId = 165, FormatCode = "#,##0.0000" },
-            new NumberingFormat { NumberFormatId = 166, FormatCode = "0.000" }) { Count = 3 },
+            new NumberingFormat { NumberFormatId = 166, FormatCode = "0.000" },
+            new NumberingFormat { NumberFormatId = 167, FormatCode = "yyyy-mm-dd hh:mm" }) { Count = 4 },
         new Fonts(
             new Font(new FontSize { Val = 11 }, new FontName { Val = "Calibri" }),
             new Font(new Bold(), new FontSize { Val = 11 }, new FontName { Val = "Calibri" }),
@@ -243,11 +246,14 @@ public static class XlsxReportWriter
             new CellFormat { NumberFormatId = 166, ApplyNumberFormat = true },
             new CellFormat { NumberFormatId = 165, ApplyNumberFormat = true },
             new CellFormat { NumberFormatId = 164, ApplyNumberFormat = true },
-            new CellFormat { FontId = 2, ApplyFont = true }) { Count = 8 });
+            new CellFormat { FontId = 2, ApplyFont = true },
+            new CellFormat { NumberFormatId = 167, ApplyNumberFormat = true }) { Count = 9 });
 
-    /// <summary>A line chart on the summary sheet below the figures: one series per column, the dates on the category axis.</summary>
-    private static void AddChart(WorksheetPart host, ReportTable table, string sheet, IReadOnlyList<string> series, int atRow)
+    /// <summary>A line chart on the summary sheet below the figures: one series per column, the days (or hours) on the category axis.</summary>
+    private static void AddChart(WorksheetPart host, ReportDocument doc, ReportTable table, string sheet, int atRow)
     {
+        var series = doc.ChartLines;
+        string dateFormat = table.Rows.Count > 0 && table.Rows[0][0] is DateTime ? "yyyy-mm-dd hh:mm" : "yyyy-mm-dd";
         var drawings = host.AddNewPart<DrawingsPart>();
         host.Worksheet.Append(new Drawing { Id = host.GetIdOfPart(drawings) });
         drawings.WorksheetDrawing = new Xdr.WorksheetDrawing();
@@ -265,13 +271,19 @@ public static class XlsxReportWriter
             if (col < 0) continue;
             string letter = ColumnLetter(col + 1);
             var values = new C.NumberingCache(new C.FormatCode("General"), new C.PointCount { Val = (uint)table.Rows.Count });
-            var dates = new C.NumberingCache(new C.FormatCode("yyyy-mm-dd"), new C.PointCount { Val = (uint)table.Rows.Count });
+            var dates = new C.NumberingCache(new C.FormatCode(dateFormat), new C.PointCount { Val = (uint)table.Rows.Count });
             for (int i = 0; i < table.Rows.Count; i++)
             {
                 if (ReportValues.Number(table.Rows[i][col]) is { } v)
                     values.Append(new C.NumericPoint(new C.NumericValue(v.ToString(System.Globalization.CultureInfo.InvariantCulture))) { Index = (uint)i });
-                if (table.Rows[i][0] is DateOnly d)
-                    dates.Append(new C.NumericPoint(new C.NumericValue(d.ToDateTime(TimeOnly.MinValue).ToOADate().ToString(System.Globalization.CultureInfo.InvariantCulture))) { Index = (uint)i });
+                double? at = table.Rows[i][0] switch
+                {
+                    DateOnly d => d.ToDateTime(TimeOnly.MinValue).ToOADate(),
+                    DateTime t => t.ToOADate(),
+                    _ => null,
+                };
+                if (at is { } oa)
+                    dates.Append(new C.NumericPoint(new C.NumericValue(oa.ToString(System.Globalization.CultureInfo.InvariantCulture))) { Index = (uint)i });
             }
             var header = table.Columns[col].Header;
             lineChart.Append(new C.LineChartSeries(
@@ -288,12 +300,12 @@ public static class XlsxReportWriter
         lineChart.Append(new C.ShowMarker { Val = true }, new C.AxisId { Val = categoryAxis }, new C.AxisId { Val = valueAxis });
 
         var title = new C.Title(new C.ChartText(new C.RichText(new A.BodyProperties(), new A.ListStyle(),
-            new A.Paragraph(new A.Run(new A.RunProperties { Language = "en-US", FontSize = 1200, Bold = true }, new A.Text("Daily volume (items by day of their earliest event)"))))),
+            new A.Paragraph(new A.Run(new A.RunProperties { Language = "en-US", FontSize = 1200, Bold = true }, new A.Text(doc.ChartTitle))))),
             new C.Overlay { Val = false });
         var plotArea = new C.PlotArea(new C.Layout(), lineChart,
             new C.DateAxis(new C.AxisId { Val = categoryAxis }, new C.Scaling(new C.Orientation { Val = C.OrientationValues.MinMax }),
                 new C.Delete { Val = false }, new C.AxisPosition { Val = C.AxisPositionValues.Bottom },
-                new C.NumberingFormat { FormatCode = "yyyy-mm-dd", SourceLinked = false },
+                new C.NumberingFormat { FormatCode = dateFormat, SourceLinked = false },
                 new C.MajorTickMark { Val = C.TickMarkValues.Outside }, new C.MinorTickMark { Val = C.TickMarkValues.None },
                 new C.TickLabelPosition { Val = C.TickLabelPositionValues.NextTo }, new C.CrossingAxis { Val = valueAxis },
                 new C.Crosses { Val = C.CrossesValues.AutoZero }, new C.AutoLabeled { Val = true }, new C.LabelOffset { Val = 100 },
@@ -301,7 +313,7 @@ public static class XlsxReportWriter
             new C.ValueAxis(new C.AxisId { Val = valueAxis }, new C.Scaling(new C.Orientation { Val = C.OrientationValues.MinMax }),
                 new C.Delete { Val = false }, new C.AxisPosition { Val = C.AxisPositionValues.Left }, new C.MajorGridlines(),
                 new C.Title(new C.ChartText(new C.RichText(new A.BodyProperties { Rotation = -5400000, Vertical = A.TextVerticalValues.Horizontal },
-                    new A.ListStyle(), new A.Paragraph(new A.Run(new A.RunProperties { Language = "en-US", FontSize = 1000 }, new A.Text("Items"))))),
+                    new A.ListStyle(), new A.Paragraph(new A.Run(new A.RunProperties { Language = "en-US", FontSize = 1000 }, new A.Text(char.ToUpperInvariant(doc.ChartUnit[0]) + doc.ChartUnit[1..]))))),
                     new C.Overlay { Val = false }),
                 new C.NumberingFormat { FormatCode = "#,##0", SourceLinked = false },
                 new C.MajorTickMark { Val = C.TickMarkValues.Outside }, new C.MinorTickMark { Val = C.TickMarkValues.None },

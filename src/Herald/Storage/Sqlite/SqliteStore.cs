@@ -45,11 +45,18 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
     private const int WriterCacheKib = 32 * 1024;
     private const int ReaderCacheKib = 4 * 1024;
 
+    private int _connectionsInUse;
+
     /// <param name="operation">The store method that opens it, which its timing is recorded under.</param>
     internal SqliteConnection Open(bool writer = false, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
         var connection = writer || Timings is null ? new SqliteConnection(_connectionString) : new TimedConnection(_connectionString, operation, Timings);
         connection.Open();
+        Interlocked.Increment(ref _connectionsInUse);
+        connection.StateChange += (_, e) =>
+        {
+            if (e.CurrentState == System.Data.ConnectionState.Closed) Interlocked.Decrement(ref _connectionsInUse);
+        };
         using var pragmas = connection.CreateCommand();
         pragmas.CommandText = string.Format(null, ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib);
         pragmas.ExecuteNonQuery();
@@ -57,6 +64,33 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
     }
 
     public string Provider => "sqlite";
+
+    /// <summary>
+    /// In use: connections opened here and not yet closed (the writer's is held for the process's life). Open: the process's
+    /// file descriptors on the database file, one per SQLite connection, so pooled idle ones count, as do handles SQLite keeps
+    /// after a close while other connections hold locks (null without /proc).
+    /// Microsoft.Data.Sqlite's pool has no size limit.
+    /// </summary>
+    public StoreConnections Connections() => new(Volatile.Read(ref _connectionsInUse), OpenDatabaseFiles(), null);
+
+    private int? OpenDatabaseFiles()
+    {
+        const string descriptors = "/proc/self/fd";
+        if (!Directory.Exists(descriptors)) return null;
+        int open = 0;
+        foreach (var fd in Directory.EnumerateFileSystemEntries(descriptors))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget == Path) open++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // a descriptor closed while the folder was read
+            }
+        }
+        return open;
+    }
 
     /// <summary>Seconds a probe may wait for the store (a lock held elsewhere) before it counts as failed.</summary>
     public const int PingTimeoutSeconds = 2;

@@ -28,6 +28,8 @@ internal static class SqliteMigrations
         V021Customers.Migration,
         V022Deliveries.Migration,
         V024ItemErrorCode.Migration,
+        V027ReportSchedules.Migration,
+        V028UtilizationSamples.Migration,
         V030ConsentSources.Migration,
         V031ContactAttributes.Migration,
         V032AlertIncidents.Migration,
