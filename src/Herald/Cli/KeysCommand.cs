@@ -59,6 +59,7 @@ public static class KeysCommand
                 return 2;
             }
             var created = new ApiKeyService(store, TimeProvider.System).Create(teamId, parse.GetValue(name)!, scopeList, requests, period, parse.GetValue(expires), createdBy: "cli");
+            AuditCommand.Record(store, "create", "keys", created.Record.PublicId, teamId, 0, ["name", "scopes", "rate_limit", "expires_at"]);
             AnsiConsole.MarkupLineInterpolated($"created key [bold]{created.Record.PublicId}[/] (shown once):");
             Console.WriteLine(created.Key);
             return 0;
@@ -97,7 +98,9 @@ public static class KeysCommand
         revoke.SetAction(parse =>
         {
             using var store = MigrateCommand.OpenStore();
+            store.MigrateUp();
             bool ok = store.RevokeKey(parse.GetValue(id)!, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            AuditCommand.Record(store, "delete", "keys", parse.GetValue(id), null, ok ? 0 : 1);
             AnsiConsole.MarkupLine(ok ? "[green]revoked[/]" : "[red]no active key with that id[/]");
             return ok ? 0 : 1;
         });

@@ -22,6 +22,7 @@ public static class MigrateCommand
             var applied = store.MigrateUp(parse.GetValue(upTo));
             foreach (var m in applied) AnsiConsole.MarkupLineInterpolated($"[green]applied[/] {m.Version}: {m.Name}");
             if (applied.Count == 0) AnsiConsole.WriteLine("nothing to apply: the schema is up to date");
+            else AuditCommand.RecordIfKept(store, "up", applied);
             return 0;
         });
         var downTo = new Option<int?>("--to") { Description = "Revert every migration above this version (default: only the newest)" };
@@ -32,6 +33,7 @@ public static class MigrateCommand
             var reverted = store.MigrateDown(parse.GetValue(downTo));
             foreach (var m in reverted) AnsiConsole.MarkupLineInterpolated($"[yellow]reverted[/] {m.Version}: {m.Name}");
             if (reverted.Count == 0) AnsiConsole.WriteLine("nothing to revert");
+            else AuditCommand.RecordIfKept(store, "down", reverted);
             return 0;
         });
         var status = new Command("status", "List migrations and whether each is applied");

@@ -17,6 +17,7 @@ public static class TeamsCommand
             using var store = MigrateCommand.OpenStore();
             store.MigrateUp();
             var team = new TeamDirectory(store, TimeProvider.System).Create(parse.GetValue(name)!);
+            AuditCommand.Record(store, "create", "teams", team.PublicId, team.Id, 0, ["name"]);
             AnsiConsole.MarkupLineInterpolated($"created team [bold]{team.Name}[/] id [bold]{team.PublicId}[/] webhook token {team.WebhookToken}");
             return 0;
         });

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Herald.Api;
+using Herald.Audit;
 using Herald.Api.Auth;
 using Herald.Api.Parameters;
 using Herald.Domain;
@@ -47,7 +48,7 @@ public static class AgentsEndpoints
         g.MapPost("", Create).RequireScope(Scopes.AgentsWrite).WithSummary("Add an agent (password stored as Argon2id)");
         g.MapGet("", List).RequireScope(Scopes.DeliveriesRead).WithSummary("The team's agents with their active deliveries and performance");
         g.MapGet("/nearby", Nearby).RequireScope(Scopes.DeliveriesRead).WithSummary("Active agents within radius_km of a point, nearest first");
-        g.MapPost("/login", Login).AllowAnonymous().AddEndpointFilterFactory(QueryParameterRules.Factory)
+        g.MapPost("/login", Login).AllowAnonymous().AuditsAs("agents", "login").AddEndpointFilterFactory(QueryParameterRules.Factory)
             .WithSummary("An agent signs in with its email or phone and password; answers a short-lived token bound to the agent");
         g.MapGet("/{id}", Get).RequireScope(Scopes.DeliveriesRead).AllowAgentTokens().WithSummary("One agent");
         g.MapPatch("/{id}", Update).RequireScope(Scopes.AgentsWrite).WithSummary("Change an agent (a new password ends its tokens)");

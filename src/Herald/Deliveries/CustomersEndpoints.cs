@@ -1,6 +1,7 @@
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Parameters;
+using Herald.Audit;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -16,8 +17,8 @@ public static class CustomersEndpoints
     {
         var g = app.MapGroup("/api/v1/customers").WithTags("Customers");
         g.MapPost("", Create).RequireScope(Scopes.DeliveriesWrite).WithSummary("Add a customer (its phone's contact, made or taken over)");
-        g.MapGet("", List).RequireScope(Scopes.DeliveriesRead).WithSummary("The team's customers, newest first");
-        g.MapGet("/{id}", Get).RequireScope(Scopes.DeliveriesRead).WithSummary("One customer with its delivery figures");
+        g.MapGet("", List).RequireScope(Scopes.DeliveriesRead).AuditsReads().WithSummary("The team's customers, newest first");
+        g.MapGet("/{id}", Get).RequireScope(Scopes.DeliveriesRead).AuditsReads().WithSummary("One customer with its delivery figures");
         g.MapPatch("/{id}", Update).RequireScope(Scopes.DeliveriesWrite).WithSummary("Change a customer (omitted fields keep their value)");
         g.MapDelete("/{id}", Delete).RequireScope(Scopes.DeliveriesWrite).WithSummary("Delete a customer that has no deliveries");
         return app;

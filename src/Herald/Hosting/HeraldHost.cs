@@ -4,6 +4,8 @@ using Herald.Analytics;
 using Herald.Api;
 using Herald.Api.Accounts;
 using Herald.Api.Alerts;
+using Herald.Api.Audit;
+using Herald.Audit;
 using Herald.Api.Auth;
 using Herald.Api.Campaigns;
 using Herald.Api.Capacity;
@@ -74,6 +76,7 @@ public static class HeraldHost
             .AddHeraldDashboard(options)
             .AddHeraldReports(configuration)
             .AddDeliveries(configuration, options)
+            .AddHeraldAudit(configuration)
             .AddHeraldDemo(options);
 
         var app = builder.Build();
@@ -87,6 +90,9 @@ public static class HeraldHost
     {
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseHeraldRouting();
+        // After routing, so it knows the route (and keeps no event batch); before authentication, so refusals are recorded too.
+        app.UseMiddleware<AuditMiddleware>();
         app.UseHeraldAuthentication();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
     }
@@ -132,6 +138,7 @@ public static class HeraldHost
         app.MapReportsEndpoints();
         app.MapReportSchedulesEndpoints();
         app.MapDeliveryOperations();
+        app.MapAuditEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
     }
 
@@ -168,6 +175,16 @@ public static class HeraldHost
         services.AddSingleton<IConsentStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IUserReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IItemSearchReader>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteStore>());
+        return services;
+    }
+
+    /// <summary>The audit trail: the middleware's group-committed appends, retention, and the chain the CLI verifies.</summary>
+    public static IServiceCollection AddHeraldAudit(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(configuration.GetSection("Herald:Audit").Get<AuditOptions>() ?? new AuditOptions());
+        services.AddSingleton<AuditTrail>();
+        services.AddHostedService<AuditMaintenance>();
         return services;
     }
 

@@ -28,7 +28,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("audit", "verify")]
+    [InlineData("frobnicate", "now")]
     [InlineData("serve", "--bogus")]
     [InlineData("--urls", "http://127.0.0.1:0")]
     [InlineData("migrate", "sideways")]

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using Herald.Audit;
+using Herald.Storage;
 
 namespace Herald.Api.Auth;
 
@@ -16,14 +18,19 @@ public sealed class SecurityOptions
 /// <summary>
 /// Throttles guessing: each remote address (an IPv6 address by its /64, which one host usually holds whole) may fail a key
 /// check or a sign-in <see cref="SecurityOptions.FailedAuthAttempts"/> times per window; past that every key check and
-/// sign-in from it is answered 429 until the window ends. Idle addresses are dropped by the rate limiter itself.
+/// sign-in from it is answered 429 until the window ends. Idle addresses are dropped by the rate limiter itself. The failure
+/// that blocks an address writes an audit entry (once per window, not once per refused call).
 /// </summary>
 public sealed class FailedSignInThrottle : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _failures;
+    private readonly AuditTrail? _audit;
+    private readonly TimeProvider _time;
 
-    public FailedSignInThrottle(SecurityOptions options)
+    public FailedSignInThrottle(SecurityOptions options, AuditTrail? audit = null, TimeProvider? time = null)
     {
+        _audit = audit;
+        _time = time ?? TimeProvider.System;
         _failures = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(address, _ =>
             new FixedWindowRateLimiterOptions
             {
@@ -42,7 +49,14 @@ public sealed class FailedSignInThrottle : IDisposable
         return !lease.IsAcquired;
     }
 
-    public void RecordFailure(HttpContext http) => _failures.AttemptAcquire(AddressOf(http)).Dispose();
+    public void RecordFailure(HttpContext http)
+    {
+        string address = AddressOf(http);
+        using var lease = _failures.AttemptAcquire(address);
+        if (lease.IsAcquired && _audit is not null && _failures.GetStatistics(address)?.CurrentAvailablePermits == 0)
+            _audit.Record(new AuditEntry(_time.GetUtcNow().ToUnixTimeMilliseconds(), null, AuditActors.Anonymous,
+                AuditRequests.RemoteIp(http), "throttle", "sign-in", address, StatusCodes.Status429TooManyRequests, null));
+    }
 
     public static int RetryAfter(RateLimitLease lease) =>
         lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;

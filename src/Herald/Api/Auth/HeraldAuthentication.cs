@@ -42,13 +42,19 @@ public static class HeraldAuthentication
         return services;
     }
 
-    /// <summary>The request pipeline's front: forwarded headers, routing, authentication, authorization, rate limits.</summary>
-    public static WebApplication UseHeraldAuthentication(this WebApplication app)
+    /// <summary>The request pipeline's front: forwarded headers from known proxies, routing, and the body limit of the route.</summary>
+    public static WebApplication UseHeraldRouting(this WebApplication app)
     {
         // With no proxy named the middleware would believe any sender, so it only runs when proxies are named.
         if (!string.IsNullOrWhiteSpace(app.Services.GetRequiredService<SecurityOptions>().KnownProxies)) app.UseForwardedHeaders();
         app.UseRouting();
         app.UseRequestBodyLimits();
+        return app;
+    }
+
+    /// <summary>Who is calling and what they may do: authentication, authorization, rate limits.</summary>
+    public static WebApplication UseHeraldAuthentication(this WebApplication app)
+    {
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -9,6 +9,8 @@ public static class HeraldClaims
 {
     public const string KeyId = "herald:key_id";
     public const string KeyPrefix = "herald:key_prefix";
+    public const string KeyPublicId = "herald:key_public_id";
+    public const string AgentPublicId = "herald:agent_public_id";
     public const string TeamId = "herald:team_id";
     public const string Scope = "herald:scope";
     public const string CsrfToken = "herald:csrf";
@@ -21,6 +23,7 @@ public static class HeraldClaims
         {
             new(KeyId, key.Id.ToString(CultureInfo.InvariantCulture)),
             new(KeyPrefix, key.Prefix),
+            new(KeyPublicId, key.PublicId),
         };
         if (key.TeamId is { } team) claims.Add(new Claim(TeamId, team.ToString(CultureInfo.InvariantCulture)));
         foreach (var scope in key.Scopes) claims.Add(new Claim(Scope, scope));
@@ -32,6 +35,7 @@ public static class HeraldClaims
     public static List<Claim> OfAgent(AgentRecord agent) =>
     [
         new(AgentId, agent.Id.ToString(CultureInfo.InvariantCulture)),
+        new(AgentPublicId, agent.PublicId),
         new(TeamId, agent.TeamId.ToString(CultureInfo.InvariantCulture)),
         new(AgentRole, agent.Role),
     ];

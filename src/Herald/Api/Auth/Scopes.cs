@@ -10,7 +10,9 @@ public static class Scopes
     public const string DeliveriesRead = "deliveries:read";
     public const string DeliveriesWrite = "deliveries:write";
     public const string AgentsWrite = "agents:write";
+    /// <summary>Reading the team's own audit trail (admin keys read every team's).</summary>
+    public const string AuditRead = "audit:read";
     public const string Admin = "admin";
 
-    public static readonly string[] All = [EventsWrite, MetricsRead, ReportsWrite, OtpSend, AlertsWrite, DeliveriesRead, DeliveriesWrite, AgentsWrite, Admin];
+    public static readonly string[] All = [EventsWrite, MetricsRead, ReportsWrite, OtpSend, AlertsWrite, DeliveriesRead, DeliveriesWrite, AgentsWrite, AuditRead, Admin];
 }
