@@ -108,6 +108,10 @@ public sealed class AuditTrailTests : IAsyncLifetime
         Assert.Equal(60, entries.Count(e => S(e, "team") == team.Id));
         Assert.Equal(entries.Count, entries.Select(e => S(e, "id")).Distinct().Count());
         Assert.True(_server.Services.GetRequiredService<IAuditStore>().VerifyAudit().Intact);
+        // The answered hash is the stored chain's.
+        var newest = (await ReadAll(_server.Admin, "", pageSize: 1000))[0];
+        Assert.Equal(Convert.ToHexStringLower((byte[])_server.StoredValue("SELECT hash FROM audit_log WHERE seq = $s", ("$s", long.Parse(S(newest, "id")!)))!),
+            S(newest, "hash"));
     }
 
     [Fact]

@@ -11,10 +11,10 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Api.Audit;
 
-/// <summary>One audit entry as the API answers it: never a field's value, only the names of the fields a write set.</summary>
+/// <summary>One audit entry as the API answers it: never a field's value, only the names of the fields a write set; its chain hash in hex.</summary>
 public sealed record AuditEntryDto(
     string Id, string At, string? Team, string Actor, string? RemoteIp, string Action, string ResourceType, string? ResourceId, int Outcome,
-    IReadOnlyList<string>? Changes);
+    IReadOnlyList<string>? Changes, string Hash);
 
 public sealed record AuditPageDto(IReadOnlyList<AuditEntryDto> Entries, string? NextCursor);
 
@@ -79,6 +79,6 @@ public static class AuditEndpoints
     {
         var e = row.Entry;
         return new AuditEntryDto(row.Seq.ToString(CultureInfo.InvariantCulture), Timestamps.Iso(e.AtMs)!, e.TeamId is { } t ? directory.PublicIdOf(t) : null,
-            e.Actor, e.RemoteIp, e.Action, e.ResourceType, e.ResourceId, e.Outcome, e.Changes);
+            e.Actor, e.RemoteIp, e.Action, e.ResourceType, e.ResourceId, e.Outcome, e.Changes, Convert.ToHexStringLower(row.Hash));
     }
 }
