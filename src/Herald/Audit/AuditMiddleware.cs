@@ -14,22 +14,23 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
     public async Task InvokeAsync(HttpContext http)
     {
         var endpoint = http.GetEndpoint();
-        bool write = AuditRequests.IsWrite(http.Request.Method);
-        if (endpoint is null || !http.Request.Path.StartsWithSegments("/api") || (!write && endpoint.Metadata.GetMetadata<AuditReadsMetadata>() is null))
+        if (endpoint is null || !http.Request.Path.StartsWithSegments("/api"))
         {
             await next(http);
             return;
         }
+        bool write = AuditRequests.IsWrite(http.Request.Method);
         bool keepBody = write && endpoint.Metadata.GetMetadata<LargeBodyMetadata>() is null;
         if (keepBody) http.Request.EnableBuffering(AuditRequests.BodyBytesHeldInMemory);
-        var request = new AuditedRequest(http, keepBody, trail, time, logger);
+        // Reads are recorded when the route says so, or when the caller's address was refused (known only later).
+        var request = new AuditedRequest(http, write || endpoint.Metadata.GetMetadata<AuditReadsMetadata>() is not null, keepBody, trail, time, logger);
         http.Response.OnStarting(static state => ((AuditedRequest)state).RecordAsync(), request);
         await next(http);
         // An answer without a body may not have started yet; an exception is answered (and recorded) by the error middleware outside.
         if (!http.Response.HasStarted) await request.RecordAsync();
     }
 
-    private sealed class AuditedRequest(HttpContext http, bool keepBody, AuditTrail trail, TimeProvider time, ILogger logger)
+    private sealed class AuditedRequest(HttpContext http, bool audited, bool keepBody, AuditTrail trail, TimeProvider time, ILogger logger)
     {
         private int _recorded;
 
@@ -37,6 +38,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         {
             int status = http.Response.StatusCode;
             if (status == StatusCodes.Status429TooManyRequests || Interlocked.Exchange(ref _recorded, 1) == 1) return;
+            if (!audited && !http.Items.ContainsKey(Api.Auth.ClientAddressRequirement.RefusedItem)) return;
             try
             {
                 var changes = keepBody && status is >= 200 and < 300 ? await ChangedFieldsAsync() : null;

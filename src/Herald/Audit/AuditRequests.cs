@@ -57,13 +57,11 @@ public static class AuditRequests
 
     public static bool IsWrite(string method) => !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method));
 
-    /// <summary>The entry for this request, or null when it is not audited (a read of an ordinary route, or no route at all).</summary>
+    /// <summary>The entry for this request, or null when it reached no route.</summary>
     public static AuditEntry? EntryOf(HttpContext http, int status, long atMs, IReadOnlyList<string>? changes)
     {
         if (http.GetEndpoint() is not RouteEndpoint endpoint) return null;
-        bool write = IsWrite(http.Request.Method);
-        if (!write && endpoint.Metadata.GetMetadata<AuditReadsMetadata>() is null) return null;
-        var (resourceType, resourceId, action) = NameOf(http, endpoint.RoutePattern, write);
+        var (resourceType, resourceId, action) = NameOf(http, endpoint.RoutePattern, IsWrite(http.Request.Method));
         if (endpoint.Metadata.GetMetadata<AuditNameMetadata>() is { } named) (resourceType, action) = (named.ResourceType, named.Action);
         // A create names what it made only in its answer's Location.
         if (resourceId is null && http.Response.Headers.Location.FirstOrDefault() is { Length: > 0 } location)

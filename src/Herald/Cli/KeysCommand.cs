@@ -25,7 +25,8 @@ public static class KeysCommand
         var scopes = new Option<string>("--scopes") { Description = "Comma-separated: " + string.Join(", ", Scopes.All), DefaultValueFactory = _ => "events:write,metrics:read" };
         var rateLimit = new Option<string?>("--rate-limit") { Description = "Requests per period, e.g. 100/60s or 1000/15m (default: 1000/15m, none for events:write keys)" };
         var expires = new Option<DateTimeOffset?>("--expires") { Description = "Expiry, RFC 3339" };
-        var create = new Command("create", "Create a key; it is printed once") { team, name, scopes, rateLimit, expires };
+        var allowedIps = new Option<string?>("--allowed-ips") { Description = "Addresses or CIDRs the key may be used from, comma-separated (default: anywhere)" };
+        var create = new Command("create", "Create a key; it is printed once") { team, name, scopes, rateLimit, expires, allowedIps };
         create.SetAction(parse =>
         {
             using var store = MigrateCommand.OpenStore();
@@ -58,7 +59,15 @@ public static class KeysCommand
                 AnsiConsole.MarkupLineInterpolated($"[red]--rate-limit must look like 100/60s or 1000/15m[/]");
                 return 2;
             }
-            var created = new ApiKeyService(store, TimeProvider.System).Create(teamId, parse.GetValue(name)!, scopeList, requests, period, parse.GetValue(expires), createdBy: "cli");
+            IpAllowList? ips = null;
+            if (parse.GetValue(allowedIps) is { } ipText
+                && (ips = IpAllowList.Parse(ipText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), out var ipProblem)) is null)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--allowed-ips: {ipProblem}[/]");
+                return 2;
+            }
+            var created = new ApiKeyService(store, TimeProvider.System).Create(teamId, parse.GetValue(name)!, scopeList, requests, period, parse.GetValue(expires),
+                createdBy: "cli", allowedIps: ips);
             AuditCommand.Record(store, "create", "keys", created.Record.PublicId, teamId, 0, ["name", "scopes", "rate_limit", "expires_at"]);
             AnsiConsole.MarkupLineInterpolated($"created key [bold]{created.Record.PublicId}[/] (shown once):");
             Console.WriteLine(created.Key);

@@ -25,7 +25,8 @@ public sealed record ApiKeyRecord(
     string? Description = null,
     string Environment = ApiKeyEnvironments.Development,
     string? CreatedBy = null,
-    bool IsActive = true);
+    bool IsActive = true,
+    string? AllowedIps = null);
 
 /// <summary>Where a key is used; it says which traffic a key's requests are, it changes nothing they may do.</summary>
 public static class ApiKeyEnvironments
@@ -47,7 +48,8 @@ public interface IDirectoryStore
     IReadOnlyList<ApiKeyRecord> ListKeys(int? teamId);
     bool RevokeKey(string publicId, long nowMs);
     /// <summary>Turns a key that is not revoked on or off and sets its description; null when there is no such key.</summary>
-    ApiKeyRecord? UpdateKey(string publicId, bool? isActive, string? description);
+    /// <summary>Changes what is given: <paramref name="allowedIps"/> null keeps the list, empty clears it (anywhere).</summary>
+    ApiKeyRecord? UpdateKey(string publicId, bool? isActive, string? description, string? allowedIps = null);
     bool AnyAdminKey();
     void RecordKeyUsage(IReadOnlyList<(int KeyId, long Uses, long LastUsedAtMs)> usage);
     /// <summary>Replaces the team's webhook token; false when there is no such team.</summary>

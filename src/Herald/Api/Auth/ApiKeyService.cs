@@ -26,7 +26,8 @@ public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
     public sealed record Created(ApiKeyRecord Record, string Key);
 
     public Created Create(int? teamId, string name, IReadOnlyCollection<string> scopes, int? rateLimitRequests, long? rateLimitPeriodMs, DateTimeOffset? expiresAt,
-        string? fixedKey = null, string? description = null, string environment = ApiKeyEnvironments.Development, string? createdBy = null)
+        string? fixedKey = null, string? description = null, string environment = ApiKeyEnvironments.Development, string? createdBy = null,
+        IpAllowList? allowedIps = null)
     {
         string key = fixedKey ?? KeyPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         // Keys that ingest (events or deliveries) are not throttled by default: a busy provider must never be turned away by a quota it did not ask for.
@@ -35,7 +36,7 @@ public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
         long? period = requests is null ? null : rateLimitPeriodMs ?? DefaultRateLimitPeriodMs;
         var record = new ApiKeyRecord(0, "key_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant(), teamId, name,
             key[..Math.Min(8, key.Length)], scopes.ToArray(), requests, period, expiresAt?.ToUnixTimeMilliseconds(), null, null, 0,
-            time.GetUtcNow().ToUnixTimeMilliseconds(), description, environment, createdBy);
+            time.GetUtcNow().ToUnixTimeMilliseconds(), description, environment, createdBy, AllowedIps: allowedIps?.Text);
         return new Created(store.CreateKey(record, Hash(key)), key);
     }
 
@@ -47,10 +48,13 @@ public sealed class ApiKeyService(IDirectoryStore store, TimeProvider time)
         return revoked;
     }
 
-    /// <summary>Turns a key on or off (an inactive key authenticates nothing until turned on again) and sets its description.</summary>
-    public ApiKeyRecord? Update(string publicId, bool? isActive, string? description)
+    /// <summary>
+    /// Turns a key on or off (an inactive key authenticates nothing until turned on again), sets its description, and sets
+    /// the addresses it may be used from (an empty list: anywhere again).
+    /// </summary>
+    public ApiKeyRecord? Update(string publicId, bool? isActive, string? description, IpAllowList? allowedIps = null, bool clearAllowedIps = false)
     {
-        var updated = store.UpdateKey(publicId, isActive, description);
+        var updated = store.UpdateKey(publicId, isActive, description, clearAllowedIps ? "" : allowedIps?.Text);
         _byKey.Clear();
         _byId.Clear();
         return updated;

@@ -13,6 +13,8 @@ public sealed class SecurityOptions
     public TimeSpan FailedAuthWindow { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>Proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed.</summary>
     public string? KnownProxies { get; set; }
+    /// <summary>Addresses or CIDRs (comma-separated) admin keys may be used from; unset: anywhere.</summary>
+    public string? AdminAllowedIps { get; set; }
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Net;
 using Herald.Dashboard;
 using Herald.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -33,6 +32,7 @@ public static class HeraldAuthentication
             .Configure<ITicketStore>((o, sessions) => DashboardCookie.Configure(o, sessions));
         services.AddAuthorization(ScopePolicies.Add);
         services.AddSingleton<IAuthorizationHandler, ScopeRequirementHandler>();
+        services.AddSingleton<IAuthorizationHandler, ClientAddressRequirementHandler>();
         services.AddSingleton<IAuthorizationHandler, DashboardCsrfRequirementHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuthorizationFailureResponder>();
         services.AddSingleton<KeyRateLimiting.KeyWindows>();
@@ -86,8 +86,7 @@ public static class HeraldAuthentication
 #pragma warning restore ASPDEPR005
         foreach (var entry in (security.KnownProxies ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (System.Net.IPNetwork.TryParse(entry, out var network)) o.KnownIPNetworks.Add(network);
-            else if (IPAddress.TryParse(entry, out var address)) o.KnownProxies.Add(address);
+            if (IpAllowList.TryParseNetwork(entry, out var network)) o.KnownIPNetworks.Add(network);
             else throw new OptionsValidationException("Herald:Security:KnownProxies", typeof(SecurityOptions),
                 [$"'{entry}' is neither an IP address nor a CIDR"]);
         }

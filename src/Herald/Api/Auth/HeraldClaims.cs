@@ -11,6 +11,7 @@ public static class HeraldClaims
     public const string KeyPrefix = "herald:key_prefix";
     public const string KeyPublicId = "herald:key_public_id";
     public const string AgentPublicId = "herald:agent_public_id";
+    public const string AllowedIps = "herald:allowed_ips";
     public const string TeamId = "herald:team_id";
     public const string Scope = "herald:scope";
     public const string CsrfToken = "herald:csrf";
@@ -26,6 +27,7 @@ public static class HeraldClaims
             new(KeyPublicId, key.PublicId),
         };
         if (key.TeamId is { } team) claims.Add(new Claim(TeamId, team.ToString(CultureInfo.InvariantCulture)));
+        if (key.AllowedIps is { } ips) claims.Add(new Claim(AllowedIps, ips));
         foreach (var scope in key.Scopes) claims.Add(new Claim(Scope, scope));
         if (KeyRateLimiting.ClaimOf(key) is { } limit) claims.Add(limit);
         return claims;

@@ -11,7 +11,7 @@ public static class ScopePolicies
     public static void Add(AuthorizationOptions options)
     {
         foreach (var scope in Scopes.All)
-            options.AddPolicy(Name(scope), p => p.AddRequirements(new ScopeRequirement(scope), DashboardCsrfRequirement.Instance));
+            options.AddPolicy(Name(scope), p => p.AddRequirements(new ScopeRequirement(scope), ClientAddressRequirement.Instance, DashboardCsrfRequirement.Instance));
     }
 
     /// <summary>

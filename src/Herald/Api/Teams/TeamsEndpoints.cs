@@ -12,12 +12,14 @@ namespace Herald.Api.Teams;
 public sealed record CreateTeamRequest(string? Name);
 public sealed record TeamDto(string Id, string Name, string WebhookToken, DateTimeOffset CreatedAt);
 public sealed record CreateKeyRequest(
-    string? TeamId, string? Name, string[]? Scopes, RateLimitDto? RateLimit, DateTimeOffset? ExpiresAt, string? Description, string? Environment);
-public sealed record UpdateKeyRequest(bool? IsActive, string? Description);
+    string? TeamId, string? Name, string[]? Scopes, RateLimitDto? RateLimit, DateTimeOffset? ExpiresAt, string? Description, string? Environment,
+    string[]? AllowedIps);
+public sealed record UpdateKeyRequest(bool? IsActive, string? Description, string[]? AllowedIps);
 public sealed record RateLimitDto(int Requests, long Period);
 public sealed record KeyDto(
     string Id, string? TeamId, string Name, string Prefix, string[] Scopes, RateLimitDto? RateLimit, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt,
-    DateTimeOffset? LastUsedAt, long UsageCount, DateTimeOffset CreatedAt, string? Key, string? Description, string Environment, string? CreatedBy, bool IsActive);
+    DateTimeOffset? LastUsedAt, long UsageCount, DateTimeOffset CreatedAt, string? Key, string? Description, string Environment, string? CreatedBy, bool IsActive,
+    IReadOnlyList<string>? AllowedIps);
 public sealed record UpsertAccountRequest(string? Name, double? TpsLimit, double? CreditBalance);
 public sealed record AccountDto(string Name, double? TpsLimit, double? CreditBalance, DateTimeOffset CreatedAt);
 
@@ -33,7 +35,7 @@ public static class TeamsEndpoints
         admin.MapGet("/teams", ListTeams).WithSummary("List teams");
         admin.MapPost("/keys", CreateKey).WithSummary("Create an API key; the key is shown once");
         admin.MapGet("/keys", ListKeys).WithSummary("List API keys (never the keys themselves)");
-        admin.MapPatch("/keys/{id}", UpdateKey).WithSummary("Turn an API key on or off (is_active) without revoking it, or change its description");
+        admin.MapPatch("/keys/{id}", UpdateKey).WithSummary("Turn an API key on or off (is_active) without revoking it, change its description, or the addresses it may be used from (allowed_ips; [] for anywhere)");
         admin.MapDelete("/keys/{id}", RevokeKey).WithSummary("Revoke an API key");
 
         var accounts = app.MapGroup("/api/v1/accounts").WithTags("Accounts");
@@ -90,9 +92,13 @@ public static class TeamsEndpoints
         string environment = body.Environment ?? ApiKeyEnvironments.Development;
         if (Array.IndexOf(ApiKeyEnvironments.All, environment) < 0)
             return ApiResults.BadRequest("environment", "must be one of " + string.Join(", ", ApiKeyEnvironments.All));
+        IpAllowList? allowedIps = null;
+        if (body.AllowedIps is { Length: > 0 } entries && (allowedIps = IpAllowList.Parse(entries, out var ipProblem)) is null)
+            return ApiResults.BadRequest("allowed_ips", ipProblem!);
         // Who made the key: the key that asked (a dashboard session acts with its key).
         string? createdBy = store.FindKeyById(http.Caller().KeyId)?.PublicId;
-        var created = keys.Create(teamId, name, scopes, body.RateLimit?.Requests, body.RateLimit?.Period, body.ExpiresAt, null, body.Description, environment, createdBy);
+        var created = keys.Create(teamId, name, scopes, body.RateLimit?.Requests, body.RateLimit?.Period, body.ExpiresAt, null, body.Description, environment, createdBy,
+            allowedIps);
         return TypedResults.Created($"/api/v1/keys/{created.Record.PublicId}", new SuccessEnvelope<KeyDto>(ToDto(created.Record, teams, created.Key)));
     }
 
@@ -109,8 +115,12 @@ public static class TeamsEndpoints
     {
         IdentifierParameter.Require("id", id);
         if (body.Description is { } d && Identifier.LengthProblem(d, MaxKeyDescriptionLength) is { } issue) return ApiResults.BadRequest("description", issue);
-        if (body.IsActive is null && body.Description is null) return ApiResults.BadRequest("is_active", "name is_active or description to change");
-        return keys.Update(id, body.IsActive, body.Description) is { } updated ? ApiResults.Ok(ToDto(updated, teams, null)) : ApiResults.NotFound($"no key '{id}' that is not revoked");
+        if (body.IsActive is null && body.Description is null && body.AllowedIps is null)
+            return ApiResults.BadRequest("is_active", "name is_active, description or allowed_ips to change");
+        IpAllowList? allowedIps = null;
+        if (body.AllowedIps is { Length: > 0 } entries && (allowedIps = IpAllowList.Parse(entries, out var ipProblem)) is null)
+            return ApiResults.BadRequest("allowed_ips", ipProblem!);
+        return keys.Update(id, body.IsActive, body.Description, allowedIps, clearAllowedIps: body.AllowedIps is { Length: 0 }) is { } updated ? ApiResults.Ok(ToDto(updated, teams, null)) : ApiResults.NotFound($"no key '{id}' that is not revoked");
     }
 
     private static Results<Ok<SuccessEnvelope<object>>, NotFound<ErrorEnvelope>> RevokeKey(string id, ApiKeyService keys) =>
@@ -140,5 +150,6 @@ public static class TeamsEndpoints
     private static KeyDto ToDto(ApiKeyRecord k, TeamDirectory teams, string? key) =>
         new(k.PublicId, k.TeamId is { } t ? teams.PublicIdOf(t) : null, k.Name, k.Prefix, k.Scopes,
             k.RateLimitRequests is { } r ? new RateLimitDto(r, k.RateLimitPeriodMs ?? 0) : null, Instants.At(k.ExpiresAtMs), Instants.At(k.RevokedAtMs),
-            Instants.At(k.LastUsedAtMs), k.UsageCount, Instants.At(k.CreatedAtMs), key, k.Description, k.Environment, k.CreatedBy, k.IsActive);
+            Instants.At(k.LastUsedAtMs), k.UsageCount, Instants.At(k.CreatedAtMs), key, k.Description, k.Environment, k.CreatedBy, k.IsActive,
+            IpAllowList.Parse(k.AllowedIps)?.Entries);
 }

@@ -84,6 +84,7 @@ public sealed partial class SqliteStore
         cmd.Parameters.AddWithValue("$environment", key.Environment);
         cmd.Parameters.AddWithValue("$created_by", (object?)key.CreatedBy ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$active", key.IsActive ? 1 : 0);
+        cmd.Parameters.AddWithValue("$allowed_ips", (object?)key.AllowedIps ?? DBNull.Value);
         using var r = cmd.ExecuteReader();
         r.Read();
         return ReadKey(r);
@@ -131,10 +132,11 @@ public sealed partial class SqliteStore
         return cmd.ExecuteNonQuery() == 1;
     }
 
-    public ApiKeyRecord? UpdateKey(string publicId, bool? isActive, string? description)
+    public ApiKeyRecord? UpdateKey(string publicId, bool? isActive, string? description, string? allowedIps = null)
     {
         using var c = Open();
-        using var cmd = Command(c, SqliteSql.UpdateKey, ("$public_id", publicId), ("$active", isActive is { } a ? a ? 1 : 0 : null), ("$description", description));
+        using var cmd = Command(c, SqliteSql.UpdateKey, ("$public_id", publicId), ("$active", isActive is { } a ? a ? 1 : 0 : null), ("$description", description),
+            ("$allowed_ips", allowedIps));
         using var r = cmd.ExecuteReader();
         return r.Read() ? ReadKey(r) : null;
     }
@@ -160,5 +162,5 @@ public sealed partial class SqliteStore
     private static ApiKeyRecord ReadKey(SqliteDataReader r) => new(
         r.GetInt32(0), r.GetString(1), Int(r, 2), r.GetString(3), r.GetString(4),
         r.GetString(5).Split(' ', StringSplitOptions.RemoveEmptyEntries), Int(r, 6), Long(r, 7), Long(r, 8), Long(r, 9),
-        Long(r, 10), r.GetInt64(11), r.GetInt64(12), Text(r, 13), r.GetString(14), Text(r, 15), r.GetInt64(16) != 0);
+        Long(r, 10), r.GetInt64(11), r.GetInt64(12), Text(r, 13), r.GetString(14), Text(r, 15), r.GetInt64(16) != 0, Text(r, 17));
 }

@@ -35,5 +35,6 @@ internal static class SqliteMigrations
         V032AlertIncidents.Migration,
         V033UptimeAndCapacity.Migration,
         V041AuditLog.Migration,
+        V042ApiKeyAllowedIps.Migration,
     ];
 }

@@ -19,19 +19,20 @@ internal static partial class SqliteSql
         """;
     public const string KeyColumns = """
         id, public_id, team_id, name, prefix, scopes, rate_limit_requests, rate_limit_period_ms, expires_at, revoked_at,
-        last_used_at, usage_count, created_at, description, environment, created_by, is_active
+        last_used_at, usage_count, created_at, description, environment, created_by, is_active, allowed_ips
         """;
     public const string InsertKey = """
         INSERT INTO api_keys (public_id, team_id, name, key_hash, prefix, scopes, rate_limit_requests, rate_limit_period_ms,
-                              expires_at, created_at, description, environment, created_by, is_active)
+                              expires_at, created_at, description, environment, created_by, is_active, allowed_ips)
         VALUES ($public_id, $team, $name, $hash, $prefix, $scopes, $rl_requests, $rl_period, $expires, $now, $description, $environment,
-                $created_by, $active)
+                $created_by, $active, $allowed_ips)
         RETURNING 
         """ + " " + KeyColumns;
     public const string SelectKeyByHash = "SELECT " + KeyColumns + " FROM api_keys WHERE key_hash = $hash";
     public const string SelectKeys = "SELECT " + KeyColumns + " FROM api_keys WHERE ($team IS NULL OR team_id = $team) ORDER BY id";
     public const string UpdateKey = """
-        UPDATE api_keys SET is_active = IFNULL($active, is_active), description = IFNULL($description, description)
+        UPDATE api_keys SET is_active = IFNULL($active, is_active), description = IFNULL($description, description),
+            allowed_ips = CASE WHEN $allowed_ips IS NULL THEN allowed_ips WHEN $allowed_ips = '' THEN NULL ELSE $allowed_ips END
         WHERE public_id = $public_id AND revoked_at IS NULL
         RETURNING
         """ + " " + KeyColumns;
