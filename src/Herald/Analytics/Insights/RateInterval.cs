@@ -8,11 +8,12 @@ namespace Herald.Analytics.Insights;
 /// </summary>
 public sealed record RateInterval(long Successes, long Trials, double? Rate, double? Lower, double? Upper)
 {
-    public static RateInterval Of(long successes, long trials)
+    /// <summary>The rate and its Wilson interval at <paramref name="z"/> (default 95 %).</summary>
+    public static RateInterval Of(long successes, long trials, double z = Wilson.Z95)
     {
         if (trials <= 0) return new RateInterval(0, 0, null, null, null);
         successes = Math.Clamp(successes, 0, trials);
-        var (lo, hi) = Wilson.Interval(successes, trials);
+        var (lo, hi) = Wilson.Interval(successes, trials, z);
         return new RateInterval(successes, trials, Math.Round(successes * 100.0 / trials, 4), Math.Round(lo * 100, 4), Math.Round(hi * 100, 4));
     }
 }
@@ -24,6 +25,7 @@ public sealed record RateInterval(long Successes, long Trials, double? Rate, dou
 /// </summary>
 public static class Separation
 {
+    /// <summary>The indexes of the separated best and worst rows (null where none separates).</summary>
     public static (int? Best, int? Worst) Of(IReadOnlyList<RateInterval> rows, long minVolume)
     {
         var eligible = new List<int>();
