@@ -42,7 +42,7 @@ public sealed partial class SqliteStore : IIndexStatsStore
         try
         {
             using var c = Open();
-            using var cmd = Command(c, HasPlannerStats(c) ? SqliteSql.OptimizePlanner : SqliteSql.AnalyzePlanner);
+            using var cmd = Command(c, HasPlannerStats(c) && Count(c, SqliteSql.CountUnanalyzedIndexes) == 0 ? SqliteSql.OptimizePlanner : SqliteSql.AnalyzePlanner);
             cmd.ExecuteNonQuery();
             _planner = new PlannerMaintenance(nowMs, watch.ElapsedMilliseconds, null);
         }
@@ -55,9 +55,11 @@ public sealed partial class SqliteStore : IIndexStatsStore
 
     public PlannerMaintenance LastPlannerMaintenance() => _planner;
 
-    private static bool HasPlannerStats(SqliteConnection c)
+    private static bool HasPlannerStats(SqliteConnection c) => Count(c, SqliteSql.HasPlannerStats) > 0;
+
+    private static long Count(SqliteConnection c, string sql)
     {
-        using var cmd = Command(c, SqliteSql.HasPlannerStats);
-        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+        using var cmd = Command(c, sql);
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 }
