@@ -223,9 +223,9 @@ public sealed class InsightsTests(SharedServer shared) : IClassFixture<SharedSer
         var lastKeyword = s.Inbound.Where(i => i.Text is "STOP" or "START").GroupBy(i => i.From.Recipient)
             .ToDictionary(g => g.Key, g => g.OrderBy(i => i.At).ThenBy(i => i.Text == "STOP" ? 1 : 0).Last().Text == "STOP" ? "stopped" : "opt-in");
         var users = s.Messages.Where(m => m.To.Recipient.Length > 0).GroupBy(m => m.To.Recipient).ToList();
-        foreach (var state in new[] { "stopped", "opt-in", "none" })
+        foreach (var state in new[] { "stopped", "opt-in", "unknown" })
         {
-            var inState = users.Where(u => lastKeyword.GetValueOrDefault(u.Key, "none") == state).ToList();
+            var inState = users.Where(u => lastKeyword.GetValueOrDefault(u.Key, "unknown") == state).ToList();
             var row = funnel["states"]!.AsArray().Single(r => r!["consent_state"]!.GetValue<string>() == state)!;
             Assert.Equal(inState.Count, Kit.Long(row, "users"));
             Assert.Equal(inState.Sum(u => u.Count()), Kit.Long(row, "messages_received"));

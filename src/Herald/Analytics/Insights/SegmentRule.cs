@@ -11,12 +11,12 @@ namespace Herald.Analytics.Insights;
 /// Who a segment holds: an explicit list of recipients (<c>{"recipients": [...]}</c>), or a filter on contact attributes
 /// (<c>{"filter": {"city": [...], "tier": [...], "consent": [...], "time_zone": [...], "signed_up_from": t, "signed_up_to": t}}</c>).
 /// A filter's given criteria must all hold (each list: one of its values); the sign-up range is [from, to). Consent states:
-/// <c>opt-in</c>, <c>opt-out</c>, <c>stopped</c>, or <c>none</c> for a contact that never sent a state keyword.
+/// <c>opt-in</c>, <c>opt-out</c>, <c>stopped</c>, or <c>unknown</c> for a contact that never sent a state keyword.
 /// </summary>
 public sealed class SegmentRule
 {
     /// <summary>The consent state of a recipient without a state keyword.</summary>
-    public const string NoConsentState = "none";
+    public const string NoConsentState = "unknown";
     public const int MaxRecipients = 100_000;
     private static readonly string[] KnownConsentStates = [ConsentKeywords.StateName(ConsentKeywords.OptInCode),
         ConsentKeywords.StateName(ConsentKeywords.OptOutCode), ConsentKeywords.StateName(ConsentKeywords.StoppedCode), NoConsentState];
