@@ -10,13 +10,12 @@ using Microsoft.Data.Sqlite;
 namespace Herald.Bench;
 
 /// <summary>
-/// Seed 003's insights in process on the store an <c>endpoints</c> run filled (<c>--dir</c>), team acme, the last 30 days:
+/// Seed 003's insights in process on the store an <c>endpoints</c> run filled (<c>--dir</c>), team acme, the last
+/// <c>--days</c> days (default 30), <c>--runs</c> timed runs (default 10):
 /// each insight's p50 and p99, beside a plain <c>GROUP BY</c> over the same items (delivered per template) in the same run.
 /// </summary>
 public static class InsightsBench
 {
-    private const int Runs = 10;
-
     public static void Run(BenchOptions o, Report report)
     {
         string path = Path.Combine(o.Dir, "endpoints", "herald.db");
@@ -30,7 +29,7 @@ public static class InsightsBench
         int team = new TeamDirectory(store, TimeProvider.System).ByPublicIdOrName("acme")!.Id;
         var insights = new InsightAnalytics(new InsightItems(new ItemSearch(store, pending, registry), registry), store, store, store,
             new ConsentTimelines(store, pending), pending);
-        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), from = now - 30 * 86_400_000L;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), from = now - o.Days * 86_400_000L;
         var q = new InsightQuery(team, from, now, MetricFilter.None);
 
         using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly");
@@ -49,8 +48,8 @@ public static class InsightsBench
             using var r = groupBy.ExecuteReader();
             items = 0;
             while (r.Read()) items += r.GetInt64(1);
-        }, Runs);
-        report.Add("GROUP BY baseline (items per template, 30 d)", $"p50 {baseline.P50:F0} ms, p99 {baseline.P99:F0} ms", $"{items:N0} items");
+        }, o.Runs);
+        report.Add($"GROUP BY baseline (items per template, {o.Days} d)", $"p50 {baseline.P50:F0} ms, p99 {baseline.P99:F0} ms", $"{items:N0} items");
         foreach (var (name, run) in new (string, Action)[]
         {
             ("templates", () => insights.Templates(q)),
@@ -60,8 +59,8 @@ public static class InsightsBench
             ("engagement-funnel", () => insights.EngagementFunnel(q)),
         })
         {
-            var t = FailuresBench.Time(run, Runs);
-            report.Add($"insight {name} (30 d)", $"p50 {t.P50:F0} ms, p99 {t.P99:F0} ms", $"{t.P50 / baseline.P50:F1}x the GROUP BY at p50");
+            var t = FailuresBench.Time(run, o.Runs);
+            report.Add($"insight {name} ({o.Days} d)", $"p50 {t.P50:F0} ms, p99 {t.P99:F0} ms", $"{t.P50 / baseline.P50:F1}x the GROUP BY at p50");
         }
     }
 }

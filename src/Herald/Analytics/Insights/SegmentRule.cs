@@ -101,13 +101,26 @@ public sealed class SegmentRule
         return new SegmentRule { Cities = cities, Tiers = tiers, ConsentStates = consent, Zones = zones, SignedUpFromMs = from, SignedUpToMs = to };
     }
 
+    /// <summary>A JSON string's text; one escaping a lone surrogate (not text) is a <see cref="BadParameterException"/> naming the field.</summary>
+    public static string Text(JsonElement value, string field)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new BadParameterException(field, "is not valid Unicode text");
+        }
+    }
+
     private static HashSet<string> Strings(JsonElement value, string field, int maxLength)
     {
         if (value.ValueKind != JsonValueKind.Array) throw new BadParameterException(field, "must be a list of strings");
         var set = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in value.EnumerateArray())
         {
-            if (e.ValueKind != JsonValueKind.String || e.GetString()!.Trim() is not { Length: > 0 } s) throw new BadParameterException(field, "must hold non-empty strings");
+            if (e.ValueKind != JsonValueKind.String || Text(e, field).Trim() is not { Length: > 0 } s) throw new BadParameterException(field, "must hold non-empty strings");
             if (s.Length > maxLength) throw new BadParameterException(field, $"values of at most {maxLength} characters");
             set.Add(s);
         }
@@ -117,7 +130,7 @@ public sealed class SegmentRule
 
     private static long Instant(JsonElement value, string field)
     {
-        if (value.ValueKind != JsonValueKind.String || !Timestamp.TryParse(value.GetString(), null, out var t))
+        if (value.ValueKind != JsonValueKind.String || !Timestamp.TryParse(Text(value, field), null, out var t))
             throw new BadParameterException(field, "must be an RFC 3339 time with a time zone");
         return t.Value.ToUnixTimeMilliseconds();
     }

@@ -43,7 +43,7 @@ public static class SegmentsEndpoints
         if (body.TryGetProperty("name", out var n) && n.ValueKind != JsonValueKind.Null)
         {
             if (n.ValueKind != JsonValueKind.String) return ApiResults.BadRequest("name", "must be a string");
-            if (n.GetString()!.Trim() is { Length: > 0 } given) name = given;
+            if (SegmentRule.Text(n, "name").Trim() is { Length: > 0 } given) name = given;
         }
         if (name.Length > MaxNameLength) return ApiResults.BadRequest("name", $"at most {MaxNameLength} characters");
         if (!body.TryGetProperty("rule", out var rule)) return ApiResults.BadRequest("rule", "is required: {\"recipients\": [...]} or {\"filter\": {...}}");
