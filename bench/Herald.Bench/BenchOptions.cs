@@ -1,6 +1,6 @@
 namespace Herald.Bench;
 
-public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, int Teams = 1000, int ItemsPerTeam = 100, long DashboardEvents = 2_000_000, bool ReuseStore = false)
+public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, int Teams = 1000, int ItemsPerTeam = 100, long DashboardEvents = 2_000_000, bool ReuseStore = false, int Days = 30, int Runs = 10)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -10,6 +10,7 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
         var flush = TimeSpan.FromSeconds(1);
         int teams = 1000, itemsPerTeam = 100;
         bool reuse = false;
+        int days = 30, runs = 10;
         string dir = Path.Combine(Path.GetTempPath(), "herald-bench");
         for (int i = 1; i + 1 < args.Length; i += 2)
         {
@@ -24,10 +25,12 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
                 case "--teams": teams = int.Parse(args[i + 1]); break;
                 case "--items-per-team": itemsPerTeam = int.Parse(args[i + 1]); break;
                 case "--reuse-store": reuse = args[i + 1] is "1" or "true"; break;
+                case "--days": days = int.Parse(args[i + 1]); break;
+                case "--runs": runs = int.Parse(args[i + 1]); break;
             }
         }
         Directory.CreateDirectory(dir);
-        return new BenchOptions(command, events, httpEvents, dir, batch, flush, teams, itemsPerTeam, dashboardEvents, reuse);
+        return new BenchOptions(command, events, httpEvents, dir, batch, flush, teams, itemsPerTeam, dashboardEvents, reuse, days, runs);
     }
 
     public string EngineDb => Path.Combine(Dir, "engine", "herald.db");

@@ -14,12 +14,14 @@ using Herald.Api.Database;
 using Herald.Api.Events;
 using Herald.Api.DeliveryMetrics;
 using Herald.Api.Failures;
+using Herald.Api.Insights;
 using Herald.Api.Items;
 using Herald.Api.Jobs;
 using Herald.Api.Snapshots;
 using Herald.Api.Otp;
 using Herald.Api.Overview;
 using Herald.Api.Reports;
+using Herald.Api.Segments;
 using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
@@ -122,6 +124,8 @@ public static class HeraldHost
         app.MapAggregationEndpoints();
         app.MapAccountMetricsEndpoints();
         app.MapCampaignsEndpoints();
+        app.MapSegmentsEndpoints();
+        app.MapInsightsEndpoints();
         app.MapConsentEndpoints();
         app.MapContactsEndpoints();
         app.MapUsersEndpoints();
@@ -225,11 +229,23 @@ public static class HeraldHost
         services.AddSingleton<Herald.Analytics.Consent.ConsentRecorder>();
         services.AddSingleton<Herald.Analytics.Consent.ResponsePatterns>();
         services.AddSingleton<Herald.Analytics.Users.UserAnalytics>();
+        services.AddHeraldInsights(configuration);
         services.AddFailureAnalysis();
         services.AddSingleton<ItemHistory>();
         services.AddSingleton<Herald.Analytics.Items.ItemSearch>();
         services.AddSingleton<Herald.Analytics.Items.ItemRows>();
         services.AddSingleton<ItemExports>();
+        return services;
+    }
+
+    /// <summary>Seed 003's insights (segments, templates, send times, rate ceilings, index usage) and the planner statistics behind the last.</summary>
+    public static IServiceCollection AddHeraldInsights(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<Herald.Analytics.Insights.InsightItems>();
+        services.AddSingleton<Herald.Analytics.Insights.InsightAnalytics>();
+        services.AddSingleton<IIndexStatsStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(configuration.GetSection("Herald:Planner").Get<PlannerOptions>() ?? new PlannerOptions());
+        services.AddHostedService<PlannerStatistics>();
         return services;
     }
 

@@ -287,6 +287,63 @@ public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsy
     }
 
     [Fact]
+    public async Task The_insights_tab_draws_template_intervals_the_send_time_heat_map_and_the_tps_ceiling_the_API_answers()
+    {
+        var (_, key, client) = await TeamAsync("insight");
+        var rng = new Random(5);
+        var events = new List<object>();
+        // Template A delivered 95 %, B 80 %; on route hot, minutes above 40 TPS fail 20 % with Twilio's throttling code, others 2 %.
+        for (int i = 0; i < 800; i++)
+        {
+            string template = i % 2 == 0 ? "A" : "B";
+            bool delivered = rng.NextDouble() < (template == "A" ? 0.95 : 0.80);
+            events.Add(new Dictionary<string, object?> { ["item_id"] = $"t-{i}", ["status"] = delivered ? "delivered" : "failed", ["occurred_at"] = Ago(rng.Next(120, 6000)),
+                ["template"] = template, ["channel"] = "whatsapp", ["recipient"] = $"+4915100{i % 90:000}", ["route"] = "main" });
+        }
+        int[] tps = [5, 15, 25, 35, 45, 55];
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60).AddMinutes(-90);
+        for (int m = 0; m < tps.Length; m++)
+            for (int k = 0; k < tps[m] * 60; k++)
+            {
+                bool failed = rng.NextDouble() < (tps[m] > 40 ? 0.2 : 0.02);
+                var at = start.AddMinutes(m).AddMilliseconds(rng.Next(60_000));
+                events.Add(new Dictionary<string, object?> { ["item_id"] = $"h-{m}-{k}", ["status"] = failed ? "failed" : "delivered",
+                    ["occurred_at"] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), ["route"] = "hot", ["provider"] = "twilio",
+                    ["channel"] = "sms", ["error_code"] = failed ? "14107" : null });
+            }
+        foreach (var chunk in events.Chunk(5000)) await Kit.Ingest(client, chunk);
+        string from = Kit.Format(DateTimeOffset.UtcNow.AddDays(-30));
+        var templates = await Kit.GetData(client, $"/api/v1/analytics/insights/templates?from={from}");
+        var sendTimes = await Kit.GetData(client, $"/api/v1/analytics/insights/send-times?from={from}");
+        var hot = (await Kit.GetData(client, $"/api/v1/analytics/insights/rate-limits?from={from}&route=hot"))["routes"]![0]!;
+        Assert.Equal(40, hot["recommended_max_tps"]!.GetValue<double>());
+
+        await DashboardFixture.SignInAsync(_page, key);
+        await OpenTabAsync(_page, "insights");
+        foreach (var t in templates["templates"]!.AsArray())
+        {
+            var bar = _page.Locator($"#templates-table tr[data-template='{t!["template"]!.GetValue<string>()}'] td.delivery .interval");
+            foreach (var part in new[] { "rate", "lower", "upper" })
+                Assert.Equal(t["delivery_rate"]![part]!.GetValue<double>(), Number(await bar.GetAttributeAsync($"data-{part}")));
+        }
+        Assert.Contains("best delivery", await _page.TextContentAsync("#templates-table tr[data-template='A'] th"));
+        Assert.Contains("worst delivery", await _page.TextContentAsync("#templates-table tr[data-template='B'] th"));
+        foreach (var c in sendTimes["cells"]!.AsArray())
+        {
+            var cell = _page.Locator($"#send-time-heatmap td[data-weekday='{c!["weekday"]!.GetValue<string>()}'][data-hour='{c["hour"]!.GetValue<int>()}']");
+            Assert.Equal(c["sent"]!.GetValue<long>(), (long)Number(await cell.GetAttributeAsync("data-sent")));
+        }
+        Assert.Equal(sendTimes["cells"]!.AsArray().Sum(c => c!["sent"]!.GetValue<long>()),
+            (await _page.Locator("#send-time-heatmap td.heat").EvaluateAllAsync<long[]>("cells => cells.map(c => Number(c.dataset.sent))")).Sum());
+        Assert.Contains("No recommended window", await _page.TextContentAsync("#send-time-recommendation"));
+        var chart = _page.Locator("figure.tps-route[data-route='hot'] svg");
+        Assert.Equal(40, Number(await chart.Locator("line.ceiling").GetAttributeAsync("data-tps")));
+        Assert.Equal(hot["buckets"]!.AsArray().Count, await chart.Locator("circle.point").CountAsync());
+        Assert.Equal(hot["buckets"]!.AsArray().Count(b => b!["significantly_above_baseline"]!.GetValue<bool>()), await chart.Locator("circle.point.above").CountAsync());
+        Assert.Contains("keep under 40 TPS", await _page.TextContentAsync("figure.tps-route[data-route='hot'] figcaption"));
+    }
+
+    [Fact]
     public async Task The_campaigns_tab_shows_a_declared_campaign_with_the_progress_the_API_answers_and_its_detail()
     {
         var (_, key, client) = await TeamAsync("camp");

@@ -70,6 +70,9 @@ public sealed class TeamConsent
 
     public int Count => _byRecipient.Count;
 
+    /// <summary>Every contact's timeline, in no particular order.</summary>
+    public IEnumerable<ConsentTimeline> All => _byRecipient.Values;
+
     public ConsentTimeline? Of(ReadOnlySpan<char> recipient) => _bySpan.TryGetValue(recipient, out var t) ? t : null;
 
     public void Add(string recipient, long atMs, int state)

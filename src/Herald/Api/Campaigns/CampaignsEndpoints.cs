@@ -10,8 +10,9 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Api.Campaigns;
 
-public sealed record DeclareCampaignRequest(string? Name, long? TotalRecipients, string[]? Recipients, string? Account);
-public sealed record CampaignDto(string CampaignId, string Name, long TotalRecipients, string? Account, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+public sealed record DeclareCampaignRequest(string? Name, long? TotalRecipients, string[]? Recipients, string? Account, string? SegmentId = null);
+public sealed record CampaignDto(string CampaignId, string Name, long TotalRecipients, string? Account, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string? SegmentId = null);
 public sealed record CampaignRankingDto(int MinItems, IReadOnlyList<CampaignSummary> Best, IReadOnlyList<CampaignSummary> Worst);
 
 public sealed class CampaignRankingParameters : OneTeamParameters
@@ -59,9 +60,12 @@ public static class CampaignsEndpoints
         else return ApiResults.BadRequest("total_recipients", "is required (a number from 0), or list the recipients");
         var name = string.IsNullOrWhiteSpace(body.Name) ? campaignId : body.Name.Trim();
         if (name.Length > 200) return ApiResults.BadRequest("name", "at most 200 characters");
-        var c = store.UpsertCampaign(teamId, campaignId, name, total, account, time.GetUtcNow().ToUnixTimeMilliseconds());
+        string? segmentId = body.SegmentId?.Trim();
+        if (segmentId is not null && store.FindSegment(teamId, segmentId) is null)
+            return ApiResults.BadRequest("segment_id", $"no segment '{segmentId}': declare it with PUT /api/v1/segments/{{id}} first");
+        var c = store.UpsertCampaign(teamId, campaignId, name, total, account, time.GetUtcNow().ToUnixTimeMilliseconds(), segmentId);
         return ApiResults.Ok(new CampaignDto(c.CampaignId, c.Name, c.TotalRecipients, c.Account,
-            Instants.At(c.CreatedAtMs), Instants.At(c.UpdatedAtMs)));
+            Instants.At(c.CreatedAtMs), Instants.At(c.UpdatedAtMs), c.SegmentId));
     }
 
     private static Ok<SuccessEnvelope<IReadOnlyList<CampaignSummary>>> List([AsParameters] OneTeamParameters parameters, HttpContext http, CampaignAnalytics analytics) =>

@@ -1,4 +1,4 @@
-// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast, consent & compliance, messages). Loaded by app.js the
+// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast, consent & compliance, messages, insights). Loaded by app.js the
 // first time one of them is opened, so the overview's first load does not carry it. Plain JS over Herald's JSON API;
 // changes (acknowledge, resolve) send the session's CSRF token in X-Herald-CSRF.
 'use strict';
@@ -6,7 +6,7 @@
   const D = window.HeraldDashboard;
   const { el, $, api, apiSend, fmt, COLORS } = D;
   // The messages tab is not refreshed: a search stays as it was run (its pages would shift under the reader).
-  const REFRESH_MS = { alerts: 15000, campaigns: 30000, trends: 60000, compliance: 60000 };
+  const REFRESH_MS = { alerts: 15000, campaigns: 30000, trends: 60000, compliance: 60000, insights: 120000 };
   const CONDITION = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
   const SEVERITY_ORDER = ['critical', 'high', 'medium', 'warning', 'low', 'info'];
   const charts = {};
@@ -867,8 +867,118 @@
     await runSearch();
   }
 
+  // ---------- insights ----------
+  // The last 30 days: templates with their 95 % intervals, read rate by local hour and weekday, failure rate against TPS.
+  const INSIGHT_DAYS = 30;
+  const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+  const SVG = 'http://www.w3.org/2000/svg';
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) node.setAttribute(k, v);
+    for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    return node;
+  }
+  const pct = (v) => (v === null || v === undefined ? '–' : `${v.toFixed(1)} %`);
+  function insightParams() {
+    return D.teamParams({ from: new Date(Date.now() - INSIGHT_DAYS * 86400000).toISOString().replace(/\.\d+Z$/, 'Z') });
+  }
+
+  /** A rate with its interval: the range as a band, the point as a mark, on a 0–100 % track. */
+  function intervalBar(r, label) {
+    if (r.rate === null) return el('span', { class: 'muted' }, '–');
+    return el('div', { class: 'interval', role: 'img', 'aria-label': `${label}: ${pct(r.rate)} (95 % interval ${pct(r.lower)} to ${pct(r.upper)})`,
+      dataset: { rate: r.rate, lower: r.lower, upper: r.upper } },
+      el('span', { class: 'interval-band', style: `left:${r.lower}%;width:${Math.max(0.5, r.upper - r.lower)}%` }),
+      el('span', { class: 'interval-mark', style: `left:${r.rate}%` }));
+  }
+
+  async function loadInsightTemplates() {
+    const t = await api('/api/v1/analytics/insights/templates', insightParams());
+    const picked = (list, name) => list.filter((p) => p.name === name).map((p) => p.metric.replace('_rate', '')).join(', ');
+    note('insight-templates', `last ${INSIGHT_DAYS} days; best and worst only where 95 % intervals separate (at least ${t.min_volume} messages)`);
+    if (!t.templates.length) { put(body('insight-templates'), empty('No messages with a template in this window.', 'no-templates')); return; }
+    const rows = t.templates.map((r) => el('tr', { dataset: { template: r.template } },
+      el('th', { scope: 'row' }, r.template,
+        picked(t.best, r.template) ? el('span', { class: 'badge best' }, ` best ${picked(t.best, r.template)}`) : null,
+        picked(t.worst, r.template) ? el('span', { class: 'badge worst' }, ` worst ${picked(t.worst, r.template)}`) : null),
+      el('td', { class: 'num' }, fmt.int(r.sent)),
+      el('td', { class: 'delivery' }, intervalBar(r.delivery_rate, 'delivery rate'), el('span', { class: 'small' }, pct(r.delivery_rate.rate))),
+      el('td', { class: 'read' }, intervalBar(r.read_rate, 'read rate'), el('span', { class: 'small' }, pct(r.read_rate.rate))),
+      el('td', { class: 'reply' }, intervalBar(r.reply_rate, 'reply rate'), el('span', { class: 'small' }, pct(r.reply_rate.rate)))));
+    put(body('insight-templates'), table([['Template'], ['Sent', 'num'], ['Delivered'], ['Read'], ['Replied']], rows, { id: 'templates-table' }),
+      t.reason ? el('p', { class: 'muted small', id: 'templates-reason' }, `No best or worst: ${t.reason}.`) : null);
+  }
+
+  async function loadInsightSendTimes() {
+    const s = await api('/api/v1/analytics/insights/send-times', insightParams());
+    note('insight-send-times', `read rate by the recipient's local time (contact zone, else country, else the team's ${s.team_time_zone})`);
+    const cells = new Map(s.cells.map((c) => [`${c.weekday}-${c.hour}`, c]));
+    const max = Math.max(1, ...s.cells.map((c) => c.read_rate ?? 0));
+    const head = el('tr', {}, el('th', { scope: 'col' }, ''), Array.from({ length: 24 }, (_, h) => el('th', { scope: 'col', class: 'num' }, String(h))));
+    const rows = WEEKDAYS.map((day) => el('tr', {}, el('th', { scope: 'row' }, day.slice(0, 3)),
+      Array.from({ length: 24 }, (_, h) => {
+        const c = cells.get(`${day}-${h}`);
+        const alpha = c && c.read_rate !== null ? (0.1 + 0.9 * c.read_rate / max).toFixed(2) : 0;
+        return el('td', { class: 'heat', style: `background:rgba(37,99,235,${alpha})`, title: c ? `${day} ${h}:00 · ${c.sent} sent · read ${pct(c.read_rate)}` : `${day} ${h}:00 · none sent`,
+          dataset: { weekday: day, hour: h, sent: c ? c.sent : 0, rate: c && c.read_rate !== null ? c.read_rate : '' } });
+      })));
+    const r = s.recommendation;
+    put(body('insight-send-times'), el('div', { class: 'table-wrap' }, el('table', { class: 'heatmap', id: 'send-time-heatmap' }, el('thead', {}, head), el('tbody', {}, rows))),
+      el('p', { id: 'send-time-recommendation', class: r ? 'recommend' : 'muted small' },
+        r ? `Send at ${String(r.hour_start).padStart(2, '0')}:00–${String(r.hour_end).padStart(2, '0')}:00 local: ${r.metric.replace('_', ' ')} ${pct(r.rate.rate)} against ${pct(r.rest.rate)} the rest of the day.`
+          : `No recommended window: ${s.reason}.`));
+  }
+
+  /** Failure rate (y) against achieved TPS (x) of one route, the recommended ceiling and the account's limit as vertical lines. */
+  function tpsChart(row, index) {
+    const w = 420, h = 180, pad = 32;
+    const maxX = Math.max(row.peak_tps, row.recommended_max_tps ?? 0, row.current_tps_limit ?? 0, 1) * 1.1;
+    const maxY = Math.max(5, ...row.buckets.map((b) => b.failure_rate.upper ?? 0));
+    const x = (v) => pad + (w - 2 * pad) * v / maxX, y = (v) => h - pad - (h - 2 * pad) * v / maxY;
+    const chart = svg('svg', { viewBox: `0 0 ${w} ${h}`, class: 'tps-chart', id: `tps-chart-${index}`, role: 'img',
+      'aria-label': `Failure rate against TPS on ${row.route ?? 'no route'}` },
+      svg('line', { x1: pad, y1: h - pad, x2: w - pad, y2: h - pad, class: 'axis' }), svg('line', { x1: pad, y1: pad, x2: pad, y2: h - pad, class: 'axis' }),
+      svg('text', { x: w - pad, y: h - 6, 'text-anchor': 'end', class: 'axis-label' }, 'TPS'),
+      svg('text', { x: 4, y: pad - 8, class: 'axis-label' }, `failures ${maxY.toFixed(0)} %`));
+    for (const b of row.buckets) {
+      const mid = (b.tps_from + b.tps_to) / 2;
+      chart.append(svg('line', { x1: x(mid), x2: x(mid), y1: y(b.failure_rate.lower ?? 0), y2: y(b.failure_rate.upper ?? 0), class: 'whisker' }),
+        svg('circle', { cx: x(mid), cy: y(b.failure_rate.rate ?? 0), r: 4, class: b.significantly_above_baseline ? 'point above' : 'point',
+          'data-tps': mid, 'data-rate': b.failure_rate.rate ?? '' }, svg('title', {}, `${b.tps_from}–${b.tps_to} TPS: ${pct(b.failure_rate.rate)} failed, ${b.sent} sent`)));
+    }
+    if (row.recommended_max_tps !== null) chart.append(svg('line', { x1: x(row.recommended_max_tps), x2: x(row.recommended_max_tps), y1: pad, y2: h - pad,
+      class: 'ceiling', 'data-tps': row.recommended_max_tps }), svg('text', { x: x(row.recommended_max_tps) + 3, y: pad + 10, class: 'axis-label' }, `max ${row.recommended_max_tps} TPS`));
+    if (row.current_tps_limit !== null) chart.append(svg('line', { x1: x(row.current_tps_limit), x2: x(row.current_tps_limit), y1: pad, y2: h - pad,
+      class: 'limit', 'data-tps': row.current_tps_limit }));
+    return chart;
+  }
+
+  async function loadInsightRateLimits() {
+    const r = await api('/api/v1/analytics/insights/rate-limits', insightParams());
+    note('insight-rate-limits', 'per route, provider and account; by per-minute achieved TPS');
+    if (!r.routes.length) { put(body('insight-rate-limits'), empty('No outbound items in this window.', 'no-routes')); return; }
+    put(body('insight-rate-limits'), r.routes.map((row, i) => el('figure', { class: 'tps-route', dataset: { route: row.route ?? '' } },
+      el('figcaption', {}, `${row.route ?? '(no route)'} · ${row.provider ?? '–'} · ${row.account ?? '–'}: `,
+        row.recommended_max_tps !== null ? el('strong', { class: 'recommended' }, `keep under ${row.recommended_max_tps} TPS`) : el('span', { class: 'muted small' }, row.reason),
+        row.current_tps_limit !== null ? ` (limit now ${row.current_tps_limit} TPS)` : ''),
+      tpsChart(row, i))));
+  }
+
+  function buildInsights(panel) {
+    put(panel, el('section', { class: 'grid' }, card('insight-templates', 'Templates')),
+      el('section', { class: 'grid' }, card('insight-send-times', 'Best send times')),
+      el('section', { class: 'grid' }, card('insight-rate-limits', 'Failure rate against TPS')));
+  }
+
+  async function loadInsights(panel) {
+    if (!D.team()) { delete panel.dataset.built; needTeam(panel, 'insights'); return; }
+    if (!panel.dataset.built) { buildInsights(panel); panel.dataset.built = 'true'; }
+    await Promise.all([loadCard('insight-templates', loadInsightTemplates), loadCard('insight-send-times', loadInsightSendTimes),
+      loadCard('insight-rate-limits', loadInsightRateLimits)]);
+  }
+
   // ---------- the tab switcher's entry points ----------
-  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance, messages: loadMessages };
+  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance, messages: loadMessages, insights: loadInsights };
   async function load(tab) {
     const panel = $(`#panel-${tab}`);
     panel.dataset.loading = 'true';
