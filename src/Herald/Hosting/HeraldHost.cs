@@ -126,6 +126,7 @@ public static class HeraldHost
         app.MapJobsEndpoints();
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
+        app.MapSystemMetricsEndpoints();
         app.MapDatabaseMetricsEndpoints();
         app.MapCapacityEndpoints();
         app.MapDashboardEndpoints();
@@ -270,6 +271,7 @@ public static class HeraldHost
         services.AddSingleton<SystemMetrics>();
         services.AddHeraldMetrics();
         AddUtilization(services, configuration);
+        AddSystemMetrics(services, configuration);
         services.AddSingleton<AlertRules>();
         services.AddSingleton<AlertMetricReader>();
         services.AddSingleton<AlertNotifier>();
@@ -299,6 +301,16 @@ public static class HeraldHost
         services.AddSingleton<Herald.Utilization.NetworkCounters>();
         services.AddSingleton<Herald.Utilization.HttpRequestRecorder>();
         if (options.Enabled) services.AddHostedService<Herald.Utilization.UtilizationSampler>();
+    }
+
+    /// <summary>The system metrics time series, sampled and stored for <c>/api/v1/system-metrics</c> (<c>Herald:SystemMetrics</c>).</summary>
+    private static void AddSystemMetrics(IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Herald:SystemMetrics").Get<SystemMetricsOptions>() ?? new SystemMetricsOptions();
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton<ISystemMetricStore>(sp => sp.GetRequiredService<SqliteStore>());
+        if (options.Enabled) services.AddHostedService<SystemMetricsCollector>();
     }
 
     public static IServiceCollection AddHeraldOtp(this IServiceCollection services, IConfiguration configuration, HeraldOptions options)

@@ -34,5 +34,6 @@ internal static class SqliteMigrations
         V031ContactAttributes.Migration,
         V032AlertIncidents.Migration,
         V033UptimeAndCapacity.Migration,
+        V036SystemMetrics.Migration,
     ];
 }
