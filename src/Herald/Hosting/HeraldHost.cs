@@ -245,7 +245,7 @@ public static class HeraldHost
         return services;
     }
 
-    /// <summary><c>serve --demo</c>: generated traffic, and OTP codes shown in the dashboard's inbox instead of sent.</summary>
+    /// <summary><c>serve --demo</c>: generated traffic, a delivery operation, and OTP codes shown in the dashboard's inbox instead of sent.</summary>
     public static IServiceCollection AddHeraldDemo(this IServiceCollection services, HeraldOptions options)
     {
         if (!options.Demo) return services;
@@ -253,6 +253,7 @@ public static class HeraldHost
         services.AddSingleton<DemoInbox>();
         services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<DemoInbox>());
         services.AddHostedService<DemoOtp>();
+        services.AddHostedService<DemoDeliveries>();
         return services;
     }
 
