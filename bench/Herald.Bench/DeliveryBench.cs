@@ -42,7 +42,14 @@ public static class DeliveryBench
         Console.WriteLine($"deliveries: {deliveries:N0} deliveries, {NearbyAgents:N0} agents for nearby");
         WriteCost(o, report);
         ListingAndNearby(o, report, deliveries);
-        await Http(o, report);
+        await Http(o, report, 32);
+    }
+
+    /// <summary>Only the HTTP creation measure, at 32 and at 128 clients (a rate that grows with clients is bound by waiting, not work).</summary>
+    public static async Task HttpOnlyAsync(BenchOptions o, Report report)
+    {
+        await Http(o, report, 32);
+        await Http(o, report, 128);
     }
 
     private static string Db(BenchOptions o, string name)
@@ -285,9 +292,8 @@ public static class DeliveryBench
     private static double Timed<T>(Func<T> func) => Timed(() => { _ = func(); });
 
     /// <summary>POST /api/v1/deliveries from many clients at once against a real server, beside GET /healthz at the same concurrency.</summary>
-    private static async Task Http(BenchOptions o, Report report)
+    private static async Task Http(BenchOptions o, Report report, int concurrency)
     {
-        const int concurrency = 32;
         int total = (int)Math.Min(o.HttpEvents, 40_000);
         string dataDir = Path.Combine(o.Dir, "deliveries-http");
         if (Directory.Exists(dataDir)) Directory.Delete(dataDir, true);

@@ -83,6 +83,9 @@ public sealed record PushSubscriptionRequest(
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PushSubscriptionKeys([property: JsonPropertyName("p256dh")] string? P256dh, [property: JsonPropertyName("auth")] string? Auth);
 
+/// <summary>The VAPID public key (uncompressed P-256, base64url) to pass as <c>applicationServerKey</c> to <c>pushManager.subscribe</c>.</summary>
+public sealed record PushPublicKeyDto(string PublicKey);
+
 /// <summary>Where an agent's pushes go; its keys are not answered back.</summary>
 public sealed record PushSubscriptionView(string Endpoint, long? ExpirationTime);
 

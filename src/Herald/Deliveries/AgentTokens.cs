@@ -18,18 +18,7 @@ public sealed class AgentTokens(byte[] key)
     private const int PayloadBytes = 8 + 4 + 4 + 8;
     private const int MacBytes = 32;
 
-    public static AgentTokens FromKeyFile(string path)
-    {
-        if (!File.Exists(path))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            var fresh = RandomNumberGenerator.GetBytes(32);
-            using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
-                stream.Write(fresh);
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        return new AgentTokens(File.ReadAllBytes(path));
-    }
+    public static AgentTokens FromKeyFile(string path) => new(Herald.Storage.KeyFiles.ReadOrCreate(path, () => RandomNumberGenerator.GetBytes(32)));
 
     public string Issue(AgentTokenClaims claims)
     {

@@ -47,6 +47,8 @@ public static class AgentsEndpoints
         var g = app.MapGroup("/api/v1/agents").WithTags("Agents");
         g.MapPost("", Create).RequireScope(Scopes.AgentsWrite).WithSummary("Add an agent (password stored as Argon2id)");
         g.MapGet("", List).RequireScope(Scopes.DeliveriesRead).WithSummary("The team's agents with their active deliveries and performance");
+        g.MapGet("/push-public-key", PushPublicKey).RequireScope(Scopes.DeliveriesRead).AllowAgentTokens()
+            .WithSummary("The server's VAPID public key: the applicationServerKey an agent app subscribes to push messages with");
         g.MapGet("/nearby", Nearby).RequireScope(Scopes.DeliveriesRead).WithSummary("Active agents within radius_km of a point, nearest first");
         g.MapPost("/login", Login).AllowAnonymous().AuditsAs("agents", "login").AddEndpointFilterFactory(QueryParameterRules.Factory)
             .WithSummary("An agent signs in with its email or phone and password; answers a short-lived token bound to the agent");
@@ -156,6 +158,12 @@ public static class AgentsEndpoints
         string subscription = body.CheckedJson();
         var outcome = MaySet(http, store, Answers.Id(id)) ? agents.Subscribe(teamId, id, subscription) : Outcome<AgentRecord>.NotFound($"no agent '{id}'");
         return Answers.Of(outcome, a => AgentDto.Of(a, store.AgentFigures(teamId, [a.Id])[a.Id]));
+    }
+
+    private static Ok<SuccessEnvelope<PushPublicKeyDto>> PushPublicKey([AsParameters] OneTeamParameters parameters, HttpContext http, VapidKeys keys)
+    {
+        _ = parameters.TeamId(http);
+        return ApiResults.Ok(new PushPublicKeyDto(keys.PublicKey));
     }
 
     /// <summary>An agent token sets only its own agent's position and subscription (other agents are not found for it).</summary>

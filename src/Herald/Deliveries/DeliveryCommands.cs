@@ -99,6 +99,7 @@ public sealed class DeliveryCommands(IContactSettingsStore contacts)
         // The assignment names its agent in its notes only: the item's agent is the one who carries it (in transit or later),
         // so reassigning before the trip does not pin the attempt on the first agent.
         Append(s, ctx, delivery, attempt, Status.Assigned, now, null, $"assigned to {agent.PublicId}", null);
+        ctx.Assigned(new AgentAssignment(agent.Id, delivery.PublicId, delivery.Address, delivery.ScheduledTimeMs));
         return Outcome<DeliveryRecord>.Ok(delivery);
     }
 

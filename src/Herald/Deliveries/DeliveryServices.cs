@@ -1,4 +1,5 @@
 using Herald.Hosting;
+using Herald.Outbound;
 using Herald.Storage;
 using Herald.Storage.Sqlite;
 
@@ -16,6 +17,10 @@ public static class DeliveryServices
         services.AddSingleton<ICustomerStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IDeliveryStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(_ => AgentTokens.FromKeyFile(Path.Combine(options.DataDir, "agent-token.key")));
+        services.AddSingleton(_ => VapidKeys.FromKeyFile(Path.Combine(options.DataDir, "vapid.key")));
+        services.AddSingleton<AgentPushQueue>();
+        services.AddOutboundGuard();
+        services.AddHostedService<AgentPushSender>();
         services.AddSingleton<AgentService>();
         services.AddSingleton<CustomerService>();
         services.AddSingleton<DeliveryCommands>();

@@ -9,6 +9,7 @@ public sealed class DeliveryWriteContext
 {
     private long _lastCreatedAtMs;
     internal readonly List<TrackedEvent> Events = new();
+    internal readonly List<AgentAssignment> Assignments = new();
 
     internal DeliveryWriteContext(long lastCreatedAtMs) => _lastCreatedAtMs = lastCreatedAtMs;
 
@@ -19,6 +20,9 @@ public sealed class DeliveryWriteContext
 
     /// <summary>A tracking event the command appended: its engine event goes out once the transaction commits.</summary>
     public void Emit(TrackedEvent e) => Events.Add(e);
+
+    /// <summary>An agent the command gave a delivery: its push message is queued once the transaction commits.</summary>
+    public void Assigned(AgentAssignment assignment) => Assignments.Add(assignment);
 }
 
 /// <summary>
@@ -42,6 +46,7 @@ public sealed class DeliveryWriter : IAsyncDisposable
     private readonly Channel<DeliveryCommand> _channel = Channel.CreateUnbounded<DeliveryCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IDeliveryStore _store;
     private readonly IngestQueue _queue;
+    private readonly AgentPushQueue _pushes;
     private readonly TimeProvider _time;
     private readonly DeliveryOptions _options;
     private readonly ILogger<DeliveryWriter> _logger;
@@ -55,10 +60,11 @@ public sealed class DeliveryWriter : IAsyncDisposable
     private Task? _loop;
     private long _persistedMark;
 
-    public DeliveryWriter(IDeliveryStore store, IngestQueue queue, TimeProvider time, DeliveryOptions options, ILogger<DeliveryWriter> logger)
+    public DeliveryWriter(IDeliveryStore store, IngestQueue queue, AgentPushQueue pushes, TimeProvider time, DeliveryOptions options, ILogger<DeliveryWriter> logger)
     {
         _store = store;
         _queue = queue;
+        _pushes = pushes;
         _time = time;
         _options = options;
         _logger = logger;
@@ -150,6 +156,7 @@ public sealed class DeliveryWriter : IAsyncDisposable
         if (group.Count == 0 && retry.Count == 0 && mark <= _persistedMark) return;
         var kept = new List<DeliveryCommand>(group.Count);
         var events = new List<TrackedEvent>();
+        var assignments = new List<AgentAssignment>();
         try
         {
             using var session = _store.BeginDeliveryWrite();
@@ -158,6 +165,7 @@ public sealed class DeliveryWriter : IAsyncDisposable
             {
                 _context.NowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
                 _context.Events.Clear();
+                _context.Assignments.Clear();
                 session.Savepoint();
                 bool keep;
                 try
@@ -174,6 +182,7 @@ public sealed class DeliveryWriter : IAsyncDisposable
                 {
                     session.ReleaseSavepoint();
                     events.AddRange(_context.Events);
+                    assignments.AddRange(_context.Assignments);
                     kept.Add(command);
                 }
                 else
@@ -202,6 +211,7 @@ public sealed class DeliveryWriter : IAsyncDisposable
             return;
         }
         Submit([.. retry, .. events], kept);
+        foreach (var assignment in assignments) _pushes.Enqueue(assignment);
     }
 
     /// <summary>Hands the events to the engine in commit order, and answers the commands once their events are durable.</summary>

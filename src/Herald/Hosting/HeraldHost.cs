@@ -136,6 +136,7 @@ public static class HeraldHost
         app.MapJobsEndpoints();
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
+        app.MapSystemMetricsEndpoints();
         app.MapDatabaseMetricsEndpoints();
         app.MapCapacityEndpoints();
         app.MapDashboardEndpoints();
@@ -277,7 +278,7 @@ public static class HeraldHost
         return services;
     }
 
-    /// <summary><c>serve --demo</c>: generated traffic, and OTP codes shown in the dashboard's inbox instead of sent.</summary>
+    /// <summary><c>serve --demo</c>: generated traffic, a delivery operation, and OTP codes shown in the dashboard's inbox instead of sent.</summary>
     public static IServiceCollection AddHeraldDemo(this IServiceCollection services, HeraldOptions options)
     {
         if (!options.Demo) return services;
@@ -285,6 +286,7 @@ public static class HeraldHost
         services.AddSingleton<DemoInbox>();
         services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<DemoInbox>());
         services.AddHostedService<DemoOtp>();
+        services.AddHostedService<DemoDeliveries>();
         return services;
     }
 
@@ -303,6 +305,7 @@ public static class HeraldHost
         services.AddSingleton<SystemMetrics>();
         services.AddHeraldMetrics();
         AddUtilization(services, configuration);
+        AddSystemMetrics(services, configuration);
         services.AddSingleton<AlertRules>();
         services.AddSingleton<AlertMetricReader>();
         services.AddSingleton<AlertNotifier>();
@@ -332,6 +335,16 @@ public static class HeraldHost
         services.AddSingleton<Herald.Utilization.NetworkCounters>();
         services.AddSingleton<Herald.Utilization.HttpRequestRecorder>();
         if (options.Enabled) services.AddHostedService<Herald.Utilization.UtilizationSampler>();
+    }
+
+    /// <summary>The system metrics time series, sampled and stored for <c>/api/v1/system-metrics</c> (<c>Herald:SystemMetrics</c>).</summary>
+    private static void AddSystemMetrics(IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Herald:SystemMetrics").Get<SystemMetricsOptions>() ?? new SystemMetricsOptions();
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton<ISystemMetricStore>(sp => sp.GetRequiredService<SqliteStore>());
+        if (options.Enabled) services.AddHostedService<SystemMetricsCollector>();
     }
 
     public static IServiceCollection AddHeraldOtp(this IServiceCollection services, IConfiguration configuration, HeraldOptions options)

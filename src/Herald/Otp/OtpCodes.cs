@@ -17,24 +17,7 @@ public sealed class OtpCodes
     /// <summary>Loads the server key from <paramref name="path"/>, creating it (owner-only) on first use.</summary>
     public static OtpCodes FromKeyFile(string path)
     {
-        if (!File.Exists(path))
-        {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-            var fresh = RandomNumberGenerator.GetBytes(32);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            try
-            {
-                using var file = new FileStream(path, options);
-                file.Write(fresh);
-                file.Flush(flushToDisk: true);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first: use theirs.
-            }
-        }
-        var key = File.ReadAllBytes(path);
+        var key = Herald.Storage.KeyFiles.ReadOrCreate(path, () => RandomNumberGenerator.GetBytes(32));
         if (key.Length < 32) throw new InvalidOperationException($"{path} holds {key.Length} bytes; an OTP key needs 32");
         return new OtpCodes(key);
     }

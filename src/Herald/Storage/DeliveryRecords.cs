@@ -112,6 +112,8 @@ public interface IAgentStore
     long DeleteAgent(long id, long nowMs);
     void SetAgentLocation(long id, GeoPoint location, long nowMs);
     void SetPushSubscription(long id, string? subscriptionJson, long nowMs);
+    /// <summary>Removes the agent's subscription if it is still <paramref name="subscriptionJson"/>; true when removed.</summary>
+    bool ClearPushSubscription(long id, string subscriptionJson, long nowMs);
     void RecordSignIn(long id, long nowMs);
     /// <summary>Counts a failed sign-in; at <paramref name="maxFailures"/> in a row the sign-in locks until the answer.</summary>
     long? RecordFailedSignIn(long id, int maxFailures, long lockUntilMs);

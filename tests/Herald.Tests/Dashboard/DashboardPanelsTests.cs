@@ -15,7 +15,7 @@ namespace Herald.Tests.Dashboard;
 /// campaign's progress as the API answers it), trends and forecast (the charts drawn from the API's points), and consent
 /// and compliance (the API's figures, examples and inbound hours).
 /// </summary>
-public sealed class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsyncLifetime
+public sealed partial class DashboardPanelsTests : IClassFixture<DashboardFixture>, IAsyncLifetime
 {
     private readonly DashboardFixture _f;
     private IBrowserContext _context = null!;

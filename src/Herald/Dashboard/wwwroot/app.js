@@ -15,7 +15,7 @@
   const FEED_MAX = 50;
   const CHART_REFRESH_MS = 10000;
 
-  const TABS = ['overview', 'alerts', 'campaigns', 'trends', 'compliance', 'messages', 'insights'];
+  const TABS = ['overview', 'alerts', 'campaigns', 'trends', 'compliance', 'messages', 'insights', 'deliveries'];
 
   const state = { range: '24h', team: null, filters: [], errorCode: null, session: null, tab: 'overview' };
   let charts = {};

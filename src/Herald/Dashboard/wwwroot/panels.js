@@ -1,4 +1,4 @@
-// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast, consent & compliance, messages, insights). Loaded by app.js the
+// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast, consent & compliance, messages, insights, deliveries). Loaded by app.js the
 // first time one of them is opened, so the overview's first load does not carry it. Plain JS over Herald's JSON API;
 // changes (acknowledge, resolve) send the session's CSRF token in X-Herald-CSRF.
 'use strict';
@@ -6,7 +6,7 @@
   const D = window.HeraldDashboard;
   const { el, $, api, apiSend, fmt, COLORS } = D;
   // The messages tab is not refreshed: a search stays as it was run (its pages would shift under the reader).
-  const REFRESH_MS = { alerts: 15000, campaigns: 30000, trends: 60000, compliance: 60000, insights: 120000 };
+  const REFRESH_MS = { alerts: 15000, campaigns: 30000, trends: 60000, compliance: 60000, insights: 120000, deliveries: 30000 };
   const CONDITION = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
   const SEVERITY_ORDER = ['critical', 'high', 'medium', 'warning', 'low', 'info'];
   const charts = {};
@@ -977,8 +977,132 @@
       loadCard('insight-rate-limits', loadInsightRateLimits)]);
   }
 
+  // ---------- deliveries (today's board, agents, failures and retries, recordings, positions) ----------
+  const DELIVERY_STATUSES = ['scheduled', 'assigned', 'in_transit', 'completed', 'failed', 'cancelled'];
+  const BOARD_PAGES = 5; // 200 a page: the board reads at most 1,000 of today's deliveries
+
+  function buildDeliveries(panel) {
+    put(panel,
+      el('section', { class: 'grid' }, card('delivery-board', 'Today’s board')),
+      el('section', { class: 'grid two' }, card('agent-ranking', 'Agents by success rate, last 7 days and today'), card('delivery-trouble', 'Failing or retrying')),
+      el('section', { class: 'grid two' }, card('delivery-map', 'Deliveries and agents'), card('delivery-recordings', 'Recordings')));
+  }
+
+  /** Today's deliveries (created since 00:00 UTC), newest first, up to BOARD_PAGES pages. */
+  async function todaysDeliveries() {
+    const today = new Date();
+    today.setUTCHours(0, 0, 0, 0);
+    const list = [];
+    let cursor = null, pages = 0;
+    do {
+      const page = await api('/api/v1/deliveries', D.teamParams({ from: today.toISOString(), limit: 200, cursor }));
+      list.push(...page.deliveries);
+      cursor = page.next_cursor;
+    } while (cursor && ++pages < BOARD_PAGES);
+    return { list, more: Boolean(cursor) };
+  }
+
+  function drawBoard(today) {
+    note('delivery-board', `created since 00:00 UTC${today.more ? ' · the newest 1,000' : ''}`);
+    const columns = DELIVERY_STATUSES.map((status) => {
+      const items = today.list.filter((d) => d.status === status);
+      return el('div', { class: 'board-column', dataset: { status } },
+        el('h3', {}, D.statusChip(status), el('span', { class: 'board-count', dataset: { value: items.length } }, fmt.int(items.length))),
+        el('ul', { class: 'board-cards' }, items.slice(0, 8).map((d) => el('li', { dataset: { delivery: d.id }, title: d.address },
+          el('code', {}, d.id), el('span', { class: `muted small priority-${d.priority}` }, ` ${d.priority}`),
+          el('div', { class: 'small wrap' }, d.address),
+          el('div', { class: 'muted small' }, `due ${fmt.hm.format(new Date(d.scheduled_time))} UTC${d.agent_id ? ` · ${d.agent_id}` : ''}`)))),
+        items.length > 8 ? el('p', { class: 'muted small' }, `and ${fmt.int(items.length - 8)} more`) : null);
+    });
+    put(body('delivery-board'), el('div', { class: 'board', id: 'board' }, columns));
+  }
+
+  async function loadAgentRanking() {
+    // An attempt counts in the window of its first event, which may be its (future) schedule: today's plan is included.
+    const now = Date.now();
+    const from = new Date(now - 7 * 86400000), to = new Date(now + 86400000);
+    const a = await api('/api/v1/analytics/agents', D.teamParams({ from: isoMinuteOf(from), to: isoMinuteOf(to) }));
+    const ranked = [...a.agents].sort((x, y) => (y.success_rate ?? -1) - (x.success_rate ?? -1) || y.completed - x.completed);
+    note('agent-ranking', `team success ${pct(a.totals.success_rate)} · on time ${pct(a.totals.on_time_rate)}`);
+    put(body('agent-ranking'), ranked.length === 0 ? empty('No agent carried a delivery in the last 7 days.', 'no-agents')
+      : table([['#', 'num'], ['Agent'], ['Success', 'num'], ['Completed', 'num'], ['Failed', 'num'], ['Rating', 'num'], ['On time', 'num']],
+        ranked.map((r, i) => el('tr', { dataset: { agent: r.agent_id } },
+          el('td', { class: 'num' }, String(i + 1)),
+          el('td', {}, r.name || r.agent_id || '–'),
+          el('td', { class: 'num', dataset: { value: r.success_rate ?? '' } }, pct(r.success_rate)),
+          el('td', { class: 'num' }, fmt.int(r.completed)),
+          el('td', { class: 'num' }, fmt.int(r.failed)),
+          el('td', { class: 'num', dataset: { value: r.average_rating ?? '' } }, r.average_rating === null ? '–' : `${r.average_rating.toFixed(2)} ★`),
+          el('td', { class: 'num', dataset: { value: r.on_time_rate ?? '' } }, pct(r.on_time_rate)))), { id: 'agent-table' }));
+  }
+  const isoMinuteOf = (d) => new Date(Math.floor(d.getTime() / 60000) * 60000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+  async function loadTrouble() {
+    const page = await api('/api/v1/deliveries', D.teamParams({ status: 'failed,scheduled,assigned,in_transit', limit: 200 }));
+    const trouble = page.deliveries.filter((d) => d.status === 'failed' || d.retry_count > 0);
+    note('delivery-trouble', `${fmt.int(trouble.length)} of the newest ${fmt.int(page.deliveries.length)} open or failed`);
+    put(body('delivery-trouble'), trouble.length === 0 ? empty('No delivery is failing or being retried.', 'no-trouble')
+      : table([['Delivery'], ['Status'], ['Retries', 'num'], ['Agent'], ['Last note']], trouble.map((d) => {
+        const last = d.tracking_events[d.tracking_events.length - 1];
+        return el('tr', { dataset: { delivery: d.id, status: d.status } },
+          el('td', {}, el('code', {}, d.id)),
+          el('td', {}, D.statusChip(d.status), d.status !== 'failed' ? el('span', { class: 'muted small' }, ' retrying') : null),
+          el('td', { class: 'num', dataset: { value: d.retry_count } }, `${d.retry_count} / ${d.max_retries}`),
+          el('td', {}, d.agent_id || '–'),
+          el('td', { class: 'wrap' }, last?.notes || '–'));
+      }), { id: 'trouble-table' }));
+  }
+
+  // Calls and their recordings are not kept by this server yet: the card says so (it reads nothing).
+  function showRecordings() {
+    note('delivery-recordings', '');
+    put(body('delivery-recordings'), empty('No recordings: this server does not record delivery calls yet, so there is no sentiment or instruction to show.', 'no-recordings-api'));
+  }
+
+  /** Deliveries (by status colour) and located agents (squares) on a plain longitude/latitude plane, no map tiles. */
+  async function drawPositions(today) {
+    const agents = (await api('/api/v1/agents', D.teamParams({ limit: 200 }))).agents.filter((a) => a.current_location);
+    const points = [
+      ...today.list.map((d) => ({ kind: 'delivery', id: d.id, status: d.status, lon: d.coordinates.coordinates[0], lat: d.coordinates.coordinates[1], label: `${d.id} · ${d.status} · ${d.address}` })),
+      ...agents.map((a) => ({ kind: 'agent', id: a.id, lon: a.current_location.coordinates[0], lat: a.current_location.coordinates[1], label: `${a.name} (${a.id}) · ${a.active_deliveries} active` })),
+    ];
+    note('delivery-map', `${fmt.int(today.list.length)} deliveries · ${fmt.int(agents.length)} agents`);
+    if (points.length === 0) { put(body('delivery-map'), empty('Nothing to place yet.', 'no-positions')); return; }
+    const W = 600, H = 360, PAD = 20;
+    const lons = points.map((p) => p.lon), lats = points.map((p) => p.lat);
+    const minLon = Math.min(...lons), maxLon = Math.max(...lons), minLat = Math.min(...lats), maxLat = Math.max(...lats);
+    const spanLon = Math.max(maxLon - minLon, 0.01), spanLat = Math.max(maxLat - minLat, 0.01);
+    // One scale for both axes, longitude shrunk by the cosine of the middle latitude, so distances look like distances.
+    const k = Math.cos(((minLat + maxLat) / 2) * Math.PI / 180);
+    const scale = Math.min((W - 2 * PAD) / (spanLon * k), (H - 2 * PAD) / spanLat);
+    const x = (lon) => PAD + (lon - minLon) * k * scale;
+    const y = (lat) => H - PAD - (lat - minLat) * scale;
+    const colour = { scheduled: '#8a94a6', assigned: COLORS.p90, in_transit: COLORS.accent, completed: COLORS.good, failed: COLORS.bad, cancelled: '#b2bec3' };
+    const marks = points.map((p) => p.kind === 'agent'
+      ? svg('rect', { x: (x(p.lon) - 5).toFixed(1), y: (y(p.lat) - 5).toFixed(1), width: 10, height: 10, class: 'map-agent', 'data-id': p.id }, svg('title', {}, p.label))
+      : svg('circle', { cx: x(p.lon).toFixed(1), cy: y(p.lat).toFixed(1), r: 4, fill: colour[p.status] || '#888', class: 'map-delivery', 'data-id': p.id, 'data-status': p.status }, svg('title', {}, p.label)));
+    const legend = el('p', { class: 'map-legend small muted' }, 'circles: deliveries by status · squares: agents · ',
+      `lon ${minLon.toFixed(3)}…${maxLon.toFixed(3)}, lat ${minLat.toFixed(3)}…${maxLat.toFixed(3)}`);
+    put(body('delivery-map'), svg('svg', { id: 'delivery-scatter', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Positions of today’s deliveries and of the agents', class: 'scatter' },
+      svg('rect', { x: 0, y: 0, width: W, height: H, class: 'scatter-bg' }), ...marks), legend);
+  }
+
+  async function loadDeliveries(panel) {
+    if (!D.team()) { needTeam(panel, 'deliveries'); delete panel.dataset.built; return; }
+    if (!panel.dataset.built) { buildDeliveries(panel); panel.dataset.built = 'true'; }
+    showRecordings();
+    let today = null;
+    await Promise.all([
+      loadCard('delivery-board', async () => { today = await todaysDeliveries(); drawBoard(today); }),
+      loadCard('agent-ranking', loadAgentRanking),
+      loadCard('delivery-trouble', loadTrouble),
+    ]);
+    if (today) await loadCard('delivery-map', () => drawPositions(today));
+  }
+
   // ---------- the tab switcher's entry points ----------
-  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance, messages: loadMessages, insights: loadInsights };
+  // ---------- the tab switcher's entry points ----------
+  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance, messages: loadMessages, insights: loadInsights, deliveries: loadDeliveries };
   async function load(tab) {
     const panel = $(`#panel-${tab}`);
     panel.dataset.loading = 'true';

@@ -110,6 +110,12 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         Execute(c, null, SqliteSql.SetPushSubscription, ("$id", id), ("$subscription", subscriptionJson), ("$now", nowMs));
     }
 
+    public bool ClearPushSubscription(long id, string subscriptionJson, long nowMs)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.ClearPushSubscription, ("$id", id), ("$subscription", subscriptionJson), ("$now", nowMs)) > 0;
+    }
+
     public void RecordSignIn(long id, long nowMs)
     {
         using var c = Open();

@@ -34,6 +34,7 @@ internal static class SqliteMigrations
         V031ContactAttributes.Migration,
         V032AlertIncidents.Migration,
         V033UptimeAndCapacity.Migration,
+        V036SystemMetrics.Migration,
         V037Segments.Migration,
         V041AuditLog.Migration,
         V042ApiKeyAllowedIps.Migration,

@@ -43,6 +43,8 @@ internal static partial class SqliteSql
         WHERE id = $id AND is_active = 1 AND deleted_at IS NULL AND longitude IS NOT NULL;
         """;
     public const string AgentLabels = "SELECT id, public_id, name FROM agents WHERE id IN (SELECT value FROM json_each($agents))";
+    public const string ClearPushSubscription =
+        "UPDATE agents SET push_subscription = NULL, updated_at = $now WHERE id = $id AND push_subscription = $subscription";
     public const string SetPushSubscription = "UPDATE agents SET push_subscription = $subscription, updated_at = $now WHERE id = $id";
     public const string RecordSignIn = """
         UPDATE agents SET last_login = $now, login_count = login_count + 1, failed_sign_ins = 0, locked_until = NULL WHERE id = $id
