@@ -198,6 +198,9 @@ public sealed class BatchWriter
         // The rows are written without the pending lock (only this thread changes the overlay, and readers do not see an
         // uncommitted transaction); only the commit and the overlay's clearing happen under it, at once for every reader,
         // so questions wait for a commit, not for the whole flush.
+        // Each table is written in its primary key's order, so consecutive rows land on the same or the next B-tree page
+        // instead of scattering over the cache: fewer page misses, and fewer distinct dirty pages for the commit to write.
+        _dirty.Sort(ByItemRowId);
         using (var session = _store.BeginWrite())
         {
             foreach (var item in _dirty)
@@ -205,18 +208,26 @@ public sealed class BatchWriter
                 session.SaveItem(item);
                 ItemRowsWritten++;
             }
+            _flushCells.Clear();
             foreach (var (key, cell) in _pending.AllCells())
+                if (!cell.IsEmpty) _flushCells.Add((key, cell));
+            _flushCells.Sort(ByCellKey);
+            foreach (var (key, cell) in _flushCells)
             {
-                if (cell.IsEmpty) continue;
                 session.MergeCell(key, cell.Encode());
                 CellRowsWritten++;
             }
+            _flushCells.Clear();
+            _flushFailureCells.Clear();
             foreach (var (key, failures) in _pending.FailureCells)
+                if (failures != 0) _flushFailureCells.Add((key, failures));
+            _flushFailureCells.Sort(ByFailureCellKey);
+            foreach (var (key, failures) in _flushFailureCells)
             {
-                if (failures == 0) continue;
                 session.MergeFailureCell(key, failures);
                 FailureCellRowsWritten++;
             }
+            _flushFailureCells.Clear();
             session.SetCheckpoint(session.MaxEventId());
             using (_pending.Write())
             {
@@ -232,6 +243,30 @@ public sealed class BatchWriter
         }
         _dirty.Clear();
         Flushes++;
+    }
+
+    // Reused by every flush: the pending cells in the order of the stored tables' keys.
+    private readonly List<(CellKey Key, CellStats Cell)> _flushCells = new();
+    private readonly List<(FailureCellKey Key, long Failures)> _flushFailureCells = new();
+
+    private static readonly Comparison<ItemState> ByItemRowId = (a, b) => a.Id.CompareTo(b.Id);
+
+    private static readonly Comparison<(CellKey Key, CellStats Cell)> ByCellKey = (a, b) => CompareCellKeys(a.Key, b.Key);
+
+    private static readonly Comparison<(FailureCellKey Key, long Failures)> ByFailureCellKey = (a, b) =>
+    {
+        var (x, y) = (a.Key, b.Key);
+        int c = CompareCellKeys(new CellKey(x.TeamId, x.Granularity, x.Bucket, x.DimensionSetId), new CellKey(y.TeamId, y.Granularity, y.Bucket, y.DimensionSetId));
+        return c != 0 ? c : string.CompareOrdinal(x.ErrorCode, y.ErrorCode);
+    };
+
+    /// <summary>The order of the rollup tables' primary key (team or scope, granularity, bucket, dimension set).</summary>
+    private static int CompareCellKeys(CellKey a, CellKey b)
+    {
+        int c = a.TeamId.CompareTo(b.TeamId);
+        if (c == 0) c = ((int)a.Granularity).CompareTo((int)b.Granularity);
+        if (c == 0) c = a.Bucket.Value.CompareTo(b.Bucket.Value);
+        return c != 0 ? c : a.DimensionSetId.CompareTo(b.DimensionSetId);
     }
 
     /// <summary>

@@ -19,28 +19,45 @@ public sealed class RollupDeltas(Func<int, int[]> projectionIdsOf)
         if (before is { } b)
         {
             if (b == after) return;
+            // Most events change an item's status or latency alone: its cells stay the same, so each is looked up once
+            // for both changes (per cell the same -1 then +1 as two passes would add).
+            if (b.DimensionSetId == after.DimensionSetId && b.Cohort == after.Cohort)
+            {
+                AddContribution(teamId, b, -1, after);
+                return;
+            }
             AddContribution(teamId, b, -1);
         }
         AddContribution(teamId, after, +1);
     }
 
-    public void AddContribution(int teamId, Contribution c, int sign)
+    /// <param name="then">A contribution to the same cells to add (+1) right after <paramref name="c"/>, in the same pass.</param>
+    public void AddContribution(int teamId, Contribution c, int sign, Contribution? then = null)
     {
-        int latencyBucket = c.LatencyMs is { } ms ? LatencyScale.BucketOf(ms) : -1;
+        int latencyBucket = LatencyBucketOf(c);
+        int thenLatencyBucket = then is { } t ? LatencyBucketOf(t) : -1;
         var projections = projectionIdsOf(c.DimensionSetId);
         foreach (var g in Granularities.Stored)
         {
             var bucket = c.Cohort.Floor(g);
-            AddContribution(CellFor(new CellKey(teamId, g, bucket, c.DimensionSetId)), c, sign, latencyBucket);
-            AddContribution(CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)), c, sign, latencyBucket);
+            AddContributions(CellFor(new CellKey(teamId, g, bucket, c.DimensionSetId)), c, sign, latencyBucket, then, thenLatencyBucket);
+            AddContributions(CellFor(new CellKey(TeamTotals.ScopeOf(teamId), g, bucket, TeamTotals.DimensionSetId)), c, sign, latencyBucket, then, thenLatencyBucket);
             if (g == Granularity.Minute) continue;
             for (int i = 0; i < projections.Length; i++)
             {
                 if (projections[i] == 0) continue;
                 var key = new CellKey(Projections.ScopeOf(teamId, Projections.Projected[i]), g, bucket, projections[i]);
-                AddContribution(CellFor(key), c, sign, latencyBucket);
+                AddContributions(CellFor(key), c, sign, latencyBucket, then, thenLatencyBucket);
             }
         }
+    }
+
+    private static int LatencyBucketOf(Contribution c) => c.LatencyMs is { } ms ? LatencyScale.BucketOf(ms) : -1;
+
+    private static void AddContributions(CellStats cell, Contribution c, int sign, int latencyBucket, Contribution? then, int thenLatencyBucket)
+    {
+        AddContribution(cell, c, sign, latencyBucket);
+        if (then is { } t) AddContribution(cell, t, +1, thenLatencyBucket);
     }
 
     private static void AddContribution(CellStats cell, Contribution c, int sign, int latencyBucket)
