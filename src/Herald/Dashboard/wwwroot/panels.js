@@ -1101,7 +1101,6 @@
   }
 
   // ---------- the tab switcher's entry points ----------
-  // ---------- the tab switcher's entry points ----------
   const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance, messages: loadMessages, insights: loadInsights, deliveries: loadDeliveries };
   async function load(tab) {
     const panel = $(`#panel-${tab}`);
