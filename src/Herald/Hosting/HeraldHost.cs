@@ -22,6 +22,7 @@ using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
 using Herald.Api.Users;
+using Herald.Calls;
 using Herald.Dashboard;
 using Herald.Deliveries;
 using Herald.Jobs;
@@ -74,6 +75,7 @@ public static class HeraldHost
             .AddHeraldDashboard(options)
             .AddHeraldReports(configuration)
             .AddDeliveries(configuration, options)
+            .AddHeraldCalls(configuration)
             .AddHeraldDemo(options);
 
         var app = builder.Build();
@@ -132,6 +134,7 @@ public static class HeraldHost
         app.MapReportsEndpoints();
         app.MapReportSchedulesEndpoints();
         app.MapDeliveryOperations();
+        app.MapCallsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
     }
 

@@ -34,5 +34,7 @@ internal static class SqliteMigrations
         V031ContactAttributes.Migration,
         V032AlertIncidents.Migration,
         V033UptimeAndCapacity.Migration,
+        V034CallLogs.Migration,
+        V035Recordings.Migration,
     ];
 }
