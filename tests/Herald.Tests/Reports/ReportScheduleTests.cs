@@ -203,6 +203,44 @@ public sealed class ReportScheduleTests(SmtpServerFixture smtp) : IClassFixture<
         Assert.Equal($"{today.AddDays(-1):yyyy-MM-dd}", report["parameters"]!["end_date"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("daily")]
+    [InlineData("weekly")]
+    public async Task Seed_003_daily_and_weekly_reports_are_mailed_on_a_schedule_with_the_api_figures(string report)
+    {
+        await using var server = await HeraldServer.StartAsync(Mailing());
+        var (_, key) = await server.CreateTeamAsync($"sched-{report}", "events:write", "reports:write", "metrics:read");
+        using var client = server.Client(key);
+        await new ReportTraffic(prefix: report[..1]).PostAsync(client);
+
+        string to = Unique(report);
+        var created = await Create(client, new { report, format = "csv", cron = "0 0 7 * * ?", time_zone = "UTC", recipients = new[] { to } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        string id = (await HeraldServer.ReadData(created))["schedule_id"]!.GetValue<string>();
+        var schedule = await HeraldServer.ReadData(await client.PostAsync($"{Path}/{id}/run", null));
+        Assert.True(schedule["last_status"]!.GetValue<string>() == "success", schedule.ToJsonString());
+
+        // The default period: the day before the run (daily), the ISO week before the run's (weekly).
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var thisMonday = today.AddDays(-(((int)today.DayOfWeek + 6) % 7));
+        var answer = report == "daily"
+            ? await Kit.GetData(client, $"/api/v1/reports/daily?date={today.AddDays(-1):yyyy-MM-dd}")
+            : await Kit.GetData(client, $"/api/v1/reports/weekly?week={thisMonday.AddDays(-7):yyyy-MM-dd}");
+        var figures = (report == "daily" ? answer["summary"] : answer["weekly_metrics"])!.AsObject();
+        Assert.Contains(report == "daily" ? "new_users_added" : "user_growth", figures.Select(p => p.Key));
+
+        var mail = await smtp.Server.WaitForMessageToAsync(to);
+        var attachment = Assert.Single(mail["attachments"]!.AsArray())!;
+        var sections = ReportKit.CsvSections(File.ReadAllText(attachment["path"]!.GetValue<string>(), Encoding.UTF8));
+        var mailed = ReportKit.Rows(sections["summary"]).ToDictionary(r => r["metric"], r => r["value"]);
+        foreach (var (name, value) in figures)
+        {
+            if (value is null || value.GetValueKind() is not System.Text.Json.JsonValueKind.Number) continue;
+            Assert.True(mailed.ContainsKey(name), $"{name} is missing from the mailed {report} report");
+            Assert.Equal(value.GetValue<double>(), ReportKit.Num(mailed[name]), 6);
+        }
+    }
+
     [Fact]
     public async Task Without_the_allow_list_the_mailer_does_not_reach_an_smtp_server_on_an_internal_address()
     {
