@@ -30,6 +30,7 @@ using Herald.Maintenance;
 using Herald.Monitoring;
 using Herald.Otp;
 using Herald.Realtime;
+using Herald.Recordings;
 using Herald.Outbound;
 using Herald.Reports;
 using Herald.Senders;
@@ -76,6 +77,7 @@ public static class HeraldHost
             .AddHeraldReports(configuration)
             .AddDeliveries(configuration, options)
             .AddHeraldCalls(configuration)
+            .AddHeraldRecordings(configuration, options)
             .AddHeraldDemo(options);
 
         var app = builder.Build();
@@ -135,6 +137,7 @@ public static class HeraldHost
         app.MapReportSchedulesEndpoints();
         app.MapDeliveryOperations();
         app.MapCallsEndpoints();
+        app.MapRecordingsEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
     }
 

@@ -67,7 +67,7 @@ public interface ICallStore
     /// <summary>When the next pending recording is due (null when none is).</summary>
     long? NextRecordingDueAtMs();
     void SetRecordingAudio(long id, string audioKey, long fileSize, string format, long nowMs);
-    void CompleteRecording(long id, string transcriptionJson, string aiAnalysisJson, long nowMs);
+    void CompleteRecording(long id, string? transcriptionJson, string aiAnalysisJson, long nowMs);
     /// <summary>A failed attempt: pending again at <paramref name="retryAtMs"/>, or failed for good when it is null.</summary>
     void FailRecording(long id, string error, long? retryAtMs, long nowMs);
     /// <summary>Queues the recording again from its first step's results kept (attempts start over). False when it is being processed.</summary>

@@ -202,7 +202,8 @@ public static class WebhookEndpoints
         return ApiResults.Forbidden("hub.mode must be subscribe and hub.verify_token must match the verify token configured for whatsapp");
     }
 
-    private static JsonHttpResult<ErrorEnvelope> BadSignature(string header) =>
+    /// <summary>The 401 of a callback whose signature header is missing or wrong.</summary>
+    internal static JsonHttpResult<ErrorEnvelope> BadSignature(string header) =>
         ApiResults.Error(StatusCodes.Status401Unauthorized, "invalid_signature",
             $"the {header} header is missing or does not match the secret configured for this provider; nothing was stored",
             new ErrorDetail(header, "missing or does not match"));

@@ -148,7 +148,7 @@ public sealed partial class SqliteStore : ICallStore
         Execute(c, null, SqliteSql.SetRecordingAudio, ("$id", id), ("$key", audioKey), ("$size", fileSize), ("$format", format), ("$now", nowMs));
     }
 
-    public void CompleteRecording(long id, string transcriptionJson, string aiAnalysisJson, long nowMs)
+    public void CompleteRecording(long id, string? transcriptionJson, string aiAnalysisJson, long nowMs)
     {
         using var c = Open();
         Execute(c, null, SqliteSql.CompleteRecording, ("$id", id), ("$transcription", transcriptionJson), ("$analysis", aiAnalysisJson), ("$now", nowMs));
