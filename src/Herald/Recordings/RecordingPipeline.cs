@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using Herald.Calls;
 using Herald.Deliveries;
@@ -128,21 +127,21 @@ public sealed class RecordingPipeline(
         string analysisJson = JsonSerializer.Serialize(analysis, Json);
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         calls.SetCallRecordingResults(recording.CallLogId, recording.SourceUrl, recording.Duration, transcript?.Text, analysisJson, now);
-        if (analysis.Instructions is not null || analysis.Priority == "urgent")
-        {
-            await UpdateDeliveryAsync(recording, d =>
-            {
-                var package = PackageDetails.FromJson(d.PackageDetailsJson) ?? PackageDetails.None;
-                if (analysis.Instructions is { } said)
-                    package = package with { SpecialInstructions = said.Length > Fields.MaxNotesLength ? said[..Fields.MaxNotesLength] : said };
-                return d with
-                {
-                    PackageDetailsJson = package.ToJson(),
-                    Priority = analysis.Priority == "urgent" ? DeliveryPriority.Urgent : d.Priority,
-                };
-            });
-        }
+        if (analysis.Instructions is not null || analysis.Priority == "urgent") await UpdateDeliveryAsync(recording, d => ApplyAnalysis(d, analysis));
         calls.CompleteRecording(recording.Id, transcriptionJson, analysisJson, now);
+    }
+
+    /// <summary>What a call's analysis changes on its delivery: the customer's instructions become the package's special instructions, and urgency raises the priority.</summary>
+    public static DeliveryRecord ApplyAnalysis(DeliveryRecord delivery, CallAnalysis analysis)
+    {
+        var package = PackageDetails.FromJson(delivery.PackageDetailsJson) ?? PackageDetails.None;
+        if (analysis.Instructions is { } said)
+            package = package with { SpecialInstructions = said.Length > Fields.MaxNotesLength ? said[..Fields.MaxNotesLength] : said };
+        return delivery with
+        {
+            PackageDetailsJson = package.ToJson(),
+            Priority = analysis.Priority == "urgent" ? DeliveryPriority.Urgent : delivery.Priority,
+        };
     }
 
     private async Task<string> DownloadAsync(RecordingRecord recording, CancellationToken ct)
@@ -167,8 +166,6 @@ public sealed class RecordingPipeline(
         }
         using (response)
         {
-            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
-                throw new InvalidOperationException($"the recording's host answered {(int)response.StatusCode} to the download");
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"the recording's host answered {(int)response.StatusCode} to the download");
             if (response.Content.Headers.ContentLength > options.MaxAudioBytes)
                 throw new PermanentRecordingException($"the recording is larger than {options.MaxAudioBytes} bytes (Herald:Recordings:MaxAudioBytes)");
