@@ -63,14 +63,14 @@ public static partial class CallAnalyzer
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PlacePattern();
 
-    [GeneratedRegex(@"\b(?:my name is|this is|ask for|give it to|hand it to|leave it with)\s+(?!the\b|my\b|a\b|an\b|at\b|your\b)([A-Za-z][a-z]+(?:\s+[A-Z][a-z]+)?)",
+    [GeneratedRegex(@"\b(?i:my name is|this is|ask for|give it to|hand it to|leave it with)\s+(?!the\b|my\b|a\b|an\b|at\b|your\b)([A-Za-z][a-z]+(?:\s+[A-Z][a-z]+)?)",
         RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
     [GeneratedRegex(@"[a-z0-9']+", RegexOptions.CultureInvariant)]
     private static partial Regex WordPattern();
 
-    [GeneratedRegex(@"[.!?;]+|\b(?:and then|but|also)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[.!?;,]+|\b(?:and then|but|also)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ClauseBreak();
 
     /// <summary>The analysis of a transcript; <paramref name="transcriptConfidence"/> (0..1) scales how sure it is. Empty text is neutral with no findings.</summary>

@@ -162,7 +162,7 @@ public sealed class RecordingPipeline(
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"the recording could not be downloaded: {OutboundFailure.Describe(e)}");
+            throw new InvalidOperationException($"the recording could not be downloaded from {uri.Host}: {OutboundFailure.Describe(e)}");
         }
         using (response)
         {

@@ -66,7 +66,7 @@ public sealed class CallAnalyzerTests
         var urgent = RecordingPipeline.ApplyAnalysis(delivery, CallAnalyzer.Analyze("Please leave it with the concierge, it is urgent"));
         Assert.Equal(DeliveryPriority.Urgent, urgent.Priority);
         var package = Herald.Deliveries.PackageDetails.FromJson(urgent.PackageDetailsJson)!;
-        Assert.Equal(("leave it with the concierge, it is urgent", 2.5, true), (package.SpecialInstructions, package.Weight, package.Fragile));
+        Assert.Equal(("leave it with the concierge", 2.5, true), (package.SpecialInstructions, package.Weight, package.Fragile));
 
         var calm = RecordingPipeline.ApplyAnalysis(delivery with { Priority = DeliveryPriority.High }, CallAnalyzer.Analyze("ring the bell twice at the side gate"));
         Assert.Equal(DeliveryPriority.High, calm.Priority);

@@ -31,7 +31,7 @@ internal sealed class CallTeam(DeliveryTeam team, string webhookToken, FakeTwili
     public static async Task<CallTeam> CreateAsync(HeraldServer server, FakeTwilioVoice twilio)
     {
         var team = await DeliveryTeam.CreateAsync(server, [.. AllScopes, "events:write"]);
-        string token = S(await Kit.GetData(server.Admin, $"/api/v1/teams/{team.Id}"), "webhook_token");
+        string token = S(await Ok(await team.Client.PostAsync($"/api/v1/teams/{team.Id}/webhook-token/rotate", null)), "webhook_token");
         await Ok(await team.Client.PutAsJsonAsync("/api/v1/delivery-settings", new
         {
             twilio = new { account_sid = twilio.AccountSid, auth_token = twilio.AuthToken, from_number = "+14155550100", base_url = twilio.BaseUrl },

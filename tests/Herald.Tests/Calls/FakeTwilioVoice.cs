@@ -18,7 +18,6 @@ namespace Herald.Tests.Calls;
 internal sealed class FakeTwilioVoice : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private int _calls;
 
     public sealed record Request(string Method, string Path, string? Authorization, string? ContentType, IReadOnlyList<KeyValuePair<string, string>> Form);
 
@@ -73,7 +72,7 @@ internal sealed class FakeTwilioVoice : IAsyncDisposable
         string prefix = $"/2010-04-01/Accounts/{AccountSid}/";
         if (ctx.Request.Method == "POST" && path == prefix + "Calls.json")
         {
-            string callSid = $"CA{Interlocked.Increment(ref _calls):D32}";
+            string callSid = "CA" + Guid.NewGuid().ToString("n");
             string to = form.FirstOrDefault(p => p.Key == "To").Value, from = form.FirstOrDefault(p => p.Key == "From").Value;
             ctx.Response.StatusCode = 201;
             ctx.Response.ContentType = "application/json";

@@ -104,7 +104,7 @@ public sealed class RecordingsTests(CallsServer shared) : IClassFixture<CallsSer
         Assert.Equal(HttpStatusCode.OK, (await team.PostCallback("twilio-recording", CallTeam.RecordingForm(S(call2, "call_sid"), "RE" + new string('3', 32), guarded))).StatusCode);
         var blocked = await team.Processed(S(await team.RecordingOf(S(second, "id")), "id"));
         Assert.Equal(("failed", 2), (S(blocked, "processing_status"), blocked["processing_attempts"]!.GetValue<int>()));
-        Assert.Contains("127.0.0.2", S(blocked, "error_message"));
+        Assert.Contains("from 127.0.0.2: the destination is not allowed", S(blocked, "error_message"));
         Assert.Equal(0, twilio.DownloadsStarted);
         await Kit.AssertError(await team.Client.GetAsync($"/api/v1/recordings/{S(blocked, "id")}/audio"), HttpStatusCode.Conflict);
         var failed = (await Kit.GetData(team.Client, "/api/v1/recordings?processing_status=failed"))["recordings"]!.AsArray();
