@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Herald.Tests.Durability;
+using static Herald.Tests.Deliveries.DeliveryTeam;
 
 namespace Herald.Tests.Calls;
 
@@ -29,21 +30,21 @@ public sealed class RecordingCrashTests
         using (var first = await HeraldProcess.StartAsync(dir, AdminKey, settings))
         {
             using var admin = Client(first, AdminKey);
-            var team = await Data(await admin.PostAsJsonAsync("/api/v1/teams", new { name = "kill-recordings" }));
+            var team = await Created(await admin.PostAsJsonAsync("/api/v1/teams", new { name = "kill-recordings" }));
             string teamId = team["id"]!.GetValue<string>(), token = team["webhook_token"]!.GetValue<string>();
-            key = (await Data(await admin.PostAsJsonAsync("/api/v1/keys", new { team_id = teamId, name = "k", scopes = new[] { "deliveries:read", "deliveries:write" } })))["key"]!.GetValue<string>();
+            key = (await Created(await admin.PostAsJsonAsync("/api/v1/keys", new { team_id = teamId, name = "k", scopes = new[] { "deliveries:read", "deliveries:write" } })))["key"]!.GetValue<string>();
             using var client = Client(first, key);
-            await Data(await client.PutAsJsonAsync("/api/v1/delivery-settings", new
+            await Ok(await client.PutAsJsonAsync("/api/v1/delivery-settings", new
             {
                 twilio = new { account_sid = twilio.AccountSid, auth_token = twilio.AuthToken, from_number = "+14155550100", base_url = twilio.BaseUrl },
             }));
-            string customer = (await Data(await client.PostAsJsonAsync("/api/v1/customers", new { name = "C", phone = "+12127360000" })))["id"]!.GetValue<string>();
-            string delivery = (await Data(await client.PostAsJsonAsync("/api/v1/deliveries", new
+            string customer = (await Created(await client.PostAsJsonAsync("/api/v1/customers", new { name = "C", phone = "+12127360000" })))["id"]!.GetValue<string>();
+            string delivery = (await Created(await client.PostAsJsonAsync("/api/v1/deliveries", new
             {
                 customer_id = customer, address = "1 Main St", coordinates = new { type = "Point", coordinates = new[] { -74.0, 40.7 } },
                 scheduled_time = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
             })))["id"]!.GetValue<string>();
-            string callSid = (await Data(await client.PostAsJsonAsync($"/api/v1/deliveries/{delivery}/call", new { })))["call_sid"]!.GetValue<string>();
+            string callSid = (await Created(await client.PostAsJsonAsync($"/api/v1/deliveries/{delivery}/call", new { })))["call_sid"]!.GetValue<string>();
             using var hook = new HttpClient { BaseAddress = first.BaseAddress };
             var callback = await hook.PostAsync($"/webhooks/twilio-recording/{token}",
                 new FormUrlEncodedContent(CallTeam.RecordingForm(callSid, recordingSid, twilio.RecordingUrl(recordingSid)).Select(f => new KeyValuePair<string, string>(f.Item1, f.Item2))));
@@ -54,7 +55,7 @@ public sealed class RecordingCrashTests
             JsonNode recording;
             while (true)
             {
-                recording = (await Data(await client.GetAsync($"/api/v1/recordings?delivery_id={delivery}")))["recordings"]![0]!;
+                recording = (await Ok(await client.GetAsync($"/api/v1/recordings?delivery_id={delivery}")))["recordings"]![0]!;
                 if (twilio.DownloadsStarted > 0 && recording["processing_status"]!.GetValue<string>() == "processing") break;
                 Assert.True(DateTime.UtcNow < deadline, $"never claimed: {recording.ToJsonString()}");
                 await Task.Delay(50);
@@ -72,7 +73,7 @@ public sealed class RecordingCrashTests
         JsonNode done;
         while (true)
         {
-            done = await Data(await again.GetAsync($"/api/v1/recordings/{recordingId}"));
+            done = await Ok(await again.GetAsync($"/api/v1/recordings/{recordingId}"));
             if (done["processing_status"]!.GetValue<string>() is "completed" or "failed") break;
             Assert.True(DateTime.UtcNow < until, $"not processed after the restart: {done.ToJsonString()}");
             await Task.Delay(100);
@@ -87,12 +88,5 @@ public sealed class RecordingCrashTests
         var c = new HttpClient { BaseAddress = p.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         c.DefaultRequestHeaders.Add("X-API-Key", key);
         return c;
-    }
-
-    private static async Task<JsonNode> Data(HttpResponseMessage response)
-    {
-        string text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!["data"]!;
     }
 }
