@@ -26,6 +26,7 @@ using Herald.Api.Metrics;
 using Herald.Api.Teams;
 using Herald.Api.Trends;
 using Herald.Api.Users;
+using Herald.Calls;
 using Herald.Dashboard;
 using Herald.Deliveries;
 using Herald.Jobs;
@@ -33,6 +34,7 @@ using Herald.Maintenance;
 using Herald.Monitoring;
 using Herald.Otp;
 using Herald.Realtime;
+using Herald.Recordings;
 using Herald.Outbound;
 using Herald.Reports;
 using Herald.Senders;
@@ -78,6 +80,8 @@ public static class HeraldHost
             .AddHeraldDashboard(options)
             .AddHeraldReports(configuration)
             .AddDeliveries(configuration, options)
+            .AddHeraldCalls(configuration)
+            .AddHeraldRecordings(configuration, options)
             .AddHeraldAudit(configuration)
             .AddHeraldDemo(options);
 
@@ -143,6 +147,8 @@ public static class HeraldHost
         app.MapReportsEndpoints();
         app.MapReportSchedulesEndpoints();
         app.MapDeliveryOperations();
+        app.MapCallsEndpoints();
+        app.MapRecordingsEndpoints();
         app.MapAuditEndpoints();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
     }

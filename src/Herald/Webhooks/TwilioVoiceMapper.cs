@@ -13,9 +13,10 @@ public static class TwilioVoiceMapper
     /// <summary>
     /// One call event of <c>CallSid</c> (kind call, channel voice). <c>Timestamp</c> (RFC 2822) is the time when present,
     /// else the time Herald received it; the event id <c>twilio-voice:{CallSid}:{status}</c> never depends on it. The
-    /// recipient is the callee of an outbound call and the caller of an inbound one. Durations go into metadata.
+    /// recipient is the callee of an outbound call and the caller of an inbound one. Durations go into metadata. A call Herald
+    /// placed for a delivery (<paramref name="link"/>) names the delivery's agent and carries the delivery and call ids.
     /// </summary>
-    public static WebhookParse Map(WebhookForm form, long nowMs, WebhookOverrides overrides)
+    public static WebhookParse Map(WebhookForm form, long nowMs, WebhookOverrides overrides, Calls.CallLink? link = null)
     {
         string? sid = WebhookText.Clean(form.Get("CallSid"), EventParser.MaxIdLength);
         if (sid is null) return WebhookParse.Fail("CallSid", "is required");
@@ -42,6 +43,7 @@ public static class TwilioVoiceMapper
             Recipient = recipient,
             Country = WebhookText.CountryOf(recipient),
             Direction = direction is null ? null : inbound ? "inbound" : "outbound",
+            Agent = link?.AgentId,
             ErrorCode = WebhookText.Clean(form.Get("ErrorCode"), 64) ?? (status is Status.Failed ? WebhookText.Clean(form.Get("SipResponseCode"), 64) : null),
             ErrorMessage = WebhookText.Text(form.Get("ErrorMessage"), 1024),
             MetadataJson = WebhookText.Metadata(
@@ -49,7 +51,9 @@ public static class TwilioVoiceMapper
                 ("duration", WebhookText.Int(form.Get("Duration"))),
                 ("sequence_number", WebhookText.Int(form.Get("SequenceNumber"))),
                 ("twilio_direction", WebhookText.Clean(direction, 32)),
-                ("twilio_status", raw)),
+                ("twilio_status", raw),
+                ("delivery_id", link?.DeliveryId),
+                ("call_id", link?.CallId)),
         }]);
     }
 

@@ -5,6 +5,7 @@ using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Events;
 using Herald.Api.Parameters;
+using Herald.Calls;
 using Herald.Domain;
 using Herald.Hosting;
 using Herald.Storage;
@@ -64,7 +65,7 @@ public static class WebhookEndpoints
     private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>,
         JsonHttpResult<ErrorEnvelope>>> Receive(string provider, string token, [AsParameters] WebhookQueryParameters parameters, HttpContext http,
         TeamDirectory teams, WebhookSecrets secrets, IngestQueue queue, WebhookStats stats, RequestBodies bodies, IngestOptions ingest,
-        HeraldOptions options, TimeProvider time, ILoggerFactory loggers)
+        HeraldOptions options, TimeProvider time, ILoggerFactory loggers, CallService calls)
     {
         int index = WebhookProviders.IndexOf(provider);
         if (index < 0) return ApiResults.NotFound($"no webhook provider '{provider}'; one of {string.Join(", ", WebhookProviders.All)}");
@@ -72,7 +73,7 @@ public static class WebhookEndpoints
         bool ok = false;
         try
         {
-            var result = await Handle(provider, token, parameters, http, teams, secrets, queue, bodies, ingest, options, time, loggers.CreateLogger("Herald.Webhooks"));
+            var result = await Handle(provider, token, parameters, http, teams, secrets, queue, bodies, ingest, options, time, loggers.CreateLogger("Herald.Webhooks"), calls);
             ok = result.Result is not IStatusCodeHttpResult { StatusCode: >= 400 };
             return result;
         }
@@ -84,7 +85,8 @@ public static class WebhookEndpoints
 
     private static async Task<Results<ContentHttpResult, Ok, Ok<SuccessEnvelope<WebhookResultDto>>, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>,
         JsonHttpResult<ErrorEnvelope>>> Handle(string provider, string token, WebhookQueryParameters query, HttpContext http, TeamDirectory teams,
-        WebhookSecrets secrets, IngestQueue queue, RequestBodies bodies, IngestOptions ingest, HeraldOptions options, TimeProvider time, ILogger logger)
+        WebhookSecrets secrets, IngestQueue queue, RequestBodies bodies, IngestOptions ingest, HeraldOptions options, TimeProvider time, ILogger logger,
+        CallService calls)
     {
         var team = teams.ByWebhookToken(token);
         if (team is null) return ApiResults.NotFound("no webhook endpoint at this URL: the team token is unknown or was rotated");
@@ -108,7 +110,9 @@ public static class WebhookEndpoints
                 var form = WebhookForm.Parse(body.Bytes);
                 if (secret is not null && !WebhookSignatures.VerifyTwilio(secret, Header(http, WebhookSignatures.TwilioHeader), CalledUrl(http, options), form.Pairs))
                     return BadSignature(WebhookSignatures.TwilioHeader);
-                parsed = provider == WebhookProviders.Twilio ? TwilioMapper.Map(form, now, overrides) : TwilioVoiceMapper.Map(form, now, overrides);
+                parsed = provider == WebhookProviders.Twilio
+                    ? TwilioMapper.Map(form, now, overrides)
+                    : TwilioVoiceMapper.Map(form, now, overrides, calls.ApplyCallback(team.Id, form, now));
                 break;
             }
             case WebhookProviders.WhatsApp:
@@ -198,7 +202,8 @@ public static class WebhookEndpoints
         return ApiResults.Forbidden("hub.mode must be subscribe and hub.verify_token must match the verify token configured for whatsapp");
     }
 
-    private static JsonHttpResult<ErrorEnvelope> BadSignature(string header) =>
+    /// <summary>The 401 of a callback whose signature header is missing or wrong.</summary>
+    internal static JsonHttpResult<ErrorEnvelope> BadSignature(string header) =>
         ApiResults.Error(StatusCodes.Status401Unauthorized, "invalid_signature",
             $"the {header} header is missing or does not match the secret configured for this provider; nothing was stored",
             new ErrorDetail(header, "missing or does not match"));

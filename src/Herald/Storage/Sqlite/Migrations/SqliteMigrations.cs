@@ -34,6 +34,8 @@ internal static class SqliteMigrations
         V031ContactAttributes.Migration,
         V032AlertIncidents.Migration,
         V033UptimeAndCapacity.Migration,
+        V034CallLogs.Migration,
+        V035Recordings.Migration,
         V036SystemMetrics.Migration,
         V037Segments.Migration,
         V041AuditLog.Migration,

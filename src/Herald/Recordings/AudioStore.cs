@@ -1,0 +1,47 @@
+namespace Herald.Recordings;
+
+/// <summary>Where recordings' audio is kept, by key. Files under the data directory by default; an S3-compatible store plugs in here.</summary>
+public interface IAudioStore
+{
+    /// <summary>Stores the audio under the key (replacing any), durably; answers its size in bytes.</summary>
+    Task<long> PutAsync(string key, Stream audio, CancellationToken ct);
+
+    /// <summary>The audio under the key as a seekable stream (so HTTP ranges can be served), or null when there is none.</summary>
+    Stream? OpenRead(string key);
+}
+
+/// <summary>Audio as files under <c>{data dir}/recordings</c>; a file appears whole (written aside, flushed, then renamed).</summary>
+public sealed class FileAudioStore(string root) : IAudioStore
+{
+    /// <inheritdoc/>
+    public async Task<long> PutAsync(string key, Stream audio, CancellationToken ct)
+    {
+        string path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string temp = path + ".part";
+        long size;
+        await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
+        {
+            await audio.CopyToAsync(file, ct);
+            size = file.Length;
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        return size;
+    }
+
+    /// <inheritdoc/>
+    public Stream? OpenRead(string key)
+    {
+        string path = PathOf(key);
+        return File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous) : null;
+    }
+
+    private string PathOf(string key)
+    {
+        // Keys are Herald's own (team/recording ids); refusing anything else keeps a key from naming a file outside the root.
+        if (key.Length == 0 || key.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(key) || key.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '-' or '.')))
+            throw new ArgumentException($"not an audio key: {key}", nameof(key));
+        return Path.Combine(root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore : ICallStore
+{
+    // ---- Calls ----
+
+    public CallRecord InsertCall(CallRecord call)
+    {
+        using var c = Open();
+        long id = Convert.ToInt64(Scalar(c, null, SqliteSql.InsertCall, ("$public_id", call.PublicId), ("$team", call.TeamId), ("$delivery", call.DeliveryId),
+            ("$customer", call.CustomerId), ("$sid", call.CallSid), ("$status", call.Status), ("$from", call.FromNumber), ("$to", call.ToNumber),
+            ("$direction", call.Direction), ("$retries", call.RetryCount), ("$now", call.CreatedAtMs)));
+        return QueryCall(c, null, SqliteSql.SelectCallById, ("$id", id))!;
+    }
+
+    public CallRecord? FindCall(int teamId, string publicId)
+    {
+        using var c = Open();
+        return QueryCall(c, null, SqliteSql.SelectCall, ("$team", teamId), ("$public_id", publicId));
+    }
+
+    public CallRecord? FindCallBySid(string callSid)
+    {
+        using var c = Open();
+        return QueryCall(c, null, SqliteSql.SelectCallBySid, ("$sid", callSid));
+    }
+
+    public IReadOnlyList<CallRecord> ListCalls(int teamId, long? deliveryId, long? beforeId, int limit)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectCalls, ("$team", teamId), ("$delivery", deliveryId), ("$before", beforeId), ("$limit", limit));
+        using var r = cmd.ExecuteReader();
+        var list = new List<CallRecord>();
+        while (r.Read()) list.Add(ReadCall(r));
+        return list;
+    }
+
+    public CallRecord? UpdateCall(long callId, Func<CallRecord, CallRecord> change)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        if (QueryCall(c, tx, SqliteSql.SelectCallById, ("$id", callId)) is not { } call) return null;
+        var changed = change(call);
+        Execute(c, tx, SqliteSql.UpdateCall, ("$id", callId), ("$status", changed.Status), ("$start", changed.StartTimeMs), ("$end", changed.EndTimeMs),
+            ("$duration", changed.Duration), ("$error_code", changed.ErrorCode), ("$error_message", changed.ErrorMessage),
+            ("$events", changed.WebhookEventsJson), ("$now", changed.UpdatedAtMs));
+        tx.Commit();
+        return changed;
+    }
+
+    public void SetCallRecordingResults(long callId, string recordingUrl, int recordingDuration, string? transcription, string? aiAnalysisJson, long nowMs)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.SetCallRecordingResults, ("$id", callId), ("$url", recordingUrl), ("$duration", recordingDuration),
+            ("$transcription", transcription), ("$analysis", aiAnalysisJson), ("$now", nowMs));
+    }
+
+    public IReadOnlyDictionary<string, IReadOnlyList<CustomerCall>> CallHistory(int teamId, IReadOnlyList<string> customerIds, int perCustomer)
+    {
+        var history = new Dictionary<string, IReadOnlyList<CustomerCall>>(StringComparer.Ordinal);
+        if (customerIds.Count == 0) return history;
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectCallHistory, ("$team", teamId), ("$customers", JsonSerializer.Serialize(customerIds)), ("$per_customer", perCustomer));
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            string customer = r.GetString(0);
+            if (!history.TryGetValue(customer, out var list)) history[customer] = list = new List<CustomerCall>();
+            ((List<CustomerCall>)list).Add(new CustomerCall(r.GetString(1), r.GetInt64(2), r.GetString(3), Int(r, 4)));
+        }
+        return history;
+    }
+
+    private static CallRecord? QueryCall(SqliteConnection c, SqliteTransaction? tx, string sql, params (string, object?)[] parameters)
+    {
+        using var cmd = Command(c, sql, parameters);
+        cmd.Transaction = tx;
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadCall(r) : null;
+    }
+
+    private static CallRecord ReadCall(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8),
+        r.GetString(9), r.GetString(10), Long(r, 11), Long(r, 12), Int(r, 13), Text(r, 14), Int(r, 15), Text(r, 16), Text(r, 17), Text(r, 18),
+        Text(r, 19), r.GetInt32(20), r.GetString(21), r.GetInt64(22), r.GetInt64(23));
+
+    // ---- Recordings ----
+
+    public (RecordingRecord Recording, bool Created) InsertRecording(RecordingRecord recording)
+    {
+        using var c = Open();
+        var id = Scalar(c, null, SqliteSql.InsertRecording, ("$public_id", recording.PublicId), ("$team", recording.TeamId), ("$call", recording.CallLogId),
+            ("$delivery", recording.DeliveryId), ("$sid", recording.RecordingSid), ("$url", recording.SourceUrl), ("$duration", recording.Duration),
+            ("$now", recording.CreatedAtMs));
+        return id is null
+            ? (QueryRecording(c, SqliteSql.SelectRecordingByCall, ("$call", recording.CallLogId))!, false)
+            : (QueryRecording(c, SqliteSql.SelectRecordingById, ("$id", Convert.ToInt64(id)))!, true);
+    }
+
+    public RecordingRecord? FindRecording(int teamId, string publicId)
+    {
+        using var c = Open();
+        return QueryRecording(c, SqliteSql.SelectRecording, ("$team", teamId), ("$public_id", publicId));
+    }
+
+    public RecordingRecord? FindRecordingById(long id)
+    {
+        using var c = Open();
+        return QueryRecording(c, SqliteSql.SelectRecordingById, ("$id", id));
+    }
+
+    public IReadOnlyList<RecordingRecord> ListRecordings(RecordingListQuery query)
+    {
+        using var c = Open();
+        using var cmd = Command(c, SqliteSql.SelectRecordings, ("$team", query.TeamId), ("$status", query.ProcessingStatus), ("$delivery", query.DeliveryId),
+            ("$before", query.BeforeId), ("$limit", query.Limit));
+        using var r = cmd.ExecuteReader();
+        var list = new List<RecordingRecord>();
+        while (r.Read()) list.Add(ReadRecording(r));
+        return list;
+    }
+
+    public RecordingRecord? ClaimRecording(long nowMs, long leaseUntilMs)
+    {
+        using var c = Open();
+        var id = Scalar(c, null, SqliteSql.ClaimRecording, ("$now", nowMs), ("$lease", leaseUntilMs));
+        return id is null ? null : QueryRecording(c, SqliteSql.SelectRecordingById, ("$id", Convert.ToInt64(id)));
+    }
+
+    public int ReleaseClaims(long nowMs)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.ReleaseRecordingClaims, ("$now", nowMs));
+    }
+
+    public long? NextRecordingDueAtMs()
+    {
+        using var c = Open();
+        return Scalar(c, null, SqliteSql.NextRecordingDue) is { } v ? Convert.ToInt64(v) : null;
+    }
+
+    public void SetRecordingAudio(long id, string audioKey, long fileSize, string format, long nowMs)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.SetRecordingAudio, ("$id", id), ("$key", audioKey), ("$size", fileSize), ("$format", format), ("$now", nowMs));
+    }
+
+    public void CompleteRecording(long id, string? transcriptionJson, string aiAnalysisJson, long nowMs)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.CompleteRecording, ("$id", id), ("$transcription", transcriptionJson), ("$analysis", aiAnalysisJson), ("$now", nowMs));
+    }
+
+    public void FailRecording(long id, string error, long? retryAtMs, long nowMs)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.FailRecording, ("$id", id), ("$error", error), ("$retry", retryAtMs), ("$now", nowMs));
+    }
+
+    public bool ReprocessRecording(long id, long nowMs)
+    {
+        using var c = Open();
+        return Execute(c, null, SqliteSql.ReprocessRecording, ("$id", id), ("$now", nowMs)) == 1;
+    }
+
+    public void CountRecordingAccess(long id, long nowMs)
+    {
+        using var c = Open();
+        Execute(c, null, SqliteSql.CountRecordingAccess, ("$id", id), ("$now", nowMs));
+    }
+
+    private static RecordingRecord? QueryRecording(SqliteConnection c, string sql, params (string, object?)[] parameters)
+    {
+        using var cmd = Command(c, sql, parameters);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadRecording(r) : null;
+    }
+
+    private static RecordingRecord ReadRecording(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7), r.GetString(8),
+        Text(r, 9), r.GetInt32(10), Long(r, 11), Text(r, 12), Text(r, 13), Text(r, 14), r.GetString(15), r.GetInt32(16), r.GetInt64(17), Long(r, 18),
+        Long(r, 19), Text(r, 20), r.GetInt32(21), Long(r, 22), r.GetInt64(23), r.GetInt64(24));
+}
