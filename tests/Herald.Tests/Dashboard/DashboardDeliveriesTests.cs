@@ -76,7 +76,7 @@ public sealed partial class DashboardPanelsTests
         double X(string id) => Number(_page.GetAttributeAsync($"#delivery-scatter circle[data-id='{id}']", "cx").Result);
         Assert.True(X(S(waiting, "id")) < X(S(failed, "id")));
 
-        // No recordings on this server yet: the card says so.
-        Assert.Contains("does not record delivery calls yet", await _page.InnerTextAsync("#no-recordings-api"));
+        // No call of this team has been recorded: the card says so rather than showing an empty table.
+        Assert.Contains("No call recording has been transcribed yet", await _page.InnerTextAsync("#no-recordings"));
     }
 }

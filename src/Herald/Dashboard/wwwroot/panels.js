@@ -1053,10 +1053,22 @@
       }), { id: 'trouble-table' }));
   }
 
-  // Calls and their recordings are not kept by this server yet: the card says so (it reads nothing).
-  function showRecordings() {
-    note('delivery-recordings', '');
-    put(body('delivery-recordings'), empty('No recordings: this server does not record delivery calls yet, so there is no sentiment or instruction to show.', 'no-recordings-api'));
+  /** The newest analysed call recordings: what the customer's tone was and what they asked for. */
+  async function showRecordings() {
+    const page = await api('/api/v1/recordings', D.teamParams({ processing_status: 'completed', limit: 20 }));
+    note('delivery-recordings', `the newest ${fmt.int(page.recordings.length)} transcribed calls`);
+    if (page.recordings.length === 0) {
+      put(body('delivery-recordings'), empty('No call recording has been transcribed yet.', 'no-recordings'));
+      return;
+    }
+    put(body('delivery-recordings'), table([['Delivery'], ['Sentiment'], ['Instructions'], ['Priority']], page.recordings.map((r) => {
+      const a = r.ai_analysis || {};
+      return el('tr', { dataset: { recording: r.id, sentiment: a.sentiment || '' } },
+        el('td', {}, el('code', {}, r.delivery_id)),
+        el('td', {}, a.sentiment || '–'),
+        el('td', { class: 'wrap' }, a.instructions || '–'),
+        el('td', {}, a.priority || '–'));
+    }), { id: 'recordings-table' }));
   }
 
   /** Deliveries (by status colour) and located agents (squares) on a plain longitude/latitude plane, no map tiles. */
@@ -1090,12 +1102,12 @@
   async function loadDeliveries(panel) {
     if (!D.team()) { needTeam(panel, 'deliveries'); delete panel.dataset.built; return; }
     if (!panel.dataset.built) { buildDeliveries(panel); panel.dataset.built = 'true'; }
-    showRecordings();
     let today = null;
     await Promise.all([
       loadCard('delivery-board', async () => { today = await todaysDeliveries(); drawBoard(today); }),
       loadCard('agent-ranking', loadAgentRanking),
       loadCard('delivery-trouble', loadTrouble),
+      loadCard('delivery-recordings', showRecordings),
     ]);
     if (today) await loadCard('delivery-map', () => drawPositions(today));
   }
