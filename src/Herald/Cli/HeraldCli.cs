@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Herald.Cli;
 
 /// <summary>
-/// The <c>herald</c> command line: <c>serve</c>, <c>migrate</c>, <c>teams</c>, <c>keys</c>, <c>simulate</c>, <c>jobs</c>, <c>audit</c>. A missing
+/// The <c>herald</c> command line: <c>serve</c>, <c>migrate</c>, <c>teams</c>, <c>keys</c>, <c>simulate</c>, <c>jobs</c>, <c>audit</c>, <c>backup</c>. A missing
 /// or unknown command, or an unknown option, prints the error and the usage to stderr and exits 2; it never starts a server.
 /// </summary>
 public static class HeraldCli
@@ -20,6 +20,7 @@ public static class HeraldCli
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(JobsCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(BackupCommand.Create());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count == 0) return await parse.InvokeAsync();

@@ -12,7 +12,11 @@ internal static class HeraldCli
     }
 
     /// <summary>The exit code, stdout and stderr apart. A process still running after a minute (a server started by mistake) is killed and fails the test.</summary>
-    public static async Task<(int Code, string Stdout, string Stderr)> RunSplitAsync(string dataDir, params string[] args)
+    public static Task<(int Code, string Stdout, string Stderr)> RunSplitAsync(string dataDir, params string[] args) =>
+        RunSplitAsync(dataDir, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunSplitAsync(string, string[])"/>, with these environment variables set for the process.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunSplitAsync(string dataDir, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet", [typeof(Herald.Hosting.HeraldHost).Assembly.Location, .. args])
         {
@@ -22,6 +26,7 @@ internal static class HeraldCli
         psi.Environment["HERALD_DATA_DIR"] = dataDir;
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment["COLUMNS"] = "250";
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -1,0 +1,199 @@
+using System.CommandLine;
+using System.Globalization;
+using Herald.Backup;
+using Herald.Hosting;
+using Microsoft.Data.Sqlite;
+using Spectre.Console;
+
+namespace Herald.Cli;
+
+/// <summary>
+/// <c>herald backup create|verify|restore</c>: an online, consistent copy of the database (<c>VACUUM INTO</c>, never a file
+/// copy), compressed and encrypted (<see cref="BackupFile"/>) under <c>HERALD_BACKUP_KEY</c> or <c>--key-file</c>.
+/// </summary>
+public static class BackupCommand
+{
+    public const int Failed = 1;
+
+    public static Command Create()
+    {
+        var command = new Command("backup", "Encrypted backups of the database: create one while the server runs, verify one, restore one");
+        command.Subcommands.Add(CreateBackup());
+        command.Subcommands.Add(VerifyBackup());
+        command.Subcommands.Add(RestoreBackup());
+        return command;
+    }
+
+    private static Option<string?> KeyFileOption() =>
+        new("--key-file") { Description = "A file holding the backup key (HERALD_BACKUP_KEY, when set, is used instead)" };
+
+    private static Command CreateBackup()
+    {
+        var output = new Option<string?>("--out") { Description = "The backup file to write (default: <data dir>/backups/herald-<UTC time>.hbk)" };
+        var keyFile = KeyFileOption();
+        var create = new Command("create", "Take a consistent copy of the database while the server keeps ingesting, compressed and encrypted") { output, keyFile };
+        create.SetAction(parse =>
+        {
+            if (Secret(parse.GetValue(keyFile)) is not { } secret) return HeraldCli.UsageError;
+            var options = HeraldConfiguration.Options(HeraldConfiguration.Load());
+            if (!File.Exists(options.DatabasePath))
+            {
+                Console.Error.WriteLine($"herald: no database at {options.DatabasePath} (set HERALD_DATA_DIR)");
+                return Failed;
+            }
+            string target = parse.GetValue(output)
+                ?? Path.Combine(options.DataDir, "backups", $"herald-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}.hbk");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
+            string snapshot = Path.Combine(options.DataDir, $".backup-{Guid.NewGuid():n}.db");
+            try
+            {
+                using (var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 60 }.ToString()))
+                {
+                    c.Open();
+                    using var vacuum = c.CreateCommand();
+                    vacuum.CommandText = "VACUUM INTO $path";
+                    vacuum.Parameters.AddWithValue("$path", snapshot);
+                    vacuum.ExecuteNonQuery();
+                }
+                long databaseBytes = new FileInfo(snapshot).Length;
+                long written;
+                using (var plain = File.OpenRead(snapshot))
+                using (var file = new FileStream(target, PrivateFile(FileMode.CreateNew)))
+                    written = BackupFile.Write(plain, file, secret);
+                using (var store = MigrateCommand.OpenStore()) AuditCommand.Record(store, "create", "backups", Path.GetFileName(target), null, 0);
+                AnsiConsole.MarkupLineInterpolated(
+                    $"[green]backup written[/]: {target} ({written.ToString("N0", CultureInfo.InvariantCulture)} bytes from a {databaseBytes.ToString("N0", CultureInfo.InvariantCulture)}-byte database)");
+                return 0;
+            }
+            finally
+            {
+                File.Delete(snapshot);
+            }
+        });
+        return create;
+    }
+
+    private static Command VerifyBackup()
+    {
+        var file = new Argument<string>("file") { Description = "The backup file" };
+        var keyFile = KeyFileOption();
+        var verify = new Command("verify", "Decrypt a backup, check the database's integrity and print its row counts") { file, keyFile };
+        verify.SetAction(parse =>
+        {
+            if (Secret(parse.GetValue(keyFile)) is not { } secret) return HeraldCli.UsageError;
+            string plain = Path.Combine(Path.GetTempPath(), $"herald-verify-{Guid.NewGuid():n}.db");
+            try
+            {
+                if (!Decrypt(parse.GetValue(file)!, plain, secret)) return Failed;
+                var (integrity, counts) = Inspect(plain);
+                if (integrity != "ok")
+                {
+                    Console.Error.WriteLine($"herald: the backup's database fails its integrity check: {integrity}");
+                    return Failed;
+                }
+                var table = new Table().AddColumns("table", "rows");
+                foreach (var (name, rows) in counts) table.AddRow(name, rows.ToString("N0", CultureInfo.InvariantCulture));
+                AnsiConsole.MarkupLine("[green]backup verified[/]: integrity ok");
+                AnsiConsole.Write(table);
+                return 0;
+            }
+            finally
+            {
+                SqliteConnection.ClearAllPools();
+                File.Delete(plain);
+            }
+        });
+        return verify;
+    }
+
+    private static Command RestoreBackup()
+    {
+        var file = new Argument<string>("file") { Description = "The backup file" };
+        var dataDir = new Option<string>("--data-dir") { Description = "An empty (or new) data directory to restore into", Required = true };
+        var keyFile = KeyFileOption();
+        var restore = new Command("restore", "Restore a backup into an empty data directory") { file, dataDir, keyFile };
+        restore.SetAction(parse =>
+        {
+            if (Secret(parse.GetValue(keyFile)) is not { } secret) return HeraldCli.UsageError;
+            string dir = parse.GetValue(dataDir)!;
+            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+            {
+                Console.Error.WriteLine($"herald: {dir} is not empty; restore only into an empty or new data directory");
+                return HeraldCli.UsageError;
+            }
+            Directory.CreateDirectory(dir);
+            string partial = Path.Combine(dir, "herald.db.restoring");
+            if (!Decrypt(parse.GetValue(file)!, partial, secret))
+            {
+                File.Delete(partial);
+                return Failed;
+            }
+            var (integrity, _) = Inspect(partial);
+            SqliteConnection.ClearAllPools();
+            if (integrity != "ok")
+            {
+                File.Delete(partial);
+                Console.Error.WriteLine($"herald: the restored database fails its integrity check: {integrity}");
+                return Failed;
+            }
+            File.Move(partial, Path.Combine(dir, "herald.db"));
+            AnsiConsole.MarkupLineInterpolated($"[green]restored[/] into {dir}; start it with HERALD_DATA_DIR={dir} herald serve");
+            return 0;
+        });
+        return restore;
+    }
+
+    private static string? Secret(string? keyFile)
+    {
+        var secret = BackupFile.Secret(keyFile);
+        if (secret is null) Console.Error.WriteLine("herald: set HERALD_BACKUP_KEY or give --key-file");
+        return secret;
+    }
+
+    private static bool Decrypt(string backup, string plainPath, string secret)
+    {
+        try
+        {
+            using var input = File.OpenRead(backup);
+            using var output = new FileStream(plainPath, PrivateFile(FileMode.CreateNew));
+            BackupFile.Read(input, output, secret);
+            return true;
+        }
+        catch (Exception e) when (e is WrongBackupKeyException or CorruptBackupException or FileNotFoundException)
+        {
+            Console.Error.WriteLine("herald: " + e.Message);
+            return false;
+        }
+    }
+
+    private static (string Integrity, List<(string Table, long Rows)> Counts) Inspect(string path)
+    {
+        using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        c.Open();
+        using var check = c.CreateCommand();
+        check.CommandText = "PRAGMA integrity_check";
+        string integrity = Convert.ToString(check.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
+        var tables = new List<string>();
+        using (var list = c.CreateCommand())
+        {
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+            using var r = list.ExecuteReader();
+            while (r.Read()) tables.Add(r.GetString(0));
+        }
+        var counts = new List<(string, long)>();
+        foreach (var table in tables)
+        {
+            using var count = c.CreateCommand();
+            count.CommandText = $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+            counts.Add((table, Convert.ToInt64(count.ExecuteScalar(), CultureInfo.InvariantCulture)));
+        }
+        return (integrity, counts);
+    }
+
+    private static FileStreamOptions PrivateFile(FileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return options;
+    }
+}
