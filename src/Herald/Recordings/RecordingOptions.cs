@@ -17,8 +17,15 @@ public sealed class RecordingOptions
     public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(2);
     /// <summary>Recordings processed at once.</summary>
     public int Workers { get; set; } = 1;
-    /// <summary>The transcriber: <c>pocketsphinx</c> (default) or <c>none</c> (the pipeline stores and analyses no text).</summary>
+    /// <summary>
+    /// The transcriber: <c>pocketsphinx</c> (default, offline), <c>openai</c> (an OpenAI-compatible
+    /// <c>/v1/audio/transcriptions</c> endpoint, <see cref="OpenAi"/>) or <c>none</c> (the pipeline stores and analyses no text).
+    /// </summary>
     public string Transcriber { get; set; } = "pocketsphinx";
+    /// <summary>The analysis: <c>lexicon</c> (default, offline and deterministic) or <c>openai</c> (an OpenAI-compatible chat endpoint, <see cref="OpenAi"/>).</summary>
+    public string Analyzer { get; set; } = "lexicon";
+    /// <summary>The OpenAI-compatible endpoint used when <see cref="Transcriber"/> or <see cref="Analyzer"/> is <c>openai</c>.</summary>
+    public OpenAiEndpointOptions OpenAi { get; set; } = new();
     /// <summary>PocketSphinx's command-line recogniser (Debian's <c>pocketsphinx</c> package).</summary>
     public string PocketSphinxCommand { get; set; } = "pocketsphinx_continuous";
     /// <summary>How long one transcription may take.</summary>
@@ -50,7 +57,35 @@ public sealed class RecordingOptions
         if (DownloadTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Herald:Recordings:DownloadTimeout must be positive");
         if (TranscriptionTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Herald:Recordings:TranscriptionTimeout must be positive");
         if (Workers is < 1 or > 64) throw new InvalidOperationException("Herald:Recordings:Workers must be from 1 to 64");
-        if (Transcriber is not ("pocketsphinx" or "none")) throw new InvalidOperationException("Herald:Recordings:Transcriber must be pocketsphinx or none");
+        if (Transcriber is not ("pocketsphinx" or "openai" or "none")) throw new InvalidOperationException("Herald:Recordings:Transcriber must be pocketsphinx, openai or none");
+        if (Analyzer is not ("lexicon" or "openai")) throw new InvalidOperationException("Herald:Recordings:Analyzer must be lexicon or openai");
+        if (Transcriber == "openai" || Analyzer == "openai") OpenAi.Validate();
         if (AllowedHostList().Count == 0) throw new InvalidOperationException("Herald:Recordings:AllowedHosts must name at least one host");
+    }
+}
+
+/// <summary>The <c>Herald:Recordings:OpenAi</c> settings: an OpenAI-compatible API (OpenAI itself, or a self-hosted server speaking its protocol).</summary>
+public sealed class OpenAiEndpointOptions
+{
+    /// <summary>The API's base URL, up to and including <c>/v1</c>; requests go through the outbound guard like every other.</summary>
+    public string Endpoint { get; set; } = "https://api.openai.com/v1";
+    /// <summary>The bearer key. Servers that ignore it still need a value here.</summary>
+    public string? ApiKey { get; set; }
+    /// <summary>The model of <c>/audio/transcriptions</c>.</summary>
+    public string TranscriptionModel { get; set; } = "whisper-1";
+    /// <summary>The model of <c>/chat/completions</c> that analyses a transcript.</summary>
+    public string ChatModel { get; set; } = "gpt-4o-mini";
+
+    /// <summary>The endpoint, parsed.</summary>
+    public Uri EndpointUri() => new(Endpoint.TrimEnd('/'));
+
+    /// <summary>Refuses settings no request could be made with, naming the setting.</summary>
+    public void Validate()
+    {
+        if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new InvalidOperationException("Herald:Recordings:OpenAi:Endpoint must be an absolute http or https URL (e.g. https://api.openai.com/v1)");
+        if (string.IsNullOrWhiteSpace(ApiKey)) throw new InvalidOperationException("Herald:Recordings:OpenAi:ApiKey is required when a transcriber or analyzer is openai");
+        if (string.IsNullOrWhiteSpace(TranscriptionModel)) throw new InvalidOperationException("Herald:Recordings:OpenAi:TranscriptionModel must name a model");
+        if (string.IsNullOrWhiteSpace(ChatModel)) throw new InvalidOperationException("Herald:Recordings:OpenAi:ChatModel must name a model");
     }
 }

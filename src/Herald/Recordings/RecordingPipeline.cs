@@ -19,7 +19,7 @@ public sealed class PermanentRecordingException(string message) : Exception(mess
 /// the audio store, transcribes and analyses it, and writes what it found to the call and the delivery.
 /// </summary>
 public sealed class RecordingPipeline(
-    ICallStore calls, IDeliveryStore deliveries, IAudioStore audio, ITranscriber transcriber, IHttpClientFactory clients, DeliveryWriter writer,
+    ICallStore calls, IDeliveryStore deliveries, IAudioStore audio, ITranscriber transcriber, ICallAnalyzer analyzer, IHttpClientFactory clients, DeliveryWriter writer,
     RecordingOptions options, TimeProvider time, ILogger<RecordingPipeline> logger) : IDisposable
 {
     /// <summary>The prefix of recordings' ids.</summary>
@@ -121,7 +121,8 @@ public sealed class RecordingPipeline(
         {
             throw new PermanentRecordingException(e.Message);
         }
-        var analysis = CallAnalyzer.Analyze(transcript?.Text, transcript?.Confidence ?? 0);
+        // A model's bad answer may be right on the next attempt: it is retried like a failed download, not failed at once.
+        var analysis = await analyzer.AnalyzeAsync(transcript?.Text, transcript?.Confidence ?? 0, ct);
         string? transcriptionJson = transcript is null ? null : JsonSerializer.Serialize(
             new TranscriptionDto(transcript.Text, transcript.Confidence, transcript.Language, transcript.ProcessingTimeMs / 1000.0), Json);
         string analysisJson = JsonSerializer.Serialize(analysis, Json);

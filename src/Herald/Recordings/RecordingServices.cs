@@ -1,19 +1,29 @@
 using Herald.Hosting;
+using Microsoft.Extensions.AI;
 
 namespace Herald.Recordings;
 
 /// <summary>Wiring of the recordings pipeline: its options, audio store, transcriber, queue worker and routes.</summary>
 public static class RecordingServices
 {
-    /// <summary>Registers the pipeline; <c>Herald:Recordings:Transcriber</c> picks the transcriber.</summary>
+    /// <summary>Registers the pipeline; <c>Herald:Recordings:Transcriber</c> and <c>Analyzer</c> pick the transcriber and the analysis.</summary>
     public static IServiceCollection AddHeraldRecordings(this IServiceCollection services, IConfiguration configuration, HeraldOptions heraldOptions)
     {
         var options = configuration.GetSection("Herald:Recordings").Get<RecordingOptions>() ?? new RecordingOptions();
         options.Validate();
         services.AddSingleton(options);
         services.AddSingleton<IAudioStore>(_ => new FileAudioStore(heraldOptions.DataDir));
-        if (options.Transcriber == "none") services.AddSingleton<ITranscriber, NoTranscriber>();
-        else services.AddSingleton<ITranscriber, PocketSphinxTranscriber>();
+        services.AddSingleton<OpenAiConnection>();
+        switch (options.Transcriber)
+        {
+            case "none": services.AddSingleton<ITranscriber, NoTranscriber>(); break;
+            case "openai": services.AddSingleton<ITranscriber, OpenAiTranscriber>(); break;
+            default: services.AddSingleton<ITranscriber, PocketSphinxTranscriber>(); break;
+        }
+        if (options.Analyzer == "openai")
+            services.AddSingleton<ICallAnalyzer>(sp => new ChatCallAnalyzer(
+                sp.GetRequiredService<OpenAiConnection>().Client.GetChatClient(options.OpenAi.ChatModel).AsIChatClient()));
+        else services.AddSingleton<ICallAnalyzer, LexiconCallAnalyzer>();
         services.AddSingleton<RecordingPipeline>();
         services.AddHostedService<RecordingWorker>();
         return services;

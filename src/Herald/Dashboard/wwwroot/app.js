@@ -15,7 +15,7 @@
   const FEED_MAX = 50;
   const CHART_REFRESH_MS = 10000;
 
-  const TABS = ['overview', 'alerts', 'campaigns', 'trends', 'compliance', 'messages', 'insights', 'deliveries'];
+  const TABS = ['overview', 'alerts', 'campaigns', 'trends', 'compliance', 'messages', 'insights', 'deliveries', 'audit'];
 
   const state = { range: '24h', team: null, filters: [], errorCode: null, session: null, tab: 'overview' };
   let charts = {};
@@ -627,7 +627,7 @@
     return panelsScript;
   }
   async function selectTab(tab, { focus = false } = {}) {
-    if (!TABS.includes(tab)) tab = 'overview';
+    if (!TABS.includes(tab) || $(`#tab-${tab}`).hidden) tab = 'overview';
     const previous = state.tab;
     state.tab = tab;
     document.body.dataset.tab = tab;
@@ -650,7 +650,9 @@
     }
   }
   function setUpTabs() {
-    const buttons = $$('#tabs [role="tab"]');
+    // The audit trail is a tab only for sessions that may read it (an admin key, or a team key with audit:read).
+    $('#tab-audit').hidden = !(state.session.is_admin || state.session.scopes.includes('audit:read'));
+    const buttons = $$('#tabs [role="tab"]').filter((b) => !b.hidden);
     buttons.forEach((button, i) => {
       button.addEventListener('click', () => selectTab(button.dataset.tab));
       button.addEventListener('keydown', (ev) => {

@@ -1,4 +1,4 @@
-// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast, consent & compliance, messages, insights, deliveries). Loaded by app.js the
+// Herald monitoring: the tabs next to the overview (alerts & health, campaigns, trends & forecast, consent & compliance, messages, insights, deliveries, audit). Loaded by app.js the
 // first time one of them is opened, so the overview's first load does not carry it. Plain JS over Herald's JSON API;
 // changes (acknowledge, resolve) send the session's CSRF token in X-Herald-CSRF.
 'use strict';
@@ -1112,8 +1112,79 @@
     if (today) await loadCard('delivery-map', () => drawPositions(today));
   }
 
+  // ---------- audit trail (who did what, when and from where; field names only, never values) ----------
+  const AUDIT_FIELDS = [['actor', 'Actor', 'key:k_… · agent:… · cli'], ['resource_type', 'Resource', 'keys, alerts/rules, deliveries'], ['action', 'Action', 'create, update, delete, read']];
+  const AUDIT_PAGE = 50;
+  const audit = { range: '7d', params: null, cursors: [null], page: 0 };
+  const outcomeClass = (status) => (status < 400 ? 'delivered' : status < 500 ? 'pending' : 'failed');
+
+  function buildAudit(panel) {
+    const form = el('form', { class: 'search-form', id: 'audit-search', role: 'search', onsubmit: (ev) => { ev.preventDefault(); runAudit(); } },
+      AUDIT_FIELDS.map(([name, label, placeholder]) => el('label', {}, label, el('input', { type: 'text', name, placeholder, autocomplete: 'off' }))),
+      el('div', { class: 'form-actions' }, el('button', { type: 'submit', class: 'action', id: 'audit-run' }, 'Search'),
+        el('button', { type: 'button', class: 'action', id: 'audit-clear', onclick: () => {
+          for (const input of form.querySelectorAll('input')) input.value = '';
+          runAudit();
+        } }, 'Clear')));
+    put(panel, el('section', { class: 'grid' }, card('audit-entries', 'Audit trail')));
+    $('#audit-entries .card-head').after(el('div', { class: 'controls', id: 'audit-controls' }), form);
+    renderAuditControls();
+  }
+
+  function renderAuditControls() {
+    put($('#audit-controls'), segmented('audit-range', 'Window', Object.entries(D.RANGES).map(([k, r]) => [k, r.label]), audit.range,
+      (v) => { audit.range = v; renderAuditControls(); runAudit(); }));
+  }
+
+  async function runAudit() {
+    const p = D.teamParams();
+    p.set('from', new Date(Date.now() - D.RANGES[audit.range].minutes * 60000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    for (const [name] of AUDIT_FIELDS) {
+      const value = $(`#audit-search [name="${name}"]`).value.trim();
+      if (value) p.set(name, value);
+    }
+    p.set('limit', AUDIT_PAGE);
+    audit.params = p;
+    audit.cursors = [null];
+    audit.page = 0;
+    await loadCard('audit-entries', showAuditPage);
+  }
+
+  async function showAuditPage() {
+    const p = new URLSearchParams(audit.params);
+    const cursor = audit.cursors[audit.page];
+    if (cursor) p.set('cursor', cursor);
+    const page = await api('/api/v1/audit', p);
+    audit.cursors[audit.page + 1] = page.next_cursor;
+    const refused = page.entries.filter((e) => e.outcome >= 400).length;
+    note('audit-entries', page.entries.length ? `${fmt.int(page.entries.length)} on this page · ${fmt.int(refused)} refused · newest first` : '');
+    const rows = page.entries.map((e) => el('tr', { dataset: { entry: e.id, outcome: e.outcome } },
+      el('td', {}, timeEl(e.at, fmt.full.format(new Date(e.at)))),
+      el('td', {}, el('code', {}, e.actor)),
+      el('td', {}, e.remote_ip || '–'),
+      el('td', {}, e.action),
+      el('td', { class: 'wrap' }, e.resource_type, e.resource_id ? el('code', { class: 'small' }, ` ${e.resource_id}`) : null),
+      el('td', {}, el('span', { class: `status ${outcomeClass(e.outcome)}` }, String(e.outcome))),
+      el('td', { class: 'wrap small' }, e.changes?.length ? e.changes.join(', ') : '–'),
+      el('td', { class: 'muted small', title: e.hash }, el('code', {}, e.hash.slice(0, 10)))));
+    const pager = el('div', { class: 'pager' },
+      el('button', { type: 'button', class: 'action', id: 'audit-newer', disabled: audit.page === 0, onclick: () => { audit.page--; loadCard('audit-entries', showAuditPage); } }, '← Newer'),
+      el('span', { class: 'muted small', id: 'audit-page', dataset: { page: audit.page + 1 } }, `page ${audit.page + 1}`),
+      el('button', { type: 'button', class: 'action', id: 'audit-older', disabled: !page.next_cursor, onclick: () => { audit.page++; loadCard('audit-entries', showAuditPage); } }, 'Older →'));
+    put(body('audit-entries'), page.entries.length === 0
+      ? empty('No audit entry matches in this window.', 'no-audit')
+      : table([['When (UTC)'], ['Actor'], ['From'], ['Action'], ['Resource'], ['Outcome'], ['Fields set'], ['Chain']], rows, { id: 'audit-table' }), pager);
+    const target = body('audit-entries');
+    target.dataset.shown = String((Number(target.dataset.shown) || 0) + 1);
+  }
+
+  async function loadAudit(panel) {
+    if (!panel.dataset.built) { buildAudit(panel); panel.dataset.built = 'true'; }
+    await runAudit();
+  }
+
   // ---------- the tab switcher's entry points ----------
-  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance, messages: loadMessages, insights: loadInsights, deliveries: loadDeliveries };
+  const loaders = { alerts: loadAlerts, campaigns: loadCampaigns, trends: loadTrends, compliance: loadCompliance, messages: loadMessages, insights: loadInsights, deliveries: loadDeliveries, audit: loadAudit };
   async function load(tab) {
     const panel = $(`#panel-${tab}`);
     panel.dataset.loading = 'true';
