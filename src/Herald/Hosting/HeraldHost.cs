@@ -140,6 +140,7 @@ public static class HeraldHost
         app.MapJobsEndpoints();
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
+        app.MapRetentionEndpoints();
         app.MapSystemMetricsEndpoints();
         app.MapDatabaseMetricsEndpoints();
         app.MapCapacityEndpoints();

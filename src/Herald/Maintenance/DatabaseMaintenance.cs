@@ -50,16 +50,10 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizo
                 var horizon = UtcMinute.FromDateTimeOffset(started - raw);
                 store.SetRetentionHorizon(RetentionHorizons.RawEventsCode, horizon.Value, started.ToUnixTimeMilliseconds());
                 horizons.AdvanceRawEvents(horizon);
-                long before = horizon.ToUnixMillis(), n = 0;
-                int batch;
-                do
-                {
-                    ct.ThrowIfCancellationRequested();
-                    batch = store.DeleteEventBatch(before, options.BatchSize);
-                    n += batch;
-                } while (batch == options.BatchSize);
-                deleted["raw_events"] = n;
+                deleted["raw_events"] = DeleteAll(store.DeleteEventBatch, horizon.ToUnixMillis(), ct);
             }
+            foreach (var (name, retention, deleteBatch) in Collections())
+                if (retention is { } keep) deleted[name] = DeleteAll(deleteBatch, (started - keep).ToUnixTimeMilliseconds(), ct);
         }
         catch (OperationCanceledException)
         {
@@ -99,6 +93,27 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizo
                 n += batch;
             } while (batch == options.BatchSize);
         }
+        return n;
+    }
+
+    /// <summary>The collections beside the engine's with a time-based policy: name, retention (null keeps all), batch delete.</summary>
+    private IEnumerable<(string Name, TimeSpan? Retention, Func<long, int, int> DeleteBatch)> Collections()
+    {
+        yield return ("alert_history", options.AlertHistory, store.DeleteResolvedAlertBatch);
+        yield return ("snapshots", options.Snapshots, store.DeleteSnapshotBatch);
+        yield return ("consent_changes", options.ConsentChanges, store.DeleteSupersededConsentBatch);
+    }
+
+    private long DeleteAll(Func<long, int, int> deleteBatch, long beforeMs, CancellationToken ct)
+    {
+        long n = 0;
+        int batch;
+        do
+        {
+            ct.ThrowIfCancellationRequested();
+            batch = deleteBatch(beforeMs, options.BatchSize);
+            n += batch;
+        } while (batch == options.BatchSize);
         return n;
     }
 

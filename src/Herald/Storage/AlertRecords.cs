@@ -85,6 +85,12 @@ public interface IMaintenanceStore
     int DeleteFailureCellBatch(int teamId, int granularity, long before, int limit);
     /// <summary>Deletes up to <paramref name="limit"/> raw events older than <paramref name="beforeMs"/> at or below the engine checkpoint.</summary>
     int DeleteEventBatch(long beforeMs, int limit);
+    /// <summary>Deletes up to <paramref name="limit"/> resolved alerts resolved before <paramref name="beforeMs"/>, with their notifications.</summary>
+    int DeleteResolvedAlertBatch(long beforeMs, int limit);
+    /// <summary>Deletes up to <paramref name="limit"/> analytics snapshots whose period ended before <paramref name="beforeMs"/>.</summary>
+    int DeleteSnapshotBatch(long beforeMs, int limit);
+    /// <summary>Deletes up to <paramref name="limit"/> consent changes before <paramref name="beforeMs"/> that a later change of the same recipient supersedes.</summary>
+    int DeleteSupersededConsentBatch(long beforeMs, int limit);
     void RecordMaintenanceRun(MaintenanceRunRecord run);
     MaintenanceRunRecord? LastMaintenanceRun();
     DatabaseStats DatabaseStats();

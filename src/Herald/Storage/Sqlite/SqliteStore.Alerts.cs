@@ -247,6 +247,41 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
             JsonSerializer.Deserialize<Dictionary<string, long>>(r.GetString(2)) ?? [], Text(r, 3));
     }
 
+    public int DeleteResolvedAlertBatch(long beforeMs, int limit)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        var ids = new List<long>();
+        using (var select = Command(c, SqliteSql.SelectResolvedAlertBatch))
+        {
+            select.Transaction = tx;
+            select.Parameters.AddWithValue("$before", beforeMs);
+            select.Parameters.AddWithValue("$limit", limit);
+            using var r = select.ExecuteReader();
+            while (r.Read()) ids.Add(r.GetInt64(0));
+        }
+        foreach (long id in ids)
+        {
+            Execute(c, tx, SqliteSql.DeleteAlertNotificationsOf, ("$id", id));
+            Execute(c, tx, SqliteSql.DeleteAlert, ("$id", id));
+        }
+        tx.Commit();
+        return ids.Count;
+    }
+
+    public int DeleteSnapshotBatch(long beforeMs, int limit) => DeleteBatch(SqliteSql.DeleteSnapshotBatch, beforeMs, limit);
+
+    public int DeleteSupersededConsentBatch(long beforeMs, int limit) => DeleteBatch(SqliteSql.DeleteSupersededConsentBatch, beforeMs, limit);
+
+    private int DeleteBatch(string sql, long beforeMs, int limit)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        int n = Execute(c, tx, sql, ("$before", beforeMs), ("$limit", limit));
+        tx.Commit();
+        return n;
+    }
+
     public DatabaseStats DatabaseStats()
     {
         using var c = Open();

@@ -25,6 +25,24 @@ internal static partial class SqliteSql
         DELETE FROM events WHERE id IN (
             SELECT id FROM events WHERE id <= $checkpoint AND occurred_at < $before ORDER BY id LIMIT $limit)
         """;
+    /// <summary>A batch of resolved alerts past retention; their notification log goes first, in the same transaction.</summary>
+    public const string SelectResolvedAlertBatch = "SELECT id FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < $before ORDER BY id LIMIT $limit";
+    public const string DeleteAlertNotificationsOf = "DELETE FROM alert_notifications WHERE alert_id = $id";
+    public const string DeleteSnapshotBatch = """
+        DELETE FROM analytics_snapshots WHERE id IN (SELECT id FROM analytics_snapshots WHERE period_end < $before ORDER BY id LIMIT $limit)
+        """;
+    /// <summary>
+    /// Old consent changes that a later change of the same recipient supersedes (by the primary key's order, which is the
+    /// consent timeline's: time, then the stronger state); a recipient's latest always stays.
+    /// </summary>
+    public const string DeleteSupersededConsentBatch = """
+        DELETE FROM consent_changes WHERE (team_id, recipient, occurred_at, state, event_ref) IN (
+            SELECT c.team_id, c.recipient, c.occurred_at, c.state, c.event_ref FROM consent_changes c
+            WHERE c.occurred_at < $before AND EXISTS (
+                SELECT 1 FROM consent_changes later WHERE later.team_id = c.team_id AND later.recipient = c.recipient
+                    AND (later.occurred_at, later.state, later.event_ref) > (c.occurred_at, c.state, c.event_ref))
+            LIMIT $limit)
+        """;
     public const string InsertMaintenanceRun = """
         INSERT INTO maintenance_runs (started_at, finished_at, deleted, error) VALUES ($started, $finished, $deleted, $error)
         """;

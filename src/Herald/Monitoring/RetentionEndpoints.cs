@@ -1,0 +1,84 @@
+using Herald.Api;
+using Herald.Api.Auth;
+using Herald.Audit;
+using Herald.Domain;
+using Herald.Engine;
+using Herald.Maintenance;
+using Herald.Otp;
+using Herald.Reports;
+using Herald.Storage;
+using Herald.Utilization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Monitoring;
+
+/// <summary>
+/// <c>GET /api/v1/admin/retention</c>: every collection Herald stores, with its retention policy, the setting that holds
+/// it, its horizon (what is older is deleted, or has been), and its tables' rows and bytes.
+/// </summary>
+public static class RetentionEndpoints
+{
+    public sealed record RetentionTierDto(string Granularity, string Retention, string? Horizon);
+
+    /// <param name="Retention">The policy as a .NET constant time span ("30.00:00:00"), or "forever".</param>
+    /// <param name="Horizon">The oldest time kept now: for rollups the stored horizon, else now less the retention; null when kept forever.</param>
+    public sealed record CollectionDto(
+        string Collection, IReadOnlyList<string> Tables, string Retention, string? Setting, string? Horizon, long Rows, long SizeBytes, string? Note,
+        IReadOnlyList<RetentionTierDto>? Tiers);
+
+    public sealed record RetentionDto(bool Enabled, string Interval, IReadOnlyList<CollectionDto> Collections);
+
+    public static IEndpointRouteBuilder MapRetentionEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/admin/retention", Retention).RequireScope(Scopes.Admin).WithTags("Operations")
+            .WithSummary("Each collection's retention policy, horizon, rows and size");
+        return app;
+    }
+
+    private const string Forever = "forever";
+
+    private static Ok<SuccessEnvelope<RetentionDto>> Retention(
+        IMaintenanceStore store, IStoreLayoutReader layout, RetentionOptions retention, RetentionHorizons horizons, DatabaseMaintenance maintenance,
+        ReportsOptions reports, AuditOptions audit, OtpOptions otp, UtilizationOptions utilization, SystemMetricsOptions systemMetrics, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        var rows = store.DatabaseStats().Tables.ToDictionary(t => t.Name, t => t.Rows, StringComparer.Ordinal);
+        var bytes = layout.ReadLayout().Objects.GroupBy(o => o.Table, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(o => o.Bytes), StringComparer.Ordinal);
+        var list = new List<CollectionDto>();
+
+        void Add(string name, string[] tables, TimeSpan? keep, string? setting, string? note = null, string? horizon = null, IReadOnlyList<RetentionTierDto>? tiers = null)
+        {
+            // A collection whose retention the maintenance job applies keeps everything while the job is off.
+            list.Add(new CollectionDto(name, tables, keep is { } k ? k.ToString("c") : Forever, setting,
+                horizon ?? (keep is { } kept ? Timestamps.Iso(now - kept) : null),
+                tables.Sum(t => rows.GetValueOrDefault(t)), tables.Sum(t => bytes.GetValueOrDefault(t)), note, tiers));
+        }
+        TimeSpan? Applied(TimeSpan? keep) => retention.Enabled ? keep : null;
+        string? Iso(UtcMinute m) => m.Value == long.MinValue ? null : Timestamps.Iso(m.ToDateTimeOffset());
+
+        Add("raw_events", ["events"], Applied(retention.RawEvents), "Herald:Retention:RawEvents",
+            "only events the items and rollups already include; compliance counts the older ones as missing from the audit trail",
+            horizon: retention.RawEvents is null ? null : Iso(horizons.RawEvents));
+        Add("items", ["items"], null, null, "an item's state decides how its late events count, so items are kept as long as the store");
+        var tiers = maintenance.Tiers().Select(t => new RetentionTierDto(Granularities.Name(t.G), retention.Enabled ? t.Retention.ToString("c") : Forever, Iso(horizons.Of(t.G)))).ToList();
+        Add("rollups", ["rollups", "failure_cells"], Applied(retention.MonthlyRollups), "Herald:Retention:MinuteRollups, HourlyRollups, DailyRollups, MonthlyRollups",
+            "per granularity (tiers); queries past a tier's horizon read the next coarser cells", horizon: tiers[^1].Horizon, tiers: tiers);
+        Add("consent_changes", ["consent_changes"], Applied(retention.ConsentChanges), "Herald:Retention:ConsentChanges",
+            "a recipient's latest change is never deleted, so an opt-out stays in force");
+        Add("contacts", ["contacts", "segments"], null, null, "kept until deleted through the API");
+        Add("alert_history", ["alerts", "alert_notifications"], Applied(retention.AlertHistory), "Herald:Retention:AlertHistory",
+            "resolved alerts and their notification log; open alerts are never deleted");
+        Add("snapshots", ["analytics_snapshots"], Applied(retention.Snapshots), "Herald:Retention:Snapshots");
+        Add("reports", ["reports", "report_schedules"], reports.Retention, "Herald:Reports:Retention", "report rows and files; schedules are kept");
+        Add("otp", ["otps", "otp_attempts"], otp.AttemptRetention, "Herald:Otp:AttemptRetention, ExpiredOtpRetention",
+            $"expired codes go after {otp.ExpiredOtpRetention:c}, attempts after the retention");
+        Add("audit", ["audit_log"], TimeSpan.FromDays(audit.RetentionDays), "Herald:Audit:RetentionDays", "a purge is itself an audit entry");
+        Add("system_metrics", ["system_metrics"], systemMetrics.Retention, "Herald:SystemMetrics:Retention");
+        Add("utilization", ["utilization_samples", "database_size_samples"], utilization.Retention, "Herald:Utilization:Retention");
+        Add("deliveries", ["deliveries", "delivery_tracking", "delivery_attempts", "call_logs", "agents", "agent_locations"], null, null,
+            "kept until deleted through the API; their metrics live in the rollups");
+        Add("recordings", ["recordings"], null, null, "rows and the audio files under the data directory are kept");
+        Add("server_history", ["server_runs", "database_size_samples"], null, null, "one row per server start and one database size sample a day, for uptime and capacity history");
+        return ApiResults.Ok(new RetentionDto(retention.Enabled, retention.Interval.ToString("c"), list));
+    }
+}
