@@ -78,6 +78,7 @@ public static partial class HeraldHost
             .AddHeraldWebhooks()
             .AddHeraldSnapshotJobs(configuration)
             .AddHeraldBackups(configuration, options)
+            .AddHeraldTls(configuration)
             .AddHeraldAlertsAndMonitoring(configuration)
             .AddHeraldDashboard(options)
             .AddHeraldReports(configuration)
@@ -96,6 +97,7 @@ public static partial class HeraldHost
 
     private static void UseHeraldPipeline(this WebApplication app)
     {
+        app.UseHeraldTls();
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseHeraldRouting();
