@@ -80,14 +80,14 @@ public sealed class S3Bucket : IDisposable
         return list;
     }
 
-    /// <summary>An object's user metadata (names without the <c>x-amz-meta-</c> prefix), or null when it does not exist.</summary>
-    public async Task<Dictionary<string, string>?> MetadataAsync(string key, CancellationToken ct)
+    /// <summary>An object's length and user metadata (names without the <c>x-amz-meta-</c> prefix), or null when it does not exist.</summary>
+    public async Task<(long Length, Dictionary<string, string> Metadata)?> HeadAsync(string key, CancellationToken ct)
     {
         try
         {
             var head = await _client.GetObjectMetadataAsync(Name, Prefix + key, ct);
-            return head.Metadata.Keys.ToDictionary(k => k.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? k["x-amz-meta-".Length..] : k,
-                k => head.Metadata[k], StringComparer.OrdinalIgnoreCase);
+            return (head.ContentLength, head.Metadata.Keys.ToDictionary(k => k.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? k["x-amz-meta-".Length..] : k,
+                k => head.Metadata[k], StringComparer.OrdinalIgnoreCase));
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -139,8 +139,8 @@ public sealed class S3BackupStore(S3Bucket bucket) : IBackupStore, IDisposable
         foreach (var (key, size, modified) in await bucket.ListAsync(ct))
         {
             if (!key.EndsWith(BackupNames.Extension, StringComparison.Ordinal)) continue;
-            var metadata = await bucket.MetadataAsync(key, ct);
-            string? sha256 = metadata is not null && metadata.TryGetValue(Sha256Metadata, out var hex) ? hex : null;
+            var head = await bucket.HeadAsync(key, ct);
+            string? sha256 = head is { } h && h.Metadata.TryGetValue(Sha256Metadata, out var hex) ? hex : null;
             list.Add(new StoredBackup(key, BackupNames.TryParse(key, out var at) ? at : modified, size, sha256));
         }
         return list.OrderBy(b => b.CreatedAt).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();

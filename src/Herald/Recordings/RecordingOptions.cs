@@ -21,6 +21,10 @@ public sealed class RecordingOptions
     public string Transcriber { get; set; } = "pocketsphinx";
     /// <summary>PocketSphinx's command-line recogniser (Debian's <c>pocketsphinx</c> package).</summary>
     public string PocketSphinxCommand { get; set; } = "pocketsphinx_continuous";
+    /// <summary>Where audio is kept: <c>file</c> (under the data directory, the default) or <c>s3</c> (<see cref="S3"/>).</summary>
+    public string AudioStore { get; set; } = "file";
+    /// <summary>The S3-compatible bucket of <see cref="AudioStore"/> <c>s3</c>; its endpoint goes through the outbound guard.</summary>
+    public Backup.S3StoreOptions S3 { get; set; } = new();
     /// <summary>How long one transcription may take.</summary>
     public TimeSpan TranscriptionTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -51,6 +55,7 @@ public sealed class RecordingOptions
         if (TranscriptionTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Herald:Recordings:TranscriptionTimeout must be positive");
         if (Workers is < 1 or > 64) throw new InvalidOperationException("Herald:Recordings:Workers must be from 1 to 64");
         if (Transcriber is not ("pocketsphinx" or "none")) throw new InvalidOperationException("Herald:Recordings:Transcriber must be pocketsphinx or none");
+        if (AudioStore is not ("file" or "s3")) throw new InvalidOperationException("Herald:Recordings:AudioStore must be file or s3");
         if (AllowedHostList().Count == 0) throw new InvalidOperationException("Herald:Recordings:AllowedHosts must name at least one host");
     }
 }

@@ -69,7 +69,7 @@ public sealed class BackupStoreTests : IAsyncLifetime
         Assert.Empty(await whole.ListAsync(default)); // nothing at the top: the object is inside the prefix's "folder"
         using var prefixed = _s3.Bucket(Bucket, "nightly/");
         Assert.Equal(["herald-20261201T013000Z.hbk"], (await prefixed.ListAsync(default)).Select(k => k.Key));
-        Assert.Equal(sha, (await prefixed.MetadataAsync("herald-20261201T013000Z.hbk", default))!["sha256"]);
+        Assert.Equal(sha, (await prefixed.HeadAsync("herald-20261201T013000Z.hbk", default))!.Value.Metadata["sha256"]);
     }
 
     [Fact]
