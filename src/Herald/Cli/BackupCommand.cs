@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Herald.Backup;
 using Herald.Hosting;
+using Herald.Outbound;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Data.Sqlite;
 using Spectre.Console;
 
@@ -30,47 +32,63 @@ public static class BackupCommand
     private static Command CreateBackup()
     {
         var output = new Option<string?>("--out") { Description = "The backup file to write (default: <data dir>/backups/herald-<UTC time>.hbk)" };
+        var toStore = new Option<bool>("--to-store") { Description = "Put the backup into the configured backup store (Herald:Backup:Store) instead of a file" };
         var keyFile = KeyFileOption();
-        var create = new Command("create", "Take a consistent copy of the database while the server keeps ingesting, compressed and encrypted") { output, keyFile };
-        create.SetAction(parse =>
+        var create = new Command("create", "Take a consistent copy of the database while the server keeps ingesting, compressed and encrypted") { output, toStore, keyFile };
+        create.SetAction(async (parse, ct) =>
         {
             if (Secret(parse.GetValue(keyFile)) is not { } secret) return HeraldCli.UsageError;
-            var options = HeraldConfiguration.Options(HeraldConfiguration.Load());
+            var configuration = HeraldConfiguration.Load();
+            var options = HeraldConfiguration.Options(configuration);
             if (!File.Exists(options.DatabasePath))
             {
                 Console.Error.WriteLine($"herald: no database at {options.DatabasePath} (set HERALD_DATA_DIR)");
                 return Failed;
             }
-            string target = parse.GetValue(output)
-                ?? Path.Combine(options.DataDir, "backups", $"herald-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}.hbk");
+            if (parse.GetValue(toStore) && parse.GetValue(output) is not null)
+            {
+                Console.Error.WriteLine("herald: give --out or --to-store, not both");
+                return HeraldCli.UsageError;
+            }
+            string name = BackupNames.For(DateTimeOffset.UtcNow);
+            if (parse.GetValue(toStore)) return await CreateInStoreAsync(configuration, options, name, secret, ct);
+            string target = parse.GetValue(output) ?? Path.Combine(options.DataDir, "backups", name);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
-            string snapshot = Path.Combine(options.DataDir, $".backup-{Guid.NewGuid():n}.db");
-            try
-            {
-                using (var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 60 }.ToString()))
-                {
-                    c.Open();
-                    using var vacuum = c.CreateCommand();
-                    vacuum.CommandText = "VACUUM INTO $path";
-                    vacuum.Parameters.AddWithValue("$path", snapshot);
-                    vacuum.ExecuteNonQuery();
-                }
-                long databaseBytes = new FileInfo(snapshot).Length;
-                long written;
-                using (var plain = File.OpenRead(snapshot))
-                using (var file = new FileStream(target, PrivateFile(FileMode.CreateNew)))
-                    written = BackupFile.Write(plain, file, secret);
-                using (var store = MigrateCommand.OpenStore()) AuditCommand.Record(store, "create", "backups", Path.GetFileName(target), null, 0);
-                AnsiConsole.MarkupLineInterpolated(
-                    $"[green]backup written[/]: {target} ({written.ToString("N0", CultureInfo.InvariantCulture)} bytes from a {databaseBytes.ToString("N0", CultureInfo.InvariantCulture)}-byte database)");
-                return 0;
-            }
-            finally
-            {
-                File.Delete(snapshot);
-            }
+            var written = BackupSnapshot.Write(options.DatabasePath, target, secret);
+            using (var store = MigrateCommand.OpenStore()) AuditCommand.Record(store, "create", "backups", Path.GetFileName(target), null, 0);
+            AnsiConsole.MarkupLineInterpolated(
+                $"[green]backup written[/]: {target} ({written.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes from a {written.DatabaseBytes.ToString("N0", CultureInfo.InvariantCulture)}-byte database)");
+            return 0;
         });
         return create;
+    }
+
+    /// <summary>Writes the backup aside in the data directory, then puts it into the configured store (no retention: the schedule prunes).</summary>
+    private static async Task<int> CreateInStoreAsync(IConfiguration configuration, HeraldOptions options, string name, string secret, CancellationToken ct)
+    {
+        var backupOptions = configuration.GetSection("Herald:Backup").Get<BackupOptions>() ?? new BackupOptions();
+        var connector = new OutboundConnector(OutboundPolicy.Parse(configuration[OutboundPolicy.AllowListSetting]), NullLogger<OutboundConnector>.Instance);
+        var store = BackupStores.Create(backupOptions, options.DataDir, connector);
+        string temp = Path.Combine(options.DataDir, $".backup-{Guid.NewGuid():n}.hbk");
+        try
+        {
+            var written = BackupSnapshot.Write(options.DatabasePath, temp, secret);
+            await store.PutAsync(name, temp, written.Sha256, ct);
+            using (var sqlite = MigrateCommand.OpenStore()) AuditCommand.Record(sqlite, "create", "backups", name, null, 0);
+            AnsiConsole.MarkupLineInterpolated(
+                $"[green]backup stored[/]: {name} in {store.Location} ({written.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes, sha256 {written.Sha256})");
+            return 0;
+        }
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or IOException or HttpRequestException)
+        {
+            Console.Error.WriteLine($"herald: the backup store {store.Location} refused the backup: {OutboundFailure.Describe(e)} ({e.Message})");
+            return Failed;
+        }
+        finally
+        {
+            File.Delete(temp);
+            (store as IDisposable)?.Dispose();
+        }
     }
 
     private static Command VerifyBackup()
@@ -190,10 +208,5 @@ public static class BackupCommand
         return (integrity, counts);
     }
 
-    private static FileStreamOptions PrivateFile(FileMode mode)
-    {
-        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return options;
-    }
+    private static FileStreamOptions PrivateFile(FileMode mode) => BackupSnapshot.PrivateFile(mode);
 }

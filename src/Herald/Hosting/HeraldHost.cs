@@ -5,6 +5,7 @@ using Herald.Api;
 using Herald.Api.Accounts;
 using Herald.Api.Alerts;
 using Herald.Api.Audit;
+using Herald.Api.Backups;
 using Herald.Audit;
 using Herald.Api.Auth;
 using Herald.Api.Campaigns;
@@ -49,7 +50,7 @@ using Herald.Tenancy;
 namespace Herald.Hosting;
 
 /// <summary>Builds the Herald web application: the store, the engine, the API, and their lifetimes.</summary>
-public static class HeraldHost
+public static partial class HeraldHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -76,6 +77,8 @@ public static class HeraldHost
             .AddHeraldOtp(configuration, options)
             .AddHeraldWebhooks()
             .AddHeraldSnapshotJobs(configuration)
+            .AddHeraldBackups(configuration, options)
+            .AddHeraldTls(configuration)
             .AddHeraldAlertsAndMonitoring(configuration)
             .AddHeraldDashboard(options)
             .AddHeraldReports(configuration)
@@ -94,6 +97,7 @@ public static class HeraldHost
 
     private static void UseHeraldPipeline(this WebApplication app)
     {
+        app.UseHeraldTls();
         app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseHeraldRouting();
@@ -138,6 +142,7 @@ public static class HeraldHost
         app.MapWebhookEndpoints();
         app.MapSnapshotsEndpoints();
         app.MapJobsEndpoints();
+        app.MapBackupsEndpoints();
         app.MapAlertsEndpoints();
         app.MapMonitoringEndpoints();
         app.MapRetentionEndpoints();
@@ -434,6 +439,7 @@ public static class HeraldHost
         app.Services.GetRequiredService<Herald.Deliveries.DeliveryWriter>().ReconcileAsync().GetAwaiter().GetResult();
         int interrupted = app.Services.GetRequiredService<ReportService>().FailInterrupted();
         if (interrupted > 0) logger.LogWarning("{Count} reports were interrupted by the last stop and are marked failed", interrupted);
+        _ = app.Services.GetRequiredService<Herald.Backup.BackupRunner>(); // a backup store setting that cannot work stops the start
         Bootstrap.EnsureAdminKey(store, app.Services.GetRequiredService<ApiKeyService>(), options, logger);
         logger.LogInformation("Herald store: {Path}", store.Path);
     }

@@ -36,7 +36,8 @@ public static class OutboundHttp
         return services;
     }
 
-    private static SocketsHttpHandler CreateHandler(OutboundConnector connector) => new()
+    /// <summary>A handler whose connections <paramref name="connector"/> makes, for clients built outside the factory (the S3 SDK's).</summary>
+    public static SocketsHttpHandler CreateHandler(OutboundConnector connector) => new()
     {
         AllowAutoRedirect = false,
         UseProxy = false,

@@ -7,7 +7,19 @@ public interface IAudioStore
     Task<long> PutAsync(string key, Stream audio, CancellationToken ct);
 
     /// <summary>The audio under the key as a seekable stream (so HTTP ranges can be served), or null when there is none.</summary>
-    Stream? OpenRead(string key);
+    Task<Stream?> OpenReadAsync(string key, CancellationToken ct);
+}
+
+/// <summary>Audio keys are Herald's own (<c>recordings/{team}/{id}.wav</c>); every store refuses anything else.</summary>
+public static class AudioKeys
+{
+    /// <summary>The key, when it is one: no <c>..</c>, not rooted, only letters, digits, <c>/ _ - .</c>; else <see cref="ArgumentException"/>.</summary>
+    public static string Check(string key)
+    {
+        if (key.Length == 0 || key.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(key) || key.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '-' or '.')))
+            throw new ArgumentException($"not an audio key: {key}", nameof(key));
+        return key;
+    }
 }
 
 /// <summary>Audio as files under <c>{data dir}/recordings</c>; a file appears whole (written aside, flushed, then renamed).</summary>
@@ -31,17 +43,12 @@ public sealed class FileAudioStore(string root) : IAudioStore
     }
 
     /// <inheritdoc/>
-    public Stream? OpenRead(string key)
+    public Task<Stream?> OpenReadAsync(string key, CancellationToken ct)
     {
         string path = PathOf(key);
-        return File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous) : null;
+        return Task.FromResult<Stream?>(File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous) : null);
     }
 
-    private string PathOf(string key)
-    {
-        // Keys are Herald's own (team/recording ids); refusing anything else keeps a key from naming a file outside the root.
-        if (key.Length == 0 || key.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(key) || key.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '-' or '.')))
-            throw new ArgumentException($"not an audio key: {key}", nameof(key));
-        return Path.Combine(root, key.Replace('/', Path.DirectorySeparatorChar));
-    }
+    // Refusing keys that are not Herald's own keeps a key from naming a file outside the root.
+    private string PathOf(string key) => Path.Combine(root, AudioKeys.Check(key).Replace('/', Path.DirectorySeparatorChar));
 }

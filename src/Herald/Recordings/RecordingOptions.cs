@@ -28,6 +28,10 @@ public sealed class RecordingOptions
     public OpenAiEndpointOptions OpenAi { get; set; } = new();
     /// <summary>PocketSphinx's command-line recogniser (Debian's <c>pocketsphinx</c> package).</summary>
     public string PocketSphinxCommand { get; set; } = "pocketsphinx_continuous";
+    /// <summary>Where audio is kept: <c>file</c> (under the data directory, the default) or <c>s3</c> (<see cref="S3"/>).</summary>
+    public string AudioStore { get; set; } = "file";
+    /// <summary>The S3-compatible bucket of <see cref="AudioStore"/> <c>s3</c>; its endpoint goes through the outbound guard.</summary>
+    public Backup.S3StoreOptions S3 { get; set; } = new();
     /// <summary>How long one transcription may take.</summary>
     public TimeSpan TranscriptionTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -60,6 +64,7 @@ public sealed class RecordingOptions
         if (Transcriber is not ("pocketsphinx" or "openai" or "none")) throw new InvalidOperationException("Herald:Recordings:Transcriber must be pocketsphinx, openai or none");
         if (Analyzer is not ("lexicon" or "openai")) throw new InvalidOperationException("Herald:Recordings:Analyzer must be lexicon or openai");
         if (Transcriber == "openai" || Analyzer == "openai") OpenAi.Validate();
+        if (AudioStore is not ("file" or "s3")) throw new InvalidOperationException("Herald:Recordings:AudioStore must be file or s3");
         if (AllowedHostList().Count == 0) throw new InvalidOperationException("Herald:Recordings:AllowedHosts must name at least one host");
     }
 }

@@ -106,7 +106,7 @@ public sealed class RecordingPipeline(
     {
         string key = recording.AudioKey ?? await DownloadAsync(recording, ct);
         byte[] wav;
-        await using (var stream = audio.OpenRead(key) ?? throw new InvalidOperationException($"the stored audio '{key}' is missing"))
+        await using (var stream = await audio.OpenReadAsync(key, ct) ?? throw new InvalidOperationException($"the stored audio '{key}' is missing"))
         using (var buffer = new MemoryStream())
         {
             await stream.CopyToAsync(buffer, ct);

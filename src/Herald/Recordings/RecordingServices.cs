@@ -1,4 +1,5 @@
 using Herald.Hosting;
+using Herald.Outbound;
 using Microsoft.Extensions.AI;
 
 namespace Herald.Recordings;
@@ -12,7 +13,19 @@ public static class RecordingServices
         var options = configuration.GetSection("Herald:Recordings").Get<RecordingOptions>() ?? new RecordingOptions();
         options.Validate();
         services.AddSingleton(options);
-        services.AddSingleton<IAudioStore>(_ => new FileAudioStore(heraldOptions.DataDir));
+        if (options.AudioStore == "s3")
+        {
+            services.AddOutboundGuard();
+            // Settings the bucket cannot work with stop the start here, not at the first recording.
+            var bucketOptions = options.S3;
+            new Backup.S3Bucket(bucketOptions, new OutboundConnector(OutboundPolicy.Default, Microsoft.Extensions.Logging.Abstractions.NullLogger<OutboundConnector>.Instance), S3AudioStore.Setting).Dispose();
+            services.AddSingleton<IAudioStore>(sp => new S3AudioStore(
+                new Backup.S3Bucket(bucketOptions, sp.GetRequiredService<OutboundConnector>(), S3AudioStore.Setting), heraldOptions.DataDir));
+        }
+        else
+        {
+            services.AddSingleton<IAudioStore>(_ => new FileAudioStore(heraldOptions.DataDir));
+        }
         services.AddSingleton<OpenAiConnection>();
         switch (options.Transcriber)
         {

@@ -124,13 +124,13 @@ public static class RecordingsEndpoints
         string id, [AsParameters] OneTeamParameters parameters, HttpContext http, ICallStore calls) =>
         calls.FindRecording(parameters.TeamId(http), Answers.Id(id)) is { } r ? ApiResults.Ok(RecordingDto.Of(r)) : ApiResults.NotFound($"no recording '{id}'");
 
-    private static Results<FileStreamHttpResult, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>> Audio(
+    private static async Task<Results<FileStreamHttpResult, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Audio(
         string id, [AsParameters] OneTeamParameters parameters, HttpContext http, ICallStore calls, IAudioStore audio, TimeProvider time)
     {
         if (calls.FindRecording(parameters.TeamId(http), Answers.Id(id)) is not { } r) return ApiResults.NotFound($"no recording '{id}'");
         if (r.AudioKey is null)
             return ApiResults.Conflict("audio_not_ready", $"recording {r.PublicId} has not been downloaded yet (processing_status {r.ProcessingStatus})");
-        if (audio.OpenRead(r.AudioKey) is not { } stream) return ApiResults.NotFound($"the audio of recording {r.PublicId} is gone");
+        if (await audio.OpenReadAsync(r.AudioKey, http.RequestAborted) is not { } stream) return ApiResults.NotFound($"the audio of recording {r.PublicId} is gone");
         calls.CountRecordingAccess(r.Id, time.GetUtcNow().ToUnixTimeMilliseconds());
         return TypedResults.File(stream, "audio/wav", $"{r.PublicId}.wav", enableRangeProcessing: true);
     }

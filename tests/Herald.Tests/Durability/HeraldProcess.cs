@@ -23,10 +23,20 @@ public sealed class HeraldProcess : IDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <param name="workingDirectory">Where the process starts (default: the test's own working directory).</param>
-    public static async Task<HeraldProcess> StartAsync(string dataDir, string adminKey, IDictionary<string, string>? settings = null, string? workingDirectory = null)
+    public static Task<HeraldProcess> StartAsync(string dataDir, string adminKey, IDictionary<string, string>? settings = null, string? workingDirectory = null)
     {
         int port = FreePort();
-        var psi = new ProcessStartInfo("dotnet", [AppDll, "serve", "--urls", $"http://127.0.0.1:{port}"])
+        return StartAsync(dataDir, adminKey, $"http://127.0.0.1:{port}", new Uri($"http://127.0.0.1:{port}"), null, settings, workingDirectory);
+    }
+
+    /// <summary>
+    /// Starts <c>herald serve --urls <paramref name="urls"/></c> and waits until <paramref name="baseAddress"/>'s /healthz
+    /// answers through <paramref name="handler"/> (e.g. one that trusts a test certificate).
+    /// </summary>
+    public static async Task<HeraldProcess> StartAsync(string dataDir, string adminKey, string urls, Uri baseAddress, HttpMessageHandler? handler,
+        IDictionary<string, string>? settings = null, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo("dotnet", [AppDll, "serve", "--urls", urls])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -37,12 +47,13 @@ public sealed class HeraldProcess : IDisposable
         psi.Environment["HERALD_ADMIN_KEY"] = adminKey;
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var process = Process.Start(psi)!;
-        var herald = new HeraldProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var herald = new HeraldProcess(process, baseAddress);
         process.OutputDataReceived += (_, e) => herald.Append(e.Data);
         process.ErrorDataReceived += (_, e) => herald.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var http = new HttpClient { BaseAddress = herald.BaseAddress };
+        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        http.BaseAddress = herald.BaseAddress;
         for (int i = 0; i < 150; i++)
         {
             try
@@ -98,7 +109,7 @@ public sealed class HeraldProcess : IDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

@@ -308,7 +308,9 @@ public sealed class SnapshotTests
         var firstOfMonth = new DateTime(now.Year, now.Month, 1, 4, 0, 0, DateTimeKind.Utc);
         var nextMonthly = firstOfMonth > now ? firstOfMonth : firstOfMonth.AddMonths(1);
         var byName = jobs.ToDictionary(j => j!["name"]!.GetValue<string>(), j => j!);
-        Assert.Equal(["daily-analytics-snapshot", "weekly-analytics-snapshot", "monthly-analytics-snapshot"], byName.Keys.ToArray());
+        Assert.Equal(["daily-analytics-snapshot", "weekly-analytics-snapshot", "monthly-analytics-snapshot", "scheduled-backup"], byName.Keys.ToArray());
+        var nextBackup = now.Date.AddHours(1.5) > now ? now.Date.AddHours(1.5) : now.Date.AddDays(1).AddHours(1.5);
+        Assert.Equal(D(nextBackup) + "T01:30:00Z", byName["scheduled-backup"]["next_fire_time"]!.GetValue<string>());
         Assert.Equal(D(nextDaily) + nextDaily.ToString("'T'HH':00:00Z'", CultureInfo.InvariantCulture), byName["daily-analytics-snapshot"]["next_fire_time"]!.GetValue<string>());
         Assert.Equal(D(nextWeekly) + "T03:00:00Z", byName["weekly-analytics-snapshot"]["next_fire_time"]!.GetValue<string>());
         Assert.Equal(D(nextMonthly) + "T04:00:00Z", byName["monthly-analytics-snapshot"]["next_fire_time"]!.GetValue<string>());

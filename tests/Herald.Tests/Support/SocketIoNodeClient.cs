@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -13,7 +12,6 @@ namespace Herald.Tests.Support;
 /// </summary>
 public sealed class SocketIoNodeClient : IAsyncDisposable
 {
-    private static readonly Lazy<Task> Installed = new(InstallAsync);
     private readonly Process _process;
     private readonly Channel<JsonObject> _events = Channel.CreateUnbounded<JsonObject>();
     private readonly List<JsonObject> _seen = [];
@@ -27,8 +25,7 @@ public sealed class SocketIoNodeClient : IAsyncDisposable
         _ = Task.Run(async () => _stderr = await process.StandardError.ReadToEndAsync());
     }
 
-    public static string Directory =>
-        typeof(SocketIoNodeClient).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SocketIoClientDir").Value!;
+    public static string Directory => NpmFolder.Path("SocketIoClientDir");
 
     /// <summary>Every event the client has printed so far.</summary>
     public IReadOnlyList<JsonObject> Seen
@@ -42,7 +39,7 @@ public sealed class SocketIoNodeClient : IAsyncDisposable
     /// <summary>Starts <c>io(url, options)</c>; reconnection is off unless the options turn it on.</summary>
     public static async Task<SocketIoNodeClient> StartAsync(string url, object? options = null)
     {
-        await Installed.Value;
+        await NpmFolder.EnsureInstalledAsync(Directory, "socket.io-client");
         var psi = new ProcessStartInfo("node")
         {
             WorkingDirectory = Directory,
@@ -54,19 +51,6 @@ public sealed class SocketIoNodeClient : IAsyncDisposable
         psi.ArgumentList.Add("client.mjs");
         psi.ArgumentList.Add(JsonSerializer.Serialize(new { url, options = options ?? new { } }));
         return new SocketIoNodeClient(Process.Start(psi)!);
-    }
-
-    private static async Task InstallAsync()
-    {
-        if (File.Exists(Path.Combine(Directory, "node_modules", "socket.io-client", "package.json"))) return;
-        var psi = new ProcessStartInfo("npm") { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "ci", "--no-audit", "--no-fund" }) psi.ArgumentList.Add(a);
-        using var npm = Process.Start(psi)!;
-        var output = npm.StandardOutput.ReadToEndAsync();
-        string errors = await npm.StandardError.ReadToEndAsync();
-        await npm.WaitForExitAsync();
-        if (npm.ExitCode != 0)
-            throw new InvalidOperationException($"npm ci in {Directory} failed ({npm.ExitCode}): {await output}\n{errors}");
     }
 
     private async Task ReadAsync()

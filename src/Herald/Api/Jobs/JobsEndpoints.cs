@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using Herald.Api.Auth;
+using Herald.Backup;
 using Herald.Domain;
 using Herald.Jobs;
 using Herald.Snapshots;
@@ -13,7 +14,7 @@ namespace Herald.Api.Jobs;
 public sealed record JobDto(
     string Name, string Alias, string Type, string Cron, string Schedule, string Description, bool Scheduled, DateTimeOffset? NextFireTime,
     bool Running, long Runs, long SucceededRuns, long FailedRuns, long TeamSuccesses, long TeamErrors, long SnapshotsWritten,
-    string? LastRunAt, string? LastStatus, JobRunSummary? LastRun);
+    string? LastRunAt, string? LastStatus, JobRunSummary? LastRun, BackupRunSummary? LastBackup = null);
 
 public sealed record TriggerRequest(string? Date, string? From, string? To);
 
@@ -41,7 +42,8 @@ public static class JobsEndpoints
         return app;
     }
 
-    private static async Task<Ok<SuccessEnvelope<IReadOnlyList<JobDto>>>> List(JobRunner runner, JobScheduler scheduler, CancellationToken ct)
+    private static async Task<Ok<SuccessEnvelope<IReadOnlyList<JobDto>>>> List(JobRunner runner, JobScheduler scheduler, BackupRunner backups,
+        BackupOptions backupOptions, CancellationToken ct)
     {
         var list = new List<JobDto>();
         foreach (var s in runner.States())
@@ -52,6 +54,12 @@ public static class JobsEndpoints
                 next is { } n ? Instants.ToSecond(n) : null, s.Running, s.Runs, s.SucceededRuns, s.FailedRuns, s.TeamSuccesses, s.TeamErrors, s.SnapshotsWritten,
                 s.LastRun?.StartedAt, s.LastRun?.Status, s.LastRun));
         }
+        var b = backups.State();
+        var nextBackup = await scheduler.NextFireTimeAsync(BackupRunner.JobName, ct);
+        list.Add(new JobDto(BackupRunner.JobName, "backup", "backup", backupOptions.Cron, $"cron {backupOptions.Cron} (UTC)",
+            "A backup into the backup store, then retention (POST /api/v1/admin/backups runs one now)", nextBackup is not null,
+            nextBackup is { } nb ? Instants.ToSecond(nb) : null, b.Running, b.Runs, b.SucceededRuns, b.FailedRuns, 0, 0, 0,
+            b.LastRun?.StartedAt, b.LastRun?.Status, null, b.LastRun));
         return ApiResults.Ok<IReadOnlyList<JobDto>>(list);
     }
 
