@@ -48,6 +48,9 @@ public sealed class WalArchiver(WalArchiveOptions options, HeraldOptions herald,
     private WalHeader? _wal;
     private WalPosition _position;
     private bool _resetAllowed;
+    private bool _generationOpen;
+    private bool _reading;
+    private DateTimeOffset _retryGenerationAt;
     private long _sequence;
     private long _lastCheckpointFrame;
 
@@ -92,6 +95,14 @@ public sealed class WalArchiver(WalArchiveOptions options, HeraldOptions herald,
     {
         try
         {
+            if (!_generationOpen || !_reading)
+            {
+                // A generation that failed to start, or a held read that was lost: nothing guarantees continuity any more.
+                if (final || time.GetUtcNow() < _retryGenerationAt) return;
+                _retryGenerationAt = time.GetUtcNow().AddSeconds(10);
+                StartGeneration();
+                return;
+            }
             if (!CopyNewFrames())
             {
                 log.LogWarning("The WAL was reset or removed outside the archiver's control; starting a new archive generation");
@@ -100,9 +111,9 @@ public sealed class WalArchiver(WalArchiveOptions options, HeraldOptions herald,
             }
             if (!final && _position.NextFrame - 1 - _lastCheckpointFrame >= options.CheckpointFrames) Checkpoint();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The frames stay in the log (the held read transaction keeps them there) and are copied on a later tick.
+            // While the read is held the frames stay in the log and are copied on a later tick; otherwise a new generation starts.
             log.LogError(e, "WAL archiving failed; retrying");
         }
     }
@@ -113,6 +124,7 @@ public sealed class WalArchiver(WalArchiveOptions options, HeraldOptions herald,
     /// </summary>
     private void StartGeneration()
     {
+        _generationOpen = false;
         CloseConnections();
         _writeLock = Connect();
         _reader = Connect();
@@ -161,6 +173,7 @@ public sealed class WalArchiver(WalArchiveOptions options, HeraldOptions herald,
         _sequence = 0;
         WriteSegment(new WalSegmentHeader(0, _wal?.Salt ?? 0, _pageSize, _position.NextFrame, 0, snapshotMs, snapshotMs), EmptySegment());
         WriteHead(snapshotMs);
+        _generationOpen = true;
         log.LogInformation("WAL archive generation {Generation} started in {Directory}", _generation, archive);
     }
 
@@ -221,8 +234,15 @@ public sealed class WalArchiver(WalArchiveOptions options, HeraldOptions herald,
             if (continuous)
             {
                 Execute(_reader!, "COMMIT");
-                Execute(_reader!, "PRAGMA wal_checkpoint(PASSIVE)");
-                BeginRead();
+                _reading = false;
+                try
+                {
+                    Execute(_reader!, "PRAGMA wal_checkpoint(PASSIVE)");
+                }
+                finally
+                {
+                    BeginRead();
+                }
                 _resetAllowed = true;
                 _lastCheckpointFrame = _position.NextFrame - 1;
             }
@@ -245,6 +265,7 @@ public sealed class WalArchiver(WalArchiveOptions options, HeraldOptions herald,
     {
         Execute(_reader!, "BEGIN");
         Execute(_reader!, "SELECT count(*) FROM sqlite_schema");
+        _reading = true;
     }
 
     private void WriteSegment(WalSegmentHeader header, MemoryStream plain)
@@ -308,6 +329,7 @@ public sealed class WalArchiver(WalArchiveOptions options, HeraldOptions herald,
         _reader?.Dispose();
         _writeLock?.Dispose();
         _reader = _writeLock = null;
+        _reading = false;
     }
 
     public void Dispose()
