@@ -64,6 +64,8 @@ public sealed class WalArchiver(WalArchiveOptions options, HeraldOptions herald,
         var secret = BackupFile.Secret(options.KeyFile)
             ?? throw new InvalidOperationException("Herald:Backup:Archive:Enabled needs a backup key: set HERALD_BACKUP_KEY or Herald:Backup:Archive:KeyFile");
         _key = new BackupKey(secret);
+        // A base's plain copy left by a process that was killed while writing it.
+        foreach (var stale in Directory.EnumerateFiles(herald.DataDir, ".archive-base-*.db")) File.Delete(stale);
         StartGeneration();
         _loop = Task.Run(RunAsync, CancellationToken.None);
         return Task.CompletedTask;
