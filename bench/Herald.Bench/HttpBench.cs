@@ -17,9 +17,18 @@ public static class HttpBench
 
     public static async Task RunAsync(BenchOptions o, Report report)
     {
-        string dataDir = Path.Combine(o.Dir, "http");
+        var run = await IngestAsync(o, Path.Combine(o.Dir, "http"));
+        report.Add($"HTTP ingest, batches of {Batch}, {Concurrency} clients", $"{run.EventsPerSecond:N0} events/s",
+            $"{run.Events:N0} events in {run.Seconds:F1} s; {run.Throttled} answers 429");
+        report.Add("server peak RSS while ingesting", $"{run.PeakRss / 1_000_000} MB", "sampled from /proc every 100 ms");
+    }
+
+    /// <summary>One HTTP ingest run into a fresh <paramref name="dataDir"/>, the server started with <paramref name="environment"/>.</summary>
+    public static async Task<(double EventsPerSecond, long Events, double Seconds, long Throttled, long PeakRss)> IngestAsync(
+        BenchOptions o, string dataDir, IReadOnlyDictionary<string, string>? environment = null)
+    {
         if (Directory.Exists(dataDir)) Directory.Delete(dataDir, true);
-        await using var server = await HeraldChild.StartAsync(dataDir);
+        await using var server = await HeraldChild.StartAsync(dataDir, environment);
         {
             using var http = server.Client();
 
@@ -97,9 +106,7 @@ public static class HttpBench
             sampling.Cancel();
             await sampler;
             long total = bodies.Sum(b => (long)b.Count);
-            report.Add($"HTTP ingest, batches of {Batch}, {Concurrency} clients", $"{total / sw.Elapsed.TotalSeconds:N0} events/s",
-                $"{total:N0} events in {sw.Elapsed.TotalSeconds:F1} s; {throttled} answers 429");
-            report.Add("server peak RSS while ingesting", $"{peakRss / 1_000_000} MB", "sampled from /proc every 100 ms");
+            return (total / sw.Elapsed.TotalSeconds, total, sw.Elapsed.TotalSeconds, throttled, peakRss);
         }
     }
 

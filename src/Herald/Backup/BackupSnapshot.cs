@@ -8,7 +8,8 @@ public sealed record BackupWritten(string Path, long SizeBytes, long DatabaseByt
 
 /// <summary>
 /// Takes a backup while the server keeps writing: <c>VACUUM INTO</c> a consistent copy beside the database (never a file
-/// copy), then compresses and encrypts it (<see cref="BackupFile"/>) into the target file. The CLI and the scheduled job
+/// copy), then packs it with the key files beside it and compresses and encrypts both (<see cref="BackupContents"/>) into the
+/// target file. The CLI and the scheduled job
 /// both take backups this way.
 /// </summary>
 public static class BackupSnapshot
@@ -28,9 +29,8 @@ public static class BackupSnapshot
             }
             long databaseBytes = new FileInfo(snapshot).Length;
             long written;
-            using (var plain = File.OpenRead(snapshot))
             using (var file = new FileStream(target, PrivateFile(FileMode.CreateNew)))
-                written = BackupFile.Write(plain, file, secret);
+                written = BackupContents.Write(snapshot, Path.GetDirectoryName(Path.GetFullPath(databasePath))!, file, new BackupKey(secret));
             string sha256;
             using (var file = File.OpenRead(target)) sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
             return new BackupWritten(target, written, databaseBytes, sha256);

@@ -99,11 +99,23 @@ public static class BackupCommand
         verify.SetAction(parse =>
         {
             if (Secret(parse.GetValue(keyFile)) is not { } secret) return HeraldCli.UsageError;
-            string plain = Path.Combine(Path.GetTempPath(), $"herald-verify-{Guid.NewGuid():n}.db");
+            string work = Path.Combine(Path.GetTempPath(), $"herald-verify-{Guid.NewGuid():n}");
+            Directory.CreateDirectory(work);
             try
             {
-                if (!Decrypt(parse.GetValue(file)!, plain, secret)) return Failed;
-                var (integrity, counts) = Inspect(plain);
+                string database = Path.Combine(work, BackupContents.DatabaseName);
+                IReadOnlyList<string> keyFiles;
+                try
+                {
+                    if (!Decrypt(parse.GetValue(file)!, Path.Combine(work, "backup.plain"), secret)) return Failed;
+                    keyFiles = BackupContents.Extract(Path.Combine(work, "backup.plain"), work, database);
+                }
+                catch (CorruptBackupException e)
+                {
+                    Console.Error.WriteLine("herald: " + e.Message);
+                    return Failed;
+                }
+                var (integrity, counts) = Inspect(database);
                 if (integrity != "ok")
                 {
                     Console.Error.WriteLine($"herald: the backup's database fails its integrity check: {integrity}");
@@ -113,12 +125,13 @@ public static class BackupCommand
                 foreach (var (name, rows) in counts) table.AddRow(name, rows.ToString("N0", CultureInfo.InvariantCulture));
                 AnsiConsole.MarkupLine("[green]backup verified[/]: integrity ok");
                 AnsiConsole.Write(table);
+                AnsiConsole.MarkupLineInterpolated($"key files: {(keyFiles.Count == 0 ? "none" : string.Join(", ", keyFiles))}");
                 return 0;
             }
             finally
             {
                 SqliteConnection.ClearAllPools();
-                File.Delete(plain);
+                Directory.Delete(work, recursive: true);
             }
         });
         return verify;
@@ -126,14 +139,37 @@ public static class BackupCommand
 
     private static Command RestoreBackup()
     {
-        var file = new Argument<string>("file") { Description = "The backup file" };
+        var file = new Argument<string>("file")
+        {
+            Description = "A backup file, or the WAL archive (its directory, a generation's directory or a generation's base.hbk)",
+        };
         var dataDir = new Option<string>("--data-dir") { Description = "An empty (or new) data directory to restore into", Required = true };
+        var at = new Option<string?>("--at")
+        {
+            Description = "Restore the state as of this time (RFC 3339, e.g. 2026-12-07T15:04:05Z) from the WAL archive; default: the newest archived state",
+        };
         var keyFile = KeyFileOption();
-        var restore = new Command("restore", "Restore a backup into an empty data directory") { file, dataDir, keyFile };
+        var restore = new Command("restore", "Restore a backup, or the WAL archive as of a point in time, into an empty data directory") { file, dataDir, at, keyFile };
         restore.SetAction(parse =>
         {
             if (Secret(parse.GetValue(keyFile)) is not { } secret) return HeraldCli.UsageError;
-            string dir = parse.GetValue(dataDir)!;
+            string dir = parse.GetValue(dataDir)!, source = parse.GetValue(file)!;
+            long? atMs = null;
+            if (parse.GetValue(at) is { } atText)
+            {
+                if (!Herald.Domain.Timestamp.TryParse(atText, null, out var time))
+                {
+                    Console.Error.WriteLine($"herald: --at '{atText}' is not a time with a zone (RFC 3339, e.g. 2026-12-07T15:04:05Z)");
+                    return HeraldCli.UsageError;
+                }
+                atMs = time.Value.ToUnixTimeMilliseconds();
+            }
+            string? archive = WalArchive.ArchiveSource(source);
+            if (atMs is not null && archive is null)
+            {
+                Console.Error.WriteLine($"herald: --at needs the WAL archive (its directory, a generation's directory or its base.hbk); {source} is a single backup");
+                return HeraldCli.UsageError;
+            }
             if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
             {
                 Console.Error.WriteLine($"herald: {dir} is not empty; restore only into an empty or new data directory");
@@ -141,24 +177,62 @@ public static class BackupCommand
             }
             Directory.CreateDirectory(dir);
             string partial = Path.Combine(dir, "herald.db.restoring");
-            if (!Decrypt(parse.GetValue(file)!, partial, secret))
+            string done;
+            try
             {
-                File.Delete(partial);
+                if (archive is null)
+                {
+                    string plain = Path.Combine(dir, "backup.restoring");
+                    if (!Decrypt(source, plain, secret))
+                    {
+                        Empty(dir);
+                        return Failed;
+                    }
+                    var keyFiles = BackupContents.Extract(plain, dir, partial);
+                    done = $"the backup and {keyFiles.Count} key file(s)";
+                }
+                else
+                {
+                    var key = new BackupKey(secret);
+                    var result = WalArchive.Restore(WalArchive.Choose(archive, atMs, key), atMs ?? long.MaxValue, dir, partial, key);
+                    done = $"generation {result.Generation}'s base, {result.KeyFiles.Count} key file(s) and {result.Segments} WAL segment(s): the state as of {Herald.Domain.Timestamps.Iso(result.StateAtMs)}";
+                }
+            }
+            catch (OutsideArchiveException e)
+            {
+                Empty(dir);
+                Console.Error.WriteLine("herald: " + e.Message);
+                return HeraldCli.UsageError;
+            }
+            catch (Exception e) when (e is WrongBackupKeyException or CorruptBackupException or FileNotFoundException or DirectoryNotFoundException)
+            {
+                Empty(dir);
+                Console.Error.WriteLine("herald: " + e.Message);
                 return Failed;
             }
             var (integrity, _) = Inspect(partial);
             SqliteConnection.ClearAllPools();
             if (integrity != "ok")
             {
-                File.Delete(partial);
+                Empty(dir);
                 Console.Error.WriteLine($"herald: the restored database fails its integrity check: {integrity}");
                 return Failed;
             }
-            File.Move(partial, Path.Combine(dir, "herald.db"));
-            AnsiConsole.MarkupLineInterpolated($"[green]restored[/] into {dir}; start it with HERALD_DATA_DIR={dir} herald serve");
+            File.Move(partial, Path.Combine(dir, BackupContents.DatabaseName));
+            AnsiConsole.MarkupLineInterpolated($"[green]restored[/] {done} into {dir}; start it with HERALD_DATA_DIR={dir} herald serve");
             return 0;
         });
         return restore;
+    }
+
+    /// <summary>Removes what a failed restore wrote into the directory, which was empty before it.</summary>
+    private static void Empty(string dir)
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+        {
+            if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+            else File.Delete(entry);
+        }
     }
 
     private static string? Secret(string? keyFile)

@@ -38,6 +38,7 @@ using Herald.Realtime;
 using Herald.Recordings;
 using Herald.Outbound;
 using Herald.Reports;
+using Herald.Backup;
 using Herald.Senders;
 using Herald.Snapshots;
 using Herald.Storage;
@@ -70,6 +71,7 @@ public static partial class HeraldHost
         builder.Services
             .AddHeraldSettings(configuration, options)
             .AddHeraldStore(configuration, options)
+            .AddHeraldWalArchive(configuration)
             .AddHeraldEngine(configuration)
             .AddHeraldAnalytics(configuration)
             .AddHeraldAccess(configuration)
@@ -177,7 +179,7 @@ public static partial class HeraldHost
         services.AddSingleton(sp =>
         {
             _ = sp.GetRequiredService<DataDirectoryLock>(); // the store opens only under the data directory's lock
-            return new SqliteStore(options.DatabasePath, fullSync, sp.GetRequiredService<StoreTimings>());
+            return new SqliteStore(options.DatabasePath, fullSync, sp.GetRequiredService<StoreTimings>(), archiverCheckpoints: ArchiveOptions(configuration).Enabled);
         });
         services.AddSingleton<IEngineStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
@@ -193,6 +195,21 @@ public static partial class HeraldHost
         services.AddSingleton<IUserReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IItemSearchReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteStore>());
+        return services;
+    }
+
+    private static WalArchiveOptions ArchiveOptions(IConfiguration configuration) =>
+        configuration.GetSection("Herald:Backup:Archive").Get<WalArchiveOptions>() ?? new WalArchiveOptions();
+
+    /// <summary>
+    /// Continuous WAL archiving for point-in-time restore, when <c>Herald:Backup:Archive:Enabled</c>. Registered right after the
+    /// store, so it starts before anything writes and stops after everything else has, archiving the last frames.
+    /// </summary>
+    public static IServiceCollection AddHeraldWalArchive(this IServiceCollection services, IConfiguration configuration)
+    {
+        var archive = ArchiveOptions(configuration);
+        services.AddSingleton(archive);
+        if (archive.Enabled) services.AddHostedService<WalArchiver>();
         return services;
     }
 

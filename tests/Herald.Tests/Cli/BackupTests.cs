@@ -78,6 +78,14 @@ public sealed class BackupTests : IDisposable
         string restoredDir = Path.Combine(_work, "restored");
         (code, _, stderr) = await HeraldCli.RunSplitAsync(_work, WithKey, "backup", "restore", backup, "--data-dir", restoredDir);
         Assert.True(code == 0, stderr);
+        // The key files beside the database came back too, byte for byte and owner-only.
+        var keyFiles = Directory.EnumerateFiles(server.DataDir, "*.key").Select(Path.GetFileName).ToList();
+        Assert.NotEmpty(keyFiles);
+        foreach (var name in keyFiles)
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(server.DataDir, name!)), await File.ReadAllBytesAsync(Path.Combine(restoredDir, name!)));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(restoredDir, name!)));
+        }
 
         long finalTotal = Kit.Long(await Kit.Summary(client), "total");
         await server.StopAsync();

@@ -13,12 +13,15 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
     private static readonly System.Text.CompositeFormat CountRowsOf = System.Text.CompositeFormat.Parse(SqliteSql.CountRowsOf);
     private readonly string _connectionString;
     private readonly string _synchronous;
+    private readonly bool _archiverCheckpoints;
     private SqliteConnection? _writerConnection;
     private long _nextItemId = -1;
 
     /// <param name="timings">Where reader connections and write batches record their durations; none in tools and tests that need none.</param>
-    public SqliteStore(string path, bool fullSync = false, StoreTimings? timings = null)
+    /// <param name="archiverCheckpoints">Turn SQLite's automatic checkpoints off: the WAL archiver checkpoints once it has copied the frames.</param>
+    public SqliteStore(string path, bool fullSync = false, StoreTimings? timings = null, bool archiverCheckpoints = false)
     {
+        _archiverCheckpoints = archiverCheckpoints;
         Timings = timings;
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
@@ -58,7 +61,8 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
             if (e.CurrentState == System.Data.ConnectionState.Closed) Interlocked.Decrement(ref _connectionsInUse);
         };
         using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = string.Format(null, ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib);
+        pragmas.CommandText = string.Format(null, ConnectionPragmas, _synchronous, writer ? WriterCacheKib : ReaderCacheKib)
+            + (_archiverCheckpoints ? SqliteSql.NoAutomaticCheckpoints : "");
         pragmas.ExecuteNonQuery();
         return connection;
     }

@@ -11,6 +11,8 @@ internal static partial class SqliteSql
         PRAGMA foreign_keys = ON;
         """;
 
+    public const string NoAutomaticCheckpoints = "\nPRAGMA wal_autocheckpoint = 0;";
+
     public const string CreateMigrationsTable =
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
     public const string SelectAppliedMigrations = "SELECT version, applied_at FROM schema_migrations ORDER BY version";
