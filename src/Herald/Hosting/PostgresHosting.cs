@@ -36,7 +36,7 @@ public static class PostgresHosting
     /// </summary>
     public static IServiceCollection LimitToPostgresSlice(this IServiceCollection services)
     {
-        var unported = typeof(SqliteStore).GetInterfaces().Where(i => i != typeof(IDisposable) && !PortedStores.Contains(i)).ToHashSet();
+        var unported = typeof(SqliteStore).GetInterfaces().Where(i => i != typeof(IDisposable) && i != typeof(ISchemaMigrations) && !PortedStores.Contains(i)).ToHashSet();
         for (int i = 0; i < services.Count; i++)
         {
             var d = services[i];

@@ -9,7 +9,7 @@ namespace Herald.Storage.Postgres;
 /// caches and overlay are then the only ones that can be ahead of the database. Another node waits for the lease and
 /// takes over when the holder's connection ends (docs/DEPLOYMENT.md).
 /// </summary>
-public sealed partial class PostgresStore : IEngineStore, IRollupReader, IItemReader, IDirectoryStore, IStoreProbe, IFailureReader, IDisposable
+public sealed partial class PostgresStore : IEngineStore, IRollupReader, IItemReader, IDirectoryStore, IStoreProbe, IFailureReader, ISchemaMigrations, IDisposable
 {
     /// <summary>The advisory lock key of the writer's lease ("Herald" in ASCII).</summary>
     public const long WriterLeaseKey = 0x48_65_72_61_6C_64;
