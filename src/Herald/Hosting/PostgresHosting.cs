@@ -61,6 +61,8 @@ public static class PostgresHosting
     public static void InitializePostgres(WebApplication app, HeraldOptions options, ILogger logger)
     {
         var store = app.Services.GetRequiredService<PostgresStore>();
+        // The data directory still holds this node's own files (keys, the disk check's mount), only no database.
+        Directory.CreateDirectory(options.DataDir);
         foreach (var m in store.MigrateUp()) logger.LogInformation("applied PostgreSQL migration {Version}: {Name}", m.Version, m.Name);
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         store.LeaseLost = () =>
