@@ -1,6 +1,6 @@
 using Herald.Bench;
 
-// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|wer|all> [--events N] [--dashboard-events N] [--dir PATH] [--teams N --items-per-team N] [--reuse-store 1]
+// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|query|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|wer|postgres|all> [--events N] [--dashboard-events N] [--dir PATH] [--teams N --items-per-team N] [--reuse-store 1]
 var options = BenchOptions.Parse(args);
 var report = new Report();
 switch (options.Command)
@@ -59,6 +59,9 @@ switch (options.Command)
     case "recordings":
         await RecordingsBench.RunAsync(options, report);
         break;
+    case "postgres":
+        PostgresBench.Run(options, report);
+        break;
     case "wer":
         await WerBench.RunAsync(report);
         break;
@@ -69,7 +72,7 @@ switch (options.Command)
         await DashboardBench.RunAsync(options, report);
         break;
     default:
-        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|wer|all [--events N] [--http-events N] [--dashboard-events N] [--dir PATH] [--teams N] [--items-per-team N]");
+        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|wer|postgres|all [--events N] [--http-events N] [--dashboard-events N] [--dir PATH] [--teams N] [--items-per-team N]");
         return 2;
 }
 report.Print();
