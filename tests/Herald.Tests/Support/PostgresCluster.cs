@@ -46,6 +46,7 @@ public sealed class PostgresCluster
         if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given) return new PostgresCluster(given, null);
         if (!File.Exists(Path.Combine(BinDirectory, "initdb")))
             throw new InvalidOperationException($"PostgreSQL 15 is not installed ({BinDirectory}/initdb): `apt-get install postgresql-15` (.ci/run does), or set {Variable}");
+        RemoveLeftovers();
         string dir = Path.Combine(Path.GetTempPath(), "herald-pg-" + Guid.NewGuid().ToString("n")[..12]);
         Directory.CreateDirectory(dir);
         bool asRoot = Environment.UserName == "root";
@@ -69,6 +70,26 @@ public sealed class PostgresCluster
             }
         };
         return new PostgresCluster($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", data);
+    }
+
+    /// <summary>
+    /// Clusters of earlier runs whose folder outlived them (the test host may end before its exit handler deleted it): an
+    /// hour old and no server running in them.
+    /// </summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (var old in Directory.EnumerateDirectories(Path.GetTempPath(), "herald-pg-*"))
+        {
+            try
+            {
+                if (Directory.GetLastWriteTimeUtc(old) < DateTime.UtcNow.AddHours(-1) && !File.Exists(Path.Combine(old, "data", "postmaster.pid")))
+                    Directory.Delete(old, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another run's, or already going: left as it is.
+            }
+        }
     }
 
     /// <summary>The cluster's data folder (null when HERALD_TEST_POSTGRES names the server).</summary>
