@@ -1,6 +1,6 @@
 using Herald.Bench;
 
-// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|archive|query|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|soak|wer|all> [--events N] [--minutes M --rate EVENTS_PER_S] [--dashboard-events N] [--dir PATH] [--teams N --items-per-team N] [--reuse-store 1]
+// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|archive|query|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|soak|wer|postgres|all> [--events N] [--minutes M --rate EVENTS_PER_S] [--dashboard-events N] [--dir PATH] [--teams N --items-per-team N] [--reuse-store 1]
 var options = BenchOptions.Parse(args);
 var report = new Report();
 switch (options.Command)
@@ -65,6 +65,9 @@ switch (options.Command)
     case "soak":
         await SoakBench.RunAsync(options, report);
         break;
+    case "postgres":
+        PostgresBench.Run(options, report);
+        break;
     case "wer":
         await WerBench.RunAsync(report);
         break;
@@ -75,7 +78,7 @@ switch (options.Command)
         await DashboardBench.RunAsync(options, report);
         break;
     default:
-        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|soak|wer|all [--events N] [--minutes M] [--rate N] [--http-events N] [--dashboard-events N] [--dir PATH] [--teams N] [--items-per-team N]");
+        Console.Error.WriteLine("usage: Herald.Bench ingest|query|http|archive|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|soak|wer|postgres|all [--events N] [--minutes M] [--rate N] [--http-events N] [--dashboard-events N] [--dir PATH] [--teams N] [--items-per-team N]");
         return 2;
 }
 report.Print();

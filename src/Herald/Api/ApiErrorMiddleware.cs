@@ -37,6 +37,11 @@ public sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMid
             http.Response.Headers.RetryAfter = "5";
             await Write(http, ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "store_unavailable", "the events could not be stored; nothing was accepted, retry"));
         }
+        catch (Herald.Storage.Postgres.NotAvailableOnPostgresException e) when (!http.Response.HasStarted)
+        {
+            await Write(http, ApiResults.Error(StatusCodes.Status501NotImplemented, "not_available_on_postgres", e.Message,
+                new ErrorDetail("feature", $"{e.Feature}: not ported to PostgreSQL yet")));
+        }
         catch (Herald.Deliveries.DeliveryUnavailableException e)
         {
             logger.LogError(e.InnerException, "delivery change failed");

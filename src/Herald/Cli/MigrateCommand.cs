@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Herald.Hosting;
+using Herald.Storage;
+using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
 using Spectre.Console;
 
@@ -18,33 +20,33 @@ public static class MigrateCommand
         var up = new Command("up", "Apply pending migrations") { upTo };
         up.SetAction(parse =>
         {
-            using var store = OpenStore();
+            using var store = OpenSchema(out _);
             var applied = store.MigrateUp(parse.GetValue(upTo));
             foreach (var m in applied) AnsiConsole.MarkupLineInterpolated($"[green]applied[/] {m.Version}: {m.Name}");
             if (applied.Count == 0) AnsiConsole.WriteLine("nothing to apply: the schema is up to date");
-            else AuditCommand.RecordIfKept(store, "up", applied);
+            else if (store is SqliteStore sqlite) AuditCommand.RecordIfKept(sqlite, "up", applied);
             return 0;
         });
         var downTo = new Option<int?>("--to") { Description = "Revert every migration above this version (default: only the newest)" };
         var down = new Command("down", "Revert migrations (drops their tables and data)") { downTo };
         down.SetAction(parse =>
         {
-            using var store = OpenStore();
+            using var store = OpenSchema(out _);
             var reverted = store.MigrateDown(parse.GetValue(downTo));
             foreach (var m in reverted) AnsiConsole.MarkupLineInterpolated($"[yellow]reverted[/] {m.Version}: {m.Name}");
             if (reverted.Count == 0) AnsiConsole.WriteLine("nothing to revert");
-            else AuditCommand.RecordIfKept(store, "down", reverted);
+            else if (store is SqliteStore sqlite) AuditCommand.RecordIfKept(sqlite, "down", reverted);
             return 0;
         });
         var status = new Command("status", "List migrations and whether each is applied");
         status.SetAction(_ =>
         {
-            using var store = OpenStore();
+            using var store = OpenSchema(out string where);
             var table = new Table().AddColumns("version", "name", "applied");
             foreach (var m in store.MigrationStatus())
                 table.AddRow(m.Version.ToString(), m.Name, m.AppliedAtMs is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t).ToString("u") : "[grey]pending[/]");
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLineInterpolated($"store: {store.Path}");
+            AnsiConsole.MarkupLineInterpolated($"store: {where}");
             return 0;
         });
         command.Subcommands.Add(up);
@@ -134,9 +136,27 @@ public static class MigrateCommand
         File.WriteAllLines(registry, lines, new UTF8Encoding(false));
     }
 
+    /// <summary>The SQLite store, for the commands that have not come to PostgreSQL yet (they refuse to run on it).</summary>
     internal static SqliteStore OpenStore()
     {
         var options = HeraldConfiguration.Options(HeraldConfiguration.Load());
+        if (options.Store.IsPostgres) throw new NotAvailableOnPostgresException("this command");
         return new SqliteStore(options.DatabasePath);
+    }
+
+    /// <summary>The configured store's schema (Herald:Store:Provider), and where it is (a file, or a server and database without credentials).</summary>
+    private static ISchemaMigrations OpenSchema(out string where)
+    {
+        var options = HeraldConfiguration.Options(HeraldConfiguration.Load());
+        options.Store.Validate();
+        if (options.Store.IsPostgres)
+        {
+            var postgres = new PostgresStore(options.Store.ConnectionString!);
+            where = postgres.Target;
+            return postgres;
+        }
+        var sqlite = new SqliteStore(options.DatabasePath);
+        where = sqlite.Path;
+        return sqlite;
     }
 }

@@ -94,6 +94,7 @@ public sealed class BatchWriter
             using (var session = _store.BeginWrite())
             {
                 _session = session;
+                session.PrepareAppends(batches);
                 foreach (var batch in batches)
                 {
                     for (int i = 0; i < batch.Events.Length; i++)

@@ -21,4 +21,30 @@ public sealed class HeraldOptions
     public string? PublicBaseUrl { get; set; }
 
     public string DatabasePath => Path.Combine(DataDir, "herald.db");
+
+    /// <summary>Which database holds Herald's data (<c>Herald__Store__Provider</c>, <c>Herald__Store__ConnectionString</c>).</summary>
+    public StoreOptions Store { get; set; } = new();
+}
+
+/// <summary>The <c>Herald:Store</c> section: the embedded SQLite file (the default) or a PostgreSQL server.</summary>
+public sealed class StoreOptions
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    /// <summary><c>sqlite</c> (the file in the data directory) or <c>postgres</c>.</summary>
+    public string Provider { get; set; } = Sqlite;
+    /// <summary>The Npgsql connection string, for <c>postgres</c> only.</summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Stops the start with a clear message when the provider is unknown or PostgreSQL has no connection string.</summary>
+    public void Validate()
+    {
+        if (!string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase) && !IsPostgres)
+            throw new InvalidOperationException($"Herald:Store:Provider is '{Provider}': it must be '{Sqlite}' or '{Postgres}'");
+        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
+            throw new InvalidOperationException("Herald:Store:Provider is 'postgres' but Herald:Store:ConnectionString is empty");
+    }
 }

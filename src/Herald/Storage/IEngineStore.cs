@@ -32,6 +32,15 @@ public readonly record struct FailureCandidate(long OccurredAtMs, Status Status,
 public interface IWriteSession : IDisposable
 {
     long AllocateItemId();
+
+    /// <summary>
+    /// Called with a transaction's batches before their events are appended, so a store that sends events in bulk can
+    /// look up at once which of their ids it already holds. A store that checks each append as it goes ignores it.
+    /// </summary>
+    void PrepareAppends(IReadOnlyList<IngestBatch> batches)
+    {
+    }
+
     ItemState? LoadItem(int teamId, string itemId);
     ItemState? LoadItem(long id);
 

@@ -5,8 +5,17 @@ using Herald.Tests.Support;
 
 namespace Herald.Tests.Api;
 
-/// <summary>API keys: team isolation, scopes, admin-only routes, rate limits, revocation, expiry, usage and one-time display.</summary>
-public sealed class AuthAndIsolationTests(SharedServer shared) : IClassFixture<SharedServer>
+/// <summary>API keys on SQLite.</summary>
+public sealed class AuthAndIsolationTests(SharedServer shared) : AuthAndIsolationTests<SharedServer>(shared);
+
+/// <summary>API keys on PostgreSQL.</summary>
+public sealed class AuthAndIsolationOnPostgresTests(PostgresSharedServer shared) : AuthAndIsolationTests<PostgresSharedServer>(shared);
+
+/// <summary>
+/// API keys: team isolation, scopes, admin-only routes, rate limits, revocation, expiry, usage and one-time display; on the
+/// store provider the server fixture runs.
+/// </summary>
+public abstract class AuthAndIsolationTests<TServer>(TServer shared) : IClassFixture<TServer> where TServer : SharedServer
 {
     private HeraldServer Server => shared.Server;
 

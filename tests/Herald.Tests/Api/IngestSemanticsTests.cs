@@ -2,8 +2,17 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Tests.Api;
 
-/// <summary>What accepted events do to items and metrics: per-team idempotency, dimension inheritance, cohort moves, kind checks.</summary>
-public sealed class IngestSemanticsTests(SharedServer shared) : IClassFixture<SharedServer>
+/// <summary>Ingest semantics on SQLite.</summary>
+public sealed class IngestSemanticsTests(SharedServer shared) : IngestSemanticsTests<SharedServer>(shared);
+
+/// <summary>Ingest semantics on PostgreSQL.</summary>
+public sealed class IngestSemanticsOnPostgresTests(PostgresSharedServer shared) : IngestSemanticsTests<PostgresSharedServer>(shared);
+
+/// <summary>
+/// What accepted events do to items and metrics: per-team idempotency, dimension inheritance, cohort moves, kind checks; on
+/// the store provider the server fixture runs.
+/// </summary>
+public abstract class IngestSemanticsTests<TServer>(TServer shared) : IClassFixture<TServer> where TServer : SharedServer
 {
     private static Dictionary<string, JsonNode> Rows(JsonNode breakdown) =>
         breakdown["rows"]!.AsArray().ToDictionary(r => r!["key"]?.GetValue<string>() ?? "<null>", r => r!);

@@ -29,3 +29,9 @@ public sealed class LoopbackOutboundServer : SharedServer
 {
     protected override Dictionary<string, string?> Settings => new() { [Herald.Outbound.OutboundPolicy.AllowListSetting] = "127.0.0.1" };
 }
+
+/// <summary>A shared server on PostgreSQL, in a fresh database of the test cluster: what provider-parameterized test classes run on.</summary>
+public sealed class PostgresSharedServer : SharedServer
+{
+    protected override Dictionary<string, string?> Settings => TestStores.Settings(TestStores.Postgres, nameof(PostgresSharedServer));
+}

@@ -40,12 +40,13 @@ public sealed class FailureAnalysisOracleTests
     [InlineData(31, 3_600_000, false)] // every item only in the pending overlay
     [InlineData(32, 3_600_000, true)]  // first half stored by the restart, later callbacks pending on top of stale rows
     [InlineData(33, 15, false)]        // flushed all the time
-    public async Task Failures_equal_a_recomputation_from_raw_events(int seed, int flushMs, bool restartMidway)
+    [InlineData(32, 3_600_000, true, TestStores.Postgres)]
+    [InlineData(33, 15, false, TestStores.Postgres)]
+    public async Task Failures_equal_a_recomputation_from_raw_events(int seed, int flushMs, bool restartMidway, string provider = TestStores.Sqlite)
     {
-        await using var server = await HeraldServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(flushMs).ToString(),
-        });
+        var settings = TestStores.Settings(provider, "failures");
+        settings["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(flushMs).ToString();
+        await using var server = await HeraldServer.StartAsync(settings);
         var rnd = new Random(seed);
         var (keys, teamIds, oracle) = await FillAsync(server, seed, rnd, Generate(rnd, items: 900, T0 - Hour / 2, (long)(4.8 * Hour), [T0 + 2 * Hour]), restartMidway);
 
@@ -128,12 +129,12 @@ public sealed class FailureAnalysisOracleTests
     [Theory]
     [InlineData(41, 3_600_000)] // everything in the pending overlay
     [InlineData(42, 15)]        // flushed all the time
-    public async Task Failures_over_hours_days_and_months_equal_a_recomputation(int seed, int flushMs)
+    [InlineData(42, 15, TestStores.Postgres)]
+    public async Task Failures_over_hours_days_and_months_equal_a_recomputation(int seed, int flushMs, string provider = TestStores.Sqlite)
     {
-        await using var server = await HeraldServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(flushMs).ToString(),
-        });
+        var settings = TestStores.Settings(provider, "failures");
+        settings["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(flushMs).ToString();
+        await using var server = await HeraldServer.StartAsync(settings);
         var rnd = new Random(seed);
         var stream = Generate(rnd, items: 1200, LongStart, 70 * Day, LongWindows.SelectMany(w => new[] { w.From, w.To }).ToArray());
         var (keys, teamIds, oracle) = await FillAsync(server, seed, rnd, stream, restartMidway: false);

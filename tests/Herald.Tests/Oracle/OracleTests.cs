@@ -15,16 +15,19 @@ public sealed class OracleTests
 
     /// <param name="flushMs">How often pending rollups fold into the store: never (all answers from the overlay), or very often.</param>
     /// <param name="restartMidway">Restart the server half way through the stream: state must survive.</param>
+    /// <param name="provider">The store: the same stream and the same answers on SQLite and on PostgreSQL.</param>
     [Theory]
-    [InlineData(11, 3_600_000, false)]
-    [InlineData(12, 20, true)]
-    [InlineData(13, 1_000, true)]
-    public async Task Metrics_equal_a_recomputation_from_raw_events(int seed, int flushMs, bool restartMidway)
+    [InlineData(11, 3_600_000, false, TestStores.Sqlite)]
+    [InlineData(12, 20, true, TestStores.Sqlite)]
+    [InlineData(13, 1_000, true, TestStores.Sqlite)]
+    [InlineData(11, 3_600_000, false, TestStores.Postgres)]
+    [InlineData(12, 20, true, TestStores.Postgres)]
+    [InlineData(13, 1_000, true, TestStores.Postgres)]
+    public async Task Metrics_equal_a_recomputation_from_raw_events(int seed, int flushMs, bool restartMidway, string provider)
     {
-        await using var server = await HeraldServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(flushMs).ToString(),
-        });
+        var settings = TestStores.Settings(provider, "oracle");
+        settings["Herald:Writer:FlushInterval"] = TimeSpan.FromMilliseconds(flushMs).ToString();
+        await using var server = await HeraldServer.StartAsync(settings);
         var keys = new Dictionary<string, string>();
         var teamIds = new Dictionary<string, string>();
         foreach (var name in TeamNames)

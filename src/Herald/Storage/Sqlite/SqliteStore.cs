@@ -7,7 +7,7 @@ namespace Herald.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode. The single writer holds its own connection
 /// (<see cref="SqliteWriteSession"/>); readers take pooled connections, which WAL lets run beside it.
 /// </summary>
-public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemReader, IDirectoryStore, IStoreProbe, IDisposable
+public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemReader, IDirectoryStore, IStoreProbe, ISchemaMigrations, IDisposable
 {
     private static readonly System.Text.CompositeFormat ConnectionPragmas = System.Text.CompositeFormat.Parse(SqliteSql.ConnectionPragmas);
     private static readonly System.Text.CompositeFormat CountRowsOf = System.Text.CompositeFormat.Parse(SqliteSql.CountRowsOf);
