@@ -142,7 +142,13 @@ public sealed class BackupStoreTests : IAsyncLifetime
         using var plain = new MemoryStream();
         bytes.Position = 0;
         BackupFile.Read(bytes, plain, "store test key");
-        Assert.True(plain.ToArray().AsSpan().StartsWith("SQLite format 3"u8));
+        // The backup is the database packed with the key files beside it: unpacked, the database is a SQLite file.
+        string unpacked = Path.Combine(_work, Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(unpacked);
+        string plainFile = Path.Combine(unpacked, "plain");
+        await File.WriteAllBytesAsync(plainFile, plain.ToArray());
+        BackupContents.Extract(plainFile, unpacked, Path.Combine(unpacked, "herald.db"));
+        Assert.True((await File.ReadAllBytesAsync(Path.Combine(unpacked, "herald.db"))).AsSpan().StartsWith("SQLite format 3"u8));
 
         // Without the allow-list, the loopback endpoint is refused and nothing is stored.
         environment.Remove("Herald__Security__OutboundAllowList");
