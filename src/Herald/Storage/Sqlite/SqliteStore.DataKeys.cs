@@ -66,4 +66,61 @@ public sealed partial class SqliteStore : IDataKeyStore
     private string? Opened(SqliteDataReader r, int i) => Fields.Open(r.GetValue(i));
 
     private byte[]? BlindIndex(string? value) => Fields.BlindIndex(value);
+
+    private const int UpgradeBatch = 500;
+
+    /// <summary>
+    /// Seals the values stored in plain text before field encryption (and fills the agents' blind indexes), a batch per
+    /// transaction: a crash leaves some rows sealed and the rest still plain, and the next start carries on. Returns the
+    /// values sealed; none once every row is.
+    /// </summary>
+    public long SealPlaintextFields()
+    {
+        var fields = Fields;
+        long sealedCount = 0;
+        using var c = Open();
+        foreach (var (table, key, column) in SqliteSql.ProtectedColumns)
+        {
+            string select = SqliteSql.SelectPlaintext(table, key, column), update = SqliteSql.SealPlaintext(table, key, column);
+            while (true)
+            {
+                using var tx = c.BeginTransaction();
+                var rows = new List<(object[] Key, string Plain)>();
+                using (var cmd = Command(c, select, ("$limit", UpgradeBatch)))
+                {
+                    cmd.Transaction = tx;
+                    using var r = cmd.ExecuteReader();
+                    while (r.Read())
+                    {
+                        var keyValues = new object[key.Length];
+                        for (int i = 0; i < key.Length; i++) keyValues[i] = r.GetValue(i);
+                        rows.Add((keyValues, r.GetString(key.Length)));
+                    }
+                }
+                foreach (var (keyValues, plain) in rows)
+                {
+                    var parameters = keyValues.Select((v, i) => ($"$k{i}", (object?)v)).Append(("$sealed", fields.Seal(plain))).ToArray();
+                    sealedCount += Execute(c, tx, update, parameters);
+                }
+                tx.Commit();
+                if (rows.Count < UpgradeBatch) break;
+            }
+        }
+        while (true)
+        {
+            using var tx = c.BeginTransaction();
+            var agents = new List<(long Id, string Phone, string Email)>();
+            using (var cmd = Command(c, SqliteSql.SelectAgentsWithoutIndexes, ("$limit", UpgradeBatch)))
+            {
+                cmd.Transaction = tx;
+                using var r = cmd.ExecuteReader();
+                while (r.Read()) agents.Add((r.GetInt64(0), Opened(r, 1)!, Opened(r, 2)!));
+            }
+            foreach (var (id, phone, email) in agents)
+                Execute(c, tx, SqliteSql.SetAgentIndexes, ("$id", id), ("$phone_index", BlindIndex(phone)), ("$email_index", BlindIndex(email)));
+            tx.Commit();
+            if (agents.Count < UpgradeBatch) break;
+        }
+        return sealedCount;
+    }
 }
