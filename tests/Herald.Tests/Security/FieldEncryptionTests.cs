@@ -126,32 +126,24 @@ public sealed class FieldEncryptionTests : IDisposable
     [Fact]
     public async Task Rotating_the_master_key_while_the_server_runs_keeps_every_value_readable_and_retires_the_old_key()
     {
-        var server = await HeraldServer.StartAsync();
+        await using var server = await HeraldServer.StartAsync();
         string dataDir = server.DataDir, keyFile = Path.Combine(dataDir, "keys", "master.key");
         string oldKey = (await File.ReadAllTextAsync(keyFile)).Trim();
-        Stored stored;
-        try
-        {
-            stored = await StoreKnownValuesAsync(server);
-            var (code, stdout, stderr) = await HeraldCli.RunSplitAsync(dataDir, "keys", "rotate-master");
-            Assert.True(code == 0, stderr);
-            Assert.Contains("re-wrapped 2 data keys", stdout);
-            Assert.NotEqual(oldKey, (await File.ReadAllTextAsync(keyFile)).Trim());
-            Assert.False(File.Exists(keyFile + ".next"));
-            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
-            // The running server goes on: its data keys are in memory.
-            await AssertAnsweredAsync(stored);
-            Assert.Equal(1L, server.StoredValue("SELECT COUNT(*) FROM audit_log WHERE actor = 'cli' AND action = 'rotate' AND resource_type = 'master_key'"));
-        }
-        finally
-        {
-            await server.DisposeAsync();
-        }
+        var stored = await StoreKnownValuesAsync(server);
+        var (code, stdout, stderr) = await HeraldCli.RunSplitAsync(dataDir, "keys", "rotate-master");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("re-wrapped 2 data keys", stdout);
+        Assert.NotEqual(oldKey, (await File.ReadAllTextAsync(keyFile)).Trim());
+        Assert.False(File.Exists(keyFile + ".next"));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        // The running server goes on: its data keys are in memory.
+        await AssertAnsweredAsync(stored);
+        Assert.Equal(1L, server.StoredValue("SELECT COUNT(*) FROM audit_log WHERE actor = 'cli' AND action = 'rotate' AND resource_type = 'master_key'"));
 
-        await using (var restarted = await HeraldServer.StartAsync(dataDir: dataDir))
-        {
-            await AssertAnsweredAsync(stored.On(restarted));
-        }
+        await server.RestartAsync();
+        await AssertAnsweredAsync(stored.On(server));
+        await server.StopAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         // The old key opens nothing any more: a start with it stops with a clear error.
         var (failed, _, error) = await HeraldCli.RunSplitAsync(dataDir, new Dictionary<string, string> { ["HERALD_MASTER_KEY"] = oldKey },
             "serve", "--urls", "http://127.0.0.1:0");
@@ -162,12 +154,11 @@ public sealed class FieldEncryptionTests : IDisposable
     [Fact]
     public async Task A_missing_or_wrong_master_key_stops_the_start_with_a_clear_error()
     {
-        string dataDir;
-        await using (var server = await HeraldServer.StartAsync())
-        {
-            dataDir = server.DataDir;
-            await StoreKnownValuesAsync(server);
-        }
+        await using var server = await HeraldServer.StartAsync();
+        string dataDir = server.DataDir;
+        await StoreKnownValuesAsync(server);
+        await server.StopAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         string keyFile = Path.Combine(dataDir, "keys", "master.key"), kept = Path.Combine(_work, "master.key");
         File.Move(keyFile, kept);
         var (code, _, stderr) = await HeraldCli.RunSplitAsync(dataDir, "serve", "--urls", "http://127.0.0.1:0");
@@ -185,22 +176,19 @@ public sealed class FieldEncryptionTests : IDisposable
         Assert.Contains("must hold a 32-byte master key", stderr);
 
         File.Move(kept, keyFile);
-        await using var again = await HeraldServer.StartAsync(dataDir: dataDir);
-        Assert.Equal(HttpStatusCode.OK, (await again.Admin.GetAsync("/api/v1/teams")).StatusCode);
+        await server.RestartAsync();
+        Assert.Equal(HttpStatusCode.OK, (await server.Admin.GetAsync("/api/v1/teams")).StatusCode);
     }
 
     [Fact]
     public async Task Values_stored_in_clear_before_encryption_are_sealed_at_the_next_start_and_still_found_by_value()
     {
-        string dataDir;
-        Stored stored;
-        await using (var server = await HeraldServer.StartAsync())
-        {
-            dataDir = server.DataDir;
-            stored = await StoreKnownValuesAsync(server);
-        }
+        await using var server = await HeraldServer.StartAsync();
+        var stored = await StoreKnownValuesAsync(server);
+        await server.StopAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         // As an older Herald left them: plain text, and no blind indexes.
-        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "herald.db")}"))
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(server.DataDir, "herald.db")}"))
         {
             c.Open();
             using var cmd = c.CreateCommand();
@@ -213,17 +201,17 @@ public sealed class FieldEncryptionTests : IDisposable
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
-        await using var upgraded = await HeraldServer.StartAsync(dataDir: dataDir);
+        await server.RestartAsync();
         foreach (var column in new[] { "name", "phone", "email" })
-            Assert.Equal("blob", upgraded.StoredValue($"SELECT DISTINCT typeof({column}) FROM agents"));
-        Assert.Equal(0L, upgraded.StoredValue("SELECT COUNT(*) FROM agents WHERE phone_index IS NULL OR email_index IS NULL"));
+            Assert.Equal("blob", server.StoredValue($"SELECT DISTINCT typeof({column}) FROM agents"));
+        Assert.Equal(0L, server.StoredValue("SELECT COUNT(*) FROM agents WHERE phone_index IS NULL OR email_index IS NULL"));
         foreach (var column in new[] { "name", "email", "address" })
-            Assert.Equal("blob", upgraded.StoredValue($"SELECT DISTINCT typeof({column}) FROM contacts WHERE customer_id IS NOT NULL"));
-        Assert.Equal("blob", upgraded.StoredValue("SELECT DISTINCT typeof(secret) FROM webhook_secrets"));
-        var onUpgraded = stored.On(upgraded);
-        await AssertAnsweredAsync(onUpgraded);
+            Assert.Equal("blob", server.StoredValue($"SELECT DISTINCT typeof({column}) FROM contacts WHERE customer_id IS NOT NULL"));
+        Assert.Equal("blob", server.StoredValue("SELECT DISTINCT typeof(secret) FROM webhook_secrets"));
+        var upgraded = stored.On(server);
+        await AssertAnsweredAsync(upgraded);
         // The agent is unique by its blind index again: the same phone is refused.
-        await Kit.AssertError(await onUpgraded.Team.Client.PostAsJsonAsync("/api/v1/agents",
+        await Kit.AssertError(await upgraded.Team.Client.PostAsJsonAsync("/api/v1/agents",
             new { name = "B", phone = AgentPhone, email = "b@example.com", password = Password }), HttpStatusCode.Conflict, "phone");
     }
 }
