@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Herald.Api.Auth;
+using Herald.Hosting;
+using Herald.Storage;
+using Herald.Storage.Encryption;
 using Spectre.Console;
 using Herald.Tenancy;
 
@@ -15,6 +18,7 @@ public static class KeysCommand
         command.Subcommands.Add(CreateKey());
         command.Subcommands.Add(ListKeys());
         command.Subcommands.Add(RevokeKey());
+        command.Subcommands.Add(RotateMaster());
         return command;
     }
 
@@ -114,6 +118,66 @@ public static class KeysCommand
             return ok ? 0 : 1;
         });
         return revoke;
+    }
+
+    /// <summary>
+    /// <c>herald keys rotate-master [--new-key-file FILE]</c>: re-wraps the data keys under a new master key in one
+    /// transaction. A running server keeps its unwrapped data keys in memory, so it goes on; it needs the new key at its next
+    /// start. With the key file, the new key is written to <c>master.key.next</c> first and replaces <c>master.key</c> after
+    /// the data keys are re-wrapped (a start in between takes it from there); with <c>HERALD_MASTER_KEY</c> the new key must
+    /// come from <c>--new-key-file</c>, and the operator sets the variable to it before the next start.
+    /// </summary>
+    private static Command RotateMaster()
+    {
+        var newKeyFile = new Option<string?>("--new-key-file") { Description = "A file holding the new master key (base64 of 32 bytes); default: a fresh random key" };
+        var rotate = new Command("rotate-master", "Re-wrap the data keys under a new master key (the server may keep running)") { newKeyFile };
+        rotate.SetAction(parse =>
+        {
+            var options = HeraldConfiguration.Options(HeraldConfiguration.Load());
+            using var store = MigrateCommand.OpenStore();
+            store.MigrateUp();
+            bool fromEnvironment = Environment.GetEnvironmentVariable(MasterKey.EnvironmentVariable) is { Length: > 0 };
+            var keyFile = parse.GetValue(newKeyFile);
+            if (fromEnvironment && keyFile is null)
+            {
+                Console.Error.WriteLine($"herald: {MasterKey.EnvironmentVariable} is set: give the new key with --new-key-file, then set the variable to it");
+                return 2;
+            }
+            try
+            {
+                _ = store.Fields; // the current master key opens the data keys (or a cut-short rotation is finished), or this stops here
+                var current = fromEnvironment ? MasterKey.Load(options.DataDir) : MasterKey.FromFile(MasterKey.FilePath(options.DataDir));
+                var pending = MasterKey.PendingFilePath(options.DataDir);
+                byte[] content = keyFile is not null ? File.ReadAllBytes(keyFile) : MasterKey.NewKeyFileContent();
+                if (!fromEnvironment)
+                {
+                    File.Delete(pending);
+                    KeyFiles.ReadOrCreate(pending, () => content);
+                }
+                var next = fromEnvironment ? MasterKey.FromFile(keyFile!) : MasterKey.FromFile(pending);
+                if (next.Id == current.Id)
+                {
+                    if (!fromEnvironment) File.Delete(pending);
+                    Console.Error.WriteLine("herald: the new master key is the current one");
+                    return 2;
+                }
+                var rewrapped = store.ListDataKeys()
+                    .Select(k => k with { Wrapped = FieldProtector.Wrap(next, k.Id, k.Purpose, FieldProtector.Unwrap(current, k)), MasterKeyId = next.Id })
+                    .ToList();
+                int count = store.RewrapDataKeys(rewrapped, current.Id);
+                if (!fromEnvironment) File.Move(pending, MasterKey.FilePath(options.DataDir), overwrite: true);
+                AuditCommand.Record(store, "rotate", "master_key", next.Id, null, 0, ["master_key_id"]);
+                AnsiConsole.MarkupLineInterpolated($"[green]re-wrapped {count} data keys[/] under master key {next.Id} (was {current.Id})");
+                if (fromEnvironment) AnsiConsole.MarkupLineInterpolated($"set {MasterKey.EnvironmentVariable} to the new key before the server's next start");
+                return 0;
+            }
+            catch (FieldEncryptionException e)
+            {
+                Console.Error.WriteLine("herald: " + e.Message);
+                return 2;
+            }
+        });
+        return rotate;
     }
 
     /// <summary>Parses "100/60s", "1000/15m", "5000/1h" into requests and a period in ms.</summary>

@@ -28,7 +28,7 @@ public static class ServeCommand
                     if (parse.GetValue(demoRate) is { } r) builder.Configuration["Herald:DemoRate"] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 });
             }
-            catch (Storage.DataDirectoryInUseException e)
+            catch (Exception e) when (e is Storage.DataDirectoryInUseException or Storage.Encryption.FieldEncryptionException)
             {
                 await Console.Error.WriteLineAsync("herald: " + e.Message);
                 return 2;

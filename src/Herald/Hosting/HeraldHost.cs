@@ -458,6 +458,9 @@ public static partial class HeraldHost
         }
         var store = app.Services.GetRequiredService<SqliteStore>();
         foreach (var m in store.MigrateUp()) logger.LogInformation("applied migration {Version}: {Name}", m.Version, m.Name);
+        // Before anything reads a protected field: the master key must open the data keys, and older plain rows get sealed.
+        long sealedFields = store.SealPlaintextFields();
+        if (sealedFields > 0) logger.LogInformation("sealed {Count} values stored before field encryption", sealedFields);
         _ = app.Services.GetRequiredService<DimensionRegistry>();
         app.Services.GetRequiredService<DatabaseMaintenance>().LoadHorizons();
         var writer = app.Services.GetRequiredService<BatchWriter>();

@@ -89,6 +89,9 @@ public sealed class BackupTests : IDisposable
 
         long finalTotal = Kit.Long(await Kit.Summary(client), "total");
         await server.StopAsync();
+        // The backup holds the sealed fields' data keys wrapped, never the master key: it comes along on its own.
+        Directory.CreateDirectory(Path.Combine(restoredDir, "keys"));
+        File.Copy(Path.Combine(server.DataDir, "keys", "master.key"), Path.Combine(restoredDir, "keys", "master.key"));
         await using var restored = await HeraldServer.StartAsync(dataDir: restoredDir);
         using var restoredClient = restored.Client(key);
         long restoredTotal = Kit.Long(await Kit.Summary(restoredClient), "total");

@@ -72,6 +72,7 @@ public sealed class PointInTimeRestoreTests : IDisposable
         foreach (var name in keyFiles)
             Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(dataDir, name!)), await File.ReadAllBytesAsync(Path.Combine(restored, name!)));
 
+        CarryMasterKey(dataDir, restored);
         using (var server = await HeraldProcess.StartAsync(restored, AdminKey))
         {
             using var client = Client(server, keyA);
@@ -168,6 +169,7 @@ public sealed class PointInTimeRestoreTests : IDisposable
         string restored = Path.Combine(_work, "restored");
         var (code, _, stderr) = await HeraldCli.RunSplitAsync(_work, WithKey, "backup", "restore", Archive, "--data-dir", restored, "--at", Iso(t));
         Assert.True(code == 0, stderr); // restore itself refuses a database that fails PRAGMA integrity_check
+        CarryMasterKey(dataDir, restored);
         using var server = await HeraldProcess.StartAsync(restored, AdminKey);
         using var restoredClient = Client(server, key);
         Assert.Equal(summaryAtT, await Get(restoredClient, $"/api/v1/metrics/summary?{Kit.DayWindow}"));
@@ -224,5 +226,12 @@ public sealed class PointInTimeRestoreTests : IDisposable
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (Directory.Exists(_work)) Directory.Delete(_work, recursive: true);
+    }
+
+    /// <summary>Backups never hold the encryption-at-rest master key: an operator brings it to the restored directory, as here.</summary>
+    private static void CarryMasterKey(string from, string to)
+    {
+        Directory.CreateDirectory(Path.Combine(to, "keys"));
+        File.Copy(Path.Combine(from, "keys", "master.key"), Path.Combine(to, "keys", "master.key"));
     }
 }

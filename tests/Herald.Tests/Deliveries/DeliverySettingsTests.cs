@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Herald.Tests.Api;
 using Herald.Tests.Support;
 using static Herald.Tests.Deliveries.DeliveryTeam;
@@ -15,9 +16,9 @@ public sealed class DeliverySettingsTests(SharedServer shared) : IClassFixture<S
 
     private HeraldServer Server => shared.Server;
 
-    /// <summary>The team's settings row as stored.</summary>
-    private string? StoredTwilio(DeliveryTeam team) =>
-        Server.StoredValue("SELECT s.twilio FROM delivery_settings s JOIN teams t ON t.id = s.team_id WHERE t.public_id = $team", ("$team", team.Id)) as string;
+    /// <summary>The team's settings row as stored (sealed: opened here with the server's field protector).</summary>
+    private string? StoredTwilio(DeliveryTeam team) => Server.Services.GetRequiredService<Herald.Storage.Sqlite.SqliteStore>().Fields.Open(
+        Server.StoredValue("SELECT s.twilio FROM delivery_settings s JOIN teams t ON t.id = s.team_id WHERE t.public_id = $team", ("$team", team.Id)));
 
     [Fact]
     public async Task The_twilio_auth_token_is_kept_but_never_answered_and_omitted_fields_keep_their_value()

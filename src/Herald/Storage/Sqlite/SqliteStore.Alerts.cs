@@ -132,14 +132,14 @@ public sealed partial class SqliteStore : IAlertStore, IMaintenanceStore
         using var cmd = Command(c, SqliteSql.SelectAlertChannels, ("$team", teamId));
         using var r = cmd.ExecuteReader();
         var list = new List<AlertChannelRecord>();
-        while (r.Read()) list.Add(new AlertChannelRecord(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, r.GetInt64(4)));
+        while (r.Read()) list.Add(new AlertChannelRecord(r.GetInt32(0), r.GetString(1), Opened(r, 2)!, r.GetInt64(3) != 0, r.GetInt64(4)));
         return list;
     }
 
     public void UpsertAlertChannel(AlertChannelRecord channel)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.UpsertAlertChannel, ("$team", channel.TeamId), ("$channel", channel.Channel), ("$config", channel.ConfigJson),
+        Execute(c, null, SqliteSql.UpsertAlertChannel, ("$team", channel.TeamId), ("$channel", channel.Channel), ("$config", Seal(channel.ConfigJson)),
             ("$enabled", channel.Enabled ? 1 : 0), ("$now", channel.UpdatedAtMs));
     }
 

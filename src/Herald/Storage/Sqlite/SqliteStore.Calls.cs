@@ -55,7 +55,7 @@ public sealed partial class SqliteStore : ICallStore
     {
         using var c = Open();
         Execute(c, null, SqliteSql.SetCallRecordingResults, ("$id", callId), ("$url", recordingUrl), ("$duration", recordingDuration),
-            ("$transcription", transcription), ("$analysis", aiAnalysisJson), ("$now", nowMs));
+            ("$transcription", Seal(transcription)), ("$analysis", aiAnalysisJson), ("$now", nowMs));
     }
 
     public IReadOnlyDictionary<string, IReadOnlyList<CustomerCall>> CallHistory(int teamId, IReadOnlyList<string> customerIds, int perCustomer)
@@ -74,7 +74,7 @@ public sealed partial class SqliteStore : ICallStore
         return history;
     }
 
-    private static CallRecord? QueryCall(SqliteConnection c, SqliteTransaction? tx, string sql, params (string, object?)[] parameters)
+    private CallRecord? QueryCall(SqliteConnection c, SqliteTransaction? tx, string sql, params (string, object?)[] parameters)
     {
         using var cmd = Command(c, sql, parameters);
         cmd.Transaction = tx;
@@ -82,9 +82,9 @@ public sealed partial class SqliteStore : ICallStore
         return r.Read() ? ReadCall(r) : null;
     }
 
-    private static CallRecord ReadCall(SqliteDataReader r) => new(
+    private CallRecord ReadCall(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8),
-        r.GetString(9), r.GetString(10), Long(r, 11), Long(r, 12), Int(r, 13), Text(r, 14), Int(r, 15), Text(r, 16), Text(r, 17), Text(r, 18),
+        r.GetString(9), r.GetString(10), Long(r, 11), Long(r, 12), Int(r, 13), Text(r, 14), Int(r, 15), Opened(r, 16), Text(r, 17), Text(r, 18),
         Text(r, 19), r.GetInt32(20), r.GetString(21), r.GetInt64(22), r.GetInt64(23));
 
     // ---- Recordings ----
@@ -151,7 +151,7 @@ public sealed partial class SqliteStore : ICallStore
     public void CompleteRecording(long id, string? transcriptionJson, string aiAnalysisJson, long nowMs)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.CompleteRecording, ("$id", id), ("$transcription", transcriptionJson), ("$analysis", aiAnalysisJson), ("$now", nowMs));
+        Execute(c, null, SqliteSql.CompleteRecording, ("$id", id), ("$transcription", Seal(transcriptionJson)), ("$analysis", aiAnalysisJson), ("$now", nowMs));
     }
 
     public void FailRecording(long id, string error, long? retryAtMs, long nowMs)
@@ -172,15 +172,15 @@ public sealed partial class SqliteStore : ICallStore
         Execute(c, null, SqliteSql.CountRecordingAccess, ("$id", id), ("$now", nowMs));
     }
 
-    private static RecordingRecord? QueryRecording(SqliteConnection c, string sql, params (string, object?)[] parameters)
+    private RecordingRecord? QueryRecording(SqliteConnection c, string sql, params (string, object?)[] parameters)
     {
         using var cmd = Command(c, sql, parameters);
         using var r = cmd.ExecuteReader();
         return r.Read() ? ReadRecording(r) : null;
     }
 
-    private static RecordingRecord ReadRecording(SqliteDataReader r) => new(
+    private RecordingRecord ReadRecording(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetString(4), r.GetInt64(5), r.GetString(6), r.GetString(7), r.GetString(8),
-        Text(r, 9), r.GetInt32(10), Long(r, 11), Text(r, 12), Text(r, 13), Text(r, 14), r.GetString(15), r.GetInt32(16), r.GetInt64(17), Long(r, 18),
+        Text(r, 9), r.GetInt32(10), Long(r, 11), Text(r, 12), Opened(r, 13), Text(r, 14), r.GetString(15), r.GetInt32(16), r.GetInt64(17), Long(r, 18),
         Long(r, 19), Text(r, 20), r.GetInt32(21), Long(r, 22), r.GetInt64(23), r.GetInt64(24));
 }

@@ -17,8 +17,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         using var c = Open();
         try
         {
-            using var cmd = Command(c, SqliteSql.InsertAgent, ("$public_id", agent.PublicId), ("$team", agent.TeamId), ("$name", agent.Name), ("$phone", agent.Phone),
-                ("$email", agent.Email), ("$hash", agent.PasswordHash), ("$role", agent.Role), ("$active", agent.IsActive ? 1 : 0), ("$now", agent.CreatedAtMs));
+            using var cmd = Command(c, SqliteSql.InsertAgent, ("$public_id", agent.PublicId), ("$team", agent.TeamId), ("$name", Seal(agent.Name)), ("$phone", Seal(agent.Phone)),
+                ("$email", Seal(agent.Email)), ("$phone_index", BlindIndex(agent.Phone)), ("$email_index", BlindIndex(agent.Email)), ("$hash", agent.PasswordHash), ("$role", agent.Role), ("$active", agent.IsActive ? 1 : 0), ("$now", agent.CreatedAtMs));
             using var r = cmd.ExecuteReader();
             r.Read();
             return ReadAgent(r);
@@ -35,9 +35,9 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
 
     public AgentRecord? FindAgentById(long id) => QueryAgent(SqliteSql.SelectAgentById, ("$id", id));
 
-    public AgentRecord? FindAgentByEmail(int teamId, string email) => QueryAgent(SqliteSql.SelectAgentByEmail, ("$team", teamId), ("$email", email));
+    public AgentRecord? FindAgentByEmail(int teamId, string email) => QueryAgent(SqliteSql.SelectAgentByEmail, ("$team", teamId), ("$email_index", BlindIndex(email)));
 
-    public AgentRecord? FindAgentByPhone(int teamId, string phone) => QueryAgent(SqliteSql.SelectAgentByPhone, ("$team", teamId), ("$phone", phone));
+    public AgentRecord? FindAgentByPhone(int teamId, string phone) => QueryAgent(SqliteSql.SelectAgentByPhone, ("$team", teamId), ("$phone_index", BlindIndex(phone)));
 
     private AgentRecord? QueryAgent(string sql, params (string, object?)[] parameters)
     {
@@ -63,7 +63,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         using var c = Open();
         try
         {
-            using var cmd = Command(c, SqliteSql.UpdateAgent, ("$id", agent.Id), ("$name", agent.Name), ("$phone", agent.Phone), ("$email", agent.Email),
+            using var cmd = Command(c, SqliteSql.UpdateAgent, ("$id", agent.Id), ("$name", Seal(agent.Name)), ("$phone", Seal(agent.Phone)), ("$email", Seal(agent.Email)),
+                ("$phone_index", BlindIndex(agent.Phone)), ("$email_index", BlindIndex(agent.Email)),
                 ("$hash", agent.PasswordHash), ("$role", agent.Role), ("$active", agent.IsActive ? 1 : 0), ("$version", agent.CredentialsVersion), ("$now", agent.UpdatedAtMs));
             AgentRecord updated;
             using (var r = cmd.ExecuteReader())
@@ -161,7 +162,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         using var c = Open();
         using var cmd = Command(c, SqliteSql.AgentLabels, ("$agents", JsonSerializer.Serialize(agentIds)));
         using var r = cmd.ExecuteReader();
-        while (r.Read()) labels[r.GetInt64(0)] = (r.GetString(1), r.GetString(2));
+        while (r.Read()) labels[r.GetInt64(0)] = (r.GetString(1), Opened(r, 2)!);
         return labels;
     }
 
@@ -186,8 +187,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         return figures;
     }
 
-    private static AgentRecord ReadAgent(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7), r.GetInt64(8) != 0,
+    private AgentRecord ReadAgent(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetInt32(2), Opened(r, 3)!, Opened(r, 4)!, Opened(r, 5)!, r.GetString(6), r.GetString(7), r.GetInt64(8) != 0,
         r.IsDBNull(9) || r.IsDBNull(10) ? null : new GeoPoint(r.GetDouble(9), r.GetDouble(10)), Long(r, 11), Text(r, 12), Long(r, 13), r.GetInt32(14),
         r.GetInt32(15), Long(r, 16), r.GetInt32(17), r.GetInt64(18), r.GetInt64(19));
 
@@ -199,7 +200,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
     {
         using var c = Open();
         using var cmd = Command(c, SqliteSql.UpsertCustomer, ("$team", customer.TeamId), ("$phone", customer.Phone), ("$tz", customer.TimeZone), ("$now", customer.CreatedAtMs),
-            ("$public_id", customer.PublicId), ("$name", customer.Name), ("$email", customer.Email), ("$address", customer.Address),
+            ("$public_id", customer.PublicId), ("$name", Seal(customer.Name)), ("$email", Seal(customer.Email)), ("$address", Seal(customer.Address)),
             ("$preferences", JsonSerializer.Serialize(customer.Preferences, PreferencesJson)));
         using var r = cmd.ExecuteReader();
         // No row: the phone's contact is already a customer, so the upsert's condition kept it as it was.
@@ -212,7 +213,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         return FindCustomer(c, null, teamId, publicId);
     }
 
-    private static CustomerRecord? FindCustomer(SqliteConnection c, SqliteTransaction? tx, int teamId, string publicId)
+    private CustomerRecord? FindCustomer(SqliteConnection c, SqliteTransaction? tx, int teamId, string publicId)
     {
         using var cmd = Command(c, SqliteSql.SelectCustomer, ("$team", teamId), ("$public_id", publicId));
         cmd.Transaction = tx;
@@ -236,8 +237,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         using var c = Open();
         try
         {
-            using var cmd = Command(c, SqliteSql.UpdateCustomer, ("$team", customer.TeamId), ("$public_id", customer.PublicId), ("$phone", customer.Phone), ("$name", customer.Name),
-                ("$email", customer.Email), ("$address", customer.Address), ("$preferences", JsonSerializer.Serialize(customer.Preferences, PreferencesJson)),
+            using var cmd = Command(c, SqliteSql.UpdateCustomer, ("$team", customer.TeamId), ("$public_id", customer.PublicId), ("$phone", customer.Phone), ("$name", Seal(customer.Name)),
+                ("$email", Seal(customer.Email)), ("$address", Seal(customer.Address)), ("$preferences", JsonSerializer.Serialize(customer.Preferences, PreferencesJson)),
                 ("$tz", customer.TimeZone), ("$now", customer.UpdatedAtMs));
             using var r = cmd.ExecuteReader();
             return r.Read() ? ReadCustomer(r) : throw new InvalidOperationException($"customer {customer.PublicId} is gone");
@@ -270,8 +271,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         return figures;
     }
 
-    private static CustomerRecord ReadCustomer(SqliteDataReader r) => new(
-        r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3), Text(r, 4), Text(r, 5),
+    private CustomerRecord ReadCustomer(SqliteDataReader r) => new(
+        r.GetString(0), r.GetInt32(1), r.GetString(2), Opened(r, 3)!, Opened(r, 4), Opened(r, 5),
         r.IsDBNull(6) ? CustomerPreferences.Default : JsonSerializer.Deserialize<CustomerPreferences>(r.GetString(6), PreferencesJson)!,
         Text(r, 7), r.GetInt64(8), r.GetInt64(9));
 
@@ -280,7 +281,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
     public IDeliveryWriteSession BeginDeliveryWrite()
     {
         _deliveryWriterConnection ??= Open(writer: true);
-        return new SqliteDeliveryWriteSession(_deliveryWriterConnection, _deliveryStatements);
+        return new SqliteDeliveryWriteSession(this, _deliveryWriterConnection, _deliveryStatements);
     }
 
     public DeliveryRecord? FindDelivery(int teamId, string publicId)
@@ -352,19 +353,19 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         return DeliverySettings(c, null, teamId);
     }
 
-    private static DeliverySettingsRecord? DeliverySettings(SqliteConnection c, SqliteTransaction? tx, int teamId)
+    private DeliverySettingsRecord? DeliverySettings(SqliteConnection c, SqliteTransaction? tx, int teamId)
     {
         using var cmd = Command(c, SqliteSql.SelectDeliverySettings, ("$team", teamId));
         cmd.Transaction = tx;
         using var r = cmd.ExecuteReader();
-        return r.Read() ? new DeliverySettingsRecord(r.GetInt32(0), r.GetInt32(1), Text(r, 2), r.GetInt64(3)) : null;
+        return r.Read() ? new DeliverySettingsRecord(r.GetInt32(0), r.GetInt32(1), Opened(r, 2), r.GetInt64(3)) : null;
     }
 
     public void SaveDeliverySettings(int teamId, DeliverySettingsRecord settings)
     {
         using var c = Open();
         Execute(c, null, SqliteSql.UpsertDeliverySettings, ("$team", teamId), ("$max_active", settings.MaxActiveDeliveries), ("$backoff", settings.RetryBackoffMinutes),
-            ("$twilio", settings.TwilioJson), ("$now", settings.UpdatedAtMs));
+            ("$twilio", Seal(settings.TwilioJson)), ("$now", settings.UpdatedAtMs));
     }
 
     public IReadOnlyList<AttemptFact> AttemptsIn(int teamId, long fromMs, long toMs)
@@ -443,9 +444,11 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         private readonly SqliteConnection _c;
         private readonly SqliteTransaction _tx;
         private readonly Dictionary<string, SqliteCommand> _statements;
+        private readonly SqliteStore _store;
 
-        public SqliteDeliveryWriteSession(SqliteConnection c, Dictionary<string, SqliteCommand> statements)
+        public SqliteDeliveryWriteSession(SqliteStore store, SqliteConnection c, Dictionary<string, SqliteCommand> statements)
         {
+            _store = store;
             _c = c;
             _statements = statements;
             _tx = c.BeginTransaction();
@@ -476,16 +479,16 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
             _tx.Release(SavepointName);
         }
 
-        public CustomerRecord? FindCustomer(int teamId, string publicId) => SqliteStore.FindCustomer(_c, _tx, teamId, publicId);
+        public CustomerRecord? FindCustomer(int teamId, string publicId) => _store.FindCustomer(_c, _tx, teamId, publicId);
 
         public AgentRecord? FindAgent(int teamId, string publicId) => Agent(Statement(SqliteSql.SelectAgent, ("$team", teamId), ("$public_id", publicId)));
 
         public AgentRecord? FindAgentById(long id) => Agent(Statement(SqliteSql.SelectAgentById, ("$id", id)));
 
-        private static AgentRecord? Agent(SqliteCommand cmd)
+        private AgentRecord? Agent(SqliteCommand cmd)
         {
             using var r = cmd.ExecuteReader();
-            return r.Read() ? ReadAgent(r) : null;
+            return r.Read() ? _store.ReadAgent(r) : null;
         }
 
         public DeliveryRecord? FindDelivery(int teamId, string publicId)
@@ -538,7 +541,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
 
         public IReadOnlyList<AgentPosition> ActiveAgentsWithin(int teamId, IReadOnlyList<GeoBox> boxes) => AgentsWithin(_c, _tx, teamId, boxes);
 
-        public DeliverySettingsRecord? DeliverySettings(int teamId) => SqliteStore.DeliverySettings(_c, _tx, teamId);
+        public DeliverySettingsRecord? DeliverySettings(int teamId) => _store.DeliverySettings(_c, _tx, teamId);
 
         public void SetEngineSyncedThrough(long trackingId) => Statement(SqliteSql.SetEngineSyncedThrough, ("$id", trackingId)).ExecuteNonQuery();
 

@@ -15,7 +15,7 @@ public sealed partial class SqliteStore : IOtpStore
         {
             list.Add(new OtpServiceRecord(
                 r.GetString(0), r.GetString(1), r.GetString(2).Split(',', StringSplitOptions.RemoveEmptyEntries), r.GetInt64(3) != 0,
-                r.GetInt32(4), JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(5)) ?? [], r.GetInt64(6) != 0,
+                r.GetInt32(4), JsonSerializer.Deserialize<Dictionary<string, string>>(Opened(r, 5)!) ?? [], r.GetInt64(6) != 0,
                 NullableInt64(r, 7), r.IsDBNull(8) ? null : r.GetInt64(8) != 0, r.IsDBNull(9) ? null : r.GetString(9),
                 r.GetInt64(10), r.GetInt64(11)));
         }
@@ -35,7 +35,7 @@ public sealed partial class SqliteStore : IOtpStore
         {
             Execute(c, tx, SqliteSql.InsertOtpServiceIfMissing, ("$team", teamId), ("$name", s.Name), ("$sender", s.Sender),
                 ("$channels", string.Join(',', s.Channels)), ("$enabled", s.Enabled ? 1 : 0), ("$priority", s.Priority),
-                ("$settings", JsonSerializer.Serialize(s.Settings)), ("$now", nowMs));
+                ("$settings", Seal(JsonSerializer.Serialize(s.Settings))), ("$now", nowMs));
         }
         tx.Commit();
     }
@@ -43,9 +43,20 @@ public sealed partial class SqliteStore : IOtpStore
     public void UpsertOtpService(int teamId, OtpServiceRecord service, long nowMs)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.UpsertOtpService, ("$team", teamId), ("$name", service.Name), ("$sender", service.Sender),
+        using var tx = c.BeginTransaction();
+        var settings = JsonSerializer.Serialize(service.Settings);
+        // Unchanged settings keep their stored ciphertext, so the upsert sees them equal and keeps the last validation.
+        object? stored;
+        using (var current = Command(c, SqliteSql.SelectOtpServiceSettings, ("$team", teamId), ("$name", service.Name)))
+        {
+            current.Transaction = tx;
+            stored = current.ExecuteScalar();
+        }
+        object? sealedSettings = stored is not null && Fields.Open(stored) == settings ? stored : Seal(settings);
+        Execute(c, tx, SqliteSql.UpsertOtpService, ("$team", teamId), ("$name", service.Name), ("$sender", service.Sender),
             ("$channels", string.Join(',', service.Channels)), ("$enabled", service.Enabled ? 1 : 0), ("$priority", service.Priority),
-            ("$settings", JsonSerializer.Serialize(service.Settings)), ("$down", service.MarkedDown ? 1 : 0), ("$now", nowMs));
+            ("$settings", sealedSettings), ("$down", service.MarkedDown ? 1 : 0), ("$now", nowMs));
+        tx.Commit();
     }
 
     public bool DeleteOtpService(int teamId, string name)

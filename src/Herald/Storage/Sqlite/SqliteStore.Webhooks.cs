@@ -42,7 +42,7 @@ public sealed partial class SqliteStore
     {
         using var c = Open();
         Execute(c, null, SqliteSql.UpsertWebhookSecret, ("$team", secret.TeamId), ("$provider", secret.Provider),
-            ("$secret", secret.Secret), ("$verify", secret.VerifyToken), ("$now", secret.UpdatedAtMs));
+            ("$secret", Seal(secret.Secret)), ("$verify", Seal(secret.VerifyToken)), ("$now", secret.UpdatedAtMs));
     }
 
     public bool DeleteWebhookSecret(int teamId, string provider)
@@ -55,6 +55,6 @@ public sealed partial class SqliteStore
         return cmd.ExecuteNonQuery() == 1;
     }
 
-    private static WebhookSecretRecord ReadWebhookSecret(SqliteDataReader r) =>
-        new(r.GetInt32(0), r.GetString(1), Text(r, 2), Text(r, 3), r.GetInt64(4));
+    private WebhookSecretRecord ReadWebhookSecret(SqliteDataReader r) =>
+        new(r.GetInt32(0), r.GetString(1), Opened(r, 2), Opened(r, 3), r.GetInt64(4));
 }

@@ -40,5 +40,6 @@ internal static class SqliteMigrations
         V037Segments.Migration,
         V041AuditLog.Migration,
         V042ApiKeyAllowedIps.Migration,
+        V043FieldEncryption.Migration,
     ];
 }

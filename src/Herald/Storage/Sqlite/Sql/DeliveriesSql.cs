@@ -14,21 +14,21 @@ internal static partial class SqliteSql
         last_login, login_count, failed_sign_ins, locked_until, credentials_version, created_at, updated_at
         """;
     public const string InsertAgent = """
-        INSERT INTO agents (public_id, team_id, name, phone, email, password_hash, role, is_active, created_at, updated_at)
-        VALUES ($public_id, $team, $name, $phone, $email, $hash, $role, $active, $now, $now)
+        INSERT INTO agents (public_id, team_id, name, phone, email, phone_index, email_index, password_hash, role, is_active, created_at, updated_at)
+        VALUES ($public_id, $team, $name, $phone, $email, $phone_index, $email_index, $hash, $role, $active, $now, $now)
         RETURNING
         """ + " " + AgentColumns;
     public const string SelectAgent = "SELECT " + AgentColumns + " FROM agents WHERE team_id = $team AND public_id = $public_id AND deleted_at IS NULL";
     public const string SelectAgentById = "SELECT " + AgentColumns + " FROM agents WHERE id = $id AND deleted_at IS NULL";
-    public const string SelectAgentByEmail = "SELECT " + AgentColumns + " FROM agents WHERE team_id = $team AND email = $email AND deleted_at IS NULL";
-    public const string SelectAgentByPhone = "SELECT " + AgentColumns + " FROM agents WHERE team_id = $team AND phone = $phone AND deleted_at IS NULL";
+    public const string SelectAgentByEmail = "SELECT " + AgentColumns + " FROM agents WHERE team_id = $team AND email_index = $email_index AND deleted_at IS NULL";
+    public const string SelectAgentByPhone = "SELECT " + AgentColumns + " FROM agents WHERE team_id = $team AND phone_index = $phone_index AND deleted_at IS NULL";
     public const string SelectAgents = "SELECT " + AgentColumns + """
          FROM agents INDEXED BY ix_agents_team
         WHERE team_id = $team AND deleted_at IS NULL AND id > $after AND ($role IS NULL OR role = $role) AND ($active IS NULL OR is_active = $active)
         ORDER BY id LIMIT $limit
         """;
     public const string UpdateAgent = """
-        UPDATE agents SET name = $name, phone = $phone, email = $email, password_hash = $hash, role = $role, is_active = $active,
+        UPDATE agents SET name = $name, phone = $phone, email = $email, phone_index = $phone_index, email_index = $email_index, password_hash = $hash, role = $role, is_active = $active,
             credentials_version = $version, updated_at = $now
         WHERE id = $id AND deleted_at IS NULL
         RETURNING

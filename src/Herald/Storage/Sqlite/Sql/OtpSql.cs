@@ -27,6 +27,7 @@ internal static partial class SqliteSql
             validation_error = CASE WHEN otp_services.settings = excluded.settings AND otp_services.sender = excluded.sender
                                     THEN otp_services.validation_error END
         """;
+    public const string SelectOtpServiceSettings = "SELECT settings FROM otp_services WHERE team_id = $team AND name = $name";
     public const string DeleteOtpService = "DELETE FROM otp_services WHERE team_id = $team AND name = $name";
     public const string RecordOtpServiceValidation = """
         UPDATE otp_services SET last_validated_at = $at, validation_ok = $ok, validation_error = $error
