@@ -18,6 +18,21 @@ public abstract class IngestSemanticsTests<TServer>(TServer shared) : IClassFixt
         breakdown["rows"]!.AsArray().ToDictionary(r => r!["key"]?.GetValue<string>() ?? "<null>", r => r!);
 
     [Fact]
+    public async Task Free_text_with_a_NUL_character_is_accepted_and_kept_around_it()
+    {
+        var (_, client) = await shared.NewTeamAsync();
+        var accepted = await Kit.Ingest(client, """
+            [{"item_id":"nul-text","status":"failed","occurred_at":"{T}","error_code":"30007","error_message":"carrier\u0000filtered","text":"hi\u0000there"}]
+            """.Replace("{T}", Kit.At(3), StringComparison.Ordinal));
+        Assert.Equal(1, Kit.Int(accepted, "accepted"));
+        var item = (await Kit.Item(client, "nul-text"))!;
+        string message = item["events"]![0]!["error_message"]!.GetValue<string>();
+        // SQLite keeps the character; PostgreSQL, whose text cannot hold it, keeps U+FFFD in its place.
+        Assert.Matches("^carrier[\\u0000\\uFFFD]filtered$", message);
+        Assert.Equal(1, Kit.Long(await Kit.Summary(client), "failed"));
+    }
+
+    [Fact]
     public async Task The_same_event_id_in_two_teams_is_two_events()
     {
         var (_, a) = await shared.NewTeamAsync();

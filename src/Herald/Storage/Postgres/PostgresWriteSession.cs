@@ -205,10 +205,11 @@ internal sealed class PostgresWriteSession : IWriteSession
         }
     }
 
+    // PostgreSQL text cannot hold U+0000, and one in a COPY would refuse the whole batch: it is stored as U+FFFD instead.
     private static void WriteText(NpgsqlBinaryImporter copy, string? value)
     {
         if (value is null) copy.WriteNull();
-        else copy.Write(value, NpgsqlDbType.Text);
+        else copy.Write(value.Contains('\0', StringComparison.Ordinal) ? value.Replace('\0', '\uFFFD') : value, NpgsqlDbType.Text);
     }
 
     private void WriteItems()
