@@ -19,7 +19,8 @@ public readonly record struct ItemPosition(long EarliestAtMs, long Id) : ICompar
 
 /// <summary>
 /// What one team's stored items must match: earliest event in [<see cref="FromMs"/>, <see cref="ToMs"/>), before
-/// <see cref="Before"/> when given, and each set that is given (a null set matches everything).
+/// <see cref="Before"/> and not before <see cref="NotBefore"/> when given, and each set that is given (a null set matches
+/// everything).
 /// </summary>
 public sealed record StoredItemFilter(
     long FromMs,
@@ -28,7 +29,8 @@ public sealed record StoredItemFilter(
     IReadOnlyCollection<int>? DimensionSets = null,
     IReadOnlyCollection<int>? Statuses = null,
     IReadOnlyCollection<string>? Recipients = null,
-    IReadOnlyCollection<string>? ErrorCodes = null);
+    IReadOnlyCollection<string>? ErrorCodes = null,
+    ItemPosition? NotBefore = null);
 
 /// <summary>Reads stored items for item search (see <c>Herald.Analytics.Items.ItemSearch</c>).</summary>
 public interface IItemSearchReader
@@ -38,6 +40,12 @@ public interface IItemSearchReader
     /// the writer flushes meanwhile. Take it under the pending overlay's read lock, copy the overlay, then release the lock.
     /// </summary>
     IItemSnapshot OpenItemSnapshot();
+
+    /// <summary>
+    /// <paramref name="count"/> snapshots that all read the store as it is at this call, each on its own connection, so that
+    /// several threads can read one search's parts at the same point. Take them as <see cref="OpenItemSnapshot"/>.
+    /// </summary>
+    IReadOnlyList<IItemSnapshot> OpenItemSnapshots(int count);
 }
 
 public interface IItemSnapshot : IDisposable
@@ -47,4 +55,10 @@ public interface IItemSnapshot : IDisposable
     /// caller enumerates: a caller that stops early reads no further.
     /// </summary>
     IEnumerable<ItemRecord> Items(int teamId, StoredItemFilter filter);
+
+    /// <summary>
+    /// Positions that cut the team's stored items in the filter's window (its other sets ignored), newest first, into runs
+    /// of <paramref name="every"/>: the position of every <paramref name="every"/>-th item, read from the index alone.
+    /// </summary>
+    IReadOnlyList<ItemPosition> Boundaries(int teamId, StoredItemFilter filter, int every);
 }

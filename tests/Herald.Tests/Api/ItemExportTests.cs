@@ -106,6 +106,65 @@ public sealed class ItemExportTests(SharedServer shared) : IClassFixture<SharedS
     }
 
     /// <summary>
+    /// A team's export is read by several threads, a slice of the window each, at one point of the store: exported while
+    /// ingest adds items across the window and late events move existing items' earliest events into other slices, every
+    /// item that existed before comes exactly once, no item twice, and the rows stay newest first.
+    /// </summary>
+    [Fact]
+    public async Task An_export_read_in_slices_while_ingest_runs_holds_each_earlier_item_once_in_order()
+    {
+        var (_, client) = await shared.NewTeamAsync();
+        var start = Kit.Day.AddHours(1);
+        const int Existing = 3_000; // about a dozen slices of the granule
+        var before = Enumerable.Range(0, Existing).Select(i => Kit.Event($"old-{i}", "sent", Kit.Format(start.AddSeconds(i * 19)), provider: "twilio", channel: "sms")).ToArray();
+        foreach (var chunk in before.Chunk(1000)) await Kit.Ingest(client, chunk);
+        var existing = Enumerable.Range(0, Existing).Select(i => $"old-{i}").ToHashSet();
+
+        using var stop = new CancellationTokenSource();
+        int posted = 0;
+        var ingest = Task.Run(async () =>
+        {
+            var rnd = new Random(11);
+            for (int n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var batch = new List<object>();
+                for (int k = 0; k < 50; k++)
+                {
+                    batch.Add(Kit.Event($"new-{n}-{k}", "sent", Kit.Format(start.AddSeconds(rnd.Next(0, Existing * 19))), provider: "vonage"));
+                    // An earlier event of an existing item: its earliest event, and so its place in the export, moves back.
+                    int old = rnd.Next(Existing);
+                    batch.Add(Kit.Event($"old-{old}", "queued", Kit.Format(start.AddSeconds(Math.Max(0, old * 19 - rnd.Next(1, 3000))))));
+                }
+                await Kit.Ingest(client, batch);
+                Interlocked.Increment(ref posted);
+                await Task.Delay(5);
+            }
+        });
+        try
+        {
+            for (int run = 0; run < 4; run++)
+            {
+                int postedBefore = Volatile.Read(ref posted);
+                var rows = Rows("ndjson", (await ExportAsync(client, $"{Kit.DayWindow}&format=ndjson")).Body);
+                var ids = rows.Select(r => r["item_id"]!).ToList();
+                Assert.Equal(ids.Count, ids.Distinct().Count());
+                var exported = ids.ToHashSet();
+                Assert.DoesNotContain(existing, id => !exported.Contains(id));
+                var earliest = rows.Select(r => DateTimeOffset.Parse(r["earliest_at"]!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+                for (int i = 1; i < earliest.Count; i++) Assert.True(earliest[i] <= earliest[i - 1], $"row {i} is newer than the row before it");
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (Volatile.Read(ref posted) == postedBefore && DateTime.UtcNow < deadline) await Task.Delay(5);
+                Assert.True(Volatile.Read(ref posted) > postedBefore, "no batch was posted during the export");
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await ingest;
+        }
+    }
+
+    /// <summary>
     /// A client with a small receive window reads the start of a large export and goes away: the server's export stops
     /// reading (observed in its export counters) long before the end, and the server goes on serving.
     /// </summary>

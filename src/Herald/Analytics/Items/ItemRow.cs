@@ -19,6 +19,7 @@ public sealed class ItemRows(DimensionRegistry registry, TeamDirectory directory
     // A team's public id never changes; an export asks for it once per row.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _teams = new();
     private readonly Func<int, string> _publicId = directory.PublicIdOf;
+    private static readonly string[] OutcomeNames = Enum.GetValues<Outcome>().Select(o => o.ToString().ToLowerInvariant()).ToArray();
 
     public ItemRow Of(ItemRecord i)
     {
@@ -26,7 +27,7 @@ public sealed class ItemRows(DimensionRegistry registry, TeamDirectory directory
         var status = (Status)i.Status;
         double? latency = i.FirstSuccessAtMs is { } success ? Math.Max(0, success - (i.FirstSentAtMs ?? i.EarliestAtMs)) / 1000.0 : null;
         return new ItemRow(i.ItemId, _teams.GetOrAdd(i.TeamId, _publicId), ItemKinds.Name(kind), Statuses.Name(status),
-            StatusLattice.OutcomeOf(kind, status).ToString().ToLowerInvariant(), Instants.At(i.StatusAtMs),
+            OutcomeNames[(int)StatusLattice.OutcomeOf(kind, status)], Instants.At(i.StatusAtMs),
             Instants.At(i.EarliestAtMs), Instants.At(i.FirstSentAtMs), Instants.At(i.FirstSuccessAtMs), latency, registry.Get(i.DimensionSetId),
             i.Recipient, Math.Round(i.Cost, 6), i.ErrorCode, i.EventCount);
     }

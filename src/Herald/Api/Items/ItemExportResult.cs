@@ -21,7 +21,8 @@ public sealed class ItemExportResult(ItemQuery query, string format) : IResult, 
 {
     public const int FlushBytes = 64 * 1024;
     public const string SheetName = "Items";
-    private const int BatchRows = 256, BatchesAhead = 4;
+    private const int BatchRows = 256, BatchesAhead = 4, MaxSliceRows = 16_384;
+    private static readonly int Readers = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -38,21 +39,32 @@ public sealed class ItemExportResult(ItemQuery query, string format) : IResult, 
         bool complete = false;
         using var run = exports.Start();
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var batches = Channel.CreateBounded<object?[][]>(new BoundedChannelOptions(BatchesAhead) { SingleReader = true, SingleWriter = true });
-        var reader = Task.Run(() => ReadAsync(services.GetRequiredService<ItemSearch>(), services.GetRequiredService<ItemRows>(), batches.Writer, stopReading.Token));
+        var search = services.GetRequiredService<ItemSearch>();
+        var rows = services.GetRequiredService<ItemRows>();
+        // One team's export is read by several threads at once, a slice each, and written in order; the rows of other
+        // searches come from one reader.
+        var sliced = query.Teams.Count == 1 ? search.ReadSliced(query, Readers, MaxSliceRows) : null;
+        var channels = Enumerable.Range(0, sliced?.Readers ?? 1)
+            .Select(_ => Channel.CreateBounded<object?[][]>(new BoundedChannelOptions(sliced is null ? BatchesAhead : MaxSliceRows / BatchRows + 2)
+            { SingleReader = true, SingleWriter = true }))
+            .ToArray();
+        var readers = sliced is null
+            ? [Task.Run(() => ReadAsync(search, rows, channels[0].Writer, stopReading.Token))]
+            : Enumerable.Range(0, sliced.Readers).Select(r => Task.Run(() => ReadSlicesAsync(sliced, r, rows, channels[r].Writer, stopReading.Token))).ToArray();
         try
         {
             bool gone = false;
             using (var writer = TableRowWriters.Open(format, body, ItemColumns.All, SheetName))
             {
-                await foreach (var batch in batches.Reader.ReadAllAsync(stop))
+                for (int slice = 0; !gone && slice < (sliced?.Count ?? 1); slice++)
                 {
-                    foreach (var row in batch) writer.Write(row);
-                    written += batch.Length;
-                    if (body.Unflushed >= FlushBytes && !await body.SendAsync(stop))
+                    var from = channels[slice % channels.Length].Reader;
+                    while (!gone && await from.WaitToReadAsync(stop) && from.TryRead(out var batch))
                     {
-                        gone = true;
-                        break;
+                        if (batch.Length == 0) break; // the end of a slice
+                        foreach (var row in batch) writer.Write(row);
+                        written += batch.Length;
+                        gone = body.Unflushed >= FlushBytes && !await body.SendAsync(stop);
                     }
                 }
             }
@@ -68,7 +80,8 @@ public sealed class ItemExportResult(ItemQuery query, string format) : IResult, 
         finally
         {
             await stopReading.CancelAsync();
-            await reader;
+            await Task.WhenAll(readers);
+            sliced?.Dispose();
         }
         run.Finish(written, complete && !stop.IsCancellationRequested);
     }
@@ -89,6 +102,43 @@ public sealed class ItemExportResult(ItemQuery query, string format) : IResult, 
                 batch.Clear();
             }
             if (batch.Count > 0) await batches.WriteAsync(batch.ToArray(), stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            failure = e; // the writer's read of the channel throws it
+        }
+        finally
+        {
+            batches.TryComplete(failure);
+        }
+    }
+
+    /// <summary>
+    /// Reads slices <paramref name="reader"/>, <paramref name="reader"/> + Readers, … in turn and makes their rows, each
+    /// slice's batches followed by an empty batch, so the writer can take the slices in order from the readers' channels.
+    /// </summary>
+    private static async Task ReadSlicesAsync(SlicedItemReading sliced, int reader, ItemRows rows, ChannelWriter<object?[][]> batches, CancellationToken stop)
+    {
+        Exception? failure = null;
+        try
+        {
+            var batch = new List<object?[]>(BatchRows);
+            for (int slice = reader; slice < sliced.Count; slice += sliced.Readers)
+            {
+                foreach (var item in sliced.Slice(slice, reader))
+                {
+                    batch.Add(ItemColumns.Values(rows.Of(item)));
+                    if (batch.Count < BatchRows) continue;
+                    await batches.WriteAsync(batch.ToArray(), stop);
+                    batch.Clear();
+                }
+                if (batch.Count > 0) await batches.WriteAsync(batch.ToArray(), stop);
+                batch.Clear();
+                await batches.WriteAsync([], stop);
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

@@ -91,10 +91,21 @@ public sealed partial class SqliteStore
         protected SqliteConnection Connection { get; }
         protected SqliteTransaction Transaction { get; }
 
-        protected PinnedSnapshot(SqliteConnection connection)
+        /// <param name="connection">A new connection this snapshot owns.</param>
+        /// <param name="at">Another connection's snapshot to read at instead of the latest (see <c>sqlite3_snapshot_open</c>).</param>
+        protected PinnedSnapshot(SqliteConnection connection, SQLitePCL.sqlite3_snapshot? at = null)
         {
             Connection = connection;
             Transaction = connection.BeginTransaction(deferred: true);
+            if (at is not null)
+            {
+                int rc = SQLitePCL.raw.sqlite3_snapshot_open(connection.Handle, "main", at);
+                if (rc != SQLitePCL.raw.SQLITE_OK)
+                {
+                    Transaction.Dispose();
+                    throw new SqliteException(SQLitePCL.raw.sqlite3_errmsg(connection.Handle).utf8_to_string(), rc);
+                }
+            }
             using var pin = connection.CreateCommand();
             pin.Transaction = Transaction;
             pin.CommandText = SqliteSql.PinReadSnapshot;
