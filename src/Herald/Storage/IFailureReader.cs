@@ -27,6 +27,9 @@ public interface IFailureSnapshot : IDisposable
     /// </summary>
     void ReadFailingEvents(int teamId, long fromMs, long midMs, long toMs, Action<FailingEventRow> visit);
 
+    /// <summary>Whether the team has any event that <see cref="ReadFailingEvents"/> would visit in [<paramref name="fromMs"/>, <paramref name="toMs"/>).</summary>
+    bool HasFailingEvents(int teamId, long fromMs, long toMs);
+
     /// <summary>
     /// Visits the team's stored failure cells of granularity <paramref name="g"/> with bucket in [<paramref name="from"/>,
     /// <paramref name="to"/>) that count: dimension set, error code (empty for none) and failures, one call per cell; when

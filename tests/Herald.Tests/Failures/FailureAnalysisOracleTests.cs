@@ -60,6 +60,10 @@ public sealed class FailureAnalysisOracleTests
             await Check(client, oracle, [team], from, to, new() { ["country"] = "GB", ["campaign"] = "welcome" }, "");
             await Check(client, oracle, [team], T0 + 3 * Hour + 17 * 60_000, to, new() { ["provider"] = "sendgrid,smpp-eu" }, "");
             await Check(client, oracle, [team], from, to, new() { ["agent"] = "agt-1" }, "");
+            // Ends 50 minutes into an hour after the last event, as a window that ends now does; its previous window starts
+            // 10 minutes after an hour before the first: both partial hours are quiet outside the window, so read from cells.
+            await Check(client, oracle, [team], from, T0 + 4 * Hour + 50 * 60_000, new(), "");
+            await Check(client, oracle, [team], from, T0 + 4 * Hour + 50 * 60_000, new() { ["provider"] = "twilio" }, "");
         }
         // The admin key: one team by name, then every team together.
         await Check(server.Admin, oracle, ["fail-b"], from, to, new(), $"&team={teamIds["fail-b"]}");

@@ -111,6 +111,7 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
         var pendingByTeam = new Dictionary<int, Dictionary<long, ItemRecord>>();
         var snapshots = new IFailureSnapshot?[plans.Length];
         var matchingSets = new Dictionary<int, HashSet<int>?>();
+        var teamPlans = new Dictionary<(int Team, int Window), FailureWindowPlan>();
         try
         {
             using (pending.Read())
@@ -122,11 +123,14 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
                     matchingSets[team] = filter.IsEmpty ? null : registry.SetsOf(team).Where(id => filter.Matches(registry.Get(id))).ToHashSet();
                     for (int w = 0; w < plans.Length; w++)
                     {
+                        // Decided on the window's snapshot under the lock, with the pending cells read below.
+                        var snapshot = snapshots[w]!;
+                        var plan = teamPlans[(team, w)] = plans[w].WithQuietEdgesFromCells((from, to) => snapshot.HasFailingEvents(team, from, to), horizons);
                         var windowCounts = counts[w];
-                        foreach (var cells in plans[w].Cells)
+                        foreach (var cells in plan.Cells)
                             pending.VisitFailureCells(team, cells.Granularity, cells.Start, cells.End, windowCounts.Add);
                     }
-                    if (plans[CurrentWindow].Raw.Count == 0 && plans[PreviousWindow].Raw.Count == 0) continue;
+                    if (teamPlans[(team, CurrentWindow)].Raw.Count == 0 && teamPlans[(team, PreviousWindow)].Raw.Count == 0) continue;
                     var items = new Dictionary<long, ItemRecord>();
                     foreach (var item in pending.ItemsOfTeam(team)) items[item.Id] = item;
                     pendingByTeam[team] = items;
@@ -137,9 +141,10 @@ public sealed class FailureAnalysis(IFailureReader reader, DimensionRegistry reg
                 var tuples = new Dictionary<int, DimensionTuple>();
                 foreach (int team in teams)
                 {
-                    foreach (var cells in plans[w].Cells)
+                    var plan = teamPlans[(team, w)];
+                    foreach (var cells in plan.Cells)
                         snapshots[w]!.ReadFailureCells(team, cells.Granularity, cells.Start, cells.End, counts[w].Add, matchingSets[team]);
-                    foreach (var range in plans[w].Raw)
+                    foreach (var range in plan.Raw)
                         ReadRaw(snapshots[w]!, team, range, pendingByTeam[team], tuples, counts[w]);
                 }
             });

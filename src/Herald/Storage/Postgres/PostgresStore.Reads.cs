@@ -90,6 +90,12 @@ public sealed partial class PostgresStore
                 visit(new FailingEventRow(r.GetInt64(0), r.IsDBNull(1) ? -1 : r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetBoolean(4)));
         }
 
+        public bool HasFailingEvents(int teamId, long fromMs, long toMs)
+        {
+            using var cmd = Command(_connection, PostgresSql.AnyFailingEvent, teamId, fromMs, toMs);
+            return (bool)cmd.ExecuteScalar()!;
+        }
+
         public void ReadFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit, IReadOnlySet<int>? onlySets = null)
         {
             using var cmd = Command(_connection, PostgresSql.SelectFailureCells, teamId, (int)g, from.Value, to.Value);

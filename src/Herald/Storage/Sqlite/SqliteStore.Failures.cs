@@ -23,6 +23,17 @@ public sealed partial class SqliteStore : IFailureReader
                 visit(new FailingEventRow(r.GetInt64(0), r.IsDBNull(1) ? -1 : r.GetInt32(1), r.GetInt32(2), Text(r, 3), r.GetInt64(4) != 0));
         }
 
+        public bool HasFailingEvents(int teamId, long fromMs, long toMs)
+        {
+            using var cmd = Connection.CreateCommand();
+            cmd.Transaction = Transaction;
+            cmd.CommandText = SqliteSql.AnyFailingEvent;
+            cmd.Parameters.AddWithValue("$team", teamId);
+            cmd.Parameters.AddWithValue("$from", fromMs);
+            cmd.Parameters.AddWithValue("$to", toMs);
+            return (long)cmd.ExecuteScalar()! != 0;
+        }
+
         public void ReadFailureCells(int teamId, Granularity g, UtcMinute from, UtcMinute to, Action<int, string, long> visit, IReadOnlySet<int>? onlySets = null)
         {
             // SQLite's API straight (the statement runs in this connection's read transaction): per row, ADO.NET's reader

@@ -9,6 +9,10 @@ internal static partial class PostgresSql
         WHERE e.team_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $4 AND 
         """ + Sqlite.FailingEventSql.Term;
 
+    public static readonly string AnyFailingEvent = """
+        SELECT EXISTS (SELECT 1 FROM events e WHERE e.team_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 AND 
+        """ + Sqlite.FailingEventSql.Term + ")";
+
     public const string SelectFailureCells = """
         SELECT dimension_set_id, error_code, failures FROM failure_cells
         WHERE team_id = $1 AND granularity = $2 AND bucket >= $3 AND bucket < $4 AND failures <> 0

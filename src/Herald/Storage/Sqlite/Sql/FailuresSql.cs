@@ -30,6 +30,12 @@ internal static partial class SqliteSql
           AND 
         """ + FailingEventSql.Term;
 
+    /// <summary>Whether a team has a failing event in [$from, $to): one probe of the partial index.</summary>
+    public static readonly string AnyFailingEvent = """
+        SELECT EXISTS (SELECT 1 FROM events e INDEXED BY ix_events_failures
+        WHERE e.team_id = $team AND e.occurred_at >= $from AND e.occurred_at < $to AND 
+        """ + FailingEventSql.Term + ")";
+
     /// <summary>
     /// A team's failure cells of one granularity in [?3, ?4): a range of the primary key; zero sums (failures moved away)
     /// are left out. Read row by row through SQLite's own API and summed by the caller: cheaper than a GROUP BY's sort.
