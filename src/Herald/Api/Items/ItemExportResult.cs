@@ -21,7 +21,7 @@ public sealed class ItemExportResult(ItemQuery query, string format) : IResult, 
 {
     public const int FlushBytes = 64 * 1024;
     public const string SheetName = "Items";
-    private const int BatchRows = 256, BatchesAhead = 4, MaxSliceRows = 16_384;
+    private const int BatchRows = 256, BatchesAhead = 4, MaxSliceRows = 8_192;
     private static readonly int Readers = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     public async Task ExecuteAsync(HttpContext httpContext)
