@@ -49,10 +49,14 @@ public sealed class BatchWriter
     private bool _needsRebuild;
     private readonly ILogger? _logger;
 
+    // Item retention's horizon: events of items it closed or purged are refused (null: no item retention).
+    private readonly RetentionHorizons? _horizons;
+
     public BatchWriter(IEngineStore store, DimensionRegistry registry, PendingRollups pending, TimeProvider time, WriterOptions? options = null,
-        ILogger<BatchWriter>? logger = null)
+        ILogger<BatchWriter>? logger = null, RetentionHorizons? horizons = null)
     {
         _logger = logger;
+        _horizons = horizons;
         _store = store;
         _registry = registry;
         _pending = pending;
@@ -316,7 +320,8 @@ public sealed class BatchWriter
 
     private EventOutcome Apply(IWriteSession session, int teamId, IncomingEvent e, long now)
     {
-        var item = ResolveItem(session, teamId, e, out bool isNew);
+        var item = ResolveItem(session, teamId, e, out bool isNew, out bool purged);
+        if (purged || (!isNew && IsClosed(item))) return EventOutcome.Rejected(ClosedItem);
 
         if (!StatusLattice.Allows(item.Kind, e.Status))
             return EventOutcome.Rejected($"status '{Statuses.Name(e.Status)}' is not a status of kind '{ItemKinds.Name(item.Kind)}'");
@@ -418,8 +423,19 @@ public sealed class BatchWriter
         }
     }
 
-    private ItemState ResolveItem(IWriteSession session, int teamId, IncomingEvent e, out bool isNew)
+    private const string ClosedItem = "the item's last event was received before the item retention horizon (Herald:Retention:Items): "
+        + "the item is closed or already deleted, and counting this event would count it twice";
+
+    /// <summary>
+    /// An item no event of which was received since the item horizon: item retention deletes it (or has), so its later
+    /// events are refused whether or not the row is still there.
+    /// </summary>
+    private bool IsClosed(ItemState item) =>
+        _horizons is not null && _horizons.Items.Value != long.MinValue && item.LastEventReceivedAtMs < _horizons.Items.ToUnixMillis();
+
+    private ItemState ResolveItem(IWriteSession session, int teamId, IncomingEvent e, out bool isNew, out bool purged)
     {
+        purged = false;
         if (_items.TryGet((teamId, e.ItemId), out var cached))
         {
             isNew = false;
@@ -430,6 +446,8 @@ public sealed class BatchWriter
         {
             ItemLookups++;
             loaded = session.LoadItem(teamId, e.ItemId);
+            // Only ids the store may hold reach here, and purged ids are among those the presence filter is seeded with.
+            purged = loaded is null && _horizons is not null && _horizons.Items.Value != long.MinValue && session.IsPurgedItem(teamId, e.ItemId);
         }
         if (loaded is not null)
         {

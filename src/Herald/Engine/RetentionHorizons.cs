@@ -14,8 +14,12 @@ public sealed class RetentionHorizons
     /// <summary>The stored "granularity" code of the raw events' horizon (the stored granularities are 0 to 4).</summary>
     public const int RawEventsCode = 100;
 
+    /// <summary>The stored code of the items' horizon.</summary>
+    public const int ItemsCode = 101;
+
     private readonly long[] _horizons = new long[(int)Granularity.Week + 1];
     private long _rawEvents = long.MinValue;
+    private long _items = long.MinValue;
 
     public RetentionHorizons()
     {
@@ -35,6 +39,15 @@ public sealed class RetentionHorizons
 
     public void AdvanceRawEvents(UtcMinute horizon) => MoveForward(ref _rawEvents, horizon.Value);
 
+    /// <summary>
+    /// Item retention's cut-off: an item whose last event was received before it is closed (the writer refuses its later
+    /// events) and is deleted once its raw events are gone. Moved forward before any item is deleted;
+    /// <see cref="UtcMinute"/> of <see cref="long.MinValue"/> until item retention first runs.
+    /// </summary>
+    public UtcMinute Items => new(Volatile.Read(ref _items));
+
+    public void AdvanceItems(UtcMinute horizon) => MoveForward(ref _items, horizon.Value);
+
     /// <summary>Raises <paramref name="slot"/> to <paramref name="value"/> unless it is already there or beyond (never back).</summary>
     private static void MoveForward(ref long slot, long value)
     {
@@ -47,6 +60,7 @@ public sealed class RetentionHorizons
     public void AdvanceStored(int code, UtcMinute horizon)
     {
         if (code == RawEventsCode) AdvanceRawEvents(horizon);
+        else if (code == ItemsCode) AdvanceItems(horizon);
         else Advance((Granularity)code, horizon);
     }
 

@@ -333,9 +333,12 @@ public static partial class HeraldHost
         services.AddSingleton(alertOptions);
         services.AddSingleton<IncidentPolicy>();
         services.AddSingleton(configuration.GetSection("Herald:Metrics").Get<MetricsOptions>() ?? new MetricsOptions());
-        services.AddSingleton(configuration.GetSection("Herald:Retention").Get<RetentionOptions>() ?? new RetentionOptions());
+        var retentionOptions = configuration.GetSection("Herald:Retention").Get<RetentionOptions>() ?? new RetentionOptions();
+        retentionOptions.Validate();
+        services.AddSingleton(retentionOptions);
         services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IMaintenanceStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IPurgeStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<RequestMetrics>();
         services.AddHeraldHealthChecks();
         services.AddSingleton<SystemMetrics>();

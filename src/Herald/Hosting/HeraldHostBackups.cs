@@ -9,7 +9,7 @@ public static partial class HeraldHost
     /// <summary>
     /// The scheduled backups (<c>Herald:Backup</c>): the store, the runner the schedule and <c>POST /api/v1/admin/backups</c>
     /// share. A cron expression or retention count that cannot work stops the start; so does a store setting, when the
-    /// runner is first resolved (at start, in <see cref="Initialize"/>).
+    /// runner is first resolved (at start, in <see cref="Initialize"/>). Retention's archive store shares its settings.
     /// </summary>
     public static IServiceCollection AddHeraldBackups(this IServiceCollection services, IConfiguration configuration, HeraldOptions herald)
     {
@@ -23,6 +23,8 @@ public static partial class HeraldHost
         services.AddSingleton<BackupRunner>(sp => new BackupRunner(options, herald,
             BackupStores.Create(options, herald.DataDir, sp.GetRequiredService<OutboundConnector>()),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BackupRunner>>()));
+        // Retention's archives (Herald:Retention:Archive) go to the same place, under retention/.
+        services.AddSingleton<Maintenance.IArchiveStore>(sp => Maintenance.ArchiveStores.Create(options, herald.DataDir, sp.GetRequiredService<OutboundConnector>()));
         return services;
     }
 }

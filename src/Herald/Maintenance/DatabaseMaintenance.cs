@@ -1,4 +1,6 @@
 using Herald.Domain;
+using Herald.Hosting;
+using Herald.Recordings;
 using Herald.Storage;
 using Herald.Engine;
 
@@ -13,8 +15,12 @@ namespace Herald.Maintenance;
 /// pending (not yet folded) cells and item states are never touched, and raw events are deleted only at or below the
 /// engine checkpoint, so recovery still finds every event it must replay. A late event for a bucket past retention
 /// still updates its minute cell (deleted again at the next run) and the coarser cells queries read there.
+/// Items, contacts, deliveries and recordings are deleted row by row (<see cref="IPurgeStore"/>); with
+/// <see cref="RetentionOptions.Archive"/> every row a collection loses is first written to one archive in the backup
+/// store, and nothing is deleted unless that archive was stored.
 /// </summary>
-public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizons horizons, RetentionOptions options, TimeProvider time, ILogger<DatabaseMaintenance> logger)
+public sealed class DatabaseMaintenance(IMaintenanceStore store, IPurgeStore purge, RetentionHorizons horizons, RetentionOptions options, IArchiveStore archive,
+    IAudioStore audio, HeraldOptions herald, TimeProvider time, ILogger<DatabaseMaintenance> logger)
 {
     public MaintenanceRunRecord RunOnce(CancellationToken ct = default)
     {
@@ -50,10 +56,27 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizo
                 var horizon = UtcMinute.FromDateTimeOffset(started - raw);
                 store.SetRetentionHorizon(RetentionHorizons.RawEventsCode, horizon.Value, started.ToUnixTimeMilliseconds());
                 horizons.AdvanceRawEvents(horizon);
-                deleted["raw_events"] = DeleteAll(store.DeleteEventBatch, horizon.ToUnixMillis(), ct);
+                deleted["raw_events"] = options.Archive
+                    ? Purge(PurgeCollection.RawEvents, "raw_events", horizon.ToUnixMillis(), started, ct)
+                    : DeleteAll(store.DeleteEventBatch, horizon.ToUnixMillis(), ct);
             }
-            foreach (var (name, retention, deleteBatch) in Collections())
-                if (retention is { } keep) deleted[name] = DeleteAll(deleteBatch, (started - keep).ToUnixTimeMilliseconds(), ct);
+            foreach (var (name, collection, retention, deleteBatch) in Collections())
+            {
+                if (retention is not { } keep) continue;
+                long before = (started - keep).ToUnixTimeMilliseconds();
+                deleted[name] = options.Archive ? Purge(collection, name, before, started, ct) : DeleteAll(deleteBatch, before, ct);
+            }
+            if (options.Items is { } items)
+            {
+                // The horizon moves first: from then on the writer refuses events of the items about to go.
+                var horizon = UtcMinute.FromDateTimeOffset(started - items);
+                store.SetRetentionHorizon(RetentionHorizons.ItemsCode, horizon.Value, started.ToUnixTimeMilliseconds());
+                horizons.AdvanceItems(horizon);
+                deleted["items"] = Purge(PurgeCollection.Items, "items", horizon.ToUnixMillis(), started, ct);
+            }
+            // Deliveries before contacts: a contact that is a kept delivery's customer stays.
+            foreach (var (name, collection, retention) in RowCollections())
+                if (retention is { } keep) deleted[name] = Purge(collection, name, (started - keep).ToUnixTimeMilliseconds(), started, ct);
         }
         catch (OperationCanceledException)
         {
@@ -97,11 +120,90 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionHorizo
     }
 
     /// <summary>The collections beside the engine's with a time-based policy: name, retention (null keeps all), batch delete.</summary>
-    private IEnumerable<(string Name, TimeSpan? Retention, Func<long, int, int> DeleteBatch)> Collections()
+    private IEnumerable<(string Name, PurgeCollection Collection, TimeSpan? Retention, Func<long, int, int> DeleteBatch)> Collections()
     {
-        yield return ("alert_history", options.AlertHistory, store.DeleteResolvedAlertBatch);
-        yield return ("snapshots", options.Snapshots, store.DeleteSnapshotBatch);
-        yield return ("consent_changes", options.ConsentChanges, store.DeleteSupersededConsentBatch);
+        yield return ("alert_history", PurgeCollection.AlertHistory, options.AlertHistory, store.DeleteResolvedAlertBatch);
+        yield return ("snapshots", PurgeCollection.Snapshots, options.Snapshots, store.DeleteSnapshotBatch);
+        yield return ("consent_changes", PurgeCollection.ConsentChanges, options.ConsentChanges, store.DeleteSupersededConsentBatch);
+    }
+
+    /// <summary>The collections deleted row by row only, in the order they run.</summary>
+    private IEnumerable<(string Name, PurgeCollection Collection, TimeSpan? Retention)> RowCollections()
+    {
+        yield return ("deliveries", PurgeCollection.Deliveries, options.Deliveries);
+        yield return ("recordings", PurgeCollection.Recordings, options.Recordings);
+        yield return ("contacts", PurgeCollection.Contacts, options.Contacts);
+    }
+
+    /// <summary>
+    /// Deletes a collection's rows past <paramref name="beforeMs"/>, batch by batch. With archiving, every row is first read
+    /// into one archive, which is stored before anything is deleted; a store that fails throws, and nothing of the
+    /// collection is deleted. Recordings' audio goes after their rows (a failed audio delete is logged, never undone).
+    /// </summary>
+    private long Purge(PurgeCollection collection, string name, long beforeMs, DateTimeOffset run, CancellationToken ct)
+    {
+        long nowMs = run.ToUnixTimeMilliseconds();
+        if (!options.Archive)
+        {
+            long n = 0;
+            PurgeCandidate? after = null;
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                var batch = purge.SelectPurgeCandidates(collection, beforeMs, nowMs, after, options.BatchSize);
+                if (batch.Count == 0) return n;
+                n += Delete(collection, beforeMs, nowMs, batch);
+                after = batch[^1];
+            }
+        }
+        var all = new List<PurgeCandidate>();
+        using var file = new ArchiveFile(herald.DataDir);
+        PurgeCandidate? cursor = null;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var batch = purge.SelectPurgeCandidates(collection, beforeMs, nowMs, cursor, options.BatchSize);
+            if (batch.Count == 0) break;
+            purge.ReadPurgeRows(collection, batch, file.Write);
+            all.AddRange(batch);
+            cursor = batch[^1];
+        }
+        if (all.Count == 0) return 0;
+        string sha256 = file.Finish();
+        string archiveName = ArchiveNames.For(name, all.Min(c => c.AtMs), all.Max(c => c.AtMs), run);
+        try
+        {
+            archive.PutAsync(archiveName, file.Path, sha256, ct).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"the archive {archiveName} could not be stored in {archive.Location}, so no {name} were deleted: {e.Message}", e);
+        }
+        logger.LogInformation("retention: archived {Rows} rows of {Collection} as {Archive} in {Location}", file.Rows, name, archiveName, archive.Location);
+        long deleted = 0;
+        foreach (var chunk in all.Chunk(options.BatchSize))
+        {
+            ct.ThrowIfCancellationRequested();
+            deleted += Delete(collection, beforeMs, nowMs, chunk);
+        }
+        return deleted;
+    }
+
+    private int Delete(PurgeCollection collection, long beforeMs, long nowMs, IReadOnlyList<PurgeCandidate> batch)
+    {
+        var result = purge.DeletePurgeCandidates(collection, beforeMs, nowMs, batch);
+        foreach (string key in result.AudioKeys)
+        {
+            try
+            {
+                audio.DeleteAsync(key, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "retention: the audio {Key} of a deleted recording could not be deleted", key);
+            }
+        }
+        return result.Deleted;
     }
 
     private long DeleteAll(Func<long, int, int> deleteBatch, long beforeMs, CancellationToken ct)

@@ -114,7 +114,12 @@ public static class MonitoringEndpoints
 
     public sealed record RetentionTierDto(string Data, string? Retention, string? Horizon);
 
-    public sealed record MaintenanceRunDto(string StartedAt, string FinishedAt, IReadOnlyDictionary<string, long> Deleted, string? Error);
+    public sealed record MaintenanceRunDto(string StartedAt, string FinishedAt, IReadOnlyDictionary<string, long> Deleted, string? Error)
+    {
+        /// <summary>The stored run as the API shows it; null when the job never ran.</summary>
+        public static MaintenanceRunDto? Of(MaintenanceRunRecord? run) =>
+            run is null ? null : new MaintenanceRunDto(Timestamps.Iso(run.StartedAtMs)!, Timestamps.Iso(run.FinishedAtMs)!, run.Deleted, run.Error);
+    }
 
     private static Ok<SuccessEnvelope<DatabaseDto>> Database(IMaintenanceStore store, RetentionOptions retention, RetentionHorizons horizons, DatabaseMaintenance maintenance)
     {
@@ -126,6 +131,6 @@ public static class MonitoringEndpoints
         var last = store.LastMaintenanceRun();
         return ApiResults.Ok(new DatabaseDto(stats.Path, stats.DatabaseBytes, stats.WalBytes, stats.ShmBytes, stats.PageSize, stats.PageCount,
             stats.FreePages, stats.Tables.ToDictionary(t => t.Name, t => t.Rows), tiers,
-            last is null ? null : new MaintenanceRunDto(Timestamps.Iso(last.StartedAtMs)!, Timestamps.Iso(last.FinishedAtMs)!, last.Deleted, last.Error)));
+            MaintenanceRunDto.Of(last)));
     }
 }

@@ -26,7 +26,10 @@ public static class RetentionEndpoints
         string Collection, IReadOnlyList<string> Tables, string Retention, string? Setting, string? Horizon, long Rows, long SizeBytes, string? Note,
         IReadOnlyList<RetentionTierDto>? Tiers);
 
-    public sealed record RetentionDto(bool Enabled, string Interval, IReadOnlyList<CollectionDto> Collections);
+    /// <param name="Archive">Whether deleted rows are first archived (<c>Herald:Retention:Archive</c>), and where to (<paramref name="ArchiveLocation"/>).</param>
+    /// <param name="LastRun">The job's last run: what it deleted per collection, and its error (an archive that could not be stored).</param>
+    public sealed record RetentionDto(bool Enabled, string Interval, bool Archive, string? ArchiveLocation, MonitoringEndpoints.MaintenanceRunDto? LastRun,
+        IReadOnlyList<CollectionDto> Collections);
 
     public static IEndpointRouteBuilder MapRetentionEndpoints(this IEndpointRouteBuilder app)
     {
@@ -39,7 +42,8 @@ public static class RetentionEndpoints
 
     private static Ok<SuccessEnvelope<RetentionDto>> Retention(
         IMaintenanceStore store, IStoreLayoutReader layout, RetentionOptions retention, RetentionHorizons horizons, DatabaseMaintenance maintenance,
-        ReportsOptions reports, AuditOptions audit, OtpOptions otp, UtilizationOptions utilization, SystemMetricsOptions systemMetrics, TimeProvider time)
+        ReportsOptions reports, AuditOptions audit, OtpOptions otp, UtilizationOptions utilization, SystemMetricsOptions systemMetrics, IArchiveStore archive,
+        TimeProvider time)
     {
         var now = time.GetUtcNow();
         var rows = store.DatabaseStats().Tables.ToDictionary(t => t.Name, t => t.Rows, StringComparer.Ordinal);
@@ -59,13 +63,17 @@ public static class RetentionEndpoints
         Add("raw_events", ["events"], Applied(retention.RawEvents), "Herald:Retention:RawEvents",
             "only events the items and rollups already include; compliance counts the older ones as missing from the audit trail",
             horizon: retention.RawEvents is null ? null : Iso(horizons.RawEvents));
-        Add("items", ["items"], null, null, "an item's state decides how its late events count, so items are kept as long as the store");
+        Add("items", ["items", "purged_items"], Applied(retention.Items), "Herald:Retention:Items",
+            "an item none of whose events was received since the horizon is closed (its later events are refused, so it never counts twice) and is "
+            + "deleted once its raw events are gone; its id stays in purged_items; rollup cells, and so metrics, are kept",
+            horizon: retention.Items is null ? null : Iso(horizons.Items));
         var tiers = maintenance.Tiers().Select(t => new RetentionTierDto(Granularities.Name(t.G), retention.Enabled ? t.Retention.ToString("c") : Forever, Iso(horizons.Of(t.G)))).ToList();
         Add("rollups", ["rollups", "failure_cells"], Applied(retention.MonthlyRollups), "Herald:Retention:MinuteRollups, HourlyRollups, DailyRollups, MonthlyRollups",
             "per granularity (tiers); queries past a tier's horizon read the next coarser cells", horizon: tiers[^1].Horizon, tiers: tiers);
         Add("consent_changes", ["consent_changes"], Applied(retention.ConsentChanges), "Herald:Retention:ConsentChanges",
             "a recipient's latest change is never deleted, so an opt-out stays in force");
-        Add("contacts", ["contacts", "segments"], null, null, "kept until deleted through the API");
+        Add("contacts", ["contacts"], Applied(retention.Contacts), "Herald:Retention:Contacts",
+            "contacts and customers not updated since the horizon; never one whose consent state is an opt-out, nor a kept delivery's customer");
         Add("alert_history", ["alerts", "alert_notifications"], Applied(retention.AlertHistory), "Herald:Retention:AlertHistory",
             "resolved alerts and their notification log; open alerts are never deleted");
         Add("snapshots", ["analytics_snapshots"], Applied(retention.Snapshots), "Herald:Retention:Snapshots");
@@ -75,10 +83,13 @@ public static class RetentionEndpoints
         Add("audit", ["audit_log"], TimeSpan.FromDays(audit.RetentionDays), "Herald:Audit:RetentionDays", "a purge is itself an audit entry");
         Add("system_metrics", ["system_metrics"], systemMetrics.Retention, "Herald:SystemMetrics:Retention");
         Add("utilization", ["utilization_samples", "database_size_samples"], utilization.Retention, "Herald:Utilization:Retention");
-        Add("deliveries", ["deliveries", "delivery_tracking", "delivery_attempts", "call_logs", "agents", "agent_locations"], null, null,
-            "kept until deleted through the API; their metrics live in the rollups");
-        Add("recordings", ["recordings"], null, null, "rows and the audio files under the data directory are kept");
+        Add("deliveries", ["deliveries", "delivery_tracking", "delivery_attempts", "call_logs"], Applied(retention.Deliveries), "Herald:Retention:Deliveries",
+            "finished deliveries (completed, failed, cancelled) not updated since the horizon, with their attempts, tracking events, calls and recordings; "
+            + "their engine metrics stay in the rollups, per-attempt delivery analytics before the horizon go with them");
+        Add("recordings", ["recordings"], Applied(retention.Recordings), "Herald:Retention:Recordings",
+            "recordings made before the horizon, rows and audio (file or S3)");
         Add("server_history", ["server_runs", "database_size_samples"], null, null, "one row per server start and one database size sample a day, for uptime and capacity history");
-        return ApiResults.Ok(new RetentionDto(retention.Enabled, retention.Interval.ToString("c"), list));
+        return ApiResults.Ok(new RetentionDto(retention.Enabled, retention.Interval.ToString("c"), retention.Archive, retention.Archive ? archive.Location : null,
+            MonitoringEndpoints.MaintenanceRunDto.Of(store.LastMaintenanceRun()), list));
     }
 }

@@ -8,6 +8,9 @@ public interface IAudioStore
 
     /// <summary>The audio under the key as a seekable stream (so HTTP ranges can be served), or null when there is none.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken ct);
+
+    /// <summary>Deletes the audio under the key; nothing happens when there is none.</summary>
+    Task DeleteAsync(string key, CancellationToken ct);
 }
 
 /// <summary>Audio keys are Herald's own (<c>recordings/{team}/{id}.wav</c>); every store refuses anything else.</summary>
@@ -47,6 +50,13 @@ public sealed class FileAudioStore(string root) : IAudioStore
     {
         string path = PathOf(key);
         return Task.FromResult<Stream?>(File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous) : null);
+    }
+
+    /// <inheritdoc/>
+    public Task DeleteAsync(string key, CancellationToken ct)
+    {
+        File.Delete(PathOf(key));
+        return Task.CompletedTask;
     }
 
     // Refusing keys that are not Herald's own keeps a key from naming a file outside the root.

@@ -37,6 +37,9 @@ public sealed class S3AudioStore(S3Bucket bucket, string dataDir) : IAudioStore,
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken ct) =>
         await bucket.HeadAsync(AudioKeys.Check(key), ct) is { } head ? new RangedObjectStream(bucket, key, head.Length) : null;
 
+    /// <inheritdoc/>
+    public Task DeleteAsync(string key, CancellationToken ct) => bucket.DeleteAsync(AudioKeys.Check(key), ct);
+
     public void Dispose() => bucket.Dispose();
 
     /// <summary>A read-only, seekable view of one object that fetches the block holding the position when it is read.</summary>

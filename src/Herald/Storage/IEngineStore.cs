@@ -44,6 +44,9 @@ public interface IWriteSession : IDisposable
     ItemState? LoadItem(int teamId, string itemId);
     ItemState? LoadItem(long id);
 
+    /// <summary>Whether item retention deleted this item (its later events are refused). A store without item retention has none.</summary>
+    bool IsPurgedItem(int teamId, string itemId) => false;
+
     /// <summary>
     /// Appends a raw event; false when its dedupe key is already stored (a duplicate). The event that creates
     /// an item carries the item's id (<paramref name="newItemId"/>), so recovery can rebuild items not yet flushed.

@@ -33,6 +33,13 @@ internal sealed class SqliteWriteSession : IWriteSession
         return r.Read() ? ReadItem(r, teamId, itemId) : null;
     }
 
+    public bool IsPurgedItem(int teamId, string itemId)
+    {
+        using var cmd = SqliteStore.Command(_connection, SqliteSql.IsPurgedItem, ("$team", teamId), ("$item", itemId));
+        cmd.Transaction = _transaction;
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
+    }
+
     public ItemState? LoadItem(long id)
     {
         var cmd = _s.SelectItemByRef;

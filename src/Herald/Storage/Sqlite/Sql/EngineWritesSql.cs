@@ -64,7 +64,9 @@ internal static partial class SqliteSql
         SELECT e.occurred_at, e.status, e.error_code FROM events e INDEXED BY ix_events_item
         WHERE e.item_ref = $item AND e.id <= $upTo AND 
         """ + FailingEventSql.Term;
-    public const string SelectItemKeys = "SELECT team_id, item_id FROM items";
+    /// <summary>With the purged items: the writer must look those up too, to refuse their events.</summary>
+    public const string SelectItemKeys = "SELECT team_id, item_id FROM items UNION ALL SELECT team_id, item_id FROM purged_items";
+    public const string IsPurgedItem = "SELECT EXISTS (SELECT 1 FROM purged_items WHERE team_id = $team AND item_id = $item)";
     public const string InsertDimensionSet = """
         INSERT INTO dimension_sets (team_id, kind, account, channel, provider, route, campaign, country, direction, agent, template)
         VALUES ($team, $kind, $account, $channel, $provider, $route, $campaign, $country, $direction, $agent, $template)

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore : IPurgeStore
+{
+    public IReadOnlyList<PurgeCandidate> SelectPurgeCandidates(PurgeCollection collection, long beforeMs, long nowMs, PurgeCandidate? after, int limit)
+    {
+        var spec = SqliteSql.PurgeSpecOf(collection);
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: true);
+        using var cmd = PolicyCommand(c, tx, SqliteSql.SelectPurgeCandidates(spec, after is not null), beforeMs, nowMs);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        if (after is not null)
+            for (int i = 0; i < after.Key.Length; i++) cmd.Parameters.AddWithValue("$c" + i, after.Key[i]);
+        return ReadCandidates(cmd, spec);
+    }
+
+    public void ReadPurgeRows(PurgeCollection collection, IReadOnlyList<PurgeCandidate> candidates, Action<string, IReadOnlyList<(string Column, object? Value)>> visit)
+    {
+        var spec = SqliteSql.PurgeSpecOf(collection);
+        string keys = KeysJson(candidates);
+        using var c = Open();
+        // One snapshot for the main rows and theirs.
+        using var tx = c.BeginTransaction(deferred: true);
+        ReadRows(c, tx, spec.Table, SqliteSql.SelectPurgeRows(spec), keys, visit);
+        foreach (var dependent in spec.Dependents) ReadRows(c, tx, dependent.Table, SqliteSql.SelectDependentRows(dependent), keys, visit);
+    }
+
+    public PurgeResult DeletePurgeCandidates(PurgeCollection collection, long beforeMs, long nowMs, IReadOnlyList<PurgeCandidate> candidates)
+    {
+        var spec = SqliteSql.PurgeSpecOf(collection);
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        List<PurgeCandidate> still;
+        using (var cmd = PolicyCommand(c, tx, SqliteSql.SelectStillPurged(spec), beforeMs, nowMs))
+        {
+            cmd.Parameters.AddWithValue("$keys", KeysJson(candidates));
+            still = ReadCandidates(cmd, spec);
+        }
+        if (still.Count == 0) return new PurgeResult(0, []);
+        string keys = KeysJson(still);
+        var audio = new List<string>();
+        if (spec.AudioKeys is { } audioSql)
+        {
+            using var cmd = Command(c, audioSql, ("$keys", keys));
+            cmd.Transaction = tx;
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) audio.Add(r.GetString(0));
+        }
+        if (spec.BeforeDelete is { } before) Execute(c, tx, before, ("$keys", keys), ("$now", nowMs));
+        foreach (var dependent in spec.Dependents) Execute(c, tx, SqliteSql.DeleteDependentRows(dependent), ("$keys", keys));
+        int deleted = Execute(c, tx, SqliteSql.DeletePurgeRows(spec), ("$keys", keys));
+        tx.Commit();
+        return new PurgeResult(deleted, audio);
+    }
+
+    /// <summary>A policy statement with its parameters: <c>$before</c>, <c>$now</c> and the engine's <c>$checkpoint</c>.</summary>
+    private static SqliteCommand PolicyCommand(SqliteConnection c, SqliteTransaction tx, string sql, long beforeMs, long nowMs)
+    {
+        long checkpoint;
+        using (var cp = Command(c, SqliteSql.ReadCheckpoint))
+        {
+            cp.Transaction = tx;
+            checkpoint = Convert.ToInt64(cp.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var cmd = Command(c, sql, ("$before", beforeMs), ("$now", nowMs), ("$checkpoint", checkpoint));
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    private static List<PurgeCandidate> ReadCandidates(SqliteCommand cmd, PurgeSpec spec)
+    {
+        var list = new List<PurgeCandidate>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var key = new object[spec.Key.Length];
+            for (int i = 0; i < key.Length; i++) key[i] = r.GetValue(i);
+            list.Add(new PurgeCandidate(key, r.GetInt64(spec.Key.Length)));
+        }
+        return list;
+    }
+
+    /// <summary>The keys as a JSON array of arrays, for <c>json_each($keys)</c>.</summary>
+    private static string KeysJson(IReadOnlyList<PurgeCandidate> candidates) => JsonSerializer.Serialize(candidates.Select(k => k.Key));
+
+    private static void ReadRows(SqliteConnection c, SqliteTransaction tx, string table, string sql, string keys,
+        Action<string, IReadOnlyList<(string Column, object? Value)>> visit)
+    {
+        using var cmd = Command(c, sql, ("$keys", keys));
+        cmd.Transaction = tx;
+        using var r = cmd.ExecuteReader();
+        var row = new (string, object?)[r.FieldCount];
+        while (r.Read())
+        {
+            for (int i = 0; i < row.Length; i++) row[i] = (r.GetName(i), r.IsDBNull(i) ? null : r.GetValue(i));
+            visit(table, row);
+        }
+    }
+}
