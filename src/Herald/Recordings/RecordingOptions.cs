@@ -15,8 +15,10 @@ public sealed class RecordingOptions
     public long MaxAudioBytes { get; set; } = 100L * 1024 * 1024;
     /// <summary>How long a download may take.</summary>
     public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(2);
-    /// <summary>Recordings processed at once.</summary>
-    public int Workers { get; set; } = 1;
+    /// <summary>Recordings processed at once (downloads, analysis and writes overlap; transcriptions are limited by <see cref="Transcriptions"/>).</summary>
+    public int Workers { get; set; } = 8;
+    /// <summary>Transcriptions run at once: each takes a core, so by default half of the machine's.</summary>
+    public int Transcriptions { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
     /// <summary>
     /// The transcriber: <c>pocketsphinx</c> (default, offline), <c>whisper</c> (Whisper.net with the ggml model at
     /// <see cref="WhisperModelPath"/>; the default once a model is named), <c>openai</c> (an OpenAI-compatible
@@ -85,6 +87,7 @@ public sealed class RecordingOptions
         if (DownloadTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Herald:Recordings:DownloadTimeout must be positive");
         if (TranscriptionTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Herald:Recordings:TranscriptionTimeout must be positive");
         if (Workers is < 1 or > 64) throw new InvalidOperationException("Herald:Recordings:Workers must be from 1 to 64");
+        if (Transcriptions is < 1 or > 64) throw new InvalidOperationException("Herald:Recordings:Transcriptions must be from 1 to 64");
         if (Transcriber is not ("pocketsphinx" or "whisper" or "openai" or "none")) throw new InvalidOperationException("Herald:Recordings:Transcriber must be pocketsphinx, whisper, openai or none");
         if (Transcriber == "whisper" && string.IsNullOrWhiteSpace(WhisperModelPath))
             throw new InvalidOperationException($"Herald:Recordings:Transcriber whisper needs {WhisperModelPathSetting} (or {WhisperModelPathAlias}) to name a ggml model file");
