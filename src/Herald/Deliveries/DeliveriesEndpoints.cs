@@ -62,7 +62,7 @@ public static class DeliveriesEndpoints
         int teamId = parameters.TeamId(http);
         var delivery = body.Checked();
         var outcome = await writer.ExecuteAsync((s, ctx) => commands.Create(s, ctx, teamId, delivery));
-        return Answers.Created(outcome, d => $"/api/v1/deliveries/{d.PublicId}", views.One);
+        return Answers.Created(outcome, d => $"/api/v1/deliveries/{d.PublicId}", views.Created);
     }
 
     private static Results<Ok<SuccessEnvelope<DeliveryPageDto>>, BadRequest<ErrorEnvelope>> List(

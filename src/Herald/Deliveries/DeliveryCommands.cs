@@ -42,14 +42,18 @@ public sealed class DeliveryCommands(IContactSettingsStore contacts)
             n.ScheduledTimeMs, n.EstimatedDurationMinutes, Status.Scheduled, n.Priority, n.Package.ToJson(), n.Package.Fragile ?? false, null, null, null,
             null, null, null, 0, n.MaxRetries, created, created);
         delivery = delivery with { Id = s.InsertDelivery(delivery) };
-        var attempt = new AttemptRecord(delivery.Id, 1, teamId, null, null, CallingCodes.CountryOf(customer.Phone), n.ScheduledTimeMs, created, created,
-            Status.Scheduled, created, null, null, null);
+        var attempt = FirstAttempt(delivery, CallingCodes.CountryOf(customer.Phone));
         s.InsertAttempt(attempt);
         Append(s, ctx, delivery, attempt, Status.Scheduled, created, null, null, null);
         if (n.AgentId is null) return Outcome<DeliveryRecord>.Ok(delivery);
         var agent = ChosenAgent(s, teamId, n.AgentId, delivery);
         return agent.IsOk ? AssignTo(s, ctx, delivery, attempt, agent.Value!) : agent.As<DeliveryRecord>();
     }
+
+    /// <summary>A new delivery's first attempt: scheduled when the delivery was created, for its scheduled time.</summary>
+    public static AttemptRecord FirstAttempt(DeliveryRecord delivery, string? country) =>
+        new(delivery.Id, 1, delivery.TeamId, null, null, country, delivery.ScheduledTimeMs, delivery.CreatedAtMs, delivery.CreatedAtMs,
+            Status.Scheduled, delivery.CreatedAtMs, null, null, null);
 
     /// <summary>Assigns the named agent, or without one the nearest active agent with room for another delivery.</summary>
     public Outcome<DeliveryRecord> Assign(IDeliveryWriteSession s, DeliveryWriteContext ctx, int teamId, string deliveryId, string? agentId)

@@ -163,10 +163,26 @@ public sealed class DeliveryViews(IDeliveryStore store)
     {
         var attempts = store.AttemptsOf(d.Id);
         var agents = store.AgentPublicIds([.. attempts.SelectMany(a => new[] { a.AgentId, a.CarrierId }).OfType<long>(), .. d.AgentId is { } x ? new[] { x } : []]);
-        var attemptDtos = attempts.Select(a => new AttemptDto(a.Attempt, DeliveryEngineEvents.ItemId(d.PublicId, a.Attempt), Name(agents, a.AgentId),
-            Name(agents, a.CarrierId), Statuses.Name(a.Status), Ts(a.ScheduledTimeMs), Ts(a.StartedAtMs))).ToList();
-        return Dto(d, store.TrackingOf([d.Id]), agents, attemptDtos);
+        return Dto(d, store.TrackingOf([d.Id]), agents, attempts.Select(a => Attempt(d, a, agents)).ToList());
     }
+
+    /// <summary>
+    /// A delivery as its creation just wrote it, without reading it back when it has no agent: then it holds only its first
+    /// attempt and the tracking event that scheduled it (<see cref="DeliveryCommands.FirstAttempt"/>). An assigned one is read.
+    /// </summary>
+    public DeliveryDto Created(DeliveryRecord d)
+    {
+        if (d.AgentId is not null) return One(d);
+        var attempt = DeliveryCommands.FirstAttempt(d, country: null);
+        var scheduled = new TrackingRecord(0, d.Id, attempt.Attempt, attempt.Status, attempt.StatusAtMs, null, null, null, d.CreatedAtMs);
+        return Dto(d, [scheduled], NoAgents, [Attempt(d, attempt, NoAgents)]);
+    }
+
+    private static readonly IReadOnlyDictionary<long, string> NoAgents = new Dictionary<long, string>();
+
+    private static AttemptDto Attempt(DeliveryRecord d, AttemptRecord a, IReadOnlyDictionary<long, string> agents) =>
+        new(a.Attempt, DeliveryEngineEvents.ItemId(d.PublicId, a.Attempt), Name(agents, a.AgentId), Name(agents, a.CarrierId), Statuses.Name(a.Status),
+            Ts(a.ScheduledTimeMs), Ts(a.StartedAtMs));
 
     public IReadOnlyList<DeliveryDto> Many(IReadOnlyList<DeliveryRecord> deliveries)
     {

@@ -15,13 +15,22 @@ public sealed class RecordingOptions
     public long MaxAudioBytes { get; set; } = 100L * 1024 * 1024;
     /// <summary>How long a download may take.</summary>
     public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(2);
-    /// <summary>Recordings processed at once.</summary>
-    public int Workers { get; set; } = 1;
+    /// <summary>Recordings processed at once (downloads, analysis and writes overlap; transcriptions are limited by <see cref="Transcriptions"/>).</summary>
+    public int Workers { get; set; } = 8;
+    /// <summary>Transcriptions run at once: each takes a core, so by default half of the machine's.</summary>
+    public int Transcriptions { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
     /// <summary>
-    /// The transcriber: <c>pocketsphinx</c> (default, offline), <c>openai</c> (an OpenAI-compatible
+    /// The transcriber: <c>pocketsphinx</c> (default, offline), <c>whisper</c> (Whisper.net with the ggml model at
+    /// <see cref="WhisperModelPath"/>; the default once a model is named), <c>openai</c> (an OpenAI-compatible
     /// <c>/v1/audio/transcriptions</c> endpoint, <see cref="OpenAi"/>) or <c>none</c> (the pipeline stores and analyses no text).
     /// </summary>
     public string Transcriber { get; set; } = "pocketsphinx";
+    /// <summary>The setting that names the ggml model; the name for it, <see cref="WhisperModelPathAlias"/>, is read too.</summary>
+    public const string WhisperModelPathSetting = "Herald:Recordings:WhisperModelPath";
+    /// <summary>The other name of <see cref="WhisperModelPathSetting"/> (<c>Herald__Transcription__WhisperModelPath</c>).</summary>
+    public const string WhisperModelPathAlias = "Herald:Transcription:WhisperModelPath";
+    /// <summary>A ggml Whisper model file (e.g. ggml-base.en.bin) the operator supplies; naming one selects the <c>whisper</c> transcriber.</summary>
+    public string? WhisperModelPath { get; set; }
     /// <summary>The analysis: <c>lexicon</c> (default, offline and deterministic) or <c>openai</c> (an OpenAI-compatible chat endpoint, <see cref="OpenAi"/>).</summary>
     public string Analyzer { get; set; } = "lexicon";
     /// <summary>The OpenAI-compatible endpoint used when <see cref="Transcriber"/> or <see cref="Analyzer"/> is <c>openai</c>.</summary>
@@ -51,6 +60,23 @@ public sealed class RecordingOptions
         return false;
     }
 
+    /// <summary>
+    /// The options of the configuration: the model path may also come by the name (<see cref="WhisperModelPathAlias"/>),
+    /// and naming a model selects the whisper transcriber unless Herald:Recordings:Transcriber says otherwise.
+    /// </summary>
+    public static RecordingOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Herald:Recordings").Get<RecordingOptions>() ?? new RecordingOptions();
+        if (configuration[WhisperModelPathAlias] is { Length: > 0 } alias)
+        {
+            if (options.WhisperModelPath is { Length: > 0 } named && named != alias)
+                throw new InvalidOperationException($"{WhisperModelPathSetting} and {WhisperModelPathAlias} name different files; set one of them");
+            options.WhisperModelPath = alias;
+        }
+        if (!string.IsNullOrWhiteSpace(options.WhisperModelPath) && configuration["Herald:Recordings:Transcriber"] is null) options.Transcriber = "whisper";
+        return options;
+    }
+
     /// <summary>Refuses settings the pipeline cannot run with, naming the setting.</summary>
     public void Validate()
     {
@@ -61,7 +87,12 @@ public sealed class RecordingOptions
         if (DownloadTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Herald:Recordings:DownloadTimeout must be positive");
         if (TranscriptionTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Herald:Recordings:TranscriptionTimeout must be positive");
         if (Workers is < 1 or > 64) throw new InvalidOperationException("Herald:Recordings:Workers must be from 1 to 64");
-        if (Transcriber is not ("pocketsphinx" or "openai" or "none")) throw new InvalidOperationException("Herald:Recordings:Transcriber must be pocketsphinx, openai or none");
+        if (Transcriptions is < 1 or > 64) throw new InvalidOperationException("Herald:Recordings:Transcriptions must be from 1 to 64");
+        if (Transcriber is not ("pocketsphinx" or "whisper" or "openai" or "none")) throw new InvalidOperationException("Herald:Recordings:Transcriber must be pocketsphinx, whisper, openai or none");
+        if (Transcriber == "whisper" && string.IsNullOrWhiteSpace(WhisperModelPath))
+            throw new InvalidOperationException($"Herald:Recordings:Transcriber whisper needs {WhisperModelPathSetting} (or {WhisperModelPathAlias}) to name a ggml model file");
+        if (Transcriber != "whisper" && !string.IsNullOrWhiteSpace(WhisperModelPath))
+            throw new InvalidOperationException($"{WhisperModelPathSetting} names a model but Herald:Recordings:Transcriber is {Transcriber}: set it to whisper, or remove the model path");
         if (Analyzer is not ("lexicon" or "openai")) throw new InvalidOperationException("Herald:Recordings:Analyzer must be lexicon or openai");
         if (Transcriber == "openai" || Analyzer == "openai") OpenAi.Validate();
         if (AudioStore is not ("file" or "s3")) throw new InvalidOperationException("Herald:Recordings:AudioStore must be file or s3");

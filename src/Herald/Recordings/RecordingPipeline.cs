@@ -22,22 +22,26 @@ public sealed class RecordingPipeline(
     ICallStore calls, IDeliveryStore deliveries, IAudioStore audio, ITranscriber transcriber, ICallAnalyzer analyzer, IHttpClientFactory clients, DeliveryWriter writer,
     RecordingOptions options, TimeProvider time, ILogger<RecordingPipeline> logger) : IDisposable
 {
+    private readonly SemaphoreSlim _transcribing = new(options.Transcriptions);
     /// <summary>The prefix of recordings' ids.</summary>
     public const string RecordingPrefix = "rec_";
     internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-    private readonly SemaphoreSlim _wake = new(0);
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Wakes the worker: a recording is due now.</summary>
-    public void Signal()
+    public void Signal() => Volatile.Read(ref _wake).TrySetResult();
+
+    /// <summary>
+    /// Completes at the first <see cref="Signal"/> after this call. Taken before looking for work, so that a recording queued
+    /// while the worker looks is not missed.
+    /// </summary>
+    public Task NextSignal()
     {
-        if (_wake.CurrentCount == 0) _wake.Release();
+        var current = Volatile.Read(ref _wake);
+        if (!current.Task.IsCompleted) return current.Task;
+        var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (Interlocked.CompareExchange(ref _wake, fresh, current) == current ? fresh : Volatile.Read(ref _wake)).Task;
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _wake.Dispose();
-
-    /// <summary>Waits until <see cref="Signal"/> or the time given passes.</summary>
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _wake.WaitAsync(timeout, ct);
 
     /// <summary>
     /// A RecordingStatusCallback of the team: a completed recording of a call Herald placed becomes a pending recording
@@ -66,21 +70,29 @@ public sealed class RecordingPipeline(
             call.DeliveryId, call.DeliveryPublicId, sid, url, null, duration, null, null, null, null, RecordingStatuses.Pending, 0, now, null, null, null, 0, null, now, now));
         if (created)
         {
-            calls.SetCallRecordingResults(call.Id, url, duration, null, null, now);
             await UpdateDeliveryAsync(recording, d => d with { RecordingId = recording.PublicId });
             Signal();
         }
         return (recording, null);
     }
 
-    /// <summary>Claims and processes the next recording due; false when none is.</summary>
-    public async Task<bool> ProcessNextAsync(CancellationToken ct)
+    /// <inheritdoc/>
+    public void Dispose() => _transcribing.Dispose();
+
+    /// <summary>Claims up to <paramref name="limit"/> recordings due, in one transaction.</summary>
+    public IReadOnlyList<RecordingRecord> Claim(int limit)
     {
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (calls.ClaimRecording(now, now + (long)options.ClaimLease.TotalMilliseconds) is not { } recording) return false;
+        return calls.ClaimRecordings(now, now + (long)options.ClaimLease.TotalMilliseconds, limit);
+    }
+
+    /// <summary>Processes a claimed recording: completed, or failed (pending again after the backoff while attempts remain).</summary>
+    public async Task ProcessClaimedAsync(RecordingRecord recording, CancellationToken ct)
+    {
+        StoredAudio? downloaded = null;
         try
         {
-            await ProcessAsync(recording, ct);
+            await ProcessAsync(recording, stored => downloaded = stored, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -92,44 +104,53 @@ public sealed class RecordingPipeline(
             long at = time.GetUtcNow().ToUnixTimeMilliseconds();
             long? retry = last ? null : at + (long)(options.RetryBackoff.TotalMilliseconds * Math.Pow(2, recording.ProcessingAttempts - 1));
             string message = e.Message.Length > 1000 ? e.Message[..1000] : e.Message;
+            // The audio this attempt stored is kept for the next one, which then does not download it again.
+            if (downloaded is not null) calls.SetRecordingAudio(recording.Id, downloaded.Key, downloaded.Size, downloaded.Format, at);
             calls.FailRecording(recording.Id, message, retry, at);
             logger.LogWarning("recording {Recording}: attempt {Attempt} failed{Final}: {Error}", recording.PublicId, recording.ProcessingAttempts,
                 last ? " for good" : "", message);
         }
-        return true;
     }
 
     /// <summary>When the next pending recording is due.</summary>
     public long? NextDueAtMs() => calls.NextRecordingDueAtMs();
 
-    private async Task ProcessAsync(RecordingRecord recording, CancellationToken ct)
+    private async Task ProcessAsync(RecordingRecord recording, Action<StoredAudio> stored, CancellationToken ct)
     {
-        string key = recording.AudioKey ?? await DownloadAsync(recording, ct);
-        byte[] wav;
-        await using (var stream = await audio.OpenReadAsync(key, ct) ?? throw new InvalidOperationException($"the stored audio '{key}' is missing"))
-        using (var buffer = new MemoryStream())
+        StoredAudio? downloaded = null;
+        string key = recording.AudioKey ?? (downloaded = await DownloadAsync(recording, ct)).Key;
+        if (downloaded is not null) stored(downloaded);
+        Transcript? transcript = null;
+        if (transcriber.NeedsAudio)
         {
-            await stream.CopyToAsync(buffer, ct);
-            wav = buffer.ToArray();
-        }
-        Transcript? transcript;
-        try
-        {
-            transcript = await transcriber.TranscribeAsync(wav, ct);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new PermanentRecordingException(e.Message);
+            byte[] wav;
+            await using (var stream = await audio.OpenReadAsync(key, ct) ?? throw new InvalidOperationException($"the stored audio '{key}' is missing"))
+            using (var buffer = new MemoryStream())
+            {
+                await stream.CopyToAsync(buffer, ct);
+                wav = buffer.ToArray();
+            }
+            await _transcribing.WaitAsync(ct);
+            try
+            {
+                transcript = await transcriber.TranscribeAsync(wav, ct);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new PermanentRecordingException(e.Message);
+            }
+            finally
+            {
+                _transcribing.Release();
+            }
         }
         // A model's bad answer may be right on the next attempt: it is retried like a failed download, not failed at once.
         var analysis = await analyzer.AnalyzeAsync(transcript?.Text, transcript?.Confidence ?? 0, ct);
         string? transcriptionJson = transcript is null ? null : JsonSerializer.Serialize(
             new TranscriptionDto(transcript.Text, transcript.Confidence, transcript.Language, transcript.ProcessingTimeMs / 1000.0), Json);
         string analysisJson = JsonSerializer.Serialize(analysis, Json);
-        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        calls.SetCallRecordingResults(recording.CallLogId, recording.SourceUrl, recording.Duration, transcript?.Text, analysisJson, now);
         if (analysis.Instructions is not null || analysis.Priority == "urgent") await UpdateDeliveryAsync(recording, d => ApplyAnalysis(d, analysis));
-        calls.CompleteRecording(recording.Id, transcriptionJson, analysisJson, now);
+        calls.CompleteRecording(recording, downloaded, transcript?.Text, transcriptionJson, analysisJson, time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 
     /// <summary>What a call's analysis changes on its delivery: the customer's instructions become the package's special instructions, and urgency raises the priority.</summary>
@@ -145,7 +166,7 @@ public sealed class RecordingPipeline(
         };
     }
 
-    private async Task<string> DownloadAsync(RecordingRecord recording, CancellationToken ct)
+    private async Task<StoredAudio> DownloadAsync(RecordingRecord recording, CancellationToken ct)
     {
         var uri = new Uri(recording.SourceUrl);
         if (!options.AllowsHost(uri.Host))
@@ -173,8 +194,7 @@ public sealed class RecordingPipeline(
             string key = $"recordings/{recording.TeamId}/{recording.PublicId}.wav";
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
             long size = await audio.PutAsync(key, new CappedStream(body, options.MaxAudioBytes), timeout.Token);
-            calls.SetRecordingAudio(recording.Id, key, size, "wav", time.GetUtcNow().ToUnixTimeMilliseconds());
-            return key;
+            return new StoredAudio(key, size, "wav");
         }
     }
 
@@ -217,7 +237,10 @@ public sealed class RecordingPipeline(
     }
 }
 
-/// <summary>Runs the recordings queue: returns the claims a stopped process left at start, then processes what is due.</summary>
+/// <summary>
+/// Runs the recordings queue: returns the claims a stopped process left at start, then keeps up to
+/// <see cref="RecordingOptions.Workers"/> recordings in processing, claiming as many as there are free places in one transaction.
+/// </summary>
 public sealed class RecordingWorker(RecordingPipeline pipeline, ICallStore calls, RecordingOptions options, TimeProvider time, ILogger<RecordingWorker> logger)
     : BackgroundService
 {
@@ -229,29 +252,62 @@ public sealed class RecordingWorker(RecordingPipeline pipeline, ICallStore calls
         // One process holds the data directory, so every processing row at start was left by one that stopped.
         int released = calls.ReleaseClaims(time.GetUtcNow().ToUnixTimeMilliseconds());
         if (released > 0) logger.LogInformation("recordings: {Count} claimed by a stopped process are queued again", released);
-        await Task.WhenAll(Enumerable.Range(0, options.Workers).Select(_ => RunAsync(stoppingToken)));
-    }
-
-    private async Task RunAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
+        var running = new List<Task>(options.Workers);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var signal = pipeline.NextSignal();
+                running.RemoveAll(t => t.IsCompleted);
+                int free = options.Workers - running.Count;
+                bool more = false;
+                try
+                {
+                    if (free > 0)
+                    {
+                        var claimed = pipeline.Claim(free);
+                        foreach (var recording in claimed) running.Add(ProcessAsync(recording, stoppingToken));
+                        more = claimed.Count == free;
+                    }
+                    if (more) continue;
+                    var wait = MaxSleep;
+                    if (free > 0 && pipeline.NextDueAtMs() is { } due)
+                        wait = TimeSpan.FromMilliseconds(Math.Clamp(due - time.GetUtcNow().ToUnixTimeMilliseconds(), 1, MaxSleep.TotalMilliseconds));
+                    using var sleep = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    var waits = new List<Task>(running) { signal, Task.Delay(wait, time, sleep.Token) };
+                    await Task.WhenAny(waits);
+                    await sleep.CancelAsync();
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogError(e, "recordings: the queue could not be read");
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+            }
+        }
+        finally
         {
             try
             {
-                while (await pipeline.ProcessNextAsync(ct)) { }
-                long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                var wait = pipeline.NextDueAtMs() is { } due ? TimeSpan.FromMilliseconds(Math.Clamp(due - now, 1, MaxSleep.TotalMilliseconds)) : MaxSleep;
-                await pipeline.WaitAsync(wait, ct);
+                await Task.WhenAll(running);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
-                return;
+                // stopping: the claims are taken again at the next start
             }
-            catch (Exception e)
-            {
-                logger.LogError(e, "recordings: the queue could not be read");
-                await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
+        }
+    }
+
+    private async Task ProcessAsync(RecordingRecord recording, CancellationToken ct)
+    {
+        try
+        {
+            await pipeline.ProcessClaimedAsync(recording, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // Its failure could not be stored either: the lease runs out and it is claimed again.
+            logger.LogError(e, "recording {Recording}: its outcome could not be stored", recording.PublicId);
         }
     }
 }

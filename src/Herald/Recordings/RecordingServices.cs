@@ -10,7 +10,7 @@ public static class RecordingServices
     /// <summary>Registers the pipeline; <c>Herald:Recordings:Transcriber</c> and <c>Analyzer</c> pick the transcriber and the analysis.</summary>
     public static IServiceCollection AddHeraldRecordings(this IServiceCollection services, IConfiguration configuration, HeraldOptions heraldOptions)
     {
-        var options = configuration.GetSection("Herald:Recordings").Get<RecordingOptions>() ?? new RecordingOptions();
+        var options = RecordingOptions.From(configuration);
         options.Validate();
         services.AddSingleton(options);
         if (options.AudioStore == "s3")
@@ -31,6 +31,11 @@ public static class RecordingServices
         {
             case "none": services.AddSingleton<ITranscriber, NoTranscriber>(); break;
             case "openai": services.AddSingleton<ITranscriber, OpenAiTranscriber>(); break;
+            case "whisper":
+                // Loaded here so that a model whisper.cpp refuses stops the start rather than failing every recording.
+                var whisper = new WhisperTranscriber(options);
+                services.AddSingleton<ITranscriber>(_ => whisper);
+                break;
             default: services.AddSingleton<ITranscriber, PocketSphinxTranscriber>(); break;
         }
         if (options.Analyzer == "openai")

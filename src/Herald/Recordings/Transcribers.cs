@@ -12,6 +12,9 @@ public interface ITranscriber
 {
     /// <summary>The transcript of the WAV audio, or null when this transcriber produces none (transcription off).</summary>
     Task<Transcript?> TranscribeAsync(byte[] wav, CancellationToken ct);
+
+    /// <summary>Whether it reads the audio at all; when not, the pipeline does not read the stored audio back.</summary>
+    bool NeedsAudio => true;
 }
 
 /// <summary>Transcription off: recordings are stored and analysed without text.</summary>
@@ -19,6 +22,9 @@ public sealed class NoTranscriber : ITranscriber
 {
     /// <inheritdoc/>
     public Task<Transcript?> TranscribeAsync(byte[] wav, CancellationToken ct) => Task.FromResult<Transcript?>(null);
+
+    /// <inheritdoc/>
+    public bool NeedsAudio => false;
 }
 
 /// <summary>

@@ -33,6 +33,9 @@ public static class RecordingStatuses
     public static readonly string[] All = [Pending, Processing, Completed, Failed];
 }
 
+/// <summary>A recording's audio as kept in the audio store.</summary>
+public sealed record StoredAudio(string Key, long Size, string Format);
+
 /// <summary>Calls to customers and their recordings, with the recordings' processing queue.</summary>
 public interface ICallStore
 {
@@ -47,27 +50,31 @@ public interface ICallStore
     /// duration, error, webhook events, updated_at are written). Null when there is no such call.
     /// </summary>
     CallRecord? UpdateCall(long callId, Func<CallRecord, CallRecord> change);
-    /// <summary>Writes a processed recording's results onto its call.</summary>
-    void SetCallRecordingResults(long callId, string recordingUrl, int recordingDuration, string? transcription, string? aiAnalysisJson, long nowMs);
     /// <summary>The newest calls of each customer, at most <paramref name="perCustomer"/> each.</summary>
     IReadOnlyDictionary<string, IReadOnlyList<CustomerCall>> CallHistory(int teamId, IReadOnlyList<string> customerIds, int perCustomer);
 
-    /// <summary>Stores a pending recording of a call; a second callback for the same call answers the stored one (false).</summary>
+    /// <summary>
+    /// Stores a pending recording of a call and, in the same transaction, puts its URL and duration on the call (clearing the
+    /// call's earlier results); a second callback for the same call answers the stored one (false) and changes nothing.
+    /// </summary>
     (RecordingRecord Recording, bool Created) InsertRecording(RecordingRecord recording);
     RecordingRecord? FindRecording(int teamId, string publicId);
     RecordingRecord? FindRecordingById(long id);
     IReadOnlyList<RecordingRecord> ListRecordings(RecordingListQuery query);
     /// <summary>
-    /// Claims the next recording due: a pending one whose time has come, or a processing one whose lease ran out. Counts the
-    /// attempt and holds it until <paramref name="leaseUntilMs"/>. Null when none is due.
+    /// Claims up to <paramref name="limit"/> recordings due, in one transaction, earliest due first: pending ones whose time has
+    /// come, or processing ones whose lease ran out. Counts each one's attempt and holds it until <paramref name="leaseUntilMs"/>.
     /// </summary>
-    RecordingRecord? ClaimRecording(long nowMs, long leaseUntilMs);
+    IReadOnlyList<RecordingRecord> ClaimRecordings(long nowMs, long leaseUntilMs, int limit);
     /// <summary>Returns the claims of a process that stopped (every processing row) to pending: at start, before any claim.</summary>
     int ReleaseClaims(long nowMs);
     /// <summary>When the next pending recording is due (null when none is).</summary>
     long? NextRecordingDueAtMs();
     void SetRecordingAudio(long id, string audioKey, long fileSize, string format, long nowMs);
-    void CompleteRecording(long id, string? transcriptionJson, string aiAnalysisJson, long nowMs);
+    /// <summary>
+    /// A processed recording, in one transaction: its audio when this attempt stored it, its results, and the results on its call.
+    /// </summary>
+    void CompleteRecording(RecordingRecord recording, StoredAudio? audio, string? transcript, string? transcriptionJson, string aiAnalysisJson, long nowMs);
     /// <summary>A failed attempt: pending again at <paramref name="retryAtMs"/>, or failed for good when it is null.</summary>
     void FailRecording(long id, string error, long? retryAtMs, long nowMs);
     /// <summary>Queues the recording again from its first step's results kept (attempts start over). False when it is being processed.</summary>

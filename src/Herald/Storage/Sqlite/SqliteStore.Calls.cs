@@ -51,13 +51,6 @@ public sealed partial class SqliteStore : ICallStore
         return changed;
     }
 
-    public void SetCallRecordingResults(long callId, string recordingUrl, int recordingDuration, string? transcription, string? aiAnalysisJson, long nowMs)
-    {
-        using var c = Open();
-        Execute(c, null, SqliteSql.SetCallRecordingResults, ("$id", callId), ("$url", recordingUrl), ("$duration", recordingDuration),
-            ("$transcription", Seal(transcription)), ("$analysis", aiAnalysisJson), ("$now", nowMs));
-    }
-
     public IReadOnlyDictionary<string, IReadOnlyList<CustomerCall>> CallHistory(int teamId, IReadOnlyList<string> customerIds, int perCustomer)
     {
         var history = new Dictionary<string, IReadOnlyList<CustomerCall>>(StringComparer.Ordinal);
@@ -92,12 +85,16 @@ public sealed partial class SqliteStore : ICallStore
     public (RecordingRecord Recording, bool Created) InsertRecording(RecordingRecord recording)
     {
         using var c = Open();
-        var id = Scalar(c, null, SqliteSql.InsertRecording, ("$public_id", recording.PublicId), ("$team", recording.TeamId), ("$call", recording.CallLogId),
+        using var tx = c.BeginTransaction(deferred: false);
+        var id = Scalar(c, tx, SqliteSql.InsertRecording, ("$public_id", recording.PublicId), ("$team", recording.TeamId), ("$call", recording.CallLogId),
             ("$delivery", recording.DeliveryId), ("$sid", recording.RecordingSid), ("$url", recording.SourceUrl), ("$duration", recording.Duration),
             ("$now", recording.CreatedAtMs));
-        return id is null
-            ? (QueryRecording(c, SqliteSql.SelectRecordingByCall, ("$call", recording.CallLogId))!, false)
-            : (QueryRecording(c, SqliteSql.SelectRecordingById, ("$id", Convert.ToInt64(id)))!, true);
+        if (id is null) return (QueryRecording(c, tx, SqliteSql.SelectRecordingByCall, ("$call", recording.CallLogId))!, false);
+        Execute(c, tx, SqliteSql.SetCallRecordingResults, ("$id", recording.CallLogId), ("$url", recording.SourceUrl), ("$duration", recording.Duration),
+            ("$transcription", null), ("$analysis", null), ("$now", recording.CreatedAtMs));
+        var stored = QueryRecording(c, tx, SqliteSql.SelectRecordingById, ("$id", Convert.ToInt64(id)))!;
+        tx.Commit();
+        return (stored, true);
     }
 
     public RecordingRecord? FindRecording(int teamId, string publicId)
@@ -123,11 +120,27 @@ public sealed partial class SqliteStore : ICallStore
         return list;
     }
 
-    public RecordingRecord? ClaimRecording(long nowMs, long leaseUntilMs)
+    public IReadOnlyList<RecordingRecord> ClaimRecordings(long nowMs, long leaseUntilMs, int limit)
     {
         using var c = Open();
-        var id = Scalar(c, null, SqliteSql.ClaimRecording, ("$now", nowMs), ("$lease", leaseUntilMs));
-        return id is null ? null : QueryRecording(c, SqliteSql.SelectRecordingById, ("$id", Convert.ToInt64(id)));
+        using var tx = c.BeginTransaction(deferred: false);
+        var ids = new List<long>();
+        using (var claim = Command(c, SqliteSql.ClaimRecordings, ("$now", nowMs), ("$lease", leaseUntilMs), ("$limit", limit)))
+        {
+            claim.Transaction = tx;
+            using var r = claim.ExecuteReader();
+            while (r.Read()) ids.Add(r.GetInt64(0));
+        }
+        var claimed = new List<RecordingRecord>(ids.Count);
+        if (ids.Count > 0)
+        {
+            using var select = Command(c, SqliteSql.SelectRecordingsByIds, ("$ids", JsonSerializer.Serialize(ids)));
+            select.Transaction = tx;
+            using var r = select.ExecuteReader();
+            while (r.Read()) claimed.Add(ReadRecording(r));
+        }
+        tx.Commit();
+        return claimed;
     }
 
     public int ReleaseClaims(long nowMs)
@@ -148,10 +161,16 @@ public sealed partial class SqliteStore : ICallStore
         Execute(c, null, SqliteSql.SetRecordingAudio, ("$id", id), ("$key", audioKey), ("$size", fileSize), ("$format", format), ("$now", nowMs));
     }
 
-    public void CompleteRecording(long id, string? transcriptionJson, string aiAnalysisJson, long nowMs)
+    public void CompleteRecording(RecordingRecord recording, StoredAudio? audio, string? transcript, string? transcriptionJson, string aiAnalysisJson, long nowMs)
     {
         using var c = Open();
-        Execute(c, null, SqliteSql.CompleteRecording, ("$id", id), ("$transcription", Seal(transcriptionJson)), ("$analysis", aiAnalysisJson), ("$now", nowMs));
+        using var tx = c.BeginTransaction(deferred: false);
+        if (audio is not null)
+            Execute(c, tx, SqliteSql.SetRecordingAudio, ("$id", recording.Id), ("$key", audio.Key), ("$size", audio.Size), ("$format", audio.Format), ("$now", nowMs));
+        Execute(c, tx, SqliteSql.SetCallRecordingResults, ("$id", recording.CallLogId), ("$url", recording.SourceUrl), ("$duration", recording.Duration),
+            ("$transcription", Seal(transcript)), ("$analysis", aiAnalysisJson), ("$now", nowMs));
+        Execute(c, tx, SqliteSql.CompleteRecording, ("$id", recording.Id), ("$transcription", Seal(transcriptionJson)), ("$analysis", aiAnalysisJson), ("$now", nowMs));
+        tx.Commit();
     }
 
     public void FailRecording(long id, string error, long? retryAtMs, long nowMs)
@@ -172,9 +191,12 @@ public sealed partial class SqliteStore : ICallStore
         Execute(c, null, SqliteSql.CountRecordingAccess, ("$id", id), ("$now", nowMs));
     }
 
-    private RecordingRecord? QueryRecording(SqliteConnection c, string sql, params (string, object?)[] parameters)
+    private RecordingRecord? QueryRecording(SqliteConnection c, string sql, params (string, object?)[] parameters) => QueryRecording(c, null, sql, parameters);
+
+    private RecordingRecord? QueryRecording(SqliteConnection c, SqliteTransaction? tx, string sql, params (string, object?)[] parameters)
     {
         using var cmd = Command(c, sql, parameters);
+        cmd.Transaction = tx;
         using var r = cmd.ExecuteReader();
         return r.Read() ? ReadRecording(r) : null;
     }

@@ -62,14 +62,15 @@ internal static partial class SqliteSql
             AND ($before IS NULL OR r.id < $before)
         ORDER BY r.id DESC LIMIT $limit
         """;
-    public const string ClaimRecording = """
+    public const string ClaimRecordings = """
         UPDATE recordings SET processing_status = 'processing', claimed_until = $lease, processing_attempts = processing_attempts + 1,
             last_processed_at = $now, updated_at = $now
-        WHERE id = (SELECT id FROM recordings
+        WHERE id IN (SELECT id FROM recordings
             WHERE (processing_status = 'pending' AND next_attempt_at <= $now) OR (processing_status = 'processing' AND claimed_until <= $now)
-            ORDER BY next_attempt_at LIMIT 1)
+            ORDER BY next_attempt_at LIMIT $limit)
         RETURNING id
         """;
+    public const string SelectRecordingsByIds = $"SELECT {RecordingColumns} FROM {RecordingJoins} WHERE r.id IN (SELECT value FROM json_each($ids)) ORDER BY r.next_attempt_at";
     public const string ReleaseRecordingClaims = """
         UPDATE recordings SET processing_status = 'pending', claimed_until = NULL, next_attempt_at = $now, updated_at = $now
         WHERE processing_status = 'processing'
