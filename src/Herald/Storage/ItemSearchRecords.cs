@@ -47,4 +47,10 @@ public interface IItemSnapshot : IDisposable
     /// caller enumerates: a caller that stops early reads no further.
     /// </summary>
     IEnumerable<ItemRecord> Items(int teamId, StoredItemFilter filter);
+
+    /// <summary>
+    /// The team's stored items with earliest event in [<paramref name="fromMs"/>, <paramref name="toMs"/>) that have a
+    /// recipient: their ref, recipient and dimension set only, read from the index by earliest event alone (no item row).
+    /// </summary>
+    IEnumerable<(long Id, string Recipient, int DimensionSetId)> Recipients(int teamId, long fromMs, long toMs);
 }

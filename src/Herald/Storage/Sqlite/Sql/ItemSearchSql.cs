@@ -10,6 +10,12 @@ internal static partial class SqliteSql
     /// only the items that pass those filters are looked up. With recipients, the index by recipient (migration 15) instead.
     /// Sets are bound as JSON arrays.
     /// </summary>
+    /// <summary>One team's items by earliest event in [?2, ?3) with a recipient: the index by earliest event holds all three columns (id is its rowid).</summary>
+    public const string SelectItemRecipients = """
+        SELECT id, recipient, dimension_set_id FROM items INDEXED BY ix_items_earliest
+        WHERE team_id = ?1 AND earliest_at >= ?2 AND earliest_at < ?3 AND recipient IS NOT NULL
+        """;
+
     public static string SelectItemsForSearch(bool dimensionSets, bool statuses, bool errorCodes, bool recipients)
     {
         var sql = new StringBuilder("SELECT ").Append(ItemColumns)
