@@ -63,9 +63,10 @@ public static class InsightsBench
         {
             ("templates", () => insights.Templates(q)),
             ("send-times", () => insights.SendTimes(q)),
-            ("rate-limits", () => insights.RateLimits(q)),
             ("segments", () => insights.Segments(q)),
             ("engagement-funnel", () => insights.EngagementFunnel(q)),
+            // Last: it still reads every item of the window, the slowest by far.
+            ("rate-limits", () => insights.RateLimits(q)),
         })
         {
             var t = Time(run, o.Runs);
@@ -100,7 +101,7 @@ public static class InsightsBench
         var recipients = new List<string>();
         using (var select = readOnly.CreateCommand())
         {
-            select.CommandText = "SELECT recipient FROM items INDEXED BY ix_items_recipient WHERE team_id = $team AND recipient IS NOT NULL GROUP BY recipient LIMIT 2000";
+            select.CommandText = "SELECT recipient FROM items INDEXED BY ix_items_recipient_dims WHERE team_id = $team AND recipient IS NOT NULL GROUP BY recipient LIMIT 2000";
             select.Parameters.AddWithValue("$team", team);
             using var reader = select.ExecuteReader();
             while (reader.Read()) recipients.Add(reader.GetString(0));
