@@ -185,7 +185,8 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
     /// One team's cells over [from, to), merged per dimension set (stored cells plus the writer's pending deltas):
     /// the raw material of questions that split by several dimensions at once (snapshots). Sets without cells are left out.
     /// </summary>
-    public IReadOnlyList<(DimensionTuple Set, CellStats Cells)> BySet(int team, UtcMinute from, UtcMinute to)
+    /// <param name="latency">Without it the cells carry items, events and cost only (their latency histograms are not decoded).</param>
+    public IReadOnlyList<(DimensionTuple Set, CellStats Cells)> BySet(int team, UtcMinute from, UtcMinute to, bool latency = true)
     {
         using var readLock = pending.Read();
         // Under the read lock: every set whose cells are visible (stored or pending) was interned before them.
@@ -197,11 +198,35 @@ public sealed class MetricsQuery(IRollupReader reader, DimensionRegistry registr
         var cells = new CellStats?[sets.Length];
         int[] scope = [team];
         foreach (var range in WindowDecomposer.Decompose(from, to))
-            Read(scope, range, groups, (_, group) => cells[group] ??= new CellStats());
+            Read(scope, range, groups, (_, group) => cells[group] ??= new CellStats(), latency);
         var result = new List<(DimensionTuple, CellStats)>();
         for (int i = 0; i < sets.Length; i++)
             if (cells[i] is { } c) result.Add((registry.Get(sets[i]), c));
         return result;
+    }
+
+    /// <summary>
+    /// Visits one team's cells of granularity <paramref name="g"/> with bucket in [from, to), stored and pending (a bucket and
+    /// set may come twice: once stored, once pending), of the given dimension sets only, items and events decoded (no
+    /// latency). The cell handed to <paramref name="visit"/> is reused: read it, do not keep it.
+    /// </summary>
+    public void VisitCells(int team, Granularity g, UtcMinute from, UtcMinute to, IReadOnlyCollection<int> sets, Action<UtcMinute, int, CellStats> visit)
+    {
+        if (from >= to || sets.Count == 0) return;
+        using var readLock = pending.Read();
+        var wanted = sets as IReadOnlySet<int> ?? sets.ToHashSet();
+        var scratch = new CellStats();
+        reader.ReadCells(team, g, from, to, (bucket, dims, data) =>
+        {
+            if (!wanted.Contains(dims)) return;
+            scratch.Reset();
+            scratch.AddEncoded(data, latency: false);
+            visit(bucket, dims, scratch);
+        }, sets.Count * 2 <= registry.SetsOf(team).Length ? sets : null);
+        pending.Visit(team, g, from, to, (bucket, dims, cell) =>
+        {
+            if (wanted.Contains(dims)) visit(bucket, dims, cell);
+        });
     }
 
     /// <summary>Where an unsplit question reads: the teams' totals when nothing is filtered, else their dimension sets.</summary>

@@ -61,4 +61,10 @@ public interface IItemSnapshot : IDisposable
     /// of <paramref name="every"/>: the position of every <paramref name="every"/>-th item, read from the index alone.
     /// </summary>
     IReadOnlyList<ItemPosition> Boundaries(int teamId, StoredItemFilter filter, int every);
+
+    /// <summary>
+    /// The team's stored items with earliest event in [<paramref name="fromMs"/>, <paramref name="toMs"/>) that have a
+    /// recipient: their ref, recipient and dimension set only, read from the index by earliest event alone (no item row).
+    /// </summary>
+    IEnumerable<(long Id, string Recipient, int DimensionSetId)> Recipients(int teamId, long fromMs, long toMs);
 }

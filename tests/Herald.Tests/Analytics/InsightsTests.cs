@@ -260,6 +260,83 @@ public sealed class InsightsTests(SharedServer shared) : IClassFixture<SharedSer
         Assert.NotNull(segments["reason"]);
     }
 
+    /// <summary>
+    /// Send times and segments as the rollup cells and the index by recipient give them, on a brute-force count: a window
+    /// with ragged minutes at both ends; a country whose main zone is half an hour off (India) and a team zone that is too
+    /// (St. John's), both read from minute cells; contacts in a zone 45 minutes off (Kathmandu) whose numbers' country says
+    /// Germany; items queued before they were sent (their earliest event places them); segments on consent alone.
+    /// </summary>
+    [Fact]
+    public async Task Send_times_and_segments_match_a_brute_force_count_on_ragged_windows_and_odd_zones()
+    {
+        var rng = new Random(11);
+        var (_, client) = await shared.NewTeamAsync();
+        var zones = new Dictionary<string, TimeZoneInfo>
+        {
+            ["india"] = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"), ["nepal"] = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kathmandu"),
+            ["us"] = NewYork, ["team"] = TimeZoneInfo.FindSystemTimeZoneById("America/St_Johns"),
+        };
+        await Put(client, "/api/v1/compliance/settings", new { time_zone = "America/St_Johns" });
+        var people = Enumerable.Range(0, 120).Select(i => (Recipient: (i % 4) switch { 0 => "+9198", 1 => "+49151", 2 => "+1415", _ => "+3546" } + $"{i:00000}",
+            Group: (i % 4) switch { 0 => "india", 1 => "nepal", 2 => "us", _ => "team" })).ToList();
+        foreach (var p in people.Where(p => p.Group == "nepal"))
+            await Put(client, $"/api/v1/contacts/{Uri.EscapeDataString(p.Recipient)}", new { time_zone = "Asia/Kathmandu" });
+        var messages = new List<(string Recipient, string Group, DateTimeOffset At, string Status)>();
+        var events = new List<object>();
+        string[] finals = ["delivered", "read", "replied", "failed"];
+        for (int i = 0; i < 3000; i++)
+        {
+            var p = people[rng.Next(people.Count)];
+            var at = Kit.Day.AddSeconds(rng.Next(0, 86_400));
+            string status = finals[rng.Next(finals.Length)];
+            messages.Add((p.Recipient, p.Group, at, status));
+            bool queuedFirst = i % 3 == 0;
+            if (queuedFirst)
+                events.Add(new Dictionary<string, object?> { ["item_id"] = $"t-{i}", ["kind"] = "message", ["status"] = "queued", ["occurred_at"] = Timestamp(at),
+                    ["direction"] = "outbound", ["recipient"] = p.Recipient });
+            events.Add(new Dictionary<string, object?> { ["item_id"] = $"t-{i}", ["kind"] = "message", ["status"] = status,
+                ["occurred_at"] = Timestamp(queuedFirst ? at.AddSeconds(90) : at), ["direction"] = "outbound", ["recipient"] = p.Recipient, ["campaign"] = "c" });
+        }
+        var stops = people.Where((_, i) => i % 5 == 0).Select(p => p.Recipient).ToHashSet();
+        foreach (var r in stops)
+            events.Add(new Dictionary<string, object?> { ["item_id"] = $"in-{r}", ["kind"] = "message", ["status"] = "delivered", ["occurred_at"] = Timestamp(Kit.Day.AddMinutes(5)),
+                ["direction"] = "inbound", ["recipient"] = r, ["text"] = "STOP", ["channel"] = "sms" });
+        foreach (var chunk in events.Chunk(5000)) await Kit.Ingest(client, chunk);
+        await Put(client, "/api/v1/segments/stopped", new { name = "Stopped", rule = new { filter = new { consent = new[] { "stopped" } } } });
+        await Put(client, "/api/v1/segments/silent", new { name = "No keyword", rule = new { filter = new { consent = new[] { "unknown" } } } });
+        await Put(client, "/api/v1/segments/nepal", new { name = "Kathmandu", rule = new { filter = new { time_zone = new[] { "Asia/Kathmandu" } } } });
+
+        var from = Kit.Day.AddMinutes(37);
+        var to = Kit.Day.AddHours(23).AddMinutes(11);
+        var inWindow = messages.Where(m => m.At >= from && m.At < to).ToList();
+        string window = $"from={Kit.Format(from)}&to={Kit.Format(to)}";
+        var times = await Kit.GetData(client, $"/api/v1/analytics/insights/send-times?{window}");
+        Assert.Equal("America/St_Johns", times["team_time_zone"]!.GetValue<string>());
+        var expected = inWindow.GroupBy(m => (Day: TimeZoneInfo.ConvertTime(m.At, zones[m.Group]).DayOfWeek.ToString().ToLowerInvariant(), TimeZoneInfo.ConvertTime(m.At, zones[m.Group]).Hour))
+            .Select(g => (g.Key.Day, g.Key.Hour, (long)g.Count(), (long)g.Count(m => m.Status is "delivered" or "read" or "replied"), (long)g.Count(m => m.Status is "read" or "replied"),
+                (long)g.Count(m => m.Status == "replied")))
+            .OrderBy(c => c.Day, StringComparer.Ordinal).ThenBy(c => c.Hour).ToList();
+        var answered = times["cells"]!.AsArray().Select(c => c!).Select(c => (c["weekday"]!.GetValue<string>(), Kit.Int(c, "hour"), Kit.Long(c, "sent"), Kit.Long(c, "delivered"),
+            Kit.Long(c, "read"), Kit.Long(c, "replied"))).OrderBy(c => c.Item1, StringComparer.Ordinal).ThenBy(c => c.Item2).ToList();
+        Assert.Equal(expected, answered);
+        Assert.Equal((inWindow.Count(m => m.Group == "nepal"), inWindow.Count(m => m.Group is "india" or "us"), inWindow.Count(m => m.Group == "team")),
+            (Kit.Int(times["zone_sources"]!, "contact"), Kit.Int(times["zone_sources"]!, "country"), Kit.Int(times["zone_sources"]!, "team")));
+
+        var segments = await Kit.GetData(client, $"/api/v1/analytics/insights/segments?{window}");
+        var rules = new Dictionary<string, Func<string, bool>>
+        {
+            ["stopped"] = r => stops.Contains(r), ["silent"] = r => !stops.Contains(r), ["nepal"] = r => people.Single(p => p.Recipient == r).Group == "nepal",
+        };
+        foreach (var (id, rule) in rules)
+        {
+            var row = segments["rows"]!.AsArray().Single(r => r!["segment_id"]!.GetValue<string>() == id)!;
+            var mine = inWindow.Where(m => rule(m.Recipient)).ToList();
+            Assert.Equal((mine.Count, mine.Count(m => m.Status is "delivered" or "read" or "replied")), (Kit.Int(row, "messages_sent"), Kit.Int(row, "delivered")));
+            var size = Kit.Long(segments["segments"]!.AsArray().Single(r => r!["segment_id"]!.GetValue<string>() == id)!, "size");
+            Assert.Equal(people.Count(p => rule(p.Recipient) && (p.Group == "nepal" || inWindow.Any(m => m.Recipient == p.Recipient))), size);
+        }
+    }
+
     [Fact]
     public async Task Segments_are_declared_read_and_deleted_and_bad_rules_change_nothing()
     {

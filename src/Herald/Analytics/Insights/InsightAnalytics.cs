@@ -1,6 +1,7 @@
 using System.Globalization;
 using Herald.Analytics.Consent;
 using Herald.Analytics.Failures;
+using Herald.Domain;
 using Herald.Engine;
 using Herald.Storage;
 
@@ -63,12 +64,14 @@ public sealed record RateLimitRow(string? Route, string? Provider, string? Accou
 public sealed record RateLimitsInsight(DateTimeOffset From, DateTimeOffset To, long MinVolume, IReadOnlyList<RateLimitRow> Routes);
 
 /// <summary>
-/// Seed 003's insights that say what to change (segments, engagement by consent state, templates, send times, rate ceilings),
-/// each from the window's items. A rate is a Wilson interval; a recommendation needs <see cref="Significance.MinVolume"/>
+/// Seed 003's insights that say what to change (segments, engagement by consent state, templates, send times, rate ceilings).
+/// Templates and send times answer from the rollup cells (stored and pending, like the metrics), segments from their
+/// members' items read through the index by recipient, the engagement funnel from the index by earliest event alone; rate
+/// ceilings read every item of the window (docs/PERFORMANCE.md, "Insights", says what each costs). A rate is a Wilson interval; a recommendation needs <see cref="Significance.MinVolume"/>
 /// messages and an interval that separates, so with no effect nothing is recommended, and the answer says why.
 /// </summary>
-public sealed class InsightAnalytics(InsightItems items, ICampaignStore campaigns, IContactSettingsStore contacts, IDirectoryStore directory,
-    ConsentTimelines consent, PendingRollups pending)
+public sealed class InsightAnalytics(InsightItems items, MetricsQuery metrics, DimensionRegistry registry, ICampaignStore campaigns,
+    IContactSettingsStore contacts, IDirectoryStore directory, ConsentTimelines consent, PendingRollups pending)
 {
     private const long MinuteMs = 60_000;
     private static readonly string[] Weekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
@@ -78,11 +81,15 @@ public sealed class InsightAnalytics(InsightItems items, ICampaignStore campaign
 
     private List<InsightItem> Outbound(InsightQuery q) => items.Read(q.TeamId, q.FromMs, q.ToMs, q.Filter).Where(i => !i.Inbound).ToList();
 
+    private static UtcMinute FromMinute(InsightQuery q) => UtcMinute.FromUnixMillis(q.FromMs);
+    private static UtcMinute ToMinute(InsightQuery q) => UtcMinute.FromUnixMillis(q.ToMs);
+
+    /// <summary>From the rollup cells (stored and pending) per dimension set: a cell counts its items by current status.</summary>
     public TemplatesInsight Templates(InsightQuery q)
     {
         var byTemplate = new Dictionary<string, Tally>(StringComparer.Ordinal);
-        foreach (var item in Outbound(q))
-            if (item.Dims.Template is { } t) Of(byTemplate, t).Add(item);
+        foreach (var (set, cells) in metrics.BySet(q.TeamId, FromMinute(q), ToMinute(q), latency: false))
+            if (!set.IsInbound && set.Template is { } t && q.Filter.Matches(set)) Of(byTemplate, t).Add(set.Kind, cells);
         var rows = byTemplate.Select(p => new TemplateRow(p.Key, p.Value.Sent, p.Value.DeliveryRate(), p.Value.ReadRate(), p.Value.ReplyRate()))
             .OrderByDescending(r => r.DeliveryRate.Rate).ThenByDescending(r => r.Sent).ThenBy(r => r.Template, StringComparer.Ordinal).ToList();
         var best = new List<PickedRow>();
@@ -98,13 +105,25 @@ public sealed class InsightAnalytics(InsightItems items, ICampaignStore campaign
         return new TemplatesInsight(At(q.FromMs), At(q.ToMs), Significance.MinVolume, rows, best, worst, reason);
     }
 
+    /// <summary>
+    /// Reads the items of the segments' possible members only, through the index by recipient (see <see cref="Candidates"/>);
+    /// every item of the window only when a rule may hold recipients Herald knows from the window alone.
+    /// </summary>
     public SegmentsInsight Segments(InsightQuery q)
     {
         var segments = campaigns.ListSegments(q.TeamId).Select(s => (Record: s, Rule: SegmentRule.Parse(System.Text.Json.JsonDocument.Parse(s.RuleJson).RootElement))).ToList();
         var declared = campaigns.ListCampaigns(q.TeamId).ToDictionary(c => c.CampaignId, StringComparer.Ordinal);
-        var outbound = Outbound(q);
         var contactOf = contacts.ListContacts(q.TeamId).ToDictionary(c => c.Recipient, StringComparer.Ordinal);
-        var members = Members(q, segments.Select(s => s.Rule).ToList(), contactOf, outbound.Select(i => i.Recipient));
+        var rules = segments.Select(s => s.Rule).ToList();
+        var candidates = Candidates(q, rules, contactOf);
+        HashSet<string>? wanted = null;
+        if (candidates.All(c => c is not null))
+        {
+            wanted = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in candidates) wanted.UnionWith(c!);
+        }
+        var outbound = items.Read(q.TeamId, q.FromMs, q.ToMs, q.Filter, wanted).Where(i => !i.Inbound).ToList();
+        var members = Members(q, rules, candidates, contactOf, outbound.Select(i => i.Recipient));
 
         var cells = new Dictionary<(string Campaign, int Segment), Tally>();
         var totals = segments.Select(_ => new Tally()).ToArray();
@@ -146,10 +165,52 @@ public sealed class InsightAnalytics(InsightItems items, ICampaignStore campaign
     }
 
     /// <summary>
+    /// Per rule, every recipient that may be a member, or null when only the window's items can tell: an explicit list is
+    /// its recipients; a rule on a contact attribute holds contacts only, so its members are decided from the contacts; a
+    /// rule on consent alone holds recipients with that state in force at the window's end, unless it names
+    /// <see cref="SegmentRule.NoConsentState"/>, which any recipient of the window without a keyword has.
+    /// </summary>
+    private List<HashSet<string>?> Candidates(InsightQuery q, List<SegmentRule> rules, Dictionary<string, ContactRecord> contactOf)
+    {
+        var candidates = new List<HashSet<string>?>(rules.Count);
+        using (pending.Read())
+        {
+            var teamConsent = rules.Any(r => r.UsesConsent) ? consent.Of(q.TeamId) : null;
+            foreach (var rule in rules)
+            {
+                if (rule.Recipients is { } list)
+                {
+                    candidates.Add(list.ToHashSet(StringComparer.Ordinal));
+                    continue;
+                }
+                if (rule.UsesContactAttributes)
+                {
+                    var members = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var (r, contact) in contactOf)
+                        if (rule.Matches(r, contact, SegmentRule.ConsentStateOf(teamConsent, r, q.ToMs))) members.Add(r);
+                    candidates.Add(members);
+                    continue;
+                }
+                if (rule.ConsentStates!.Contains(SegmentRule.NoConsentState))
+                {
+                    candidates.Add(null);
+                    continue;
+                }
+                var holders = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var timeline in teamConsent!.All)
+                    if (rule.ConsentStates.Contains(SegmentRule.ConsentStateOf(teamConsent, timeline.Recipient, q.ToMs))) holders.Add(timeline.Recipient);
+                candidates.Add(holders);
+            }
+        }
+        return candidates;
+    }
+
+    /// <summary>
     /// Each segment's members among the recipients Herald knows (contact records and the window's recipients); an explicit
     /// list holds exactly its recipients. Consent is the state in force at the window's end.
     /// </summary>
-    private List<HashSet<string>> Members(InsightQuery q, List<SegmentRule> rules, Dictionary<string, ContactRecord> contactOf, IEnumerable<string?> recipients)
+    private List<HashSet<string>> Members(InsightQuery q, List<SegmentRule> rules, List<HashSet<string>?> candidates,
+        Dictionary<string, ContactRecord> contactOf, IEnumerable<string?> recipients)
     {
         var known = new HashSet<string>(contactOf.Keys, StringComparer.Ordinal);
         foreach (var r in recipients)
@@ -165,27 +226,26 @@ public sealed class InsightAnalytics(InsightItems items, ICampaignStore campaign
                     members[s].UnionWith(list);
                     continue;
                 }
-                foreach (var r in known)
+                foreach (var r in candidates[s] ?? known)
                 {
-                    string state = teamConsent is null ? SegmentRule.NoConsentState : SegmentRule.ConsentStateOf(teamConsent, r, q.ToMs);
-                    if (rules[s].Matches(r, contactOf.GetValueOrDefault(r), state)) members[s].Add(r);
+                    if (!known.Contains(r)) continue;
+                    if (rules[s].Matches(r, contactOf.GetValueOrDefault(r), SegmentRule.ConsentStateOf(teamConsent, r, q.ToMs))) members[s].Add(r);
                 }
             }
         }
         return members;
     }
 
+    /// <summary>From the recipient and direction of each item of the window (the index by earliest event holds both).</summary>
     public EngagementFunnelInsight EngagementFunnel(InsightQuery q)
     {
-        var all = items.Read(q.TeamId, q.FromMs, q.ToMs, q.Filter);
         var received = new Dictionary<string, long>(StringComparer.Ordinal);
         var responses = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var item in all)
+        items.VisitRecipients(q.TeamId, q.FromMs, q.ToMs, q.Filter, (r, inbound) =>
         {
-            if (item.Recipient is not { } r) continue;
-            var counts = item.Inbound ? responses : received;
-            counts[r] = counts.GetValueOrDefault(r) + 1;
-        }
+            var counts = inbound ? responses : received;
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, r, out _)++;
+        });
         var byState = new SortedDictionary<string, (long Users, long Received, long Responses, long Responded)>(StringComparer.Ordinal);
         using (pending.Read())
         {
@@ -204,11 +264,20 @@ public sealed class InsightAnalytics(InsightItems items, ICampaignStore campaign
         return new EngagementFunnelInsight(At(q.FromMs), At(q.ToMs), rows);
     }
 
+    /// <summary>
+    /// By the local time of each item's earliest event (its rollup cohort). The items of recipients without a zone of their
+    /// own come from the rollup cells per dimension set, whose zone follows from the set alone (its country's main zone, else
+    /// the team's): hour cells where that zone is a whole number of hours from UTC, minute cells where it is not and at the
+    /// window's ragged edges. The items of contacts with a zone of their own are read through the index by recipient and
+    /// moved from the slot their set's zone gave them to their own zone's.
+    /// </summary>
     public SendTimesInsight SendTimes(InsightQuery q)
     {
         string teamZoneId = contacts.ComplianceSettings(q.TeamId)?.TimeZone ?? "UTC";
         var teamZone = Consent.TimeZones.Find(teamZoneId) ?? TimeZoneInfo.Utc;
-        var contactZone = contacts.ListContacts(q.TeamId).Where(c => c.TimeZone is not null).ToDictionary(c => c.Recipient, c => c.TimeZone!, StringComparer.Ordinal);
+        var contactZone = new Dictionary<string, TimeZoneInfo>(StringComparer.Ordinal);
+        foreach (var c in contacts.ListContacts(q.TeamId))
+            if (c.TimeZone is { } id && Consent.TimeZones.Find(id) is { } zone) contactZone[c.Recipient] = zone;
         var cells = new Tally[7, 24];
         var hours = new Tally[24];
         for (int h = 0; h < 24; h++)
@@ -216,24 +285,54 @@ public sealed class InsightAnalytics(InsightItems items, ICampaignStore campaign
             hours[h] = new Tally();
             for (int d = 0; d < 7; d++) cells[d, h] = new Tally();
         }
-        long fromContact = 0, fromCountry = 0, fromTeam = 0;
-        foreach (var item in Outbound(q))
+        void Add(DateTimeOffset at, TimeZoneInfo zone, Action<Tally> add)
         {
-            TimeZoneInfo? zone = null;
-            if (item.Recipient is { } r && contactZone.TryGetValue(r, out var own) && Consent.TimeZones.Find(own) is { } z1)
+            var local = TimeZoneInfo.ConvertTime(at, zone);
+            add(cells[(int)local.DayOfWeek, local.Hour]);
+            add(hours[local.Hour]);
+        }
+
+        var zoneOfSet = new Dictionary<int, (TimeZoneInfo Zone, bool Country)>();
+        foreach (int id in registry.SetsOf(q.TeamId))
+        {
+            var set = registry.Get(id);
+            if (set.IsInbound || !q.Filter.Matches(set)) continue;
+            zoneOfSet[id] = CountryZones.Of(set.Country) is { } cz && Consent.TimeZones.Find(cz) is { } countryZone ? (countryZone, true) : (teamZone, false);
+        }
+        var wholeHours = new Dictionary<TimeZoneInfo, bool>();
+        var hourly = zoneOfSet.Where(p => wholeHours.TryGetValue(p.Value.Zone, out bool w) ? w : wholeHours[p.Value.Zone] = WholeHours(p.Value.Zone, At(q.FromMs), At(q.ToMs)))
+            .Select(p => p.Key).ToHashSet();
+        var minutely = zoneOfSet.Keys.Where(id => !hourly.Contains(id)).ToHashSet();
+        UtcMinute from = FromMinute(q), to = ToMinute(q);
+        var firstHour = from.IsAligned(Granularity.Hour) ? from : from.Floor(Granularity.Hour).Next(Granularity.Hour);
+        var lastHour = to.Floor(Granularity.Hour);
+        if (firstHour >= lastHour) firstHour = lastHour = to;
+        long fromCountry = 0;
+        void AddCell(UtcMinute bucket, int dims, CellStats cell)
+        {
+            var (zone, country) = zoneOfSet[dims];
+            var kind = registry.Get(dims).Kind;
+            Add(bucket.ToDateTimeOffset(), zone, t => t.Add(kind, cell));
+            if (country) foreach (long n in cell.ItemsByStatus) fromCountry += n;
+        }
+        long fromContact = 0, total = 0;
+        // One read of the cells and the contacts' items: no flush or batch between them, so each item is moved from the
+        // very slot it was counted in.
+        using (pending.Read())
+        {
+            metrics.VisitCells(q.TeamId, Granularity.Minute, from, firstHour, hourly, AddCell);
+            metrics.VisitCells(q.TeamId, Granularity.Hour, firstHour, lastHour, hourly, AddCell);
+            metrics.VisitCells(q.TeamId, Granularity.Minute, lastHour, to, hourly, AddCell);
+            metrics.VisitCells(q.TeamId, Granularity.Minute, from, to, minutely, AddCell);
+            foreach (var h in hours) total += h.Sent;
+            foreach (var item in items.Read(q.TeamId, q.FromMs, q.ToMs, q.Filter, contactZone.Keys.ToHashSet()))
             {
-                zone = z1;
+                if (item.Inbound || !zoneOfSet.TryGetValue(item.DimensionSetId, out var fallback)) continue;
+                Add(UtcMinute.FromUnixMillis(item.EarliestAtMs).ToDateTimeOffset(), fallback.Zone, t => t.Add(item, -1));
+                Add(At(item.EarliestAtMs), contactZone[item.Recipient!], t => t.Add(item));
                 fromContact++;
+                if (fallback.Country) fromCountry--;
             }
-            else if (CountryZones.Of(item.Dims.Country) is { } countryZone && Consent.TimeZones.Find(countryZone) is { } z2)
-            {
-                zone = z2;
-                fromCountry++;
-            }
-            else fromTeam++;
-            var local = TimeZoneInfo.ConvertTime(At(item.SentAtMs), zone ?? teamZone);
-            cells[(int)local.DayOfWeek, local.Hour].Add(item);
-            hours[local.Hour].Add(item);
         }
         var cellRows = new List<SendTimeCell>();
         for (int d = 0; d < 7; d++)
@@ -246,7 +345,22 @@ public sealed class InsightAnalytics(InsightItems items, ICampaignStore campaign
             }
         var hourRows = Enumerable.Range(0, 24).Select(h => new SendHourRow(h, hours[h].Sent, hours[h].DeliveryRate(), hours[h].ReadRate(), hours[h].ReplyRate())).ToList();
         var (window, reason) = RecommendHour(hours);
-        return new SendTimesInsight(At(q.FromMs), At(q.ToMs), teamZone.Id, new ZoneSources(fromContact, fromCountry, fromTeam), cellRows, hourRows, window, reason);
+        return new SendTimesInsight(At(q.FromMs), At(q.ToMs), teamZone.Id, new ZoneSources(fromContact, fromCountry, total - fromContact - fromCountry),
+            cellRows, hourRows, window, reason);
+    }
+
+    /// <summary>
+    /// Whether the zone is a whole number of hours from UTC throughout [from, to) (its offsets at both ends and every rule
+    /// in force meanwhile: standard offset and daylight shift): then a UTC hour is one local hour, and hour cells place
+    /// their items exactly. Rules outside the window (a zone's local mean time of the 1800s) do not matter.
+    /// </summary>
+    private static bool WholeHours(TimeZoneInfo zone, DateTimeOffset from, DateTimeOffset to)
+    {
+        static bool Whole(TimeSpan t) => t.Ticks % TimeSpan.TicksPerHour == 0;
+        if (!Whole(zone.GetUtcOffset(from)) || !Whole(zone.GetUtcOffset(to)) || !Whole(zone.BaseUtcOffset)) return false;
+        var (first, last) = (from.UtcDateTime.Date.AddDays(-1), to.UtcDateTime.Date.AddDays(1));
+        return zone.GetAdjustmentRules().Where(r => r.DateEnd >= first && r.DateStart <= last)
+            .All(r => Whole(r.DaylightDelta) && Whole(r.BaseUtcOffsetDelta));
     }
 
     /// <summary>

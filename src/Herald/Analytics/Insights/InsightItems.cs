@@ -6,9 +6,10 @@ namespace Herald.Analytics.Insights;
 
 /// <summary>
 /// One item as the insights read it: its recipient, when it was sent (its first <c>sent</c>, else its earliest event), its
-/// current status and dimensions, and the error code its status came with.
+/// earliest event (its rollup cohort), its current status and dimensions, and the error code its status came with.
 /// </summary>
-public readonly record struct InsightItem(string? Recipient, long SentAtMs, ItemKind Kind, Status Status, DimensionTuple Dims, string? ErrorCode)
+public readonly record struct InsightItem(string? Recipient, long SentAtMs, long EarliestAtMs, ItemKind Kind, Status Status, int DimensionSetId,
+    DimensionTuple Dims, string? ErrorCode)
 {
     public bool Inbound => Dims.IsInbound;
     public bool Delivered => StatusLattice.IsSuccessOrBeyond(Kind, Status);
@@ -25,12 +26,27 @@ public sealed class Tally
     public long Read { get; private set; }
     public long Replied { get; private set; }
 
-    public void Add(in InsightItem item)
+    public void Add(in InsightItem item, int sign = 1)
     {
-        Sent++;
-        if (item.Delivered) Delivered++;
-        if (item.Read) Read++;
-        if (item.Replied) Replied++;
+        Sent += sign;
+        if (item.Delivered) Delivered += sign;
+        if (item.Read) Read += sign;
+        if (item.Replied) Replied += sign;
+    }
+
+    /// <summary>Adds the items of a rollup cell (all of one kind): its counts by current status are the same tally.</summary>
+    public void Add(ItemKind kind, CellStats cell)
+    {
+        for (int s = 1; s < cell.ItemsByStatus.Length; s++)
+        {
+            long n = cell.ItemsByStatus[s];
+            if (n == 0) continue;
+            var status = (Status)s;
+            Sent += n;
+            if (StatusLattice.IsSuccessOrBeyond(kind, status)) Delivered += n;
+            if (status is Status.Read or Status.Replied) Read += n;
+            if (status == Status.Replied) Replied += n;
+        }
     }
 
     public RateInterval DeliveryRate(double z = Alerts.Wilson.Z95) => RateInterval.Of(Delivered, Sent, z);
@@ -44,13 +60,31 @@ public sealed class Tally
 /// </summary>
 public sealed class InsightItems(ItemSearch search, DimensionRegistry registry)
 {
-    public List<InsightItem> Read(int teamId, long fromMs, long toMs, MetricFilter filter)
+    /// <param name="recipients">Only these recipients' items, read through the index by recipient (null: every item).</param>
+    public List<InsightItem> Read(int teamId, long fromMs, long toMs, MetricFilter filter, IReadOnlySet<string>? recipients = null)
     {
         var items = new List<InsightItem>();
-        using var reading = search.Read(new ItemQuery([teamId], fromMs, toMs, filter));
+        if (recipients is { Count: 0 }) return items;
+        using var reading = search.Read(new ItemQuery([teamId], fromMs, toMs, filter, Recipients: recipients));
         foreach (var item in reading)
-            items.Add(new InsightItem(item.Recipient, item.FirstSentAtMs ?? item.EarliestAtMs, (ItemKind)item.Kind, (Status)item.Status,
-                registry.Get(item.DimensionSetId), item.ErrorCode));
+            items.Add(new InsightItem(item.Recipient, item.FirstSentAtMs ?? item.EarliestAtMs, item.EarliestAtMs, (ItemKind)item.Kind, (Status)item.Status,
+                item.DimensionSetId, registry.Get(item.DimensionSetId), item.ErrorCode));
         return items;
+    }
+
+    /// <summary>The recipient of every item of the window that has one and matches the filter, and whether the item is inbound.</summary>
+    public void VisitRecipients(int teamId, long fromMs, long toMs, MetricFilter filter, Action<string, bool> visit)
+    {
+        // Per dimension set: 0 unseen, 1 outbound match, 2 inbound match, 3 no match.
+        var verdicts = new Dictionary<int, byte>();
+        search.VisitRecipients(teamId, fromMs, toMs, (recipient, dims) =>
+        {
+            if (!verdicts.TryGetValue(dims, out byte verdict))
+            {
+                var set = registry.Get(dims);
+                verdicts[dims] = verdict = !filter.Matches(set) ? (byte)3 : set.IsInbound ? (byte)2 : (byte)1;
+            }
+            if (verdict != 3) visit(recipient, verdict == 2);
+        });
     }
 }

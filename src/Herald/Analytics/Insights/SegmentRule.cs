@@ -32,6 +32,9 @@ public sealed class SegmentRule
     /// <summary>Whether the rule needs the contacts' consent state.</summary>
     public bool UsesConsent => ConsentStates is not null;
 
+    /// <summary>Whether the rule names a contact attribute (city, tier, time zone, sign-up): then only contacts can match it.</summary>
+    public bool UsesContactAttributes => Cities is not null || Tiers is not null || Zones is not null || SignedUpFromMs is not null || SignedUpToMs is not null;
+
     /// <summary>Whether a recipient with this contact record (or none) and consent state belongs to the segment.</summary>
     public bool Matches(string recipient, ContactRecord? contact, string consentState)
     {
@@ -48,10 +51,10 @@ public sealed class SegmentRule
         return true;
     }
 
-    /// <summary>The consent state in force for a recipient at <paramref name="atMs"/> (<see cref="NoConsentState"/> without one).</summary>
-    public static string ConsentStateOf(TeamConsent consent, string recipient, long atMs)
+    /// <summary>The consent state in force for a recipient at <paramref name="atMs"/> (<see cref="NoConsentState"/> without one, or without <paramref name="consent"/>).</summary>
+    public static string ConsentStateOf(TeamConsent? consent, string recipient, long atMs)
     {
-        if (consent.Of(recipient) is not { } timeline) return NoConsentState;
+        if (consent?.Of(recipient) is not { } timeline) return NoConsentState;
         int position = timeline.InForce(atMs);
         return position < 0 ? NoConsentState : ConsentKeywords.StateName(timeline.StateOf(position));
     }

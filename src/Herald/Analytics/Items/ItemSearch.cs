@@ -138,6 +138,33 @@ public sealed class ItemSearch(IItemSearchReader reader, PendingRollups pending,
     private static StoredItemFilter StoredFilter(ItemQuery query, ItemPosition? after) =>
         new(query.FromMs, query.ToMs, after, null, query.Statuses?.Select(s => (int)s).ToArray(), query.Recipients, query.ErrorCodes);
 
+    /// <summary>
+    /// Every item of a team with earliest event in [from, to) that has a recipient, as its recipient and dimension set: the
+    /// writer's unflushed states over the stored rows, which are read from the index by earliest event alone (for questions
+    /// about who was messaged, which need nothing else of an item).
+    /// </summary>
+    public void VisitRecipients(int teamId, long fromMs, long toMs, Action<string, int> visit)
+    {
+        var pendingItems = new List<(string, int)>();
+        var superseded = new HashSet<long>();
+        IItemSnapshot snapshot;
+        using (pending.Read())
+        {
+            snapshot = reader.OpenItemSnapshot();
+            foreach (var item in pending.ItemsOfTeam(teamId))
+            {
+                superseded.Add(item.Id);
+                if (item.Recipient is { } r && item.EarliestAtMs >= fromMs && item.EarliestAtMs < toMs) pendingItems.Add((r, item.DimensionSetId));
+            }
+        }
+        using (snapshot)
+        {
+            foreach (var (r, dims) in pendingItems) visit(r, dims);
+            foreach (var (id, r, dims) in snapshot.Recipients(teamId, fromMs, toMs))
+                if (!superseded.Contains(id)) visit(r, dims);
+        }
+    }
+
     private bool Matches(ItemQuery q, ItemRecord item, ItemPosition? after, Dictionary<int, bool> matches)
     {
         if (item.EarliestAtMs < q.FromMs || item.EarliestAtMs >= q.ToMs) return false;

@@ -91,6 +91,15 @@ public sealed partial class SqliteStore : IItemSearchReader
             }
         }
 
+        public IEnumerable<(long Id, string Recipient, int DimensionSetId)> Recipients(int teamId, long fromMs, long toMs)
+        {
+            using var select = new RawStatement(Connection, SqliteSql.SelectItemRecipients);
+            select.Bind(1, (long)teamId);
+            select.Bind(2, fromMs);
+            select.Bind(3, toMs);
+            while (select.Step()) yield return (select.ColumnInt64(0), select.ColumnText(1)!, select.ColumnInt(2));
+        }
+
         private static long? NullableInt64(RawStatement s, int index) => s.ColumnIsNull(index) ? null : s.ColumnInt64(index);
     }
 }

@@ -4,6 +4,12 @@ namespace Herald.Storage.Sqlite;
 
 internal static partial class SqliteSql
 {
+    /// <summary>One team's items by earliest event in [?2, ?3) with a recipient: the index by earliest event holds all three columns (id is its rowid).</summary>
+    public const string SelectItemRecipients = """
+        SELECT id, recipient, dimension_set_id FROM items INDEXED BY ix_items_earliest
+        WHERE team_id = ?1 AND earliest_at >= ?2 AND earliest_at < ?3 AND recipient IS NOT NULL
+        """;
+
     /// <summary>
     /// One team's items by earliest event, newest first, from ?2 (inclusive) to ?3 (exclusive), before the position
     /// (?4, ?5): read along the index by earliest event (migration 16), whose entries hold recipient and dimension set, so
