@@ -199,7 +199,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
     public CustomerRecord CreateCustomer(CustomerRecord customer)
     {
         using var c = Open();
-        using var cmd = Command(c, SqliteSql.UpsertCustomer, ("$team", customer.TeamId), ("$phone", customer.Phone), ("$tz", customer.TimeZone), ("$now", customer.CreatedAtMs),
+        using var cmd = Command(c, SqliteSql.UpsertCustomer, ("$team", customer.TeamId), ("$recipient", Recipients.Stored(customer.Phone)),
+            ("$phone", Seal(customer.Phone)), ("$tz", customer.TimeZone), ("$now", customer.CreatedAtMs),
             ("$public_id", customer.PublicId), ("$name", Seal(customer.Name)), ("$email", Seal(customer.Email)), ("$address", Seal(customer.Address)),
             ("$preferences", JsonSerializer.Serialize(customer.Preferences, PreferencesJson)));
         using var r = cmd.ExecuteReader();
@@ -237,7 +238,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         using var c = Open();
         try
         {
-            using var cmd = Command(c, SqliteSql.UpdateCustomer, ("$team", customer.TeamId), ("$public_id", customer.PublicId), ("$phone", customer.Phone), ("$name", Seal(customer.Name)),
+            using var cmd = Command(c, SqliteSql.UpdateCustomer, ("$team", customer.TeamId), ("$public_id", customer.PublicId),
+                ("$recipient", Recipients.Stored(customer.Phone)), ("$phone", Seal(customer.Phone)), ("$name", Seal(customer.Name)),
                 ("$email", Seal(customer.Email)), ("$address", Seal(customer.Address)), ("$preferences", JsonSerializer.Serialize(customer.Preferences, PreferencesJson)),
                 ("$tz", customer.TimeZone), ("$now", customer.UpdatedAtMs));
             using var r = cmd.ExecuteReader();
@@ -271,8 +273,9 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         return figures;
     }
 
+    // The phone is its sealed column; a row from before it (plain recipients only) still has it as its recipient.
     private CustomerRecord ReadCustomer(SqliteDataReader r) => new(
-        r.GetString(0), r.GetInt32(1), r.GetString(2), Opened(r, 3)!, Opened(r, 4), Opened(r, 5),
+        r.GetString(0), r.GetInt32(1), Opened(r, 10) ?? r.GetString(2), Opened(r, 3)!, Opened(r, 4), Opened(r, 5),
         r.IsDBNull(6) ? CustomerPreferences.Default : JsonSerializer.Deserialize<CustomerPreferences>(r.GetString(6), PreferencesJson)!,
         Text(r, 7), r.GetInt64(8), r.GetInt64(9));
 

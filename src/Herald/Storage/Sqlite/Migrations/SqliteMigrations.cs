@@ -41,5 +41,6 @@ internal static class SqliteMigrations
         V041AuditLog.Migration,
         V042ApiKeyAllowedIps.Migration,
         V043FieldEncryption.Migration,
+        V044RecipientPrivacy.Migration,
     ];
 }
