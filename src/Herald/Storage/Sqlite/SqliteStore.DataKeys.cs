@@ -121,6 +121,53 @@ public sealed partial class SqliteStore : IDataKeyStore
             tx.Commit();
             if (agents.Count < UpgradeBatch) break;
         }
+        sealedCount += SealPlaintextEventTexts(c, fields);
+        while (true)
+        {
+            using var tx = c.BeginTransaction();
+            var customers = new List<(long Team, string Phone)>();
+            using (var cmd = Command(c, SqliteSql.SelectCustomersWithoutPhone, ("$limit", UpgradeBatch)))
+            {
+                cmd.Transaction = tx;
+                using var r = cmd.ExecuteReader();
+                while (r.Read()) customers.Add((r.GetInt64(0), r.GetString(1)));
+            }
+            foreach (var (team, phone) in customers)
+                sealedCount += Execute(c, tx, SqliteSql.SetCustomerPhone, ("$team", team), ("$recipient", phone), ("$phone", fields.Seal(phone)));
+            tx.Commit();
+            if (customers.Count < UpgradeBatch) break;
+        }
         return sealedCount;
+    }
+
+    /// <summary>
+    /// Message bodies stored in clear before they were sealed. The events table is large and the writer seals every new body,
+    /// so it is read once, by rowid, and the store records that it was (then later starts skip it).
+    /// </summary>
+    private static long SealPlaintextEventTexts(SqliteConnection c, FieldProtector fields)
+    {
+        if (Scalar(c, null, SqliteSql.SelectStoreSetting, ("$name", SqliteSql.EventTextsSealedSetting)) is not null) return 0;
+        long sealedCount = 0, after = 0;
+        while (true)
+        {
+            using var tx = c.BeginTransaction();
+            var texts = new List<(long Id, string Text)>();
+            using (var cmd = Command(c, SqliteSql.SelectPlaintextEventTexts, ("$after", after), ("$limit", UpgradeBatch)))
+            {
+                cmd.Transaction = tx;
+                using var r = cmd.ExecuteReader();
+                while (r.Read()) texts.Add((r.GetInt64(0), r.GetString(1)));
+            }
+            foreach (var (id, text) in texts) sealedCount += Execute(c, tx, SqliteSql.SealEventText, ("$id", id), ("$sealed", fields.Seal(text)));
+            if (texts.Count < UpgradeBatch)
+            {
+                Execute(c, tx, SqliteSql.UpsertStoreSetting, ("$name", SqliteSql.EventTextsSealedSetting), ("$value", "true"),
+                    ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                tx.Commit();
+                return sealedCount;
+            }
+            tx.Commit();
+            after = texts[^1].Id;
+        }
     }
 }
