@@ -195,8 +195,8 @@ public static partial class HeraldHost
             _ = sp.GetRequiredService<DataDirectoryLock>(); // the store opens only under the data directory's lock
             return new SqliteStore(options.DatabasePath, fullSync, sp.GetRequiredService<StoreTimings>(), archiverCheckpoints: ArchiveOptions(configuration).Enabled);
         });
-        // The mode the start held the store to (Initialize), before anything takes a recipient.
-        services.AddSingleton(sp => sp.GetRequiredService<SqliteStore>().Recipients);
+        // Held to the configured mode (or the start refused) before anything takes a recipient; Initialize resolves it first.
+        services.AddSingleton(sp => sp.GetRequiredService<SqliteStore>().UseRecipientMode(hashedRecipients, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         services.AddSingleton<IEngineStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IItemReader>(sp => sp.GetRequiredService<SqliteStore>());
@@ -470,7 +470,7 @@ public static partial class HeraldHost
         // Before anything reads a protected field: the master key must open the data keys, and older plain rows get sealed.
         long sealedFields = store.SealPlaintextFields();
         if (sealedFields > 0) logger.LogInformation("sealed {Count} values stored before field encryption", sealedFields);
-        var recipients = store.UseRecipientMode(options.Privacy.HashedRecipients, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var recipients = app.Services.GetRequiredService<RecipientPrivacy>();
         if (recipients.IsHashed) logger.LogInformation("recipients are stored as keyed HMACs (Herald:Privacy:Recipients=hashed)");
         _ = app.Services.GetRequiredService<DimensionRegistry>();
         app.Services.GetRequiredService<DatabaseMaintenance>().LoadHorizons();

@@ -40,7 +40,7 @@ public class ItemFilterParameters : MetricsParameters
                     : throw new BadParameterException("status", $"'{word}' is not a status word (queued, sent, delivered, read, failed, undelivered, ...)"));
         }
         var privacy = http.RequestServices.GetRequiredService<RecipientPrivacy>();
-        var recipients = Values("recipient", Recipient, Identifier.MaxLength)?.Select(privacy.Stored);
+        var recipients = Values("recipient", Recipient, Identifier.MaxLength)?.Select(r => privacy.Stored(r));
         var codes = Values("error_code", ErrorCode, Identifier.MaxDimensionLength);
         return new ItemQuery(teams, r.From.ToUnixMillis(), r.To.ToUnixMillis(), r.Filter, statuses,
             recipients?.ToHashSet(StringComparer.Ordinal), codes?.ToHashSet(StringComparer.Ordinal));
