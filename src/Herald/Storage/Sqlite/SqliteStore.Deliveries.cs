@@ -283,6 +283,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
 
     public IDeliveryWriteSession BeginDeliveryWrite()
     {
+        _ = Fields; // before the write transaction, as BeginWrite does
+
         _deliveryWriterConnection ??= Open(writer: true);
         return new SqliteDeliveryWriteSession(this, _deliveryWriterConnection, _deliveryStatements);
     }

@@ -206,6 +206,8 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     public IWriteSession BeginWrite()
     {
+        // Opened before the write transaction: a first open adds the data keys, which that transaction would lock out.
+        _ = Fields;
         _writerConnection ??= Open(writer: true);
         if (_nextItemId < 0)
         {
