@@ -1,3 +1,4 @@
+using Herald.Engine;
 using Herald.Storage.Encryption;
 using Microsoft.Data.Sqlite;
 
@@ -66,6 +67,13 @@ public sealed partial class SqliteStore : IDataKeyStore
     private string? Opened(SqliteDataReader r, int i) => Fields.Open(r.GetValue(i));
 
     private byte[]? BlindIndex(string? value) => Fields.BlindIndex(value);
+
+    /// <summary>
+    /// A message body as stored: sealed, as it is personal (inbound ones above all), unless it is only a consent keyword
+    /// (STOP, HELP ...), which <c>consent_changes</c> keeps in clear anyway and migration 14's backfill reads as text.
+    /// </summary>
+    internal object? SealedBody(string? text) =>
+        text is null ? null : ConsentKeywords.Classify(text) != KeywordClass.Other ? text : Fields.Seal(text);
 
     private const int UpgradeBatch = 500;
 
@@ -158,7 +166,8 @@ public sealed partial class SqliteStore : IDataKeyStore
                 using var r = cmd.ExecuteReader();
                 while (r.Read()) texts.Add((r.GetInt64(0), r.GetString(1)));
             }
-            foreach (var (id, text) in texts) sealedCount += Execute(c, tx, SqliteSql.SealEventText, ("$id", id), ("$sealed", fields.Seal(text)));
+            foreach (var (id, text) in texts)
+                if (ConsentKeywords.Classify(text) == KeywordClass.Other) sealedCount += Execute(c, tx, SqliteSql.SealEventText, ("$id", id), ("$sealed", fields.Seal(text)));
             if (texts.Count < UpgradeBatch)
             {
                 Execute(c, tx, SqliteSql.UpsertStoreSetting, ("$name", SqliteSql.EventTextsSealedSetting), ("$value", "true"),

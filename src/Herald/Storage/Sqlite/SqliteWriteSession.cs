@@ -81,8 +81,8 @@ internal sealed class SqliteWriteSession : IWriteSession
         insert.Bind(10, e.ErrorMessage);
         insert.Bind(11, e.Cost);
         insert.Bind(12, (long?)e.Attempt);
-        // A message body is personal (inbound ones above all): sealed, after the writer classified its consent keyword.
-        insert.Bind(13, _store.Fields.Seal(e.Text));
+        if (_store.SealedBody(e.Text) is byte[] sealedBody) insert.Bind(13, sealedBody);
+        else insert.Bind(13, e.Text);
         insert.Bind(14, e.MetadataJson);
         insert.Bind(15, newItemId);
         return insert.Execute() == 1;
