@@ -1,6 +1,6 @@
 namespace Herald.Bench;
 
-public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, int Teams = 1000, int ItemsPerTeam = 100, long DashboardEvents = 2_000_000, bool ReuseStore = false, int Days = 30, int Runs = 10, double Minutes = 30, int Rate = 0)
+public sealed record BenchOptions(string Command, long Events, long HttpEvents, string Dir, int BatchSize, TimeSpan FlushInterval, int Teams = 1000, int ItemsPerTeam = 100, long DashboardEvents = 2_000_000, bool ReuseStore = false, int Days = 30, int Runs = 10, double Minutes = 30, int Rate = 0, string Recipients = "plain")
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -12,6 +12,7 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
         bool reuse = false;
         int days = 30, runs = 10, rate = 0;
         double minutes = 30;
+        string recipients = "plain";
         string dir = Path.Combine(Path.GetTempPath(), "herald-bench");
         for (int i = 1; i + 1 < args.Length; i += 2)
         {
@@ -30,10 +31,11 @@ public sealed record BenchOptions(string Command, long Events, long HttpEvents, 
                 case "--runs": runs = int.Parse(args[i + 1]); break;
                 case "--minutes": minutes = double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--rate": rate = int.Parse(args[i + 1]); break;
+                case "--recipients": recipients = args[i + 1]; break;
             }
         }
         Directory.CreateDirectory(dir);
-        return new BenchOptions(command, events, httpEvents, dir, batch, flush, teams, itemsPerTeam, dashboardEvents, reuse, days, runs, minutes, rate);
+        return new BenchOptions(command, events, httpEvents, dir, batch, flush, teams, itemsPerTeam, dashboardEvents, reuse, days, runs, minutes, rate, recipients);
     }
 
     public string EngineDb => Path.Combine(Dir, "engine", "herald.db");

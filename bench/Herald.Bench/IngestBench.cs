@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Herald.Domain;
 using Herald.Simulation;
 using Herald.Storage;
+using Herald.Storage.Encryption;
 using Herald.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Herald.Engine;
@@ -34,6 +35,13 @@ public static class IngestBench
             $"ratio to bare append {engine.EventsPerSecond / baseline:F2}; bench process peak RSS {engine.PeakRssMb} MB");
         report.Add("engine CPU per event", $"{engine.CpuMicrosPerEvent:F2} µs CPU/event",
             $"bare append / engine, by CPU time: {baselineCpu / engine.CpuMicrosPerEvent:F2}");
+        if (!RecipientPrivacy.IsHashedSetting(o.Recipients)) return;
+        // The same stream again with Herald__Privacy__Recipients=hashed, right after the plain run it is compared with.
+        var hashed = Engine(o, hashedRecipients: true);
+        report.Add("engine ingest, hashed recipients", $"{hashed.EventsPerSecond:N0} events/s",
+            $"ratio to plain engine {hashed.EventsPerSecond / engine.EventsPerSecond:F2}; ratio to bare append {hashed.EventsPerSecond / baseline:F2}");
+        report.Add("engine CPU per event, hashed recipients", $"{hashed.CpuMicrosPerEvent:F2} µs CPU/event",
+            $"plain / hashed, by CPU time: {engine.CpuMicrosPerEvent / hashed.CpuMicrosPerEvent:F2}; +{hashed.CpuMicrosPerEvent - engine.CpuMicrosPerEvent:F2} µs CPU/event");
     }
 
     /// <summary>One engine run: its rate, the process CPU time it took per event, and the process's RSS after it.</summary>
@@ -66,15 +74,18 @@ public static class IngestBench
     }
 
     /// <param name="timings">The store's timing recorder, as the server gives it one; none for the bare writer.</param>
-    public static EngineRun Engine(BenchOptions o, StoreTimings? timings = null, bool quiet = false)
+    /// <param name="hashedRecipients">Store recipients as keyed HMACs (Herald__Privacy__Recipients=hashed), as a server would.</param>
+    public static EngineRun Engine(BenchOptions o, StoreTimings? timings = null, bool quiet = false, bool hashedRecipients = false)
     {
         Fresh(o.EngineDb);
         using var store = new SqliteStore(o.EngineDb, timings: timings);
         store.MigrateUp();
+        var recipients = store.UseRecipientMode(hashedRecipients, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var registry = new DimensionRegistry();
         registry.Load(store);
         var teams = new TeamDirectory(store, TimeProvider.System);
-        var writer = new BatchWriter(store, registry, new PendingRollups(), TimeProvider.System, new WriterOptions { FlushInterval = o.FlushInterval });
+        var writer = new BatchWriter(store, registry, new PendingRollups(), TimeProvider.System, new WriterOptions { FlushInterval = o.FlushInterval },
+            recipients: recipients);
         var generator = new TrafficGenerator(Profile(o.Events));
         var teamIds = generator.TeamNames.ToDictionary(n => n, n => teams.GetOrCreate(n).Id);
 

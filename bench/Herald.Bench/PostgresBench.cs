@@ -44,7 +44,10 @@ public static class PostgresBench
 
     private static double Engine(BenchOptions o, string cs)
     {
-        using var store = new PostgresStore(cs);
+        // The node's own files (the master key that seals message bodies) in a fresh folder, as a server's data directory.
+        string node = Path.Combine(o.Dir, "postgres-node");
+        if (Directory.Exists(node)) Directory.Delete(node, true);
+        using var store = new PostgresStore(cs, node);
         store.MigrateUp();
         store.AcquireWriterLease();
         var registry = new DimensionRegistry();

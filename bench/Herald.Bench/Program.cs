@@ -1,6 +1,6 @@
 using Herald.Bench;
 
-// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|archive|query|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|soak|wer|postgres|all> [--events N] [--minutes M --rate EVENTS_PER_S] [--dashboard-events N] [--dir PATH] [--teams N --items-per-team N] [--reuse-store 1]
+// dotnet run -c Release --project bench/Herald.Bench -- <ingest|http|archive|query|snapshots|forecast|endpoints|failures|dashboard|phone|deliveries|deliveries-http|writer-scale|store-timings|items|reports|insights|recordings|soak|wer|postgres|all> [--events N] [--minutes M --rate EVENTS_PER_S] [--dashboard-events N] [--dir PATH] [--teams N --items-per-team N] [--reuse-store 1] [--recipients hashed]
 var options = BenchOptions.Parse(args);
 var report = new Report();
 switch (options.Command)

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Herald.Api.Auth;
 using Herald.Storage;
+using Herald.Storage.Encryption;
 using Herald.Tenancy;
 using Microsoft.AspNetCore.Routing.Patterns;
 
@@ -91,7 +92,11 @@ public static class AuditRequests
                 continue;
             }
             if (!afterParameter && segment.Parts.OfType<RoutePatternParameterPart>().FirstOrDefault() is { } parameter)
+            {
                 id = http.GetRouteValue(parameter.Name)?.ToString();
+                // A recipient in a path is a phone number: the trail names it as the store does (hashed recipients: its HMAC).
+                if (parameter.Name == "recipient") id = http.RequestServices.GetService<RecipientPrivacy>()?.Stored(id) ?? id;
+            }
             afterParameter = true;
             trailing.Clear();
         }

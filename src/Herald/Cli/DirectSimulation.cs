@@ -23,7 +23,8 @@ public static class DirectSimulation
         store.MigrateUp();
         var registry = new DimensionRegistry();
         registry.Load(store);
-        var writer = new BatchWriter(store, registry, new PendingRollups(), TimeProvider.System);
+        var recipients = store.UseRecipientMode(options.Privacy.HashedRecipients, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var writer = new BatchWriter(store, registry, new PendingRollups(), TimeProvider.System, recipients: recipients);
         writer.Recover();
         var teams = new TeamDirectory(store, TimeProvider.System);
         var teamIds = generator.TeamNames.ToDictionary(n => n, n => teams.GetOrCreate(n).Id);

@@ -28,7 +28,7 @@ public static class ServeCommand
                     if (parse.GetValue(demoRate) is { } r) builder.Configuration["Herald:DemoRate"] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 });
             }
-            catch (Exception e) when (e is Storage.DataDirectoryInUseException or Storage.Encryption.FieldEncryptionException)
+            catch (Exception e) when (e is Storage.DataDirectoryInUseException or Storage.Encryption.FieldEncryptionException or Storage.Encryption.RecipientModeException)
             {
                 await Console.Error.WriteLineAsync("herald: " + e.Message);
                 return 2;

@@ -28,6 +28,15 @@ public sealed class IncomingEvent
     public string? Text { get; init; }
     public string? MetadataJson { get; init; }
 
+    /// <summary>A copy of this event naming another recipient (the stored form of its own).</summary>
+    public IncomingEvent WithRecipient(string? recipient) => new()
+    {
+        EventId = EventId, ItemId = ItemId, Kind = Kind, Status = Status, OccurredAtMs = OccurredAtMs, Account = Account,
+        Channel = Channel, Provider = Provider, Route = Route, Campaign = Campaign, Recipient = recipient, Country = Country,
+        Direction = Direction, Agent = Agent, Template = Template, ErrorCode = ErrorCode, ErrorMessage = ErrorMessage,
+        Cost = Cost, Attempt = Attempt, Text = Text, MetadataJson = MetadataJson,
+    };
+
     public bool HasAnyDimension =>
         Account is not null || Channel is not null || Provider is not null || Route is not null
         || Campaign is not null || Country is not null || Direction is not null

@@ -1,5 +1,6 @@
 using Herald.Domain;
 using Herald.Storage;
+using Herald.Storage.Encryption;
 
 namespace Herald.Engine;
 
@@ -48,15 +49,18 @@ public sealed class BatchWriter
     // A batch failed (or its publication did) and the state in memory is not yet rebuilt from the store.
     private bool _needsRebuild;
     private readonly ILogger? _logger;
+    private readonly RecipientPrivacy _recipients;
 
     // Item retention's horizon: events of items it closed or purged are refused (null: no item retention).
     private readonly RetentionHorizons? _horizons;
 
+    /// <param name="recipients">How recipients are stored: as given (the default) or only as their HMAC.</param>
     public BatchWriter(IEngineStore store, DimensionRegistry registry, PendingRollups pending, TimeProvider time, WriterOptions? options = null,
-        ILogger<BatchWriter>? logger = null, RetentionHorizons? horizons = null)
+        ILogger<BatchWriter>? logger = null, RetentionHorizons? horizons = null, RecipientPrivacy? recipients = null)
     {
         _logger = logger;
         _horizons = horizons;
+        _recipients = recipients ?? RecipientPrivacy.Plain;
         _store = store;
         _registry = registry;
         _pending = pending;
@@ -88,6 +92,12 @@ public sealed class BatchWriter
     public void Write(IReadOnlyList<IngestBatch> batches)
     {
         if (_needsRebuild) RebuildUntilDone();
+        // Before anything keeps an event: from here on (store, memory, observers) only the stored form of its recipient exists.
+        if (_recipients.IsHashed)
+        {
+            foreach (var batch in batches)
+                for (int i = 0; i < batch.Events.Length; i++) batch.Events[i] = _recipients.Protect(batch.Events[i]);
+        }
         _items.NextGeneration();
         _pass++;
         if (!_knownLoaded || _known.IsFull) LoadKnownItems();

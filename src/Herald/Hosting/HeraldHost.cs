@@ -42,6 +42,7 @@ using Herald.Backup;
 using Herald.Senders;
 using Herald.Snapshots;
 using Herald.Storage;
+using Herald.Storage.Encryption;
 using Herald.Storage.Sqlite;
 using Herald.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -179,7 +180,13 @@ public static partial class HeraldHost
     public static IServiceCollection AddHeraldStore(this IServiceCollection services, IConfiguration configuration, HeraldOptions options)
     {
         options.Store.Validate();
-        if (options.Store.IsPostgres) return services.AddHeraldPostgresStore(options);
+        bool hashedRecipients = options.Privacy.HashedRecipients;
+        if (options.Store.IsPostgres)
+        {
+            if (hashedRecipients) throw new RecipientModeException("Herald__Privacy__Recipients=hashed is not available on PostgreSQL yet: use plain, or the SQLite store");
+            services.AddSingleton(RecipientPrivacy.Plain);
+            return services.AddHeraldPostgresStore(options);
+        }
         bool fullSync = (configuration.GetSection("Herald:Ingest").Get<IngestOptions>() ?? new IngestOptions()).FullSync;
         services.AddSingleton(_ => DataDirectoryLock.Acquire(options.DataDir));
         services.AddSingleton<StoreTimings>();
@@ -188,6 +195,8 @@ public static partial class HeraldHost
             _ = sp.GetRequiredService<DataDirectoryLock>(); // the store opens only under the data directory's lock
             return new SqliteStore(options.DatabasePath, fullSync, sp.GetRequiredService<StoreTimings>(), archiverCheckpoints: ArchiveOptions(configuration).Enabled);
         });
+        // Held to the configured mode (or the start refused) before anything takes a recipient; Initialize resolves it first.
+        services.AddSingleton(sp => sp.GetRequiredService<SqliteStore>().UseRecipientMode(hashedRecipients, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         services.AddSingleton<IEngineStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IRollupReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IItemReader>(sp => sp.GetRequiredService<SqliteStore>());
@@ -464,6 +473,8 @@ public static partial class HeraldHost
         // Before anything reads a protected field: the master key must open the data keys, and older plain rows get sealed.
         long sealedFields = store.SealPlaintextFields();
         if (sealedFields > 0) logger.LogInformation("sealed {Count} values stored before field encryption", sealedFields);
+        var recipients = app.Services.GetRequiredService<RecipientPrivacy>();
+        if (recipients.IsHashed) logger.LogInformation("recipients are stored as keyed HMACs (Herald:Privacy:Recipients=hashed)");
         _ = app.Services.GetRequiredService<DimensionRegistry>();
         app.Services.GetRequiredService<DatabaseMaintenance>().LoadHorizons();
         var writer = app.Services.GetRequiredService<BatchWriter>();

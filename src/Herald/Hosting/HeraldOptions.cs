@@ -24,6 +24,9 @@ public sealed class HeraldOptions
 
     /// <summary>Which database holds Herald's data (<c>Herald__Store__Provider</c>, <c>Herald__Store__ConnectionString</c>).</summary>
     public StoreOptions Store { get; set; } = new();
+
+    /// <summary>How personal data is kept (<c>Herald__Privacy__Recipients=plain|hashed</c>).</summary>
+    public Herald.Storage.Encryption.PrivacyOptions Privacy { get; set; } = new();
 }
 
 /// <summary>The <c>Herald:Store</c> section: the embedded SQLite file (the default) or a PostgreSQL server.</summary>

@@ -25,7 +25,7 @@ public static class PostgresHosting
     public static IServiceCollection AddHeraldPostgresStore(this IServiceCollection services, HeraldOptions options)
     {
         services.AddSingleton<StoreTimings>();
-        services.AddSingleton(_ => new PostgresStore(options.Store.ConnectionString!));
+        services.AddSingleton(_ => new PostgresStore(options.Store.ConnectionString!, options.DataDir));
         foreach (var store in PortedStores) services.AddSingleton(store, sp => sp.GetRequiredService<PostgresStore>());
         return services;
     }
@@ -72,6 +72,9 @@ public static class PostgresHosting
         };
         logger.LogInformation("waiting for the writer's lease on {Store}", store.Target);
         store.AcquireWriterLease();
+        // Under the lease, so one node does it: the master key must open the data keys, and older plain values get sealed.
+        long sealedFields = store.SealPlaintextFields();
+        if (sealedFields > 0) logger.LogInformation("sealed {Count} values stored before field encryption", sealedFields);
         _ = app.Services.GetRequiredService<DimensionRegistry>();
         var writer = app.Services.GetRequiredService<BatchWriter>();
         writer.Recover();

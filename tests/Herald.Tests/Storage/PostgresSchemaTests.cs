@@ -9,7 +9,7 @@ namespace Herald.Tests.Storage;
 public sealed class PostgresSchemaTests
 {
     /// <summary>Tables shared by every team (the directory's and the schema's own); every other table belongs to one team.</summary>
-    private static readonly string[] ClusterWideTables = ["teams", "api_keys", "schema_migrations", "engine_checkpoint"];
+    private static readonly string[] ClusterWideTables = ["teams", "api_keys", "schema_migrations", "engine_checkpoint", "data_keys"];
 
     [Fact]
     public async Task Migrate_up_status_and_down_work_on_postgres()
@@ -30,6 +30,10 @@ public sealed class PostgresSchemaTests
         Assert.DoesNotContain("pending", output);
         Assert.Contains("postgres://127.0.0.1", output);
 
+        (code, output, _) = await HeraldCli.RunSplitAsync(dir, env, "migrate", "down");
+        Assert.Equal(0, code);
+        Assert.Contains("reverted 3", output);
+        Assert.DoesNotContain("data_keys", Tables(cs));
         (code, output, _) = await HeraldCli.RunSplitAsync(dir, env, "migrate", "down");
         Assert.Equal(0, code);
         Assert.Contains("reverted 2", output);

@@ -6,6 +6,7 @@ using Herald.Api.Parameters;
 using Herald.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Herald.Storage.Encryption;
 
 namespace Herald.Api.Consent;
 
@@ -23,10 +24,11 @@ public static class ConsentEndpoints
     }
 
     private static Ok<SuccessEnvelope<ContactConsent>> Contact(
-        string recipient, [AsParameters] OneTeamParameters parameters, HttpContext http, ConsentAnalysis consent, TimeProvider time)
+        string recipient, [AsParameters] OneTeamParameters parameters, HttpContext http, ConsentAnalysis consent, TimeProvider time,
+        RecipientPrivacy privacy)
     {
         int teamId = parameters.TeamId(http);
-        return ApiResults.Ok(consent.Contact(teamId, recipient, time.GetUtcNow().ToUnixTimeMilliseconds()));
+        return ApiResults.Ok(consent.Contact(teamId, privacy.Stored(recipient), time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 
     private static Ok<SuccessEnvelope<ConsentSummary>> Summary([AsParameters] ConsentWindowParameters parameters, HttpContext http, ConsentAnalysis consent, TimeProvider time)

@@ -4,6 +4,7 @@ using Herald.Api.Auth;
 using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Storage;
+using Herald.Storage.Encryption;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Herald.Engine;
 using Herald.Analytics.Users;
@@ -111,10 +112,10 @@ public static class ContactsEndpoints
         QuietWindow.Of(start, end) is { } w ? new QuietHoursDto(QuietWindow.Format(w.StartMinute), QuietWindow.Format(w.EndMinute)) : null;
 
     private static Ok<SuccessEnvelope<ContactDto>> Put(string recipient, JsonElement body, [AsParameters] OneTeamParameters parameters, HttpContext http,
-        IContactSettingsStore store, ConsentAnalysis consent, UserAnalytics users, TimeProvider time)
+        IContactSettingsStore store, ConsentAnalysis consent, UserAnalytics users, TimeProvider time, RecipientPrivacy privacy)
     {
         int teamId = parameters.TeamId(http);
-        IdentifierParameter.Require("recipient", recipient, Domain.Identifier.MaxDimensionLength);
+        recipient = privacy.Stored(IdentifierParameter.Require("recipient", recipient, Domain.Identifier.MaxDimensionLength));
         var s = Parse(body, contact: true);
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         store.UpsertContact(teamId, recipient, s.TimeZone, s.Start, s.End, now, s.Attributes);
@@ -123,16 +124,18 @@ public static class ContactsEndpoints
     }
 
     private static Ok<SuccessEnvelope<ContactDto>> Get(string recipient, [AsParameters] OneTeamParameters parameters, HttpContext http,
-        IContactSettingsStore store, ConsentAnalysis consent, TimeProvider time)
+        IContactSettingsStore store, ConsentAnalysis consent, TimeProvider time, RecipientPrivacy privacy)
     {
         int teamId = parameters.TeamId(http);
-        return ApiResults.Ok(Dto(teamId, recipient, store, consent, time.GetUtcNow().ToUnixTimeMilliseconds()));
+        return ApiResults.Ok(Dto(teamId, privacy.Stored(recipient), store, consent, time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 
     private static Results<Ok<SuccessEnvelope<object>>, NotFound<ErrorEnvelope>> Delete(
-        string recipient, [AsParameters] OneTeamParameters parameters, HttpContext http, IContactSettingsStore store, UserAnalytics users)
+        string recipient, [AsParameters] OneTeamParameters parameters, HttpContext http, IContactSettingsStore store, UserAnalytics users,
+        RecipientPrivacy privacy)
     {
         int teamId = parameters.TeamId(http);
+        recipient = privacy.Stored(recipient);
         if (!store.DeleteContact(teamId, recipient)) return ApiResults.NotFound($"contact '{recipient}' has no settings of its own");
         users.ContactsChanged(teamId);
         return ApiResults.Ok<object>(new { recipient, deleted = true });
@@ -145,10 +148,10 @@ public static class ContactsEndpoints
     /// </summary>
     private static Results<Created<SuccessEnvelope<ContactConsent>>, Ok<SuccessEnvelope<ContactConsent>>> RecordConsent(
         string recipient, JsonElement body, [AsParameters] OneTeamParameters parameters, HttpContext http, ConsentRecorder recorder,
-        ConsentAnalysis consent, TimeProvider time)
+        ConsentAnalysis consent, TimeProvider time, RecipientPrivacy privacy)
     {
         int teamId = parameters.TeamId(http);
-        IdentifierParameter.Require("recipient", recipient, Domain.Identifier.MaxDimensionLength);
+        recipient = privacy.Stored(IdentifierParameter.Require("recipient", recipient, Domain.Identifier.MaxDimensionLength));
         var now = time.GetUtcNow();
         var (state, source, at) = ParseConsent(body, now);
         bool recorded = recorder.Record(teamId, recipient, at.ToUnixTimeMilliseconds(), state, source);

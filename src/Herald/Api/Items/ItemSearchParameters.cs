@@ -5,6 +5,7 @@ using Herald.Analytics.Items;
 using Herald.Api.Metrics;
 using Herald.Domain;
 using Herald.Storage;
+using Herald.Storage.Encryption;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Api.Items;
@@ -18,7 +19,7 @@ public class ItemFilterParameters : MetricsParameters
     [FromQuery(Name = "status"), Description("Only items whose current status is one of these (comma-separated), e.g. failed,undelivered.")]
     public string? Status { get; init; }
 
-    [FromQuery(Name = "recipient"), Description("Only items sent to one of these recipients (comma-separated, exact), e.g. +447700900123.")]
+    [FromQuery(Name = "recipient"), Description("Only items sent to one of these recipients (comma-separated, exact), e.g. +447700900123; with hashed recipients the number or its hmac: form.")]
     public string? Recipient { get; init; }
 
     [FromQuery(Name = "error_code"), Description("Only items whose current status came with one of these error codes (comma-separated), e.g. 30007.")]
@@ -38,7 +39,8 @@ public class ItemFilterParameters : MetricsParameters
                     ? s
                     : throw new BadParameterException("status", $"'{word}' is not a status word (queued, sent, delivered, read, failed, undelivered, ...)"));
         }
-        var recipients = Values("recipient", Recipient, Identifier.MaxLength);
+        var privacy = http.RequestServices.GetRequiredService<RecipientPrivacy>();
+        var recipients = Values("recipient", Recipient, Identifier.MaxLength)?.Select(r => privacy.Stored(r));
         var codes = Values("error_code", ErrorCode, Identifier.MaxDimensionLength);
         return new ItemQuery(teams, r.From.ToUnixMillis(), r.To.ToUnixMillis(), r.Filter, statuses,
             recipients?.ToHashSet(StringComparer.Ordinal), codes?.ToHashSet(StringComparer.Ordinal));

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Herald.Api.Auth;
 using Herald.Api.Parameters;
 using Herald.Storage;
+using Herald.Storage.Encryption;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Herald.Engine;
@@ -50,8 +51,10 @@ public static class ItemsEndpoints
     }
 
     private static Ok<SuccessEnvelope<IReadOnlyList<ItemDto>>> RecipientHistory(
-        string recipient, [AsParameters] RecipientHistoryParameters parameters, HttpContext http, IItemReader items, PendingRollups pending, ItemHistory history)
+        string recipient, [AsParameters] RecipientHistoryParameters parameters, HttpContext http, IItemReader items, PendingRollups pending, ItemHistory history,
+        RecipientPrivacy privacy)
     {
+        recipient = privacy.Stored(recipient);
         int n = parameters.Limit ?? 20;
         var teams = parameters.Teams(http);
         var list = new List<ItemDto>();

@@ -4,6 +4,7 @@ using Herald.Api.Auth;
 using Herald.Api.Parameters;
 using Herald.Domain;
 using Herald.Storage;
+using Herald.Storage.Encryption;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Api.Segments;
@@ -32,7 +33,8 @@ public static class SegmentsEndpoints
     }
 
     private static Results<Ok<SuccessEnvelope<SegmentDto>>, BadRequest<ErrorEnvelope>> Put(
-        string segmentId, JsonElement body, [AsParameters] OneTeamParameters parameters, HttpContext http, ICampaignStore store, TimeProvider time)
+        string segmentId, JsonElement body, [AsParameters] OneTeamParameters parameters, HttpContext http, ICampaignStore store, TimeProvider time,
+        RecipientPrivacy privacy)
     {
         int teamId = parameters.TeamId(http);
         IdentifierParameter.Require("segment_id", segmentId, Identifier.MaxDimensionLength);
@@ -47,8 +49,12 @@ public static class SegmentsEndpoints
         }
         if (name.Length > MaxNameLength) return ApiResults.BadRequest("name", $"at most {MaxNameLength} characters");
         if (!body.TryGetProperty("rule", out var rule)) return ApiResults.BadRequest("rule", "is required: {\"recipients\": [...]} or {\"filter\": {...}}");
-        SegmentRule.Parse(rule);
-        var saved = store.UpsertSegment(teamId, segmentId, name, rule.GetRawText(), time.GetUtcNow().ToUnixTimeMilliseconds());
+        var parsed = SegmentRule.Parse(rule);
+        // With hashed recipients a listed number is kept (and shown) in its stored form, as the items it selects hold it.
+        string ruleJson = privacy.IsHashed && parsed.Recipients is { } listed
+            ? JsonSerializer.Serialize(new { recipients = listed.Select(privacy.Stored) })
+            : rule.GetRawText();
+        var saved = store.UpsertSegment(teamId, segmentId, name, ruleJson, time.GetUtcNow().ToUnixTimeMilliseconds());
         return ApiResults.Ok(Dto(saved, store.CampaignsOfSegment(teamId, segmentId)));
     }
 

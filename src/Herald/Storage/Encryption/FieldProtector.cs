@@ -101,6 +101,9 @@ public sealed class FieldProtector
 
     private static byte[] WrapContext(int id, string purpose) => Encoding.UTF8.GetBytes($"herald data key {id} {purpose}");
 
+    /// <summary>The most bytes the sealed form of a text of <paramref name="characters"/> UTF-16 characters takes.</summary>
+    public static int MaxSealedLength(int characters) => HeaderBytes + NonceBytes + TagBytes + Encoding.UTF8.GetMaxByteCount(characters);
+
     /// <summary>The sealed form of <paramref name="plain"/> (null stays null).</summary>
     public byte[]? Seal(string? plain) => plain is null ? null : Seal(Encoding.UTF8.GetBytes(plain));
 

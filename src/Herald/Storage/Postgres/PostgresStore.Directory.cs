@@ -83,7 +83,7 @@ public sealed partial class PostgresStore
     public void UpsertWebhookSecret(WebhookSecretRecord secret)
     {
         using var c = Open();
-        Execute(c, PostgresSql.UpsertWebhookSecret, secret.TeamId, secret.Provider, secret.Secret, secret.VerifyToken, secret.UpdatedAtMs);
+        Execute(c, PostgresSql.UpsertWebhookSecret, secret.TeamId, secret.Provider, Fields.Seal(secret.Secret), Fields.Seal(secret.VerifyToken), secret.UpdatedAtMs);
     }
 
     public bool DeleteWebhookSecret(int teamId, string provider)
@@ -92,7 +92,7 @@ public sealed partial class PostgresStore
         return Execute(c, PostgresSql.DeleteWebhookSecret, teamId, provider) == 1;
     }
 
-    private static WebhookSecretRecord ReadWebhookSecret(NpgsqlDataReader r) => new(r.GetInt32(0), r.GetString(1), Text(r, 2), Text(r, 3), r.GetInt64(4));
+    private WebhookSecretRecord ReadWebhookSecret(NpgsqlDataReader r) => new(r.GetInt32(0), r.GetString(1), Opened(r, 2, 5), Opened(r, 3, 6), r.GetInt64(4));
 
     private List<T> ReadAll<T>(string sql, Func<NpgsqlDataReader, T> read, params object?[] values)
     {

@@ -20,9 +20,12 @@ public sealed partial class PostgresStore : IEngineStore, IRollupReader, IItemRe
     private NpgsqlConnection? _writer;
     private long _nextItemId = -1;
     private int _connectionsInUse;
+    private readonly string? _dataDir;
 
-    public PostgresStore(string connectionString)
+    /// <param name="dataDir">The node's data directory, where the master key file is when <c>HERALD_MASTER_KEY</c> is not set.</param>
+    public PostgresStore(string connectionString, string? dataDir = null)
     {
+        _dataDir = dataDir;
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         _poolLimit = builder.MaxPoolSize;
         _data = NpgsqlDataSource.Create(builder);
@@ -191,7 +194,7 @@ public sealed partial class PostgresStore : IEngineStore, IRollupReader, IItemRe
         while (r.Read())
         {
             visit(new StoredEvent(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetString(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
-                r.GetInt32(7), Text(r, 8), Text(r, 9), Text(r, 10), Double(r, 11), Int(r, 12), Text(r, 13), Text(r, 14), Text(r, 15)));
+                r.GetInt32(7), Text(r, 8), Text(r, 9), Text(r, 10), Double(r, 11), Int(r, 12), Opened(r, 13, 16), Text(r, 14), Text(r, 15)));
         }
     }
 

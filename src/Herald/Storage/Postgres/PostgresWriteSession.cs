@@ -189,7 +189,8 @@ internal sealed class PostgresWriteSession : IWriteSession
                 WriteText(copy, e.ErrorMessage);
                 if (e.Cost is { } cost) copy.Write(cost, NpgsqlDbType.Double); else copy.WriteNull();
                 if (e.Attempt is { } attempt) copy.Write(attempt, NpgsqlDbType.Integer); else copy.WriteNull();
-                WriteText(copy, e.Text);
+                // A message body is personal (inbound ones above all): sealed, after the writer classified its consent keyword.
+                if (_store.Fields.Seal(e.Text) is { } sealedText) copy.Write(sealedText, NpgsqlDbType.Bytea); else copy.WriteNull();
                 WriteText(copy, e.MetadataJson);
                 WriteText(copy, p.NewItemId);
             }

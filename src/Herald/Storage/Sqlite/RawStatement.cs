@@ -24,7 +24,7 @@ public sealed class RawStatement : IDisposable
     public void Bind(int index, double value) => Check(raw.sqlite3_bind_double(_stmt, index, value));
     public void Bind(int index, string? value) => Check(value is null ? raw.sqlite3_bind_null(_stmt, index) : raw.sqlite3_bind_text(_stmt, index, value));
     public void Bind(int index, long? value) => Check(value is { } v ? raw.sqlite3_bind_int64(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
-    public void Bind(int index, byte[] value) => Check(raw.sqlite3_bind_blob(_stmt, index, value));
+    public void Bind(int index, byte[]? value) => Check(value is null ? raw.sqlite3_bind_null(_stmt, index) : raw.sqlite3_bind_blob(_stmt, index, value));
     public void Bind(int index, double? value) => Check(value is { } v ? raw.sqlite3_bind_double(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
 
     /// <summary>Runs the statement to completion; answers the rows it changed.</summary>

@@ -11,8 +11,8 @@ public sealed partial class SqliteStore : ICallStore
     {
         using var c = Open();
         long id = Convert.ToInt64(Scalar(c, null, SqliteSql.InsertCall, ("$public_id", call.PublicId), ("$team", call.TeamId), ("$delivery", call.DeliveryId),
-            ("$customer", call.CustomerId), ("$sid", call.CallSid), ("$status", call.Status), ("$from", call.FromNumber), ("$to", call.ToNumber),
-            ("$direction", call.Direction), ("$retries", call.RetryCount), ("$now", call.CreatedAtMs)));
+            ("$customer", call.CustomerId), ("$sid", call.CallSid), ("$status", call.Status), ("$from", Seal(call.FromNumber)), ("$to", Seal(call.ToNumber)),
+            ("$direction", call.Direction), ("$retries", call.RetryCount), ("$events", Seal(call.WebhookEventsJson)), ("$now", call.CreatedAtMs)));
         return QueryCall(c, null, SqliteSql.SelectCallById, ("$id", id))!;
     }
 
@@ -46,7 +46,7 @@ public sealed partial class SqliteStore : ICallStore
         var changed = change(call);
         Execute(c, tx, SqliteSql.UpdateCall, ("$id", callId), ("$status", changed.Status), ("$start", changed.StartTimeMs), ("$end", changed.EndTimeMs),
             ("$duration", changed.Duration), ("$error_code", changed.ErrorCode), ("$error_message", changed.ErrorMessage),
-            ("$events", changed.WebhookEventsJson), ("$now", changed.UpdatedAtMs));
+            ("$events", Seal(changed.WebhookEventsJson)), ("$now", changed.UpdatedAtMs));
         tx.Commit();
         return changed;
     }
@@ -76,9 +76,9 @@ public sealed partial class SqliteStore : ICallStore
     }
 
     private CallRecord ReadCall(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8),
-        r.GetString(9), r.GetString(10), Long(r, 11), Long(r, 12), Int(r, 13), Text(r, 14), Int(r, 15), Opened(r, 16), Text(r, 17), Text(r, 18),
-        Text(r, 19), r.GetInt32(20), r.GetString(21), r.GetInt64(22), r.GetInt64(23));
+        r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7), Opened(r, 8)!,
+        Opened(r, 9)!, r.GetString(10), Long(r, 11), Long(r, 12), Int(r, 13), Text(r, 14), Int(r, 15), Opened(r, 16), Text(r, 17), Text(r, 18),
+        Text(r, 19), r.GetInt32(20), Opened(r, 21)!, r.GetInt64(22), r.GetInt64(23));
 
     // ---- Recordings ----
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Herald.Engine;
+using Herald.Storage.Encryption;
 
 namespace Herald.Storage.Sqlite;
 
@@ -106,9 +107,11 @@ public sealed partial class SqliteStore : IConsentReader, IConsentStore
         long senders;
         using (var cmd = Command(c, SqliteSql.CountInboundSenders, p)) senders = Convert.ToInt64(cmd.ExecuteScalar());
         var withoutSender = new List<string>();
-        using (var cmd = Command(c, SqliteSql.SelectShortTextsWithoutSender, [.. p, ("$max_length", ConsentKeywords.MaxKeywordLength * 2)]))
+        int maxLength = ConsentKeywords.MaxKeywordLength * 2;
+        using (var cmd = Command(c, SqliteSql.SelectShortTextsWithoutSender, [.. p, ("$max_length", maxLength), ("$max_sealed_bytes", FieldProtector.MaxSealedLength(maxLength))]))
         using (var r = cmd.ExecuteReader())
-            while (r.Read()) withoutSender.Add(r.GetString(0));
+            while (r.Read())
+                if (Opened(r, 0) is { } text && text.Length <= maxLength) withoutSender.Add(text);
         return new InboundCounts(messages, senders, byHour, withoutSender);
     }
 
@@ -117,7 +120,7 @@ public sealed partial class SqliteStore : IConsentReader, IConsentStore
         using var c = Open();
         using var cmd = Command(c, SqliteSql.SelectInboundTexts, ("$team", teamId), ("$from", fromMs), ("$to", toMs));
         using var r = cmd.ExecuteReader();
-        while (r.Read()) visit(r.GetString(0));
+        while (r.Read()) visit(Opened(r, 0)!);
     }
 
     public void ForEachInboundSender(int teamId, long fromMs, long toMs, Action<long, string> visit)

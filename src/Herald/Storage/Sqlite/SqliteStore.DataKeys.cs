@@ -1,3 +1,4 @@
+using Herald.Engine;
 using Herald.Storage.Encryption;
 using Microsoft.Data.Sqlite;
 
@@ -67,6 +68,13 @@ public sealed partial class SqliteStore : IDataKeyStore
 
     private byte[]? BlindIndex(string? value) => Fields.BlindIndex(value);
 
+    /// <summary>
+    /// A message body as stored: sealed, as it is personal (inbound ones above all), unless it is only a consent keyword
+    /// (STOP, HELP ...), which <c>consent_changes</c> keeps in clear anyway and migration 14's backfill reads as text.
+    /// </summary>
+    internal object? SealedBody(string? text) =>
+        text is null ? null : ConsentKeywords.Classify(text) != KeywordClass.Other ? text : Fields.Seal(text);
+
     private const int UpgradeBatch = 500;
 
     /// <summary>
@@ -121,6 +129,54 @@ public sealed partial class SqliteStore : IDataKeyStore
             tx.Commit();
             if (agents.Count < UpgradeBatch) break;
         }
+        sealedCount += SealPlaintextEventTexts(c, fields);
+        while (true)
+        {
+            using var tx = c.BeginTransaction();
+            var customers = new List<(long Team, string Phone)>();
+            using (var cmd = Command(c, SqliteSql.SelectCustomersWithoutPhone, ("$limit", UpgradeBatch)))
+            {
+                cmd.Transaction = tx;
+                using var r = cmd.ExecuteReader();
+                while (r.Read()) customers.Add((r.GetInt64(0), r.GetString(1)));
+            }
+            foreach (var (team, phone) in customers)
+                sealedCount += Execute(c, tx, SqliteSql.SetCustomerPhone, ("$team", team), ("$recipient", phone), ("$phone", fields.Seal(phone)));
+            tx.Commit();
+            if (customers.Count < UpgradeBatch) break;
+        }
         return sealedCount;
+    }
+
+    /// <summary>
+    /// Message bodies stored in clear before they were sealed. The events table is large and the writer seals every new body,
+    /// so it is read once, by rowid, and the store records that it was (then later starts skip it).
+    /// </summary>
+    private static long SealPlaintextEventTexts(SqliteConnection c, FieldProtector fields)
+    {
+        if (Scalar(c, null, SqliteSql.SelectStoreSetting, ("$name", SqliteSql.EventTextsSealedSetting)) is not null) return 0;
+        long sealedCount = 0, after = 0;
+        while (true)
+        {
+            using var tx = c.BeginTransaction();
+            var texts = new List<(long Id, string Text)>();
+            using (var cmd = Command(c, SqliteSql.SelectPlaintextEventTexts, ("$after", after), ("$limit", UpgradeBatch)))
+            {
+                cmd.Transaction = tx;
+                using var r = cmd.ExecuteReader();
+                while (r.Read()) texts.Add((r.GetInt64(0), r.GetString(1)));
+            }
+            foreach (var (id, text) in texts)
+                if (ConsentKeywords.Classify(text) == KeywordClass.Other) sealedCount += Execute(c, tx, SqliteSql.SealEventText, ("$id", id), ("$sealed", fields.Seal(text)));
+            if (texts.Count < UpgradeBatch)
+            {
+                Execute(c, tx, SqliteSql.UpsertStoreSetting, ("$name", SqliteSql.EventTextsSealedSetting), ("$value", "true"),
+                    ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                tx.Commit();
+                return sealedCount;
+            }
+            tx.Commit();
+            after = texts[^1].Id;
+        }
     }
 }

@@ -199,7 +199,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
     public CustomerRecord CreateCustomer(CustomerRecord customer)
     {
         using var c = Open();
-        using var cmd = Command(c, SqliteSql.UpsertCustomer, ("$team", customer.TeamId), ("$phone", customer.Phone), ("$tz", customer.TimeZone), ("$now", customer.CreatedAtMs),
+        using var cmd = Command(c, SqliteSql.UpsertCustomer, ("$team", customer.TeamId), ("$recipient", Recipients.Stored(customer.Phone)),
+            ("$phone", Seal(customer.Phone)), ("$tz", customer.TimeZone), ("$now", customer.CreatedAtMs),
             ("$public_id", customer.PublicId), ("$name", Seal(customer.Name)), ("$email", Seal(customer.Email)), ("$address", Seal(customer.Address)),
             ("$preferences", JsonSerializer.Serialize(customer.Preferences, PreferencesJson)));
         using var r = cmd.ExecuteReader();
@@ -237,7 +238,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         using var c = Open();
         try
         {
-            using var cmd = Command(c, SqliteSql.UpdateCustomer, ("$team", customer.TeamId), ("$public_id", customer.PublicId), ("$phone", customer.Phone), ("$name", Seal(customer.Name)),
+            using var cmd = Command(c, SqliteSql.UpdateCustomer, ("$team", customer.TeamId), ("$public_id", customer.PublicId),
+                ("$recipient", Recipients.Stored(customer.Phone)), ("$phone", Seal(customer.Phone)), ("$name", Seal(customer.Name)),
                 ("$email", Seal(customer.Email)), ("$address", Seal(customer.Address)), ("$preferences", JsonSerializer.Serialize(customer.Preferences, PreferencesJson)),
                 ("$tz", customer.TimeZone), ("$now", customer.UpdatedAtMs));
             using var r = cmd.ExecuteReader();
@@ -271,8 +273,9 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         return figures;
     }
 
+    // The phone is its sealed column; a row from before it (plain recipients only) still has it as its recipient.
     private CustomerRecord ReadCustomer(SqliteDataReader r) => new(
-        r.GetString(0), r.GetInt32(1), r.GetString(2), Opened(r, 3)!, Opened(r, 4), Opened(r, 5),
+        r.GetString(0), r.GetInt32(1), Opened(r, 10) ?? r.GetString(2), Opened(r, 3)!, Opened(r, 4), Opened(r, 5),
         r.IsDBNull(6) ? CustomerPreferences.Default : JsonSerializer.Deserialize<CustomerPreferences>(r.GetString(6), PreferencesJson)!,
         Text(r, 7), r.GetInt64(8), r.GetInt64(9));
 
@@ -280,6 +283,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
 
     public IDeliveryWriteSession BeginDeliveryWrite()
     {
+        _ = Fields; // before the write transaction, as BeginWrite does
+
         _deliveryWriterConnection ??= Open(writer: true);
         return new SqliteDeliveryWriteSession(this, _deliveryWriterConnection, _deliveryStatements);
     }
@@ -409,7 +414,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         while (r.Read())
         {
             list.Add(new TrackedEvent(r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetInt32(3), (Status)r.GetInt32(4), r.GetInt64(5),
-                Point(r, 6), Text(r, 8), Text(r, 9), Text(r, 10)));
+                Point(r, 6), Opened(r, 8), Text(r, 9), Text(r, 10)));
         }
         return list;
     }
@@ -424,8 +429,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
 
     internal static GeoPoint? Point(SqliteDataReader r, int i) => r.IsDBNull(i) || r.IsDBNull(i + 1) ? null : new GeoPoint(r.GetDouble(i), r.GetDouble(i + 1));
 
-    internal static DeliveryRecord ReadDelivery(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), Long(r, 4), r.GetString(5), new GeoPoint(r.GetDouble(6), r.GetDouble(7)),
+    internal DeliveryRecord ReadDelivery(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), Long(r, 4), Opened(r, 5)!, new GeoPoint(r.GetDouble(6), r.GetDouble(7)),
         r.GetInt64(8), r.GetInt32(9), (Status)r.GetInt32(10), (DeliveryPriority)r.GetInt32(11), Text(r, 12), r.GetInt64(13) != 0, Text(r, 14),
         Text(r, 15), Long(r, 16), Int(r, 17), Text(r, 18), Long(r, 19), r.GetInt32(20), r.GetInt32(21), r.GetInt64(22), r.GetInt64(23));
 
@@ -433,8 +438,8 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), Long(r, 3), Long(r, 4), Text(r, 5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
         (Status)r.GetInt32(9), r.GetInt64(10), Long(r, 11), Long(r, 12), Long(r, 13));
 
-    private static TrackingRecord ReadTracking(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), (Status)r.GetInt32(3), r.GetInt64(4), Point(r, 5), Text(r, 7), Long(r, 8), r.GetInt64(9));
+    private TrackingRecord ReadTracking(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), (Status)r.GetInt32(3), r.GetInt64(4), Point(r, 5), Opened(r, 7), Long(r, 8), r.GetInt64(9));
 
     // ---- Deliveries, the writer's session ----
 
@@ -494,7 +499,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         public DeliveryRecord? FindDelivery(int teamId, string publicId)
         {
             using var r = Statement(SqliteSql.SelectDelivery, ("$team", teamId), ("$public_id", publicId)).ExecuteReader();
-            return r.Read() ? ReadDelivery(r) : null;
+            return r.Read() ? _store.ReadDelivery(r) : null;
         }
 
         public IReadOnlyList<AttemptRecord> AttemptsOf(long deliveryId)
@@ -510,9 +515,9 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
 
         public void UpdateDelivery(DeliveryRecord d) => Statement(SqliteSql.UpdateDelivery, [("$id", d.Id), .. DeliveryValues(d)]).ExecuteNonQuery();
 
-        private static (string, object?)[] DeliveryValues(DeliveryRecord d) =>
+        private (string, object?)[] DeliveryValues(DeliveryRecord d) =>
         [
-            ("$public_id", d.PublicId), ("$team", d.TeamId), ("$customer", d.CustomerId), ("$agent", d.AgentId), ("$address", d.Address),
+            ("$public_id", d.PublicId), ("$team", d.TeamId), ("$customer", d.CustomerId), ("$agent", d.AgentId), ("$address", _store.Seal(d.Address)),
             ("$lon", d.Coordinates.Longitude), ("$lat", d.Coordinates.Latitude), ("$scheduled", d.ScheduledTimeMs), ("$duration", d.EstimatedDurationMinutes),
             ("$status", (int)d.Status), ("$priority", (int)d.Priority), ("$package", d.PackageDetailsJson), ("$fragile", d.Fragile ? 1 : 0),
             ("$call", d.CallLogId), ("$recording", d.RecordingId), ("$actual", d.ActualDeliveryTimeMs), ("$rating", d.FeedbackRating),
@@ -534,7 +539,7 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
 
         public long AppendTracking(TrackingRecord t) => Convert.ToInt64(Statement(SqliteSql.InsertTracking, ("$delivery", t.DeliveryId),
             ("$attempt", t.Attempt), ("$status", (int)t.Status), ("$occurred", t.OccurredAtMs), ("$lon", t.Location?.Longitude),
-            ("$lat", t.Location?.Latitude), ("$notes", t.Notes), ("$agent", t.AgentId), ("$recorded", t.RecordedAtMs)).ExecuteScalar());
+            ("$lat", t.Location?.Latitude), ("$notes", _store.Seal(t.Notes)), ("$agent", t.AgentId), ("$recorded", t.RecordedAtMs)).ExecuteScalar());
 
         public long ActiveDeliveries(int teamId, long agentId) =>
             Convert.ToInt64(Statement(SqliteSql.ActiveDeliveriesOfAgent, ("$team", teamId), ("$agent", agentId)).ExecuteScalar());

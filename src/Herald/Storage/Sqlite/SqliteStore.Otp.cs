@@ -76,7 +76,7 @@ public sealed partial class SqliteStore : IOtpStore
     {
         using var c = Open();
         Execute(c, null, SqliteSql.InsertOtp, ("$team", otp.TeamId), ("$delivery", otp.DeliveryId), ("$user", otp.UserId),
-            ("$recipient", otp.Recipient), ("$method", otp.DeliveryMethod), ("$hash", otp.CodeHash), ("$now", otp.CreatedAtMs),
+            ("$recipient", Seal(otp.Recipient)), ("$method", otp.DeliveryMethod), ("$hash", otp.CodeHash), ("$now", otp.CreatedAtMs),
             ("$expires", otp.ExpiresAtMs));
     }
 
@@ -176,7 +176,7 @@ public sealed partial class SqliteStore : IOtpStore
         var list = new List<OtpRecord>();
         while (r.Read())
         {
-            list.Add(new OtpRecord(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+            list.Add(new OtpRecord(r.GetInt32(0), r.GetString(1), r.GetString(2), Opened(r, 3)!, r.GetString(4),
                 r.GetFieldValue<byte[]>(5), r.GetInt64(6), r.GetInt64(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9),
                 NullableInt64(r, 10), r.GetInt32(11), NullableInt64(r, 12)));
         }

@@ -51,7 +51,7 @@ public sealed partial class SqliteStore
             string key = r.GetString(1);
             events.Add(new EventRecord(
                 r.GetInt64(0), key.StartsWith(EventKeys.SyntheticPrefix, StringComparison.Ordinal) ? null : key, r.GetInt32(2), r.GetInt64(3), r.GetInt64(4),
-                r.GetInt32(5), Text(r, 6), Text(r, 7), Text(r, 8), Double(r, 9), Int(r, 10), Text(r, 11), Text(r, 12)));
+                r.GetInt32(5), Text(r, 6), Text(r, 7), Text(r, 8), Double(r, 9), Int(r, 10), Opened(r, 11), Text(r, 12)));
         }
         return events;
     }

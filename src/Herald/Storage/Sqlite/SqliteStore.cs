@@ -206,6 +206,8 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
 
     public IWriteSession BeginWrite()
     {
+        // Opened before the write transaction: a first open adds the data keys, which that transaction would lock out.
+        _ = Fields;
         _writerConnection ??= Open(writer: true);
         if (_nextItemId < 0)
         {
@@ -236,7 +238,7 @@ public sealed partial class SqliteStore : IEngineStore, IRollupReader, IItemRead
         while (r.Read())
         {
             visit(new StoredEvent(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetString(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
-                r.GetInt32(7), Text(r, 8), Text(r, 9), Text(r, 10), Double(r, 11), Int(r, 12), Text(r, 13), Text(r, 14), Text(r, 15)));
+                r.GetInt32(7), Text(r, 8), Text(r, 9), Text(r, 10), Double(r, 11), Int(r, 12), Opened(r, 13), Text(r, 14), Text(r, 15)));
         }
     }
 

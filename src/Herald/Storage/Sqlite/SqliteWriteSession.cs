@@ -88,7 +88,8 @@ internal sealed class SqliteWriteSession : IWriteSession
         insert.Bind(10, e.ErrorMessage);
         insert.Bind(11, e.Cost);
         insert.Bind(12, (long?)e.Attempt);
-        insert.Bind(13, e.Text);
+        if (_store.SealedBody(e.Text) is byte[] sealedBody) insert.Bind(13, sealedBody);
+        else insert.Bind(13, e.Text);
         insert.Bind(14, e.MetadataJson);
         insert.Bind(15, newItemId);
         return insert.Execute() == 1;

@@ -11,5 +11,6 @@ internal static class PostgresMigrations
     [
         V001Directory.Migration,
         V002Engine.Migration,
+        V003FieldEncryption.Migration,
     ];
 }

@@ -40,12 +40,13 @@ internal static partial class PostgresSql
         FROM unnest($1::integer[], $2::bigint[], $3::bigint[]) AS u(id, uses, last) WHERE k.id = u.id
         """;
     public const string RotateWebhookToken = "UPDATE teams SET webhook_token = $2 WHERE id = $1";
-    public const string WebhookSecretColumns = "team_id, provider, secret, verify_token, updated_at";
+    public const string WebhookSecretColumns = "team_id, provider, secret, verify_token, updated_at, secret_sealed, verify_token_sealed";
     public const string SelectWebhookSecrets = "SELECT " + WebhookSecretColumns + " FROM webhook_secrets WHERE team_id = $1 ORDER BY provider COLLATE \"C\"";
     public const string SelectWebhookSecret = "SELECT " + WebhookSecretColumns + " FROM webhook_secrets WHERE team_id = $1 AND provider = $2";
     public const string UpsertWebhookSecret = """
-        INSERT INTO webhook_secrets (team_id, provider, secret, verify_token, updated_at) VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (team_id, provider) DO UPDATE SET secret = excluded.secret, verify_token = excluded.verify_token, updated_at = excluded.updated_at
+        INSERT INTO webhook_secrets (team_id, provider, secret_sealed, verify_token_sealed, updated_at) VALUES ($1, $2, $3::bytea, $4::bytea, $5)
+        ON CONFLICT (team_id, provider) DO UPDATE SET secret_sealed = excluded.secret_sealed, verify_token_sealed = excluded.verify_token_sealed,
+            secret = NULL, verify_token = NULL, updated_at = excluded.updated_at
         """;
     public const string DeleteWebhookSecret = "DELETE FROM webhook_secrets WHERE team_id = $1 AND provider = $2";
 }

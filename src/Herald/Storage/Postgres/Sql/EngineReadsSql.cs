@@ -19,7 +19,7 @@ internal static partial class PostgresSql
     public const string SelectItemsSince = "SELECT " + ItemColumns + " FROM items WHERE team_id = $1 AND earliest_at >= $2";
     public const string SelectEventsOfItem = """
         SELECT id, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient, error_code, error_message,
-               cost, attempt, text, metadata
+               cost, attempt, text, metadata, text_sealed
         FROM events WHERE item_ref = $1 ORDER BY occurred_at, id
         """;
     public const string SelectRecipientHistory = "SELECT " + ItemColumns + """

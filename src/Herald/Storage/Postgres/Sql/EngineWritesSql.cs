@@ -9,7 +9,7 @@ internal static partial class PostgresSql
     public const string SetCheckpoint = "UPDATE engine_checkpoint SET applied_event_id = $1 WHERE id = 1";
     public const string SelectEventsAfter = """
         SELECT id, team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient, error_code,
-               error_message, cost, attempt, text, metadata, new_item_id
+               error_message, cost, attempt, text, metadata, new_item_id, text_sealed
         FROM events WHERE id > $1 ORDER BY id
         """;
     public const string ItemStateColumns = """
@@ -29,7 +29,7 @@ internal static partial class PostgresSql
     /// <summary>The batch's raw events in one binary COPY; a dedupe key stored twice breaks the (team, key) constraint and the batch.</summary>
     public const string CopyEvents = """
         COPY events (id, team_id, item_ref, dedupe_key, status, occurred_at, received_at, dimension_set_id, recipient, error_code,
-                     error_message, cost, attempt, text, metadata, new_item_id) FROM STDIN (FORMAT BINARY)
+                     error_message, cost, attempt, text_sealed, metadata, new_item_id) FROM STDIN (FORMAT BINARY)
         """;
     public const string InsertConsentChanges = """
         INSERT INTO consent_changes (team_id, recipient, occurred_at, state, event_ref, keyword)

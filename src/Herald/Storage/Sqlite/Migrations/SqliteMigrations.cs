@@ -41,6 +41,7 @@ internal static class SqliteMigrations
         V041AuditLog.Migration,
         V042ApiKeyAllowedIps.Migration,
         V043FieldEncryption.Migration,
+        V044RecipientPrivacy.Migration,
         V046PurgedItems.Migration,
     ];
 }

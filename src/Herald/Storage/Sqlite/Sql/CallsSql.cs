@@ -11,7 +11,7 @@ internal static partial class SqliteSql
     public const string InsertCall = """
         INSERT INTO call_logs (public_id, team_id, delivery_id, customer_id, call_sid, status, from_number, to_number, direction, retry_count,
             webhook_events, created_at, updated_at)
-        VALUES ($public_id, $team, $delivery, $customer, $sid, $status, $from, $to, $direction, $retries, '[]', $now, $now)
+        VALUES ($public_id, $team, $delivery, $customer, $sid, $status, $from, $to, $direction, $retries, $events, $now, $now)
         RETURNING id
         """;
     public const string SelectCall = $"SELECT {CallColumns} FROM call_logs c JOIN deliveries d ON d.id = c.delivery_id WHERE c.team_id = $team AND c.public_id = $public_id";

@@ -110,10 +110,13 @@ internal static partial class SqliteSql
         SELECT occurred_at, recipient FROM events INDEXED BY ix_events_text
         WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to AND recipient IS NOT NULL
         """;
-    /// <summary>Texts short enough to be a keyword that came without a sender (the writer records no consent for them).</summary>
+    /// <summary>
+    /// Texts that may be short enough to be a keyword that came without a sender (the writer records no consent for them):
+    /// a sealed text's length in characters is known only once opened, so its bytes bound it here and the caller checks it.
+    /// </summary>
     public const string SelectShortTextsWithoutSender = """
         SELECT text FROM events INDEXED BY ix_events_text
         WHERE team_id = $team AND text IS NOT NULL AND occurred_at >= $from AND occurred_at < $to
-          AND recipient IS NULL AND length(text) <= $max_length
+          AND recipient IS NULL AND length(text) <= CASE typeof(text) WHEN 'blob' THEN $max_sealed_bytes ELSE $max_length END
         """;
 }

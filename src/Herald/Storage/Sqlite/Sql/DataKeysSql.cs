@@ -28,7 +28,27 @@ internal static partial class SqliteSql
         ("contacts", ["team_id", "recipient"], "address"),
         ("call_logs", ["id"], "transcription"),
         ("recordings", ["id"], "transcription"),
+        ("deliveries", ["id"], "address"),
+        ("delivery_tracking", ["id"], "notes"),
+        ("call_logs", ["id"], "from_number"),
+        ("call_logs", ["id"], "to_number"),
+        ("call_logs", ["id"], "webhook_events"),
+        ("otps", ["id"], "recipient"),
     ];
+
+    /// <summary>
+    /// A batch of message bodies still in plain text, after the last one sealed: read by rowid, so the upgrade of a large
+    /// events table reads it once (a scan for the first plain row at each batch would start over every time).
+    /// </summary>
+    public const string SelectPlaintextEventTexts = """
+        SELECT id, text FROM events WHERE id > $after AND typeof(text) = 'text' ORDER BY id LIMIT $limit
+        """;
+    public const string SealEventText = "UPDATE events SET text = $sealed WHERE id = $id AND typeof(text) = 'text'";
+    /// <summary>Customers from before their phone had its own sealed column: the recipient is their phone (plain recipients only).</summary>
+    public const string SelectCustomersWithoutPhone = """
+        SELECT team_id, recipient FROM contacts WHERE customer_id IS NOT NULL AND phone IS NULL AND recipient NOT LIKE 'hmac:%' LIMIT $limit
+        """;
+    public const string SetCustomerPhone = "UPDATE contacts SET phone = $phone WHERE team_id = $team AND recipient = $recipient";
 
     /// <summary>A batch of a column's values still in plain text (rows from before field encryption), with their keys.</summary>
     public static string SelectPlaintext(string table, string[] key, string column) =>

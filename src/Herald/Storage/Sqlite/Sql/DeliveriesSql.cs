@@ -90,17 +90,17 @@ internal static partial class SqliteSql
 
     // ---- Customers (migration 21): contacts with a customer id ----
     public const string CustomerColumns = """
-        customer_id, team_id, recipient, name, email, address, preferences, time_zone, customer_since, updated_at
+        customer_id, team_id, recipient, name, email, address, preferences, time_zone, customer_since, updated_at, phone
         """;
-    public const string ContactOfPhone = "SELECT customer_id FROM contacts WHERE team_id = $team AND recipient = $phone";
     /// <summary>Makes a phone's contact a customer: a new contact row, or the settings-only row of that phone.</summary>
     public const string UpsertCustomer = """
         INSERT INTO contacts (team_id, recipient, time_zone, quiet_start, quiet_end, created_at, updated_at,
-                              customer_id, name, email, address, preferences, customer_since)
-        VALUES ($team, $phone, $tz, NULL, NULL, $now, $now, $public_id, $name, $email, $address, $preferences, $now)
+                              customer_id, name, email, address, preferences, customer_since, phone)
+        VALUES ($team, $recipient, $tz, NULL, NULL, $now, $now, $public_id, $name, $email, $address, $preferences, $now, $phone)
         ON CONFLICT (team_id, recipient) DO UPDATE SET time_zone = IFNULL(excluded.time_zone, contacts.time_zone),
             customer_id = excluded.customer_id, name = excluded.name, email = excluded.email, address = excluded.address,
-            preferences = excluded.preferences, customer_since = excluded.customer_since, updated_at = excluded.updated_at
+            preferences = excluded.preferences, customer_since = excluded.customer_since, updated_at = excluded.updated_at,
+            phone = excluded.phone
         WHERE contacts.customer_id IS NULL
         RETURNING
         """ + " " + CustomerColumns;
@@ -112,7 +112,7 @@ internal static partial class SqliteSql
         ORDER BY customer_since DESC, customer_id DESC LIMIT $limit
         """;
     public const string UpdateCustomer = """
-        UPDATE contacts SET recipient = $phone, name = $name, email = $email, address = $address, preferences = $preferences,
+        UPDATE contacts SET recipient = $recipient, phone = $phone, name = $name, email = $email, address = $address, preferences = $preferences,
             time_zone = $tz, updated_at = $now
         WHERE team_id = $team AND customer_id = $public_id
         RETURNING
