@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Herald.Tests.Api;
 using Herald.Tests.Deliveries;
 using Herald.Tests.Support;
@@ -71,31 +70,12 @@ public sealed class FieldEncryptionTests : IDisposable
         await Kit.AssertError(await other.Client.GetAsync($"/api/v1/agents/{stored.AgentId}"), HttpStatusCode.NotFound);
     }
 
-    /// <summary>Each known value, as UTF-8 and as System.Text.Json escapes it.</summary>
-    private static IEnumerable<(string Value, byte[] Bytes)> Needles()
-    {
-        foreach (var value in new[] { Secret, AgentPhone, AgentEmail, AgentName, CustomerName, CustomerEmail, CustomerAddress })
-        {
-            yield return (value, Encoding.UTF8.GetBytes(value));
-            string json = JsonSerializer.Serialize(value)[1..^1];
-            if (json != value) yield return (value + " as JSON", Encoding.UTF8.GetBytes(json));
-        }
-    }
+    private static IEnumerable<(string What, byte[] Bytes)> Needles() =>
+        ClearText.Needles([Secret, AgentPhone, AgentEmail, AgentName, CustomerName, CustomerEmail, CustomerAddress]);
 
-    private static void AssertNoneIn(string what, byte[] bytes)
-    {
-        foreach (var (value, needle) in Needles())
-            Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{what} holds '{value}' in clear");
-    }
+    private static void AssertNoneIn(string where, byte[] bytes) => ClearText.AssertNoneIn(where, bytes, Needles());
 
-    private static byte[] ReadShared(string path)
-    {
-        if (!File.Exists(path)) return [];
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var copy = new MemoryStream();
-        file.CopyTo(copy);
-        return copy.ToArray();
-    }
+    private static byte[] ReadShared(string path) => ClearText.ReadShared(path);
 
     [Fact]
     public async Task Secrets_phones_emails_names_and_addresses_are_sealed_in_the_database_its_wal_and_a_backup_yet_answered_to_their_team()

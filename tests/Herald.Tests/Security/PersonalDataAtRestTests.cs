@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Herald.Tests.Api;
 using Herald.Tests.Deliveries;
 using Herald.Tests.Support;
@@ -31,32 +30,13 @@ public sealed class PersonalDataAtRestTests : IDisposable
         if (Directory.Exists(_work)) Directory.Delete(_work, recursive: true);
     }
 
-    /// <summary>Each value as UTF-8 and as JSON escapes it, and the phone's digits alone.</summary>
-    private static IEnumerable<(string What, byte[] Bytes)> Needles()
-    {
-        foreach (var value in new[] { Phone, Email, InboundBody, Address, TrackingNote, Secret })
-        {
-            yield return (value, Encoding.UTF8.GetBytes(value));
-            string json = JsonSerializer.Serialize(value)[1..^1];
-            if (json != value) yield return (value + " as JSON", Encoding.UTF8.GetBytes(json));
-        }
-        yield return ("the phone's digits", Encoding.UTF8.GetBytes(Phone[1..]));
-    }
+    private static IEnumerable<(string What, byte[] Bytes)> Needles() =>
+        ClearText.Needles([Phone, Email, InboundBody, Address, TrackingNote, Secret])
+            .Append(("the phone's digits", System.Text.Encoding.UTF8.GetBytes(Phone[1..])));
 
-    private static void AssertNoneIn(string what, byte[] bytes)
-    {
-        foreach (var (value, needle) in Needles())
-            Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{what} holds '{value}' in clear");
-    }
+    private static void AssertNoneIn(string where, byte[] bytes) => ClearText.AssertNoneIn(where, bytes, Needles());
 
-    private static byte[] ReadShared(string path)
-    {
-        if (!File.Exists(path)) return [];
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var copy = new MemoryStream();
-        file.CopyTo(copy);
-        return copy.ToArray();
-    }
+    private static byte[] ReadShared(string path) => ClearText.ReadShared(path);
 
     private static Dictionary<string, object?> Message(string id, double minute, string recipient, string channel, string direction, string? text = null) => new()
     {
