@@ -31,6 +31,7 @@ public sealed class IngestQueue : IAsyncDisposable
     public long Depth => Interlocked.Read(ref _queuedEvents);
     public long EventsWritten => _writer.EventsWritten;
     public long BatchesWritten => _writer.BatchesWritten;
+    public ItemFilterFill ItemFilter => _writer.ItemFilter;
 
     /// <summary>
     /// Queues a batch; null when the queue is full (answer 429) or shutting down. A batch larger than the whole queue is

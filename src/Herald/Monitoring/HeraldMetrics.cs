@@ -3,6 +3,7 @@ using System.Globalization;
 using Herald.Analytics;
 using Herald.Analytics.Caching;
 using Herald.Domain;
+using Herald.Engine;
 using Herald.Storage;
 using Herald.Tenancy;
 using Herald.Webhooks;
@@ -43,13 +44,15 @@ public sealed class HeraldMetrics
     private readonly MetricsQuery _query;
     private readonly MetricsOptions _options;
     private readonly TimeProvider _time;
+    private readonly IngestQueue _ingest;
     private readonly Histogram<double> _requestDuration;
     private Scrape _scrape;
 
     public HeraldMetrics(IMeterFactory meters, SystemMetrics system, RequestMetrics requests, WebhookStats webhooks, AnswerCache cache,
-        IAlertStore alerts, TeamDirectory teams, MetricsQuery query, MetricsOptions options, TimeProvider time)
+        IAlertStore alerts, TeamDirectory teams, MetricsQuery query, MetricsOptions options, TimeProvider time, IngestQueue ingest)
     {
-        (_system, _requests, _webhooks, _cache, _alerts, _teams, _query, _options, _time) = (system, requests, webhooks, cache, alerts, teams, query, options, time);
+        (_system, _requests, _webhooks, _cache, _alerts, _teams, _query, _options, _time, _ingest) =
+            (system, requests, webhooks, cache, alerts, teams, query, options, time, ingest);
         _scrape = new Scrape(this);
         Meter = meters.Create(MeterName);
         _requestDuration = Meter.CreateHistogram("herald_http_request_duration_seconds", "s",
@@ -104,6 +107,11 @@ public sealed class HeraldMetrics
         Meter.CreateObservableGauge("herald_ingest_queue_depth", () => Sample.QueueDepth, null, "Events accepted and waiting in the ingest queue.");
         Meter.CreateObservableCounter("herald_events_written_total", () => Sample.EventsWritten, null, "Events written to the store since start.");
         Meter.CreateObservableGauge("herald_events_written_per_second", () => Sample.EventsPerSecond, null, "Events written per second since the previous sample.");
+        Meter.CreateObservableGauge("herald_item_filter_items", () => _ingest.ItemFilter.Items, null,
+            "Items in the writer's presence filter (every stored item; its size is fixed by Herald:Writer:ItemFilterMegabytes).");
+        Meter.CreateObservableGauge("herald_item_filter_bytes", () => _ingest.ItemFilter.Bytes, "By", "Size of the writer's item presence filter.");
+        Meter.CreateObservableGauge("herald_item_filter_false_positive_ratio", () => _ingest.ItemFilter.FalsePositiveRate, null,
+            "Estimated share of new items the presence filter sends to a needless store lookup; above 0.01 the filter is past its design load.");
     }
 
     private void AddRequestInstruments()

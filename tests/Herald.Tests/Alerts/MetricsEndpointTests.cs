@@ -30,6 +30,9 @@ public sealed class MetricsEndpointTests
         ["herald_ingest_queue_depth"] = "gauge",
         ["herald_events_written_total"] = "counter",
         ["herald_events_written_per_second"] = "gauge",
+        ["herald_item_filter_items"] = "gauge",
+        ["herald_item_filter_bytes"] = "gauge",
+        ["herald_item_filter_false_positive_ratio"] = "gauge",
         ["herald_http_requests_in_flight"] = "gauge",
         ["herald_http_requests_total"] = "counter",
         ["herald_http_request_errors_total"] = "counter",
@@ -93,6 +96,10 @@ public sealed class MetricsEndpointTests
         Assert.True(f["herald_db_file_bytes"].Single(s => s.Label("file") == "db").Value > 0);
         Assert.Equal(3, f["herald_gc_collections_total"].Count);
         Assert.True(f["herald_events_written_total"].Single().Value >= 4);
+        // The presence filter holds the three items ingested above, at its fixed size.
+        Assert.Equal(3, f["herald_item_filter_items"].Single().Value);
+        Assert.Equal(32 * 1024 * 1024, f["herald_item_filter_bytes"].Single().Value);
+        Assert.InRange(f["herald_item_filter_false_positive_ratio"].Single().Value, 0, 1e-9);
         Assert.Contains(f["herald_http_requests_total"], s => s.Label("route") == "/api/v1/events" && s.Label("method") == "POST" && s.Label("status") == "2xx");
         Assert.Equal(3, f["herald_http_requests_total"].Single(s => s.Label("route") == "/api/v1/items/{itemId}" && s.Label("status") == "4xx").Value);
         Assert.Equal(5, f["herald_webhook_requests_total"].Count);
