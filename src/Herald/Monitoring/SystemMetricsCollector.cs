@@ -56,7 +56,7 @@ public sealed class SystemMetricsCollector(
                     lastCleanup = now;
                     PurgeOld(stoppingToken);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     logger.LogWarning(e, "could not store the system metrics, or delete the old ones");
                 }

@@ -222,7 +222,7 @@ public sealed class ReportMaintenance(ReportService reports, ILogger<ReportMaint
                 {
                     reports.Cleanup(stoppingToken);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     logger.LogError(e, "report clean-up failed");
                 }

@@ -42,7 +42,7 @@ public sealed class UtilizationSampler(
                         PurgeOld(stoppingToken);
                     }
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     logger.LogWarning(e, "could not store a utilization sample, or delete the old ones");
                 }
