@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Herald.Maintenance;
 using Herald.Storage;
 
 namespace Herald.Audit;
@@ -77,17 +78,33 @@ public sealed class AuditTrail : IAsyncDisposable
     private readonly record struct Pending(AuditEntry Entry, TaskCompletionSource<long> Done);
 }
 
-/// <summary>Removes entries past <see cref="AuditOptions.RetentionDays"/> once a day, and writes every pending entry at shutdown.</summary>
-public sealed class AuditMaintenance(AuditTrail trail, IAuditStore store, AuditOptions options, TimeProvider time, ILogger<AuditMaintenance> logger)
+/// <summary>
+/// Removes entries past <see cref="AuditOptions.RetentionDays"/> once a day (archived first with
+/// <c>Herald:Retention:Archive</c>), and writes every pending entry at shutdown. Only a prefix of the chain goes, never its
+/// last entry, so the kept entries stay one chain: the oldest kept entry's previous hash is the last archived entry's hash.
+/// </summary>
+public sealed class AuditMaintenance(AuditTrail trail, RetentionPurger purger, AuditOptions options, TimeProvider time, ILogger<AuditMaintenance> logger)
     : BackgroundService
 {
+    public const string Collection = "audit";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.RetentionDays <= 0) return;
         using var timer = new PeriodicTimer(TimeSpan.FromDays(1), time);
         try
         {
-            do Purge();
+            do
+            {
+                try
+                {
+                    Purge(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "audit retention failed: nothing was removed");
+                }
+            }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException)
@@ -95,14 +112,26 @@ public sealed class AuditMaintenance(AuditTrail trail, IAuditStore store, AuditO
         }
     }
 
-    /// <summary>Removes the entries older than the retention, and records that it did.</summary>
-    public int Purge()
+    /// <summary>
+    /// Removes the entries older than the retention, and records that it did (or, when their archive could not be stored,
+    /// that it removed nothing and why, then throws).
+    /// </summary>
+    public long Purge(CancellationToken ct = default)
     {
         var now = time.GetUtcNow();
-        int removed = store.PurgeAudit((now - TimeSpan.FromDays(options.RetentionDays)).ToUnixTimeMilliseconds());
+        long removed;
+        try
+        {
+            removed = purger.Purge(PurgeCollection.Audit, Collection, (now - TimeSpan.FromDays(options.RetentionDays)).ToUnixTimeMilliseconds(), now, ct: ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            trail.Record(new AuditEntry(now.ToUnixTimeMilliseconds(), null, AuditActors.System, null, "purge", Collection, "0", 1, null));
+            throw;
+        }
         if (removed > 0)
         {
-            trail.Record(new AuditEntry(now.ToUnixTimeMilliseconds(), null, AuditActors.System, null, "purge", "audit",
+            trail.Record(new AuditEntry(now.ToUnixTimeMilliseconds(), null, AuditActors.System, null, "purge", Collection,
                 removed.ToString(System.Globalization.CultureInfo.InvariantCulture), 0, null));
             logger.LogInformation("audit retention removed {Removed} entries older than {Days} days", removed, options.RetentionDays);
         }

@@ -4,6 +4,8 @@ using Herald.Api.Auth;
 using Herald.Hosting;
 using Herald.Storage;
 using Herald.Storage.Encryption;
+using Herald.Storage.Postgres;
+using Herald.Storage.Sqlite;
 using Spectre.Console;
 using Herald.Tenancy;
 
@@ -122,10 +124,11 @@ public static class KeysCommand
 
     /// <summary>
     /// <c>herald keys rotate-master [--new-key-file FILE]</c>: re-wraps the data keys under a new master key in one
-    /// transaction. A running server keeps its unwrapped data keys in memory, so it goes on; it needs the new key at its next
-    /// start. With the key file, the new key is written to <c>master.key.next</c> first and replaces <c>master.key</c> after
-    /// the data keys are re-wrapped (a start in between takes it from there); with <c>HERALD_MASTER_KEY</c> the new key must
-    /// come from <c>--new-key-file</c>, and the operator sets the variable to it before the next start.
+    /// transaction, on the configured store (SQLite or PostgreSQL). A running server keeps its unwrapped data keys in memory,
+    /// so it goes on; it needs the new key at its next start. With the key file, the new key is written to
+    /// <c>master.key.next</c> first and replaces <c>master.key</c> after the data keys are re-wrapped (a start in between
+    /// takes it from there); with <c>HERALD_MASTER_KEY</c> the new key must come from <c>--new-key-file</c>, and the operator
+    /// sets the variable to it before the next start. On PostgreSQL every node of the database needs the new key.
     /// </summary>
     private static Command RotateMaster()
     {
@@ -134,8 +137,7 @@ public static class KeysCommand
         rotate.SetAction(parse =>
         {
             var options = HeraldConfiguration.Options(HeraldConfiguration.Load());
-            using var store = MigrateCommand.OpenStore();
-            store.MigrateUp();
+            options.Store.Validate();
             bool fromEnvironment = Environment.GetEnvironmentVariable(MasterKey.EnvironmentVariable) is { Length: > 0 };
             var keyFile = parse.GetValue(newKeyFile);
             if (fromEnvironment && keyFile is null)
@@ -143,9 +145,16 @@ public static class KeysCommand
                 Console.Error.WriteLine($"herald: {MasterKey.EnvironmentVariable} is set: give the new key with --new-key-file, then set the variable to it");
                 return 2;
             }
+            using ISchemaMigrations schema = options.Store.IsPostgres
+                ? new PostgresStore(options.Store.ConnectionString!, options.DataDir)
+                : new SqliteStore(options.DatabasePath);
+            schema.MigrateUp();
+            var sqlite = schema as SqliteStore;
+            var keys = (IDataKeyStore)schema;
             try
             {
-                _ = store.Fields; // the current master key opens the data keys (or a cut-short rotation is finished), or this stops here
+                // The current master key opens the data keys (or a cut-short rotation is finished), or this stops here.
+                _ = FieldEncryption.Open(keys, options.DataDir, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 var current = fromEnvironment ? MasterKey.Load(options.DataDir) : MasterKey.FromFile(MasterKey.FilePath(options.DataDir));
                 var pending = MasterKey.PendingFilePath(options.DataDir);
                 byte[] content = keyFile is not null ? File.ReadAllBytes(keyFile) : MasterKey.NewKeyFileContent();
@@ -161,14 +170,16 @@ public static class KeysCommand
                     Console.Error.WriteLine("herald: the new master key is the current one");
                     return 2;
                 }
-                var rewrapped = store.ListDataKeys()
+                var rewrapped = keys.ListDataKeys()
                     .Select(k => k with { Wrapped = FieldProtector.Wrap(next, k.Id, k.Purpose, FieldProtector.Unwrap(current, k)), MasterKeyId = next.Id })
                     .ToList();
-                int count = store.RewrapDataKeys(rewrapped, current.Id);
+                int count = keys.RewrapDataKeys(rewrapped, current.Id);
                 if (!fromEnvironment) File.Move(pending, MasterKey.FilePath(options.DataDir), overwrite: true);
-                AuditCommand.Record(store, "rotate", "master_key", next.Id, null, 0, ["master_key_id"]);
+                // The audit trail is not on PostgreSQL yet.
+                if (sqlite is not null) AuditCommand.Record(sqlite, "rotate", "master_key", next.Id, null, 0, ["master_key_id"]);
                 AnsiConsole.MarkupLineInterpolated($"[green]re-wrapped {count} data keys[/] under master key {next.Id} (was {current.Id})");
                 if (fromEnvironment) AnsiConsole.MarkupLineInterpolated($"set {MasterKey.EnvironmentVariable} to the new key before the server's next start");
+                else if (options.Store.IsPostgres) AnsiConsole.MarkupLineInterpolated($"copy {MasterKey.FilePath(options.DataDir)} to every other node before its next start");
                 return 0;
             }
             catch (FieldEncryptionException e)

@@ -360,6 +360,7 @@ public static partial class HeraldHost
         services.AddSingleton<AlertEngine>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsScrapeRequirementHandler>();
         services.AddAuthorizationBuilder().AddPolicy(MetricsScrapeRequirement.PolicyName, p => p.AddRequirements(new MetricsScrapeRequirement()));
+        services.AddSingleton<RetentionPurger>();
         services.AddSingleton<DatabaseMaintenance>();
         services.AddSingleton<IStoreLayoutReader>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<CachedStoreLayout>();

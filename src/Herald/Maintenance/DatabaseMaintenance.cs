@@ -1,6 +1,4 @@
 using Herald.Domain;
-using Herald.Hosting;
-using Herald.Recordings;
 using Herald.Storage;
 using Herald.Engine;
 
@@ -15,12 +13,12 @@ namespace Herald.Maintenance;
 /// pending (not yet folded) cells and item states are never touched, and raw events are deleted only at or below the
 /// engine checkpoint, so recovery still finds every event it must replay. A late event for a bucket past retention
 /// still updates its minute cell (deleted again at the next run) and the coarser cells queries read there.
-/// Items, contacts, deliveries and recordings are deleted row by row (<see cref="IPurgeStore"/>); with
-/// <see cref="RetentionOptions.Archive"/> every row a collection loses is first written to one archive in the backup
-/// store, and nothing is deleted unless that archive was stored.
+/// Items, contacts, deliveries and recordings are deleted row by row (<see cref="RetentionPurger"/>); with
+/// <see cref="RetentionOptions.Archive"/> every row a collection loses, rollup and failure cells included, is first written
+/// to an archive in the backup store, and nothing is deleted unless that archive was stored.
 /// </summary>
-public sealed class DatabaseMaintenance(IMaintenanceStore store, IPurgeStore purge, RetentionHorizons horizons, RetentionOptions options, IArchiveStore archive,
-    IAudioStore audio, HeraldOptions herald, TimeProvider time, ILogger<DatabaseMaintenance> logger)
+public sealed class DatabaseMaintenance(IMaintenanceStore store, RetentionPurger purger, RetentionHorizons horizons, RetentionOptions options,
+    TimeProvider time, ILogger<DatabaseMaintenance> logger)
 {
     public MaintenanceRunRecord RunOnce(CancellationToken ct = default)
     {
@@ -36,19 +34,16 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, IPurgeStore pur
                 // Queries switch to coarser cells before any cell goes.
                 store.SetRetentionHorizon((int)g, horizon.Value, started.ToUnixTimeMilliseconds());
                 horizons.Advance(g, horizon);
-                long n = 0;
-                foreach (int scope in scopes)
+                deleted[name] = options.Archive
+                    ? purger.Purge(PurgeCollections.Rollups(g), name, horizon.ToUnixMillis(), started, ct: ct)
+                    : DeleteCells(scopes, store.DeleteRollupBatch, g, horizon, ct);
+                if (Array.IndexOf(FailureCells.Stored, g) >= 0)
                 {
-                    int batch;
-                    do
-                    {
-                        ct.ThrowIfCancellationRequested();
-                        batch = store.DeleteRollupBatch(scope, (int)g, horizon.Value, options.BatchSize);
-                        n += batch;
-                    } while (batch == options.BatchSize);
+                    string failures = FailureCellsName(g);
+                    deleted[failures] = options.Archive
+                        ? purger.Purge(PurgeCollections.FailureCells(g), failures, horizon.ToUnixMillis(), started, ct: ct)
+                        : DeleteCells(scopes.Where(scope => scope > 0).ToList(), store.DeleteFailureCellBatch, g, horizon, ct); // team totals and projections have no failure cells
                 }
-                deleted[name] = n;
-                if (Array.IndexOf(FailureCells.Stored, g) >= 0) deleted[FailureCellsName(g)] = DeleteFailureCells(scopes, g, horizon, ct);
             }
             if (options.RawEvents is { } raw)
             {
@@ -57,14 +52,14 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, IPurgeStore pur
                 store.SetRetentionHorizon(RetentionHorizons.RawEventsCode, horizon.Value, started.ToUnixTimeMilliseconds());
                 horizons.AdvanceRawEvents(horizon);
                 deleted["raw_events"] = options.Archive
-                    ? Purge(PurgeCollection.RawEvents, "raw_events", horizon.ToUnixMillis(), started, ct)
+                    ? purger.Purge(PurgeCollection.RawEvents, "raw_events", horizon.ToUnixMillis(), started, ct: ct)
                     : DeleteAll(store.DeleteEventBatch, horizon.ToUnixMillis(), ct);
             }
             foreach (var (name, collection, retention, deleteBatch) in Collections())
             {
                 if (retention is not { } keep) continue;
                 long before = (started - keep).ToUnixTimeMilliseconds();
-                deleted[name] = options.Archive ? Purge(collection, name, before, started, ct) : DeleteAll(deleteBatch, before, ct);
+                deleted[name] = options.Archive ? purger.Purge(collection, name, before, started, ct: ct) : DeleteAll(deleteBatch, before, ct);
             }
             if (options.Items is { } items)
             {
@@ -72,11 +67,11 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, IPurgeStore pur
                 var horizon = UtcMinute.FromDateTimeOffset(started - items);
                 store.SetRetentionHorizon(RetentionHorizons.ItemsCode, horizon.Value, started.ToUnixTimeMilliseconds());
                 horizons.AdvanceItems(horizon);
-                deleted["items"] = Purge(PurgeCollection.Items, "items", horizon.ToUnixMillis(), started, ct);
+                deleted["items"] = purger.Purge(PurgeCollection.Items, "items", horizon.ToUnixMillis(), started, ct: ct);
             }
             // Deliveries before contacts: a contact that is a kept delivery's customer stays.
             foreach (var (name, collection, retention) in RowCollections())
-                if (retention is { } keep) deleted[name] = Purge(collection, name, (started - keep).ToUnixTimeMilliseconds(), started, ct);
+                if (retention is { } keep) deleted[name] = purger.Purge(collection, name, (started - keep).ToUnixTimeMilliseconds(), started, ct: ct);
         }
         catch (OperationCanceledException)
         {
@@ -101,18 +96,20 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, IPurgeStore pur
         return run;
     }
 
-    /// <summary>Failure cells go with the rollup cells of their granularity (queries read raw events before the horizon).</summary>
-    private long DeleteFailureCells(IReadOnlyList<int> scopes, Granularity g, UtcMinute horizon, CancellationToken ct)
+    /// <summary>
+    /// Without archiving, cells go a primary-key range of one scope at a time. Failure cells go with the rollup cells of their
+    /// granularity (queries read raw events before the horizon).
+    /// </summary>
+    private long DeleteCells(IReadOnlyList<int> scopes, Func<int, int, long, int, int> deleteBatch, Granularity g, UtcMinute horizon, CancellationToken ct)
     {
         long n = 0;
         foreach (int scope in scopes)
         {
-            if (scope <= 0) continue; // team totals and projections have no failure cells
             int batch;
             do
             {
                 ct.ThrowIfCancellationRequested();
-                batch = store.DeleteFailureCellBatch(scope, (int)g, horizon.Value, options.BatchSize);
+                batch = deleteBatch(scope, (int)g, horizon.Value, options.BatchSize);
                 n += batch;
             } while (batch == options.BatchSize);
         }
@@ -135,77 +132,6 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, IPurgeStore pur
         yield return ("contacts", PurgeCollection.Contacts, options.Contacts);
     }
 
-    /// <summary>
-    /// Deletes a collection's rows past <paramref name="beforeMs"/>, batch by batch. With archiving, every row is first read
-    /// into one archive, which is stored before anything is deleted; a store that fails throws, and nothing of the
-    /// collection is deleted. Recordings' audio goes after their rows (a failed audio delete is logged, never undone).
-    /// </summary>
-    private long Purge(PurgeCollection collection, string name, long beforeMs, DateTimeOffset run, CancellationToken ct)
-    {
-        long nowMs = run.ToUnixTimeMilliseconds();
-        if (!options.Archive)
-        {
-            long n = 0;
-            PurgeCandidate? after = null;
-            while (true)
-            {
-                ct.ThrowIfCancellationRequested();
-                var batch = purge.SelectPurgeCandidates(collection, beforeMs, nowMs, after, options.BatchSize);
-                if (batch.Count == 0) return n;
-                n += Delete(collection, beforeMs, nowMs, batch);
-                after = batch[^1];
-            }
-        }
-        var all = new List<PurgeCandidate>();
-        using var file = new ArchiveFile(herald.DataDir);
-        PurgeCandidate? cursor = null;
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            var batch = purge.SelectPurgeCandidates(collection, beforeMs, nowMs, cursor, options.BatchSize);
-            if (batch.Count == 0) break;
-            purge.ReadPurgeRows(collection, batch, file.Write);
-            all.AddRange(batch);
-            cursor = batch[^1];
-        }
-        if (all.Count == 0) return 0;
-        string sha256 = file.Finish();
-        string archiveName = ArchiveNames.For(name, all.Min(c => c.AtMs), all.Max(c => c.AtMs), run);
-        try
-        {
-            archive.PutAsync(archiveName, file.Path, sha256, ct).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            throw new InvalidOperationException($"the archive {archiveName} could not be stored in {archive.Location}, so no {name} were deleted: {e.Message}", e);
-        }
-        logger.LogInformation("retention: archived {Rows} rows of {Collection} as {Archive} in {Location}", file.Rows, name, archiveName, archive.Location);
-        long deleted = 0;
-        foreach (var chunk in all.Chunk(options.BatchSize))
-        {
-            ct.ThrowIfCancellationRequested();
-            deleted += Delete(collection, beforeMs, nowMs, chunk);
-        }
-        return deleted;
-    }
-
-    private int Delete(PurgeCollection collection, long beforeMs, long nowMs, IReadOnlyList<PurgeCandidate> batch)
-    {
-        var result = purge.DeletePurgeCandidates(collection, beforeMs, nowMs, batch);
-        foreach (string key in result.AudioKeys)
-        {
-            try
-            {
-                audio.DeleteAsync(key, CancellationToken.None).GetAwaiter().GetResult();
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "retention: the audio {Key} of a deleted recording could not be deleted", key);
-            }
-        }
-        return result.Deleted;
-    }
-
     private long DeleteAll(Func<long, int, int> deleteBatch, long beforeMs, CancellationToken ct)
     {
         long n = 0;
@@ -219,7 +145,8 @@ public sealed class DatabaseMaintenance(IMaintenanceStore store, IPurgeStore pur
         return n;
     }
 
-    private static string FailureCellsName(Granularity g) => Granularities.Name(g) + "_failure_cells";
+    /// <summary>The failure cells of a granularity, as the run and the retention report name them.</summary>
+    public static string FailureCellsName(Granularity g) => Granularities.Name(g) + "_failure_cells";
 
     public IEnumerable<(Granularity G, TimeSpan Retention, string Name)> Tiers()
     {

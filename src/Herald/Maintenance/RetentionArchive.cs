@@ -66,14 +66,18 @@ public static class ArchiveStores
         };
 }
 
-/// <summary>Archive names: <c>items-20250101T000000Z-20250301T120000Z-20261207T180000Z.ndjson.gz</c> (collection, the rows' time range, the run).</summary>
+/// <summary>
+/// Archive names: <c>items-20250101T000000Z-20250301T120000Z-20261207T180000Z.ndjson.gz</c> (collection, the rows' time
+/// range, the run); a run's later parts of one collection end <c>-2</c>, <c>-3</c>... before the extension.
+/// </summary>
 public static class ArchiveNames
 {
     public const string Extension = ".ndjson.gz";
     private const string Format = "yyyyMMdd'T'HHmmss'Z'";
 
-    public static string For(string collection, long fromMs, long toMs, DateTimeOffset run) =>
-        $"{collection}-{Stamp(DateTimeOffset.FromUnixTimeMilliseconds(fromMs))}-{Stamp(DateTimeOffset.FromUnixTimeMilliseconds(toMs))}-{Stamp(run)}{Extension}";
+    public static string For(string collection, long fromMs, long toMs, DateTimeOffset run, int part = 1) =>
+        $"{collection}-{Stamp(DateTimeOffset.FromUnixTimeMilliseconds(fromMs))}-{Stamp(DateTimeOffset.FromUnixTimeMilliseconds(toMs))}-{Stamp(run)}"
+        + (part > 1 ? "-" + part.ToString(CultureInfo.InvariantCulture) : "") + Extension;
 
     private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Maintenance;
 using Herald.Storage;
 using Herald.Utilization;
 
@@ -28,11 +29,12 @@ public sealed class SystemMetricsOptions
 /// <summary>
 /// Stores seed 001's system metrics every <see cref="SystemMetricsOptions.SampleInterval"/>: the figures
 /// <c>/api/v1/analytics/metrics/system</c> answers live (<see cref="SystemMetrics.Sample"/>, <see cref="RequestMetrics"/>,
-/// <see cref="NetworkCounters"/>), one point each, tagged with the host; deletes points past the retention every hour.
+/// <see cref="NetworkCounters"/>), one point each, tagged with the host; deletes points past the retention every hour
+/// (archived first with <c>Herald:Retention:Archive</c>).
 /// </summary>
 public sealed class SystemMetricsCollector(
-    SystemMetrics system, RequestMetrics requests, NetworkCounters network, ISystemMetricStore store, SystemMetricsOptions options, TimeProvider time,
-    ILogger<SystemMetricsCollector> logger) : BackgroundService
+    SystemMetrics system, RequestMetrics requests, NetworkCounters network, ISystemMetricStore store, RetentionPurger purger, SystemMetricsOptions options,
+    TimeProvider time, ILogger<SystemMetricsCollector> logger) : BackgroundService
 {
     private static readonly TimeSpan CleanupEvery = TimeSpan.FromHours(1);
     private static readonly string HostTags = JsonSerializer.Serialize(new Dictionary<string, string> { ["host"] = Environment.MachineName });
@@ -52,18 +54,27 @@ public sealed class SystemMetricsCollector(
                     var now = time.GetUtcNow();
                     if (now - lastCleanup < CleanupEvery) continue;
                     lastCleanup = now;
-                    int deleted = store.DeleteSystemMetricsBefore((now - options.Retention).ToUnixTimeMilliseconds());
-                    if (deleted > 0) logger.LogInformation("deleted {Count} system metric points older than {Retention}", deleted, options.Retention);
+                    PurgeOld(stoppingToken);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "could not store the system metrics");
+                    logger.LogWarning(e, "could not store the system metrics, or delete the old ones");
                 }
             }
         }
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>Deletes the points past the retention (archived first when archiving is on); answers how many.</summary>
+    public long PurgeOld(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        long before = (now - options.Retention).ToUnixTimeMilliseconds();
+        long deleted = purger.Archives ? purger.Purge(PurgeCollection.SystemMetrics, "system_metrics", before, now, ct: ct) : store.DeleteSystemMetricsBefore(before);
+        if (deleted > 0) logger.LogInformation("deleted {Count} system metric points older than {Retention}", deleted, options.Retention);
+        return deleted;
     }
 
     /// <summary>One point per metric, now.</summary>

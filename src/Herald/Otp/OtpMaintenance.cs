@@ -1,3 +1,4 @@
+using Herald.Maintenance;
 using Herald.Storage;
 using Herald.Tenancy;
 
@@ -5,10 +6,11 @@ namespace Herald.Otp;
 
 /// <summary>
 /// The OTP manager's housekeeping: marks expired codes, deletes codes past their retention and attempts older than
-/// 30 days, and validates every enabled service so its health and the stale-validation alert stay current.
+/// 30 days (archived first with <c>Herald:Retention:Archive</c>), and validates every enabled service so its health and
+/// the stale-validation alert stay current.
 /// </summary>
 public sealed class OtpMaintenance(
-    IOtpStore store, OtpServices services, TeamDirectory teams, OtpOptions options, TimeProvider time, ILogger<OtpMaintenance> logger)
+    IOtpStore store, RetentionPurger purger, OtpServices services, TeamDirectory teams, OtpOptions options, TimeProvider time, ILogger<OtpMaintenance> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -43,8 +45,11 @@ public sealed class OtpMaintenance(
     public (int Expired, int OtpsDeleted, int AttemptsDeleted) CleanUp()
     {
         var now = time.GetUtcNow();
-        var result = store.CleanUpOtps(now.ToUnixTimeMilliseconds(), (now - options.ExpiredOtpRetention).ToUnixTimeMilliseconds(),
-            (now - options.AttemptRetention).ToUnixTimeMilliseconds());
+        long otpsBefore = (now - options.ExpiredOtpRetention).ToUnixTimeMilliseconds(), attemptsBefore = (now - options.AttemptRetention).ToUnixTimeMilliseconds();
+        (int Expired, int OtpsDeleted, int AttemptsDeleted) result = purger.Archives
+            ? (store.CleanUpOtps(now.ToUnixTimeMilliseconds(), long.MinValue, long.MinValue).Expired,
+                (int)purger.Purge(PurgeCollection.Otps, "otps", otpsBefore, now), (int)purger.Purge(PurgeCollection.OtpAttempts, "otp_attempts", attemptsBefore, now))
+            : store.CleanUpOtps(now.ToUnixTimeMilliseconds(), otpsBefore, attemptsBefore);
         if (result != default)
             logger.LogInformation("OTP clean-up: {Expired} codes expired, {Otps} old codes and {Attempts} old attempts deleted",
                 result.Expired, result.OtpsDeleted, result.AttemptsDeleted);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Herald.Hosting;
+using Herald.Maintenance;
 using Herald.Reports.Writers;
 using Herald.Storage;
 
@@ -51,7 +52,7 @@ public sealed class ReportsOptions
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A singleton for the process's lifetime: disposing its semaphore at shutdown would only race the last background callers.")]
 public sealed class ReportService(
-    IReportStore store, ReportBuilder builder, HeraldOptions herald, ReportsOptions options, TimeProvider time, ILogger<ReportService> logger)
+    IReportStore store, ReportBuilder builder, HeraldOptions herald, ReportsOptions options, RetentionPurger purger, TimeProvider time, ILogger<ReportService> logger)
 {
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.MaxConcurrent));
@@ -161,21 +162,16 @@ public sealed class ReportService(
         store.DeleteReport(r.Id);
     }
 
-    /// <summary>Deletes every report created more than the retention ago (not one still running); answers how many.</summary>
-    public int Cleanup()
+    /// <summary>
+    /// Deletes every report created more than the retention ago (not one still running), row then file, through retention's
+    /// purge (with <c>Herald:Retention:Archive</c> the rows and the files' bytes are archived first); answers how many.
+    /// </summary>
+    public int Cleanup(CancellationToken ct = default)
     {
-        long cutoff = (time.GetUtcNow() - options.Retention).ToUnixTimeMilliseconds();
-        int deleted = 0;
-        while (true)
-        {
-            var batch = store.ListReportsCreatedBefore(cutoff, 500).Where(r => !_running.ContainsKey(r.Id)).ToList();
-            if (batch.Count == 0) break;
-            foreach (var r in batch)
-            {
-                Delete(r);
-                deleted++;
-            }
-        }
+        var now = time.GetUtcNow();
+        var files = new PurgeFiles("reports", "file_name", key => File.Exists(Path.Combine(Root, key)) ? File.ReadAllBytes(Path.Combine(Root, key)) : null,
+            key => TryDelete(Path.Combine(Root, key)));
+        int deleted = (int)purger.Purge(PurgeCollection.Reports, "reports", (now - options.Retention).ToUnixTimeMilliseconds(), now, files, ct);
         if (deleted > 0) logger.LogInformation("deleted {Count} reports older than {Retention}", deleted, options.Retention);
         return deleted;
     }
@@ -224,9 +220,9 @@ public sealed class ReportMaintenance(ReportService reports, ILogger<ReportMaint
             {
                 try
                 {
-                    reports.Cleanup();
+                    reports.Cleanup(stoppingToken);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     logger.LogError(e, "report clean-up failed");
                 }

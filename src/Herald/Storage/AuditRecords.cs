@@ -26,7 +26,7 @@ public sealed record AuditVerification(long Checked, long? FirstSeq, long? LastS
     public bool Intact => FirstBadSeq is null;
 }
 
-/// <summary>The audit trail's store: appends in chain order, pages, the walk that verifies, and retention.</summary>
+/// <summary>The audit trail's store: appends in chain order, pages, and the walk that verifies (retention deletes through <see cref="IPurgeStore"/>).</summary>
 public interface IAuditStore
 {
     /// <summary>Appends the entries in order, each chained to the one before, in one transaction; returns their sequence numbers.</summary>
@@ -35,9 +35,6 @@ public interface IAuditStore
     IReadOnlyList<AuditRow> ReadAudit(AuditQuery query);
 
     AuditVerification VerifyAudit();
-
-    /// <summary>Removes entries older than <paramref name="beforeMs"/> (the chain then starts at the oldest kept entry); returns how many.</summary>
-    int PurgeAudit(long beforeMs);
 }
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Herald.Domain;
+
 namespace Herald.Storage;
 
 /// <summary>The collections whose retention deletes rows one candidate at a time (and can archive them first).</summary>
@@ -11,6 +13,40 @@ public enum PurgeCollection
     AlertHistory,
     Snapshots,
     ConsentChanges,
+    MinuteRollups,
+    HourRollups,
+    DayRollups,
+    MonthRollups,
+    HourFailureCells,
+    DayFailureCells,
+    MonthFailureCells,
+    Audit,
+    Otps,
+    OtpAttempts,
+    SystemMetrics,
+    UtilizationSamples,
+    Reports,
+}
+
+/// <summary>The per-granularity collections of the engine's cells.</summary>
+public static class PurgeCollections
+{
+    public static PurgeCollection Rollups(Granularity g) => g switch
+    {
+        Granularity.Minute => PurgeCollection.MinuteRollups,
+        Granularity.Hour => PurgeCollection.HourRollups,
+        Granularity.Day => PurgeCollection.DayRollups,
+        Granularity.Month => PurgeCollection.MonthRollups,
+        _ => throw new ArgumentOutOfRangeException(nameof(g), g, "not a stored granularity"),
+    };
+
+    public static PurgeCollection FailureCells(Granularity g) => g switch
+    {
+        Granularity.Hour => PurgeCollection.HourFailureCells,
+        Granularity.Day => PurgeCollection.DayFailureCells,
+        Granularity.Month => PurgeCollection.MonthFailureCells,
+        _ => throw new ArgumentOutOfRangeException(nameof(g), g, "no failure cells of this granularity"),
+    };
 }
 
 /// <summary>
@@ -19,8 +55,11 @@ public enum PurgeCollection
 /// </summary>
 public sealed record PurgeCandidate(object[] Key, long AtMs);
 
-/// <summary>What a delete took: the candidates deleted (still matching the policy), and the audio keys of recordings deleted with them.</summary>
-public sealed record PurgeResult(int Deleted, IReadOnlyList<string> AudioKeys);
+/// <summary>
+/// What a delete took: the candidates deleted (still matching the policy), and the keys of the files that belonged to them
+/// (recordings' audio, report files), which go after the rows.
+/// </summary>
+public sealed record PurgeResult(int Deleted, IReadOnlyList<string> FileKeys);
 
 /// <summary>
 /// Retention's row-by-row deletes. A candidate is a row of the collection's main table that the policy matches at

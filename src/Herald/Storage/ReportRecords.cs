@@ -29,9 +29,6 @@ public interface IReportStore
     /// <summary>The teams' reports, newest first; <paramref name="type"/> null for every type.</summary>
     IReadOnlyList<ReportRecord> ListReports(IReadOnlyList<int> teams, string? type, int limit);
 
-    /// <summary>Every report created before <paramref name="beforeMs"/> (whatever its team), oldest first.</summary>
-    IReadOnlyList<ReportRecord> ListReportsCreatedBefore(long beforeMs, int limit);
-
     void DeleteReport(string id);
 
     /// <summary>Marks every report still <c>running</c> as failed (a start after a stop that interrupted them); answers how many.</summary>

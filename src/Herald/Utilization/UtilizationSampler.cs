@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Herald.Maintenance;
 using Herald.Monitoring;
 using Herald.Storage;
 
@@ -7,11 +8,11 @@ namespace Herald.Utilization;
 /// <summary>
 /// Stores one <see cref="UtilizationSample"/> per <see cref="UtilizationOptions.SampleInterval"/>, read from the process
 /// (<see cref="SystemMetrics.Sample"/>), this host's requests (<see cref="HttpRequestRecorder"/>) and the network counters,
-/// and deletes samples past the retention every hour. CPU is the process's CPU time over the interval's wall time and the
+/// and deletes samples past the retention every hour (archived first with <c>Herald:Retention:Archive</c>). CPU is the process's CPU time over the interval's wall time and the
 /// cores, so it is the interval's average whoever else samples the process meanwhile.
 /// </summary>
 public sealed class UtilizationSampler(
-    SystemMetrics system, HttpRequestRecorder requests, NetworkCounters network, IUtilizationStore store, UtilizationOptions options,
+    SystemMetrics system, HttpRequestRecorder requests, NetworkCounters network, IUtilizationStore store, RetentionPurger purger, UtilizationOptions options,
     TimeProvider time, ILogger<UtilizationSampler> logger) : BackgroundService
 {
     private static readonly TimeSpan CleanupEvery = TimeSpan.FromHours(1);
@@ -38,19 +39,30 @@ public sealed class UtilizationSampler(
                     if (now - lastCleanup >= CleanupEvery)
                     {
                         lastCleanup = now;
-                        int deleted = store.DeleteUtilizationSamplesBefore((now - options.Retention).ToUnixTimeMilliseconds());
-                        if (deleted > 0) logger.LogInformation("deleted {Count} utilization samples older than {Retention}", deleted, options.Retention);
+                        PurgeOld(stoppingToken);
                     }
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "could not store a utilization sample");
+                    logger.LogWarning(e, "could not store a utilization sample, or delete the old ones");
                 }
             }
         }
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>Deletes the samples past the retention (archived first when archiving is on); answers how many.</summary>
+    public long PurgeOld(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        long before = (now - options.Retention).ToUnixTimeMilliseconds();
+        long deleted = purger.Archives
+            ? purger.Purge(PurgeCollection.UtilizationSamples, "utilization", before, now, ct: ct)
+            : store.DeleteUtilizationSamplesBefore(before);
+        if (deleted > 0) logger.LogInformation("deleted {Count} utilization samples older than {Retention}", deleted, options.Retention);
+        return deleted;
     }
 
     private void Baseline()

@@ -2,7 +2,11 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Herald.Hosting;
+using Herald.Maintenance;
+using Herald.Recordings;
 using Herald.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 using Herald.Tests.Deliveries;
 using Herald.Tests.Support;
@@ -167,17 +171,24 @@ public sealed class AuditTrailTests : IAsyncLifetime
             .Select(i => new AuditEntry(i * day, temp.TeamId, "cli", null, "create", "teams", i.ToString(System.Globalization.CultureInfo.InvariantCulture), 0, ["name"]))
             .ToList();
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), store.AppendAudit(entries));
-        Assert.Equal(4, store.PurgeAudit(4 * day));
+        var purger = new RetentionPurger(store, new RetentionOptions(), new DirectoryArchiveStore(Path.Combine(temp.Dir, "archives")), new FileAudioStore(temp.Dir),
+            new HeraldOptions { DataDir = temp.Dir }, NullLogger<RetentionPurger>.Instance);
+        Assert.Equal(4, purger.Purge(PurgeCollection.Audit, "audit", 4 * day, DateTimeOffset.UtcNow));
         var kept = store.VerifyAudit();
         Assert.Equal((6L, 5L, 10L, true), (kept.Checked, kept.FirstSeq!.Value, kept.LastSeq!.Value, kept.Intact));
-        // A later append continues the chain after the kept tail.
-        Assert.Equal([11L], store.AppendAudit([entries[0] with { AtMs = 11 * day }]));
+        // A later append continues the chain after the kept tail; an old entry after young ones is not a prefix, so it stays.
+        Assert.Equal([11L], store.AppendAudit([entries[0] with { AtMs = 0 }]));
+        Assert.Equal(0, purger.Purge(PurgeCollection.Audit, "audit", 4 * day, DateTimeOffset.UtcNow));
         Assert.True(store.VerifyAudit().Intact);
+        // Even when every entry is past the horizon, the last one stays for later appends to follow.
+        Assert.Equal(6, purger.Purge(PurgeCollection.Audit, "audit", 20 * day, DateTimeOffset.UtcNow));
+        Assert.Equal((1L, 11L, true), (store.VerifyAudit().Checked, store.VerifyAudit().FirstSeq!.Value, store.VerifyAudit().Intact));
 
-        var cut = Sqlite3(Path.Combine(temp.Dir, "herald.db"), "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 7");
+        Assert.Equal([12L, 13L, 14L], store.AppendAudit([entries[1], entries[2], entries[3]]));
+        var cut = Sqlite3(Path.Combine(temp.Dir, "herald.db"), "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 12");
         Assert.True(cut.Code == 0, cut.Output);
         var broken = store.VerifyAudit();
-        Assert.Equal(8L, broken.FirstBadSeq);
+        Assert.Equal(13L, broken.FirstBadSeq);
         Assert.Contains("missing", broken.Problem);
     }
 

@@ -8,7 +8,8 @@ namespace Herald.Tests.Storage;
 
 /// <summary>
 /// Field encryption on PostgreSQL: webhook secrets and message bodies reach the database sealed (no text column holds
-/// them), are answered and used as before, and values an older Herald stored in clear are sealed at the next start.
+/// them), are answered and used as before, and values an older Herald stored in clear are sealed at the next start;
+/// <c>herald keys rotate-master</c> re-wraps the data keys in the database under a new master key.
 /// </summary>
 public sealed class PostgresFieldEncryptionTests
 {
@@ -22,13 +23,7 @@ public sealed class PostgresFieldEncryptionTests
         ["recipient"] = "+12127650199", ["text"] = text, ["channel"] = "sms",
     };
 
-    private static long Count(string cs, string sql)
-    {
-        using var c = new NpgsqlConnection(cs);
-        c.Open();
-        using var cmd = new NpgsqlCommand(sql, c);
-        return Convert.ToInt64(cmd.ExecuteScalar());
-    }
+    private static long Count(string cs, string sql) => Convert.ToInt64(Scalar(cs, sql));
 
     [Fact]
     public async Task Webhook_secrets_and_message_bodies_are_sealed_on_postgres_answered_in_clear_and_older_plain_values_sealed_at_start()
@@ -83,5 +78,58 @@ public sealed class PostgresFieldEncryptionTests
         Assert.Equal((HttpStatusCode.OK, "8813"), (handshake.StatusCode, await handshake.Content.ReadAsStringAsync()));
         client = server.Client(client.DefaultRequestHeaders.GetValues("X-API-Key").Single());
         Assert.Equal(InboundBody, (await Kit.GetData(client, "/api/v1/items/pg-in-1"))["events"]![0]!["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Rotating_the_master_key_on_postgres_keeps_sealed_values_readable_after_a_restart_and_retires_the_old_key()
+    {
+        var settings = TestStores.Settings(TestStores.Postgres, "rotate");
+        string cs = settings["Herald:Store:ConnectionString"]!;
+        var environment = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        await using var server = await HeraldServer.StartAsync(settings);
+        string keyFile = Path.Combine(server.DataDir, "keys", "master.key");
+        string oldKey = (await File.ReadAllTextAsync(keyFile)).Trim();
+        var created = await server.Admin.PostAsJsonAsync("/api/v1/teams", new { name = $"pgrot-{Guid.NewGuid():n}"[..20] });
+        var team = await HeraldServer.ReadData(created);
+        string teamId = team["id"]!.GetValue<string>(), token = team["webhook_token"]!.GetValue<string>();
+        string key = await server.CreateKeyAsync(teamId, ["events:write", "metrics:read"]);
+        var put = await server.Client(key).PutAsJsonAsync($"/api/v1/teams/{teamId}/webhooks/whatsapp", new { secret = Secret, verify_token = VerifyToken });
+        Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        await Kit.Ingest(server.Client(key), new List<object> { Inbound("pg-rot-1", InboundBody) });
+        string oldMasterId = (string)Scalar(cs, "SELECT DISTINCT master_key_id FROM data_keys")!;
+
+        // While the server runs.
+        var (code, stdout, stderr) = await HeraldCli.RunSplitAsync(server.DataDir, environment, "keys", "rotate-master");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("re-wrapped 2 data keys", stdout);
+        Assert.NotEqual(oldKey, (await File.ReadAllTextAsync(keyFile)).Trim());
+        Assert.False(File.Exists(keyFile + ".next"));
+        string newMasterId = (string)Scalar(cs, "SELECT DISTINCT master_key_id FROM data_keys")!;
+        Assert.NotEqual(oldMasterId, newMasterId);
+        Assert.Contains(newMasterId, stdout);
+
+        // The next start opens the data keys with the new key, and every sealed value reads as before.
+        await server.RestartAsync();
+        using (var anon = server.Client(null))
+        {
+            var handshake = await anon.GetAsync($"/webhooks/whatsapp/{token}?hub.mode=subscribe&hub.verify_token={VerifyToken}&hub.challenge=9921");
+            Assert.Equal((HttpStatusCode.OK, "9921"), (handshake.StatusCode, await handshake.Content.ReadAsStringAsync()));
+        }
+        Assert.Equal(InboundBody, (await Kit.GetData(server.Client(key), "/api/v1/items/pg-rot-1"))["events"]![0]!["text"]!.GetValue<string>());
+        await server.StopAsync();
+
+        // The old key opens nothing any more.
+        var (failed, _, error) = await HeraldCli.RunSplitAsync(server.DataDir,
+            new Dictionary<string, string>(environment) { ["HERALD_MASTER_KEY"] = oldKey }, "serve", "--urls", "http://127.0.0.1:0");
+        Assert.Equal(2, failed);
+        Assert.Contains("is not the one the data keys are wrapped under", error);
+    }
+
+    private static object? Scalar(string cs, string sql)
+    {
+        using var c = new NpgsqlConnection(cs);
+        c.Open();
+        using var cmd = new NpgsqlCommand(sql, c);
+        return cmd.ExecuteScalar();
     }
 }

@@ -95,17 +95,6 @@ public sealed partial class SqliteStore : IAuditStore
         return new AuditVerification(count, first, last, null, null);
     }
 
-    public int PurgeAudit(long beforeMs)
-    {
-        using var c = Open();
-        using var tx = c.BeginTransaction(deferred: false);
-        Execute(c, tx, SqliteSql.DropAuditDeleteGuard);
-        int removed = Execute(c, tx, SqliteSql.DeleteAuditBefore, ("$before", beforeMs));
-        Execute(c, tx, SqliteSql.CreateAuditDeleteGuard);
-        tx.Commit();
-        return removed;
-    }
-
     private static void Filter(StringBuilder sql, SqliteCommand cmd, string condition, string name, object? value)
     {
         if (value is null) return;

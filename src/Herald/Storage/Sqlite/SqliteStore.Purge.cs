@@ -10,7 +10,7 @@ public sealed partial class SqliteStore : IPurgeStore
         var spec = SqliteSql.PurgeSpecOf(collection);
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: true);
-        using var cmd = PolicyCommand(c, tx, SqliteSql.SelectPurgeCandidates(spec, after is not null), beforeMs, nowMs);
+        using var cmd = PolicyCommand(c, tx, SqliteSql.SelectPurgeCandidates(spec, after is not null), beforeMs, nowMs, after?.Key[0], limit + 1);
         cmd.Parameters.AddWithValue("$limit", limit);
         if (after is not null)
             for (int i = 0; i < after.Key.Length; i++) cmd.Parameters.AddWithValue("$c" + i, after.Key[i]);
@@ -34,30 +34,35 @@ public sealed partial class SqliteStore : IPurgeStore
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
         List<PurgeCandidate> still;
-        using (var cmd = PolicyCommand(c, tx, SqliteSql.SelectStillPurged(spec), beforeMs, nowMs))
+        using (var cmd = PolicyCommand(c, tx, SqliteSql.SelectStillPurged(spec), beforeMs, nowMs, candidates[0].Key[0], candidates.Count))
         {
             cmd.Parameters.AddWithValue("$keys", KeysJson(candidates));
             still = ReadCandidates(cmd, spec);
         }
         if (still.Count == 0) return new PurgeResult(0, []);
         string keys = KeysJson(still);
-        var audio = new List<string>();
-        if (spec.AudioKeys is { } audioSql)
+        var files = new List<string>();
+        if (spec.FileKeys is { } fileSql)
         {
-            using var cmd = Command(c, audioSql, ("$keys", keys));
+            using var cmd = Command(c, fileSql, ("$keys", keys));
             cmd.Transaction = tx;
             using var r = cmd.ExecuteReader();
-            while (r.Read()) audio.Add(r.GetString(0));
+            while (r.Read()) files.Add(r.GetString(0));
         }
         if (spec.BeforeDelete is { } before) Execute(c, tx, before, ("$keys", keys), ("$now", nowMs));
         foreach (var dependent in spec.Dependents) Execute(c, tx, SqliteSql.DeleteDependentRows(dependent), ("$keys", keys));
         int deleted = Execute(c, tx, SqliteSql.DeletePurgeRows(spec), ("$keys", keys));
+        if (spec.AfterDelete is { } after) Execute(c, tx, after);
         tx.Commit();
-        return new PurgeResult(deleted, audio);
+        return new PurgeResult(deleted, files);
     }
 
-    /// <summary>A policy statement with its parameters: <c>$before</c>, <c>$now</c> and the engine's <c>$checkpoint</c>.</summary>
-    private static SqliteCommand PolicyCommand(SqliteConnection c, SqliteTransaction tx, string sql, long beforeMs, long nowMs)
+    /// <summary>
+    /// A policy statement with its parameters: <c>$before</c>, <c>$now</c>, the engine's <c>$checkpoint</c>, and the key range
+    /// the statement is about: <c>$first</c>, the first key column's value it starts at (null: the table's start), and
+    /// <c>$window</c>, how many rows from there it can concern (a policy may look no further, as the audit trail's does).
+    /// </summary>
+    private static SqliteCommand PolicyCommand(SqliteConnection c, SqliteTransaction tx, string sql, long beforeMs, long nowMs, object? first, int window)
     {
         long checkpoint;
         using (var cp = Command(c, SqliteSql.ReadCheckpoint))
@@ -65,7 +70,7 @@ public sealed partial class SqliteStore : IPurgeStore
             cp.Transaction = tx;
             checkpoint = Convert.ToInt64(cp.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }
-        var cmd = Command(c, sql, ("$before", beforeMs), ("$now", nowMs), ("$checkpoint", checkpoint));
+        var cmd = Command(c, sql, ("$before", beforeMs), ("$now", nowMs), ("$checkpoint", checkpoint), ("$first", first), ("$window", window));
         cmd.Transaction = tx;
         return cmd;
     }

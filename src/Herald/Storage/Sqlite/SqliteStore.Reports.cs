@@ -35,9 +35,6 @@ public sealed partial class SqliteStore : IReportStore
         return all.OrderByDescending(r => r.CreatedAtMs).ThenByDescending(r => r.Id, StringComparer.Ordinal).Take(limit).ToList();
     }
 
-    public IReadOnlyList<ReportRecord> ListReportsCreatedBefore(long beforeMs, int limit) =>
-        ReadReports(SqliteSql.SelectReportsCreatedBefore, ("$before", beforeMs), ("$limit", limit));
-
     public void DeleteReport(string id)
     {
         using var c = Open();

@@ -11,7 +11,6 @@ internal static partial class SqliteSql
         """;
     public const string SelectAuditChain = "SELECT " + AuditColumns + " FROM audit_log ORDER BY seq";
     public const string DropAuditDeleteGuard = "DROP TRIGGER audit_log_no_delete";
-    public const string DeleteAuditBefore = "DELETE FROM audit_log WHERE at < $before";
     public const string CreateAuditDeleteGuard =
         "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END";
 }

@@ -18,7 +18,6 @@ internal static partial class SqliteSql
     public const string SelectTeamReports = "SELECT " + ReportColumns + """
          FROM reports WHERE team_id = $team AND ($type IS NULL OR type = $type) ORDER BY created_at DESC, id DESC LIMIT $limit
         """;
-    public const string SelectReportsCreatedBefore = "SELECT " + ReportColumns + " FROM reports WHERE created_at < $before ORDER BY created_at LIMIT $limit";
     public const string DeleteReport = "DELETE FROM reports WHERE id = $id";
     public const string FailRunningReports = "UPDATE reports SET status = 'failed', error = $error, completed_at = $now WHERE status = 'running'";
 }
