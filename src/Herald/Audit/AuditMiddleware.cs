@@ -24,6 +24,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         if (keepBody) http.Request.EnableBuffering(AuditRequests.BodyBytesHeldInMemory);
         // Reads are recorded when the route says so, or when the caller's address was refused (known only later).
         var request = new AuditedRequest(http, write || endpoint.Metadata.GetMetadata<AuditReadsMetadata>() is not null, keepBody, trail, time, logger);
+        if (write) http.Features.Set<IAuditClaimSource>(request);
         http.Response.OnStarting(static state => ((AuditedRequest)state).RecordAsync(), request);
         await next(http);
         // An answer without a body may not have started yet; an exception is answered (and recorded) by the error middleware outside.
@@ -31,8 +32,27 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
     }
 
     private sealed class AuditedRequest(HttpContext http, bool audited, bool keepBody, AuditTrail trail, TimeProvider time, ILogger logger)
+        : IAuditClaimSource
     {
         private int _recorded;
+
+        public async Task<AuditClaim?> ClaimAsync()
+        {
+            if (!audited || Interlocked.Exchange(ref _recorded, 1) == 1) return null;
+            try
+            {
+                var changes = keepBody ? await ChangedFieldsAsync() : null;
+                if (AuditRequests.EntryOf(http, 0, time.GetUtcNow().ToUnixTimeMilliseconds(), changes) is { } draft) return new AuditClaim(draft, this);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "the audit entry of {Method} {Path} stays with the middleware", http.Request.Method, http.Request.Path);
+            }
+            GiveBack();
+            return null;
+        }
+
+        public void GiveBack() => Volatile.Write(ref _recorded, 0);
 
         public async Task RecordAsync()
         {

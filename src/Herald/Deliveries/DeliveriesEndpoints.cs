@@ -3,6 +3,7 @@ using System.Globalization;
 using Herald.Api;
 using Herald.Api.Auth;
 using Herald.Api.Parameters;
+using Herald.Audit;
 using Herald.Domain;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -61,8 +62,26 @@ public static class DeliveriesEndpoints
     {
         int teamId = parameters.TeamId(http);
         var delivery = body.Checked();
-        var outcome = await writer.ExecuteAsync((s, ctx) => commands.Create(s, ctx, teamId, delivery));
+        var outcome = await Audited(http, writer, (s, ctx) => commands.Create(s, ctx, teamId, delivery), d => d.PublicId);
         return Answers.Created(outcome, d => $"/api/v1/deliveries/{d.PublicId}", views.Created);
+    }
+
+    /// <summary>
+    /// Runs the command with the request's audit entry stored in the writer's own transaction (one commit instead of the
+    /// writer's and the audit trail's); when it was not stored, the audit middleware records the answer as usual.
+    /// </summary>
+    private static async Task<Outcome<T>> Audited<T>(HttpContext http, DeliveryWriter writer, Func<IDeliveryWriteSession, DeliveryWriteContext, Outcome<T>> body,
+        Func<T, string>? createdId = null) where T : class
+    {
+        var audit = await AuditClaim.TakeAsync(http);
+        try
+        {
+            return await writer.ExecuteAsync(body, audit, createdId);
+        }
+        finally
+        {
+            audit?.Release();
+        }
     }
 
     private static Results<Ok<SuccessEnvelope<DeliveryPageDto>>, BadRequest<ErrorEnvelope>> List(
@@ -120,7 +139,7 @@ public static class DeliveriesEndpoints
         int teamId = parameters.TeamId(http);
         Answers.Id(id);
         var change = body.Checked();
-        return Answers.Of(await writer.ExecuteAsync((s, ctx) => commands.Change(s, ctx, teamId, id, change)), views.One);
+        return Answers.Of(await Audited(http, writer, (s, ctx) => commands.Change(s, ctx, teamId, id, change)), views.One);
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<DeliveryDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Assign(
@@ -129,7 +148,7 @@ public static class DeliveriesEndpoints
         int teamId = parameters.TeamId(http);
         Answers.Id(id);
         string? agentId = body?.AgentId is { } a ? IdentifierParameter.Require("agent_id", a) : null;
-        return Answers.Of(await writer.ExecuteAsync((s, ctx) => commands.Assign(s, ctx, teamId, id, agentId)), views.One);
+        return Answers.Of(await Audited(http, writer, (s, ctx) => commands.Assign(s, ctx, teamId, id, agentId)), views.One);
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<DeliveryDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Track(
@@ -139,7 +158,7 @@ public static class DeliveriesEndpoints
         Answers.Id(id);
         var tracking = body.Checked(time.GetUtcNow().ToUnixTimeMilliseconds());
         var agent = Answers.Agent(http);
-        return Answers.Of(await writer.ExecuteAsync((s, ctx) => commands.Track(s, ctx, teamId, id, tracking, agent)), views.One);
+        return Answers.Of(await Audited(http, writer, (s, ctx) => commands.Track(s, ctx, teamId, id, tracking, agent)), views.One);
     }
 
     private static async Task<Results<Ok<SuccessEnvelope<DeliveryDto>>, BadRequest<ErrorEnvelope>, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> Feedback(
@@ -148,6 +167,6 @@ public static class DeliveriesEndpoints
         int teamId = parameters.TeamId(http);
         Answers.Id(id);
         var (rating, comments) = body.Checked();
-        return Answers.Of(await writer.ExecuteAsync((s, ctx) => DeliveryCommands.Feedback(s, ctx, teamId, id, rating, comments)), views.One);
+        return Answers.Of(await Audited(http, writer, (s, ctx) => DeliveryCommands.Feedback(s, ctx, teamId, id, rating, comments)), views.One);
     }
 }

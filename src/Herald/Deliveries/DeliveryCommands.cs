@@ -35,14 +35,14 @@ public sealed class DeliveryCommands(IContactSettingsStore contacts)
 
     public Outcome<DeliveryRecord> Create(IDeliveryWriteSession s, DeliveryWriteContext ctx, int teamId, NewDelivery n)
     {
-        var customer = s.FindCustomer(teamId, n.CustomerId);
-        if (customer is null) return Outcome<DeliveryRecord>.Invalid("customer_id", $"no customer '{n.CustomerId}' in this team");
+        var phone = s.CustomerPhone(teamId, n.CustomerId);
+        if (phone is null) return Outcome<DeliveryRecord>.Invalid("customer_id", $"no customer '{n.CustomerId}' in this team");
         long created = ctx.NextCreatedAtMs();
-        var delivery = new DeliveryRecord(0, PublicIds.New(PublicIds.Delivery, created), teamId, customer.PublicId, null, n.Address, n.Coordinates,
+        var delivery = new DeliveryRecord(0, PublicIds.New(PublicIds.Delivery, created), teamId, n.CustomerId, null, n.Address, n.Coordinates,
             n.ScheduledTimeMs, n.EstimatedDurationMinutes, Status.Scheduled, n.Priority, n.Package.ToJson(), n.Package.Fragile ?? false, null, null, null,
             null, null, null, 0, n.MaxRetries, created, created);
         delivery = delivery with { Id = s.InsertDelivery(delivery) };
-        var attempt = FirstAttempt(delivery, CallingCodes.CountryOf(customer.Phone));
+        var attempt = FirstAttempt(delivery, CallingCodes.CountryOf(phone));
         s.InsertAttempt(attempt);
         Append(s, ctx, delivery, attempt, Status.Scheduled, created, null, null, null);
         if (n.AgentId is null) return Outcome<DeliveryRecord>.Ok(delivery);

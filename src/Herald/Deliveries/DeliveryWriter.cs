@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Herald.Audit;
 using Herald.Engine;
 using Herald.Storage;
 
@@ -109,12 +110,15 @@ public sealed class DeliveryWriter : IAsyncDisposable
 
     /// <summary>
     /// Runs a command in the writer's next transaction. The command's changes are kept when its outcome is ok and undone
-    /// otherwise; the answer comes once they and their engine events are durable.
+    /// otherwise; the answer comes once they and their engine events are durable. With <paramref name="audit"/>, the
+    /// request's audit entry (its outcome: 200, or 201 naming <paramref name="createdId"/> of a create; else 400, 404 or 409)
+    /// is stored in the same transaction, and marked stored once it commits.
     /// </summary>
-    public Task<Outcome<T>> ExecuteAsync<T>(Func<IDeliveryWriteSession, DeliveryWriteContext, Outcome<T>> body) where T : class
+    public Task<Outcome<T>> ExecuteAsync<T>(Func<IDeliveryWriteSession, DeliveryWriteContext, Outcome<T>> body, AuditClaim? audit = null,
+        Func<T, string>? createdId = null) where T : class
     {
         if (_loop is null) throw new InvalidOperationException("the delivery writer has not started");
-        var command = new DeliveryCommand<T>(body);
+        var command = new DeliveryCommand<T>(body, audit, createdId);
         if (!_channel.Writer.TryWrite(command)) throw new DeliveryUnavailableException("the server is stopping; nothing changed, retry");
         return command.Completion.Task;
     }
@@ -123,16 +127,11 @@ public sealed class DeliveryWriter : IAsyncDisposable
     {
         var reader = _channel.Reader;
         var group = new List<DeliveryCommand>();
-        while (true)
+        var idle = new IdleWait(TimeSpan.FromSeconds(1));
+        Action storeMark = () => WriteGroup(group);
+        // While idle, the engine-sync mark still reaches the store.
+        while (await idle.WaitToReadAsync(reader, storeMark).ConfigureAwait(false))
         {
-            var waiting = reader.WaitToReadAsync().AsTask();
-            // While idle, the engine-sync mark still reaches the store.
-            while (!waiting.IsCompleted)
-            {
-                await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
-                if (!waiting.IsCompleted) WriteGroup(group);
-            }
-            if (!await waiting.ConfigureAwait(false)) break;
             while (group.Count < _options.MaxCommandsPerTransaction && reader.TryRead(out var command)) group.Add(command);
             WriteGroup(group);
             group.Clear();
@@ -155,6 +154,9 @@ public sealed class DeliveryWriter : IAsyncDisposable
         long mark = _outbox.Mark;
         if (group.Count == 0 && retry.Count == 0 && mark <= _persistedMark) return;
         var kept = new List<DeliveryCommand>(group.Count);
+        var refused = new List<DeliveryCommand>();
+        var audited = new List<DeliveryCommand>();
+        var auditEntries = new List<AuditEntry>();
         var events = new List<TrackedEvent>();
         var assignments = new List<AgentAssignment>();
         try
@@ -188,9 +190,15 @@ public sealed class DeliveryWriter : IAsyncDisposable
                 else
                 {
                     session.RollbackToSavepoint();
-                    command.Complete();
+                    refused.Add(command);
+                }
+                if (command.AuditEntryOf(_context.NowMs) is { } entry)
+                {
+                    audited.Add(command);
+                    auditEntries.Add(entry);
                 }
             }
+            if (auditEntries.Count > 0) session.AppendAudit(auditEntries);
             _outbox.Register(events);
             try
             {
@@ -206,10 +214,18 @@ public sealed class DeliveryWriter : IAsyncDisposable
         catch (Exception e)
         {
             _logger.LogError(e, "a delivery write of {Commands} commands failed; they get 503", group.Count);
-            foreach (var command in kept) command.Fault(new DeliveryUnavailableException("the change could not be stored; nothing changed, retry", e));
+            // Every command not refused gets the 503, those the failure cut short too (one already faulted keeps its fault). A
+            // refusal changed nothing and stays true; its audit entry was not stored, so the request's middleware records it.
+            foreach (var command in group)
+            {
+                if (refused.Contains(command)) command.Complete();
+                else command.Fault(new DeliveryUnavailableException("the change could not be stored; nothing changed, retry", e));
+            }
             lock (_retryLock) _retry.InsertRange(0, retry);
             return;
         }
+        foreach (var command in audited) command.Audit!.MarkStored();
+        foreach (var command in refused) command.Complete();
         Submit([.. retry, .. events], kept);
         foreach (var assignment in assignments) _pushes.Enqueue(assignment);
     }
@@ -337,15 +353,23 @@ public sealed class DeliveryWriter : IAsyncDisposable
 }
 
 /// <summary>A queued change: runs inside the writer's transaction, answered when durable.</summary>
-public abstract class DeliveryCommand
+public abstract class DeliveryCommand(AuditClaim? audit)
 {
+    /// <summary>The request's audit entry, stored in the writer's transaction; null when none was taken over.</summary>
+    public AuditClaim? Audit { get; } = audit;
+
     /// <summary>Runs the command; true when its changes are to be kept.</summary>
     public abstract bool Run(IDeliveryWriteSession session, DeliveryWriteContext context);
+
+    /// <summary>The audit entry of the outcome <see cref="Run"/> came to; null without <see cref="Audit"/>.</summary>
+    public abstract AuditEntry? AuditEntryOf(long atMs);
+
     public abstract void Complete();
     public abstract void Fault(Exception e);
 }
 
-public sealed class DeliveryCommand<T>(Func<IDeliveryWriteSession, DeliveryWriteContext, Outcome<T>> body) : DeliveryCommand where T : class
+public sealed class DeliveryCommand<T>(Func<IDeliveryWriteSession, DeliveryWriteContext, Outcome<T>> body, AuditClaim? audit = null,
+    Func<T, string>? createdId = null) : DeliveryCommand(audit) where T : class
 {
     private Outcome<T>? _outcome;
 
@@ -355,6 +379,20 @@ public sealed class DeliveryCommand<T>(Func<IDeliveryWriteSession, DeliveryWrite
     {
         _outcome = body(session, context);
         return _outcome.IsOk;
+    }
+
+    // The statuses Answers gives these outcomes.
+    public override AuditEntry? AuditEntryOf(long atMs)
+    {
+        if (Audit is null || _outcome is null) return null;
+        int status = _outcome.Refusal switch
+        {
+            Refusal.None => createdId is null ? StatusCodes.Status200OK : StatusCodes.Status201Created,
+            Refusal.Invalid => StatusCodes.Status400BadRequest,
+            Refusal.NotFound => StatusCodes.Status404NotFound,
+            _ => StatusCodes.Status409Conflict,
+        };
+        return Audit.Completed(atMs, status, _outcome.Value is { } value && createdId is not null ? createdId(value) : null);
     }
 
     public override void Complete() => Completion.TrySetResult(_outcome!);

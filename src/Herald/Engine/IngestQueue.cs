@@ -61,16 +61,11 @@ public sealed class IngestQueue : IAsyncDisposable
         var reader = _channel.Reader;
         var group = new List<Pending>();
         var batches = new List<IngestBatch>();
-        while (true)
+        var idle = new IdleWait(_options.IdleFlushCheck);
+        Action flush = TryFlush;
+        // While idle, pending rollups still reach the store on time.
+        while (await idle.WaitToReadAsync(reader, flush).ConfigureAwait(false))
         {
-            var waiting = reader.WaitToReadAsync().AsTask();
-            // While idle, pending rollups still reach the store on time.
-            while (!waiting.IsCompleted)
-            {
-                await Task.WhenAny(waiting, Task.Delay(_options.IdleFlushCheck)).ConfigureAwait(false);
-                if (!waiting.IsCompleted) TryFlush();
-            }
-            if (!await waiting.ConfigureAwait(false)) break;
             int events = 0;
             while (events < _options.MaxBatchEvents && reader.TryRead(out var p))
             {

@@ -180,6 +180,10 @@ public sealed class RequestMetrics
 /// </summary>
 public sealed class RequestMetricsMiddleware(RequestDelegate next, RequestMetrics metrics, HeraldMetrics instruments)
 {
+    private static readonly (string Route, bool LongLived) Unmatched = ("unmatched", false);
+    // Per endpoint, its route name and whether it is long-lived, worked out once: the endpoints are a fixed set.
+    private readonly ConcurrentDictionary<Endpoint, (string Route, bool LongLived)> _routes = new();
+
     public async Task InvokeAsync(HttpContext http)
     {
         long start = Stopwatch.GetTimestamp();
@@ -193,13 +197,15 @@ public sealed class RequestMetricsMiddleware(RequestDelegate next, RequestMetric
         finally
         {
             long end = Stopwatch.GetTimestamp();
-            var endpoint = http.GetEndpoint();
-            string route = endpoint is RouteEndpoint e ? "/" + (e.RoutePattern.RawText ?? "").TrimStart('/') : "unmatched";
-            bool longLived = endpoint?.Metadata.GetMetadata<LongLivedRequests>() is not null;
+            var (route, longLived) = http.GetEndpoint() is { } endpoint ? _routes.GetOrAdd(endpoint, Describe) : Unmatched;
             metrics.Finished(http.Request.Method, route, status, end - start, longLived);
             if (!longLived) instruments.RequestFinished(http.Request.Method, route, Stopwatch.GetElapsedTime(start, end));
         }
     }
+
+    private static (string Route, bool LongLived) Describe(Endpoint endpoint) => (
+        endpoint is RouteEndpoint e ? "/" + (e.RoutePattern.RawText ?? "").TrimStart('/') : "unmatched",
+        endpoint.Metadata.GetMetadata<LongLivedRequests>() is not null);
 }
 
 /// <summary>Endpoint metadata: this endpoint's requests stay open by design, so their duration says nothing of latency.</summary>

@@ -174,6 +174,10 @@ public interface IDeliveryWriteSession : IDisposable
     void ReleaseSavepoint();
     void RollbackToSavepoint();
     CustomerRecord? FindCustomer(int teamId, string publicId);
+
+    /// <summary>The customer's phone alone (what a new delivery needs of it, without opening the other fields); null when the team has no such customer.</summary>
+    string? CustomerPhone(int teamId, string publicId);
+
     AgentRecord? FindAgent(int teamId, string publicId);
     AgentRecord? FindAgentById(long id);
     DeliveryRecord? FindDelivery(int teamId, string publicId);
@@ -187,5 +191,9 @@ public interface IDeliveryWriteSession : IDisposable
     IReadOnlyList<AgentPosition> ActiveAgentsWithin(int teamId, IReadOnlyList<GeoBox> boxes);
     DeliverySettingsRecord? DeliverySettings(int teamId);
     void SetEngineSyncedThrough(long trackingId);
+
+    /// <summary>Appends audit entries to the trail's chain in this transaction (it holds the write lock, so the chain cannot fork).</summary>
+    void AppendAudit(IReadOnlyList<AuditEntry> entries);
+
     void Commit();
 }

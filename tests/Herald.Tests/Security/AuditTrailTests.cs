@@ -119,6 +119,52 @@ public sealed class AuditTrailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delivery_writes_stored_in_the_writers_transaction_get_one_entry_each_and_share_the_chain()
+    {
+        var team = await DeliveryTeam.CreateAsync(_server);
+        string customerId = (await team.Customer())["id"]!.GetValue<string>();
+        Dictionary<string, object?> Body(string customer) => new()
+        {
+            ["customer_id"] = customer,
+            ["address"] = "123 Main St",
+            ["coordinates"] = new { type = "Point", coordinates = new[] { -74.0, 40.7 } },
+            ["scheduled_time"] = DateTimeOffset.UtcNow.AddHours(2).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["package_details"] = new { weight = 1.5 },
+        };
+        // Deliveries (recorded by the delivery writer), refused ones (an unknown customer: refused inside the writer) and
+        // customers (recorded by the audit trail's own group commit), all at once: they must still form one chain.
+        var creates = Enumerable.Range(0, 40).Select(_ => team.Client.PostAsJsonAsync("/api/v1/deliveries", Body(customerId))).ToList();
+        var refusals = Enumerable.Range(0, 5).Select(_ => team.Client.PostAsJsonAsync("/api/v1/deliveries", Body("cus_nobody"))).ToList();
+        var customers = Enumerable.Range(0, 20).Select(_ => team.Customer()).ToList();
+        await Task.WhenAll([.. creates, .. refusals, .. customers.Select(c => (Task)c)]);
+        var createdIds = new List<string>();
+        foreach (var response in creates) createdIds.Add((await DeliveryTeam.Created(await response))["id"]!.GetValue<string>());
+        foreach (var response in refusals) Assert.Equal(HttpStatusCode.BadRequest, (await response).StatusCode);
+        var patched = await team.Client.PatchAsJsonAsync($"/api/v1/deliveries/{createdIds[0]}", new { priority = "high" });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await team.Client.PatchAsJsonAsync("/api/v1/deliveries/dlv_nowhere", new { priority = "high" })).StatusCode);
+
+        var entries = (await ReadAll(_server.Admin, "&resource_type=deliveries")).Where(e => S(e, "team") == team.Id).ToList();
+        var created = entries.Where(e => S(e, "action") == "create" && e["outcome"]!.GetValue<int>() == 201).ToList();
+        Assert.Equal(createdIds.Order(StringComparer.Ordinal), created.Select(e => S(e, "resource_id")!).Order(StringComparer.Ordinal));
+        Assert.All(created, e => Assert.Equal(["customer_id", "address", "coordinates.type", "coordinates.coordinates", "scheduled_time", "package_details.weight"], Names(e)));
+        Assert.All(created, e => Assert.Equal(("127.0.0.1", true), (S(e, "remote_ip"), S(e, "actor")!.StartsWith("key:key_", StringComparison.Ordinal))));
+        var refused = entries.Where(e => e["outcome"]!.GetValue<int>() == 400).ToList();
+        Assert.Equal(5, refused.Count);
+        Assert.All(refused, e => Assert.Equal("create", S(e, "action")));
+        Assert.All(refused, e => Assert.Null(e["resource_id"]));
+        Assert.All(refused, e => Assert.Null(e["changes"]));
+        var update = Assert.Single(entries, e => S(e, "action") == "update" && e["outcome"]!.GetValue<int>() == 200);
+        Assert.Equal(createdIds[0], S(update, "resource_id"));
+        Assert.Equal(["priority"], Names(update));
+        var missing = Assert.Single(entries, e => e["outcome"]!.GetValue<int>() == 404);
+        Assert.Equal(("update", "dlv_nowhere"), (S(missing, "action"), S(missing, "resource_id")));
+        Assert.Equal(40 + 5 + 2, entries.Count);
+        Assert.Equal(21, (await ReadAll(_server.Admin, "&resource_type=customers&action=create")).Count(e => S(e, "team") == team.Id));
+        Assert.True(_server.Services.GetRequiredService<IAuditStore>().VerifyAudit().Intact);
+    }
+
+    [Fact]
     public async Task A_blocked_address_writes_one_throttle_entry_not_one_per_refusal()
     {
         using var guesser = _server.Client("hk_not_a_key_at_all");

@@ -24,7 +24,7 @@ public sealed class ClientAddressRequirementHandler(SecurityOptions security, IH
 
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ClientAddressRequirement requirement)
     {
-        var caller = HeraldClaims.CallerOf(context.User);
+        var caller = HeraldClaims.CallerOf(context);
         if (caller is null || caller.Agent is not null)
         {
             context.Succeed(requirement);

@@ -42,6 +42,10 @@ public static class HeraldClaims
         new(AgentRole, agent.Role),
     ];
 
+    /// <summary>The caller an authorization handler judges: the request's own, read once per request, when the principal is the request's.</summary>
+    public static Caller? CallerOf(Microsoft.AspNetCore.Authorization.AuthorizationHandlerContext context) =>
+        context.Resource is HttpContext http && ReferenceEquals(http.User, context.User) ? http.CallerOrNull() : CallerOf(context.User);
+
     /// <summary>The caller of an authenticated request; null when the principal carries no key and no agent.</summary>
     public static Caller? CallerOf(ClaimsPrincipal user)
     {
@@ -58,11 +62,21 @@ public static class HeraldClaims
 public static class CallerExtensions
 {
     /// <summary>The authenticated caller; endpoints that require a scope always have one.</summary>
-    public static Caller Caller(this HttpContext http)
+    public static Caller Caller(this HttpContext http) =>
+        http.CallerOrNull() ?? throw new InvalidOperationException("the endpoint was reached without an authenticated caller");
+
+    /// <summary>
+    /// The caller of the request's principal, read from its claims once per request and principal (the authorization
+    /// handlers, the team scope and the endpoint all ask); null when the principal carries no key and no agent.
+    /// </summary>
+    public static Caller? CallerOrNull(this HttpContext http)
     {
-        if (http.Items.TryGetValue(typeof(Caller), out var cached) && cached is Caller c) return c;
-        var caller = HeraldClaims.CallerOf(http.User) ?? throw new InvalidOperationException("the endpoint was reached without an authenticated caller");
-        http.Items[typeof(Caller)] = caller;
+        var user = http.User;
+        if (http.Items.TryGetValue(typeof(Caller), out var cached) && cached is CachedCaller c && ReferenceEquals(c.User, user)) return c.Caller;
+        var caller = HeraldClaims.CallerOf(user);
+        if (caller is not null) http.Items[typeof(Caller)] = new CachedCaller(user, caller);
         return caller;
     }
+
+    private sealed record CachedCaller(ClaimsPrincipal User, Caller Caller);
 }

@@ -50,7 +50,7 @@ public sealed class ScopeRequirementHandler : AuthorizationHandler<ScopeRequirem
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
     {
-        var caller = HeraldClaims.CallerOf(context.User);
+        var caller = HeraldClaims.CallerOf(context);
         if (caller is null) return Task.CompletedTask; // not authenticated: the middleware challenges
         if (caller.Agent is not null)
         {

@@ -44,7 +44,7 @@ public static class QueryParameterRules
                 }
             }
             foreach (var (index, properties) in validated)
-                if (invocation.Arguments[index] is { } record && FirstInvalid(record, properties) is { } bad)
+                if (properties.Count > 0 && invocation.Arguments[index] is { } record && FirstInvalid(record, properties) is { } bad)
                     return ApiResults.BadRequest(bad.Name, bad.Issue);
             return await next(invocation);
         };
@@ -77,25 +77,27 @@ public static class QueryParameterRules
     private static string? RangeIssue(ICustomAttributeProvider member) =>
         member.GetCustomAttributes(typeof(RangeAttribute), inherit: true).FirstOrDefault() is RangeAttribute range ? Issue(range) : null;
 
-    private sealed record DeclaredParameters(List<string> Names, List<(int Index, List<(PropertyInfo Property, string Name)> Properties)> Records);
+    // A property's validation rules are read once, when the route is built: reflection per request costs every call.
+    private sealed record DeclaredParameters(List<string> Names, List<(int Index, List<(PropertyInfo Property, string Name, ValidationAttribute[] Rules)> Properties)> Records);
 
     private static DeclaredParameters Declared(MethodInfo method)
     {
         var names = new List<string>();
-        var records = new List<(int, List<(PropertyInfo, string)>)>();
+        var records = new List<(int, List<(PropertyInfo, string, ValidationAttribute[])>)>();
         var parameters = method.GetParameters();
         for (int i = 0; i < parameters.Length; i++)
         {
             var p = parameters[i];
             if (p.GetCustomAttribute<AsParametersAttribute>() is not null)
             {
-                var properties = new List<(PropertyInfo, string)>();
+                var properties = new List<(PropertyInfo, string, ValidationAttribute[])>();
                 foreach (var property in p.ParameterType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
                 {
                     if (!property.CanWrite || QueryMetadata(property) is not { } query) continue;
                     string name = query.Name ?? property.Name;
                     names.Add(name);
-                    properties.Add((property, name));
+                    var rules = property.GetCustomAttributes<ValidationAttribute>(inherit: true).ToArray();
+                    if (rules.Length > 0) properties.Add((property, name, rules));
                 }
                 records.Add((i, properties));
             }
@@ -110,13 +112,13 @@ public static class QueryParameterRules
     private static IFromQueryMetadata? QueryMetadata(ICustomAttributeProvider member) =>
         member.GetCustomAttributes(inherit: true).OfType<IFromQueryMetadata>().FirstOrDefault();
 
-    private static (string Name, string Issue)? FirstInvalid(object record, List<(PropertyInfo Property, string Name)> properties)
+    private static (string Name, string Issue)? FirstInvalid(object record, List<(PropertyInfo Property, string Name, ValidationAttribute[] Rules)> properties)
     {
-        foreach (var (property, name) in properties)
+        foreach (var (property, name, rules) in properties)
         {
             object? value = property.GetValue(record);
             if (value is null) continue;
-            foreach (var rule in property.GetCustomAttributes<ValidationAttribute>(inherit: true))
+            foreach (var rule in rules)
                 if (!rule.IsValid(value)) return (name, Issue(rule));
         }
         return null;

@@ -10,12 +10,25 @@ public sealed partial class SqliteStore : IAuditStore
         using var c = Open();
         // Immediate: the tail read and the appends hold the write lock together, so a server and a CLI never fork the chain.
         using var tx = c.BeginTransaction(deferred: false);
+        using var tail = Command(c, SqliteSql.SelectAuditTail);
+        using var insert = Command(c, SqliteSql.InsertAudit);
+        tail.Transaction = tx;
+        insert.Transaction = tx;
+        var appended = AppendAudit(tail, insert, entries);
+        tx.Commit();
+        return appended;
+    }
+
+    /// <summary>
+    /// Chains the entries after the stored tail. The commands' transaction must already hold the write lock (an immediate
+    /// one), so that no other writer appends between the tail read and the inserts.
+    /// </summary>
+    private static List<long> AppendAudit(SqliteCommand tail, SqliteCommand insert, IReadOnlyList<AuditEntry> entries)
+    {
         long seq = 0;
         byte[] previous = AuditChain.Genesis;
-        using (var tail = Command(c, SqliteSql.SelectAuditTail))
+        using (var r = tail.ExecuteReader())
         {
-            tail.Transaction = tx;
-            using var r = tail.ExecuteReader();
             if (r.Read())
             {
                 seq = r.GetInt64(0);
@@ -23,8 +36,6 @@ public sealed partial class SqliteStore : IAuditStore
             }
         }
         var appended = new List<long>(entries.Count);
-        using var insert = Command(c, SqliteSql.InsertAudit);
-        insert.Transaction = tx;
         foreach (var e in entries)
         {
             seq++;
@@ -35,7 +46,6 @@ public sealed partial class SqliteStore : IAuditStore
             appended.Add(seq);
             previous = hash;
         }
-        tx.Commit();
         return appended;
     }
 

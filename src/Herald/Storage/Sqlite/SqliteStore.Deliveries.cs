@@ -486,6 +486,13 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
 
         public CustomerRecord? FindCustomer(int teamId, string publicId) => _store.FindCustomer(_c, _tx, teamId, publicId);
 
+        // The phone is its sealed column; a row from before it (plain recipients only) still has it as its recipient.
+        public string? CustomerPhone(int teamId, string publicId)
+        {
+            using var r = Statement(SqliteSql.SelectCustomerPhone, ("$team", teamId), ("$public_id", publicId)).ExecuteReader();
+            return r.Read() ? _store.Opened(r, 0) ?? r.GetString(1) : null;
+        }
+
         public AgentRecord? FindAgent(int teamId, string publicId) => Agent(Statement(SqliteSql.SelectAgent, ("$team", teamId), ("$public_id", publicId)));
 
         public AgentRecord? FindAgentById(long id) => Agent(Statement(SqliteSql.SelectAgentById, ("$id", id)));
@@ -549,6 +556,9 @@ public sealed partial class SqliteStore : IAgentStore, ICustomerStore, IDelivery
         public DeliverySettingsRecord? DeliverySettings(int teamId) => _store.DeliverySettings(_c, _tx, teamId);
 
         public void SetEngineSyncedThrough(long trackingId) => Statement(SqliteSql.SetEngineSyncedThrough, ("$id", trackingId)).ExecuteNonQuery();
+
+        public void AppendAudit(IReadOnlyList<AuditEntry> entries) =>
+            SqliteStore.AppendAudit(Statement(SqliteSql.SelectAuditTail), Statement(SqliteSql.InsertAudit), entries);
 
         public void Commit() => _tx.Commit();
 

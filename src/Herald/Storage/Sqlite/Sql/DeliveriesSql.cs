@@ -105,6 +105,7 @@ internal static partial class SqliteSql
         RETURNING
         """ + " " + CustomerColumns;
     public const string SelectCustomer = "SELECT " + CustomerColumns + " FROM contacts WHERE customer_id = $public_id AND team_id = $team";
+    public const string SelectCustomerPhone = "SELECT phone, recipient FROM contacts WHERE customer_id = $public_id AND team_id = $team";
     public const string SelectCustomers = "SELECT " + CustomerColumns + """
          FROM contacts INDEXED BY ix_contacts_customers
         WHERE team_id = $team AND customer_id IS NOT NULL
