@@ -4,6 +4,7 @@ using Herald.Analytics;
 using Herald.Analytics.Items;
 using Herald.Domain;
 using Herald.Engine;
+using Herald.Storage;
 using Herald.Reports;
 using Herald.Reports.Writers;
 using Herald.Tenancy;
@@ -47,7 +48,8 @@ public sealed class ItemRowEncoderTests
         IncomingEvent Event(string id, (ItemKind Kind, Status[] Statuses) kind) => new()
         {
             ItemId = id, Kind = kind.Kind, Status = kind.Statuses[rng.Next(kind.Statuses.Length)],
-            OccurredAtMs = T0 + rng.Next(0, 1440) * 60_000L + (rng.Next(3) == 0 ? rng.Next(60) * 1000 : rng.Next(60_000)),
+            // An eighth of the events at one instant: items that tie on their earliest event, listed by ref.
+            OccurredAtMs = rng.Next(8) == 0 ? T0 + 3_600_000 : T0 + rng.Next(0, 1440) * 60_000L + (rng.Next(3) == 0 ? rng.Next(60) * 1000 : rng.Next(60_000)),
             Account = Dimension(rng), Channel = Dimension(rng), Provider = Dimension(rng), Route = Dimension(rng), Campaign = Dimension(rng),
             Country = Dimension(rng), Direction = rng.Next(4) == 0 ? "inbound" : Dimension(rng), Agent = Dimension(rng), Template = Dimension(rng),
             Recipient = Pick(rng),
@@ -78,6 +80,19 @@ public sealed class ItemRowEncoderTests
         foreach (var teams in new[] { new[] { temp.TeamId }, [temp.TeamId, other] })
         {
             var query = new ItemQuery(teams, T0, T0 + DayMs, MetricFilter.None);
+            // Newest first by earliest event then ref, ties included, and the same paged by 7 (pages that end inside a tie).
+            List<ItemPosition> listed;
+            using (var reading = search.Read(query)) listed = [.. reading.Select(ItemPosition.Of)];
+            for (int i = 1; i < listed.Count; i++) Assert.True(listed[i] < listed[i - 1], $"{listed[i]} after {listed[i - 1]}");
+            Assert.True(listed.Count - listed.Select(p => p.EarliestAtMs).Distinct().Count() > 20, "too few ties");
+            var paged = new List<ItemPosition>();
+            for (ItemPosition? after = null; ;)
+            {
+                var page = search.Page(query, after, 7);
+                paged.AddRange(page.Items.Select(ItemPosition.Of));
+                if ((after = page.Next) is null) break;
+            }
+            Assert.Equal(listed, paged);
             byte[] expected = CellWriter(format, search, rows, query);
             Assert.True(Encoding.UTF8.GetString(expected).Split('\n').Length > 300, "too few rows to compare");
             var encoded = Encoded(format, rows, search.OpenCursor(query));
