@@ -281,6 +281,7 @@ public static partial class HeraldHost
         services.AddSingleton<Herald.Analytics.Items.ItemSearch>();
         services.AddSingleton<Herald.Analytics.Items.ItemRows>();
         services.AddSingleton<ItemExports>();
+        services.AddSingleton(configuration.GetSection("Herald:Exports").Get<ItemExportOptions>() ?? new ItemExportOptions());
         return services;
     }
 

@@ -18,7 +18,10 @@ public sealed record ItemRecord(
     string? ErrorCode = null)
 {
     /// <summary>Delivery latency in ms: first success (or beyond) minus first sent, else minus earliest event; null when not delivered.</summary>
-    public long? LatencyMs => FirstSuccessAtMs is { } success ? Math.Max(0, success - (FirstSentAtMs ?? EarliestAtMs)) : null;
+    public long? LatencyMs => Latency(EarliestAtMs, FirstSentAtMs, FirstSuccessAtMs);
+
+    public static long? Latency(long earliestAtMs, long? firstSentAtMs, long? firstSuccessAtMs) =>
+        firstSuccessAtMs is { } success ? Math.Max(0, success - (firstSentAtMs ?? earliestAtMs)) : null;
 }
 
 /// <summary>A raw event as stored.</summary>

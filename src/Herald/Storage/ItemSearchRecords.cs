@@ -48,8 +48,61 @@ public interface IItemSearchReader
     IReadOnlyList<IItemSnapshot> OpenItemSnapshots(int count);
 }
 
+/// <summary>
+/// One item's stored columns read in place, for listings too long to make an object of each row (exports): text is the
+/// store's UTF-8 bytes (<see cref="HasRecipient"/> and <see cref="HasErrorCode"/> tell NULL from empty text), valid until
+/// the cursor that gave it moves.
+/// </summary>
+public readonly ref struct ItemFields
+{
+    public required long Id { get; init; }
+    public required int TeamId { get; init; }
+    public required ReadOnlySpan<byte> ItemId { get; init; }
+    public required int Kind { get; init; }
+    public required int Status { get; init; }
+    public required long StatusAtMs { get; init; }
+    public required long EarliestAtMs { get; init; }
+    public required long? FirstSentAtMs { get; init; }
+    public required long? FirstSuccessAtMs { get; init; }
+    public required int DimensionSetId { get; init; }
+    public required bool HasRecipient { get; init; }
+    public required ReadOnlySpan<byte> Recipient { get; init; }
+    public required double Cost { get; init; }
+    public required int EventCount { get; init; }
+    public required bool HasErrorCode { get; init; }
+    public required ReadOnlySpan<byte> ErrorCode { get; init; }
+
+    public long? LatencyMs => ItemRecord.Latency(EarliestAtMs, FirstSentAtMs, FirstSuccessAtMs);
+
+    /// <summary>An item held in memory (the writer's unflushed state) as fields: its text encoded anew.</summary>
+    public static ItemFields Of(ItemRecord item) => new()
+    {
+        Id = item.Id, TeamId = item.TeamId, ItemId = System.Text.Encoding.UTF8.GetBytes(item.ItemId), Kind = item.Kind, Status = item.Status,
+        StatusAtMs = item.StatusAtMs, EarliestAtMs = item.EarliestAtMs, FirstSentAtMs = item.FirstSentAtMs, FirstSuccessAtMs = item.FirstSuccessAtMs,
+        DimensionSetId = item.DimensionSetId, HasRecipient = item.Recipient is not null,
+        Recipient = item.Recipient is { } r ? System.Text.Encoding.UTF8.GetBytes(r) : default, Cost = item.Cost, EventCount = item.EventCount,
+        HasErrorCode = item.ErrorCode is not null, ErrorCode = item.ErrorCode is { } e ? System.Text.Encoding.UTF8.GetBytes(e) : default,
+    };
+}
+
+/// <summary>A team's stored items that match a filter, newest first, one row at a time, read in place (<see cref="ItemFields"/>).</summary>
+public interface IStoredItemCursor : IDisposable
+{
+    /// <summary>Moves to the next item: false when there is none.</summary>
+    bool Next();
+
+    /// <summary>The current item's position.</summary>
+    ItemPosition Position { get; }
+
+    /// <summary>The current item's columns, valid until <see cref="Next"/>.</summary>
+    ItemFields Current { get; }
+}
+
 public interface IItemSnapshot : IDisposable
 {
+    /// <summary>What <see cref="Items"/> lists, as a cursor over the rows in place: nothing is made of a row but what its reader reads.</summary>
+    IStoredItemCursor Cursor(int teamId, StoredItemFilter filter);
+
     /// <summary>
     /// The team's stored items that match, newest first (<see cref="ItemPosition"/> descending), read from the store as the
     /// caller enumerates: a caller that stops early reads no further.

@@ -23,12 +23,23 @@ public sealed class ItemRows(DimensionRegistry registry, TeamDirectory directory
 
     public ItemRow Of(ItemRecord i)
     {
-        var kind = (ItemKind)i.Kind;
-        var status = (Status)i.Status;
-        double? latency = i.FirstSuccessAtMs is { } success ? Math.Max(0, success - (i.FirstSentAtMs ?? i.EarliestAtMs)) / 1000.0 : null;
-        return new ItemRow(i.ItemId, _teams.GetOrAdd(i.TeamId, _publicId), ItemKinds.Name(kind), Statuses.Name(status),
-            OutcomeNames[(int)StatusLattice.OutcomeOf(kind, status)], Instants.At(i.StatusAtMs),
-            Instants.At(i.EarliestAtMs), Instants.At(i.FirstSentAtMs), Instants.At(i.FirstSuccessAtMs), latency, registry.Get(i.DimensionSetId),
+        var (kind, status, outcome) = Names(i.Kind, i.Status);
+        double? latency = i.LatencyMs is { } ms ? ms / 1000.0 : null;
+        return new ItemRow(i.ItemId, TeamOf(i.TeamId), kind, status, outcome, Instants.At(i.StatusAtMs),
+            Instants.At(i.EarliestAtMs), Instants.At(i.FirstSentAtMs), Instants.At(i.FirstSuccessAtMs), latency, DimensionsOf(i.DimensionSetId),
             i.Recipient, Math.Round(i.Cost, 6), i.ErrorCode, i.EventCount);
+    }
+
+    /// <summary>The team's public id.</summary>
+    public string TeamOf(int teamId) => _teams.GetOrAdd(teamId, _publicId);
+
+    public DimensionTuple DimensionsOf(int dimensionSetId) => registry.Get(dimensionSetId);
+
+    /// <summary>The names of an item's kind, status and outcome, from their stored codes.</summary>
+    public static (string Kind, string Status, string Outcome) Names(int kind, int status)
+    {
+        var k = (ItemKind)kind;
+        var s = (Status)status;
+        return (ItemKinds.Name(k), Statuses.Name(s), OutcomeNames[(int)StatusLattice.OutcomeOf(k, s)]);
     }
 }

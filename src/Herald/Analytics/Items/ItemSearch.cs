@@ -47,6 +47,45 @@ public sealed class ItemSearch(IItemSearchReader reader, PendingRollups pending,
     /// <summary>Every matching item after <paramref name="after"/>, read as enumerated; dispose it to release the store's snapshot.</summary>
     public ItemReading Read(ItemQuery query, ItemPosition? after = null)
     {
+        var (snapshot, overlay, stored) = Pin(query, after);
+        try
+        {
+            var sources = new List<IEnumerable<ItemRecord>> { overlay.Items };
+            foreach (var (team, filter) in TeamFilters(query, overlay, stored))
+                sources.Add(snapshot.Items(team, filter).Where(r => !overlay.Superseded.Contains(r.Id)));
+            return new ItemReading([snapshot], sources);
+        }
+        catch
+        {
+            snapshot.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Every matching item, as <see cref="Read"/> lists them, through a cursor that reads each stored row in place (for an
+    /// export that writes each row's bytes as it reads it); dispose it to release the store's snapshot.
+    /// </summary>
+    public ItemFieldCursor OpenCursor(ItemQuery query)
+    {
+        var (snapshot, overlay, stored) = Pin(query, null);
+        var cursors = new List<IStoredItemCursor>();
+        try
+        {
+            foreach (var (team, filter) in TeamFilters(query, overlay, stored)) cursors.Add(snapshot.Cursor(team, filter));
+            return new ItemFieldCursor(overlay.Items, [.. cursors], overlay.Superseded, snapshot);
+        }
+        catch
+        {
+            foreach (var c in cursors) c.Dispose();
+            snapshot.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The store's snapshot pinned and the overlay copied at one point (under the overlay's read lock), and the stored rows' filter.</summary>
+    private (IItemSnapshot Snapshot, Overlay Overlay, StoredItemFilter Stored) Pin(ItemQuery query, ItemPosition? after)
+    {
         var snapshot = default(IItemSnapshot);
         try
         {
@@ -56,20 +95,22 @@ public sealed class ItemSearch(IItemSearchReader reader, PendingRollups pending,
                 snapshot = reader.OpenItemSnapshot();
                 overlay = CopyOverlay(query, after);
             }
-            var stored = StoredFilter(query, after);
-            var sources = new List<IEnumerable<ItemRecord>> { overlay.Items };
-            foreach (int team in query.Teams)
-            {
-                if (overlay.Sets.TryGetValue(team, out var teamSets) && teamSets is { Length: 0 }) continue;
-                var rows = snapshot.Items(team, stored with { DimensionSets = teamSets });
-                sources.Add(rows.Where(r => !overlay.Superseded.Contains(r.Id)));
-            }
-            return new ItemReading([snapshot], sources);
+            return (snapshot, overlay, StoredFilter(query, after));
         }
         catch
         {
             snapshot?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Each team's stored-row filter, leaving out the teams none of whose dimension sets match.</summary>
+    private static IEnumerable<(int Team, StoredItemFilter Filter)> TeamFilters(ItemQuery query, Overlay overlay, StoredItemFilter stored)
+    {
+        foreach (int team in query.Teams)
+        {
+            if (overlay.Sets.TryGetValue(team, out var teamSets) && teamSets is { Length: 0 }) continue;
+            yield return (team, stored with { DimensionSets = teamSets });
         }
     }
 
@@ -256,11 +297,8 @@ public sealed class SlicedItemReading : IDisposable
     /// <summary>The items of slice <paramref name="index"/>, newest first, read on reader <paramref name="reader"/>'s snapshot.</summary>
     public IEnumerable<ItemRecord> Slice(int index, int reader)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        ItemPosition? before = index == 0 ? null : _boundaries[index - 1];
-        ItemPosition? notBefore = index == _boundaries.Count ? null : _boundaries[index];
-        var pending = _pending.Where(i => (before is not { } b || ItemPosition.Of(i) < b) && (notBefore is not { } n || ItemPosition.Of(i) >= n)).ToList();
-        var sources = new List<IEnumerable<ItemRecord>> { pending };
+        var (before, notBefore) = Bounds(index);
+        var sources = new List<IEnumerable<ItemRecord>> { PendingIn(before, notBefore) };
         if (!_noStoredRows)
             sources.Add(_snapshots[reader].Items(_team, _stored with { Before = before, NotBefore = notBefore }).Where(r => !_superseded.Contains(r.Id)));
         var open = _open[reader];
@@ -270,6 +308,24 @@ public sealed class SlicedItemReading : IDisposable
         while (merged.MoveNext()) yield return merged.Current;
     }
 
+    /// <summary>The items of slice <paramref name="index"/> as <see cref="Slice"/> lists them, through a cursor over the rows in place; dispose it before the reading.</summary>
+    public ItemFieldCursor SliceCursor(int index, int reader)
+    {
+        var (before, notBefore) = Bounds(index);
+        IStoredItemCursor[] stored = _noStoredRows ? [] : [_snapshots[reader].Cursor(_team, _stored with { Before = before, NotBefore = notBefore })];
+        return new ItemFieldCursor(PendingIn(before, notBefore), stored, _superseded, null);
+    }
+
+    /// <summary>Slice <paramref name="index"/>'s items are before the first position (when given) and not before the second.</summary>
+    private (ItemPosition? Before, ItemPosition? NotBefore) Bounds(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        return (index == 0 ? null : _boundaries[index - 1], index == _boundaries.Count ? null : _boundaries[index]);
+    }
+
+    private List<ItemRecord> PendingIn(ItemPosition? before, ItemPosition? notBefore) =>
+        _pending.Where(i => (before is not { } b || ItemPosition.Of(i) < b) && (notBefore is not { } n || ItemPosition.Of(i) >= n)).ToList();
+
     public void Dispose()
     {
         foreach (var open in _open)
@@ -278,5 +334,81 @@ public sealed class SlicedItemReading : IDisposable
             open.Clear();
         }
         foreach (var s in _snapshots) s.Dispose();
+    }
+}
+
+/// <summary>
+/// A search's items newest first, read in place: the writer's unflushed items merged with the stored rows of one cursor per
+/// team, the stored rows those items supersede left out. <see cref="Current"/> is valid until <see cref="Next"/>; disposing
+/// closes the cursors (and releases the snapshot when it owns one).
+/// </summary>
+public sealed class ItemFieldCursor : IDisposable
+{
+    private readonly List<ItemRecord> _pending;
+    private readonly IStoredItemCursor[] _stored;
+    private readonly ItemPosition?[] _heads;
+    private readonly HashSet<long> _superseded;
+    private readonly IItemSnapshot? _owned;
+    private int _nextPending;
+    private int _current = NoItem; // PendingItem, or the index of the stored cursor on the current item
+    private bool _started;
+    private const int NoItem = -2, PendingItem = -1;
+
+    internal ItemFieldCursor(List<ItemRecord> pending, IStoredItemCursor[] stored, HashSet<long> superseded, IItemSnapshot? owned)
+    {
+        _pending = pending;
+        _stored = stored;
+        _heads = new ItemPosition?[stored.Length];
+        _superseded = superseded;
+        _owned = owned;
+    }
+
+    /// <summary>Moves to the next item: false at the end.</summary>
+    public bool Next()
+    {
+        if (!_started)
+        {
+            _started = true;
+            for (int i = 0; i < _stored.Length; i++) _heads[i] = Advance(_stored[i]);
+        }
+        else if (_current >= 0) _heads[_current] = Advance(_stored[_current]);
+        _current = NoItem;
+        ItemPosition newest = default;
+        if (_nextPending < _pending.Count)
+        {
+            _current = PendingItem;
+            newest = ItemPosition.Of(_pending[_nextPending]);
+        }
+        for (int i = 0; i < _heads.Length; i++)
+        {
+            if (_heads[i] is not { } head || (_current != NoItem && head < newest)) continue;
+            _current = i;
+            newest = head;
+        }
+        if (_current == PendingItem) _nextPending++;
+        return _current != NoItem;
+    }
+
+    public ItemFields Current => _current switch
+    {
+        NoItem => throw new InvalidOperationException("no current item"),
+        PendingItem => ItemFields.Of(_pending[_nextPending - 1]),
+        _ => _stored[_current].Current,
+    };
+
+    private ItemPosition? Advance(IStoredItemCursor stored)
+    {
+        while (stored.Next())
+        {
+            var position = stored.Position;
+            if (_superseded.Count == 0 || !_superseded.Contains(position.Id)) return position;
+        }
+        return null;
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _stored) s.Dispose();
+        _owned?.Dispose();
     }
 }
